@@ -1,0 +1,206 @@
+"""Agencies (the tenants), the people who sign in, and their memberships."""
+
+from __future__ import annotations
+
+import secrets
+import zoneinfo
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+from django.utils.translation import gettext_lazy as _
+
+from govsocial.tenancy import AgencyOwned
+
+
+def validate_time_zone(value: str) -> None:
+    """Refuse a time zone name that the IANA database does not know."""
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(_("“%(value)s” is not a known time zone."), params={"value": value})
+
+
+class Agency(models.Model):
+    """A tenant: a city, a ministry, a department; agencies nest (ministry → department)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), max_length=60, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("parent agency"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default="UTC", validators=[validate_time_zone]
+    )
+    languages = ArrayField(
+        models.CharField(max_length=8, choices=[("en", _("English")), ("fr", _("French"))]),
+        verbose_name=_("languages"),
+        default=list,
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        ancestor = self.parent
+        while ancestor is not None:
+            if ancestor.pk == self.pk:
+                raise ValidationError({"parent": _("An agency cannot be its own ancestor.")})
+            ancestor = ancestor.parent
+
+
+class UserManager(BaseUserManager["User"]):
+    """Create users who sign in by email."""
+
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in, by email; their roles live on memberships."""
+
+    email = models.EmailField(_("email address"), unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("operator"), default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+    # Changing it ends every session of the user at once (see get_session_auth_hash).
+    session_generation = models.CharField(max_length=32, default="", editable=False)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.email
+
+    def get_session_auth_hash(self) -> str:
+        # Django checks this hash on every request; mixing in the generation makes
+        # "end all sessions" a single field change.
+        return salted_hmac(
+            "govsocial.accounts.session",
+            f"{self.password}:{self.session_generation}",
+            algorithm="sha256",
+        ).hexdigest()
+
+    def end_all_sessions(self) -> None:
+        """Invalidate every open session of this user (the caller saves)."""
+        self.session_generation = secrets.token_hex(16)
+
+
+class Role(models.TextChoices):
+    """What a member may do in an agency."""
+
+    ADMIN = "admin", _("Admin")
+    APPROVER = "approver", _("Approver")
+    AUTHOR = "author", _("Author")
+    RECORDS_OFFICER = "records_officer", _("Records officer")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Membership(AgencyOwned):
+    """A user's place in an agency, with one or more roles."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    roles = ArrayField(
+        models.CharField(max_length=20, choices=Role.choices), verbose_name=_("roles")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    deactivated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "user"], name="membership_unique_user"),
+            models.CheckConstraint(
+                condition=~models.Q(roles=[]), name="membership_has_a_role"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.agency_id}"
+
+    def has_role(self, role: str) -> bool:
+        return self.is_active and role in self.roles
+
+    @property
+    def role_labels(self) -> list[str]:
+        return [str(Role(role).label) for role in self.roles]
+
+
+class Invitation(AgencyOwned):
+    """An invitation by email to join an agency with given roles, valid until it expires."""
+
+    email = models.EmailField(_("email address"))
+    roles = ArrayField(
+        models.CharField(max_length=20, choices=Role.choices), verbose_name=_("roles")
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.email
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )

@@ -1,0 +1,341 @@
+"""Every write to agencies, members and invitations, each with its archive event."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import archive
+from accounts.models import Agency, Invitation, Membership, Role, User
+from accounts.selectors import memberships_of_user, token_digest
+from archive.services import ANONYMOUS
+from govsocial.errors import Conflict, GovsocialError, PermissionDenied
+
+
+def _require_admin(*, agency: Agency, actor: User) -> None:
+    is_admin = Membership.objects.filter(
+        agency=agency, user=actor, is_active=True, roles__contains=[Role.ADMIN]
+    ).exists()
+    if not is_admin:
+        raise PermissionDenied(_("Only an agency admin can manage members."))
+
+
+def _clean_roles(roles: list[str]) -> list[str]:
+    valid = set(Role.values)
+    chosen = [role for role in Role.values if role in set(roles)]
+    unknown = sorted(set(roles) - valid)
+    if unknown:
+        raise GovsocialError(
+            _("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown)}, field="roles"
+        )
+    if not chosen:
+        raise GovsocialError(_("Choose at least one role."), field="roles")
+    return chosen
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as error:
+        raise GovsocialError(
+            _("“%(email)s” is not a valid email address.") % {"email": email}, field="email"
+        ) from error
+    return email
+
+
+def agency_create(
+    *,
+    name: str,
+    slug: str,
+    time_zone: str = "UTC",
+    languages: list[str] | None = None,
+    parent: Agency | None = None,
+    actor: User,
+) -> Agency:
+    """Create an agency (an operator's act) and open its archive chain."""
+    agency = Agency(
+        name=name,
+        slug=slug,
+        time_zone=time_zone,
+        languages=languages or ["en"],
+        parent=parent,
+    )
+    try:
+        agency.full_clean()
+    except ValidationError as error:
+        raise GovsocialError("; ".join(error.messages)) from error
+    with transaction.atomic():
+        agency.save()
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="agency.created",
+            obj=agency,
+            data={"after": {"name": name, "slug": slug, "parent": parent.slug if parent else None}},
+        )
+    return agency
+
+
+def membership_add(*, agency: Agency, user: User, roles: list[str], actor: User) -> Membership:
+    """Make ``user`` a member of the bound agency (operators and demo data)."""
+    roles = _clean_roles(roles)
+    with transaction.atomic():
+        if Membership.objects.filter(agency=agency, user=user).exists():
+            raise Conflict(_("%(email)s is already a member.") % {"email": user.email})
+        membership = Membership.objects.create(agency=agency, user=user, roles=roles)
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="member.added",
+            obj=membership,
+            data={"after": {"email": user.email, "roles": roles}},
+        )
+    return membership
+
+
+def invitation_create(
+    *, agency: Agency, actor: User, email: str, roles: list[str]
+) -> tuple[Invitation, str]:
+    """Invite ``email`` to the bound agency; return the invitation and its secret token.
+
+    The token travels only in the emailed link; the database keeps its hash.
+    """
+    _require_admin(agency=agency, actor=actor)
+    email = _clean_email(email)
+    roles = _clean_roles(roles)
+    token = secrets.token_urlsafe(32)
+    with transaction.atomic():
+        if Membership.objects.filter(
+            agency=agency, user__email__iexact=email, is_active=True
+        ).exists():
+            raise Conflict(
+                _("%(email)s is already a member of this agency.") % {"email": email},
+                field="email",
+            )
+        invitation = Invitation(
+            agency=agency,
+            email=email,
+            roles=roles,
+            token_hash=token_digest(token),
+            invited_by=actor,
+            expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
+        )
+        try:
+            with transaction.atomic():
+                invitation.save()
+        except IntegrityError as error:
+            raise Conflict(
+                _("%(email)s already has an open invitation; revoke it to send a new one.")
+                % {"email": email},
+                field="email",
+            ) from error
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="member.invited",
+            obj=invitation,
+            data={"after": {"email": email, "roles": roles, "expires_at": invitation.expires_at}},
+        )
+        link = settings.SITE_URL + reverse(
+            "invitation_accept", kwargs={"agency_slug": agency.slug, "token": token}
+        )
+        transaction.on_commit(lambda: _send_invitation(invitation, link))
+    return invitation, token
+
+
+def _send_invitation(invitation: Invitation, link: str) -> None:
+    context = {"invitation": invitation, "agency": invitation.agency, "link": link}
+    send_mail(
+        subject=_("You are invited to join %(agency)s on govsocial")
+        % {"agency": invitation.agency.name},
+        message=render_to_string("emails/invitation.txt", context),
+        from_email=None,
+        recipient_list=[invitation.email],
+    )
+
+
+def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+    """Withdraw an open invitation so its link stops working."""
+    _require_admin(agency=invitation.agency, actor=actor)
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at or invitation.revoked_at:
+            raise Conflict(_("This invitation was already used or withdrawn."))
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+        archive.record(
+            agency=invitation.agency,
+            actor=actor,
+            verb="member.invitation_revoked",
+            obj=invitation,
+            data={"before": {"email": invitation.email}},
+        )
+    return invitation
+
+
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Make ``user`` a member of the invitation's agency with the invited roles."""
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at or invitation.revoked_at:
+            raise Conflict(_("This invitation was already used or withdrawn."))
+        if invitation.expires_at <= timezone.now():
+            raise GovsocialError(
+                _("This invitation expired; ask an admin of the agency for a new one.")
+            )
+        if invitation.email.lower() != user.email.lower():
+            raise PermissionDenied(
+                _("This invitation is for %(email)s; sign in with that address to accept it.")
+                % {"email": invitation.email}
+            )
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(agency=invitation.agency, user=user)
+            .first()
+        )
+        before = None
+        if membership is None:
+            membership = Membership(agency=invitation.agency, user=user)
+        elif membership.is_active:
+            raise Conflict(_("You are already a member of this agency."))
+        else:
+            before = {"roles": membership.roles, "is_active": False}
+        membership.roles = invitation.roles
+        membership.is_active = True
+        membership.deactivated_at = None
+        membership.save()
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        archive.record(
+            agency=invitation.agency,
+            actor=user,
+            verb="member.joined",
+            obj=membership,
+            data={
+                "before": before,
+                "after": {"roles": membership.roles, "is_active": True},
+                "invitation_id": invitation.pk,
+            },
+        )
+    return membership
+
+
+def user_create_for_invitation(
+    *, invitation: Invitation, name: str, password: str
+) -> tuple[User, Membership]:
+    """Create the invited person's account and accept the invitation with it."""
+    name = (name or "").strip()
+    if not name:
+        raise GovsocialError(_("Enter your name."), field="name")
+    candidate = User(email=invitation.email, name=name)
+    try:
+        validate_password(password, user=candidate)
+    except ValidationError as error:
+        raise GovsocialError(" ".join(error.messages), field="password") from error
+    with transaction.atomic():
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            raise Conflict(
+                _("An account with this email exists already; sign in to accept."),
+            )
+        user = User.objects.create_user(invitation.email, password, name=name)
+        membership = invitation_accept(invitation=invitation, user=user)
+    return user, membership
+
+
+def _require_another_admin(*, membership: Membership) -> None:
+    if Role.ADMIN not in membership.roles or not membership.is_active:
+        return
+    others = (
+        Membership.objects.filter(
+            agency_id=membership.agency_id, is_active=True, roles__contains=[Role.ADMIN]
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+    if not others:
+        raise Conflict(_("An agency keeps at least one active admin."))
+
+
+def membership_change_roles(*, membership: Membership, actor: User, roles: list[str]) -> Membership:
+    """Give a member a new set of roles."""
+    _require_admin(agency=membership.agency, actor=actor)
+    roles = _clean_roles(roles)
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if not membership.is_active:
+            raise Conflict(_("This member is deactivated; invite them again instead."))
+        before = list(membership.roles)
+        if before == roles:
+            return membership
+        if Role.ADMIN not in roles:
+            _require_another_admin(membership=membership)
+        membership.roles = roles
+        membership.save(update_fields=["roles"])
+        archive.record(
+            agency=membership.agency,
+            actor=actor,
+            verb="member.roles_changed",
+            obj=membership,
+            data={"before": {"roles": before}, "after": {"roles": roles}},
+        )
+    return membership
+
+
+def membership_deactivate(*, membership: Membership, actor: User) -> Membership:
+    """Remove a member from the agency and end all their sessions at once."""
+    _require_admin(agency=membership.agency, actor=actor)
+    with transaction.atomic():
+        membership = Membership.objects.select_for_update().get(pk=membership.pk)
+        if not membership.is_active:
+            raise Conflict(_("This member is already deactivated."))
+        _require_another_admin(membership=membership)
+        membership.is_active = False
+        membership.deactivated_at = timezone.now()
+        membership.save(update_fields=["is_active", "deactivated_at"])
+        user = User.objects.select_for_update().get(pk=membership.user_id)
+        user.end_all_sessions()
+        user.save(update_fields=["session_generation"])
+        archive.record(
+            agency=membership.agency,
+            actor=actor,
+            verb="member.deactivated",
+            obj=membership,
+            data={"before": {"is_active": True}, "after": {"is_active": False}},
+        )
+    return membership
+
+
+def sign_in_record(*, user: User, verb: str) -> None:
+    """Record a sign-in or sign-out in the archive of every agency the user belongs to."""
+    with transaction.atomic():
+        for membership in memberships_of_user(user=user):
+            archive.record(agency=membership.agency, actor=user, verb=verb, obj=user)
+
+
+def sign_in_failure_record(*, user: User) -> None:
+    """Record a failed sign-in for a known address in its agencies' archives.
+
+    An address that belongs to nobody has no agency, so no chain to go into.
+    """
+    with transaction.atomic():
+        for membership in memberships_of_user(user=user):
+            archive.record(
+                agency=membership.agency,
+                actor=ANONYMOUS,
+                verb="user.sign_in_failed",
+                obj=user,
+                data={"email": user.email},
+            )

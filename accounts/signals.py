@@ -1,0 +1,35 @@
+"""Sign-in, sign-out and failed sign-in reach the archive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.dispatch import receiver
+
+from accounts.models import User
+from accounts.services import sign_in_failure_record, sign_in_record
+from govsocial.tenancy import user_scope
+
+
+@receiver(user_logged_in, dispatch_uid="archive-sign-in")
+def record_sign_in(sender: Any, user: User, **kwargs: Any) -> None:
+    # The request was bound as anonymous; the person is known only from here on.
+    with user_scope(user.pk):
+        sign_in_record(user=user, verb="user.signed_in")
+
+
+@receiver(user_logged_out, dispatch_uid="archive-sign-out")
+def record_sign_out(sender: Any, user: User | None, **kwargs: Any) -> None:
+    if user is not None and user.pk is not None:
+        with user_scope(user.pk):
+            sign_in_record(user=user, verb="user.signed_out")
+
+
+@receiver(user_login_failed, dispatch_uid="archive-sign-in-failed")
+def record_sign_in_failure(sender: Any, credentials: dict[str, Any], **kwargs: Any) -> None:
+    email = str(credentials.get("email") or credentials.get("username") or "")
+    user = User.objects.filter(email__iexact=email.strip()).first() if email else None
+    if user is not None:
+        with user_scope(user.pk):
+            sign_in_failure_record(user=user)

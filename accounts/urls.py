@@ -1,0 +1,25 @@
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("switch/", views.agency_switch, name="agency_switch"),
+    path("agencies/<slug:agency_slug>/", views.agency_home, name="agency_home"),
+    path("agencies/<slug:agency_slug>/members/", views.members, name="members"),
+    path(
+        "agencies/<slug:agency_slug>/members/<int:membership_id>/",
+        views.member_edit,
+        name="member_edit",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/join/<str:token>/",
+        views.invitation_accept,
+        name="invitation_accept",
+    ),
+]

@@ -1,0 +1,187 @@
+"""Pages: home, the agency overview, members, invitations, the agency switcher."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import selectors, services
+from accounts.forms import AgencySwitchForm, InvitationForm, JoinForm, RolesForm
+from accounts.models import Role
+from govsocial.errors import GovsocialError
+from govsocial.middleware import open_to_invitees
+
+
+def _members_url(request: HttpRequest) -> str:
+    return reverse("members", kwargs={"agency_slug": request.agency.slug})  # type: ignore[attr-defined]
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Send the person to the agency they used last, or their first one."""
+    memberships = list(selectors.memberships_of_user(user=request.user))  # type: ignore[arg-type]
+    if not memberships:
+        return render(request, "accounts/home_no_agency.html")
+    last = request.session.get("agency_slug")
+    slugs = [m.agency.slug for m in memberships]
+    slug = last if last in slugs else slugs[0]
+    return redirect("agency_home", agency_slug=slug)
+
+
+@login_required
+@require_GET
+def agency_switch(request: HttpRequest) -> HttpResponse:
+    """Open the agency chosen in the switcher."""
+    form = AgencySwitchForm(request.GET)
+    if not form.is_valid():
+        messages.error(request, _("Choose an agency."))
+        return redirect("home")
+    return redirect("agency_home", agency_slug=form.cleaned_data["agency"])
+
+
+@require_GET
+def agency_home(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the agency overview: who you are here and where to go."""
+    return render(request, "accounts/agency_home.html")
+
+
+@require_http_methods(["GET", "POST"])
+def members(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """List the agency's members and open invitations; admins invite from here."""
+    agency = request.agency  # type: ignore[attr-defined]
+    is_admin = request.membership.has_role(Role.ADMIN)  # type: ignore[attr-defined]
+    form = InvitationForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not is_admin:
+            messages.error(request, _("Only an agency admin can manage members."))
+            return redirect(_members_url(request))
+        if form.is_valid():
+            try:
+                invitation, _token = services.invitation_create(
+                    agency=agency,
+                    actor=request.user,  # type: ignore[arg-type]
+                    email=form.cleaned_data["email"],
+                    roles=form.cleaned_data["roles"],
+                )
+            except GovsocialError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(
+                    request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+                )
+                return redirect(_members_url(request))
+        status = 400
+    context: dict[str, Any] = {
+        "members": selectors.member_list(agency=agency),
+        "invitations": selectors.invitation_list_open(agency=agency) if is_admin else [],
+        "form": form if is_admin else None,
+        "is_admin": is_admin,
+    }
+    return render(request, "accounts/membership_list.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def member_edit(request: HttpRequest, agency_slug: str, membership_id: int) -> HttpResponse:
+    """Change a member's roles, or deactivate them (admins only)."""
+    agency = request.agency  # type: ignore[attr-defined]
+    membership = selectors.member_get(agency=agency, membership_id=membership_id)
+    if membership is None:
+        raise Http404
+    is_admin = request.membership.has_role(Role.ADMIN)  # type: ignore[attr-defined]
+    form = RolesForm(request.POST or None, initial={"roles": membership.roles})
+    status = 200
+    if request.method == "POST":
+        if not is_admin:
+            messages.error(request, _("Only an agency admin can manage members."))
+            return redirect(_members_url(request))
+        try:
+            if "deactivate" in request.POST:
+                services.membership_deactivate(membership=membership, actor=request.user)  # type: ignore[arg-type]
+                messages.success(
+                    request, _("%(name)s was deactivated.") % {"name": membership.user}
+                )
+                return redirect(_members_url(request))
+            if form.is_valid():
+                services.membership_change_roles(
+                    membership=membership,
+                    actor=request.user,  # type: ignore[arg-type]
+                    roles=form.cleaned_data["roles"],
+                )
+                messages.success(
+                    request, _("Roles of %(name)s saved.") % {"name": membership.user}
+                )
+                return redirect(_members_url(request))
+        except GovsocialError as error:
+            form.add_error(None, error.message)
+        status = 400
+    context = {"member": membership, "form": form, "is_admin": is_admin}
+    return render(request, "accounts/membership_edit.html", context, status=status)
+
+
+@require_POST
+def invitation_revoke(request: HttpRequest, agency_slug: str, invitation_id: int) -> HttpResponse:
+    """Withdraw an open invitation."""
+    invitation = selectors.invitation_get(agency=request.agency, invitation_id=invitation_id)  # type: ignore[attr-defined]
+    if invitation is None:
+        raise Http404
+    try:
+        services.invitation_revoke(invitation=invitation, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The invitation to %(email)s was withdrawn.") % {"email": invitation.email}
+        )
+    return redirect(_members_url(request))
+
+
+@open_to_invitees
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, agency_slug: str, token: str) -> HttpResponse:
+    """Let the invited person join: create an account, or sign in and accept."""
+    agency = request.agency  # type: ignore[attr-defined]
+    invitation = selectors.invitation_by_token(agency=agency, token=token)
+    if invitation is None:
+        raise Http404
+    context: dict[str, Any] = {"invitation": invitation, "agency": agency}
+    if not invitation.is_open:
+        return render(request, "accounts/invitation_closed.html", context, status=410)
+    user = request.user
+    has_account = user.is_authenticated or selectors.user_exists(email=invitation.email)
+    form = JoinForm(request.POST or None) if not has_account else None
+    if request.method == "POST":
+        try:
+            if user.is_authenticated:
+                services.invitation_accept(invitation=invitation, user=user)  # type: ignore[arg-type]
+            elif form is not None and form.is_valid():
+                user, _membership = services.user_create_for_invitation(
+                    invitation=invitation,
+                    name=form.cleaned_data["name"],
+                    password=form.cleaned_data["password"],
+                )
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            else:
+                context["form"] = form
+                return render(request, "accounts/invitation_accept.html", context, status=400)
+        except GovsocialError as error:
+            if form is not None:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.error(request, error.message)
+            context["form"] = form
+            return render(request, "accounts/invitation_accept.html", context, status=400)
+        messages.success(request, _("Welcome to %(agency)s.") % {"agency": agency.name})
+        return redirect("agency_home", agency_slug=agency.slug)
+    context["form"] = form
+    context["login_url"] = reverse("account_login") + "?next=" + request.get_full_path()
+    return render(request, "accounts/invitation_accept.html", context)

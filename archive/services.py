@@ -1,0 +1,121 @@
+"""Writing to the archive and checking its chains."""
+
+from __future__ import annotations
+
+import json
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models
+from django.utils import timezone
+
+from archive.chain import CHAINED_FIELDS, GENESIS_HASH, ChainReport, chain_check, event_hash
+from archive.models import ArchiveEvent
+from archive.origin import current_origin
+from govsocial.errors import GovsocialError
+from govsocial.tenancy import agency_scope, current_scope
+
+# Two-key advisory lock namespace for "append to agency N's chain".
+_CHAIN_LOCK_NAMESPACE = 7301
+
+
+class ArchiveError(GovsocialError):
+    """An archive write that would break an invariant."""
+
+
+@dataclass(frozen=True)
+class NamedActor:
+    """An actor that is not a row: the system itself, or someone not signed in."""
+
+    kind: str
+    name: str
+
+
+SYSTEM = NamedActor(kind="system", name="system")
+ANONYMOUS = NamedActor(kind="anonymous", name="anonymous")
+
+
+def _actor_fields(actor: models.Model | NamedActor) -> tuple[str, str, str]:
+    if isinstance(actor, NamedActor):
+        return actor.kind, "", actor.name
+    return actor._meta.label_lower, str(actor.pk), str(actor)[:300]
+
+
+def _object_fields(obj: models.Model | None) -> tuple[str, str, str]:
+    if obj is None:
+        return "", "", ""
+    return obj._meta.label_lower, str(obj.pk), str(obj)[:300]
+
+
+def event_record(
+    *,
+    agency: models.Model,
+    actor: models.Model | NamedActor,
+    verb: str,
+    obj: models.Model | None = None,
+    data: dict[str, Any] | None = None,
+) -> ArchiveEvent:
+    """Append one event to ``agency``'s chain inside the caller's transaction.
+
+    The caller's change and this record commit or roll back together, so there is no
+    change without its record and no record without its change.
+    """
+    if not connection.in_atomic_block:
+        raise ArchiveError("archive events are written inside the transaction of their change")
+    agency_id = agency.pk
+    assert isinstance(agency_id, int)
+    scope = current_scope()
+    if scope.agency_id is not None and scope.agency_id != agency_id:
+        raise ArchiveError("an event was recorded for an agency other than the bound one")
+    # Events about a person rather than an agency's data (signing in) are written
+    # before any agency is bound: the archive binds the event's own agency for its row.
+    binding = (
+        nullcontext()
+        if scope.agency_id == agency_id
+        else agency_scope(agency_id, user_id=scope.user_id)
+    )
+    with binding:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_NAMESPACE, agency_id]
+            )
+        head = (
+            ArchiveEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+        )
+        actor_type, actor_id, actor_name = _actor_fields(actor)
+        object_type, object_id, object_repr = _object_fields(obj)
+        origin = current_origin()
+        fields: dict[str, Any] = {
+            "agency_id": agency_id,
+            "sequence": head["sequence"] + 1 if head else 1,
+            "occurred_at": timezone.now(),
+            "actor_type": actor_type,
+            "actor_id": actor_id,
+            "actor_name": actor_name,
+            "verb": verb,
+            "object_type": object_type,
+            "object_id": object_id,
+            "object_repr": object_repr,
+            "ip_address": origin.ip_address,
+            "user_agent": origin.user_agent,
+            "request_id": origin.request_id,
+            # Round-trip through JSON so the hash covers exactly what is stored.
+            "data": json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+            "prev_hash": head["hash"] if head else GENESIS_HASH,
+        }
+        fields["hash"] = event_hash(fields)
+        return ArchiveEvent.objects.create(**fields)
+
+
+def chain_verify(*, agency_id: int) -> ChainReport:
+    """Check the bound agency's chain from its first event; name the first bad one."""
+    rows = (
+        ArchiveEvent.objects.for_agency(agency_id)
+        .order_by("sequence")
+        .values("hash", *CHAINED_FIELDS)
+        .iterator(chunk_size=2000)
+    )
+    return chain_check(rows)
+

@@ -1,0 +1,1 @@
+"""The API's shared parts: base viewsets, pagination, the error handler."""

@@ -1,0 +1,72 @@
+"""Base viewsets: every endpoint binds its scope before it reads anything."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import Http404
+from rest_framework import exceptions
+from rest_framework.request import Request
+from rest_framework.viewsets import GenericViewSet
+
+from accounts.models import Agency, Membership
+from accounts.selectors import agency_get_active, membership_for
+from govsocial.tenancy import AgencyOwned, agency_scope, user_scope
+
+
+class UserScopedViewSet(GenericViewSet):  # type: ignore[type-arg]
+    """Base of endpoints about the signed-in person rather than one agency."""
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        with ExitStack() as self.scope_stack:
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.perform_authentication(request)
+        if request.user.is_authenticated:
+            self.scope_stack.enter_context(user_scope(request.user.pk))
+        super().initial(request, *args, **kwargs)
+
+
+class AgencyScopedViewSet(GenericViewSet):  # type: ignore[type-arg]
+    """Base of every endpoint under ``/api/agencies/{agency_slug}/``.
+
+    Binds the agency for its members (anyone else gets 404, as if it did not exist)
+    and builds the queryset of ``model`` from the bound agency. Subclasses narrow it through
+    ``scope_queryset``; they do not replace ``get_queryset``.
+    """
+
+    model: type[AgencyOwned]
+    agency: Agency
+    membership: Membership
+
+    def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
+        with ExitStack() as self.scope_stack:
+            return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.perform_authentication(request)
+        if not request.user.is_authenticated:
+            raise exceptions.NotAuthenticated()
+        agency = agency_get_active(slug=kwargs.get("agency_slug", ""))
+        if agency is None:
+            raise Http404
+        self.scope_stack.enter_context(agency_scope(agency.pk, user_id=request.user.pk))
+        membership = membership_for(agency=agency, user=request.user)
+        if membership is None:
+            raise Http404
+        self.agency, self.membership = agency, membership
+        super().initial(request, *args, **kwargs)
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if getattr(self, "swagger_fake_view", False):
+            # Unscoped and empty: the schema generator only inspects the model.
+            return self.model.objects.unscoped().none()
+        return self.scope_queryset(self.model.objects.filter(agency=self.agency))
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """Narrow the agency's rows for this endpoint (role, filters, related rows)."""
+        return queryset
+

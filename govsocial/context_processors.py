@@ -1,0 +1,21 @@
+"""What every page's layout needs: the person's agencies and the current one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from accounts.selectors import memberships_of_user
+
+
+def agency_navigation(request: HttpRequest) -> dict[str, Any]:
+    """Return the agency switcher's choices and the agency being viewed."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {
+        "current_agency": getattr(request, "agency", None),
+        "current_membership": getattr(request, "membership", None),
+        "user_memberships": list(memberships_of_user(user=user)),
+    }

@@ -1,0 +1,55 @@
+"""Grant the application's database role what it needs, and no more."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
+from psycopg import sql
+
+
+class Command(BaseCommand):
+    help = (
+        "Run as the tables' owner after migrate: give ROLE read/write on the tables, "
+        "read/insert only on append-only tables, and nothing on the migration history."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("role", help="the role the web and worker processes connect as")
+
+    def handle(self, *args: Any, role: str, **options: Any) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", [role]
+            )
+            found = cursor.fetchone()
+            if found is None:
+                raise CommandError(f"There is no database role named “{role}”.")
+            if any(found):
+                raise CommandError(
+                    f"The role “{role}” is a superuser or bypasses row-level security; "
+                    "the application must not connect as such a role."
+                )
+            name = sql.Identifier(role)
+            statements = [
+                sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(name),
+                sql.SQL(
+                    "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}"
+                ).format(name),
+                sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(
+                    name
+                ),
+                sql.SQL("REVOKE ALL ON TABLE django_migrations FROM {}").format(name),
+            ]
+            for model in apps.get_models():
+                if getattr(model, "append_only", False):
+                    statements.append(
+                        sql.SQL("REVOKE UPDATE, DELETE, TRUNCATE ON TABLE {} FROM {}").format(
+                            sql.Identifier(model._meta.db_table), name
+                        )
+                    )
+            for statement in statements:
+                cursor.execute(statement.as_string(cursor.connection))
+        self.stdout.write(f"Granted the application role “{role}”.")

@@ -1,0 +1,67 @@
+"""Bind the agency named in a dashboard URL, for members of that agency only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import nullcontext
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import Resolver404, resolve
+from rest_framework.views import APIView
+
+from accounts.selectors import agency_get_active, membership_for
+from govsocial.tenancy import agency_scope, user_scope
+
+
+def open_to_invitees(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that non-members reach (it checks the invitation token itself)."""
+    view.open_to_invitees = True  # type: ignore[attr-defined]
+    return view
+
+
+class AgencyScopeMiddleware:
+    """Bind the URL's ``agency_slug`` for its members; everyone else gets 404.
+
+    API views bind in the API base viewset instead, after their own authentication.
+    Pages without an agency in the URL are bound to the signed-in user only.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.agency = None  # type: ignore[attr-defined]
+        request.membership = None  # type: ignore[attr-defined]
+        user = request.user
+        user_id = user.pk if user.is_authenticated else None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+        slug = match.kwargs.get("agency_slug") if match else None
+        is_api = match is not None and isinstance(getattr(match.func, "cls", None), type) and (
+            issubclass(match.func.cls, APIView)
+        )
+        if slug is None or is_api:
+            with user_scope(user_id) if user_id else nullcontext():
+                return self.get_response(request)
+        open_view = getattr(match.func, "open_to_invitees", False) if match else False
+        if user_id is None and not open_view:
+            return redirect_to_login(request.get_full_path())
+        agency = agency_get_active(slug=slug)
+        if agency is None:
+            with user_scope(user_id) if user_id else nullcontext():
+                return response_for_exception(request, Http404())
+        with agency_scope(agency.pk, user_id=user_id):
+            membership = membership_for(agency=agency, user=user) if user_id else None
+            if membership is None and not open_view:
+                # Not a member looks exactly like "no such agency".
+                return response_for_exception(request, Http404())
+            request.agency = agency  # type: ignore[attr-defined]
+            request.membership = membership  # type: ignore[attr-defined]
+            if membership is not None:
+                request.session["agency_slug"] = agency.slug
+            return self.get_response(request)

@@ -1,0 +1,61 @@
+"""Shared fixtures: the database prepared by the test command, and the personas.
+
+Personas: an admin and an author of agency A, and an admin of agency B who must see
+nothing of A.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from accounts.models import Agency, Membership, Role, User
+from govsocial.tenancy import agency_scope
+from tests.factories import AgencyFactory, MembershipFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_setup() -> None:
+    """Use the database the test command created, migrated (as its owner) and granted."""
+
+
+@dataclass
+class Personas:
+    agency_a: Agency
+    agency_b: Agency
+    admin_a: Membership
+    author_a: Membership
+    admin_b: Membership
+
+    def client_for(self, membership: Membership) -> Client:
+        client = Client()
+        client.force_login(membership.user)
+        return client
+
+
+@pytest.fixture
+def personas(db: None) -> Personas:
+    agency_a = AgencyFactory(name="City of Alpha", slug="alpha")
+    agency_b = AgencyFactory(name="Ministry of Beta", slug="beta")
+    return Personas(
+        agency_a=agency_a,
+        agency_b=agency_b,
+        admin_a=MembershipFactory(agency=agency_a, roles=[Role.ADMIN]),
+        author_a=MembershipFactory(agency=agency_a, roles=[Role.AUTHOR]),
+        admin_b=MembershipFactory(agency=agency_b, roles=[Role.ADMIN]),
+    )
+
+
+@pytest.fixture
+def in_agency_a(personas: Personas) -> Iterator[Agency]:
+    """Bind agency A, as the entry points do, for code under test."""
+    with agency_scope(personas.agency_a.pk):
+        yield personas.agency_a
+
+
+@pytest.fixture
+def admin_a_user(personas: Personas) -> User:
+    return personas.admin_a.user
