@@ -97,7 +97,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
-    REQUIRED_FIELDS: list[str] = []
+    REQUIRED_FIELDS = []
 
     class Meta:
         verbose_name = _("user")
@@ -148,11 +148,10 @@ class Membership(AgencyOwned):
     class Meta:
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
+        ordering = ["created_at"]
         constraints = [
             models.UniqueConstraint(fields=["agency", "user"], name="membership_unique_user"),
-            models.CheckConstraint(
-                condition=~models.Q(roles=[]), name="membership_has_a_role"
-            ),
+            models.CheckConstraint(condition=~models.Q(roles=[]), name="membership_has_a_role"),
         ]
 
     def __str__(self) -> str:
@@ -186,6 +185,7 @@ class Invitation(AgencyOwned):
     class Meta:
         verbose_name = _("invitation")
         verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["agency", "email"],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 import archive
 from accounts.models import Agency, Invitation, Membership, Role, User
 from accounts.selectors import memberships_of_user, token_digest
-from archive.services import ANONYMOUS
+from archive.services import ANONYMOUS, NamedActor
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 
 
@@ -31,7 +32,7 @@ def _require_admin(*, agency: Agency, actor: User) -> None:
         raise PermissionDenied(_("Only an agency admin can manage members."))
 
 
-def _clean_roles(roles: list[str]) -> list[str]:
+def _clean_roles(roles: Sequence[str]) -> list[str]:
     valid = set(Role.values)
     chosen = [role for role in Role.values if role in set(roles)]
     unknown = sorted(set(roles) - valid)
@@ -62,7 +63,7 @@ def agency_create(
     time_zone: str = "UTC",
     languages: list[str] | None = None,
     parent: Agency | None = None,
-    actor: User,
+    actor: User | NamedActor,
 ) -> Agency:
     """Create an agency (an operator's act) and open its archive chain."""
     agency = Agency(
@@ -88,13 +89,15 @@ def agency_create(
     return agency
 
 
-def membership_add(*, agency: Agency, user: User, roles: list[str], actor: User) -> Membership:
+def membership_add(
+    *, agency: Agency, user: User, roles: Sequence[str], actor: User | NamedActor
+) -> Membership:
     """Make ``user`` a member of the bound agency (operators and demo data)."""
     roles = _clean_roles(roles)
     with transaction.atomic():
         if Membership.objects.filter(agency=agency, user=user).exists():
             raise Conflict(_("%(email)s is already a member.") % {"email": user.email})
-        membership = Membership.objects.create(agency=agency, user=user, roles=roles)
+        membership: Membership = Membership.objects.create(agency=agency, user=user, roles=roles)
         archive.record(
             agency=agency,
             actor=actor,
@@ -106,7 +109,7 @@ def membership_add(*, agency: Agency, user: User, roles: list[str], actor: User)
 
 
 def invitation_create(
-    *, agency: Agency, actor: User, email: str, roles: list[str]
+    *, agency: Agency, actor: User, email: str, roles: Sequence[str]
 ) -> tuple[Invitation, str]:
     """Invite ``email`` to the bound agency; return the invitation and its secret token.
 
@@ -269,7 +272,9 @@ def _require_another_admin(*, membership: Membership) -> None:
         raise Conflict(_("An agency keeps at least one active admin."))
 
 
-def membership_change_roles(*, membership: Membership, actor: User, roles: list[str]) -> Membership:
+def membership_change_roles(
+    *, membership: Membership, actor: User, roles: Sequence[str]
+) -> Membership:
     """Give a member a new set of roles."""
     _require_admin(agency=membership.agency, actor=actor)
     roles = _clean_roles(roles)

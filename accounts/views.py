@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import selectors, services
 from accounts.forms import AgencySwitchForm, InvitationForm, JoinForm, RolesForm
-from accounts.models import Role
+from accounts.models import Role, User
 from govsocial.errors import GovsocialError
 from govsocial.middleware import open_to_invitees
 
@@ -117,9 +117,7 @@ def member_edit(request: HttpRequest, agency_slug: str, membership_id: int) -> H
                     actor=request.user,  # type: ignore[arg-type]
                     roles=form.cleaned_data["roles"],
                 )
-                messages.success(
-                    request, _("Roles of %(name)s saved.") % {"name": membership.user}
-                )
+                messages.success(request, _("Roles of %(name)s saved.") % {"name": membership.user})
                 return redirect(_members_url(request))
         except GovsocialError as error:
             form.add_error(None, error.message)
@@ -161,8 +159,8 @@ def invitation_accept(request: HttpRequest, agency_slug: str, token: str) -> Htt
     form = JoinForm(request.POST or None) if not has_account else None
     if request.method == "POST":
         try:
-            if user.is_authenticated:
-                services.invitation_accept(invitation=invitation, user=user)  # type: ignore[arg-type]
+            if isinstance(user, User):
+                services.invitation_accept(invitation=invitation, user=user)
             elif form is not None and form.is_valid():
                 user, _membership = services.user_create_for_invitation(
                     invitation=invitation,

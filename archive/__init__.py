@@ -11,13 +11,13 @@ if TYPE_CHECKING:
     from django.db import models
 
     from archive.models import ArchiveEvent
-    from archive.services import NamedActor
+    from archive.services import Actor
 
 
 def record(
     *,
     agency: models.Model,
-    actor: models.Model | NamedActor,
+    actor: Actor,
     verb: str,
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,

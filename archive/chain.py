@@ -78,9 +78,7 @@ def chain_check(events: Iterable[Mapping[str, Any]]) -> ChainReport:
     for event in events:
         sequence = event["sequence"]
         if sequence != expected_sequence:
-            return ChainReport(
-                checked, expected_sequence, f"event {expected_sequence} is missing"
-            )
+            return ChainReport(checked, expected_sequence, f"event {expected_sequence} is missing")
         if event["prev_hash"] != previous_hash:
             return ChainReport(checked, sequence, "it does not follow the previous event")
         if event_hash(event) != event["hash"]:

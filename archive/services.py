@@ -34,10 +34,12 @@ class NamedActor:
 
 
 SYSTEM = NamedActor(kind="system", name="system")
+# Who did something: a row (a user, later an API key) or a named actor.
+Actor = models.Model | NamedActor
 ANONYMOUS = NamedActor(kind="anonymous", name="anonymous")
 
 
-def _actor_fields(actor: models.Model | NamedActor) -> tuple[str, str, str]:
+def _actor_fields(actor: Actor) -> tuple[str, str, str]:
     if isinstance(actor, NamedActor):
         return actor.kind, "", actor.name
     return actor._meta.label_lower, str(actor.pk), str(actor)[:300]
@@ -52,7 +54,7 @@ def _object_fields(obj: models.Model | None) -> tuple[str, str, str]:
 def event_record(
     *,
     agency: models.Model,
-    actor: models.Model | NamedActor,
+    actor: Actor,
     verb: str,
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
@@ -64,8 +66,7 @@ def event_record(
     """
     if not connection.in_atomic_block:
         raise ArchiveError("archive events are written inside the transaction of their change")
-    agency_id = agency.pk
-    assert isinstance(agency_id, int)
+    agency_id: int = agency.pk
     scope = current_scope()
     if scope.agency_id is not None and scope.agency_id != agency_id:
         raise ArchiveError("an event was recorded for an agency other than the bound one")
@@ -81,9 +82,7 @@ def event_record(
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_NAMESPACE, agency_id]
             )
-        head = (
-            ArchiveEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-        )
+        head = ArchiveEvent.objects.order_by("-sequence").values("sequence", "hash").first()
         actor_type, actor_id, actor_name = _actor_fields(actor)
         object_type, object_id, object_repr = _object_fields(obj)
         origin = current_origin()
@@ -106,7 +105,8 @@ def event_record(
             "prev_hash": head["hash"] if head else GENESIS_HASH,
         }
         fields["hash"] = event_hash(fields)
-        return ArchiveEvent.objects.create(**fields)
+        event: ArchiveEvent = ArchiveEvent.objects.create(**fields)
+        return event
 
 
 def chain_verify(*, agency_id: int) -> ChainReport:
@@ -118,4 +118,3 @@ def chain_verify(*, agency_id: int) -> ChainReport:
         .iterator(chunk_size=2000)
     )
     return chain_check(rows)
-

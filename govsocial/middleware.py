@@ -42,9 +42,8 @@ class AgencyScopeMiddleware:
         except Resolver404:
             match = None
         slug = match.kwargs.get("agency_slug") if match else None
-        is_api = match is not None and isinstance(getattr(match.func, "cls", None), type) and (
-            issubclass(match.func.cls, APIView)
-        )
+        view_class = getattr(match.func, "cls", None) if match else None
+        is_api = isinstance(view_class, type) and issubclass(view_class, APIView)
         if slug is None or is_api:
             with user_scope(user_id) if user_id else nullcontext():
                 return self.get_response(request)
@@ -56,7 +55,11 @@ class AgencyScopeMiddleware:
             with user_scope(user_id) if user_id else nullcontext():
                 return response_for_exception(request, Http404())
         with agency_scope(agency.pk, user_id=user_id):
-            membership = membership_for(agency=agency, user=user) if user_id else None
+            membership = (
+                membership_for(agency=agency, user=user)  # type: ignore[arg-type]
+                if user_id
+                else None
+            )
             if membership is None and not open_view:
                 # Not a member looks exactly like "no such agency".
                 return response_for_exception(request, Http404())

@@ -111,9 +111,7 @@ class AgencyScopedManager(models.Manager[Any]):
     def get_queryset(self) -> AgencyScopedQuerySet:
         agency_id = bound_agency_id()
         if agency_id is None:
-            raise AgencyNotBound(
-                f"{self.model.__name__} rows were requested with no agency bound"
-            )
+            raise AgencyNotBound(f"{self.model.__name__} rows were requested with no agency bound")
         return AgencyScopedQuerySet(self.model, using=self._db).filter(agency_id=agency_id)
 
     def for_agency(self, agency_id: int) -> AgencyScopedQuerySet:

@@ -22,6 +22,19 @@ def django_db_setup() -> None:
     """Use the database the test command created, migrated (as its owner) and granted."""
 
 
+@pytest.fixture(autouse=True)
+def _test_speedups(settings: pytest.FixtureRequest) -> None:
+    """Hash passwords cheaply and serve static files without the collected manifest.
+
+    ``test_static_files_collect_with_their_manifest`` covers the production storage.
+    """
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    settings.STORAGES = {  # type: ignore[attr-defined]
+        **settings.STORAGES,  # type: ignore[attr-defined]
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @dataclass
 class Personas:
     agency_a: Agency

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import factory
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
 
-from accounts.models import Agency, Membership, Role, User
+import archive
+from accounts.models import Agency, Invitation, Membership, Role, User
+from accounts.selectors import token_digest
+from archive.models import ArchiveEvent
+from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
 
 PASSWORD = "correct horse battery staple"
@@ -43,3 +52,35 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     def _create(cls, model_class: type[Membership], *args: Any, **kwargs: Any) -> Membership:
         with agency_scope(kwargs["agency"].pk):
             return super()._create(model_class, *args, **kwargs)
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Invitation
+
+    agency = factory.SubFactory(AgencyFactory)
+    email = factory.Sequence(lambda n: f"invitee{n}@example.gov")
+    roles = factory.LazyFunction(lambda: [Role.AUTHOR])
+    token_hash = factory.Sequence(lambda n: token_digest(f"token-{n}"))
+    invited_by = factory.SubFactory(UserFactory)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=7))
+
+    @classmethod
+    def _create(cls, model_class: type[Invitation], *args: Any, **kwargs: Any) -> Invitation:
+        with agency_scope(kwargs["agency"].pk):
+            return super()._create(model_class, *args, **kwargs)
+
+
+def archive_event_for(agency: Agency) -> ArchiveEvent:
+    """Record one event in ``agency``'s chain, as the application does."""
+    with agency_scope(agency.pk), transaction.atomic():
+        return archive.record(agency=agency, actor=SYSTEM, verb="test.event")
+
+
+# One way to make a row of each agency-owned model for a given agency; the isolation
+# meta-test fails when a model has none.
+ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
+    Membership: lambda agency: MembershipFactory(agency=agency),
+    Invitation: lambda agency: InvitationFactory(agency=agency),
+    ArchiveEvent: archive_event_for,
+}

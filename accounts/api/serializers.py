@@ -9,28 +9,30 @@ from rest_framework import serializers
 from accounts.models import Agency, Invitation, Membership, Role, User
 
 
-class MyAgencySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MyAgencySerializer(serializers.ModelSerializer):
     """An agency the signed-in person belongs to, with their roles there."""
 
     slug = serializers.CharField(source="agency.slug")
     name = serializers.CharField(source="agency.name")
-    parent = serializers.CharField(source="agency.parent.slug", allow_null=True, default=None)
+    parent_agency = serializers.CharField(
+        source="agency.parent.slug", allow_null=True, default=None
+    )
     time_zone = serializers.CharField(source="agency.time_zone")
     languages = serializers.ListField(child=serializers.CharField(), source="agency.languages")
     roles = serializers.ListField(child=serializers.ChoiceField(choices=Role.choices))
 
     class Meta:
         model = Membership
-        fields = ["slug", "name", "parent", "time_zone", "languages", "roles"]
+        fields = ["slug", "name", "parent_agency", "time_zone", "languages", "roles"]
 
 
-class UserSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class UserSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "email", "name"]
 
 
-class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MemberSerializer(serializers.ModelSerializer):
     """A membership; only ``roles`` can be changed through it."""
 
     user = UserSerializer(read_only=True)
@@ -44,7 +46,7 @@ class MemberSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = ["id", "user", "is_active", "created_at", "deactivated_at"]
 
 
-class InvitationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class InvitationSerializer(serializers.ModelSerializer):
     """An invitation to join the agency; the link goes by email only."""
 
     roles = serializers.ListField(
@@ -60,7 +62,7 @@ class InvitationSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         validators: list[Any] = []
 
 
-class AgencySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AgencySerializer(serializers.ModelSerializer):
     class Meta:
         model = Agency
         fields = ["slug", "name", "time_zone", "languages"]

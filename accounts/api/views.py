@@ -10,6 +10,7 @@ from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from accounts import selectors, services
 from accounts.api.serializers import InvitationSerializer, MemberSerializer, MyAgencySerializer
@@ -38,9 +39,9 @@ class MemberViewSet(
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.select_related("user").order_by("-is_active", "user__email")
 
-    def perform_update(self, serializer: MemberSerializer) -> None:
+    def perform_update(self, serializer: BaseSerializer[Membership]) -> None:
         serializer.instance = services.membership_change_roles(
-            membership=serializer.instance,
+            membership=self.get_object(),
             actor=self.request.user,  # type: ignore[arg-type]
             roles=serializer.validated_data["roles"],
         )
@@ -67,7 +68,7 @@ class InvitationViewSet(
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.filter(accepted_at=None, revoked_at=None).select_related("invited_by")
 
-    def perform_create(self, serializer: InvitationSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer[Invitation]) -> None:
         invitation, _token = services.invitation_create(
             agency=self.agency,
             actor=self.request.user,  # type: ignore[arg-type]

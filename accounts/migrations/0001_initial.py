@@ -79,6 +79,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'invitation',
                 'verbose_name_plural': 'invitations',
+                'ordering': ['-created_at'],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('accepted_at__isnull', True), ('revoked_at__isnull', True)), fields=('agency', 'email'), name='invitation_one_open_per_email')],
             },
         ),
@@ -96,6 +97,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'membership',
                 'verbose_name_plural': 'memberships',
+                'ordering': ['created_at'],
                 'constraints': [models.UniqueConstraint(fields=('agency', 'user'), name='membership_unique_user'), models.CheckConstraint(condition=models.Q(('roles', []), _negated=True), name='membership_has_a_role')],
             },
         ),

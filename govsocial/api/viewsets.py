@@ -16,7 +16,7 @@ from accounts.selectors import agency_get_active, membership_for
 from govsocial.tenancy import AgencyOwned, agency_scope, user_scope
 
 
-class UserScopedViewSet(GenericViewSet):  # type: ignore[type-arg]
+class UserScopedViewSet(GenericViewSet):
     """Base of endpoints about the signed-in person rather than one agency."""
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -30,7 +30,7 @@ class UserScopedViewSet(GenericViewSet):  # type: ignore[type-arg]
         super().initial(request, *args, **kwargs)
 
 
-class AgencyScopedViewSet(GenericViewSet):  # type: ignore[type-arg]
+class AgencyScopedViewSet(GenericViewSet):
     """Base of every endpoint under ``/api/agencies/{agency_slug}/``.
 
     Binds the agency for its members (anyone else gets 404, as if it did not exist)
@@ -69,4 +69,3 @@ class AgencyScopedViewSet(GenericViewSet):  # type: ignore[type-arg]
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """Narrow the agency's rows for this endpoint (role, filters, related rows)."""
         return queryset
-

@@ -48,11 +48,14 @@ def test_database_shows_nothing_when_no_agency_is_bound(personas: Personas) -> N
 
 
 def test_database_refuses_writing_a_row_into_another_agency(personas: Personas) -> None:
-    with agency_scope(personas.agency_b.pk), pytest.raises(ProgrammingError):
-        with transaction.atomic():
-            Membership.objects.unscoped().create(
-                agency=personas.agency_a, user=personas.admin_b.user, roles=[Role.ADMIN]
-            )
+    with (
+        agency_scope(personas.agency_b.pk),
+        pytest.raises(ProgrammingError),
+        transaction.atomic(),
+    ):
+        Membership.objects.unscoped().create(
+            agency=personas.agency_a, user=personas.admin_b.user, roles=[Role.ADMIN]
+        )
 
 
 def test_the_scope_does_not_outlive_its_block(personas: Personas) -> None:
@@ -79,9 +82,7 @@ def test_a_rolled_back_savepoint_does_not_leave_the_wrong_agency_bound(
 
 def test_the_application_role_cannot_bypass_row_level_security() -> None:
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user"
-        )
+        cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         assert cursor.fetchone() == (False, False)
         cursor.execute(
             "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "

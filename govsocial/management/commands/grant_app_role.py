@@ -21,9 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, role: str, **options: Any) -> None:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", [role]
-            )
+            cursor.execute("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", [role])
             found = cursor.fetchone()
             if found is None:
                 raise CommandError(f"There is no database role named “{role}”.")
@@ -38,9 +36,7 @@ class Command(BaseCommand):
                 sql.SQL(
                     "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {}"
                 ).format(name),
-                sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(
-                    name
-                ),
+                sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(name),
                 sql.SQL("REVOKE ALL ON TABLE django_migrations FROM {}").format(name),
             ]
             for model in apps.get_models():

@@ -1,0 +1,64 @@
+"""Every API endpoint of an agency keeps other agencies out."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.urls import reverse
+
+from tests.conftest import Personas
+from tests.factories import InvitationFactory
+from tests.isolation.suite import IsolationSuite
+
+
+class ApiIsolationSuite(IsolationSuite):
+    # DRF answers 403 to a session-less request ("credentials were not provided").
+    anonymous_statuses: ClassVar[set[int]] = {401, 403}
+
+
+class TestMemberList(ApiIsolationSuite):
+    url_name = "member-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestMemberDetail(ApiIsolationSuite):
+    url_name = "member-detail"
+    methods = ("get", "patch")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug, personas.author_a.pk])
+
+
+class TestMemberDeactivate(ApiIsolationSuite):
+    url_name = "member-deactivate"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug, personas.author_a.pk])
+
+
+class TestInvitationList(ApiIsolationSuite):
+    url_name = "invitation-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestInvitationDetail(ApiIsolationSuite):
+    url_name = "invitation-detail"
+
+    def url(self, personas: Personas) -> str:
+        invitation = InvitationFactory(agency=personas.agency_a, invited_by=personas.admin_a.user)
+        return reverse(self.url_name, args=[personas.agency_a.slug, invitation.pk])
+
+
+class TestInvitationRevoke(ApiIsolationSuite):
+    url_name = "invitation-revoke"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        invitation = InvitationFactory(agency=personas.agency_a, invited_by=personas.admin_a.user)
+        return reverse(self.url_name, args=[personas.agency_a.slug, invitation.pk])

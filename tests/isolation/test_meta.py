@@ -1,0 +1,51 @@
+"""Meta-tests: nothing agency-owned escapes the isolation suite."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.db.models import Model
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from govsocial.tenancy import agency_owned_models, agency_scope
+from tests.conftest import Personas
+from tests.factories import ROW_MAKERS
+from tests.isolation import test_api, test_pages  # noqa: F401  (registers their suites)
+from tests.isolation.suite import COVERED_URL_NAMES
+
+
+def _agency_url_names(resolver: URLResolver, prefix: str = "") -> set[str]:
+    names: set[str] = set()
+    for entry in resolver.url_patterns:
+        pattern = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            names |= _agency_url_names(entry, pattern)
+        elif isinstance(entry, URLPattern) and "agency_slug" in pattern and entry.name:
+            names.add(entry.name)
+    return names
+
+
+def test_every_agency_endpoint_inherits_the_isolation_suite() -> None:
+    endpoints = _agency_url_names(get_resolver())
+    assert endpoints, "no agency endpoint found: the URL walk is broken"
+    assert endpoints - COVERED_URL_NAMES == set()
+
+
+def test_every_agency_owned_model_can_be_made_for_the_isolation_tests() -> None:
+    assert set(agency_owned_models()) - set(ROW_MAKERS) == set()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", agency_owned_models(), ids=lambda m: m._meta.label)
+def test_another_agency_cannot_see_the_row_even_past_the_orm(
+    model: type[Model], personas: Personas
+) -> None:
+    row = ROW_MAKERS[model](personas.agency_a)
+    with agency_scope(personas.agency_b.pk):
+        # Past the ORM filter on purpose: only row-level security is left.
+        assert not model.objects.unscoped().filter(pk=row.pk).exists()  # type: ignore[attr-defined]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT count(*) FROM {model._meta.db_table} WHERE id = %s", [row.pk])  # noqa: S608
+            assert cursor.fetchone() == (0,)
+    with agency_scope(personas.agency_a.pk):
+        assert model.objects.filter(pk=row.pk).exists()  # type: ignore[attr-defined]

@@ -1,0 +1,61 @@
+"""Every dashboard page of an agency keeps other agencies out."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.selectors import token_digest
+from tests.conftest import Personas
+from tests.factories import InvitationFactory
+from tests.isolation.suite import IsolationSuite
+
+
+class TestAgencyHome(IsolationSuite):
+    url_name = "agency_home"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestMembers(IsolationSuite):
+    url_name = "members"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestMemberEdit(IsolationSuite):
+    url_name = "member_edit"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug, personas.author_a.pk])
+
+
+class TestInvitationRevoke(IsolationSuite):
+    url_name = "invitation_revoke"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        invitation = InvitationFactory(agency=personas.agency_a, invited_by=personas.admin_a.user)
+        return reverse(self.url_name, args=[personas.agency_a.slug, invitation.pk])
+
+
+class TestInvitationAccept(IsolationSuite):
+    """The join page is open to invitees, but a token only works in its own agency."""
+
+    url_name = "invitation_accept"
+    methods = ("get", "post")
+    anonymous_statuses = {404}
+
+    def url(self, personas: Personas) -> str:
+        InvitationFactory(agency=personas.agency_b, token_hash=token_digest("b-token"))
+        return reverse(self.url_name, args=[personas.agency_a.slug, "b-token"])
+
+    @pytest.mark.django_db
+    def test_a_member_of_the_agency_is_let_in(self, personas: Personas) -> None:
+        InvitationFactory(agency=personas.agency_a, token_hash=token_digest("a-token"))
+        url = reverse(self.url_name, args=[personas.agency_a.slug, "a-token"])
+        assert personas.client_for(personas.admin_a).get(url).status_code == 200
