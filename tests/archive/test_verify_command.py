@@ -30,7 +30,7 @@ def committed_agency(django_db_blocker: pytest.FixtureRequest) -> Iterator[Agenc
         yield agency
 
 
-def _tamper_as_owner(agency: Agency, sequence: int) -> None:
+def tamper_as_owner(agency: Agency, sequence: int) -> None:
     with psycopg.connect(os.environ["DATABASE_OWNER_URL"], autocommit=True) as owner:
         owner.execute("SELECT set_config('govsocial.agency_id', %s, false)", [str(agency.pk)])
         owner.execute(
@@ -68,7 +68,7 @@ def test_verify_names_the_first_tampered_sequence(
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         call_command("archive_verify", agency=committed_agency.slug, stdout=out)
         assert "6 events, chain intact" in out.getvalue()
-        _tamper_as_owner(committed_agency, sequence=4)
+        tamper_as_owner(committed_agency, sequence=4)
         out = StringIO()
         with pytest.raises(CommandError, match="1 chain"):
             call_command("archive_verify", agency=committed_agency.slug, stdout=out)

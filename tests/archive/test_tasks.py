@@ -1,0 +1,79 @@
+"""The nightly chain check runs in a real Celery worker, bound to each agency in turn."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+
+import archive
+from accounts.models import Agency
+from archive.services import SYSTEM
+from archive.tasks import chain_verify_agency
+from govsocial.tenancy import AgencyNotBound, agency_scope, bound_agency_id, with_agency_scope
+from tests.archive.test_verify_command import tamper_as_owner
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _wait_for(path: Path, text: str, timeout: float = 60.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        content = path.read_text(errors="replace") if path.exists() else ""
+        if text in content:
+            return content
+        time.sleep(0.2)
+    raise AssertionError(f"{text!r} did not appear in the worker's log:\n{content[-3000:]}")
+
+
+@pytest.fixture
+def worker(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """Start a real Celery worker on a queue of its own; yield the queue and its log."""
+    queue = f"test-{uuid.uuid4().hex[:8]}"
+    log = tmp_path / "worker.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "celery", "-A", "govsocial", "worker", "-l", "INFO",
+             "--concurrency", "1", "--pool", "solo", "-Q", queue, "-n", f"{queue}@%h"],
+            cwd=ROOT, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        _wait_for(log, "ready.")
+        yield queue, log
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_a_worker_finds_a_tampered_chain(
+    worker: tuple[str, Path], django_db_blocker: pytest.FixtureRequest
+) -> None:
+    queue, log = worker
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        agency = Agency.objects.create(name="Worker Test", slug=f"worker-{uuid.uuid4().hex[:8]}")
+        with agency_scope(agency.pk):
+            for n in range(3):
+                with transaction.atomic():
+                    archive.record(agency=agency, actor=SYSTEM, verb="test.step", data={"n": n})
+    tamper_as_owner(agency, sequence=2)
+    chain_verify_agency.apply_async(kwargs={"agency_id": agency.pk}, queue=queue)
+    content = _wait_for(log, f"archive chain of agency {agency.pk} is broken")
+    assert "broken at sequence 2: its content does not match its hash" in content
+
+
+def test_the_task_decorator_binds_the_agency_for_the_run_only() -> None:
+    @with_agency_scope
+    def task(*, agency_id: int) -> int | None:
+        return bound_agency_id()
+
+    assert task(agency_id=7) == 7
+    assert bound_agency_id() is None
+    with pytest.raises(AgencyNotBound):
+        task()
