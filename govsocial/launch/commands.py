@@ -1,0 +1,174 @@
+"""Implement ``run`` and ``test``: prepare the database, then start the app or the checks."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import time
+from pathlib import Path
+
+from govsocial.launch.children import ChildSpec, Supervisor, run_step
+from govsocial.launch.common import PYTHON, LaunchError, Terminated, data_dir, say
+from govsocial.launch.dburl import app_dbname
+from govsocial.launch.redis_embedded import flush_db, with_db
+from govsocial.launch.roles import DatabaseUrls, provision, verify_app_role
+from govsocial.launch.services import Services, running_services
+
+TEST_REDIS_DB = 15
+READY_TIMEOUT = 60.0
+
+
+def app_processes(port: int, data: Path) -> list[ChildSpec]:
+    """Return the long-running processes of ``run``, one row each, in start order."""
+    return [
+        ChildSpec("web", [PYTHON, "-m", "gunicorn", "govsocial.wsgi:application",
+                          "-b", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
+                          "--access-logfile", "-"]),
+        ChildSpec("worker", [PYTHON, "-m", "celery", "-A", "govsocial", "worker",
+                             "-l", "INFO", "--concurrency", "2"]),
+        ChildSpec("scheduler", [PYTHON, "-m", "celery", "-A", "govsocial", "beat",
+                                "-l", "INFO", "--schedule", str(data / "celerybeat-schedule")]),
+    ]  # fmt: skip
+
+
+def check_steps(pytest_args: list[str]) -> list[ChildSpec]:
+    """Return the checks of ``test``, in the order they run."""
+    return [
+        ChildSpec("ruff check", [PYTHON, "-m", "ruff", "check", "."]),
+        ChildSpec("ruff format", [PYTHON, "-m", "ruff", "format", "--check", "."]),
+        ChildSpec("mypy", [PYTHON, "-m", "mypy", "."]),
+        ChildSpec("pytest", [PYTHON, "-m", "pytest", *pytest_args]),
+    ]
+
+
+def run(extra_args: list[str]) -> int:
+    """Prepare the app and serve it until Ctrl-C, SIGTERM or a child's death."""
+    if extra_args:
+        raise LaunchError(f"run takes no arguments (got {' '.join(extra_args)})")
+    port = _port()
+    data = data_dir()
+    with running_services(data) as services:
+        db = _database(services, test=False)
+        env = _child_env(services, db, data, services.redis_url) | {
+            "ALLOWED_HOSTS": "localhost,127.0.0.1",
+            "DEBUG": "0",
+            "STATIC_ROOT": str(data / "static"),
+        }
+        _prepare(env, db, [["collectstatic", "--noinput"], ["demo_data"]])
+        with Supervisor(env) as supervisor:
+            for spec in app_processes(port, data):
+                supervisor.start(spec)
+            return _serve(supervisor, port)
+
+
+def test(pytest_args: list[str]) -> int:
+    """Prepare a fresh test database, then run linters, type checks and pytest."""
+    data = data_dir()
+    with running_services(data) as services:
+        db = _database(services, test=True)
+        redis_url = with_db(services.redis_url, TEST_REDIS_DB)
+        flush_db(redis_url)
+        env = _child_env(services, db, data, redis_url)
+        _prepare(env, db, [])
+        for step in check_steps(pytest_args):
+            code = run_step(step.name, step.argv, env)
+            if code == 5 and step.name == "pytest":
+                raise LaunchError("step pytest failed: it collected no tests (exit code 5)", 5)
+            if code != 0:
+                raise LaunchError(f"step {step.name} failed (exit code {code})", _exit_code(code))
+    say("all checks passed")
+    return 0
+
+
+def _database(services: Services, *, test: bool) -> DatabaseUrls:
+    """Provision (or take as given) the run or test database and return its URLs."""
+    if services.admin_url is None:
+        assert services.given is not None  # noqa: S101 - Services guarantees one of the two
+        return services.given
+    dbname = app_dbname(services.admin_url) + ("_test" if test else "")
+    return provision(services.admin_url, dbname, services.secrets, fresh=test)
+
+
+def _child_env(services: Services, db: DatabaseUrls, data: Path, redis_url: str) -> dict[str, str]:
+    """Return the environment shared by every child (app role URL as DATABASE_URL)."""
+    venv_bin = str(Path(PYTHON).parent)
+    return dict(os.environ) | {
+        "PATH": venv_bin + os.pathsep + os.environ.get("PATH", ""),
+        "PYTHONUNBUFFERED": "1",
+        "DATABASE_URL": db.app,
+        "DATABASE_OWNER_URL": db.owner,
+        "REDIS_URL": redis_url,
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or services.secrets["secret_key"],
+        "GOVSOCIAL_DATA_DIR": str(data),
+        # Served over plain http on localhost; production terminates TLS elsewhere.
+        "GOVSOCIAL_HTTPS": "0",
+    }
+
+
+def _prepare(env: dict[str, str], db: DatabaseUrls, extra_commands: list[list[str]]) -> None:
+    """Check the app role, migrate and grant as the owner role, run ``extra_commands``, then
+    check again (migrations must not have given the app role anything it may not own)."""
+    # Before anything runs: a misconfigured DATABASE_URL must not get to touch the data.
+    verify_app_role(db, quiet=True)
+    as_owner = env | {"DATABASE_URL": db.owner}
+    steps = [
+        ("migrate", ["migrate", "--noinput"], as_owner),
+        ("grant_app_role", ["grant_app_role", "govsocial_app"], as_owner),
+        *((command[0], command, env) for command in extra_commands),
+    ]
+    for name, args, step_env in steps:
+        code = run_step(name, [PYTHON, "manage.py", *args], step_env)
+        if code != 0:
+            raise LaunchError(f"step manage.py {name} failed (exit code {code})", _exit_code(code))
+    verify_app_role(db)
+
+
+def _serve(supervisor: Supervisor, port: int) -> int:
+    """Announce the URL once the web server listens, then watch the children."""
+    url = f"http://127.0.0.1:{port}/"
+    announced = False
+    deadline = time.monotonic() + READY_TIMEOUT
+    try:
+        while True:
+            exited = supervisor.first_exited()
+            if exited is not None:
+                name, code = exited
+                raise LaunchError(f"{name} {_describe_exit(code)} unexpectedly; stopped everything")
+            if not announced and (_listening(port) or time.monotonic() > deadline):
+                say(f"govsocial is running: open {url}   (Ctrl-C stops it)")
+                announced = True
+            time.sleep(0.5)
+    except (KeyboardInterrupt, Terminated):
+        # Stopping is the normal way to end ``run``; cleanup happens in the with-blocks.
+        say("stop requested")
+        return 0
+
+
+def _port() -> int:
+    """Return $PORT (default 8000), failing early when something already listens there."""
+    raw = os.environ.get("PORT", "8000")
+    if not raw.isdigit() or not 0 < int(raw) < 65536:
+        raise LaunchError(f"PORT must be a TCP port number, not {raw!r}")
+    if _listening(int(raw)):
+        raise LaunchError(f"something already listens on 127.0.0.1:{raw}; set PORT=<free port>")
+    return int(raw)
+
+
+def _listening(port: int) -> bool:
+    """Return whether a server accepts connections on 127.0.0.1:``port``."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _exit_code(child_code: int) -> int:
+    """Return a failing exit code for a child's code (negative means killed by a signal)."""
+    return child_code if child_code > 0 else 1
+
+
+def _describe_exit(code: int) -> str:
+    """Describe how a child ended, naming the signal when one killed it."""
+    if code < 0:
+        return f"was killed by {signal.Signals(-code).name}"
+    return f"exited with code {code}"

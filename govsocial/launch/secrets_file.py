@@ -1,0 +1,55 @@
+"""Keep the generated secrets (Django key, database and Redis passwords) in one file."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from govsocial.launch.common import LaunchError
+
+# name -> number of random bytes; token_urlsafe output never needs URL escaping.
+SECRET_SIZES = {
+    "secret_key": 50,
+    "db_owner_password": 32,
+    "db_app_password": 32,
+    "redis_password": 32,
+}
+
+
+def load_secrets(data: Path) -> dict[str, str]:
+    """Return the stored secrets, generating and saving any that are missing."""
+    path = data / "secrets.json"
+    stored = _read(path)
+    missing = [name for name in SECRET_SIZES if not stored.get(name)]
+    for name in missing:
+        stored[name] = secrets.token_urlsafe(SECRET_SIZES[name])
+    if missing:
+        _write_private(path, json.dumps(stored, indent=2) + "\n")
+    # Repair permissions a copy or an editor may have loosened.
+    path.chmod(0o600)
+    return stored
+
+
+def _read(path: Path) -> dict[str, str]:
+    """Parse the secrets file, or return an empty mapping when it does not exist."""
+    if not path.exists():
+        return {}
+    try:
+        loaded = json.loads(path.read_text())
+    except ValueError as error:
+        raise LaunchError(f"{path} is not valid JSON ({error}); fix or delete it") from None
+    if not isinstance(loaded, dict):
+        raise LaunchError(f"{path} must hold a JSON object")
+    return {str(key): str(value) for key, value in loaded.items()}
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` atomically to a file that only the owner can read."""
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.unlink(missing_ok=True)
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(text)
+    os.replace(temporary, path)
