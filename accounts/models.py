@@ -134,6 +134,11 @@ class Role(models.TextChoices):
     VIEWER = "viewer", _("Viewer")
 
 
+def role_labels(roles: list[str]) -> list[str]:
+    """Return the roles' names in the reader's language."""
+    return [str(Role(role).label) for role in roles]
+
+
 class Membership(AgencyOwned):
     """A user's place in an agency, with one or more roles."""
 
@@ -162,7 +167,7 @@ class Membership(AgencyOwned):
 
     @property
     def role_labels(self) -> list[str]:
-        return [str(Role(role).label) for role in self.roles]
+        return role_labels(self.roles)
 
 
 class Invitation(AgencyOwned):
@@ -196,6 +201,10 @@ class Invitation(AgencyOwned):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def role_labels(self) -> list[str]:
+        return role_labels(self.roles)
 
     @property
     def is_open(self) -> bool:

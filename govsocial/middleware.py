@@ -65,6 +65,6 @@ class AgencyScopeMiddleware:
                 return response_for_exception(request, Http404())
             request.agency = agency  # type: ignore[attr-defined]
             request.membership = membership  # type: ignore[attr-defined]
-            if membership is not None:
+            if membership is not None and request.session.get("agency_slug") != agency.slug:
                 request.session["agency_slug"] = agency.slug
             return self.get_response(request)

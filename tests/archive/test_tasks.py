@@ -7,18 +7,15 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from django.db import transaction
 
-import archive
 from accounts.models import Agency
-from archive.services import SYSTEM
 from archive.tasks import chain_verify_agency
-from govsocial.tenancy import AgencyNotBound, agency_scope, bound_agency_id, with_agency_scope
-from tests.archive.test_verify_command import tamper_as_owner
+from govsocial.tenancy import AgencyNotBound, bound_agency_id, with_agency_scope
+from tests.archive.conftest import tamper_as_owner
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,15 +50,10 @@ def worker(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 
 
 def test_a_worker_finds_a_tampered_chain(
-    worker: tuple[str, Path], django_db_blocker: pytest.FixtureRequest
+    worker: tuple[str, Path], committed_agency: Callable[[int], Agency]
 ) -> None:
     queue, log = worker
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        agency = Agency.objects.create(name="Worker Test", slug=f"worker-{uuid.uuid4().hex[:8]}")
-        with agency_scope(agency.pk):
-            for n in range(3):
-                with transaction.atomic():
-                    archive.record(agency=agency, actor=SYSTEM, verb="test.step", data={"n": n})
+    agency = committed_agency(3)
     tamper_as_owner(agency, sequence=2)
     chain_verify_agency.apply_async(kwargs={"agency_id": agency.pk}, queue=queue)
     content = _wait_for(log, f"archive chain of agency {agency.pk} is broken")
