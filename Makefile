@@ -18,11 +18,12 @@ LOCK := requirements/dev.lock
 SYNC_STAMP := $(VENV)/.synced-dev-lock
 ARGS ?=
 
-.PHONY: help run test bootstrap
+.PHONY: help run test bench bootstrap
 
 help:
 	@echo "make run    start govsocial on http://127.0.0.1:$${PORT:-8000}/"
 	@echo "make test   run ruff, mypy and pytest (pytest arguments: ARGS=\"-k archive\")"
+	@echo "make bench  run the benchmarks in bench/ (each prints JSON lines)"
 
 # exec: make then waits on the launcher itself, which stops its servers on Ctrl-C.
 run: bootstrap
@@ -30,6 +31,9 @@ run: bootstrap
 
 test: bootstrap
 	exec $(VENV)/bin/python -m govsocial.launch test $(ARGS)
+
+bench: bootstrap
+	exec $(VENV)/bin/python -m govsocial.launch bench $(ARGS)
 
 bootstrap: $(SYNC_STAMP)
 

@@ -1,4 +1,4 @@
-"""Parse ``python -m govsocial.launch run|test [pytest args]`` and run the command."""
+"""Parse ``python -m govsocial.launch run|test|bench [args]`` and run the command."""
 
 from __future__ import annotations
 
@@ -9,19 +9,21 @@ from types import FrameType
 from govsocial.launch import commands
 from govsocial.launch.common import LaunchError, Terminated, say
 
+COMMANDS = {"run": commands.run, "test": commands.test, "bench": commands.bench}
 USAGE = """usage: python -m govsocial.launch run
        python -m govsocial.launch test [pytest arguments...]
+       python -m govsocial.launch bench [benchmark arguments...]
 
 Environment: DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL, PORT, GOVSOCIAL_DATA_DIR
 (see govsocial/launch/__init__.py)."""
 
 
 def main(argv: list[str]) -> int:
-    """Dispatch to ``run`` or ``test`` and turn errors and interrupts into exit codes."""
+    """Dispatch to ``run``, ``test`` or ``bench`` and turn errors and interrupts into exit codes."""
     if argv[:1] in (["-h"], ["--help"]):
         print(USAGE)
         return 0
-    if not argv or argv[0] not in {"run", "test"}:
+    if not argv or argv[0] not in COMMANDS:
         print(USAGE, file=sys.stderr)
         return 2
     # Explicit, because Python leaves SIGINT ignored when started from a non-interactive
@@ -29,7 +31,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _raise_terminated)
     signal.signal(signal.SIGHUP, _raise_terminated)
-    command = commands.run if argv[0] == "run" else commands.test
+    command = COMMANDS[argv[0]]
     try:
         return command(argv[1:])
     except LaunchError as error:

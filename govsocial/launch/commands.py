@@ -9,13 +9,14 @@ import time
 from pathlib import Path
 
 from govsocial.launch.children import ChildSpec, Supervisor, run_step
-from govsocial.launch.common import PYTHON, LaunchError, Terminated, data_dir, say
+from govsocial.launch.common import PYTHON, REPO_ROOT, LaunchError, Terminated, data_dir, say
 from govsocial.launch.dburl import app_dbname
 from govsocial.launch.redis_embedded import flush_db, with_db
 from govsocial.launch.roles import DatabaseUrls, provision, verify_app_role
 from govsocial.launch.services import Services, running_services
 
 TEST_REDIS_DB = 15
+BENCH_REDIS_DB = 14
 READY_TIMEOUT = 60.0
 
 
@@ -49,7 +50,7 @@ def run(extra_args: list[str]) -> int:
     port = _port()
     data = data_dir()
     with running_services(data) as services:
-        db = _database(services, test=False)
+        db = _database(services, suffix="")
         env = _child_env(services, db, data, services.redis_url) | {
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "DEBUG": "0",
@@ -66,7 +67,7 @@ def test(pytest_args: list[str]) -> int:
     """Prepare a fresh test database, then run linters, type checks and pytest."""
     data = data_dir()
     with running_services(data) as services:
-        db = _database(services, test=True)
+        db = _database(services, suffix="_test")
         redis_url = with_db(services.redis_url, TEST_REDIS_DB)
         flush_db(redis_url)
         env = _child_env(services, db, data, redis_url)
@@ -81,13 +82,29 @@ def test(pytest_args: list[str]) -> int:
     return 0
 
 
-def _database(services: Services, *, test: bool) -> DatabaseUrls:
-    """Provision (or take as given) the run or test database and return its URLs."""
+def bench(bench_args: list[str]) -> int:
+    """Run every benchmark in bench/ against a fresh database; each prints JSON lines."""
+    data = data_dir()
+    with running_services(data) as services:
+        db = _database(services, suffix="_bench")
+        redis_url = with_db(services.redis_url, BENCH_REDIS_DB)
+        flush_db(redis_url)
+        env = _child_env(services, db, data, redis_url)
+        _prepare(env, db, [])
+        for script in sorted((REPO_ROOT / "bench").glob("*.py")):
+            code = run_step(script.stem, [PYTHON, str(script), *bench_args], env)
+            if code != 0:
+                raise LaunchError(f"benchmark {script.name} failed (exit code {code})")
+    return 0
+
+
+def _database(services: Services, *, suffix: str) -> DatabaseUrls:
+    """Provision (or take as given) the database named with ``suffix``; fresh unless run's."""
     if services.admin_url is None:
         assert services.given is not None  # noqa: S101 - Services guarantees one of the two
         return services.given
-    dbname = app_dbname(services.admin_url) + ("_test" if test else "")
-    return provision(services.admin_url, dbname, services.secrets, fresh=test)
+    dbname = app_dbname(services.admin_url) + suffix
+    return provision(services.admin_url, dbname, services.secrets, fresh=bool(suffix))
 
 
 def _child_env(services: Services, db: DatabaseUrls, data: Path, redis_url: str) -> dict[str, str]:
