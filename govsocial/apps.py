@@ -9,4 +9,7 @@ class GovsocialConfig(AppConfig):
     name = "govsocial"
 
     def ready(self) -> None:
-        from govsocial import tenancy  # noqa: F401  (connects the connection signal)
+        from govsocial import (  # noqa: F401  (connect the connection signal, register checks)
+            checks,
+            tenancy,
+        )

@@ -37,6 +37,8 @@ def env_required(name: str) -> str:
 
 DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_required("SECRET_KEY")
+# Fernet keys for secrets at rest, newest first (see govsocial/encryption.py).
+ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 HTTPS = env_bool("GOVSOCIAL_HTTPS", True)
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "govsocial",
     "archive",
     "accounts",
@@ -145,6 +148,15 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+
+# Two-factor: authenticator apps, recovery codes, security keys and passkeys. Secrets
+# are encrypted with ENCRYPTION_KEYS by the adapter; used TOTP codes are remembered in
+# the shared Redis cache so a code works once across every process.
+MFA_ADAPTER = "accounts.adapters.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "govsocial"
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 12 * 60 * 60

@@ -15,12 +15,13 @@ Environment read by the launcher:
     GOVSOCIAL_DATA_DIR  data folder (default <repo>/.data); secrets.json lives there.
     PORT                ``run`` only: web port on 127.0.0.1 (default 8000).
     SECRET_KEY          optional; otherwise generated once into secrets.json.
+    ENCRYPTION_KEYS     optional; otherwise one key generated once into secrets.json.
 
 Environment every child gets:
     DATABASE_URL        the unprivileged app role (govsocial_app) on the app database.
     DATABASE_OWNER_URL  the owner role (govsocial_owner); migrate and grant_app_role
                         run with DATABASE_URL set to this URL.
     REDIS_URL           ``test``: logical database 15, flushed first.
-    SECRET_KEY, GOVSOCIAL_DATA_DIR, GOVSOCIAL_HTTPS=0
+    SECRET_KEY, ENCRYPTION_KEYS, GOVSOCIAL_DATA_DIR, GOVSOCIAL_HTTPS=0
     ``run`` also:       ALLOWED_HOSTS=localhost,127.0.0.1, DEBUG=0, STATIC_ROOT=<data>/static
 """

@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from govsocial.launch.common import LaunchError
 
-# name -> number of random bytes; token_urlsafe output never needs URL escaping.
-SECRET_SIZES = {
-    "secret_key": 50,
-    "db_owner_password": 32,
-    "db_app_password": 32,
-    "redis_password": 32,
+
+def _token(size: int) -> Callable[[], str]:
+    # token_urlsafe output never needs URL escaping.
+    return lambda: secrets.token_urlsafe(size)
+
+
+def _fernet_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+# name -> how to make it
+SECRET_MAKERS: dict[str, Callable[[], str]] = {
+    "secret_key": _token(50),
+    "db_owner_password": _token(32),
+    "db_app_password": _token(32),
+    "redis_password": _token(32),
+    "encryption_key": _fernet_key,
 }
 
 
@@ -22,9 +35,9 @@ def load_secrets(data: Path) -> dict[str, str]:
     """Return the stored secrets, generating and saving any that are missing."""
     path = data / "secrets.json"
     stored = _read(path)
-    missing = [name for name in SECRET_SIZES if not stored.get(name)]
+    missing = [name for name in SECRET_MAKERS if not stored.get(name)]
     for name in missing:
-        stored[name] = secrets.token_urlsafe(SECRET_SIZES[name])
+        stored[name] = SECRET_MAKERS[name]()
     if missing:
         _write_private(path, json.dumps(stored, indent=2) + "\n")
     # Repair permissions a copy or an editor may have loosened.
