@@ -10,6 +10,8 @@ what is stored, then remove the old key.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -51,24 +53,26 @@ def encrypt(plaintext: str) -> str:
     return _keys().encrypt(plaintext.encode("utf-8")).decode("ascii")
 
 
-def decrypt(token: str) -> str:
-    """Return the plaintext of a value encrypted with any configured key."""
+@contextmanager
+def _readable() -> Iterator[None]:
     try:
-        return _keys().decrypt(token.encode("ascii")).decode("utf-8")
+        yield
     except InvalidToken as error:
         raise DecryptionError(
             "A stored secret cannot be decrypted with the configured ENCRYPTION_KEYS."
         ) from error
+
+
+def decrypt(token: str) -> str:
+    """Return the plaintext of a value encrypted with any configured key."""
+    with _readable():
+        return _keys().decrypt(token.encode("ascii")).decode("utf-8")
 
 
 def reencrypt(token: str) -> str:
     """Return the same secret encrypted with the newest key."""
-    try:
+    with _readable():
         return _keys().rotate(token.encode("ascii")).decode("ascii")
-    except InvalidToken as error:
-        raise DecryptionError(
-            "A stored secret cannot be decrypted with the configured ENCRYPTION_KEYS."
-        ) from error
 
 
 class EncryptedTextField(models.TextField):
