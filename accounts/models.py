@@ -46,6 +46,13 @@ class Agency(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Sign-in policy, set by the agency's admins.
+    require_two_factor = models.BooleanField(_("two-factor authentication required"), default=True)
+    require_security_key = models.BooleanField(
+        _("security keys only"),
+        default=False,
+        help_text=_("Members sign in with a security key or passkey; codes are not enough."),
+    )
 
     class Meta:
         verbose_name = _("agency")

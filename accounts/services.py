@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -323,11 +324,12 @@ def membership_deactivate(*, membership: Membership, actor: User) -> Membership:
     return membership
 
 
-def sign_in_record(*, user: User, verb: str) -> None:
-    """Record a sign-in or sign-out in the archive of every agency the user belongs to."""
+def user_event_record(*, user: User, verb: str, data: dict[str, Any] | None = None) -> None:
+    """Record an event about the person (signing in, second factors) in each of their
+    agencies' archives."""
     with transaction.atomic():
         for membership in memberships_of_user(user=user):
-            archive.record(agency=membership.agency, actor=user, verb=verb, obj=user)
+            archive.record(agency=membership.agency, actor=user, verb=verb, obj=user, data=data)
 
 
 def sign_in_failure_record(*, user: User) -> None:

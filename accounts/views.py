@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from allauth.account.utils import perform_login
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -158,6 +158,8 @@ def invitation_accept(request: HttpRequest, agency_slug: str, token: str) -> Htt
     has_account = user.is_authenticated or selectors.user_exists(email=invitation.email)
     form = JoinForm(request.POST or None) if not has_account else None
     if request.method == "POST":
+        home = reverse("agency_home", kwargs={"agency_slug": agency.slug})
+        welcome = _("Welcome to %(agency)s.") % {"agency": agency.name}
         try:
             if isinstance(user, User):
                 services.invitation_accept(invitation=invitation, user=user)
@@ -167,7 +169,10 @@ def invitation_accept(request: HttpRequest, agency_slug: str, token: str) -> Htt
                     name=form.cleaned_data["name"],
                     password=form.cleaned_data["password"],
                 )
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, welcome)
+                # Signing in through allauth records the sign-in, so setting up two-factor
+                # right after does not ask for the password again.
+                return perform_login(request, user, redirect_url=home)
             else:
                 context["form"] = form
                 return render(request, "accounts/invitation_accept.html", context, status=400)
@@ -178,8 +183,8 @@ def invitation_accept(request: HttpRequest, agency_slug: str, token: str) -> Htt
                 messages.error(request, error.message)
             context["form"] = form
             return render(request, "accounts/invitation_accept.html", context, status=400)
-        messages.success(request, _("Welcome to %(agency)s.") % {"agency": agency.name})
-        return redirect("agency_home", agency_slug=agency.slug)
+        messages.success(request, welcome)
+        return redirect(home)
     context["form"] = form
     context["login_url"] = reverse("account_login") + "?next=" + request.get_full_path()
     return render(request, "accounts/invitation_accept.html", context)

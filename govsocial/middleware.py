@@ -5,13 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
+from urllib.parse import urlencode
 
+from allauth.account.authentication import get_authentication_records
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from rest_framework.views import APIView
 
+from accounts.policy import second_factor_gap
 from accounts.selectors import agency_get_active, membership_for
 from govsocial.tenancy import agency_scope, user_scope
 
@@ -25,7 +30,9 @@ def open_to_invitees(view: Callable[..., Any]) -> Callable[..., Any]:
 class AgencyScopeMiddleware:
     """Bind the URL's ``agency_slug`` for its members; everyone else gets 404.
 
-    API views bind in the API base viewset instead, after their own authentication.
+    A member who lacks the second factor the agency's policy asks for is sent to set
+    it up (or to confirm with it) before seeing anything of the agency. API views bind
+    in the API base viewset instead, after their own authentication.
     Pages without an agency in the URL are bound to the signed-in user only.
     """
 
@@ -63,6 +70,15 @@ class AgencyScopeMiddleware:
             if membership is None and not open_view:
                 # Not a member looks exactly like "no such agency".
                 return response_for_exception(request, Http404())
+            if membership is not None:
+                gap = second_factor_gap(
+                    agency=agency,
+                    user=membership.user,
+                    authentication_records=get_authentication_records(request, user),
+                )
+                if gap is not None:
+                    messages.warning(request, str(gap.message))
+                    return redirect(f"{gap.url}?{urlencode({'next': request.get_full_path()})}")
             request.agency = agency  # type: ignore[attr-defined]
             request.membership = membership  # type: ignore[attr-defined]
             if membership is not None and request.session.get("agency_slug") != agency.slug:

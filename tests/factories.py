@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import factory
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    hotp_value,
+)
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -19,6 +25,12 @@ from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
 
 PASSWORD = "correct horse battery staple"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TOTP_SECRET) -> str:
+    """Return the code an authenticator app shows for ``secret`` right now."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 class AgencyFactory(factory.django.DjangoModelFactory):
@@ -34,10 +46,17 @@ class AgencyFactory(factory.django.DjangoModelFactory):
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"person{n}@example.gov")
     name = factory.Sequence(lambda n: f"Person {n}")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def two_factor(self, create: bool, extracted: bool | None, **kwargs: Any) -> None:
+        """Give the person an authenticator app (TOTP_SECRET) unless two_factor=False."""
+        if create and extracted is not False:
+            TOTP.activate(self, TOTP_SECRET)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

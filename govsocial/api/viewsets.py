@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from typing import Any
 
+from allauth.account.authentication import get_authentication_records
 from django.db.models import QuerySet
 from django.http import Http404
 from rest_framework import exceptions
@@ -12,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import Agency, Membership
+from accounts.policy import second_factor_gap
 from accounts.selectors import agency_get_active, membership_for
 from govsocial.tenancy import AgencyOwned, agency_scope, user_scope
 
@@ -57,6 +59,13 @@ class AgencyScopedViewSet(GenericViewSet):
         membership = membership_for(agency=agency, user=request.user)
         if membership is None:
             raise Http404
+        gap = second_factor_gap(
+            agency=agency,
+            user=membership.user,
+            authentication_records=get_authentication_records(request, request.user),
+        )
+        if gap is not None:
+            raise exceptions.PermissionDenied(str(gap.message))
         self.agency, self.membership = agency, membership
         super().initial(request, *args, **kwargs)
 

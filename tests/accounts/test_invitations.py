@@ -18,7 +18,7 @@ from accounts.models import Invitation, Membership, Role, User
 from archive.models import ArchiveEvent
 from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
-from tests.factories import PASSWORD, MembershipFactory
+from tests.factories import PASSWORD, MembershipFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +49,9 @@ def _link_in_last_email() -> str:
     return urlsplit(match.group(0)).path
 
 
-def test_an_invited_person_creates_an_account_and_joins(personas: Personas, invite: Invite) -> None:
+def test_an_invited_person_creates_an_account_and_joins(
+    personas: Personas, invite: Invite, django_capture_on_commit_callbacks: Any
+) -> None:
     invite("New.Person@Example.gov", [Role.AUTHOR, Role.APPROVER])
     assert mail.outbox[-1].to == ["new.person@example.gov"]
     assert "City of Alpha" in mail.outbox[-1].subject
@@ -63,15 +65,34 @@ def test_an_invited_person_creates_an_account_and_joins(personas: Personas, invi
         link, {"name": "Nia Person", "password": PASSWORD, "password_again": PASSWORD}
     )
     assert response.status_code == 302
-    assert response["Location"] == reverse("agency_home", args=[personas.agency_a.slug])
-    assert invitee.get(response["Location"]).status_code == 200
+    home = reverse("agency_home", args=[personas.agency_a.slug])
+    assert response["Location"] == home
+    # The agency requires two-factor: the newcomer sets it up before seeing anything.
+    setup = invitee.get(home)
+    assert setup["Location"].startswith(reverse("mfa_index"))
+    # Adding a factor asks for the password again, as every change of factor does.
+    reauthenticate = invitee.get(reverse("mfa_activate_totp"))
+    assert reauthenticate["Location"].startswith(reverse("account_reauthenticate"))
+    invitee.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    activate = invitee.get(reverse("mfa_activate_totp"))
+    secret = activate.context["form"].secret
+    with django_capture_on_commit_callbacks(execute=True):
+        response = invitee.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert invitee.get(home).status_code == 200
 
     user = User.objects.get(email="new.person@example.gov")
     with agency_scope(personas.agency_a.pk):
         membership = Membership.objects.get(user=user)
         assert membership.roles == [Role.APPROVER, Role.AUTHOR]
         verbs = list(ArchiveEvent.objects.order_by("sequence").values_list("verb", flat=True))
-    assert verbs[-3:] == ["member.invited", "member.joined", "user.signed_in"]
+    assert verbs[-5:] == [
+        "member.invited",
+        "member.joined",
+        "user.signed_in",
+        "user.two_factor_added",  # the authenticator app
+        "user.two_factor_added",  # its recovery codes
+    ]
     # The link works once.
     assert Client().get(link).status_code == 410
 

@@ -11,7 +11,7 @@ from accounts.models import Membership, Role
 from archive.models import ArchiveEvent
 from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +89,9 @@ def test_sign_in_sign_out_and_failed_sign_in_are_recorded(personas: Personas) ->
     failed = client.post(login, {"login": email, "password": "wrong password"})
     assert failed.status_code == 200
     assert "not correct" in failed.content.decode()
-    assert client.post(login, {"login": email, "password": PASSWORD}).status_code == 302
+    password_step = client.post(login, {"login": email, "password": PASSWORD})
+    assert password_step["Location"] == reverse("mfa_authenticate")
+    assert client.post(reverse("mfa_authenticate"), {"code": totp_code()}).status_code == 302
     assert client.post(reverse("account_logout")).status_code == 302
     with agency_scope(personas.agency_a.pk):
         verbs = list(

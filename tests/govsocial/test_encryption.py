@@ -34,7 +34,7 @@ def test_a_secret_from_an_unknown_key_is_refused_with_a_message() -> None:
 
 @pytest.mark.django_db
 def test_totp_secrets_are_stored_encrypted() -> None:
-    user = UserFactory()
+    user = UserFactory(two_factor=False)
     TOTP.activate(user, "JBSWY3DPEHPK3PXP")
     with connection.cursor() as cursor:
         cursor.execute("SELECT data::text FROM mfa_authenticator WHERE user_id = %s", [user.pk])
@@ -45,7 +45,7 @@ def test_totp_secrets_are_stored_encrypted() -> None:
 
 @pytest.mark.django_db
 def test_rotation_moves_every_secret_to_the_new_key() -> None:
-    user = UserFactory()
+    user = UserFactory(two_factor=False)
     with override_settings(ENCRYPTION_KEYS=[OLD]):
         TOTP.activate(user, "JBSWY3DPEHPK3PXP")
     with override_settings(ENCRYPTION_KEYS=[NEW, OLD]):
