@@ -18,12 +18,13 @@ LOCK := requirements/dev.lock
 SYNC_STAMP := $(VENV)/.synced-dev-lock
 ARGS ?=
 
-.PHONY: help run test bench bootstrap
+.PHONY: help run test bench totp bootstrap
 
 help:
 	@echo "make run    start govsocial on http://127.0.0.1:$${PORT:-8000}/"
 	@echo "make test   run ruff, mypy and pytest (pytest arguments: ARGS=\"-k archive\")"
 	@echo "make bench  run the benchmarks in bench/ (each prints JSON lines)"
+	@echo "make totp EMAIL=admin@riverton.example   a demo user's current two-factor code"
 
 # exec: make then waits on the launcher itself, which stops its servers on Ctrl-C.
 run: bootstrap
@@ -34,6 +35,9 @@ test: bootstrap
 
 bench: bootstrap
 	exec $(VENV)/bin/python -m govsocial.launch bench $(ARGS)
+
+totp: bootstrap
+	exec $(VENV)/bin/python -m govsocial.launch totp $(EMAIL)
 
 bootstrap: $(SYNC_STAMP)
 

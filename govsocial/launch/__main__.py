@@ -8,18 +8,25 @@ from types import FrameType
 
 from govsocial.launch import commands
 from govsocial.launch.common import LaunchError, Terminated, say
+from govsocial.launch.totp import totp
 
-COMMANDS = {"run": commands.run, "test": commands.test, "bench": commands.bench}
+COMMANDS = {
+    "run": commands.run,
+    "test": commands.test,
+    "bench": commands.bench,
+    "totp": totp,
+}
 USAGE = """usage: python -m govsocial.launch run
        python -m govsocial.launch test [pytest arguments...]
        python -m govsocial.launch bench [benchmark arguments...]
+       python -m govsocial.launch totp EMAIL   (a demo user's current two-factor code)
 
 Environment: DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL, PORT, GOVSOCIAL_DATA_DIR
 (see govsocial/launch/__init__.py)."""
 
 
 def main(argv: list[str]) -> int:
-    """Dispatch to ``run``, ``test`` or ``bench`` and turn errors and interrupts into exit codes."""
+    """Dispatch to a command and turn errors and interrupts into exit codes."""
     if argv[:1] in (["-h"], ["--help"]):
         print(USAGE)
         return 0

@@ -6,6 +6,7 @@ import json
 import secrets
 from typing import Any
 
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -28,7 +29,10 @@ DEMO_PEOPLE = [
 
 
 class Command(BaseCommand):
-    help = "Create two demo agencies with an admin, approver, author and records officer each."
+    help = (
+        "Create two demo agencies with an admin, approver, author and records officer each, "
+        "every one with an authenticator app set up."
+    )
 
     def handle(self, *args: Any, **options: Any) -> None:
         credentials_file = settings.DATA_DIR / "demo-credentials.json"
@@ -39,14 +43,18 @@ class Command(BaseCommand):
             credentials_file.parent.mkdir(parents=True, exist_ok=True)
             credentials_file.write_text(json.dumps(credentials, indent=2))
             credentials_file.chmod(0o600)
-        self.stdout.write("\nDemo sign-in (password for every demo user shown beside it):")
-        for email, password in credentials.items():
-            self.stdout.write(f"  {email:<36} {password}")
-        self.stdout.write("")
+        self.stdout.write("\nDemo sign-in: email, password, authenticator-app secret")
+        for email, entry in credentials.items():
+            self.stdout.write(f"  {email:<36} {entry['password']:<18} {entry['totp_secret']}")
+        self.stdout.write(
+            "Every demo user has two-factor set up. For the current code, run in another "
+            "terminal:\n  make totp EMAIL=admin@riverton.example\n"
+            "(or add the secret to any authenticator app).\n"
+        )
 
     @transaction.atomic
-    def _load(self) -> dict[str, str]:
-        credentials: dict[str, str] = {}
+    def _load(self) -> dict[str, dict[str, str]]:
+        credentials: dict[str, dict[str, str]] = {}
         if Agency.objects.filter(slug__in=[slug for slug, _n, _z in DEMO_AGENCIES]).exists():
             self.stderr.write("Demo agencies exist already but their passwords are not on file.")
             return credentials
@@ -61,5 +69,7 @@ class Command(BaseCommand):
                     password = secrets.token_urlsafe(12)
                     user = User.objects.create_user(email, password, name=f"{title}, {name}")
                     services.membership_add(agency=agency, user=user, roles=roles, actor=SYSTEM)
-                    credentials[email] = password
+                    secret = generate_totp_secret()
+                    TOTP.activate(user, secret)
+                    credentials[email] = {"password": password, "totp_secret": secret}
         return credentials
