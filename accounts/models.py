@@ -9,6 +9,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -52,6 +53,16 @@ class Agency(models.Model):
         _("security keys only"),
         default=False,
         help_text=_("Members sign in with a security key or passkey; codes are not enough."),
+    )
+    idle_timeout_minutes = models.PositiveIntegerField(
+        _("sign out after minutes without activity"),
+        default=15,
+        validators=[MinValueValidator(1), MaxValueValidator(24 * 60)],
+    )
+    session_lifetime_hours = models.PositiveIntegerField(
+        _("sign out after hours in any case"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(7 * 24)],
     )
 
     class Meta:

@@ -1,4 +1,4 @@
-"""An agency's sign-in policy, applied to each request for that agency's data."""
+"""An agency's sign-in policy: second factors and how long sessions last."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from allauth.mfa.models import Authenticator
+from django.contrib.sessions.backends.base import SessionBase
 from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, User
+from accounts.selectors import memberships_of_user
 
 
 @dataclass(frozen=True)
@@ -53,3 +55,32 @@ def second_factor_gap(
         record.get("type") == Authenticator.Type.WEBAUTHN for record in authentication_records
     )
     return None if used_a_key else NEEDS_SECURITY_KEY_SIGN_IN
+
+
+SIGNED_IN_AT = "govsocial_signed_in_at"
+LAST_SEEN_AT = "govsocial_last_seen_at"
+
+
+def session_start(session: SessionBase, *, at: float) -> None:
+    """Mark the moment of signing in, from which the session's lifetime counts."""
+    session[SIGNED_IN_AT] = at
+    session[LAST_SEEN_AT] = at
+
+
+@dataclass(frozen=True)
+class SessionLimits:
+    """How long a session may sit idle, and live at all."""
+
+    idle_seconds: int
+    lifetime_seconds: int
+
+
+def session_limits(*, user: User) -> SessionLimits:
+    """Return the strictest limits among the agencies ``user`` belongs to."""
+    agencies = [m.agency for m in memberships_of_user(user=user)]
+    if not agencies:
+        return SessionLimits(idle_seconds=15 * 60, lifetime_seconds=12 * 3600)
+    return SessionLimits(
+        idle_seconds=min(a.idle_timeout_minutes for a in agencies) * 60,
+        lifetime_seconds=min(a.session_lifetime_hours for a in agencies) * 3600,
+    )

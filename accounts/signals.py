@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from accounts.models import User
+from accounts.policy import session_start
 from accounts.services import sign_in_failure_record, user_event_record
 from govsocial.tenancy import user_scope
 
 
 @receiver(user_logged_in, dispatch_uid="archive-sign-in")
-def record_sign_in(sender: Any, user: User, **kwargs: Any) -> None:
+def record_sign_in(
+    sender: Any, user: User, request: HttpRequest | None = None, **kwargs: Any
+) -> None:
+    if request is not None:
+        session_start(request.session, at=time.time())
     # The request was bound as anonymous; the person is known only from here on.
     with user_scope(user.pk):
         user_event_record(user=user, verb="user.signed_in")

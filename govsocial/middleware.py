@@ -1,7 +1,8 @@
-"""Bind the agency named in a dashboard URL, for members of that agency only."""
+"""Dashboard middleware: bind the URL's agency for its members; end stale sessions."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from contextlib import nullcontext
 from typing import Any
@@ -9,14 +10,22 @@ from urllib.parse import urlencode
 
 from allauth.account.authentication import get_authentication_records
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
+from django.utils.translation import gettext as _
 from rest_framework.views import APIView
 
-from accounts.policy import second_factor_gap
+from accounts.policy import (
+    LAST_SEEN_AT,
+    SIGNED_IN_AT,
+    second_factor_gap,
+    session_limits,
+    session_start,
+)
 from accounts.selectors import agency_get_active, membership_for
 from govsocial.tenancy import agency_scope, user_scope
 
@@ -84,3 +93,34 @@ class AgencyScopeMiddleware:
             if membership is not None and request.session.get("agency_slug") != agency.slug:
                 request.session["agency_slug"] = agency.slug
             return self.get_response(request)
+
+
+class SessionLimitMiddleware:
+    """End a session idle past the agencies' limit, or older than their lifetime."""
+
+    # Saving the session on every request would write to the database each time.
+    SEEN_GRANULARITY_SECONDS = 30
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = request.user
+        if user.is_authenticated:
+            now = time.time()
+            session = request.session
+            if SIGNED_IN_AT not in session:
+                session_start(session, at=now)
+            signed_in_at, last_seen_at = session[SIGNED_IN_AT], session[LAST_SEEN_AT]
+            with user_scope(user.pk):
+                limits = session_limits(user=user)
+            if (
+                now - last_seen_at > limits.idle_seconds
+                or now - signed_in_at > limits.lifetime_seconds
+            ):
+                logout(request)
+                messages.info(request, _("You were signed out to keep your account safe."))
+                return redirect_to_login(request.get_full_path())
+            if now - last_seen_at >= self.SEEN_GRANULARITY_SECONDS:
+                session[LAST_SEEN_AT] = now
+        return self.get_response(request)
