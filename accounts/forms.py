@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Role
+from accounts.models import Agency, Role
 
 
 class RolesField(forms.MultipleChoiceField):
@@ -63,3 +63,16 @@ class JoinForm(forms.Form):
 
 class AgencySwitchForm(forms.Form):
     agency = forms.SlugField()
+
+
+class SecurityPolicyForm(forms.ModelForm):
+    """The agency's sign-in policy."""
+
+    class Meta:
+        model = Agency
+        fields = [
+            "require_two_factor",
+            "require_security_key",
+            "idle_timeout_minutes",
+            "session_lifetime_hours",
+        ]

@@ -90,6 +90,43 @@ def agency_create(
     return agency
 
 
+POLICY_FIELDS = (
+    "require_two_factor",
+    "require_security_key",
+    "idle_timeout_minutes",
+    "session_lifetime_hours",
+)
+
+
+def agency_policy_change(*, agency: Agency, actor: User, policy: dict[str, Any]) -> Agency:
+    """Change the agency's sign-in policy (two-factor, session limits)."""
+    _require_admin(agency=agency, actor=actor)
+    unknown = set(policy) - set(POLICY_FIELDS)
+    if unknown:
+        raise GovsocialError(_("Unknown policy setting: %(names)s.") % {"names": sorted(unknown)})
+    with transaction.atomic():
+        agency = Agency.objects.select_for_update().get(pk=agency.pk)
+        before = {name: getattr(agency, name) for name in POLICY_FIELDS}
+        for name, value in policy.items():
+            setattr(agency, name, value)
+        try:
+            agency.full_clean()
+        except ValidationError as error:
+            raise GovsocialError("; ".join(error.messages)) from error
+        after = {name: getattr(agency, name) for name in POLICY_FIELDS}
+        if after == before:
+            return agency
+        agency.save(update_fields=list(POLICY_FIELDS))
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="agency.policy_changed",
+            obj=agency,
+            data={"before": before, "after": after},
+        )
+    return agency
+
+
 def membership_add(
     *, agency: Agency, user: User, roles: Sequence[str], actor: User | NamedActor
 ) -> Membership:

@@ -7,6 +7,7 @@ urlpatterns = [
     path("switch/", views.agency_switch, name="agency_switch"),
     path("agencies/<slug:agency_slug>/", views.agency_home, name="agency_home"),
     path("agencies/<slug:agency_slug>/members/", views.members, name="members"),
+    path("agencies/<slug:agency_slug>/security/", views.security_policy, name="security_policy"),
     path(
         "agencies/<slug:agency_slug>/members/<int:membership_id>/",
         views.member_edit,

@@ -14,7 +14,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import selectors, services
-from accounts.forms import AgencySwitchForm, InvitationForm, JoinForm, RolesForm
+from accounts.forms import (
+    AgencySwitchForm,
+    InvitationForm,
+    JoinForm,
+    RolesForm,
+    SecurityPolicyForm,
+)
 from accounts.models import Role, User
 from govsocial.errors import GovsocialError
 from govsocial.middleware import open_to_invitees
@@ -188,3 +194,31 @@ def invitation_accept(request: HttpRequest, agency_slug: str, token: str) -> Htt
     context["form"] = form
     context["login_url"] = reverse("account_login") + "?next=" + request.get_full_path()
     return render(request, "accounts/invitation_accept.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def security_policy(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the agency's sign-in policy; admins change it."""
+    agency = request.agency  # type: ignore[attr-defined]
+    is_admin = request.membership.has_role(Role.ADMIN)  # type: ignore[attr-defined]
+    form = SecurityPolicyForm(request.POST or None, instance=agency)
+    status = 200
+    if request.method == "POST":
+        if not is_admin:
+            messages.error(request, _("Only an agency admin can change the security policy."))
+            return redirect("security_policy", agency_slug=agency.slug)
+        if form.is_valid():
+            try:
+                services.agency_policy_change(
+                    agency=agency,
+                    actor=request.user,  # type: ignore[arg-type]
+                    policy={name: form.cleaned_data[name] for name in form.Meta.fields},
+                )
+            except GovsocialError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("Security policy saved."))
+                return redirect("security_policy", agency_slug=agency.slug)
+        status = 400
+    context = {"form": form, "is_admin": is_admin}
+    return render(request, "accounts/agency_security.html", context, status=status)

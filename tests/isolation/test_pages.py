@@ -59,3 +59,11 @@ class TestInvitationAccept(IsolationSuite):
         InvitationFactory(agency=personas.agency_a, token_hash=token_digest("a-token"))
         url = reverse(self.url_name, args=[personas.agency_a.slug, "a-token"])
         assert personas.client_for(personas.admin_a).get(url).status_code == 200
+
+
+class TestSecurityPolicy(IsolationSuite):
+    url_name = "security_policy"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
