@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Sequence
 from datetime import timedelta
@@ -9,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -23,6 +25,9 @@ from accounts.models import Agency, Invitation, Membership, Role, User
 from accounts.selectors import memberships_of_user, token_digest
 from archive.services import ANONYMOUS, NamedActor
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
+from govsocial.tenancy import user_scope
+
+security_log = logging.getLogger("govsocial.security")
 
 
 def _require_admin(*, agency: Agency, actor: User) -> None:
@@ -383,3 +388,19 @@ def sign_in_failure_record(*, user: User) -> None:
                 obj=user,
                 data={"email": user.email},
             )
+
+
+def sign_in_lockout_record(*, email: str) -> None:
+    """Record, once per lockout, that sign-in to ``email`` is locked after failures.
+
+    An address that belongs to nobody is only logged: it has no agency to record in.
+    """
+    key = f"govsocial:lockout-recorded:{email.strip().lower()}"
+    if not cache.add(key, True, timeout=settings.SIGN_IN_LOCKOUT_SECONDS):
+        return
+    user = User.objects.filter(email__iexact=email.strip()).first()
+    if user is None:
+        security_log.warning("sign-in locked out for an unknown address")
+        return
+    with user_scope(user.pk):
+        user_event_record(user=user, verb="user.sign_in_locked_out", data={"email": user.email})

@@ -151,6 +151,12 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = False
 ACCOUNT_PREVENT_ENUMERATION = True
+# Failed sign-ins are counted per address and per IP in the shared Redis cache, known
+# address or not; past the limit every attempt gets the same "too many" answer.
+SIGN_IN_LOCKOUT_SECONDS = 15 * 60
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": f"30/{SIGN_IN_LOCKOUT_SECONDS}s/ip,10/{SIGN_IN_LOCKOUT_SECONDS}s/key",
+}
 
 # Two-factor: authenticator apps, recovery codes, security keys and passkeys. Secrets
 # are encrypted with ENCRYPTION_KEYS by the adapter; used TOTP codes are remembered in
