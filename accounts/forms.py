@@ -76,3 +76,21 @@ class SecurityPolicyForm(forms.ModelForm):
             "idle_timeout_minutes",
             "session_lifetime_hours",
         ]
+
+
+class ApiKeyForm(forms.Form):
+    """A new API key: who uses it, with which role, until when."""
+
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        help_text=_("Who or what uses the key, e.g. “Website news feed”."),
+        error_messages={"required": _("Give the key a name that says who uses it.")},
+    )
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
+    expires_on = forms.DateField(
+        label=_("Works until the end of (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"invalid": _("Enter a date like 2027-03-31.")},
+    )

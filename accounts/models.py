@@ -231,3 +231,39 @@ class Invitation(AgencyOwned):
             and self.revoked_at is None
             and self.expires_at > timezone.now()
         )
+
+
+class ApiKey(AgencyOwned):
+    """A key with which an integrator acts for one agency, with one role.
+
+    The key is shown once when created; only its SHA-256 digest is kept. Its public
+    part (``gs_<agency id>_<key id>_…``) tells which agency to look in.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    key_id = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"API key {self.name} ({self.key_id})"
+
+    # Requests made with a key carry it as their principal (request.user).
+    is_authenticated = True
+    is_anonymous = False
+
+    @property
+    def is_usable(self) -> bool:
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

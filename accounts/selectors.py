@@ -6,7 +6,7 @@ import hashlib
 
 from django.db.models import QuerySet
 
-from accounts.models import Agency, Invitation, Membership, User
+from accounts.models import Agency, ApiKey, Invitation, Membership, User
 
 
 def agency_get_active(*, slug: str) -> Agency | None:
@@ -76,3 +76,22 @@ def invitation_by_token(*, agency: Agency, token: str) -> Invitation | None:
 def user_exists(*, email: str) -> bool:
     """Return whether someone already signs in with ``email``."""
     return User.objects.filter(email__iexact=email).exists()
+
+
+def roles_of(*, agency: Agency, actor: User | ApiKey) -> set[str]:
+    """Return the roles with which ``actor`` (a person or an API key) acts in ``agency``."""
+    if isinstance(actor, ApiKey):
+        usable = actor.agency_id == agency.pk and actor.is_usable
+        return {actor.role} if usable else set()
+    membership = membership_for(agency=agency, user=actor)
+    return set(membership.roles) if membership else set()
+
+
+def api_key_list(*, agency: Agency) -> QuerySet[ApiKey]:
+    """Return the bound agency's API keys, newest first."""
+    return ApiKey.objects.filter(agency=agency).select_related("created_by")
+
+
+def api_key_get(*, agency: Agency, key_pk: int) -> ApiKey | None:
+    """Return one API key of the bound agency, or None."""
+    return api_key_list(agency=agency).filter(pk=key_pk).first()

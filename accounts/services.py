@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hmac
 import logging
 import secrets
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -21,20 +22,21 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
-from accounts.models import Agency, Invitation, Membership, Role, User
-from accounts.selectors import memberships_of_user, token_digest
+from accounts.models import Agency, ApiKey, Invitation, Membership, Role, User
+from accounts.selectors import memberships_of_user, roles_of, token_digest
 from archive.services import ANONYMOUS, NamedActor
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
-from govsocial.tenancy import user_scope
+from govsocial.tenancy import agency_scope, user_scope
 
 security_log = logging.getLogger("govsocial.security")
 
 
-def _require_admin(*, agency: Agency, actor: User) -> None:
-    is_admin = Membership.objects.filter(
-        agency=agency, user=actor, is_active=True, roles__contains=[Role.ADMIN]
-    ).exists()
-    if not is_admin:
+# Who acts through the pages and the API: a person, or an integrator's API key.
+Principal = User | ApiKey
+
+
+def _require_admin(*, agency: Agency, actor: Principal) -> None:
+    if Role.ADMIN not in roles_of(agency=agency, actor=actor):
         raise PermissionDenied(_("Only an agency admin can manage members."))
 
 
@@ -103,7 +105,7 @@ POLICY_FIELDS = (
 )
 
 
-def agency_policy_change(*, agency: Agency, actor: User, policy: dict[str, Any]) -> Agency:
+def agency_policy_change(*, agency: Agency, actor: Principal, policy: dict[str, Any]) -> Agency:
     """Change the agency's sign-in policy (two-factor, session limits)."""
     _require_admin(agency=agency, actor=actor)
     unknown = set(policy) - set(POLICY_FIELDS)
@@ -152,7 +154,7 @@ def membership_add(
 
 
 def invitation_create(
-    *, agency: Agency, actor: User, email: str, roles: Sequence[str]
+    *, agency: Agency, actor: Principal, email: str, roles: Sequence[str]
 ) -> tuple[Invitation, str]:
     """Invite ``email`` to the bound agency; return the invitation and its secret token.
 
@@ -175,7 +177,7 @@ def invitation_create(
             email=email,
             roles=roles,
             token_hash=token_digest(token),
-            invited_by=actor,
+            invited_by=actor.created_by if isinstance(actor, ApiKey) else actor,
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         try:
@@ -212,7 +214,7 @@ def _send_invitation(invitation: Invitation, link: str) -> None:
     )
 
 
-def invitation_revoke(*, invitation: Invitation, actor: User) -> Invitation:
+def invitation_revoke(*, invitation: Invitation, actor: Principal) -> Invitation:
     """Withdraw an open invitation so its link stops working."""
     _require_admin(agency=invitation.agency, actor=actor)
     with transaction.atomic():
@@ -316,7 +318,7 @@ def _require_another_admin(*, membership: Membership) -> None:
 
 
 def membership_change_roles(
-    *, membership: Membership, actor: User, roles: Sequence[str]
+    *, membership: Membership, actor: Principal, roles: Sequence[str]
 ) -> Membership:
     """Give a member a new set of roles."""
     _require_admin(agency=membership.agency, actor=actor)
@@ -342,7 +344,7 @@ def membership_change_roles(
     return membership
 
 
-def membership_deactivate(*, membership: Membership, actor: User) -> Membership:
+def membership_deactivate(*, membership: Membership, actor: Principal) -> Membership:
     """Remove a member from the agency and end all their sessions at once."""
     _require_admin(agency=membership.agency, actor=actor)
     with transaction.atomic():
@@ -356,6 +358,10 @@ def membership_deactivate(*, membership: Membership, actor: User) -> Membership:
         user = User.objects.select_for_update().get(pk=membership.user_id)
         user.end_all_sessions()
         user.save(update_fields=["session_generation"])
+        for key in ApiKey.objects.select_for_update().filter(
+            agency=membership.agency, created_by=user, revoked_at=None
+        ):
+            _api_key_revoke_locked(key=key, actor=actor, reason="creator deactivated")
         archive.record(
             agency=membership.agency,
             actor=actor,
@@ -404,3 +410,91 @@ def sign_in_lockout_record(*, email: str) -> None:
         return
     with user_scope(user.pk):
         user_event_record(user=user, verb="user.sign_in_locked_out", data={"email": user.email})
+
+
+API_KEY_PREFIX = "gs"
+
+
+def api_key_create(
+    *,
+    agency: Agency,
+    actor: User,
+    name: str,
+    role: str,
+    expires_at: datetime | None = None,
+) -> tuple[ApiKey, str]:
+    """Create an API key for the bound agency; return it and the key, shown only once."""
+    _require_admin(agency=agency, actor=actor)
+    name = (name or "").strip()
+    if not name:
+        raise GovsocialError(_("Give the key a name that says who uses it."), field="name")
+    if role not in Role.values:
+        raise GovsocialError(_("Unknown role: %(roles)s.") % {"roles": role}, field="role")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise GovsocialError(_("The expiry must be in the future."), field="expires_at")
+    key_id = secrets.token_hex(6)
+    token = f"{API_KEY_PREFIX}_{agency.pk}_{key_id}_{secrets.token_urlsafe(32)}"
+    with transaction.atomic():
+        key: ApiKey = ApiKey.objects.create(
+            agency=agency,
+            name=name,
+            role=role,
+            key_id=key_id,
+            secret_hash=token_digest(token),
+            created_by=actor,
+            expires_at=expires_at,
+        )
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="api_key.created",
+            obj=key,
+            data={"after": {"name": name, "role": role, "expires_at": expires_at}},
+        )
+    return key, token
+
+
+def api_key_revoke(*, key: ApiKey, actor: Principal) -> ApiKey:
+    """Revoke an API key at once: its next request is refused."""
+    _require_admin(agency=key.agency, actor=actor)
+    with transaction.atomic():
+        key = ApiKey.objects.select_for_update().get(pk=key.pk)
+        if key.revoked_at is not None:
+            raise Conflict(_("This API key was already revoked."))
+        return _api_key_revoke_locked(key=key, actor=actor, reason="revoked")
+
+
+def _api_key_revoke_locked(*, key: ApiKey, actor: Principal, reason: str) -> ApiKey:
+    key.revoked_at = timezone.now()
+    key.save(update_fields=["revoked_at"])
+    archive.record(
+        agency=key.agency,
+        actor=actor,
+        verb="api_key.revoked",
+        obj=key,
+        data={"reason": reason},
+    )
+    return key
+
+
+def api_key_use(*, token: str) -> ApiKey | None:
+    """Return the usable key that ``token`` is, noting when it was last used; else None."""
+    parts = token.split("_", 3)
+    if len(parts) != 4 or parts[0] != API_KEY_PREFIX or not parts[1].isdigit():
+        return None
+    # The key says which agency it belongs to; its row is read under that agency only.
+    with agency_scope(int(parts[1])):
+        key: ApiKey | None = (
+            ApiKey.objects.select_related("agency", "created_by")
+            .filter(key_id=parts[2], agency__is_active=True)
+            .first()
+        )
+        if key is None or not hmac.compare_digest(key.secret_hash, token_digest(token)):
+            return None
+        if not key.is_usable:
+            return None
+        now = timezone.now()
+        if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.last_used_at = now
+    return key

@@ -8,6 +8,12 @@ urlpatterns = [
     path("agencies/<slug:agency_slug>/", views.agency_home, name="agency_home"),
     path("agencies/<slug:agency_slug>/members/", views.members, name="members"),
     path("agencies/<slug:agency_slug>/security/", views.security_policy, name="security_policy"),
+    path("agencies/<slug:agency_slug>/api-keys/", views.api_keys, name="api_keys"),
+    path(
+        "agencies/<slug:agency_slug>/api-keys/<int:key_pk>/revoke/",
+        views.api_key_revoke,
+        name="api_key_revoke",
+    ),
     path(
         "agencies/<slug:agency_slug>/members/<int:membership_id>/",
         views.member_edit,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from allauth.account.utils import perform_login
 from django.contrib import messages
@@ -16,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import selectors, services
 from accounts.forms import (
     AgencySwitchForm,
+    ApiKeyForm,
     InvitationForm,
     JoinForm,
     RolesForm,
@@ -222,3 +225,57 @@ def security_policy(request: HttpRequest, agency_slug: str) -> HttpResponse:
         status = 400
     context = {"form": form, "is_admin": is_admin}
     return render(request, "accounts/agency_security.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def api_keys(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """List the agency's API keys; admins create one (shown once) or revoke one."""
+    agency = request.agency  # type: ignore[attr-defined]
+    is_admin = request.membership.has_role(Role.ADMIN)  # type: ignore[attr-defined]
+    form = ApiKeyForm(request.POST or None)
+    context: dict[str, Any] = {"form": form, "is_admin": is_admin}
+    status = 200
+    if request.method == "POST":
+        if not is_admin:
+            messages.error(request, _("Only an agency admin can manage members."))
+            return redirect("api_keys", agency_slug=agency.slug)
+        if form.is_valid():
+            expires_on = form.cleaned_data["expires_on"]
+            try:
+                key, token = services.api_key_create(
+                    agency=agency,
+                    actor=request.user,  # type: ignore[arg-type]
+                    name=form.cleaned_data["name"],
+                    role=form.cleaned_data["role"],
+                    expires_at=end_of_day(expires_on, agency.time_zone) if expires_on else None,
+                )
+            except GovsocialError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+                status = 400
+            else:
+                context.update(new_key=key, token=token, form=ApiKeyForm())
+                status = 201
+        else:
+            status = 400
+    context["keys"] = selectors.api_key_list(agency=agency)
+    return render(request, "accounts/apikey_list.html", context, status=status)
+
+
+@require_POST
+def api_key_revoke(request: HttpRequest, agency_slug: str, key_pk: int) -> HttpResponse:
+    """Revoke an API key at once."""
+    key = selectors.api_key_get(agency=request.agency, key_pk=key_pk)  # type: ignore[attr-defined]
+    if key is None:
+        raise Http404
+    try:
+        services.api_key_revoke(key=key, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The key “%(name)s” was revoked.") % {"name": key.name})
+    return redirect("api_keys", agency_slug=request.agency.slug)  # type: ignore[attr-defined]
+
+
+def end_of_day(day: date, time_zone: str) -> datetime:
+    """Return the moment ``day`` ends in ``time_zone`` (its next midnight)."""
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=ZoneInfo(time_zone))

@@ -18,7 +18,8 @@ from django.db.models import Model
 from django.utils import timezone
 
 import archive
-from accounts.models import Agency, Invitation, Membership, Role, User
+from accounts import services
+from accounts.models import Agency, ApiKey, Invitation, Membership, Role, User
 from accounts.selectors import token_digest
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
@@ -96,10 +97,21 @@ def archive_event_for(agency: Agency) -> ArchiveEvent:
         return archive.record(agency=agency, actor=SYSTEM, verb="test.event")
 
 
+def api_key_for(agency: Agency, role: str = Role.ADMIN, **fields: Any) -> tuple[ApiKey, str]:
+    """Create an API key of ``agency`` as one of its admins does; return it and its token."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        key, token = services.api_key_create(agency=agency, actor=admin, name="Website", role=role)
+        if fields:
+            ApiKey.objects.filter(pk=key.pk).update(**fields)
+    return key, token
+
+
 # One way to make a row of each agency-owned model for a given agency; the isolation
 # meta-test fails when a model has none.
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
     ArchiveEvent: archive_event_for,
+    ApiKey: lambda agency: api_key_for(agency)[0],
 }

@@ -8,11 +8,12 @@ from typing import Any
 from allauth.account.authentication import get_authentication_records
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.viewsets import GenericViewSet
 
-from accounts.models import Agency, Membership
+from accounts.models import Agency, ApiKey
 from accounts.policy import second_factor_gap
 from accounts.selectors import agency_get_active, membership_for
 from govsocial.tenancy import AgencyOwned, agency_scope, user_scope
@@ -27,6 +28,10 @@ class UserScopedViewSet(GenericViewSet):
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.perform_authentication(request)
+        if isinstance(request.user, ApiKey):
+            raise exceptions.PermissionDenied(
+                _("An API key acts for one agency: use /api/agencies/{slug}/… instead.")
+            )
         if request.user.is_authenticated:
             self.scope_stack.enter_context(user_scope(request.user.pk))
         super().initial(request, *args, **kwargs)
@@ -35,14 +40,14 @@ class UserScopedViewSet(GenericViewSet):
 class AgencyScopedViewSet(GenericViewSet):
     """Base of every endpoint under ``/api/agencies/{agency_slug}/``.
 
-    Binds the agency for its members (anyone else gets 404, as if it did not exist)
+    Binds the agency for its members and its own API keys (anyone else gets 404, as
+    if it did not exist)
     and builds the queryset of ``model`` from the bound agency. Subclasses narrow it through
     ``scope_queryset``; they do not replace ``get_queryset``.
     """
 
     model: type[AgencyOwned]
     agency: Agency
-    membership: Membership
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         with ExitStack() as self.scope_stack:
@@ -55,18 +60,25 @@ class AgencyScopedViewSet(GenericViewSet):
         agency = agency_get_active(slug=kwargs.get("agency_slug", ""))
         if agency is None:
             raise Http404
-        self.scope_stack.enter_context(agency_scope(agency.pk, user_id=request.user.pk))
-        membership = membership_for(agency=agency, user=request.user)
-        if membership is None:
-            raise Http404
-        gap = second_factor_gap(
-            agency=agency,
-            user=membership.user,
-            authentication_records=get_authentication_records(request, request.user),
-        )
-        if gap is not None:
-            raise exceptions.PermissionDenied(str(gap.message))
-        self.agency, self.membership = agency, membership
+        principal = request.user
+        if isinstance(principal, ApiKey):
+            # A key is bound to its own agency; any other looks as if it did not exist.
+            if principal.agency_id != agency.pk:
+                raise Http404
+            self.scope_stack.enter_context(agency_scope(agency.pk))
+        else:
+            self.scope_stack.enter_context(agency_scope(agency.pk, user_id=principal.pk))
+            membership = membership_for(agency=agency, user=principal)
+            if membership is None:
+                raise Http404
+            gap = second_factor_gap(
+                agency=agency,
+                user=membership.user,
+                authentication_records=get_authentication_records(request, principal),
+            )
+            if gap is not None:
+                raise exceptions.PermissionDenied(str(gap.message))
+        self.agency = agency
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.selectors import token_digest
 from tests.conftest import Personas
-from tests.factories import InvitationFactory
+from tests.factories import InvitationFactory, api_key_for
 from tests.isolation.suite import IsolationSuite
 
 
@@ -67,3 +67,20 @@ class TestSecurityPolicy(IsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestApiKeys(IsolationSuite):
+    url_name = "api_keys"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestApiKeyRevoke(IsolationSuite):
+    url_name = "api_key_revoke"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        key, _token = api_key_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, key.pk])
