@@ -6,7 +6,7 @@ import contextlib
 import ctypes
 import os
 import signal
-import subprocess
+import subprocess  # the launcher exists to start processes  # nosec B404
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -31,7 +31,7 @@ def run_step(name: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
     shown = ["python", *argv[1:]] if argv[0] == PYTHON else list(argv)
     say(f"{name}: {' '.join(shown)}")
     # stdin is closed: CI has none, and no step may wait for input.
-    completed = subprocess.run(  # noqa: S603 - argv built by the launcher, no shell
+    completed = subprocess.run(  # noqa: S603 - argv built by the launcher, no shell  # nosec B603
         list(argv), env=dict(env), cwd=REPO_ROOT, stdin=subprocess.DEVNULL, check=False
     )
     return completed.returncode
@@ -57,7 +57,7 @@ class Supervisor:
         """Start ``spec`` in a new session, so terminal Ctrl-C reaches only the launcher,
         which then stops the children in order."""
         say(f"starting {spec.name}")
-        process = subprocess.Popen(  # noqa: S603 - argv from the launcher's table, no shell
+        process = subprocess.Popen(  # noqa: S603 - argv from the launcher's table, no shell  # nosec B603
             list(spec.argv),
             env=self._env,
             cwd=REPO_ROOT,

@@ -39,6 +39,7 @@ def check_steps(pytest_args: list[str]) -> list[ChildSpec]:
         ChildSpec("ruff check", [PYTHON, "-m", "ruff", "check", "."]),
         ChildSpec("ruff format", [PYTHON, "-m", "ruff", "format", "--check", "."]),
         ChildSpec("mypy", [PYTHON, "-m", "mypy", "."]),
+        ChildSpec("bandit", [PYTHON, "-m", "bandit", "-q", "-c", "pyproject.toml", "-r", "."]),
         ChildSpec("pytest", [PYTHON, "-m", "pytest", *pytest_args]),
     ]
 
@@ -100,9 +101,10 @@ def bench(bench_args: list[str]) -> int:
 
 def _database(services: Services, *, suffix: str) -> DatabaseUrls:
     """Provision (or take as given) the database named with ``suffix``; fresh unless run's."""
-    if services.admin_url is None:
-        assert services.given is not None  # noqa: S101 - Services guarantees one of the two
+    if services.given is not None:
         return services.given
+    if services.admin_url is None:
+        raise LaunchError("neither an administrative nor an application database URL is known")
     dbname = app_dbname(services.admin_url) + suffix
     return provision(services.admin_url, dbname, services.secrets, fresh=bool(suffix))
 

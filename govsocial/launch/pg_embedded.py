@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
-import subprocess
+import subprocess  # the launcher exists to start processes  # nosec B404
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +33,7 @@ class EmbeddedPostgres:
         """Stop the server with a fast shutdown, which ends open sessions cleanly."""
         say(f"stopping embedded PostgreSQL ({self.pgdata})")
         argv = [str(self.pg_ctl), "-D", str(self.pgdata), "-w", "-m", "fast", "stop"]
-        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
+        result = subprocess.run(  # noqa: S603 - fixed argv, no shell  # nosec B603
             argv,
             user=self.system_user,
             stdin=subprocess.DEVNULL,

