@@ -22,6 +22,8 @@ Environment every child gets:
     DATABASE_OWNER_URL  the owner role (govsocial_owner); migrate and grant_app_role
                         run with DATABASE_URL set to this URL.
     REDIS_URL           ``test``: logical database 15, flushed first.
+    GOVSOCIAL_CHROMIUM  ``test``: Chromium for the browser tests (installed from
+                        Debian's package when missing and running as root).
     SECRET_KEY, ENCRYPTION_KEYS, GOVSOCIAL_DATA_DIR, GOVSOCIAL_HTTPS=0
     ``run`` also:       ALLOWED_HOSTS=localhost,127.0.0.1, DEBUG=0, STATIC_ROOT=<data>/static
 """

@@ -8,6 +8,7 @@ import socket
 import time
 from pathlib import Path
 
+from govsocial.launch.browser import chromium_path
 from govsocial.launch.children import ChildSpec, Supervisor, run_step
 from govsocial.launch.common import PYTHON, REPO_ROOT, LaunchError, Terminated, data_dir, say
 from govsocial.launch.dburl import app_dbname
@@ -72,6 +73,9 @@ def test(pytest_args: list[str]) -> int:
         redis_url = with_db(services.redis_url, TEST_REDIS_DB)
         flush_db(redis_url)
         env = _child_env(services, db, data, redis_url)
+        chromium = chromium_path()
+        if chromium:
+            env["GOVSOCIAL_CHROMIUM"] = chromium
         _prepare(env, db, [])
         for step in check_steps(pytest_args):
             code = run_step(step.name, step.argv, env)

@@ -1,0 +1,119 @@
+"""Browser tests: the real web server, Debian's Chromium, committed data."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.conf import global_settings
+from django.db import connection
+from django.test import override_settings
+from playwright.sync_api import Browser, sync_playwright
+
+from accounts.models import Role, User
+from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("GOVSOCIAL_CHROMIUM", "")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Serve the app with gunicorn, as `make run` does, on a free port."""
+    port = _free_port()
+    static_root = tmp_path_factory.mktemp("static")
+    env = {**os.environ, "STATIC_ROOT": str(static_root), "ALLOWED_HOSTS": "127.0.0.1"}
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+        cwd=ROOT, env=env, check=True,
+    )  # fmt: skip
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "gunicorn", "govsocial.wsgi:application",
+         "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
+        cwd=ROOT, env=env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
+                break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                raise
+            time.sleep(0.3)
+    try:
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM:
+        pytest.skip("Chromium is not installed (the test command installs it where it can)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Member:
+    user: User
+    agency_slug: str
+    agency_name: str
+
+
+@pytest.fixture
+def committed_member(django_db_blocker: pytest.FixtureRequest) -> Member:
+    """Commit an agency and an author with an authenticator app, for the server to see.
+
+    Made in a thread of its own: Playwright keeps an event loop in the test's thread,
+    where Django refuses database calls.
+    """
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
+        return thread.submit(_commit_member).result()
+
+
+def _commit_member() -> Member:
+    try:
+        suffix = uuid.uuid4().hex[:8]
+        agency = AgencyFactory(name=f"Browser Town {suffix}", slug=f"browser-{suffix}")
+        user = UserFactory(email=f"browser-{suffix}@example.gov")
+        # The server checks passwords with the production hashers, not the tests' fast one.
+        with override_settings(PASSWORD_HASHERS=global_settings.PASSWORD_HASHERS):
+            user.set_password(PASSWORD)
+            user.save(update_fields=["password"])
+        MembershipFactory(agency=agency, user=user, roles=[Role.AUTHOR])
+        return Member(user=user, agency_slug=agency.slug, agency_name=agency.name)
+    finally:
+        connection.close()
