@@ -1,0 +1,45 @@
+"""Every write to agencies, members, invitations and API keys, each with its archive event."""
+
+from accounts.services.agencies import POLICY_FIELDS, agency_create, agency_policy_change
+from accounts.services.api_keys import (
+    API_KEY_PREFIX,
+    api_key_create,
+    api_key_revoke,
+    api_key_use,
+)
+from accounts.services.members import (
+    invitation_accept,
+    invitation_create,
+    invitation_revoke,
+    membership_add,
+    membership_change_roles,
+    membership_deactivate,
+    user_create_for_invitation,
+)
+from accounts.services.principals import Principal
+from accounts.services.sign_in import (
+    sign_in_failure_record,
+    sign_in_lockout_record,
+    user_event_record,
+)
+
+__all__ = [
+    "API_KEY_PREFIX",
+    "POLICY_FIELDS",
+    "Principal",
+    "agency_create",
+    "agency_policy_change",
+    "api_key_create",
+    "api_key_revoke",
+    "api_key_use",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_revoke",
+    "membership_add",
+    "membership_change_roles",
+    "membership_deactivate",
+    "sign_in_failure_record",
+    "sign_in_lockout_record",
+    "user_create_for_invitation",
+    "user_event_record",
+]
