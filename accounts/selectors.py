@@ -21,9 +21,9 @@ def membership_for(*, agency: Agency, user: User) -> Membership | None:
 
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:
     """Return the user's active memberships in active agencies, for the agency switcher."""
-    # Unscoped: this lists one person's own memberships across agencies; row-level
-    # security lets the bound user read their own membership rows and nothing more.
     return (
+        # Unscoped: this lists one person's own memberships across agencies; row-level
+        # security lets the bound user read their own membership rows and nothing more.
         Membership.objects.unscoped()
         .filter(user=user, is_active=True, agency__is_active=True)
         .select_related("agency", "agency__parent")

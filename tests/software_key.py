@@ -36,11 +36,7 @@ class SoftwareSecurityKey:
     def register(self, creation_options: dict[str, Any], origin: str) -> str:
         """Return the JSON a browser posts after ``navigator.credentials.create``."""
         options = creation_options["publicKey"]
-        client_data = CollectedClientData.create(
-            type="webauthn.create",
-            challenge=websafe_decode(options["challenge"]),
-            origin=origin,
-        )
+        client_data = _client_data("webauthn.create", options, origin)
         credential = AttestedCredentialData.create(
             b"\0" * 16,
             self.credential_id,
@@ -61,11 +57,7 @@ class SoftwareSecurityKey:
     def authenticate(self, request_options: dict[str, Any], origin: str) -> str:
         """Return the JSON a browser posts after ``navigator.credentials.get``."""
         options = request_options["publicKey"]
-        client_data = CollectedClientData.create(
-            type="webauthn.get",
-            challenge=websafe_decode(options["challenge"]),
-            origin=origin,
-        )
+        client_data = _client_data("webauthn.get", options, origin)
         self.sign_count += 1
         authenticator_data = AuthenticatorData.create(
             hashlib.sha256(options["rpId"].encode()).digest(),
@@ -92,3 +84,10 @@ class SoftwareSecurityKey:
                 "clientExtensionResults": {},
             }
         )
+
+
+def _client_data(ceremony: str, options: dict[str, Any], origin: str) -> CollectedClientData:
+    """Return what the browser signs for: the ceremony, the server's challenge, the origin."""
+    return CollectedClientData.create(
+        type=ceremony, challenge=websafe_decode(options["challenge"]), origin=origin
+    )

@@ -1,4 +1,5 @@
-"""Implement ``run`` and ``test``: prepare the database, then start the app or the checks."""
+"""Implement ``run``, ``test`` and ``bench``: prepare the database, then start the app,
+the checks or the benchmarks."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import os
 import signal
 import socket
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from govsocial.launch.browser import chromium_path
@@ -67,16 +70,10 @@ def run(extra_args: list[str]) -> int:
 
 def test(pytest_args: list[str]) -> int:
     """Prepare a fresh test database, then run linters, type checks and pytest."""
-    data = data_dir()
-    with running_services(data) as services:
-        db = _database(services, suffix="_test")
-        redis_url = with_db(services.redis_url, TEST_REDIS_DB)
-        flush_db(redis_url)
-        env = _child_env(services, db, data, redis_url)
+    with _fresh_environment(suffix="_test", redis_db=TEST_REDIS_DB) as env:
         chromium = chromium_path()
         if chromium:
             env["GOVSOCIAL_CHROMIUM"] = chromium
-        _prepare(env, db, [])
         for step in check_steps(pytest_args):
             code = run_step(step.name, step.argv, env)
             if code == 5 and step.name == "pytest":
@@ -89,18 +86,25 @@ def test(pytest_args: list[str]) -> int:
 
 def bench(bench_args: list[str]) -> int:
     """Run every benchmark in bench/ against a fresh database; each prints JSON lines."""
-    data = data_dir()
-    with running_services(data) as services:
-        db = _database(services, suffix="_bench")
-        redis_url = with_db(services.redis_url, BENCH_REDIS_DB)
-        flush_db(redis_url)
-        env = _child_env(services, db, data, redis_url)
-        _prepare(env, db, [])
+    with _fresh_environment(suffix="_bench", redis_db=BENCH_REDIS_DB) as env:
         for script in sorted((REPO_ROOT / "bench").glob("*.py")):
             code = run_step(script.stem, [PYTHON, str(script), *bench_args], env)
             if code != 0:
                 raise LaunchError(f"benchmark {script.name} failed (exit code {code})")
     return 0
+
+
+@contextmanager
+def _fresh_environment(*, suffix: str, redis_db: int) -> Iterator[dict[str, str]]:
+    """Yield the children's environment on a fresh, migrated database and an empty Redis db."""
+    data = data_dir()
+    with running_services(data) as services:
+        db = _database(services, suffix=suffix)
+        redis_url = with_db(services.redis_url, redis_db)
+        flush_db(redis_url)
+        env = _child_env(services, db, data, redis_url)
+        _prepare(env, db, [])
+        yield env
 
 
 def _database(services: Services, *, suffix: str) -> DatabaseUrls:

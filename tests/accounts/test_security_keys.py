@@ -20,6 +20,16 @@ pytestmark = pytest.mark.django_db
 ORIGIN = "http://testserver"
 
 
+@pytest.fixture
+def authors_key(personas: Personas, django_capture_on_commit_callbacks: Any) -> SoftwareSecurityKey:
+    """Return a software key that agency A's author has added through the pages."""
+    key = SoftwareSecurityKey()
+    client = Client()
+    client.force_login(personas.author_a.user)
+    _add_key(client, key, django_capture_on_commit_callbacks)
+    return key
+
+
 def _add_key(client: Client, key: SoftwareSecurityKey, on_commit: Any) -> None:
     client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
     page = client.get(reverse("mfa_add_webauthn"))
@@ -46,11 +56,8 @@ def _sign_in_with_key(email: str, key: SoftwareSecurityKey) -> Client:
 
 
 def test_a_member_adds_a_security_key_and_it_is_recorded(
-    personas: Personas, django_capture_on_commit_callbacks: Any
+    personas: Personas, authors_key: SoftwareSecurityKey
 ) -> None:
-    client = Client()
-    client.force_login(personas.author_a.user)
-    _add_key(client, SoftwareSecurityKey(), django_capture_on_commit_callbacks)
     assert Authenticator.objects.filter(
         user=personas.author_a.user, type=Authenticator.Type.WEBAUTHN
     ).exists()
@@ -60,28 +67,20 @@ def test_a_member_adds_a_security_key_and_it_is_recorded(
 
 
 def test_a_security_key_agency_lets_in_who_signed_in_with_a_key(
-    personas: Personas, django_capture_on_commit_callbacks: Any
+    personas: Personas, authors_key: SoftwareSecurityKey
 ) -> None:
-    key = SoftwareSecurityKey()
-    setup = Client()
-    setup.force_login(personas.author_a.user)
-    _add_key(setup, key, django_capture_on_commit_callbacks)
     Agency.objects.filter(pk=personas.agency_a.pk).update(require_security_key=True)
 
-    client = _sign_in_with_key(personas.author_a.user.email, key)
+    client = _sign_in_with_key(personas.author_a.user.email, authors_key)
     assert client.get(reverse("agency_home", args=["alpha"])).status_code == 200
     assert client.get(reverse("member-list", args=["alpha"])).status_code == 200
 
 
 def test_a_forged_signature_does_not_sign_in(
-    personas: Personas, django_capture_on_commit_callbacks: Any
+    personas: Personas, authors_key: SoftwareSecurityKey
 ) -> None:
-    key = SoftwareSecurityKey()
-    setup = Client()
-    setup.force_login(personas.author_a.user)
-    _add_key(setup, key, django_capture_on_commit_callbacks)
     impostor = SoftwareSecurityKey()
-    impostor.credential_id = key.credential_id  # same id, different private key
+    impostor.credential_id = authors_key.credential_id  # same id, different private key
 
     client = Client()
     client.post(
