@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Agency, Role
+from accounts.models import Agency, AgencySignOn, Role, SignOnProtocol
 
 
 class RolesField(forms.MultipleChoiceField):
@@ -94,3 +94,80 @@ class ApiKeyForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": _("Enter a date like 2027-03-31.")},
     )
+
+
+class SignOnRouteForm(forms.Form):
+    """The address that tells which agency's single sign-on to use.
+
+    Its field shares the sign-in form's name, so errors point at the same input.
+    """
+
+    login = forms.EmailField(
+        error_messages={
+            "required": _("Enter your work email address to continue with single sign-on."),
+            "invalid": _("Enter an email address like name@agency.gov."),
+        },
+    )
+
+    def no_sign_on_message(self) -> str:
+        domain = str(self.cleaned_data.get("login", "")).rpartition("@")[2]
+        return str(
+            _("No agency signs in %(domain)s addresses with single sign-on. Use your password.")
+            % {"domain": domain}
+        )
+
+
+class SignOnForm(forms.Form):
+    """An agency's identity provider, as an admin enters it."""
+
+    protocol = forms.ChoiceField(
+        label=_("Protocol"),
+        choices=SignOnProtocol.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose OpenID Connect or SAML 2.0.")},
+    )
+    display_name = forms.CharField(
+        label=_("Button label"),
+        max_length=100,
+        help_text=_("What members see, e.g. “Riverton staff account”."),
+        error_messages={"required": _("Give the button a label members recognise.")},
+    )
+    domains = forms.CharField(
+        label=_("Email domains"),
+        help_text=_("One per line, e.g. riverton.gov. People with these addresses sign in here."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Name at least one email domain.")},
+    )
+    is_enabled = forms.BooleanField(
+        label=_("Members sign in through it"), required=False, initial=True
+    )
+    issuer_url = forms.CharField(label=_("Issuer URL"), required=False, max_length=200)
+    client_id = forms.CharField(label=_("Client ID"), required=False, max_length=255)
+    client_secret = forms.CharField(
+        label=_("Client secret"),
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+        help_text=_("Leave empty to keep the secret already saved."),
+    )
+    idp_entity_id = forms.CharField(
+        label=_("Identity provider entity ID"), required=False, max_length=255
+    )
+    idp_sso_url = forms.CharField(
+        label=_("Identity provider sign-in URL"), required=False, max_length=200
+    )
+    idp_certificate = forms.CharField(
+        label=_("Identity provider signing certificate (PEM)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+    )
+
+    @classmethod
+    def initial_from(cls, sign_on: AgencySignOn | None, domains: list[str]) -> dict[str, object]:
+        """Return the form's initial values from what is saved (never the secret)."""
+        if sign_on is None:
+            return {"is_enabled": True, "protocol": SignOnProtocol.OIDC}
+        fields = ("protocol", "display_name", "is_enabled", "issuer_url", "client_id")
+        saml = ("idp_entity_id", "idp_sso_url", "idp_certificate")
+        initial: dict[str, object] = {name: getattr(sign_on, name) for name in fields + saml}
+        initial["domains"] = "\n".join(domains)
+        return initial

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from govsocial.encryption import EncryptedTextField
 from govsocial.tenancy import AgencyOwned
 
 
@@ -267,3 +268,66 @@ class ApiKey(AgencyOwned):
         return self.revoked_at is None and (
             self.expires_at is None or self.expires_at > timezone.now()
         )
+
+
+class SignOnProtocol(models.TextChoices):
+    """How an agency's identity provider speaks."""
+
+    OIDC = "oidc", _("OpenID Connect")
+    SAML = "saml", _("SAML 2.0")
+
+
+class AgencySignOn(AgencyOwned):
+    """Send an agency's members to its own identity provider (Entra ID, Okta, Login.gov…).
+
+    The provider is reached under the agency's short name: ``/accounts/oidc/<slug>/…``
+    or ``/accounts/saml/<slug>/…``; those are the addresses its administrators register.
+    """
+
+    protocol = models.CharField(_("protocol"), max_length=8, choices=SignOnProtocol.choices)
+    display_name = models.CharField(
+        _("button label"),
+        max_length=100,
+        help_text=_("What members see, e.g. “Riverton staff account”."),
+    )
+    is_enabled = models.BooleanField(_("members sign in through it"), default=True)
+    # OpenID Connect
+    issuer_url = models.URLField(_("issuer URL"), blank=True)
+    client_id = models.CharField(_("client ID"), max_length=255, blank=True)
+    client_secret = EncryptedTextField(_("client secret"), blank=True)
+    # SAML 2.0
+    idp_entity_id = models.CharField(_("identity provider entity ID"), max_length=255, blank=True)
+    idp_sso_url = models.URLField(_("identity provider sign-in URL"), blank=True)
+    idp_certificate = models.TextField(_("identity provider signing certificate"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("single sign-on")
+        verbose_name_plural = _("single sign-on")
+        constraints = [
+            models.UniqueConstraint(fields=["agency"], name="sign_on_one_per_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class SignOnDomain(AgencyOwned):
+    """An email domain whose people sign in through its agency's single sign-on.
+
+    A domain belongs to one agency in the whole deployment. Every agency's domains are
+    readable before anyone signs in (that is how the sign-in page routes a person);
+    only the owning agency writes them.
+    """
+
+    domain = models.CharField(_("email domain"), max_length=253, unique=True)
+
+    readable_by_all = True
+
+    class Meta:
+        verbose_name = _("sign-on email domain")
+        verbose_name_plural = _("sign-on email domains")
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -46,6 +46,13 @@ def second_factor_gap(
     """Return what ``user`` lacks under ``agency``'s policy in this session, or None."""
     if not (agency.require_two_factor or agency.require_security_key):
         return None
+    # The agency's own identity provider vouches for its second factor; keys-only
+    # agencies still want a key here, since a provider's factor cannot be seen.
+    if not agency.require_security_key and any(
+        record.get("method") == "socialaccount" and record.get("provider") == agency.slug
+        for record in authentication_records
+    ):
+        return None
     types = set(Authenticator.objects.filter(user=user).values_list("type", flat=True))
     if not agency.require_security_key:
         return None if types else NEEDS_TWO_FACTOR

@@ -6,7 +6,15 @@ import hashlib
 
 from django.db.models import QuerySet
 
-from accounts.models import Agency, ApiKey, Invitation, Membership, User
+from accounts.models import (
+    Agency,
+    AgencySignOn,
+    ApiKey,
+    Invitation,
+    Membership,
+    SignOnDomain,
+    User,
+)
 
 
 def agency_get_active(*, slug: str) -> Agency | None:
@@ -95,3 +103,17 @@ def api_key_list(*, agency: Agency) -> QuerySet[ApiKey]:
 def api_key_get(*, agency: Agency, key_pk: int) -> ApiKey | None:
     """Return one API key of the bound agency, or None."""
     return api_key_list(agency=agency).filter(pk=key_pk).first()
+
+
+def sign_on_get(*, agency: Agency) -> AgencySignOn | None:
+    """Return the bound agency's single sign-on settings, or None."""
+    return AgencySignOn.objects.filter(agency=agency).first()
+
+
+def sign_on_domain_list(*, agency: Agency) -> list[str]:
+    """Return the email domains the bound agency signs in through its single sign-on."""
+    return list(
+        SignOnDomain.objects.filter(agency=agency)
+        .order_by("domain")
+        .values_list("domain", flat=True)
+    )

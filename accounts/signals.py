@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from allauth.account.authentication import get_authentication_records
 from allauth.mfa.models import Authenticator
 from allauth.mfa.signals import authenticator_added, authenticator_removed, authenticator_reset
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
@@ -21,11 +22,19 @@ from govsocial.tenancy import user_scope
 def record_sign_in(
     sender: Any, user: User, request: HttpRequest | None = None, **kwargs: Any
 ) -> None:
+    data: dict[str, Any] = {}
     if request is not None:
         session_start(request.session, at=time.time())
+        # How this session proved who it is: "password", "mfa", "socialaccount" (the
+        # provider is the agency's short name)…
+        records = get_authentication_records(request, user)
+        data = {"methods": [record.get("method") for record in records]}
+        providers = [record["provider"] for record in records if record.get("provider")]
+        if providers:
+            data["provider"] = providers[-1]
     # The request was bound as anonymous; the person is known only from here on.
     with user_scope(user.pk):
-        user_event_record(user=user, verb="user.signed_in")
+        user_event_record(user=user, verb="user.signed_in", data=data or None)
 
 
 @receiver(user_logged_out, dispatch_uid="archive-sign-out")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("agencies/<slug:agency_slug>/", views.agency_home, name="agency_home"),
     path("agencies/<slug:agency_slug>/members/", views.members, name="members"),
     path("agencies/<slug:agency_slug>/security/", views.security_policy, name="security_policy"),
+    path("agencies/<slug:agency_slug>/sign-on/", views.sign_on_settings, name="sign_on_settings"),
     path("agencies/<slug:agency_slug>/api-keys/", views.api_keys, name="api_keys"),
     path(
         "agencies/<slug:agency_slug>/api-keys/<int:key_pk>/revoke/",

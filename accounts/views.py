@@ -6,7 +6,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from allauth.account.utils import perform_login
+from allauth.account.utils import get_next_redirect_url, perform_login
+from allauth.account.views import LoginView
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import selectors, services
+from accounts import selectors, services, sign_on
 from accounts.forms import (
     AgencySwitchForm,
     ApiKeyForm,
@@ -23,6 +24,8 @@ from accounts.forms import (
     JoinForm,
     RolesForm,
     SecurityPolicyForm,
+    SignOnForm,
+    SignOnRouteForm,
 )
 from accounts.models import Role, User
 from govsocial.errors import GovsocialError
@@ -31,6 +34,24 @@ from govsocial.middleware import open_to_invitees
 
 def _members_url(request: HttpRequest) -> str:
     return reverse("members", kwargs={"agency_slug": request.agency.slug})  # type: ignore[attr-defined]
+
+
+class SignInView(LoginView):
+    """The sign-in page; “Continue with single sign-on” sends a person to their
+    agency's identity provider, chosen by the domain of the email address."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if "single_sign_on" not in request.POST:
+            return super().post(request, *args, **kwargs)
+        route_form = SignOnRouteForm({"login": request.POST.get("login", "")})
+        if route_form.is_valid():
+            route = sign_on.route_for_email(route_form.cleaned_data["login"])
+            if route is not None:
+                return sign_on.start(request, route, next_url=get_next_redirect_url(request))
+            route_form.add_error("login", route_form.no_sign_on_message())
+        form = self.get_form_class()(initial={"login": route_form.data["login"]}, request=request)
+        context = self.get_context_data(form=form, route_form=route_form)
+        return self.render_to_response(context, status=400)
 
 
 @login_required
@@ -225,6 +246,59 @@ def security_policy(request: HttpRequest, agency_slug: str) -> HttpResponse:
         status = 400
     context = {"form": form, "is_admin": is_admin}
     return render(request, "accounts/agency_security.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_on_settings(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the agency's single sign-on; admins connect their identity provider."""
+    agency = request.agency  # type: ignore[attr-defined]
+    is_admin = request.membership.has_role(Role.ADMIN)  # type: ignore[attr-defined]
+    saved = selectors.sign_on_get(agency=agency)
+    domains = selectors.sign_on_domain_list(agency=agency)
+    form = SignOnForm(request.POST or None, initial=SignOnForm.initial_from(saved, domains))
+    status = 200
+    if request.method == "POST":
+        if not is_admin:
+            messages.error(request, _("Only an agency admin can change single sign-on."))
+            return redirect("sign_on_settings", agency_slug=agency.slug)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.sign_on_configure(
+                    agency=agency,
+                    actor=request.user,  # type: ignore[arg-type]
+                    new=services.SignOnSettings(
+                        protocol=data["protocol"],
+                        display_name=data["display_name"],
+                        domains=data["domains"].split(),
+                        is_enabled=data["is_enabled"],
+                        issuer_url=data["issuer_url"],
+                        client_id=data["client_id"],
+                        client_secret=data["client_secret"] or None,
+                        idp_entity_id=data["idp_entity_id"],
+                        idp_sso_url=data["idp_sso_url"],
+                        idp_certificate=data["idp_certificate"],
+                    ),
+                )
+            except GovsocialError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Single sign-on saved."))
+                return redirect("sign_on_settings", agency_slug=agency.slug)
+        status = 400
+    context = {
+        "form": form,
+        "is_admin": is_admin,
+        "saved": saved,
+        "domains": domains,
+        "has_secret": bool(saved and saved.client_secret),
+        "oidc_redirect_uri": request.build_absolute_uri(
+            reverse("openid_connect_callback", kwargs={"provider_id": agency.slug})
+        ),
+        "saml_acs_url": request.build_absolute_uri(reverse("saml_acs", args=[agency.slug])),
+        "saml_entity_id": request.build_absolute_uri(reverse("saml_metadata", args=[agency.slug])),
+    }
+    return render(request, "accounts/agencysignon_edit.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

@@ -58,6 +58,9 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "govsocial",
     "archive",
     "accounts",
@@ -141,8 +144,8 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
-# Sign-in by email and password; people join an agency by invitation, never by sign-up.
-# Two-factor and SSO (allauth.mfa, allauth.socialaccount) plug in here.
+# Sign-in by email and password, or through the agency's single sign-on; people join an
+# agency by invitation, never by sign-up.
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
@@ -168,6 +171,14 @@ MFA_TOTP_ISSUER = "govsocial"
 # Accept the code of the previous or next 30-second step: clocks drift and people type.
 MFA_TOTP_TOLERANCE = 1
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not HTTPS
+
+# Agency single sign-on (OpenID Connect, SAML 2.0). Each agency's identity provider is
+# configured on its own page and looked up by the adapter; allauth's own app table is
+# not used. The provider's tokens are not kept: they are only needed to sign in.
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 12 * 60 * 60

@@ -20,7 +20,7 @@ import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ClassVar, ParamSpec, TypeVar
 
 from django.db import migrations, models
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -135,6 +135,9 @@ class AgencyOwned(models.Model):
     )
 
     objects = AgencyScopedManager()
+    # True only for routing rows every agency may read (``agency_row_security(...,
+    # readable_by_all=True)``); writes stay walled all the same.
+    readable_by_all: ClassVar[bool] = False
 
     class Meta:
         abstract = True
@@ -154,15 +157,21 @@ def agency_owned_models() -> list[type[models.Model]]:
 # The database wall ----------------------------------------------------------------
 
 
-def agency_row_security(table: str, *, also_visible_to_user: str | None = None) -> Any:
+def agency_row_security(
+    table: str, *, also_visible_to_user: str | None = None, readable_by_all: bool = False
+) -> Any:
     """Return the migration operation that puts ``table`` behind row-level security.
 
     ``also_visible_to_user`` names a user column whose rows the bound user may read in
     any agency (a person's own memberships, for the agency switcher).
+    ``readable_by_all`` leaves reading open and walls only writes: for routing data
+    needed before anyone signs in (which agency serves an email domain).
     """
     agency_match = f"agency_id = NULLIF(current_setting('{AGENCY_SETTING}', true), '')::bigint"
     visible = agency_match
-    if also_visible_to_user:
+    if readable_by_all:
+        visible = "true"
+    elif also_visible_to_user:
         visible = (
             f"({agency_match}) OR {also_visible_to_user} = "
             f"NULLIF(current_setting('{USER_SETTING}', true), '')::bigint"

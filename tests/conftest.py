@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Agency, Membership, Role, User
@@ -33,6 +34,12 @@ def _test_speedups(settings: pytest.FixtureRequest) -> None:
         **settings.STORAGES,  # type: ignore[attr-defined]
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture
+def fresh_sign_in_counters() -> None:
+    """Forget failed sign-ins counted by earlier tests (they share one Redis cache)."""
+    cache.clear()
 
 
 @dataclass

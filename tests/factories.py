@@ -19,7 +19,17 @@ from django.utils import timezone
 
 import archive
 from accounts import services
-from accounts.models import Agency, ApiKey, Invitation, Membership, Role, User
+from accounts.models import (
+    Agency,
+    AgencySignOn,
+    ApiKey,
+    Invitation,
+    Membership,
+    Role,
+    SignOnDomain,
+    SignOnProtocol,
+    User,
+)
 from accounts.selectors import token_digest
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
@@ -107,6 +117,30 @@ def api_key_for(agency: Agency, role: str = Role.ADMIN, **fields: Any) -> tuple[
     return key, token
 
 
+def sign_on_for(agency: Agency, **settings: Any) -> AgencySignOn:
+    """Connect an identity provider for ``agency`` as one of its admins does."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    defaults: dict[str, Any] = {
+        "protocol": SignOnProtocol.OIDC,
+        "display_name": f"{agency.name} staff account",
+        "domains": [f"{agency.slug}.example"],
+        "issuer_url": "https://idp.example/",
+        "client_id": "govsocial",
+        "client_secret": "client-secret",
+    }
+    with agency_scope(agency.pk):
+        return services.sign_on_configure(
+            agency=agency, actor=admin, new=services.SignOnSettings(**(defaults | settings))
+        )
+
+
+def sign_on_domain_for(agency: Agency) -> SignOnDomain:
+    sign_on_for(agency)
+    with agency_scope(agency.pk):
+        domain: SignOnDomain = SignOnDomain.objects.get()
+    return domain
+
+
 # One way to make a row of each agency-owned model for a given agency; the isolation
 # meta-test fails when a model has none.
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
@@ -114,4 +148,6 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Invitation: lambda agency: InvitationFactory(agency=agency),
     ArchiveEvent: archive_event_for,
     ApiKey: lambda agency: api_key_for(agency)[0],
+    AgencySignOn: sign_on_for,
+    SignOnDomain: sign_on_domain_for,
 }

@@ -22,11 +22,13 @@ from accounts.services.sign_in import (
     sign_in_lockout_record,
     user_event_record,
 )
+from accounts.services.sign_on import SignOnSettings, sign_on_admit, sign_on_configure
 
 __all__ = [
     "API_KEY_PREFIX",
     "POLICY_FIELDS",
     "Principal",
+    "SignOnSettings",
     "agency_create",
     "agency_policy_change",
     "api_key_create",
@@ -40,6 +42,8 @@ __all__ = [
     "membership_deactivate",
     "sign_in_failure_record",
     "sign_in_lockout_record",
+    "sign_on_admit",
+    "sign_on_configure",
     "user_create_for_invitation",
     "user_event_record",
 ]

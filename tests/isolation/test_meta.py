@@ -35,8 +35,12 @@ def test_every_agency_owned_model_can_be_made_for_the_isolation_tests() -> None:
     assert set(agency_owned_models()) - set(ROW_MAKERS) == set()
 
 
+WALLED_MODELS = [m for m in agency_owned_models() if not m.readable_by_all]  # type: ignore[attr-defined]
+ROUTING_MODELS = [m for m in agency_owned_models() if m.readable_by_all]  # type: ignore[attr-defined]
+
+
 @pytest.mark.django_db
-@pytest.mark.parametrize("model", agency_owned_models(), ids=lambda m: m._meta.label)
+@pytest.mark.parametrize("model", WALLED_MODELS, ids=lambda m: m._meta.label)
 def test_another_agency_cannot_see_the_row_even_past_the_orm(
     model: type[Model], personas: Personas
 ) -> None:
@@ -49,3 +53,22 @@ def test_another_agency_cannot_see_the_row_even_past_the_orm(
             assert cursor.fetchone() == (0,)
     with agency_scope(personas.agency_a.pk):
         assert model.objects.filter(pk=row.pk).exists()  # type: ignore[attr-defined]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model", ROUTING_MODELS, ids=lambda m: m._meta.label)
+def test_another_agency_can_read_a_routing_row_but_not_change_it(
+    model: type[Model], personas: Personas
+) -> None:
+    row = ROW_MAKERS[model](personas.agency_a)
+    table = model._meta.db_table
+    with agency_scope(personas.agency_b.pk), connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table} WHERE id = %s", [row.pk])  # noqa: S608
+        assert cursor.fetchone() == (1,)
+        move = f"UPDATE {table} SET agency_id = %s WHERE id = %s"  # noqa: S608
+        cursor.execute(move, [personas.agency_b.pk, row.pk])
+        assert cursor.rowcount == 0
+        cursor.execute(f"DELETE FROM {table} WHERE id = %s", [row.pk])  # noqa: S608
+        assert cursor.rowcount == 0
+    with agency_scope(personas.agency_a.pk):
+        assert model.objects.filter(pk=row.pk, agency=personas.agency_a).exists()  # type: ignore[attr-defined]

@@ -84,3 +84,11 @@ class TestApiKeyRevoke(IsolationSuite):
     def url(self, personas: Personas) -> str:
         key, _token = api_key_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, key.pk])
+
+
+class TestSignOnSettings(IsolationSuite):
+    url_name = "sign_on_settings"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
