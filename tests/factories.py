@@ -34,6 +34,7 @@ from accounts.selectors import token_digest
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
+from publishing.models import NetworkChoice, SocialAccount
 
 PASSWORD = "correct horse battery staple"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -141,6 +142,23 @@ def sign_on_domain_for(agency: Agency) -> SignOnDomain:
     return domain
 
 
+def social_account_for(agency: Agency, **fields: Any) -> SocialAccount:
+    """Store a connected account of ``agency`` (tokens as an OAuth grant gives them)."""
+    connected_by = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    values: dict[str, Any] = {
+        "network": NetworkChoice.X,
+        "remote_id": "1500000000000000001",
+        "handle": f"@{agency.slug}",
+        "access_token": "access-token",
+        "refresh_token": "refresh-token",
+    }
+    with agency_scope(agency.pk):
+        account: SocialAccount = SocialAccount.objects.create(
+            agency=agency, connected_by=connected_by, **(values | fields)
+        )
+    return account
+
+
 # One way to make a row of each agency-owned model for a given agency; the isolation
 # meta-test fails when a model has none.
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
@@ -150,4 +168,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ApiKey: lambda agency: api_key_for(agency)[0],
     AgencySignOn: sign_on_for,
     SignOnDomain: sign_on_domain_for,
+    SocialAccount: social_account_for,
 }

@@ -1,0 +1,93 @@
+"""Connected network accounts (and, later, posts and their targets)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from govsocial.encryption import EncryptedTextField
+from govsocial.tenancy import AgencyOwned
+from publishing.networks.base import AccountCredentials, Network
+
+
+class NetworkChoice(models.TextChoices):
+    X = Network.X.value, "X"
+    FACEBOOK = Network.FACEBOOK.value, "Facebook"
+    INSTAGRAM = Network.INSTAGRAM.value, "Instagram"
+    MASTODON = Network.MASTODON.value, "Mastodon"
+    BLUESKY = Network.BLUESKY.value, "Bluesky"
+
+
+class AccountHealth(models.TextChoices):
+    """Whether an account can publish right now, and if not, what fixes it."""
+
+    OK = "ok", _("Healthy")
+    NEEDS_REAUTHORISATION = "needs_reauthorisation", _("Needs re-authorisation")
+    RATE_LIMITED = "rate_limited", _("Rate-limited")
+    DISABLED = "disabled", _("Disconnected")
+
+
+class SocialAccount(AgencyOwned):
+    """An agency's account on a network (an X handle, a Facebook page…), connected by
+    one of its admins through the network's authorisation.
+
+    Tokens are encrypted at rest and never shown. The row outlives a disconnection, so
+    what was published through it keeps its account.
+    """
+
+    network = models.CharField(_("network"), max_length=16, choices=NetworkChoice.choices)
+    remote_id = models.CharField(_("account id on the network"), max_length=128)
+    handle = models.CharField(_("handle"), max_length=255)
+    display_name = models.CharField(_("display name"), max_length=255, blank=True)
+    avatar_url = models.URLField(_("avatar"), max_length=1000, blank=True)
+    scopes = ArrayField(models.CharField(max_length=100), verbose_name=_("scopes"), default=list)
+    access_token = EncryptedTextField(blank=True)
+    refresh_token = EncryptedTextField(blank=True)
+    token_expires_at = models.DateTimeField(_("token expires"), null=True, blank=True)
+    # Not secret: the page id, instance URL, DID… the adapter needs besides the token.
+    extra = models.JSONField(default=dict, blank=True)
+    health = models.CharField(
+        _("health"), max_length=24, choices=AccountHealth.choices, default=AccountHealth.OK
+    )
+    health_reason = models.CharField(_("why"), max_length=500, blank=True)
+    health_checked_at = models.DateTimeField(_("last checked"), null=True, blank=True)
+    rate_limited_until = models.DateTimeField(null=True, blank=True)
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    connected_at = models.DateTimeField(_("connected"), auto_now_add=True)
+    disconnected_at = models.DateTimeField(_("disconnected"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("network account")
+        verbose_name_plural = _("network accounts")
+        ordering = ["network", "handle"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "network", "remote_id"], name="social_account_once_per_agency"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_network_display()} {self.handle}"
+
+    @property
+    def can_publish(self) -> bool:
+        return self.disconnected_at is None and self.health in (
+            AccountHealth.OK,
+            AccountHealth.RATE_LIMITED,
+        )
+
+    def credentials(self) -> AccountCredentials:
+        """Return what the adapter needs to act as this account (tokens decrypted)."""
+        return AccountCredentials(
+            network=Network(self.network),
+            remote_id=self.remote_id,
+            handle=self.handle,
+            access_token=self.access_token,
+            refresh_token=self.refresh_token,
+            token_expires_at=self.token_expires_at,
+            extra={str(k): str(v) for k, v in self.extra.items()},
+        )

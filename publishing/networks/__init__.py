@@ -1,0 +1,1 @@
+"""One adapter per network, the registry that finds them, and the three error types."""

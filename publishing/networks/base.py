@@ -1,0 +1,276 @@
+"""What every network adapter takes, returns and raises; no ORM, no Django models.
+
+An adapter is one module per network (``publishing/networks/<network>.py``) holding a
+class that satisfies ``NetworkAdapter``. It receives frozen dataclasses, returns frozen
+dataclasses, and raises exactly one of the three errors below, so the publishing state
+machine can decide: try again later, give up with a reason, or go and look.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class Network(StrEnum):
+    """The networks govsocial publishes to."""
+
+    X = "x"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    MASTODON = "mastodon"
+    BLUESKY = "bluesky"
+
+
+# Errors ---------------------------------------------------------------------------
+
+
+class NetworkError(Exception):
+    """Base of the three errors an adapter may raise; ``reason`` is shown to people."""
+
+    def __init__(self, reason: str, *, status: int | None = None, code: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+        self.code = code
+
+
+class TransientNetworkError(NetworkError):
+    """Nothing was published; trying again later may work (5xx, 429, throttling).
+
+    ``retry_after`` is what the network said (seconds from now), or None to use the
+    caller's back-off. Adapters never sleep on it.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        rate_limited: bool = False,
+        status: int | None = None,
+        code: str | None = None,
+    ):
+        super().__init__(reason, status=status, code=code)
+        self.retry_after = retry_after
+        self.rate_limited = rate_limited
+
+
+class PermanentNetworkError(NetworkError):
+    """Nothing was published and retrying the same request will not help.
+
+    ``needs_reauthorisation`` is set when the account's token is expired or revoked:
+    the account must be reconnected before it publishes anything.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        needs_reauthorisation: bool = False,
+        status: int | None = None,
+        code: str | None = None,
+    ):
+        super().__init__(reason, status=status, code=code)
+        self.needs_reauthorisation = needs_reauthorisation
+
+
+class OutcomeUnknownError(NetworkError):
+    """The request left but no answer came back (timeout, dropped connection): the post
+    may or may not exist. Never resend blindly; reconcile with ``fetch_recent``."""
+
+
+# What goes in ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountCredentials:
+    """Who to act as: the connected account's remote identity and decrypted tokens.
+
+    ``extra`` carries what a network needs besides the token (e.g. the Facebook page
+    id, the Instagram user id, the Mastodon instance URL, the Bluesky DID and PDS).
+    """
+
+    network: Network
+    remote_id: str
+    handle: str
+    access_token: str
+    refresh_token: str = ""
+    token_expires_at: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MediaItem:
+    """One image or video to attach, with the alt text people with screen readers hear."""
+
+    content: bytes
+    mime_type: str
+    alt_text: str
+    filename: str = "media"
+
+
+@dataclass(frozen=True)
+class OutgoingPost:
+    """One variant of a post, as it goes to one account."""
+
+    text: str
+    media: tuple[MediaItem, ...] = ()
+    link: str = ""
+    reply_to_remote_id: str = ""
+
+
+# What comes out -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidationProblem:
+    """Why a post cannot go to a network as it is; ``field`` is "text", "media"… ."""
+
+    code: str
+    message: str
+    field: str = "text"
+
+
+@dataclass(frozen=True)
+class PublishedPost:
+    """The network's record of what was just published."""
+
+    remote_id: str
+    permalink: str
+    published_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    """A post already on the account's timeline (for reconciling unconfirmed sends)."""
+
+    remote_id: str
+    text: str
+    created_at: datetime
+    permalink: str = ""
+
+
+class InboundKind(StrEnum):
+    """What reached the account."""
+
+    REPLY = "reply"
+    MENTION = "mention"
+    COMMENT = "comment"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True)
+class InboundItem:
+    """A citizen's reply, mention, comment or message."""
+
+    remote_id: str
+    kind: InboundKind
+    author_handle: str
+    author_name: str
+    text: str
+    created_at: datetime
+    in_reply_to_remote_id: str = ""
+    permalink: str = ""
+
+
+@dataclass(frozen=True)
+class InboundPage:
+    """Items newer than the cursor given, and the cursor to pass next time."""
+
+    items: tuple[InboundItem, ...]
+    cursor: str
+
+
+@dataclass(frozen=True)
+class AccountProfile:
+    """Who the token belongs to, as the network says (connecting, health checks)."""
+
+    remote_id: str
+    handle: str
+    display_name: str
+    avatar_url: str = ""
+
+
+@dataclass(frozen=True)
+class TokenGrant:
+    """Tokens a network issued when an account was connected or its token refreshed."""
+
+    access_token: str
+    refresh_token: str = ""
+    expires_at: datetime | None = None
+    scopes: tuple[str, ...] = ()
+
+
+# The protocol -----------------------------------------------------------------------
+
+
+class NetworkAdapter(Protocol):
+    """One network's way of publishing and reading, over its real client library."""
+
+    network: Network
+
+    def validate(self, post: OutgoingPost) -> list[ValidationProblem]:
+        """Return every reason the network would refuse ``post`` (empty when none)."""
+        ...
+
+    def publish(self, account: AccountCredentials, post: OutgoingPost) -> PublishedPost:
+        """Publish ``post`` now; return its remote id and permalink."""
+        ...
+
+    def delete(self, account: AccountCredentials, remote_id: str) -> None:
+        """Remove a published post; a post already gone counts as removed."""
+        ...
+
+    def fetch_recent(self, account: AccountCredentials, *, since: datetime) -> list[RemotePost]:
+        """Return the account's own posts created since ``since``, newest first."""
+        ...
+
+    def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
+        """Return replies, mentions, comments and messages newer than ``cursor``."""
+        ...
+
+    def reply(self, account: AccountCredentials, *, in_reply_to: str, text: str) -> PublishedPost:
+        """Answer a citizen's item publicly (or privately, for messages)."""
+        ...
+
+    def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
+        """Hide or unhide a comment; raise PermanentNetworkError where the network
+        cannot."""
+        ...
+
+    def profile(self, account: AccountCredentials) -> AccountProfile:
+        """Return who the token belongs to; the health check's call."""
+        ...
+
+
+@dataclass(frozen=True)
+class ConnectableAccount:
+    """An account a person's authorisation gives access to (a Facebook grant may give
+    several pages), with the credentials to act as it."""
+
+    profile: AccountProfile
+    credentials: AccountCredentials
+    scopes: tuple[str, ...] = ()
+
+
+class AccountConnector(Protocol):
+    """One network's authorisation flow (OAuth 2.0; PKCE where the network has it)."""
+
+    network: Network
+
+    def authorize_url(self, *, redirect_uri: str, state: str, code_challenge: str) -> str:
+        """Return the network's page where a person authorises govsocial."""
+        ...
+
+    def connect(
+        self, *, code: str, redirect_uri: str, code_verifier: str
+    ) -> list[ConnectableAccount]:
+        """Exchange the authorisation code; return the accounts it gives access to."""
+        ...
+
+    def refresh(self, account: AccountCredentials) -> AccountCredentials:
+        """Return the account's credentials with a fresh access token."""
+        ...
