@@ -9,12 +9,13 @@ message instead; on Instagram, everything is a comment.
 
 from __future__ import annotations
 
+import hashlib
 import random
 
 import regex
 
 from emulator.posting import publish
-from emulator.state import Actor, Post, World, stable_number
+from emulator.state import Actor, Post, World, base32, stable_number
 
 CITIZENS = (
     ("amara_okafor", "Amara Okafor"),
@@ -55,10 +56,14 @@ def citizen(world: World, network: str, name: str, display_name: str) -> Actor:
     key = (f"citizen:{network}", name)
     actor = world.accounts.get(key)
     if actor is None:
-        handle = {"mastodon": f"{name}@town.example", "bluesky": f"{name}.bsky.social"}
+        # Bluesky handles are domain names: no underscores.
+        handle = {
+            "mastodon": f"{name}@town.example",
+            "bluesky": f"{name.replace('_', '-')}.bsky.social",
+        }
         if network == "bluesky":
-            did_digits = stable_number("citizen", network, name, digits=24)
-            actor_id = f"did:plc:{did_digits:024d}"
+            digest = hashlib.sha256(f"citizen|{name}".encode()).digest()
+            actor_id = "did:plc:" + base32(digest)[:24]
         else:
             actor_id = str(stable_number("citizen", network, name, digits=16))
         actor = Actor(
