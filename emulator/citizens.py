@@ -48,7 +48,7 @@ MENTIONS = (
 # How many replies a post draws: mostly one or two, sometimes none or three.
 REPLY_COUNTS = (0, 1, 1, 2, 2, 3)
 MENTION_CHANCE = 0.5
-_WORD = regex.compile(r"[\p{L}][\p{L}'-]{3,}")
+_WORD = regex.compile(r"[\p{L}\p{N}][\p{L}\p{N}'-]*")
 
 
 def citizen(world: World, network: str, name: str, display_name: str) -> Actor:
@@ -130,6 +130,6 @@ def say(
 
 
 def _topic(text: str) -> str:
-    """Return the word of ``text`` a citizen picks up on: its longest, or "this"."""
-    words = _WORD.findall(text)
-    return max(words, key=len) if words else "this"
+    """Return what a citizen quotes of ``text``: its first few words, or "this"."""
+    words = _WORD.findall(text)[:4]
+    return f"“{' '.join(words)}”" if words else "this"

@@ -108,10 +108,6 @@ class Token:
         """Return whether the token no longer works."""
         return self.revoked or (self.expires_at is not None and now >= self.expires_at)
 
-    def expires_in(self, now: float) -> int | None:
-        """Return the seconds left, as token responses report them."""
-        return None if self.expires_at is None else max(0, int(self.expires_at - now))
-
 
 @dataclass(eq=False)
 class Media:
