@@ -1,6 +1,7 @@
 # Newcomers need two commands on a machine with only Python 3.11 and make:
 #   make run    - start govsocial (embedded PostgreSQL and Redis unless DATABASE_URL/REDIS_URL)
 #   make test   - run every check and test; extra pytest arguments: make test ARGS="-k archive"
+#   make emulator PORT=8100 - the network emulator alone (X, Graph, Mastodon, Bluesky)
 # Both bootstrap first: .tools (pinned uv), .venv, and a hash-checked sync of
 # requirements/dev.lock whenever the lock is newer than the last sync.
 
@@ -18,13 +19,14 @@ LOCK := requirements/dev.lock
 SYNC_STAMP := $(VENV)/.synced-dev-lock
 ARGS ?=
 
-.PHONY: help run test bench totp bootstrap
+.PHONY: help run test bench totp emulator bootstrap
 
 help:
 	@echo "make run    start govsocial on http://127.0.0.1:$${PORT:-8000}/"
 	@echo "make test   run ruff, mypy and pytest (pytest arguments: ARGS=\"-k archive\")"
 	@echo "make bench  run the benchmarks in bench/ (each prints JSON lines)"
 	@echo "make totp EMAIL=admin@riverton.example   a demo user's current two-factor code"
+	@echo "make emulator PORT=8100   the network emulator alone (ARGS=\"--latency-ms 100 --seed 7\")"
 
 # exec: make then waits on the launcher itself, which stops its servers on Ctrl-C.
 run: bootstrap
@@ -38,6 +40,9 @@ bench: bootstrap
 
 totp: bootstrap
 	exec $(VENV)/bin/python -m govsocial.launch totp $(EMAIL)
+
+emulator: bootstrap
+	exec $(VENV)/bin/python -m emulator --host 127.0.0.1 --port $(or $(PORT),8100) $(ARGS)
 
 bootstrap: $(SYNC_STAMP)
 

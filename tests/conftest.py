@@ -15,7 +15,26 @@ from django.test import Client
 
 from accounts.models import Agency, Membership, Role, User
 from govsocial.tenancy import agency_scope
+from tests.emulator_client import Emulator, EmulatorServer
 from tests.factories import AgencyFactory, MembershipFactory
+
+
+@pytest.fixture(scope="session")
+def emulator_server() -> Iterator[Emulator]:
+    """Start one real network emulator for the session; yield a client for it."""
+    server = EmulatorServer()
+    server.start()
+    try:
+        yield Emulator(server.base_url)
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def emulator(emulator_server: Emulator) -> Emulator:
+    """Give a test the network emulator with nothing in it (accounts, posts, faults)."""
+    emulator_server.reset()
+    return emulator_server
 
 
 @pytest.fixture(scope="session")

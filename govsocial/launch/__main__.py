@@ -21,7 +21,7 @@ USAGE = """usage: python -m govsocial.launch run
        python -m govsocial.launch bench [benchmark arguments...]
        python -m govsocial.launch totp EMAIL   (a demo user's current two-factor code)
 
-Environment: DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL, PORT, GOVSOCIAL_DATA_DIR
+Environment: DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL, PORT, EMULATOR_PORT, GOVSOCIAL_DATA_DIR
 (see govsocial/launch/__init__.py)."""
 
 

@@ -24,9 +24,12 @@ BENCH_REDIS_DB = 14
 READY_TIMEOUT = 60.0
 
 
-def app_processes(port: int, data: Path) -> list[ChildSpec]:
+def app_processes(port: int, data: Path, emulator_port: int) -> list[ChildSpec]:
     """Return the long-running processes of ``run``, one row each, in start order."""
     return [
+        # The networks' stand-in starts first: the web and the worker publish to it.
+        ChildSpec("emulator", [PYTHON, "-m", "emulator", "--host", "127.0.0.1",
+                               "--port", str(emulator_port)]),
         ChildSpec("web", [PYTHON, "-m", "gunicorn", "govsocial.wsgi:application",
                           "-b", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
                           "--access-logfile", "-"]),
@@ -52,7 +55,10 @@ def run(extra_args: list[str]) -> int:
     """Prepare the app and serve it until Ctrl-C, SIGTERM or a child's death."""
     if extra_args:
         raise LaunchError(f"run takes no arguments (got {' '.join(extra_args)})")
-    port = _port()
+    port = _port("PORT", 8000)
+    emulator_port = _port("EMULATOR_PORT", 8100)
+    if emulator_port == port:
+        raise LaunchError("PORT and EMULATOR_PORT must differ")
     data = data_dir()
     with running_services(data) as services:
         db = _database(services, suffix="")
@@ -60,12 +66,13 @@ def run(extra_args: list[str]) -> int:
             "ALLOWED_HOSTS": "localhost,127.0.0.1",
             "DEBUG": "0",
             "STATIC_ROOT": str(data / "static"),
+            "EMULATOR_URL": _local_url(emulator_port),
         }
         _prepare(env, db, [["collectstatic", "--noinput"], ["demo_data"]])
         with Supervisor(env) as supervisor:
-            for spec in app_processes(port, data):
+            for spec in app_processes(port, data, emulator_port):
                 supervisor.start(spec)
-            return _serve(supervisor, port)
+            return _serve(supervisor, port, emulator_port)
 
 
 def test(pytest_args: list[str]) -> int:
@@ -152,9 +159,9 @@ def _prepare(env: dict[str, str], db: DatabaseUrls, extra_commands: list[list[st
     verify_app_role(db)
 
 
-def _serve(supervisor: Supervisor, port: int) -> int:
-    """Announce the URL once the web server listens, then watch the children."""
-    url = f"http://127.0.0.1:{port}/"
+def _serve(supervisor: Supervisor, port: int, emulator_port: int) -> int:
+    """Announce the URLs once the web server listens, then watch the children."""
+    url = _local_url(port) + "/"
     announced = False
     deadline = time.monotonic() + READY_TIMEOUT
     try:
@@ -165,6 +172,7 @@ def _serve(supervisor: Supervisor, port: int) -> int:
                 raise LaunchError(f"{name} {_describe_exit(code)} unexpectedly; stopped everything")
             if not announced and (_listening(port) or time.monotonic() > deadline):
                 say(f"govsocial is running: open {url}   (Ctrl-C stops it)")
+                say(f"network emulator: {_local_url(emulator_port)}/ (accounts and timelines)")
                 announced = True
             time.sleep(0.5)
     except (KeyboardInterrupt, Terminated):
@@ -173,14 +181,22 @@ def _serve(supervisor: Supervisor, port: int) -> int:
         return 0
 
 
-def _port() -> int:
-    """Return $PORT (default 8000), failing early when something already listens there."""
-    raw = os.environ.get("PORT", "8000")
+def _port(variable: str, default: int) -> int:
+    """Return the port in ``$variable`` (or ``default``), failing early when something
+    already listens there."""
+    raw = os.environ.get(variable, str(default))
     if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise LaunchError(f"PORT must be a TCP port number, not {raw!r}")
+        raise LaunchError(f"{variable} must be a TCP port number, not {raw!r}")
     if _listening(int(raw)):
-        raise LaunchError(f"something already listens on 127.0.0.1:{raw}; set PORT=<free port>")
+        raise LaunchError(
+            f"something already listens on 127.0.0.1:{raw}; set {variable}=<free port>"
+        )
     return int(raw)
+
+
+def _local_url(port: int) -> str:
+    """Return the base URL of a server of ``run`` on this machine."""
+    return f"http://127.0.0.1:{port}"
 
 
 def _listening(port: int) -> bool:

@@ -1,0 +1,45 @@
+"""Emulate the social networks govsocial publishes to, on one local port.
+
+``python -m emulator --host 127.0.0.1 --port 8100 [--latency-ms N] [--seed N]`` serves:
+
+- ``/x``: X API v2 (see ``emulator.x``); tweepy's host is rewritten to this prefix.
+- ``/graph/{version}``: Graph API, Facebook pages and Instagram (see ``emulator.graph``).
+- ``/mastodon``: Mastodon's API (see ``emulator.mastodon``).
+- ``/bluesky/xrpc``: AT Protocol XRPC (see ``emulator.bluesky``).
+- ``/``: a page listing the accounts per network, and ``/accounts/{network}/{handle}``,
+  each account's timeline with its replies.
+
+Every API call goes through ``emulator.pipeline``: the global latency, faults, token
+checks, the account's rate limit (with the network's headers), then the handler.
+Citizens (``emulator.citizens``) reply to and mention new posts, deterministically
+from the seed.
+
+Admin API (JSON, under ``/_emulator/``)::
+
+    GET    /health                         {"ok": true}
+    POST   /reset            {"seed"?}     forget everything; settings back to the command line's
+    GET    /config                         {"latency_ms", "seed", "citizens",
+                                            "rate_limits": {network: {"limit", "window_seconds"}}}
+    PUT    /config           same fields   change any of them
+    GET    /accounts?network=              {"accounts": [account]}
+    POST   /accounts         {"network", "handle", "display_name"?, "password"?}
+                                           201 (200 if it existed): account + fresh tokens
+    POST   /accounts/{network}/{handle}/tokens   {"expires_in"?}   fresh tokens
+    POST   /accounts/{network}/{handle}/expire   {"refresh"?}      expire access (+refresh) tokens
+    GET    /posts?network=&account=&origin=account|citizen&kind=&include_deleted=1
+                                           {"count", "posts": [post]}, newest first
+    POST   /inbound          {"network", "account", "kind": reply|mention|message, "text",
+                              "in_reply_to"?, "citizen"?}   a citizen writes; 201 post
+    GET    /faults                         {"faults": [fault]}
+    POST   /faults           {"kind", "network"?, "account"?, "method"?, "path"?, "count"?,
+                              "ms"?, "status"?, "code"?, "reset_in"?, "hold_ms"?}   201 fault
+    DELETE /faults                         clear all;  DELETE /faults/{id}: clear one
+
+Networks: ``x``, ``facebook`` (a page with its Instagram account), ``mastodon``,
+``bluesky``; posts also carry ``instagram``. Fault kinds: ``latency`` (``ms``),
+``server_error`` (``status``, default 503), ``rate_limit`` (429 with reset headers
+``reset_in`` seconds ahead; on Graph, ``code`` 4, 17, 32 or 613), ``token_expired``
+(401; Graph 190; Bluesky 400 ExpiredToken), ``accepted_timeout`` (the call is carried
+out and stored, the answer held ``hold_ms``, default 30 s). ``count`` limits a fault to
+the next N matching calls.
+"""

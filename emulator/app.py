@@ -1,0 +1,34 @@
+"""Assemble the emulator: one Starlette app, each network under its own prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from emulator import admin, bluesky, mastodon, pages, x
+from emulator.graph import routes as graph_routes
+from emulator.state import Settings, World
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Return the emulator's ASGI app with an empty world."""
+    app = Starlette(
+        routes=[
+            Route("/", pages.index),
+            Route("/accounts/{network}/{handle}", pages.timeline),
+            Route("/avatars/{network}/{handle}.svg", pages.avatar),
+            Mount("/static", StaticFiles(directory=STATIC), name="static"),
+            Mount("/_emulator", routes=admin.routes),
+            Mount("/x", routes=x.routes),
+            Mount("/graph", routes=graph_routes.routes),
+            Mount("/mastodon", routes=mastodon.routes),
+            Mount("/bluesky", routes=bluesky.routes),
+        ]
+    )
+    app.state.world = World(settings or Settings())
+    return app
