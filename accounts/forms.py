@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Agency, AgencySignOn, Role, SignOnProtocol
+from accounts.services.sign_on import email_domain
 
 
 class RolesField(forms.MultipleChoiceField):
@@ -110,7 +111,7 @@ class SignOnRouteForm(forms.Form):
     )
 
     def no_sign_on_message(self) -> str:
-        domain = str(self.cleaned_data.get("login", "")).rpartition("@")[2]
+        domain = email_domain(str(self.cleaned_data.get("login", "")))
         return str(
             _("No agency signs in %(domain)s addresses with single sign-on. Use your password.")
             % {"domain": domain}

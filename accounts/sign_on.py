@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 
 from accounts.models import Agency, AgencySignOn, SignOnDomain, SignOnProtocol, User
 from accounts.selectors import membership_for
-from accounts.services.sign_on import sign_on_admit
+from accounts.services.sign_on import email_domain, sign_on_admit
 from govsocial.tenancy import agency_scope
 
 OIDC_PROVIDER = "openid_connect"
@@ -29,12 +29,6 @@ class SignOnRoute:
 
     agency: Agency
     sign_on: AgencySignOn
-
-
-def email_domain(email: str) -> str:
-    """Return the part of ``email`` after the last @, lower-cased ('' when none)."""
-    _, at, domain = (email or "").strip().lower().rpartition("@")
-    return domain if at else ""
 
 
 def route_for_email(email: str) -> SignOnRoute | None:

@@ -263,22 +263,16 @@ def sign_on_settings(request: HttpRequest, agency_slug: str) -> HttpResponse:
             return redirect("sign_on_settings", agency_slug=agency.slug)
         if form.is_valid():
             data = form.cleaned_data
+            # An empty secret field keeps the saved secret.
+            data |= {
+                "domains": data["domains"].split(),
+                "client_secret": data["client_secret"] or None,
+            }
             try:
                 services.sign_on_configure(
                     agency=agency,
                     actor=request.user,  # type: ignore[arg-type]
-                    new=services.SignOnSettings(
-                        protocol=data["protocol"],
-                        display_name=data["display_name"],
-                        domains=data["domains"].split(),
-                        is_enabled=data["is_enabled"],
-                        issuer_url=data["issuer_url"],
-                        client_id=data["client_id"],
-                        client_secret=data["client_secret"] or None,
-                        idp_entity_id=data["idp_entity_id"],
-                        idp_sso_url=data["idp_sso_url"],
-                        idp_certificate=data["idp_certificate"],
-                    ),
+                    new=services.SignOnSettings(**data),
                 )
             except GovsocialError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)

@@ -11,13 +11,8 @@ from govsocial.encryption import EncryptedTextField
 from govsocial.tenancy import AgencyOwned
 from publishing.networks.base import AccountCredentials, Network
 
-
-class NetworkChoice(models.TextChoices):
-    X = Network.X.value, "X"
-    FACEBOOK = Network.FACEBOOK.value, "Facebook"
-    INSTAGRAM = Network.INSTAGRAM.value, "Instagram"
-    MASTODON = Network.MASTODON.value, "Mastodon"
-    BLUESKY = Network.BLUESKY.value, "Bluesky"
+# The networks' own names ("X", "Facebook", "Bluesky"…) are not translated.
+NETWORK_CHOICES = [(network.value, network.value.capitalize()) for network in Network]
 
 
 class AccountHealth(models.TextChoices):
@@ -37,7 +32,7 @@ class SocialAccount(AgencyOwned):
     what was published through it keeps its account.
     """
 
-    network = models.CharField(_("network"), max_length=16, choices=NetworkChoice.choices)
+    network = models.CharField(_("network"), max_length=16, choices=NETWORK_CHOICES)
     remote_id = models.CharField(_("account id on the network"), max_length=128)
     handle = models.CharField(_("handle"), max_length=255)
     display_name = models.CharField(_("display name"), max_length=255, blank=True)
@@ -72,13 +67,6 @@ class SocialAccount(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.get_network_display()} {self.handle}"
-
-    @property
-    def can_publish(self) -> bool:
-        return self.disconnected_at is None and self.health in (
-            AccountHealth.OK,
-            AccountHealth.RATE_LIMITED,
-        )
 
     def credentials(self) -> AccountCredentials:
         """Return what the adapter needs to act as this account (tokens decrypted)."""

@@ -34,7 +34,8 @@ from accounts.selectors import token_digest
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
-from publishing.models import NetworkChoice, SocialAccount
+from publishing.models import SocialAccount
+from publishing.networks.base import Network
 
 PASSWORD = "correct horse battery staple"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -146,7 +147,7 @@ def social_account_for(agency: Agency, **fields: Any) -> SocialAccount:
     """Store a connected account of ``agency`` (tokens as an OAuth grant gives them)."""
     connected_by = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
     values: dict[str, Any] = {
-        "network": NetworkChoice.X,
+        "network": Network.X,
         "remote_id": "1500000000000000001",
         "handle": f"@{agency.slug}",
         "access_token": "access-token",

@@ -80,6 +80,12 @@ def sign_on_configure(*, agency: Agency, actor: Principal, new: SignOnSettings) 
     return sign_on
 
 
+def email_domain(email: str) -> str:
+    """Return the part of ``email`` after the last @, lower-cased ('' when none)."""
+    _, at, domain = (email or "").strip().lower().rpartition("@")
+    return domain if at else ""
+
+
 def sign_on_admit(*, agency: Agency, email: str) -> User:
     """Return the member whom the agency's identity provider vouched for as ``email``.
 
@@ -87,7 +93,7 @@ def sign_on_admit(*, agency: Agency, email: str) -> User:
     active members; anyone else is refused, and the refusal is recorded.
     """
     email = (email or "").strip().lower()
-    domain = email.rpartition("@")[2]
+    domain = email_domain(email)
     member = None
     if domain and SignOnDomain.objects.filter(agency=agency, domain=domain).exists():
         member = (
