@@ -288,6 +288,61 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The networks' APIs. EMULATOR_URL (set by the run command and the tests) points every
+# network at the project's emulator and gives the demo its app credentials; otherwise
+# each network is its real host and the deployment supplies its own app's credentials.
+EMULATOR_URL = os.environ.get("EMULATOR_URL", "").rstrip("/")
+
+
+GRAPH_API_VERSION = os.environ.get("GRAPH_API_VERSION", "v21.0")
+NETWORK_TIMEOUT_SECONDS = float(os.environ.get("NETWORK_TIMEOUT_SECONDS", "10"))
+
+
+def network_configuration(emulator_url: str) -> dict[str, dict[str, str | float]]:
+    """Return each network's API base, authorisation page and app credentials: the
+    environment's, else the emulator's at ``emulator_url``, else the real network's."""
+
+    def url(name: str, real: str, emulated: str) -> str:
+        return os.environ.get(name) or (emulator_url + emulated if emulator_url else real)
+
+    def credential(name: str, emulated: str) -> str:
+        return os.environ.get(name) or (emulated if emulator_url else "")
+
+    graph = {
+        "api_url": url("FACEBOOK_GRAPH_URL", "https://graph.facebook.com", "/graph"),
+        "authorize_url": url("FACEBOOK_DIALOG_URL", "https://www.facebook.com", "/graph"),
+        "client_id": credential("FACEBOOK_APP_ID", "govsocial-demo"),
+        "client_secret": credential("FACEBOOK_APP_SECRET", "govsocial-demo-secret"),
+        "api_version": GRAPH_API_VERSION,
+    }
+    networks: dict[str, dict[str, str]] = {
+        "x": {
+            "api_url": url("X_API_URL", "https://api.twitter.com", "/x"),
+            "authorize_url": url(
+                "X_AUTHORIZE_URL", "https://x.com/i/oauth2/authorize", "/x/i/oauth2/authorize"
+            ),
+            "client_id": credential("X_CLIENT_ID", "govsocial-demo"),
+            "client_secret": os.environ.get("X_CLIENT_SECRET", ""),
+        },
+        "facebook": graph,
+        "instagram": graph,
+        # Mastodon apps are registered on the instance; the run command registers one on
+        # the emulator and passes its credentials in MASTODON_CLIENT_ID/SECRET.
+        "mastodon": {
+            "api_url": url("MASTODON_URL", "https://mastodon.social", "/mastodon"),
+            "client_id": os.environ.get("MASTODON_CLIENT_ID", ""),
+            "client_secret": os.environ.get("MASTODON_CLIENT_SECRET", ""),
+        },
+        "bluesky": {"api_url": url("BLUESKY_URL", "https://bsky.social", "/bluesky")},
+    }
+    return {
+        network: values | {"timeout_seconds": NETWORK_TIMEOUT_SECONDS}
+        for network, values in networks.items()
+    }
+
+
+NETWORKS = network_configuration(EMULATOR_URL)
+
 # The address people reach the app at, for links in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))

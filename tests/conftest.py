@@ -14,9 +14,13 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Agency, Membership, Role, User
+from govsocial.settings import network_configuration
 from govsocial.tenancy import agency_scope
 from tests.emulator_client import Emulator, EmulatorServer
 from tests.factories import AgencyFactory, MembershipFactory
+
+# Where the Django test client's Mastodon authorisations come back to.
+MASTODON_CALLBACK = "http://testserver/networks/mastodon/callback/"
 
 
 @pytest.fixture(scope="session")
@@ -35,6 +39,24 @@ def emulator(emulator_server: Emulator) -> Emulator:
     """Give a test the network emulator with nothing in it (accounts, posts, faults)."""
     emulator_server.reset()
     return emulator_server
+
+
+@pytest.fixture
+def networks(emulator: Emulator, settings: pytest.FixtureRequest) -> Emulator:
+    """Point every network's configuration at the emulator, as the run command does,
+    with a Mastodon app registered there for the test client's callback URL."""
+    app = emulator.http.post(
+        "/mastodon/api/v1/apps",
+        data={
+            "client_name": "govsocial",
+            "redirect_uris": f"{MASTODON_CALLBACK} urn:ietf:wg:oauth:2.0:oob",
+            "scopes": "read write",
+        },
+    ).json()
+    configured = network_configuration(emulator.base_url)
+    configured["mastodon"] |= {"client_id": app["client_id"], "client_secret": app["client_secret"]}
+    settings.NETWORKS = configured  # type: ignore[attr-defined]
+    return emulator
 
 
 @pytest.fixture(scope="session")

@@ -24,6 +24,25 @@ class Network(StrEnum):
     BLUESKY = "bluesky"
 
 
+@dataclass(frozen=True)
+class NetworkSettings:
+    """Where a network's API lives and who govsocial is to it, from configuration.
+
+    ``api_url`` is the API's base (X's API host, Graph's host, the Mastodon instance,
+    the Bluesky PDS); ``authorize_url`` the base of the page where a person approves
+    govsocial (X's authorize page itself; Facebook's dialog host, versioned below it).
+    In the embedded default both point into the network emulator.
+    """
+
+    api_url: str
+    authorize_url: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    api_version: str = ""
+    timeout_seconds: float = 10.0
+    user_agent: str = "govsocial"
+
+
 # Errors ---------------------------------------------------------------------------
 
 

@@ -1,4 +1,9 @@
-"""Find a network's adapter and connector; modules are imported on first use."""
+"""Find a network's adapter and connector; modules are imported on first use.
+
+Each module exposes ``adapter(network, settings)`` and ``connector(network, settings)``;
+the settings come from Django's ``NETWORKS`` (see ``govsocial/settings.py``), so an
+adapter itself never reads configuration.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import importlib
 from functools import cache
 from typing import Any
 
-from publishing.networks.base import AccountConnector, Network, NetworkAdapter
+from django.conf import settings
+
+from publishing.networks.base import AccountConnector, Network, NetworkAdapter, NetworkSettings
 
 # Facebook pages and Instagram professional accounts share the Graph API module.
 _MODULES = {
@@ -23,15 +30,21 @@ def _module(network: Network) -> Any:
     return importlib.import_module(_MODULES[network])
 
 
+def network_settings(network: Network | str) -> NetworkSettings:
+    """Return where ``network``'s API lives and govsocial's credentials there."""
+    configured: dict[str, Any] = settings.NETWORKS[Network(network).value]
+    return NetworkSettings(**configured)
+
+
 def adapter_for(network: Network | str) -> NetworkAdapter:
     """Return the adapter that publishes to ``network``."""
     network = Network(network)
-    adapter: NetworkAdapter = _module(network).adapter(network)
+    adapter: NetworkAdapter = _module(network).adapter(network, network_settings(network))
     return adapter
 
 
 def connector_for(network: Network | str) -> AccountConnector:
     """Return the flow that connects an account of ``network``."""
     network = Network(network)
-    connector: AccountConnector = _module(network).connector(network)
+    connector: AccountConnector = _module(network).connector(network, network_settings(network))
     return connector
