@@ -129,6 +129,8 @@ class MediaItem:
     mime_type: str
     alt_text: str
     filename: str = "media"
+    # Where the network can fetch the file itself: Instagram takes media only by URL.
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -288,6 +290,21 @@ class AccountConnector(Protocol):
         self, *, code: str, redirect_uri: str, code_verifier: str
     ) -> list[ConnectableAccount]:
         """Exchange the authorisation code; return the accounts it gives access to."""
+        ...
+
+    def refresh(self, account: AccountCredentials) -> AccountCredentials:
+        """Return the account's credentials with a fresh access token."""
+        ...
+
+
+class PasswordConnector(Protocol):
+    """A network connected with a handle and an app password rather than OAuth
+    (Bluesky). The password is used once to open a session and is never stored."""
+
+    network: Network
+
+    def sign_in(self, *, identifier: str, app_password: str) -> ConnectableAccount:
+        """Open a session as ``identifier``; return the account and its tokens."""
         ...
 
     def refresh(self, account: AccountCredentials) -> AccountCredentials:

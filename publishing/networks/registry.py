@@ -13,7 +13,13 @@ from typing import Any
 
 from django.conf import settings
 
-from publishing.networks.base import AccountConnector, Network, NetworkAdapter, NetworkSettings
+from publishing.networks.base import (
+    AccountConnector,
+    Network,
+    NetworkAdapter,
+    NetworkSettings,
+    PasswordConnector,
+)
 
 # Facebook pages and Instagram professional accounts share the Graph API module.
 _MODULES = {
@@ -43,8 +49,11 @@ def adapter_for(network: Network | str) -> NetworkAdapter:
     return adapter
 
 
-def connector_for(network: Network | str) -> AccountConnector:
-    """Return the flow that connects an account of ``network``."""
+def connector_for(network: Network | str) -> AccountConnector | PasswordConnector:
+    """Return the flow that connects an account of ``network``: OAuth, or an app
+    password for Bluesky."""
     network = Network(network)
-    connector: AccountConnector = _module(network).connector(network, network_settings(network))
+    connector: AccountConnector | PasswordConnector = _module(network).connector(
+        network, network_settings(network)
+    )
     return connector
