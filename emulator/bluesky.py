@@ -28,14 +28,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.ids import cid
-from emulator.limits import (
-    ALT_TEXT_MAX,
-    BLUESKY_MAX_BYTES,
-    BLUESKY_MAX_GRAPHEMES,
-    MEDIA_RULES,
-    grapheme_count,
-    sniff_mime,
-)
 from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
 from emulator.ratelimit import Usage
@@ -48,6 +40,14 @@ from emulator.state import (
     Token,
     World,
     page_after,
+)
+from publishing.networks.limits import (
+    ALT_TEXT_MAX,
+    BLUESKY_MAX_BYTES,
+    BLUESKY_MAX_GRAPHEMES,
+    MEDIA_RULES,
+    grapheme_count,
+    sniff_mime,
 )
 
 POST_COLLECTION = "app.bsky.feed.post"

@@ -28,7 +28,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.ids import new_media_id
-from emulator.limits import ALT_TEXT_MAX, MASTODON_MAX_CHARACTERS, MEDIA_RULES, mastodon_length
 from emulator.oauth import (
     BEARER,
     OOB_REDIRECT,
@@ -43,6 +42,12 @@ from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
 from emulator.ratelimit import Usage
 from emulator.state import Actor, Media, Post, Token, World
+from publishing.networks.limits import (
+    ALT_TEXT_MAX,
+    MASTODON_MAX_CHARACTERS,
+    MEDIA_RULES,
+    mastodon_length,
+)
 
 VERSION = "4.3.2"
 DOMAIN = "mastodon.emulator.test"

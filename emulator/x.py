@@ -27,12 +27,17 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.ids import new_media_id
-from emulator.limits import ALT_TEXT_MAX, MEDIA_RULES, X_MAX_WEIGHTED_LENGTH, x_weighted_length
 from emulator.oauth import AuthorizeRequest, GrantError, authorize_endpoint, redeem, token_answer
 from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
 from emulator.ratelimit import Usage
 from emulator.state import Actor, Media, Post, Token, World
+from publishing.networks.limits import (
+    ALT_TEXT_MAX,
+    MEDIA_RULES,
+    X_MAX_WEIGHTED_LENGTH,
+    x_weighted_length,
+)
 
 DEFAULT_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
 MEDIA_EXPIRY = 86400

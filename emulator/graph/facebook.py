@@ -20,12 +20,12 @@ from emulator.graph.dialect import (
     truthy,
 )
 from emulator.ids import new_media_id
-from emulator.limits import FACEBOOK_MAX_MESSAGE, MEDIA_RULES
 from emulator.oauth import AuthorizeRequest, GrantError, redeem, token_answer
 from emulator.pages import permalink
 from emulator.pipeline import Call
 from emulator.posting import publish
 from emulator.state import Actor, Media, Post, World
+from publishing.networks.limits import FACEBOOK_MAX_MESSAGE, MEDIA_RULES
 
 PAGE_TASKS = ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"]
 

@@ -20,16 +20,16 @@ from emulator.graph.dialect import (
 )
 from emulator.graph.facebook import reply_as_account
 from emulator.ids import new_media_id
-from emulator.limits import (
+from emulator.pages import permalink
+from emulator.pipeline import Call
+from emulator.posting import publish
+from emulator.state import Actor, Media, Post
+from publishing.networks.limits import (
     INSTAGRAM_MAX_CAPTION,
     INSTAGRAM_MAX_HASHTAGS,
     INSTAGRAM_POSTS_PER_DAY,
     hashtag_count,
 )
-from emulator.pages import permalink
-from emulator.pipeline import Call
-from emulator.posting import publish
-from emulator.state import Actor, Media, Post
 
 DAY = 86400
 

@@ -1,6 +1,6 @@
 """State each network's text and media limits, counted by the network's own rules.
 
-The counting functions are pure, so an adapter's ``validate`` can use the same rules:
+The counting functions are pure: the adapters' ``validate`` and the emulator use the same rules.
 
 - X: weighted length at most 280. Text is NFC-normalised; every URL (with or without
   ``https://``, when its top-level domain is real) counts 23; an emoji sequence counts 2;
