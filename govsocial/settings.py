@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.saml",
+    "guardian",
     "govsocial",
     "archive",
     "accounts",
@@ -130,7 +131,11 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    # Per-account delegation (who may publish to which network account).
+    "guardian.backends.ObjectPermissionBackend",
 ]
+# People sign in by email; guardian's stand-in anonymous user is not wanted.
+ANONYMOUS_USER_NAME = None
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -281,7 +286,13 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
+# How often every connected network account is asked whether its token still works.
+ACCOUNT_HEALTH_CHECK_SECONDS = int(os.environ.get("ACCOUNT_HEALTH_CHECK_SECONDS", "300"))
 CELERY_BEAT_SCHEDULE = {
+    "publishing-accounts-health-check": {
+        "task": "publishing.tasks.accounts_health_check",
+        "schedule": ACCOUNT_HEALTH_CHECK_SECONDS,
+    },
     "archive-verify-chains": {
         "task": "archive.tasks.chains_verify",
         "schedule": 24 * 60 * 60,

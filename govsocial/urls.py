@@ -16,5 +16,6 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file, as the CSP requires.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("accounts.api.urls")),
+    path("", include("publishing.urls")),
     path("", include("accounts.urls")),
 ]

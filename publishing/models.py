@@ -1,14 +1,20 @@
-"""Connected network accounts (and, later, posts and their targets)."""
+"""Connected network accounts, who may publish to them (and, later, posts and their
+targets)."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
+from django.contrib.auth.models import Permission
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from guardian.managers import UserObjectPermissionManager
+from guardian.models import UserObjectPermissionBase
 
 from govsocial.encryption import EncryptedTextField
-from govsocial.tenancy import AgencyOwned
+from govsocial.tenancy import AgencyOwned, AgencyScopedManager
 from publishing.networks.base import AccountCredentials, Network
 
 # The networks' own names ("X", "Facebook", "Bluesky"…) are not translated.
@@ -59,6 +65,7 @@ class SocialAccount(AgencyOwned):
         verbose_name = _("network account")
         verbose_name_plural = _("network accounts")
         ordering = ["network", "handle"]
+        permissions = [("publish_to_socialaccount", _("Can publish to the network account"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["agency", "network", "remote_id"], name="social_account_once_per_agency"
@@ -79,3 +86,30 @@ class SocialAccount(AgencyOwned):
             token_expires_at=self.token_expires_at,
             extra={str(k): str(v) for k, v in self.extra.items()},
         )
+
+
+class PublisherManager(AgencyScopedManager, UserObjectPermissionManager):
+    """The agency wall, with what django-guardian asks of a permission model's manager."""
+
+
+class SocialAccountPublisher(AgencyOwned, UserObjectPermissionBase):
+    """A member whom the agency's admins allowed to publish to one network account
+    (django-guardian's direct foreign-key permission model); admins may always."""
+
+    PERMISSION: ClassVar[str] = "publishing.publish_to_socialaccount"
+
+    content_object = models.ForeignKey(
+        SocialAccount, on_delete=models.CASCADE, related_name="publishers"
+    )
+
+    objects: ClassVar[PublisherManager] = PublisherManager()
+
+    class Meta(UserObjectPermissionBase.Meta):
+        verbose_name = _("network account publisher")
+        verbose_name_plural = _("network account publishers")
+
+    @staticmethod
+    def publish_permission() -> Permission:
+        """Return the permission row this model grants."""
+        app_label, codename = SocialAccountPublisher.PERMISSION.split(".")
+        return Permission.objects.get(content_type__app_label=app_label, codename=codename)

@@ -34,7 +34,7 @@ from accounts.selectors import token_digest
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
-from publishing.models import SocialAccount
+from publishing.models import SocialAccount, SocialAccountPublisher
 from publishing.networks.base import Network
 
 PASSWORD = "correct horse battery staple"
@@ -160,6 +160,20 @@ def social_account_for(agency: Agency, **fields: Any) -> SocialAccount:
     return account
 
 
+def publisher_for(agency: Agency, **fields: Any) -> SocialAccountPublisher:
+    """Let a new author of ``agency`` publish to a new account of it."""
+    account = fields.pop("account", None) or social_account_for(agency)
+    user = fields.pop("user", None) or MembershipFactory(agency=agency, roles=[Role.AUTHOR]).user
+    with agency_scope(agency.pk):
+        publisher: SocialAccountPublisher = SocialAccountPublisher.objects.create(
+            agency=agency,
+            content_object=account,
+            user=user,
+            permission=SocialAccountPublisher.publish_permission(),
+        )
+    return publisher
+
+
 # One way to make a row of each agency-owned model for a given agency; the isolation
 # meta-test fails when a model has none.
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
@@ -170,4 +184,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     AgencySignOn: sign_on_for,
     SignOnDomain: sign_on_domain_for,
     SocialAccount: social_account_for,
+    SocialAccountPublisher: publisher_for,
 }

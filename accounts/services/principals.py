@@ -16,10 +16,11 @@ from govsocial.errors import GovsocialError, PermissionDenied
 Principal = User | ApiKey
 
 
-def require_admin(*, agency: Agency, actor: Principal) -> None:
-    """Refuse the action unless ``actor`` is an admin of ``agency``."""
+def require_admin(*, agency: Agency, actor: Principal, refusal: str = "") -> None:
+    """Refuse the action (saying ``refusal``, or that only admins manage members) unless
+    ``actor`` is an admin of ``agency``."""
     if Role.ADMIN not in roles_of(agency=agency, actor=actor):
-        raise PermissionDenied(_("Only an agency admin can manage members."))
+        raise PermissionDenied(refusal or _("Only an agency admin can manage members."))
 
 
 def clean_roles(roles: Sequence[str]) -> list[str]:

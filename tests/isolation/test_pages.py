@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.selectors import token_digest
 from tests.conftest import Personas
-from tests.factories import InvitationFactory, api_key_for
+from tests.factories import InvitationFactory, api_key_for, social_account_for
 from tests.isolation.suite import IsolationSuite
 
 
@@ -92,3 +93,64 @@ class TestSignOnSettings(IsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+def _account_url(url_name: str, personas: Personas, **fields: object) -> str:
+    account = social_account_for(personas.agency_a, **fields)
+    return reverse(url_name, args=[personas.agency_a.slug, account.pk])
+
+
+class TestNetworkAccounts(IsolationSuite):
+    url_name = "account_list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNetworkAccountConnect(IsolationSuite):
+    url_name = "account_connect_start"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug, "x"])
+
+
+class TestNetworkAccountConnectFinish(IsolationSuite):
+    url_name = "account_connect_finish"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNetworkAccountConnectBluesky(IsolationSuite):
+    url_name = "account_connect_bluesky"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNetworkAccountCheck(IsolationSuite):
+    """A disconnected account, so that no network is called."""
+
+    url_name = "account_check"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _account_url(self.url_name, personas, disconnected_at=timezone.now())
+
+
+class TestNetworkAccountDisconnect(IsolationSuite):
+    url_name = "account_disconnect"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _account_url(self.url_name, personas)
+
+
+class TestNetworkAccountPublishers(IsolationSuite):
+    url_name = "account_publishers"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _account_url(self.url_name, personas)
