@@ -104,8 +104,8 @@ def account_disconnect(*, account: SocialAccount, actor: Principal) -> SocialAcc
         account = SocialAccount.objects.select_for_update().get(pk=account.pk)
         if account.disconnected_at is not None:
             return account
-        account.access_token = ""
-        account.refresh_token = ""
+        # Forgetting the tokens is what disconnecting means.
+        account.access_token = account.refresh_token = ""  # nosec B105
         account.token_expires_at = None
         account.health = AccountHealth.DISABLED
         account.health_reason = ""

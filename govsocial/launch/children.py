@@ -53,6 +53,10 @@ class Supervisor:
         """Stop every child, whatever ended the block."""
         self.stop_all()
 
+    def add_env(self, values: Mapping[str, str]) -> None:
+        """Give the children started from now on these variables too."""
+        self._env.update(values)
+
     def start(self, spec: ChildSpec) -> None:
         """Start ``spec`` in a new session, so terminal Ctrl-C reaches only the launcher,
         which then stops the children in order."""

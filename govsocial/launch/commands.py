@@ -15,6 +15,7 @@ from govsocial.launch.browser import chromium_path
 from govsocial.launch.children import ChildSpec, Supervisor, run_step
 from govsocial.launch.common import PYTHON, REPO_ROOT, LaunchError, Terminated, data_dir, say
 from govsocial.launch.dburl import app_dbname
+from govsocial.launch.emulated_networks import mastodon_app
 from govsocial.launch.redis_embedded import flush_db, with_db
 from govsocial.launch.roles import DatabaseUrls, provision, verify_app_role
 from govsocial.launch.services import Services, running_services
@@ -69,8 +70,12 @@ def run(extra_args: list[str]) -> int:
             "EMULATOR_URL": _local_url(emulator_port),
         }
         _prepare(env, db, [["collectstatic", "--noinput"], ["demo_data"]])
+        emulator, *others = app_processes(port, data, emulator_port)
         with Supervisor(env) as supervisor:
-            for spec in app_processes(port, data, emulator_port):
+            supervisor.start(emulator)
+            if not os.environ.get("MASTODON_CLIENT_ID"):
+                supervisor.add_env(mastodon_app(env["EMULATOR_URL"], port))
+            for spec in others:
                 supervisor.start(spec)
             return _serve(supervisor, port, emulator_port)
 
