@@ -121,6 +121,18 @@ class Emulator:
         """Return the faults in force."""
         return list(self._admin("GET", "/faults")["faults"])
 
+    def authorise(self, authorize_url: str, handle: str, *, decision: str = "authorise") -> str:
+        """Act as a person on a network's authorisation page: sign in as ``handle`` and
+        approve (or cancel); return where the network redirects the browser."""
+        url = httpx.URL(authorize_url)
+        form = dict(url.params) | {"handle": handle, "decision": decision}
+        answer = self.http.post(url.copy_with(query=None), data=form)
+        if answer.status_code != 302:
+            raise AssertionError(
+                f"the authorisation page answered {answer.status_code}: {answer.text}"
+            )
+        return str(answer.headers["location"])
+
     def clear_faults(self) -> None:
         """Clear every fault."""
         self._admin("DELETE", "/faults")
