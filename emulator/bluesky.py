@@ -7,9 +7,11 @@ given; a known one must match), ``refreshSession`` (rotates the refresh token),
 ``app.bsky.feed.post``, ``com.atproto.repo.uploadBlob``. Reading:
 ``app.bsky.notification.listNotifications``, ``app.bsky.feed.getPostThread``,
 ``app.bsky.feed.getAuthorFeed``, ``app.bsky.feed.getPosts``, ``app.bsky.actor.getProfile``,
-``com.atproto.identity.resolveHandle``. Tokens are JWTs (atproto reads their ``exp``);
-an expired one answers 400 ``ExpiredToken`` as a PDS does. Rate headers:
-``ratelimit-limit/-remaining/-reset`` (epoch seconds) and ``ratelimit-policy``.
+``com.atproto.identity.resolveHandle``. ``/profile/{handle}/post/{rkey}`` is the web
+app's address of a post (as on bsky.app): it leads to the post on the timeline page.
+Tokens are JWTs (atproto reads their ``exp``); an expired one answers 400
+``ExpiredToken`` as a PDS does. Rate headers: ``ratelimit-limit/-remaining/-reset``
+(epoch seconds) and ``ratelimit-policy``.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.ids import cid
+from emulator.pages import document, permalink
 from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
 from emulator.ratelimit import Usage
@@ -547,12 +550,30 @@ async def get_posts(call: Call) -> Response:
     return JSONResponse({"posts": [post_view(p, call) for p in posts if p is not None]})
 
 
+async def post_page(request: Request) -> Response:
+    """Send the web app's address of a post to the post on its account's timeline page."""
+    world: World = request.app.state.world
+    actor, rkey = request.path_params["actor"].lower(), request.path_params["rkey"]
+    found = world.posts_where(
+        lambda p: (
+            p.channel == "bluesky"
+            and p.id.endswith(f"/{POST_COLLECTION}/{rkey}")
+            and actor in (p.author.handle.lower(), p.author.id.lower())
+        )
+    )
+    if not found:
+        return document("Not found", "<h1>Post not found</h1>", status_code=404)
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    return RedirectResponse(permalink(origin, found[0]), status_code=302)
+
+
 def _xrpc(method: str, handler: Any, http_method: str, *, auth: bool = True) -> Route:
     """Return the XRPC route of ``method``."""
     return api_route(DIALECT, f"/xrpc/{method}", handler, [http_method], auth=auth)
 
 
 routes: list[BaseRoute] = [
+    Route("/profile/{actor}/post/{rkey}", post_page, methods=["GET"]),
     _xrpc("com.atproto.server.createSession", create_session, "POST", auth=False),
     _xrpc("com.atproto.server.refreshSession", refresh_session, "POST", auth=False),
     _xrpc("com.atproto.server.getSession", get_session, "GET"),

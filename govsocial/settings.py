@@ -344,7 +344,11 @@ def network_configuration(emulator_url: str) -> dict[str, dict[str, str | float]
             "client_id": os.environ.get("MASTODON_CLIENT_ID", ""),
             "client_secret": os.environ.get("MASTODON_CLIENT_SECRET", ""),
         },
-        "bluesky": {"api_url": url("BLUESKY_URL", "https://bsky.social", "/bluesky")},
+        # Bluesky connects with app passwords, made in its web app; posts' pages live there.
+        "bluesky": {
+            "api_url": url("BLUESKY_URL", "https://bsky.social", "/bluesky"),
+            "authorize_url": url("BLUESKY_WEB_URL", "https://bsky.app", "/bluesky"),
+        },
     }
     return {
         network: values | {"timeout_seconds": NETWORK_TIMEOUT_SECONDS}

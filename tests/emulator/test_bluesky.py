@@ -146,3 +146,22 @@ def test_rate_limit_headers_follow_the_pds(emulator: Emulator, client: Client) -
     assert first.headers["ratelimit-policy"] == "1;w=300"
     assert first.headers["ratelimit-remaining"] == "0"
     assert second.status_code == 429 and second.json()["error"] == "RateLimitExceeded"
+
+
+def test_a_posts_web_address_leads_to_it_on_the_timeline_page(
+    emulator: Emulator, client: Client
+) -> None:
+    created = client.send_post("Pool opens Saturday")
+    rkey = created.uri.rsplit("/", 1)[-1]
+
+    by_handle = emulator.http.get(f"/bluesky/profile/riverton.bsky.social/post/{rkey}")
+    by_did = emulator.http.get(f"/bluesky/profile/{client.me.did}/post/{rkey}")
+    page = emulator.http.get(by_handle.headers["location"])
+    missing = emulator.http.get("/bluesky/profile/riverton.bsky.social/post/3zzzzzzzzzzzz")
+
+    assert by_handle.status_code == 302
+    assert by_handle.headers["location"] == by_did.headers["location"]
+    path, anchor = by_handle.headers["location"].split("#")
+    assert path == emulator.url("/accounts/bluesky/riverton.bsky.social")
+    assert f'id="{anchor}"' in page.text and "Pool opens Saturday" in page.text
+    assert missing.status_code == 404

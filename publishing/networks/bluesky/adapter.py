@@ -1,0 +1,266 @@
+"""Publish to an account on Bluesky and read its posts and notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from atproto import AtUri, Client, models
+from atproto_core.exceptions import AtProtocolError
+
+from publishing.networks.base import (
+    AccountCredentials,
+    AccountProfile,
+    InboundItem,
+    InboundKind,
+    InboundPage,
+    MediaItem,
+    Network,
+    NetworkSettings,
+    OutgoingPost,
+    PermanentNetworkError,
+    PublishedPost,
+    RemotePost,
+    ValidationProblem,
+)
+from publishing.networks.bluesky.rules import full_text, problems
+from publishing.networks.bluesky.session import calling, open_client, usable_access_token
+
+WEB_APP = "https://bsky.app"
+INBOUND_REASONS = {
+    "reply": InboundKind.REPLY,
+    "mention": InboundKind.MENTION,
+    "quote": InboundKind.MENTION,
+}
+PAGE_SIZE = 100
+# Reading stops after this many pages: an account's first poll need not go back years.
+MAX_PAGES = 10
+
+
+class BlueskyAdapter:
+    """Publish, delete and read an account's Bluesky posts and notifications."""
+
+    network = Network.BLUESKY
+
+    def __init__(self, settings: NetworkSettings) -> None:
+        """Talk to the PDS at ``settings.api_url``."""
+        self.settings = settings
+        self.web = (settings.authorize_url or WEB_APP).rstrip("/")
+
+    def validate(self, post: OutgoingPost) -> list[ValidationProblem]:
+        """Return every reason Bluesky would refuse ``post``, by its own counting rules."""
+        return problems(post)
+
+    def publish(self, account: AccountCredentials, post: OutgoingPost) -> PublishedPost:
+        """Publish ``post`` now (as a reply when it names one); return its at:// URI and
+        its page on the web app."""
+        with open_client(self.settings, usable_access_token(account)) as client:
+            reply_to = _reply_ref(client, post.reply_to_remote_id)
+            text = full_text(post)
+            # Reads and uploads before the record: nothing is published if they fail, and
+            # a blob no record uses is discarded by the PDS.
+            with calling(writes=False, refused="the post"):
+                facets = client.detect_facets(text)
+                embed = _images(client, post.media)
+            # No langs: the variant's language is not known here, and a wrong tag hides
+            # a French post from feeds filtered by language.
+            record = models.AppBskyFeedPost.Record(
+                created_at=client.get_current_time_iso(),
+                text=text,
+                facets=facets or None,
+                reply=reply_to,
+                embed=embed,
+            )
+            with calling(writes=True, refused="the post"):
+                created = client.app.bsky.feed.post.create(account.remote_id, record)
+        return PublishedPost(
+            remote_id=created.uri, permalink=self._permalink(account.handle, created.uri)
+        )
+
+    def delete(self, account: AccountCredentials, remote_id: str) -> None:
+        """Delete one of the account's posts; one already gone counts as deleted."""
+        uri = _uri(remote_id)
+        if uri.hostname not in (account.remote_id, account.handle):
+            raise PermanentNetworkError(
+                "This Bluesky post belongs to another account and cannot be deleted from this one."
+            )
+        # Deleting is safe to repeat (a missing record is already deleted), so a timeout
+        # after the request left is simply tried again rather than reconciled.
+        with (
+            open_client(self.settings, usable_access_token(account)) as client,
+            calling(writes=False, refused="the deletion"),
+        ):
+            client.app.bsky.feed.post.delete(account.remote_id, uri.rkey)
+
+    def fetch_recent(self, account: AccountCredentials, *, since: datetime) -> list[RemotePost]:
+        """Return the account's own posts and replies created since ``since``, newest first."""
+        found: list[RemotePost] = []
+        with (
+            open_client(self.settings, usable_access_token(account)) as client,
+            calling(writes=False, refused="reading the account's posts"),
+        ):
+            cursor = None
+            for _ in range(MAX_PAGES):
+                page = client.get_author_feed(account.remote_id, cursor=cursor, limit=PAGE_SIZE)
+                for item in page.feed:
+                    # Reposts and pinned posts carry a reason; they are not new posts.
+                    if item.reason is not None or item.post.author.did != account.remote_id:
+                        continue
+                    created_at = _moment(item.post.indexed_at)
+                    if created_at < since:
+                        return found
+                    found.append(
+                        RemotePost(
+                            remote_id=item.post.uri,
+                            text=_text(item.post.record),
+                            created_at=created_at,
+                            permalink=self._permalink(account.handle, item.post.uri),
+                        )
+                    )
+                cursor = page.cursor
+                if not cursor:
+                    break
+        return found
+
+    def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
+        """Return replies, mentions and quotes newer than ``cursor`` (all when it is empty),
+        newest first, and the cursor to pass next time."""
+        after, seen = _read_cursor(cursor)
+        items: list[InboundItem] = []
+        params = models.AppBskyNotificationListNotifications.Params(
+            limit=PAGE_SIZE, reasons=list(INBOUND_REASONS)
+        )
+        with (
+            open_client(self.settings, usable_access_token(account)) as client,
+            calling(writes=False, refused="reading the account's notifications"),
+        ):
+            for _ in range(MAX_PAGES):
+                page = client.app.bsky.notification.list_notifications(params)
+                older = False
+                for note in page.notifications:
+                    moment = _moment(note.indexed_at)
+                    older = after is not None and moment < after
+                    if older:
+                        break
+                    if note.reason in INBOUND_REASONS and (moment != after or note.uri not in seen):
+                        items.append(self._inbound(note, moment))
+                if older or not page.cursor:
+                    break
+                params = params.model_copy(update={"cursor": page.cursor})
+        return InboundPage(items=tuple(items), cursor=_next_cursor(items, after, seen))
+
+    def reply(self, account: AccountCredentials, *, in_reply_to: str, text: str) -> PublishedPost:
+        """Answer a citizen's post publicly, in its thread."""
+        return self.publish(account, OutgoingPost(text=text, reply_to_remote_id=in_reply_to))
+
+    def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
+        """Refuse: Bluesky offers govsocial no way to hide a reply."""
+        raise PermanentNetworkError(
+            "Bluesky does not let govsocial hide replies. Open the post in the Bluesky app "
+            "to hide the reply there, or report it to Bluesky."
+        )
+
+    def profile(self, account: AccountCredentials) -> AccountProfile:
+        """Return the account's DID, handle, display name and avatar."""
+        with (
+            open_client(self.settings, usable_access_token(account)) as client,
+            calling(writes=False, refused="reading the profile"),
+        ):
+            found = client.get_profile(account.remote_id)
+        return AccountProfile(
+            remote_id=found.did,
+            handle=found.handle,
+            display_name=found.display_name or found.handle,
+            avatar_url=found.avatar or "",
+        )
+
+    def _inbound(self, note: Any, moment: datetime) -> InboundItem:
+        """Describe one notification as an inbox item."""
+        reply = getattr(note.record, "reply", None)
+        return InboundItem(
+            remote_id=note.uri,
+            kind=INBOUND_REASONS[note.reason],
+            author_handle=note.author.handle,
+            author_name=note.author.display_name or note.author.handle,
+            text=_text(note.record),
+            created_at=moment,
+            in_reply_to_remote_id=reply.parent.uri if reply else note.reason_subject or "",
+            permalink=self._permalink(note.author.handle, note.uri),
+        )
+
+    def _permalink(self, handle: str, uri: str) -> str:
+        """Return the web app's page of the post ``uri`` by ``handle``."""
+        return f"{self.web}/profile/{handle}/post/{_uri(uri).rkey}"
+
+
+def _reply_ref(client: Client, remote_id: str) -> models.AppBskyFeedPost.ReplyRef | None:
+    """Return the thread references of a reply to ``remote_id`` (None when not a reply)."""
+    if not remote_id:
+        return None
+    with calling(writes=False, refused="the reply"):
+        found = client.get_posts([remote_id]).posts
+    if not found:
+        raise PermanentNetworkError("The post being answered is no longer on Bluesky.")
+    parent = models.ComAtprotoRepoStrongRef.Main(uri=found[0].uri, cid=found[0].cid)
+    thread = getattr(found[0].record, "reply", None)
+    return models.AppBskyFeedPost.ReplyRef(parent=parent, root=thread.root if thread else parent)
+
+
+def _images(client: Client, media: Sequence[MediaItem]) -> models.AppBskyEmbedImages.Main | None:
+    """Upload the images and return the embed that shows them with their alt text."""
+    if not media:
+        return None
+    images = [
+        models.AppBskyEmbedImages.Image(
+            alt=item.alt_text, image=client.upload_blob(item.content).blob
+        )
+        for item in media
+    ]
+    return models.AppBskyEmbedImages.Main(images=images)
+
+
+def _uri(remote_id: str) -> AtUri:
+    """Return the parts of a post's at:// URI, or refuse an id that is not one."""
+    try:
+        return AtUri.from_str(remote_id)
+    except AtProtocolError:
+        raise PermanentNetworkError(
+            f"{remote_id!r} is not the address of a Bluesky post."
+        ) from None
+
+
+def _text(record: Any) -> str:
+    """Return a post record's text."""
+    return str(getattr(record, "text", "") or "")
+
+
+def _moment(value: str) -> datetime:
+    """Return a Bluesky timestamp as an aware UTC datetime."""
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+# Inbound cursor -------------------------------------------------------------------------
+
+
+def _read_cursor(cursor: str) -> tuple[datetime | None, frozenset[str]]:
+    """Return the newest instant seen and the ids seen at it (none for an empty or
+    unreadable cursor: everything is new)."""
+    moment, _, uris = cursor.partition("|")
+    try:
+        after = _moment(moment) if moment else None
+    except ValueError:
+        return None, frozenset()
+    return after, frozenset(uri for uri in uris.split(",") if uri)
+
+
+def _next_cursor(items: Sequence[InboundItem], after: datetime | None, seen: frozenset[str]) -> str:
+    """Return the cursor after ``items``: the newest instant and every id seen at it."""
+    newest = max([item.created_at for item in items] + ([after] if after else []), default=None)
+    if newest is None:
+        return ""
+    at_newest = {item.remote_id for item in items if item.created_at == newest}
+    if newest == after:
+        at_newest |= seen
+    return f"{newest.isoformat()}|{','.join(sorted(at_newest))}"
