@@ -84,9 +84,19 @@ def page_json(call: Call, account: Actor, fields: dict[str, str]) -> dict[str, A
         "fan_count": lambda: 0,
         "tasks": lambda: PAGE_TASKS,
         "access_token": lambda: page_token(call.world, account),
-        "instagram_business_account": lambda: {"id": account.instagram_id},
+        "instagram_business_account": lambda: _instagram_account(call, account, fields),
     }
     return select(available, fields, ("name",))
+
+
+def _instagram_account(call: Call, account: Actor, fields: dict[str, str]) -> dict[str, Any]:
+    """Describe the page's Instagram account with the nested fields asked for
+    (``instagram_business_account{id,username}``); just its id otherwise."""
+    # Imported here: the Instagram module builds on this one.
+    from emulator.graph.instagram import user_json
+
+    inner = requested_fields({"fields": fields.get("instagram_business_account", "")})
+    return user_json(call, account, inner or {"id": ""})
 
 
 async def describe_page(call: Call, account: Actor, params: dict[str, Any]) -> Response:
@@ -376,7 +386,8 @@ def validate_dialog(world: World, asked: AuthorizeRequest) -> str | None:
 
 
 async def access_token(call: Call) -> Response:
-    """Exchange a dialog's code, or a user token (``fb_exchange_token``), for a user token."""
+    """Exchange a dialog's code (with its PKCE ``code_verifier`` when the dialog was given a
+    ``code_challenge``), or a user token (``fb_exchange_token``), for a user token."""
     params = await call.params()
     if params.get("grant_type") == "fb_exchange_token":
         old = call.world.tokens.get(str(params.get("fb_exchange_token", "")))
@@ -389,6 +400,7 @@ async def access_token(call: Call) -> Response:
             str(params.get("code", "")),
             client_id=str(params.get("client_id", "")),
             redirect_uri=str(params.get("redirect_uri", "")),
+            verifier=str(params.get("code_verifier", "")),
         )
     except GrantError as error:
         subcode = (

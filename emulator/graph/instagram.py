@@ -36,6 +36,11 @@ DAY = 86400
 
 async def describe_user(call: Call, account: Actor, params: dict[str, Any]) -> Response:
     """Describe the Instagram professional account."""
+    return JSONResponse(user_json(call, account, requested_fields(params)))
+
+
+def user_json(call: Call, account: Actor, fields: dict[str, str]) -> dict[str, Any]:
+    """Describe the Instagram professional account with the requested fields."""
     available = {
         "id": lambda: account.instagram_id,
         "username": lambda: account.handle,
@@ -46,7 +51,7 @@ async def describe_user(call: Call, account: Actor, params: dict[str, Any]) -> R
         "follows_count": lambda: 0,
         "media_count": lambda: len(_published(call, account)),
     }
-    return JSONResponse(select(available, requested_fields(params), ()))
+    return select(available, fields, ())
 
 
 def _published(call: Call, account: Actor) -> list[Post]:

@@ -9,8 +9,8 @@ The counting functions are pure: the adapters' ``validate`` and the emulator use
 - Mastodon: 500 grapheme clusters, a URL with a scheme counting 23 and ``@user@domain``
   counting as ``@user``.
 - Bluesky: 300 grapheme clusters and 3,000 bytes of UTF-8.
-- Instagram: captions up to 2,200 characters and 30 hashtags; an image is required.
-- Facebook: messages up to 63,206 characters.
+- Instagram: captions up to 2,200 characters and 30 hashtags; one JPEG image is required.
+- Facebook: messages up to 63,206 characters; up to 10 images.
 """
 
 from __future__ import annotations
@@ -76,7 +76,11 @@ MEDIA_RULES = {
     ),
     # Bluesky's post lexicon caps an embedded image at 1,000,000 bytes.
     "bluesky": MediaRule(4, {"image": 1_000_000, "gif": 1_000_000, "video": 50 * MB}, _IMAGES),
-    "facebook": MediaRule(1, {"image": 10 * MB, "gif": 10 * MB}, _IMAGES),
+    # Several photos go out as one post (unpublished photos, then attached_media). Meta
+    # documents no maximum; 10 is what the publishing tools built on Graph allow.
+    "facebook": MediaRule(10, {"image": 10 * MB, "gif": 10 * MB}, _IMAGES),
+    # Instagram's content publishing takes one JPEG of up to 8 MB per (non-carousel) post.
+    "instagram": MediaRule(1, {"image": 8 * MB}, frozenset({"image/jpeg"})),
 }
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -254,3 +256,47 @@ def test_an_expired_token_answers_code_190(emulator: Emulator, page: Page) -> No
 
     assert answer.status_code == 400
     assert (answer.json()["error"]["code"], answer.json()["error"]["error_subcode"]) == (190, 463)
+
+
+def test_pages_list_their_instagram_account_with_the_nested_fields_asked(page: Page) -> None:
+    nested = page.get(
+        "/me/accounts",
+        page.user_token,
+        fields="id,instagram_business_account{id,username,profile_picture_url}",
+    )
+    bare = page.get("/me/accounts", page.user_token, fields="instagram_business_account")
+
+    [entry] = nested.json()["data"]
+    instagram = entry["instagram_business_account"]
+    assert (instagram["id"], instagram["username"]) == (page.instagram_id, "riverton")
+    assert instagram["profile_picture_url"].endswith("/avatars/instagram/riverton.svg")
+    assert bare.json()["data"][0]["instagram_business_account"] == {"id": page.instagram_id}
+
+
+def test_a_code_asked_with_pkce_needs_its_verifier(emulator: Emulator) -> None:
+    verifier = "a-verifier-of-enough-length-for-the-test-0123456789"
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+    query = {
+        "client_id": "1234",
+        "redirect_uri": "http://127.0.0.1:8000/connect/facebook/callback",
+        "state": "s-1",
+        "code_challenge": challenge.decode().rstrip("="),
+        "code_challenge_method": "S256",
+    }
+
+    def code() -> str:
+        answer = emulator.http.post(
+            f"{GRAPH}/dialog/oauth", data=query | {"handle": "riverton", "decision": "authorise"}
+        )
+        return parse_qs(urlparse(answer.headers["location"]).query)["code"][0]
+
+    exchange = {"client_id": "1234", "client_secret": "s", "redirect_uri": query["redirect_uri"]}
+    wrong = emulator.http.post(
+        f"{GRAPH}/oauth/access_token", data=exchange | {"code": code(), "code_verifier": "nope"}
+    )
+    right = emulator.http.post(
+        f"{GRAPH}/oauth/access_token", data=exchange | {"code": code(), "code_verifier": verifier}
+    )
+
+    assert wrong.status_code == 400 and "code_verifier" in wrong.json()["error"]["message"]
+    assert right.status_code == 200 and right.json()["access_token"]
