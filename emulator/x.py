@@ -408,10 +408,13 @@ async def user_tweets(call: Call) -> Response:
 
 
 async def user_mentions(call: Call) -> Response:
-    """Return the posts mentioning a user (replies to them included), newest first."""
+    """Return the posts mentioning a user (replies to them included), newest first;
+    private messages are not mentions."""
     user = _user(call)
     posts = call.world.posts_where(
-        lambda p: p.channel == "x" and p.owner is user and p.author is not user
+        lambda p: (
+            p.channel == "x" and p.owner is user and p.author is not user and p.kind != "message"
+        )
     )
     return tweets_answer(call, posts, await call.params())
 

@@ -45,12 +45,14 @@ def test_replies_and_mentions_are_readable(emulator: Emulator, riverton: dict[st
         text="Which pools?",
         in_reply_to=created.data["id"],
     )
+    emulator.inbound(network="x", account="riverton", kind="message", text="A private word")
 
     replies = client.search_recent_tweets(f"conversation_id:{created.data['id']}", user_auth=False)
     mentions = client.get_users_mentions(riverton["id"], user_auth=False, expansions=["author_id"])
 
     assert "Which pools?" in [t.text for t in replies.data]
     assert "Which pools?" in [t.text for t in mentions.data]
+    assert "A private word" not in [t.text for t in mentions.data]
     assert {u.username for u in mentions.includes["users"]} >= {"amara_okafor"}
 
 
