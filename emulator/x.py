@@ -4,7 +4,8 @@ tweepy's ``Client`` has a fixed host: an adapter mounts a transport adapter on i
 session that sends ``https://api.twitter.com/…`` to ``<emulator>/x/…``.
 
 Posts: ``POST /2/tweets``, ``DELETE /2/tweets/{id}``, ``GET /2/tweets/{id}``,
-``GET /2/users/me``, ``GET /2/users/{id}/tweets``, ``GET /2/users/{id}/mentions``,
+``PUT /2/tweets/{id}/hidden`` (hide replies), ``GET /2/users/me``,
+``GET /2/users/{id}/tweets``, ``GET /2/users/{id}/mentions``,
 ``GET /2/tweets/search/recent`` (operators ``conversation_id:``, ``from:``, ``to:``,
 ``is:reply``). Media (v2, chunked): ``POST /2/media/upload/initialize``,
 ``POST /2/media/upload/{id}/append``, ``POST /2/media/upload/{id}/finalize``,
@@ -12,6 +13,8 @@ Posts: ``POST /2/tweets``, ``DELETE /2/tweets/{id}``, ``GET /2/tweets/{id}``,
 OAuth 2.0 with PKCE: ``GET /i/oauth2/authorize`` (a page), ``POST /2/oauth2/token``
 (``authorization_code`` with ``code_verifier``; ``refresh_token``, which rotates),
 ``POST /2/oauth2/revoke``. Rate headers: ``x-rate-limit-limit/-remaining/-reset``.
+A post's address on the web, ``/<handle>/status/<id>`` as on x.com, redirects to it on
+its account's timeline page.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ from http import HTTPStatus
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.ids import new_media_id
 from emulator.oauth import AuthorizeRequest, GrantError, authorize_endpoint, redeem, token_answer
+from emulator.pages import document, permalink
 from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
 from emulator.ratelimit import Usage
@@ -193,14 +197,13 @@ def tweets_answer(call: Call, posts: list[Post], params: dict[str, Any]) -> JSON
 def _filtered(posts: list[Post], params: dict[str, Any]) -> list[Post]:
     """Apply ``since_id``, ``until_id``, ``start_time``, ``end_time`` and ``exclude``."""
     since, until = params.get("since_id"), params.get("until_id")
-    start, end = params.get("start_time"), params.get("end_time")
+    start, end = _moment(params, "start_time"), _moment(params, "end_time")
     excluded = _fields(params, "exclude")
     kept = []
     for post in posts:
         if (since and int(post.id) <= int(since)) or (until and int(post.id) >= int(until)):
             continue
-        stamp = timestamp(post.created_at)
-        if (start and stamp < str(start)) or (end and stamp > str(end)):
+        if (start and post.created_at < start) or (end and post.created_at > end):
             continue
         if "replies" in excluded and post.in_reply_to is not None:
             continue
@@ -224,6 +227,24 @@ def _includes(call: Call, posts: list[Post], params: dict[str, Any]) -> dict[str
             kinds = {"image": "photo", "gif": "animated_gif", "video": "video"}
             includes["media"] = [{"media_key": media_key(m), "type": kinds[m.kind]} for m in media]
     return includes
+
+
+def _moment(params: dict[str, Any], name: str) -> datetime | None:
+    """Return an RFC 3339 time parameter (``2025-01-31T12:00:00Z``, fractions optional).
+
+    Compared as times, not strings: ``12:00:00Z`` (what tweepy sends) must include a post
+    made at ``12:00:00.250``.
+    """
+    value = params.get(name)
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise _reject_invalid(f"The `{name}` query parameter value is not a valid time") from None
+    if moment.tzinfo is None:
+        raise _reject_invalid(f"The `{name}` query parameter value needs a time zone (Z)")
+    return moment
 
 
 def _encode_token(post_id: str) -> str:
@@ -334,6 +355,35 @@ async def get_tweet(call: Call) -> Response:
     return JSONResponse(body)
 
 
+async def hide_reply(call: Call) -> Response:
+    """Hide or unhide a reply in a conversation the caller started (``{"hidden": bool}``)."""
+    body = await call.params()
+    post_id = call.request.path_params["id"]
+    post = call.world.find_post("x", post_id)
+    if post is None:
+        raise Reject(problem(404, f"Could not find tweet with id: [{post_id}]."))
+    hidden = body.get("hidden")
+    if not isinstance(hidden, bool):
+        raise _reject_invalid("hidden must be true or false")
+    if post.in_reply_to is None or post.root.author is not call.account:
+        raise Reject(
+            problem(403, "You can only hide or unhide replies to conversations you started.")
+        )
+    post.hidden = hidden
+    return JSONResponse({"data": {"hidden": post.hidden}})
+
+
+async def status_page(request: Request) -> Response:
+    """Send X's address of a post (``/<handle>/status/<id>``) to the post on its account's
+    timeline page; as on X, the handle in the address does not have to be the author's."""
+    world: World = request.app.state.world
+    post = world.find_post("x", request.path_params["id"])
+    if post is None:
+        return document("Not found", "<h1>No such post</h1>", status_code=404)
+    origin = f"{request.url.scheme}://{request.url.netloc}"
+    return RedirectResponse(permalink(origin, post), status_code=302)
+
+
 async def get_me(call: Call) -> Response:
     """Return the calling user."""
     params = await call.params()
@@ -358,10 +408,13 @@ async def user_tweets(call: Call) -> Response:
 
 
 async def user_mentions(call: Call) -> Response:
-    """Return the posts mentioning a user (replies to them included), newest first."""
+    """Return the posts mentioning a user (replies to them included), newest first;
+    private messages are not mentions."""
     user = _user(call)
     posts = call.world.posts_where(
-        lambda p: p.channel == "x" and p.owner is user and p.author is not user
+        lambda p: (
+            p.channel == "x" and p.owner is user and p.author is not user and p.kind != "message"
+        )
     )
     return tweets_answer(call, posts, await call.params())
 
@@ -598,6 +651,7 @@ routes: list[BaseRoute] = [
     _api("/2/tweets/search/recent", search_recent, "GET"),
     _api("/2/tweets/{id}", get_tweet, "GET"),
     _api("/2/tweets/{id}", delete_tweet, "DELETE"),
+    _api("/2/tweets/{id}/hidden", hide_reply, "PUT"),
     _api("/2/users/me", get_me, "GET"),
     _api("/2/users/{id}/tweets", user_tweets, "GET"),
     _api("/2/users/{id}/mentions", user_mentions, "GET"),
@@ -613,4 +667,5 @@ routes: list[BaseRoute] = [
         authorize_endpoint("x", "X", _validate_authorize),
         methods=["GET", "POST"],
     ),
+    Route("/{handle}/status/{id}", status_page, methods=["GET"]),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from datetime import datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -44,12 +45,14 @@ def test_replies_and_mentions_are_readable(emulator: Emulator, riverton: dict[st
         text="Which pools?",
         in_reply_to=created.data["id"],
     )
+    emulator.inbound(network="x", account="riverton", kind="message", text="A private word")
 
     replies = client.search_recent_tweets(f"conversation_id:{created.data['id']}", user_auth=False)
     mentions = client.get_users_mentions(riverton["id"], user_auth=False, expansions=["author_id"])
 
     assert "Which pools?" in [t.text for t in replies.data]
     assert "Which pools?" in [t.text for t in mentions.data]
+    assert "A private word" not in [t.text for t in mentions.data]
     assert {u.username for u in mentions.includes["users"]} >= {"amara_okafor"}
 
 
@@ -285,3 +288,64 @@ def test_cancelling_authorisation_returns_access_denied(emulator: Emulator) -> N
         "state": ["s"],
     }
     assert emulator.accounts("x") == []
+
+
+def test_replies_in_the_accounts_conversation_can_be_hidden_and_shown_again(
+    emulator: Emulator, riverton: dict[str, str]
+) -> None:
+    emulator.configure(citizens=False)
+    client = x_client(emulator, riverton["access_token"])
+    created = client.create_tweet(text="Library hours change", user_auth=False)
+    reply = emulator.inbound(
+        network="x", account="riverton", kind="reply", text="Spam!", in_reply_to=created.data["id"]
+    )
+    mention = emulator.inbound(network="x", account="riverton", kind="mention", text="@riverton hi")
+
+    hidden = client.hide_reply(reply["id"], user_auth=False)
+    after_hiding = emulator.posts(network="x", origin="citizen", kind="reply")
+    client.unhide_reply(reply["id"], user_auth=False)
+
+    assert hidden.data == {"hidden": True}
+    assert after_hiding[0]["hidden"] is True
+    assert emulator.posts(network="x", origin="citizen", kind="reply")[0]["hidden"] is False
+    with pytest.raises(tweepy.Forbidden, match="conversations you started"):
+        client.hide_reply(mention["id"], user_auth=False)
+    with pytest.raises(tweepy.NotFound):
+        client.hide_reply("1", user_auth=False)
+
+
+def test_a_posts_web_address_leads_to_it_on_the_timeline_page(
+    emulator: Emulator, riverton: dict[str, str]
+) -> None:
+    client = x_client(emulator, riverton["access_token"])
+    created = client.create_tweet(text="Leaf collection starts Monday", user_auth=False)
+
+    answer = emulator.http.get(f"/x/riverton/status/{created.data['id']}")
+    page = emulator.http.get(f"/x/riverton/status/{created.data['id']}", follow_redirects=True)
+
+    location = urlparse(answer.headers["location"])
+    assert answer.status_code == 302 and location.path == "/accounts/x/riverton"
+    assert f'<article id="{location.fragment}">' in page.text
+    assert "Leaf collection starts Monday" in page.text
+    assert emulator.http.get("/x/riverton/status/1").status_code == 404
+
+
+def test_start_time_in_whole_seconds_includes_posts_later_in_that_second(
+    emulator: Emulator, riverton: dict[str, str]
+) -> None:
+    client = x_client(emulator, riverton["access_token"])
+    created = client.create_tweet(text="Council meets tonight", user_auth=False)
+    [stored] = emulator.posts(network="x", origin="account")
+    moment = datetime.fromisoformat(stored["created_at"])
+
+    same_second = client.get_users_tweets(
+        riverton["id"], user_auth=False, start_time=moment.replace(microsecond=0)
+    )
+    next_second = client.get_users_tweets(
+        riverton["id"],
+        user_auth=False,
+        start_time=moment.replace(microsecond=0) + timedelta(seconds=1),
+    )
+
+    assert [t.id for t in same_second.data] == [int(created.data["id"])]
+    assert next_second.data is None

@@ -1,0 +1,240 @@
+"""Publish to X and read its replies and mentions, as one connected account."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import tweepy
+
+from publishing.networks.base import (
+    AccountCredentials,
+    AccountProfile,
+    InboundItem,
+    InboundKind,
+    InboundPage,
+    OutgoingPost,
+    PermanentNetworkError,
+    PublishedPost,
+    RemotePost,
+    ValidationProblem,
+)
+from publishing.networks.limits import X_MAX_WEIGHTED_LENGTH, x_weighted_length
+from publishing.networks.x.api import XConnection, calling, profile_of, refusal, web_site, x_time
+from publishing.networks.x.media import MediaUpload, media_problems
+
+PAGE_SIZE = 100
+NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+INBOUND_FIELDS = ["created_at", "author_id", "referenced_tweets", "conversation_id"]
+
+
+def _replied_to(tweet: Mapping[str, Any]) -> str:
+    """Return the id of the post ``tweet`` answers, or "" when it answers none."""
+    for reference in tweet.get("referenced_tweets") or []:
+        if reference.get("type") == "replied_to":
+            return str(reference["id"])
+    return ""
+
+
+def _text(post: OutgoingPost) -> str:
+    """Return the text as it goes out: X has no link field, so the link ends the text."""
+    if post.link and post.link not in post.text:
+        return f"{post.text}\n\n{post.link}".strip()
+    return post.text
+
+
+class XAdapter(XConnection):
+    """Publish to and read from X as one connected account, over tweepy's v2 client."""
+
+    def permalink(self, handle: str, remote_id: str) -> str:
+        """Return a post's public address, ``<site>/<handle>/status/<id>``: X's API gives
+        none. The site is the one serving X's authorisation page (see ``web_site``)."""
+        return f"{web_site(self.settings)}/{quote(handle)}/status/{remote_id}"
+
+    def _client(self, account: AccountCredentials) -> Any:
+        """Return tweepy's client acting as ``account``."""
+        return self.client(account.access_token)
+
+    def _pages(
+        self, read: Callable[..., Any], *args: Any, every_page: bool = True, **params: Any
+    ) -> Iterator[dict[str, Any]]:
+        """Yield the pages of a timeline, newest first: every page, or only the first."""
+        token = None
+        while True:
+            with calling(writes=False):
+                page: dict[str, Any] = read(
+                    *args,
+                    user_auth=False,
+                    max_results=PAGE_SIZE,
+                    pagination_token=token,
+                    **params,
+                )
+            yield page
+            token = (page.get("meta") or {}).get("next_token")
+            if not token or not every_page:
+                return
+
+    def validate(self, post: OutgoingPost) -> list[ValidationProblem]:
+        """Return every reason X would refuse ``post``: its weighted length, and its
+        media's number, kinds, types, sizes and alt text."""
+        problems: list[ValidationProblem] = []
+        text = _text(post)
+        length = x_weighted_length(text)
+        if length > X_MAX_WEIGHTED_LENGTH:
+            problems.append(
+                ValidationProblem(
+                    "too_long",
+                    f"X allows {X_MAX_WEIGHTED_LENGTH} characters as it counts them (each "
+                    f"link counts 23; emoji and many non-Latin characters count 2). This "
+                    f"text counts {length}.",
+                )
+            )
+        if not text.strip() and not post.media:
+            problems.append(ValidationProblem("empty", "A post on X needs text or media."))
+        return problems + media_problems(post.media)
+
+    def publish(self, account: AccountCredentials, post: OutgoingPost) -> PublishedPost:
+        """Upload the media with their alt text, then publish ``post``; return its id and
+        address."""
+        uploads = MediaUpload(self.session, self.api_url, account)
+        # An upload publishes nothing: if it is cut off, nothing is on X yet.
+        with calling(writes=False):
+            media_ids = [uploads.upload(item) for item in post.media]
+        return self._create(
+            account, text=_text(post), media_ids=media_ids, reply_to=post.reply_to_remote_id
+        )
+
+    def reply(self, account: AccountCredentials, *, in_reply_to: str, text: str) -> PublishedPost:
+        """Answer a citizen's post publicly, as a reply in its conversation."""
+        return self._create(account, text=text, media_ids=[], reply_to=in_reply_to)
+
+    def _create(
+        self, account: AccountCredentials, *, text: str, media_ids: list[str], reply_to: str
+    ) -> PublishedPost:
+        """Create a post; a cut-off answer leaves its outcome unknown."""
+        with calling(writes=True):
+            answer = self._client(account).create_tweet(
+                text=text or None,
+                media_ids=media_ids or None,
+                in_reply_to_tweet_id=reply_to or None,
+                user_auth=False,
+            )
+        remote_id = str(answer["data"]["id"])
+        return PublishedPost(
+            remote_id=remote_id, permalink=self.permalink(account.handle, remote_id)
+        )
+
+    def delete(self, account: AccountCredentials, remote_id: str) -> None:
+        """Delete a post; one that X no longer has counts as deleted."""
+        # Deleting twice is harmless, so a cut-off answer means "try again".
+        with calling(writes=False):
+            try:
+                answer = self._client(account).delete_tweet(remote_id, user_auth=False)
+            except tweepy.NotFound:
+                return
+        if (answer.get("data") or {}).get("deleted"):
+            return
+        # X answers 200 with a "resource not found" error for a post already gone.
+        if any(error.get("type") == NOT_FOUND for error in answer.get("errors") or []):
+            return
+        raise PermanentNetworkError(f"X did not delete the post: {refusal(answer, 'no reason')}.")
+
+    def fetch_recent(self, account: AccountCredentials, *, since: datetime) -> list[RemotePost]:
+        """Return the account's own posts (its replies too) created since ``since``,
+        newest first."""
+        since = since if since.tzinfo else since.replace(tzinfo=UTC)
+        # X dates posts to the millisecond and takes start_time to the second: ask from
+        # the second, then keep what is not older than ``since`` at X's precision.
+        floor = since.replace(microsecond=since.microsecond // 1000 * 1000)
+        pages = self._pages(
+            self._client(account).get_users_tweets,
+            account.remote_id,
+            start_time=since,
+            tweet_fields=["created_at"],
+        )
+        tweets = [tweet for page in pages for tweet in page.get("data") or []]
+        posts = [
+            RemotePost(
+                remote_id=str(t["id"]),
+                text=str(t["text"]),
+                created_at=x_time(t["created_at"]),
+                permalink=self.permalink(account.handle, str(t["id"])),
+            )
+            for t in tweets
+        ]
+        kept = [p for p in posts if p.created_at >= floor]
+        return sorted(kept, key=lambda p: int(p.remote_id), reverse=True)
+
+    def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
+        """Return citizens' replies and mentions newer than ``cursor`` (a post id), newest
+        first; the next cursor is the newest id seen.
+
+        X counts a reply as a mention of the account it answers, so the mentions
+        timeline holds both: one source keeps the cursor exact (two, read one after the
+        other, could move it past an item the first had not seen yet). Without a cursor
+        (a newly connected account) only the latest page is read, not the whole history.
+        Direct messages are not read: they need X's separate DM access.
+        """
+        pages = list(
+            self._pages(
+                self._client(account).get_users_mentions,
+                account.remote_id,
+                every_page=bool(cursor),
+                since_id=cursor or None,
+                tweet_fields=INBOUND_FIELDS,
+                expansions=["author_id"],
+                user_fields=["username", "name"],
+            )
+        )
+        tweets = [tweet for page in pages for tweet in page.get("data") or []]
+        users = {
+            str(user["id"]): user
+            for page in pages
+            for user in (page.get("includes") or {}).get("users", [])
+        }
+        items = [
+            self._inbound(tweet, users.get(str(tweet.get("author_id"))))
+            for tweet in tweets
+            # The account naming itself (a thread saying "follow @us") is not inbound.
+            if str(tweet.get("author_id")) != account.remote_id
+        ]
+        items.sort(key=lambda item: int(item.remote_id), reverse=True)
+        newest = max([int(t["id"]) for t in tweets] + ([int(cursor)] if cursor else []), default=0)
+        return InboundPage(items=tuple(items), cursor=str(newest) if newest else cursor)
+
+    def _inbound(self, tweet: Mapping[str, Any], author: Mapping[str, Any] | None) -> InboundItem:
+        """Return a citizen's post as an inbox item."""
+        handle = str((author or {}).get("username") or "")
+        parent = _replied_to(tweet)
+        return InboundItem(
+            remote_id=str(tweet["id"]),
+            kind=InboundKind.REPLY if parent else InboundKind.MENTION,
+            author_handle=handle,
+            author_name=str((author or {}).get("name") or handle),
+            text=str(tweet["text"]),
+            created_at=x_time(tweet["created_at"]),
+            in_reply_to_remote_id=parent,
+            # x.com/i/status/<id> finds a post whoever wrote it.
+            permalink=self.permalink(handle or "i", str(tweet["id"])),
+        )
+
+    def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
+        """Hide (or show again) a reply in a conversation the account started; X refuses
+        anything else, and says why."""
+        client = self._client(account)
+        # Hiding twice is harmless, so a cut-off answer means "try again".
+        with calling(writes=False):
+            if hidden:
+                client.hide_reply(remote_id, user_auth=False)
+            else:
+                client.unhide_reply(remote_id, user_auth=False)
+
+    def profile(self, account: AccountCredentials) -> AccountProfile:
+        """Return who the account's token belongs to, as X says."""
+        with calling(writes=False):
+            answer = self._client(account).get_me(
+                user_auth=False, user_fields=["profile_image_url"]
+            )
+        return profile_of(answer["data"])
