@@ -3,8 +3,6 @@ authorisation, their health, and who may publish to them."""
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import secrets
 import time
 from typing import Any, cast
@@ -28,6 +26,7 @@ from publishing.networks.base import (
     Network,
     NetworkError,
     PasswordConnector,
+    pkce_challenge,
 )
 from publishing.networks.registry import connector_for
 
@@ -91,7 +90,6 @@ def account_connect_start(request: HttpRequest, agency_slug: str, network: str) 
     connector = cast(AccountConnector, connector_for(network))  # an OAuth network
     state = secrets.token_urlsafe(24)
     verifier = secrets.token_urlsafe(48)
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     now = time.time()
     pending = {
         key: value
@@ -104,7 +102,7 @@ def account_connect_start(request: HttpRequest, agency_slug: str, network: str) 
         url = connector.authorize_url(
             redirect_uri=_callback_uri(request, network),
             state=state,
-            code_challenge=challenge.decode().rstrip("="),
+            code_challenge=pkce_challenge(verifier),
         )
     except NetworkError as error:
         messages.error(request, error.reason)
@@ -250,7 +248,9 @@ def account_publishers(request: HttpRequest, agency_slug: str, account_id: int) 
     members = selectors.delegable_members(account=account)
     chosen = selectors.account_publisher_ids(account=account)
     initial = {"members": [m.pk for m in members if m.user_id in chosen]}
-    form = PublishersForm(request.POST or None, initial=initial, members=members)
+    # Unticking every box posts no field at all: the form is still bound.
+    data = request.POST if request.method == "POST" else None
+    form = PublishersForm(data, initial=initial, members=members)
     is_admin = _is_admin(request)
     if request.method == "POST":
         if not is_admin:

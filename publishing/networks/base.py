@@ -8,6 +8,8 @@ machine can decide: try again later, give up with a reason, or go and look.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -275,6 +277,12 @@ class ConnectableAccount:
     profile: AccountProfile
     credentials: AccountCredentials
     scopes: tuple[str, ...] = ()
+
+
+def pkce_challenge(verifier: str) -> str:
+    """Return the S256 code challenge of a PKCE ``verifier`` (RFC 7636)."""
+    digest = hashlib.sha256(verifier.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
 class AccountConnector(Protocol):

@@ -3,7 +3,9 @@ and health checks keep their tokens alive or say that they need re-authorisation
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -17,7 +19,7 @@ from govsocial.errors import PermissionDenied
 from govsocial.tenancy import agency_scope
 from publishing import services
 from publishing.models import AccountHealth, SocialAccount
-from publishing.networks.base import Network
+from publishing.networks.base import Network, pkce_challenge
 from publishing.networks.registry import connector_for
 from publishing.tasks import account_health_check
 from tests.conftest import Personas
@@ -133,7 +135,8 @@ def test_reconnecting_replaces_tokens_and_keeps_a_refresh_token_the_new_grant_la
     client = personas.client_for(personas.admin_a)
     _connect_through_pages(client, networks, "alpha", "x", "alpha_city")
     (first,) = _accounts(personas)
-    services.account_disconnect(account=first, actor=personas.admin_a.user)
+    with agency_scope(personas.agency_a.pk):
+        services.account_disconnect(account=first, actor=personas.admin_a.user)
     _connect_through_pages(client, networks, "alpha", "x", "alpha_city")
     (again,) = _accounts(personas)
     assert again.pk == first.pk
@@ -148,7 +151,7 @@ def test_disconnecting_forgets_the_tokens_and_keeps_the_account(
     client = personas.client_for(personas.admin_a)
     _connect_through_pages(client, networks, "alpha", "x", "alpha_city")
     (account,) = _accounts(personas)
-    with pytest.raises(PermissionDenied):
+    with agency_scope(personas.agency_a.pk), pytest.raises(PermissionDenied):
         services.account_disconnect(account=account, actor=personas.author_a.user)
     client.post(reverse("account_disconnect", args=["alpha", account.pk]))
     (account,) = _accounts(personas)
@@ -160,12 +163,14 @@ def test_disconnecting_forgets_the_tokens_and_keeps_the_account(
 def _connected_x_account(personas: Personas, emulator: Emulator, **fields: object) -> SocialAccount:
     """Connect ``alpha_city`` on the emulated X through the connector, as the pages do."""
     connector = connector_for(Network.X)
+    callback = "http://testserver/networks/x/callback/"
+    verifier = "verifier-" + "v" * 50
     start = connector.authorize_url(  # type: ignore[union-attr]
-        redirect_uri="urn:ietf:wg:oauth:2.0:oob", state="s", code_challenge="c" * 43
+        redirect_uri=callback, state="s", code_challenge=pkce_challenge(verifier)
     )
     code = _code_from(emulator, start)
     (grant,) = connector.connect(  # type: ignore[union-attr]
-        code=code, redirect_uri="urn:ietf:wg:oauth:2.0:oob", code_verifier="c" * 43
+        code=code, redirect_uri=callback, code_verifier=verifier
     )
     with agency_scope(personas.agency_a.pk):
         account, _ = services.account_connect(
@@ -190,12 +195,16 @@ def _check(personas: Personas, account: SocialAccount) -> SocialAccount:
 
 
 def test_a_dead_token_turns_the_account_to_needs_reauthorisation_in_one_check(
-    personas: Personas, networks: Emulator, mailoutbox: list[mail.EmailMessage]
+    personas: Personas,
+    networks: Emulator,
+    mailoutbox: list[mail.EmailMessage],
+    django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     account = _connected_x_account(personas, networks)
     assert _check(personas, account).health == AccountHealth.OK
     networks.expire("x", "alpha_city", refresh=True)
-    account = _check(personas, account)
+    with django_capture_on_commit_callbacks(execute=True):
+        account = _check(personas, account)
     assert account.health == AccountHealth.NEEDS_REAUTHORISATION
     assert account.health_reason
     (email,) = mailoutbox
@@ -203,7 +212,8 @@ def test_a_dead_token_turns_the_account_to_needs_reauthorisation_in_one_check(
     assert "reconnect" in email.body.lower()
     assert "account.health_changed" in _verbs(personas)
     # Still dead: no second email.
-    _check(personas, account)
+    with django_capture_on_commit_callbacks(execute=True):
+        _check(personas, account)
     assert len(mailoutbox) == 1
 
 

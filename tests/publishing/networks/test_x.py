@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import socket
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -25,6 +23,7 @@ from publishing.networks.base import (
     OutgoingPost,
     PermanentNetworkError,
     TransientNetworkError,
+    pkce_challenge,
 )
 from publishing.networks.limits import MB
 from publishing.networks.registry import adapter_for, connector_for
@@ -436,9 +435,8 @@ class FormReader(HTMLParser):
 
 def authorise(connector: AccountConnector, *, handle: str, verifier: str) -> str:
     """Approve govsocial as ``handle`` on X's (the emulator's) page; return the code."""
-    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
     url = connector.authorize_url(
-        redirect_uri=CALLBACK, state="state-7", code_challenge=challenge.decode().rstrip("=")
+        redirect_uri=CALLBACK, state="state-7", code_challenge=pkce_challenge(verifier)
     )
     with httpx.Client(timeout=10) as browser:
         page = browser.get(url)
