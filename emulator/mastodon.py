@@ -2,7 +2,8 @@
 
 Mastodon.py takes ``api_base_url=<emulator>/mastodon``. Statuses: ``POST /api/v1/statuses``
 (honours ``Idempotency-Key``), ``GET``/``DELETE /api/v1/statuses/{id}``,
-``GET /api/v1/statuses/{id}/context``. Media: ``POST /api/v2/media``,
+``GET /api/v1/statuses/{id}/context``; a citizen's private message is a ``direct``
+status that arrives as a mention. Media: ``POST /api/v2/media``,
 ``GET /api/v1/media/{id}``. Reading: ``GET /api/v1/notifications`` (``types[]``,
 ``exclude_types[]``, ``since_id``/``min_id``/``max_id``, ``limit``, ``Link`` header),
 ``GET /api/v1/accounts/verify_credentials``, ``GET /api/v1/accounts/{id}/statuses``,
@@ -187,7 +188,10 @@ def status_json(post: Post, call: Call) -> dict[str, Any]:
         "in_reply_to_account_id": parent.author.id if parent else None,
         "sensitive": False,
         "spoiler_text": "",
-        "visibility": post.extra.get("visibility", "public"),
+        # A private message is a status only the mentioned account sees: "direct".
+        "visibility": post.extra.get(
+            "visibility", "direct" if post.kind == "message" else "public"
+        ),
         "language": post.extra.get("language", "en"),
         "uri": f"https://{DOMAIN}/users/{post.author.handle.split('@')[0]}/statuses/{post.id}",
         "url": permalink(call.origin, post),

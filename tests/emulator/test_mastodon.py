@@ -60,6 +60,23 @@ def test_replies_and_mentions_are_readable(emulator: Emulator, client: Mastodon)
     assert mentions[0].account.acct == "amara_okafor@town.example"
 
 
+def test_a_private_message_arrives_as_a_direct_mention(
+    emulator: Emulator, client: Mastodon
+) -> None:
+    emulator.configure(citizens=False)
+    emulator.inbound(
+        network="mastodon", account="riverton", kind="message", text="@riverton my address is…"
+    )
+    emulator.inbound(network="mastodon", account="riverton", kind="mention", text="@riverton hi")
+
+    mentions = client.notifications(types=["mention"])
+
+    assert [(n.type, n.status.visibility) for n in mentions] == [
+        ("mention", "public"),
+        ("mention", "direct"),
+    ]
+
+
 def test_notifications_page_forward_with_min_id(emulator: Emulator, client: Mastodon) -> None:
     emulator.configure(citizens=False)
     ids = [
