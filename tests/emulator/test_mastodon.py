@@ -111,6 +111,18 @@ def test_media_limits_are_enforced(client: Mastodon) -> None:
         client.media_post(io.BytesIO(b"%PDF-1.7"), mime_type="application/pdf")
 
 
+def test_a_video_is_refused_until_it_has_finished_processing(client: Mastodon) -> None:
+    video = client.media_post(io.BytesIO(b"\x00\x00\x00\x18ftypmp42"), mime_type="video/mp4")
+
+    with pytest.raises(MastodonAPIError, match="not finished processing"):
+        client.status_post("The mayor's address", media_ids=[video])
+    processed = client.media(video)
+    status = client.status_post("The mayor's address", media_ids=[processed])
+
+    assert video.url is None and processed.url is not None
+    assert status.media_attachments[0].type == "video"
+
+
 def test_an_idempotency_key_publishes_once(emulator: Emulator, client: Mastodon) -> None:
     first = client.status_post("Boil-water advisory lifted", idempotency_key="target-17")
     again = client.status_post("Boil-water advisory lifted", idempotency_key="target-17")
