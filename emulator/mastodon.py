@@ -2,9 +2,11 @@
 
 Mastodon.py takes ``api_base_url=<emulator>/mastodon``. Statuses: ``POST /api/v1/statuses``
 (honours ``Idempotency-Key``), ``GET``/``DELETE /api/v1/statuses/{id}``,
-``GET /api/v1/statuses/{id}/context``. Media: ``POST /api/v2/media``,
-``GET /api/v1/media/{id}``. Reading: ``GET /api/v1/notifications`` (``types[]``,
-``exclude_types[]``, ``since_id``/``min_id``/``max_id``, ``limit``, ``Link`` header),
+``GET /api/v1/statuses/{id}/context``; a citizen's private message is a ``direct``
+status that arrives as a mention. Media: ``POST /api/v2/media``,
+``GET /api/v1/media/{id}`` (a video can be attached once fetched there: "processed").
+Reading: ``GET /api/v1/notifications`` (``types[]``, ``exclude_types[]``,
+``since_id``/``min_id``/``max_id``, ``limit``, ``Link`` header),
 ``GET /api/v1/accounts/verify_credentials``, ``GET /api/v1/accounts/{id}/statuses``,
 ``GET /api/v1/instance`` and ``/api/v2/instance``. OAuth: ``POST /api/v1/apps``,
 ``GET /oauth/authorize`` (a page), ``POST /oauth/token`` (``authorization_code``, PKCE
@@ -187,7 +189,10 @@ def status_json(post: Post, call: Call) -> dict[str, Any]:
         "in_reply_to_account_id": parent.author.id if parent else None,
         "sensitive": False,
         "spoiler_text": "",
-        "visibility": post.extra.get("visibility", "public"),
+        # A private message is a status only the mentioned account sees: "direct".
+        "visibility": post.extra.get(
+            "visibility", "direct" if post.kind == "message" else "public"
+        ),
         "language": post.extra.get("language", "en"),
         "uri": f"https://{DOMAIN}/users/{post.author.handle.split('@')[0]}/statuses/{post.id}",
         "url": permalink(call.origin, post),
@@ -275,6 +280,11 @@ async def post_status(call: Call) -> Response:
         raise _reject("Cannot attach more than 4 files")
     if len(attached) > 1 and any(m.kind != "image" for m in attached):
         raise _reject("Cannot attach a video to a post that already contains images")
+    if any(m.state != "succeeded" for m in attached):
+        # Mastodon transcodes videos after upload and refuses them until that is done.
+        raise _reject(
+            "Cannot attach files that have not finished processing. Try again in a moment!"
+        )
     parent = None
     if params.get("in_reply_to_id"):
         parent = call.world.find_post("mastodon", str(params["in_reply_to_id"]))

@@ -60,6 +60,23 @@ def test_replies_and_mentions_are_readable(emulator: Emulator, client: Mastodon)
     assert mentions[0].account.acct == "amara_okafor@town.example"
 
 
+def test_a_private_message_arrives_as_a_direct_mention(
+    emulator: Emulator, client: Mastodon
+) -> None:
+    emulator.configure(citizens=False)
+    emulator.inbound(
+        network="mastodon", account="riverton", kind="message", text="@riverton my address is…"
+    )
+    emulator.inbound(network="mastodon", account="riverton", kind="mention", text="@riverton hi")
+
+    mentions = client.notifications(types=["mention"])
+
+    assert [(n.type, n.status.visibility) for n in mentions] == [
+        ("mention", "public"),
+        ("mention", "direct"),
+    ]
+
+
 def test_notifications_page_forward_with_min_id(emulator: Emulator, client: Mastodon) -> None:
     emulator.configure(citizens=False)
     ids = [
@@ -92,6 +109,18 @@ def test_media_limits_are_enforced(client: Mastodon) -> None:
         client.status_post("Five photos", media_ids=five)
     with pytest.raises(MastodonAPIError, match="content type is invalid"):
         client.media_post(io.BytesIO(b"%PDF-1.7"), mime_type="application/pdf")
+
+
+def test_a_video_is_refused_until_it_has_finished_processing(client: Mastodon) -> None:
+    video = client.media_post(io.BytesIO(b"\x00\x00\x00\x18ftypmp42"), mime_type="video/mp4")
+
+    with pytest.raises(MastodonAPIError, match="not finished processing"):
+        client.status_post("The mayor's address", media_ids=[video])
+    processed = client.media(video)
+    status = client.status_post("The mayor's address", media_ids=[processed])
+
+    assert video.url is None and processed.url is not None
+    assert status.media_attachments[0].type == "video"
 
 
 def test_an_idempotency_key_publishes_once(emulator: Emulator, client: Mastodon) -> None:
