@@ -33,6 +33,9 @@ class EmulatorServer:
         """Bind a free port and serve until ``stop``."""
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # Answers go out at once: without it, a response written in two parts waits on
+        # the client's delayed ACK (about 40 ms a call). Accepted sockets inherit it.
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
         config = uvicorn.Config(self._app, log_level="warning", timeout_graceful_shutdown=1)
