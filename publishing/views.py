@@ -6,6 +6,7 @@ from __future__ import annotations
 import secrets
 import time
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,7 +29,7 @@ from publishing.networks.base import (
     PasswordConnector,
     pkce_challenge,
 )
-from publishing.networks.registry import connector_for
+from publishing.networks.registry import connector_for, network_settings
 
 # Networks connected through OAuth; Instagram accounts arrive with their Facebook page.
 OAUTH_NETWORKS = (Network.X, Network.FACEBOOK, Network.MASTODON)
@@ -65,12 +66,26 @@ def _render_list(request: HttpRequest, bluesky_form: BlueskyConnectForm) -> Http
         "oauth_networks": [(n.value, _network_label(n)) for n in OAUTH_NETWORKS],
         "bluesky_form": bluesky_form,
     }
-    return render(
+    response = render(
         request,
         "publishing/socialaccount_list.html",
         context,
         status=400 if bluesky_form.errors else 200,
     )
+    # The connect buttons post here and are redirected on to the network, which the
+    # browser allows only to the origins the page's form-action names.
+    response._csp_update = {"form-action": _authorisation_origins()}  # type: ignore[attr-defined]
+    return response
+
+
+def _authorisation_origins() -> list[str]:
+    """Return the origins of the OAuth networks' authorisation pages."""
+    origins = set()
+    for network in OAUTH_NETWORKS:
+        configured = network_settings(network)
+        url = urlsplit(configured.authorize_url or configured.api_url)
+        origins.add(f"{url.scheme}://{url.netloc}")
+    return sorted(origins)
 
 
 def _network_label(network: Network) -> str:

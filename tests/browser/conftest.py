@@ -18,10 +18,11 @@ import pytest
 from django.conf import global_settings
 from django.db import connection
 from django.test import override_settings
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from accounts.models import Role, User
-from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, UserFactory
+from tests.emulator_client import Emulator
+from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, UserFactory, totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GOVSOCIAL_CHROMIUM", "")
@@ -34,11 +35,19 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def web_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve the app with gunicorn, as `make run` does, on a free port."""
+def web_server(
+    tmp_path_factory: pytest.TempPathFactory, emulator_server: Emulator
+) -> Iterator[str]:
+    """Serve the app with gunicorn, as `make run` does, on a free port, with the
+    networks at the test session's emulator."""
     port = _free_port()
     static_root = tmp_path_factory.mktemp("static")
-    env = {**os.environ, "STATIC_ROOT": str(static_root), "ALLOWED_HOSTS": "127.0.0.1"}
+    env = {
+        **os.environ,
+        "STATIC_ROOT": str(static_root),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "EMULATOR_URL": emulator_server.base_url,
+    }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
         cwd=ROOT, env=env, check=True,
@@ -101,10 +110,29 @@ def committed_member(django_db_blocker: pytest.FixtureRequest) -> Member:
     where Django refuses database calls.
     """
     with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
-        return thread.submit(_commit_member).result()
+        return thread.submit(_commit_member, Role.AUTHOR).result()
 
 
-def _commit_member() -> Member:
+@pytest.fixture
+def committed_admin(django_db_blocker: pytest.FixtureRequest) -> Member:
+    """Commit an agency and its admin with an authenticator app (see committed_member)."""
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
+        return thread.submit(_commit_member, Role.ADMIN).result()
+
+
+def sign_in(page: Page, web_server: str, member: Member) -> None:
+    """Sign in as ``member`` by keyboard: password, then the authenticator's code."""
+    page.goto(f"{web_server}/accounts/login/")
+    page.get_by_label("Email").fill(member.user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
+    page.get_by_label("Code").fill(totp_code())
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{web_server}/agencies/{member.agency_slug}/")
+
+
+def _commit_member(role: Role) -> Member:
     try:
         suffix = uuid.uuid4().hex[:8]
         agency = AgencyFactory(name=f"Browser Town {suffix}", slug=f"browser-{suffix}")
@@ -113,7 +141,7 @@ def _commit_member() -> Member:
         with override_settings(PASSWORD_HASHERS=global_settings.PASSWORD_HASHERS):
             user.set_password(PASSWORD)
             user.save(update_fields=["password"])
-        MembershipFactory(agency=agency, user=user, roles=[Role.AUTHOR])
+        MembershipFactory(agency=agency, user=user, roles=[role])
         return Member(user=user, agency_slug=agency.slug, agency_name=agency.name)
     finally:
         connection.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Member
+from tests.browser.conftest import Member, sign_in
 from tests.factories import PASSWORD, totp_code
 
 
@@ -14,15 +14,7 @@ def test_a_member_signs_in_with_password_and_authenticator_code(
     page = browser.new_page()
     page.goto(f"{web_server}/")
     expect(page).to_have_url(f"{web_server}/accounts/login/?next=/")
-    page.get_by_label("Email").fill(committed_member.user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.keyboard.press("Enter")
-
-    expect(page.get_by_role("heading", name="Two-Factor Authentication")).to_be_visible()
-    page.get_by_label("Code").fill(totp_code())
-    page.keyboard.press("Enter")
-
-    expect(page).to_have_url(f"{web_server}/agencies/{committed_member.agency_slug}/")
+    sign_in(page, web_server, committed_member)
     expect(page.get_by_role("heading", level=1)).to_have_text(committed_member.agency_name)
     page.get_by_role("link", name="Members", exact=True).click()
     expect(page.get_by_role("cell", name=committed_member.user.email)).to_be_visible()
