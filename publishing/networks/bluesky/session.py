@@ -36,8 +36,9 @@ SESSION_ENDED = (
 )
 
 
+# An empty token is not a password: it opens a client with no session, for signing in.
 @contextmanager
-def open_client(settings: NetworkSettings, access_token: str = "") -> Iterator[Client]:
+def open_client(settings: NetworkSettings, access_token: str = "") -> Iterator[Client]:  # nosec B107
     """Yield atproto's client for the PDS, acting with ``access_token`` when given."""
     # atproto makes its httpx client from these arguments, and names itself as the
     # User-Agent on every request unless a header of the client's overrides it.
