@@ -52,6 +52,13 @@ _REMOTE_MENTION = regex.compile(r"(?<![\w@])(@\w+)@[\w.-]+\w")
 _HASHTAG = regex.compile(r"(?<![\w#])#\w+")
 
 
+def media_kind(mime: str) -> str:
+    """Return ``image``, ``gif`` or ``video``: the kinds networks set different sizes for."""
+    if mime == "image/gif":
+        return "gif"
+    return "video" if mime.startswith("video/") else "image"
+
+
 @dataclass(frozen=True)
 class MediaRule:
     """Say how many files a post may carry, of which types, and how large each may be."""
@@ -62,8 +69,7 @@ class MediaRule:
 
     def size_limit(self, mime: str) -> int:
         """Return the largest allowed size for a file of ``mime``."""
-        kind = "gif" if mime == "image/gif" else "video" if mime.startswith("video/") else "image"
-        return self.max_bytes.get(kind, 0)
+        return self.max_bytes.get(media_kind(mime), 0)
 
 
 _IMAGES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})

@@ -11,10 +11,10 @@ from publishing.networks.limits import (
     FACEBOOK_MAX_MESSAGE,
     INSTAGRAM_MAX_CAPTION,
     INSTAGRAM_MAX_HASHTAGS,
-    MB,
     MEDIA_RULES,
     hashtag_count,
 )
+from publishing.networks.media import media_problems
 
 
 def text_as_sent(post: OutgoingPost) -> str:
@@ -41,7 +41,13 @@ def facebook_problems(post: OutgoingPost) -> list[ValidationProblem]:
                 f"has {len(text):,}.",
             )
         )
-    return problems + media_problems("facebook", "Facebook", post)
+    return problems + media_problems(
+        post.media,
+        network="Facebook",
+        rule=MEDIA_RULES["facebook"],
+        accepted="JPEG, PNG, GIF or WebP images",
+        alt_text_max=None,  # Meta documents no maximum length for alt text
+    )
 
 
 def instagram_problems(post: OutgoingPost) -> list[ValidationProblem]:
@@ -81,50 +87,10 @@ def instagram_problems(post: OutgoingPost) -> list[ValidationProblem]:
                     field="media",
                 )
             )
-    return problems + media_problems("instagram", "Instagram", post)
-
-
-def media_problems(network: str, name: str, post: OutgoingPost) -> list[ValidationProblem]:
-    """Return the problems of ``post``'s media under ``network``'s media rules: how many,
-    which types, how large, and alt text present (Meta documents no maximum length for
-    alt text on either network, so none is checked)."""
-    rule = MEDIA_RULES[network]
-    problems = []
-    if len(post.media) > rule.max_count:
-        allowed = "one image" if rule.max_count == 1 else f"{rule.max_count} images"
-        problems.append(
-            ValidationProblem(
-                "too_many_media",
-                f"{name} takes at most {allowed} in a post; this one has {len(post.media)}.",
-                field="media",
-            )
-        )
-    for item in post.media:
-        if item.mime_type not in rule.mime_types:
-            kinds = ", ".join(sorted(m.split("/")[-1].upper() for m in rule.mime_types))
-            problems.append(
-                ValidationProblem(
-                    "media_type",
-                    f"{name} does not take {item.filename} ({item.mime_type}). Use {kinds}.",
-                    field="media",
-                )
-            )
-        elif len(item.content) > rule.size_limit(item.mime_type):
-            problems.append(
-                ValidationProblem(
-                    "media_too_large",
-                    f"{item.filename} is {len(item.content) / MB:.1f} MB; {name} takes images "
-                    f"up to {rule.size_limit(item.mime_type) / MB:.0f} MB.",
-                    field="media",
-                )
-            )
-        if not item.alt_text.strip():
-            problems.append(
-                ValidationProblem(
-                    "alt_text_missing",
-                    f"{item.filename} needs alt text: describe the image for people who use "
-                    "screen readers.",
-                    field="media",
-                )
-            )
-    return problems
+    return problems + media_problems(
+        post.media,
+        network="Instagram",
+        rule=MEDIA_RULES["instagram"],
+        accepted="a JPEG image",
+        alt_text_max=None,  # Meta documents no maximum length for alt text
+    )

@@ -12,12 +12,11 @@ from publishing.networks.limits import (
     ALT_TEXT_MAX,
     MASTODON_MAX_CHARACTERS,
     MASTODON_URL_LENGTH,
-    MB,
     MEDIA_RULES,
     mastodon_length,
+    media_kind,
 )
-
-MEDIA_RULE = MEDIA_RULES["mastodon"]
+from publishing.networks.media import media_problems
 
 
 def status_text(post: OutgoingPost) -> str:
@@ -68,60 +67,24 @@ def problems(post: OutgoingPost) -> list[ValidationProblem]:
 
 
 def _media_problems(media: Sequence[MediaItem]) -> list[ValidationProblem]:
-    """Return what the instance would refuse in the post's files."""
+    """Return what the instance would refuse in the post's files: those every network
+    refuses, and a video or GIF beside other files."""
     found = []
-    if len(media) > MEDIA_RULE.max_count:
+    if len(media) > 1 and any(media_kind(m.mime_type) != "image" for m in media):
         found.append(
-            _media_problem(
-                "too_many_media",
-                f"Mastodon takes at most {MEDIA_RULE.max_count} files in a post; this one has "
-                f"{len(media)}.",
+            ValidationProblem(
+                "video_not_alone",
+                "On Mastodon a video or GIF must be the only file: post it separately.",
+                "media",
             )
         )
-    alone = [m for m in media if m.mime_type == "image/gif" or m.mime_type.startswith("video/")]
-    if alone and len(media) > 1:
-        found.append(
-            _media_problem("video_not_alone", "On Mastodon a video or GIF must be the only file.")
-        )
-    accepted = ", ".join(sorted(MEDIA_RULE.mime_types))
-    alt_max = ALT_TEXT_MAX["mastodon"]
-    for number, item in enumerate(media, start=1):
-        name = f"File {number} ({item.filename})"
-        if item.mime_type not in MEDIA_RULE.mime_types:
-            found.append(
-                _media_problem(
-                    "media_type", f"{name} is {item.mime_type}; Mastodon accepts {accepted}."
-                )
-            )
-        elif len(item.content) > MEDIA_RULE.size_limit(item.mime_type):
-            found.append(
-                _media_problem(
-                    "media_too_large",
-                    f"{name} is {len(item.content) / MB:.1f} MB; Mastodon accepts at most "
-                    f"{MEDIA_RULE.size_limit(item.mime_type) // MB} MB for this kind of file.",
-                )
-            )
-        if not item.alt_text.strip():
-            found.append(
-                _media_problem(
-                    "alt_text_missing",
-                    f"{name} needs alt text: describe it for people who use screen readers.",
-                )
-            )
-        elif len(item.alt_text) > alt_max:
-            found.append(
-                _media_problem(
-                    "alt_text_too_long",
-                    f"The alt text of {name} is {len(item.alt_text)} characters; Mastodon allows "
-                    f"{alt_max}.",
-                )
-            )
-    return found
-
-
-def _media_problem(code: str, message: str) -> ValidationProblem:
-    """Return a problem with the post's files."""
-    return ValidationProblem(code, message, field="media")
+    return found + media_problems(
+        media,
+        network="Mastodon",
+        rule=MEDIA_RULES["mastodon"],
+        accepted="JPEG, PNG, GIF, WebP or MP4",
+        alt_text_max=ALT_TEXT_MAX["mastodon"],
+    )
 
 
 class _PlainText(HTMLParser):

@@ -7,7 +7,6 @@ then metadata for the alt text.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -21,7 +20,8 @@ from publishing.networks.base import (
     TransientNetworkError,
     ValidationProblem,
 )
-from publishing.networks.limits import ALT_TEXT_MAX, MB, MEDIA_RULES
+from publishing.networks.limits import ALT_TEXT_MAX, MB, MEDIA_RULES, media_kind
+from publishing.networks.media import media_problems as shared_media_problems
 from publishing.networks.x.api import checked
 
 RULE = MEDIA_RULES["x"]
@@ -29,83 +29,28 @@ RULE = MEDIA_RULES["x"]
 CHUNK_BYTES = 4 * MB
 # How long a publish may wait for X to finish processing a video or GIF.
 PROCESSING_SECONDS = 60.0
-KIND_NAMES = {"image": "images", "gif": "GIFs", "video": "videos"}
-
-
-def media_kind(mime: str) -> str:
-    """Return ``image``, ``gif`` or ``video``, as X sorts uploads."""
-    if mime == "image/gif":
-        return "gif"
-    return "video" if mime.startswith("video/") else "image"
 
 
 def media_problems(media: Sequence[MediaItem]) -> list[ValidationProblem]:
-    """Return what X would refuse about a post's files: how many, which kinds together,
-    each file's type and size, and its alt text (required here, at most X's maximum)."""
+    """Return what X would refuse about a post's files: those every network refuses, and
+    a video or GIF beside other files."""
     problems = []
-    if len(media) > RULE.max_count:
-        problems.append(
-            ValidationProblem(
-                "too_many_media",
-                f"X takes at most {RULE.max_count} images per post; this post has {len(media)}.",
-                "media",
-            )
-        )
-    elif len(media) > 1 and any(media_kind(m.mime_type) != "image" for m in media):
+    if 1 < len(media) <= RULE.max_count and any(media_kind(m.mime_type) != "image" for m in media):
         problems.append(
             ValidationProblem(
                 "media_mixed",
-                "X takes up to 4 images, or one video or GIF on its own, per post.",
+                f"X takes up to {RULE.max_count} images, or one video or GIF on its own, per "
+                "post: post the video or GIF separately.",
                 "media",
             )
         )
-    for item in media:
-        problems.extend(_file_problems(item))
-    return problems
-
-
-def _file_problems(item: MediaItem) -> list[ValidationProblem]:
-    """Return what X would refuse about one file."""
-    name = item.filename
-    problems = []
-    if item.mime_type not in RULE.mime_types:
-        problems.append(
-            ValidationProblem(
-                "media_type",
-                f"X does not take {item.mime_type} files ({name}); use JPEG, PNG, GIF, WebP "
-                "or MP4.",
-                "media",
-            )
-        )
-    elif len(item.content) > (limit := RULE.size_limit(item.mime_type)):
-        problems.append(
-            ValidationProblem(
-                "media_too_large",
-                # Rounded up, so a file just over the limit never reads as at it.
-                f"{name} ({math.ceil(len(item.content) * 100 / MB) / 100:.2f} MB) is too "
-                f"large: X takes {KIND_NAMES[media_kind(item.mime_type)]} of up to "
-                f"{limit // MB} MB.",
-                "media",
-            )
-        )
-    if not item.alt_text.strip():
-        problems.append(
-            ValidationProblem(
-                "alt_text_missing",
-                f"Add alt text to {name}, so people using screen readers know what it shows.",
-                "media",
-            )
-        )
-    elif len(item.alt_text) > ALT_TEXT_MAX["x"]:
-        problems.append(
-            ValidationProblem(
-                "alt_text_too_long",
-                f"The alt text of {name} has {len(item.alt_text)} characters; X allows "
-                f"{ALT_TEXT_MAX['x']}.",
-                "media",
-            )
-        )
-    return problems
+    return problems + shared_media_problems(
+        media,
+        network="X",
+        rule=RULE,
+        accepted="JPEG, PNG, GIF, WebP or MP4",
+        alt_text_max=ALT_TEXT_MAX["x"],
+    )
 
 
 class MediaUpload:

@@ -513,6 +513,7 @@ def test_facebook_validation_follows_its_length_and_media_rules_to_the_limit(
     assert codes(facebook, OutgoingPost(text="No alt", media=(image(alt=" "),))) == [
         "alt_text_missing"
     ]
+    assert codes(facebook, OutgoingPost(text="Long alt", media=(image(alt="a" * 5000),))) == []
 
 
 def test_instagram_validation_follows_its_caption_and_media_rules_to_the_limit(

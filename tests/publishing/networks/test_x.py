@@ -414,7 +414,9 @@ def test_validate_applies_xs_length_and_media_rules_at_their_limits(x: NetworkAd
     [problem] = x.validate(OutgoingPost(text="No alt", media=(image("", name="map.png"),)))
     assert problem.field == "media" and "map.png" in problem.message
     [big] = x.validate(OutgoingPost(text="Big", media=(image(size=5 * MB + 1, name="b.png"),)))
-    assert big.message == "b.png (5.01 MB) is too large: X takes images of up to 5 MB."
+    assert big.message == (
+        "b.png (file 1) is 5.01 MB and X takes images of up to 5 MB. Use a smaller file."
+    )
 
 
 # Connecting -------------------------------------------------------------------------
