@@ -16,6 +16,7 @@ urlpatterns = [
     # The split view serves Swagger UI's start-up script as a file, as the CSP requires.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("accounts.api.urls")),
+    path("api/", include("publishing.api.urls")),
     path("", include("publishing.urls")),
     path("", include("accounts.urls")),
 ]

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import ClassVar
 
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import Personas
-from tests.factories import InvitationFactory
+from tests.factories import InvitationFactory, social_account_for
 from tests.isolation.suite import IsolationSuite
 
 
@@ -62,3 +63,36 @@ class TestInvitationRevoke(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         invitation = InvitationFactory(agency=personas.agency_a, invited_by=personas.admin_a.user)
         return reverse(self.url_name, args=[personas.agency_a.slug, invitation.pk])
+
+
+class TestNetworkAccountList(ApiIsolationSuite):
+    url_name = "socialaccount-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _NetworkAccountEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        # Disconnected, so that a check calls no network.
+        account = social_account_for(personas.agency_a, disconnected_at=timezone.now())
+        return reverse(self.url_name, args=[personas.agency_a.slug, account.pk])
+
+
+class TestNetworkAccountDetail(_NetworkAccountEndpoint):
+    url_name = "socialaccount-detail"
+
+
+class TestNetworkAccountCheck(_NetworkAccountEndpoint):
+    url_name = "socialaccount-check"
+    methods = ("post",)
+
+
+class TestNetworkAccountDisconnect(_NetworkAccountEndpoint):
+    url_name = "socialaccount-disconnect"
+    methods = ("post",)
+
+
+class TestNetworkAccountPublishers(_NetworkAccountEndpoint):
+    url_name = "socialaccount-publishers"
+    methods = ("get", "put")

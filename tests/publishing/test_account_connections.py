@@ -19,11 +19,18 @@ from govsocial.errors import PermissionDenied
 from govsocial.tenancy import agency_scope
 from publishing import services
 from publishing.models import AccountHealth, SocialAccount
-from publishing.networks.base import Network, pkce_challenge
+from publishing.networks.base import (
+    AccountCredentials,
+    AccountProfile,
+    ConnectableAccount,
+    Network,
+    pkce_challenge,
+)
 from publishing.networks.registry import connector_for
 from publishing.tasks import account_health_check
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
+from tests.factories import social_account_for
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +136,7 @@ def test_bluesky_connects_with_an_app_password_that_is_not_stored(
     assert "app-pass-1234" not in (account.access_token + account.refresh_token)
 
 
-def test_reconnecting_replaces_tokens_and_keeps_a_refresh_token_the_new_grant_lacks(
+def test_reconnecting_a_disconnected_account_revives_it_with_new_tokens(
     personas: Personas, networks: Emulator
 ) -> None:
     client = personas.client_for(personas.admin_a)
@@ -143,6 +150,30 @@ def test_reconnecting_replaces_tokens_and_keeps_a_refresh_token_the_new_grant_la
     assert again.disconnected_at is None and again.health == AccountHealth.OK
     assert again.access_token and again.access_token != first.access_token
     assert "account.reconnected" in _verbs(personas)
+
+
+def test_a_reconnection_without_a_refresh_token_keeps_the_one_stored(
+    personas: Personas,
+) -> None:
+    stored = social_account_for(personas.agency_a, refresh_token="kept-refresh-token")
+    grant = ConnectableAccount(
+        profile=AccountProfile(remote_id=stored.remote_id, handle="alpha", display_name="Alpha"),
+        credentials=AccountCredentials(
+            network=Network.X,
+            remote_id=stored.remote_id,
+            handle="alpha",
+            access_token="new-access-token",
+        ),
+    )
+    with agency_scope(personas.agency_a.pk):
+        account, created = services.account_connect(
+            agency=personas.agency_a, actor=personas.admin_a.user, grant=grant
+        )
+    assert not created
+    assert (account.access_token, account.refresh_token) == (
+        "new-access-token",
+        "kept-refresh-token",
+    )
 
 
 def test_disconnecting_forgets_the_tokens_and_keeps_the_account(

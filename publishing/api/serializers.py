@@ -1,0 +1,40 @@
+"""Shapes of network accounts in the API; tokens never leave the server."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from publishing.models import SocialAccount
+
+
+class SocialAccountSerializer(serializers.ModelSerializer):
+    """A connected network account and its health."""
+
+    connected_by = serializers.EmailField(source="connected_by.email", read_only=True)
+
+    class Meta:
+        model = SocialAccount
+        fields = [
+            "id",
+            "network",
+            "remote_id",
+            "handle",
+            "display_name",
+            "avatar_url",
+            "scopes",
+            "health",
+            "health_reason",
+            "health_checked_at",
+            "rate_limited_until",
+            "token_expires_at",
+            "connected_by",
+            "connected_at",
+            "disconnected_at",
+        ]
+        read_only_fields = fields
+
+
+class PublishersSerializer(serializers.Serializer):
+    """The members (by member id) who may publish to an account besides the admins."""
+
+    members = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
