@@ -34,7 +34,15 @@ from accounts.selectors import token_digest
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
-from publishing.models import SocialAccount, SocialAccountPublisher
+from publishing.models import (
+    MediaAsset,
+    Post,
+    PostMedia,
+    PostRevision,
+    PostTarget,
+    SocialAccount,
+    SocialAccountPublisher,
+)
 from publishing.networks.base import Network
 
 PASSWORD = "correct horse battery staple"
@@ -174,6 +182,69 @@ def publisher_for(agency: Agency, **fields: Any) -> SocialAccountPublisher:
     return publisher
 
 
+def post_for(agency: Agency, **fields: Any) -> Post:
+    """Store a draft post of ``agency`` by a new author."""
+    author = MembershipFactory(agency=agency, roles=[Role.AUTHOR]).user
+    with agency_scope(agency.pk):
+        post: Post = Post.objects.create(
+            agency=agency, author=author, **({"text": "Road closures this weekend."} | fields)
+        )
+    return post
+
+
+def post_target_for(agency: Agency, **fields: Any) -> PostTarget:
+    """Store a post of ``agency`` aimed at one of its accounts."""
+    post = fields.pop("post", None) or post_for(agency)
+    account = fields.pop("account", None) or social_account_for(agency)
+    with agency_scope(agency.pk):
+        target: PostTarget = PostTarget.objects.create(
+            agency=agency, post=post, account=account, **fields
+        )
+    return target
+
+
+def post_revision_for(agency: Agency, **fields: Any) -> PostRevision:
+    """Store a first revision of a post of ``agency``."""
+    post = fields.pop("post", None) or post_for(agency)
+    with agency_scope(agency.pk):
+        revision: PostRevision = PostRevision.objects.create(
+            agency=agency,
+            post=post,
+            created_by=post.author,
+            **({"number": 1, "content": {"text": post.text}, "content_hash": "0" * 64} | fields),
+        )
+    return revision
+
+
+def media_asset_for(agency: Agency, **fields: Any) -> MediaAsset:
+    """Store an image in the media library of ``agency``."""
+    uploader = MembershipFactory(agency=agency, roles=[Role.AUTHOR]).user
+    values: dict[str, Any] = {
+        "file": f"agencies/{agency.pk}/media/example",
+        "original_name": "closure-map.png",
+        "mime_type": "image/png",
+        "size_bytes": 1024,
+        "sha256": "1" * 64,
+        "alt_text": "Map of the closed streets.",
+    }
+    with agency_scope(agency.pk):
+        asset: MediaAsset = MediaAsset.objects.create(
+            agency=agency, uploaded_by=uploader, **(values | fields)
+        )
+    return asset
+
+
+def post_media_for(agency: Agency, **fields: Any) -> PostMedia:
+    """Attach a library image to a post of ``agency``."""
+    post = fields.pop("post", None) or post_for(agency)
+    asset = fields.pop("asset", None) or media_asset_for(agency)
+    with agency_scope(agency.pk):
+        attached: PostMedia = PostMedia.objects.create(
+            agency=agency, post=post, asset=asset, **({"position": 0} | fields)
+        )
+    return attached
+
+
 # One way to make a row of each agency-owned model for a given agency; the isolation
 # meta-test fails when a model has none.
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
@@ -185,4 +256,9 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     SignOnDomain: sign_on_domain_for,
     SocialAccount: social_account_for,
     SocialAccountPublisher: publisher_for,
+    Post: post_for,
+    PostRevision: post_revision_for,
+    PostTarget: post_target_for,
+    MediaAsset: media_asset_for,
+    PostMedia: post_media_for,
 }

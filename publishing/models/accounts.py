@@ -1,5 +1,4 @@
-"""Connected network accounts, who may publish to them (and, later, posts and their
-targets)."""
+"""Connected network accounts and who may publish to them."""
 
 from __future__ import annotations
 

@@ -1,0 +1,178 @@
+"""Posts: what an author writes once for several accounts, its revisions, its media, and
+one target per account that carries the delivery to that account."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from govsocial.tenancy import AgencyOwned
+from publishing.models.accounts import SocialAccount
+
+
+class PostStatus(models.TextChoices):
+    """Where a post is on its way (``../shared/DESIGN.md``, "A post's way through")."""
+
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    PUBLISHING = "publishing", _("Publishing")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+
+
+class TargetState(models.TextChoices):
+    """Where one account's copy of a post is in its delivery."""
+
+    DRAFT = "draft", _("Not scheduled")
+    SCHEDULED = "scheduled", _("Scheduled")
+    HELD = "held", _("Held")
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    RETRY_WAIT = "retry_wait", _("Waiting to retry")
+    UNCONFIRMED = "unconfirmed", _("Checking with the network")
+    PUBLISHED = "published", _("Published")
+    FAILED = "failed", _("Failed")
+    DELETED = "deleted", _("Deleted from the network")
+
+
+class Post(AgencyOwned):
+    """One message an author writes for one or more of the agency's accounts.
+
+    ``text`` is the base that every target inherits until its own text is edited. The
+    content of each revision is hashed; ``approved_hash`` names the revision that may go
+    out, and publishing sends nothing else.
+    """
+
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT
+    )
+    text = models.TextField(_("text"), blank=True)
+    link = models.URLField(_("link"), max_length=2000, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    # The same post in the agency's other official language: both go out, or neither.
+    translation = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    campaign = models.CharField(_("campaign"), max_length=100, blank=True)
+    scheduled_at = models.DateTimeField(_("scheduled for"), null=True, blank=True)
+    approved_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("post")
+        verbose_name_plural = _("posts")
+        indexes = [models.Index(fields=["agency", "scheduled_at"])]
+
+    def __str__(self) -> str:
+        return self.text[:60] or str(_("Post %(id)s") % {"id": self.pk})
+
+
+class PostRevision(AgencyOwned):
+    """The content of a post as saved at one moment (base text, each target's text,
+    media and alt text), with the hash that approvals and publishing go by."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    content = models.JSONField()
+    content_hash = models.CharField(max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["post", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "number"], name="post_revision_number_once")
+        ]
+
+
+def media_path(asset: MediaAsset, filename: str) -> str:
+    """Store each agency's files in a folder of its own, under a name nobody chose."""
+    return f"agencies/{asset.agency_id}/media/{asset.sha256}"
+
+
+class MediaAsset(AgencyOwned):
+    """An image or video in the agency's media library, with its alt text."""
+
+    file = models.FileField(upload_to=media_path)
+    original_name = models.CharField(_("file name"), max_length=255)
+    mime_type = models.CharField(max_length=100)
+    size_bytes = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    alt_text = models.TextField(_("alt text"), blank=True)
+    alt_text_fr = models.TextField(_("alt text (French)"), blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("media file")
+        verbose_name_plural = _("media files")
+        ordering = ["-created_at"]
+
+
+class PostMedia(AgencyOwned):
+    """A file attached to a post, in order."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["post", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["post", "position"], name="post_media_position_once")
+        ]
+
+
+class PostTarget(AgencyOwned):
+    """One account's copy of a post (its variant) and its delivery to that account.
+
+    ``text`` counts only once ``has_own_text``; until then the post's text goes out.
+    ``next_attempt_at`` is when the dispatcher
+    next picks the target up (the scheduled time, then the time a retry may happen).
+    """
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="+")
+    # Until its text is edited, a target says what the post says.
+    has_own_text = models.BooleanField(default=False)
+    text = models.TextField(_("text for this account"), blank=True)
+    first_comment = models.TextField(_("first comment"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=TargetState.choices, default=TargetState.DRAFT
+    )
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    content_hash = models.CharField(max_length=64, blank=True)
+    sending_at = models.DateTimeField(null=True, blank=True)
+    remote_id = models.CharField(max_length=255, blank=True)
+    permalink = models.URLField(max_length=2000, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("post target")
+        verbose_name_plural = _("post targets")
+        constraints = [
+            models.UniqueConstraint(fields=["post", "account"], name="post_target_once_per_account")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="post_target_due",
+                condition=Q(state__in=["scheduled", "retry_wait", "unconfirmed"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.post} → {self.account}"
