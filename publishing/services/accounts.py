@@ -1,4 +1,4 @@
-"""Every write of publishing: connecting network accounts, keeping their tokens fresh,
+"""Every write about network accounts: connecting them, keeping their tokens fresh,
 their health, and who may publish to them."""
 
 from __future__ import annotations

@@ -1,0 +1,20 @@
+"""Every write of publishing, one module per subject: ``accounts`` (connecting network
+accounts, their tokens, health and publishers)."""
+
+from publishing.services.accounts import (
+    account_connect,
+    account_disconnect,
+    account_health_check,
+    account_publishers_set,
+    account_refresh,
+    account_require_publisher,
+)
+
+__all__ = [
+    "account_connect",
+    "account_disconnect",
+    "account_health_check",
+    "account_publishers_set",
+    "account_refresh",
+    "account_require_publisher",
+]

@@ -1,0 +1,1 @@
+"""Publishing's pages, one module per subject: ``accounts`` (network accounts)."""
