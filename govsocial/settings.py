@@ -361,6 +361,37 @@ def network_configuration(emulator_url: str) -> dict[str, dict[str, str | float]
 
 NETWORKS = network_configuration(EMULATOR_URL)
 
+# Delivery (publishing.dispatcher, publishing.services.delivery). The dispatcher polls
+# PostgreSQL for due targets this often, and a target it handed to the workers is handed
+# over again if no worker has taken it up within the lease (a lost broker message).
+DISPATCH_POLL_SECONDS = float(os.environ.get("DISPATCH_POLL_SECONDS", "0.15"))
+DISPATCH_LEASE_SECONDS = float(os.environ.get("DISPATCH_LEASE_SECONDS", "30"))
+DISPATCH_BATCH = int(os.environ.get("DISPATCH_BATCH", "500"))
+# The Celery queue delivery tasks go to: a queue of their own lets an operator give
+# publishing workers that no slower job can hold up.
+DELIVERY_QUEUE = os.environ.get("DELIVERY_QUEUE", "celery")
+# A post is tried this many times before it fails; retries wait as the network said, or
+# back off from the base, doubling, up to the cap.
+DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "5"))
+DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
+DELIVERY_RETRY_MAX_SECONDS = float(os.environ.get("DELIVERY_RETRY_MAX_SECONDS", "1800"))
+# A target still "sending" this long after the network timeout lost its worker: it is
+# checked on (never sent again blindly).
+DELIVERY_SENDING_MARGIN_SECONDS = float(os.environ.get("DELIVERY_SENDING_MARGIN_SECONDS", "60"))
+# Reconciliation reads the account's posts from this long before the send (the network's
+# clock may differ from ours), every interval, until the post is found or, this long
+# after the send, is taken as never made; after the give-up time it fails instead.
+DELIVERY_CLOCK_MARGIN_SECONDS = float(os.environ.get("DELIVERY_CLOCK_MARGIN_SECONDS", "300"))
+DELIVERY_RECONCILE_INTERVAL_SECONDS = float(
+    os.environ.get("DELIVERY_RECONCILE_INTERVAL_SECONDS", "15")
+)
+DELIVERY_RECONCILE_SETTLE_SECONDS = float(
+    os.environ.get("DELIVERY_RECONCILE_SETTLE_SECONDS", "120")
+)
+DELIVERY_RECONCILE_GIVE_UP_SECONDS = float(
+    os.environ.get("DELIVERY_RECONCILE_GIVE_UP_SECONDS", str(24 * 60 * 60))
+)
+
 # The address people reach the app at, for links in emails.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))

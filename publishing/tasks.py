@@ -1,5 +1,6 @@
-"""Periodic checks of connected network accounts: one task per agency, then one per
-account, so a slow network never holds up another agency's checks."""
+"""Periodic checks of connected network accounts (one task per agency, then one per
+account, so a slow network never holds up another agency's checks), and the delivery of
+targets the dispatcher hands over as due now."""
 
 from __future__ import annotations
 
@@ -36,3 +37,22 @@ def account_health_check(*, agency_id: int, account_id: int) -> None:
     account = social_account_get(account_id=account_id)
     if account is not None:
         services.account_health_check(account=account)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def publish_target(*, agency_id: int, target_id: int) -> None:
+    """Publish one target now. Safe to run twice: the service claims the row first."""
+    from publishing.services import target_publish
+
+    target_publish(target_id=target_id)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def reconcile_target(*, agency_id: int, target_id: int) -> None:
+    """Settle one target whose outcome is unknown. Safe to run twice: every move the
+    service makes is conditional on the state it read."""
+    from publishing.services import target_reconcile
+
+    target_reconcile(target_id=target_id)

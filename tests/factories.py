@@ -35,15 +35,20 @@ from archive.models import ArchiveEvent
 from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
 from publishing.models import (
+    DispatchTicket,
     MediaAsset,
     Post,
     PostMedia,
     PostRevision,
+    PostStatus,
     PostTarget,
     SocialAccount,
     SocialAccountPublisher,
+    TargetState,
 )
 from publishing.networks.base import Network
+from publishing.services import post_content_hash
+from tests.emulator_client import Emulator
 
 PASSWORD = "correct horse battery staple"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -245,6 +250,71 @@ def post_media_for(agency: Agency, **fields: Any) -> PostMedia:
     return attached
 
 
+def dispatch_ticket_for(agency: Agency) -> DispatchTicket:
+    """Schedule a target of ``agency`` an hour ahead; return the ticket it gets."""
+    target = post_target_for(
+        agency, state=TargetState.SCHEDULED, next_attempt_at=timezone.now() + timedelta(hours=1)
+    )
+    with agency_scope(agency.pk):
+        ticket: DispatchTicket = DispatchTicket.objects.get(target=target)
+    return ticket
+
+
+def emulated_account_for(
+    agency: Agency, emulator: Emulator, network: str, handle: str
+) -> SocialAccount:
+    """Create an account on the emulator and connect it to ``agency`` with the tokens the
+    emulator issued, as connecting it through the network would."""
+    found = emulator.account("facebook" if network == "instagram" else network, handle)
+    fields: dict[str, Any] = {"access_token": found.get("access_token", "")}
+    if network == "x":
+        fields |= {"remote_id": found["id"], "refresh_token": found["refresh_token"]}
+    elif network == "facebook":
+        fields |= {
+            "remote_id": found["id"],
+            "access_token": found["page_access_token"],
+            "extra": {"page_id": found["id"]},
+        }
+    elif network == "instagram":
+        fields |= {"remote_id": found["instagram_id"], "access_token": found["page_access_token"]}
+    elif network == "mastodon":
+        fields |= {"remote_id": found["id"], "refresh_token": ""}
+    else:
+        fields |= {
+            "remote_id": found["did"],
+            "access_token": found["accessJwt"],
+            "refresh_token": found["refreshJwt"],
+        }
+    return social_account_for(agency, network=network, handle=found["handle"], **fields)
+
+
+def scheduled_post_for(
+    agency: Agency,
+    accounts: list[SocialAccount],
+    *,
+    at: Any = None,
+    approved: bool = True,
+    **fields: Any,
+) -> Post:
+    """Store a post of ``agency`` for ``accounts``, approved as it is and scheduled at
+    ``at`` (now by default), as the composer and approvals leave it."""
+    at = at or timezone.now()
+    post = post_for(agency, status=PostStatus.SCHEDULED, scheduled_at=at, **fields)
+    with agency_scope(agency.pk):
+        for account in accounts:
+            PostTarget.objects.create(
+                agency=agency,
+                post=post,
+                account=account,
+                state=TargetState.SCHEDULED,
+                next_attempt_at=at,
+            )
+        if approved:
+            post.approved_hash = post_content_hash(post)
+            post.save(update_fields=["approved_hash"])
+    return post
+
+
 # One way to make a row of each agency-owned model for a given agency; the isolation
 # meta-test fails when a model has none.
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
@@ -261,4 +331,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     PostTarget: post_target_for,
     MediaAsset: media_asset_for,
     PostMedia: post_media_for,
+    DispatchTicket: dispatch_ticket_for,
 }

@@ -1,5 +1,6 @@
 """Publishing's models: connected network accounts and who may publish to them
-(``accounts``); posts, their revisions, media and per-account targets (``posts``)."""
+(``accounts``); posts, their revisions, media and per-account targets (``posts``); the
+dispatcher's tickets (``delivery``)."""
 
 from publishing.models.accounts import (
     NETWORK_CHOICES,
@@ -8,6 +9,7 @@ from publishing.models.accounts import (
     SocialAccount,
     SocialAccountPublisher,
 )
+from publishing.models.delivery import WAITING_STATES, DispatchTicket
 from publishing.models.posts import (
     MediaAsset,
     Post,
@@ -20,7 +22,9 @@ from publishing.models.posts import (
 
 __all__ = [
     "NETWORK_CHOICES",
+    "WAITING_STATES",
     "AccountHealth",
+    "DispatchTicket",
     "MediaAsset",
     "Post",
     "PostMedia",

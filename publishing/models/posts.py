@@ -155,6 +155,9 @@ class PostTarget(AgencyOwned):
     attempts = models.PositiveSmallIntegerField(default=0)
     content_hash = models.CharField(max_length=64, blank=True)
     sending_at = models.DateTimeField(null=True, blank=True)
+    # The text exactly as the network was given it (with the link where the network
+    # takes none apart): what reconciliation looks for on the account's timeline.
+    sent_text = models.TextField(blank=True)
     remote_id = models.CharField(max_length=255, blank=True)
     permalink = models.URLField(max_length=2000, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)

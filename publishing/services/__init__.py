@@ -1,5 +1,6 @@
 """Every write of publishing, one module per subject: ``accounts`` (connecting network
-accounts, their tokens, health and publishers)."""
+accounts, their tokens, health and publishers), ``delivery`` (sending posts to the
+networks once, settling unknown outcomes, deleting)."""
 
 from publishing.services.accounts import (
     account_connect,
@@ -9,6 +10,14 @@ from publishing.services.accounts import (
     account_refresh,
     account_require_publisher,
 )
+from publishing.services.delivery import (
+    content_hash,
+    post_content,
+    post_content_hash,
+    target_delete,
+    target_publish,
+    target_reconcile,
+)
 
 __all__ = [
     "account_connect",
@@ -17,4 +26,10 @@ __all__ = [
     "account_publishers_set",
     "account_refresh",
     "account_require_publisher",
+    "content_hash",
+    "post_content",
+    "post_content_hash",
+    "target_delete",
+    "target_publish",
+    "target_reconcile",
 ]

@@ -1,0 +1,143 @@
+"""Hand due targets to the workers as "do it now", the moment they are due.
+
+The schedule lives in PostgreSQL (``DispatchTicket``, kept by a trigger on the targets),
+not in the broker: a loop reads the due tickets of every agency with one indexed query,
+leases each agency's with that agency bound, and only after that commits hands them to
+Celery. A message the broker loses is handed over again when its lease ends; a message
+delivered twice finds the target claimed and does nothing. Run it with ``manage.py
+dispatch``; one or several may run.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from collections import defaultdict
+from functools import partial
+from types import FrameType
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.db.models import Q
+from django.db.models.functions import Now
+
+from govsocial.tenancy import agency_scope
+from publishing.models import DispatchTicket, TargetState
+
+logger = logging.getLogger(__name__)
+
+# A ticket in any other waiting state ("sending", "unconfirmed") means: go and look.
+SEND_STATES = frozenset({TargetState.SCHEDULED, TargetState.RETRY_WAIT, TargetState.QUEUED})
+# The broker is asked a few times, quickly: a post waits for its lease rather than
+# the dispatcher waiting on a broker that is down.
+HAND_OVER_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1}
+# How long to pause after the database failed a pass, before trying again.
+ERROR_PAUSE_SECONDS = 1.0
+
+
+def due_tickets(*, limit: int) -> dict[int, list[int]]:
+    """Return the ids of due tickets nobody holds, oldest due first, by agency."""
+    # Across agencies on purpose, with none bound: tickets hold ids and times only and
+    # every agency may read them (readable_by_all); leasing them is walled per agency.
+    rows = (
+        DispatchTicket.objects.unscoped()
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=Now()), due_at__lte=Now())
+        .order_by("due_at")
+        .values_list("agency_id", "id")[:limit]
+    )
+    by_agency: dict[int, list[int]] = defaultdict(list)
+    for agency_id, ticket_id in rows:
+        by_agency[agency_id].append(ticket_id)
+    return by_agency
+
+
+def tickets_claim(*, agency_id: int, ticket_ids: list[int], lease_seconds: float) -> int:
+    """Lease those of ``ticket_ids`` (the agency's) still due and unheld, and hand their
+    targets to the workers once the lease is committed; return how many were leased.
+
+    The lease records no archive event: it changes nothing anyone sees, and the target's
+    own moves, which the workers make, are recorded.
+    """
+    with agency_scope(agency_id), transaction.atomic(), connection.cursor() as cursor:
+        # Conditional: of two dispatchers reaching the same ticket, the second finds it
+        # leased (PostgreSQL re-checks the condition on the row the first updated). The
+        # statement's time, as Django's Now() gives it, not the transaction's.
+        cursor.execute(
+            "UPDATE publishing_dispatchticket"
+            " SET lease_until = statement_timestamp() + make_interval(secs => %s)"
+            " WHERE id = ANY(%s) AND due_at <= statement_timestamp()"
+            " AND (lease_until IS NULL OR lease_until <= statement_timestamp())"
+            " RETURNING target_id, state",
+            [lease_seconds, ticket_ids],
+        )
+        leased = cursor.fetchall()
+        for target_id, state in leased:
+            transaction.on_commit(partial(hand_over, agency_id, target_id, state))
+    return len(leased)
+
+
+def hand_over(agency_id: int, target_id: int, state: str) -> None:
+    """Queue the task a leased target needs now: sending it, or looking for it."""
+    from publishing.tasks import publish_target, reconcile_target
+
+    task = publish_target if state in SEND_STATES else reconcile_target
+    try:
+        task.apply_async(
+            kwargs={"agency_id": agency_id, "target_id": target_id},
+            queue=settings.DELIVERY_QUEUE,
+            retry=True,
+            retry_policy=HAND_OVER_RETRY,
+        )
+    except Exception:
+        # The broker is away: the lease runs out and the next pass hands it over again.
+        logger.warning("could not queue target %s; it is handed over again later", target_id)
+
+
+class Dispatcher:
+    """Poll for due tickets until asked to stop (SIGTERM, SIGINT or ``stop``)."""
+
+    def __init__(
+        self,
+        *,
+        poll_seconds: float | None = None,
+        lease_seconds: float | None = None,
+        batch: int | None = None,
+    ) -> None:
+        """Take the settings' timings unless given others."""
+        self.poll_seconds = poll_seconds or settings.DISPATCH_POLL_SECONDS
+        self.lease_seconds = lease_seconds or settings.DISPATCH_LEASE_SECONDS
+        self.batch = batch or settings.DISPATCH_BATCH
+        self._stopping = threading.Event()
+
+    def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
+        """Finish the pass under way, then return from ``run``."""
+        self._stopping.set()
+
+    def run(self) -> None:
+        """Dispatch until stopped; a pass that found a full batch is followed at once."""
+        if threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGTERM, self.stop)
+            signal.signal(signal.SIGINT, self.stop)
+        logger.info("dispatcher polling every %.2f s", self.poll_seconds)
+        while not self._stopping.is_set():
+            try:
+                handed = self.dispatch_once()
+            except DatabaseError:
+                logger.exception("dispatch pass failed; trying again")
+                connection.close()
+                self._stopping.wait(ERROR_PAUSE_SECONDS)
+                continue
+            if handed < self.batch:
+                self._stopping.wait(self.poll_seconds)
+        connection.close()
+        logger.info("dispatcher stopped")
+
+    def dispatch_once(self) -> int:
+        """Lease and hand over what is due now; return how many tickets were handed."""
+        handed = 0
+        for agency_id, ticket_ids in due_tickets(limit=self.batch).items():
+            handed += tickets_claim(
+                agency_id=agency_id, ticket_ids=ticket_ids, lease_seconds=self.lease_seconds
+            )
+        return handed

@@ -1,0 +1,42 @@
+"""What the dispatcher reads to find due work in every agency without seeing any
+agency's posts: one ticket per target waiting for its time."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from govsocial.tenancy import AgencyOwned
+from publishing.models.posts import PostTarget
+
+# States in which a target waits for the dispatcher: its time to be sent, to be sent
+# again, or to be checked on. The ticket trigger of migration 0004 names the same ones.
+WAITING_STATES = ("scheduled", "queued", "sending", "retry_wait", "unconfirmed")
+
+
+class DispatchTicket(AgencyOwned):
+    """Say that one target is due at ``due_at``, and who has it in hand until
+    ``lease_until``.
+
+    Tickets hold ids and times only, so every agency may read them: the dispatcher, bound
+    to no agency, finds due work across agencies with one indexed query, then claims each
+    agency's tickets with that agency bound (writes stay walled).
+
+    No service writes a ticket. A database trigger on the target table keeps exactly one
+    ticket per target in a waiting state, due at its ``next_attempt_at`` and carrying its
+    state, and drops the lease whenever either changes; any other state removes it. So a
+    target scheduled, held or resumed by any service is seen by the dispatcher, and a
+    lease never outlives the step it covered.
+    """
+
+    target = models.OneToOneField(PostTarget, on_delete=models.CASCADE, related_name="+")
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=16)
+    lease_until = models.DateTimeField(null=True, blank=True)
+
+    readable_by_all = True
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"], name="dispatch_ticket_due")]
+
+    def __str__(self) -> str:
+        return f"target {self.target_id} due {self.due_at:%Y-%m-%d %H:%M:%S}"

@@ -1,0 +1,47 @@
+"""Take a published post off one network account."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+from accounts.services.principals import Principal
+from govsocial.errors import Conflict, GovsocialError
+from publishing.models import PostTarget, TargetState
+from publishing.networks.base import NetworkError
+from publishing.networks.registry import adapter_for
+from publishing.services.accounts import account_refresh, account_require_publisher
+from publishing.services.delivery.transitions import target_move
+
+
+def target_delete(*, target: PostTarget, actor: Principal) -> PostTarget:
+    """Delete ``target``'s post from its network, as an admin or a publisher of the
+    account, and record it; the target becomes "deleted" once the network confirms.
+
+    Deleting twice is harmless (a post already gone counts as deleted), so two people
+    deleting at once both succeed and one change is recorded.
+    """
+    account = target.account
+    account_require_publisher(account=account, actor=actor)
+    if target.state != TargetState.PUBLISHED or not target.remote_id:
+        raise Conflict(_("Only a published post can be deleted from the network."))
+    try:
+        account = account_refresh(account=account)
+        adapter_for(account.network).delete(account.credentials(), target.remote_id)
+    except NetworkError as error:
+        raise GovsocialError(
+            _("%(network)s did not delete the post: %(reason)s")
+            % {"network": account.get_network_display(), "reason": error.reason}
+        ) from error
+    moved = target_move(
+        target_id=target.pk,
+        from_states=(TargetState.PUBLISHED,),
+        to=TargetState.DELETED,
+        verb="target.deleted",
+        actor=actor,
+        changes={"next_attempt_at": None},
+    )
+    if moved is None:
+        # Someone else's deletion got there first: show what it left.
+        current: PostTarget = PostTarget.objects.select_related("account").get(pk=target.pk)
+        return current
+    return moved

@@ -1,0 +1,80 @@
+"""What the delivery tests share: each network's publishing call (to aim faults at it),
+the timings that keep tests short, and reading what the emulator and the archive hold."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from archive.models import ArchiveEvent
+from govsocial.tenancy import agency_scope
+from publishing.models import PostTarget, SocialAccount
+from tests.emulator_client import Emulator
+
+# The request that creates the post on each network (an emulator fault's ``path``).
+CREATE_PATH = {
+    "x": "/x/2/tweets",
+    "mastodon": "/api/v1/statuses",
+    "facebook": "/feed",
+    "bluesky": "com.atproto.repo.createRecord",
+}
+HANDLES = {
+    "x": "alpha_city",
+    "mastodon": "alpha_city",
+    "facebook": "alphacity",
+    "bluesky": "alpha.bsky.social",
+}
+
+# Seconds: the network timeout, and the delivery timings scaled down to match it.
+NETWORK_TIMEOUT = 1.0
+FAST_DELIVERY = {
+    "DELIVERY_RETRY_BASE_SECONDS": 0.3,
+    "DELIVERY_RETRY_MAX_SECONDS": 2.0,
+    "DELIVERY_SENDING_MARGIN_SECONDS": 1.0,
+    "DELIVERY_CLOCK_MARGIN_SECONDS": 5.0,
+    "DELIVERY_RECONCILE_INTERVAL_SECONDS": 0.2,
+    "DELIVERY_RECONCILE_SETTLE_SECONDS": 1.0,
+    "DISPATCH_POLL_SECONDS": 0.05,
+    "DISPATCH_LEASE_SECONDS": 3.0,
+}
+
+
+def fast_delivery(settings: Any) -> None:
+    """Give the networks a short timeout and delivery timings to match (pytest-django's
+    ``settings``)."""
+    for name, value in FAST_DELIVERY.items():
+        setattr(settings, name, value)
+    settings.NETWORKS = {
+        network: values | {"timeout_seconds": NETWORK_TIMEOUT}
+        for network, values in settings.NETWORKS.items()
+    }
+
+
+def fast_delivery_environment() -> dict[str, str]:
+    """Return the same timings as environment variables, for worker processes."""
+    return {name: str(value) for name, value in FAST_DELIVERY.items()} | {
+        "NETWORK_TIMEOUT_SECONDS": str(NETWORK_TIMEOUT)
+    }
+
+
+def on_network(emulator: Emulator, account: SocialAccount) -> list[dict[str, Any]]:
+    """Return the account's own live posts on the emulator, newest first."""
+    return emulator.posts(network=account.network, account=account.handle, origin="account")
+
+
+def refreshed(target: PostTarget) -> PostTarget:
+    """Return the target as stored now."""
+    with agency_scope(target.agency_id):
+        found: PostTarget = PostTarget.objects.select_related("post").get(pk=target.pk)
+    return found
+
+
+def events_of(target: PostTarget) -> list[tuple[str, dict[str, Any]]]:
+    """Return the archive's events about ``target``, oldest first: (verb, data)."""
+    with agency_scope(target.agency_id):
+        return list(
+            ArchiveEvent.objects.filter(
+                object_type="publishing.posttarget", object_id=str(target.pk)
+            )
+            .order_by("sequence")
+            .values_list("verb", "data")
+        )

@@ -1,0 +1,497 @@
+"""Delivering a due target to its network once, through the real adapters over HTTP to
+the emulator: what goes out, what waits, what fails and why, and what is settled by
+reading the account afterwards."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import Role
+from archive.models import ArchiveEvent
+from govsocial.errors import Conflict, PermissionDenied
+from govsocial.tenancy import agency_scope
+from publishing.models import (
+    AccountHealth,
+    Post,
+    PostStatus,
+    PostTarget,
+    SocialAccount,
+    TargetState,
+)
+from publishing.services import (
+    post_content_hash,
+    target_delete,
+    target_publish,
+    target_reconcile,
+)
+from tests.conftest import Personas
+from tests.emulator_client import Emulator
+from tests.factories import MembershipFactory, emulated_account_for, scheduled_post_for
+from tests.publishing.delivery import (
+    CREATE_PATH,
+    HANDLES,
+    events_of,
+    fast_delivery,
+    on_network,
+    refreshed,
+)
+
+pytestmark = pytest.mark.django_db
+Outbox = list[mail.EmailMessage]
+
+
+@pytest.fixture
+def quiet(networks: Emulator, settings: Any) -> Emulator:
+    """The emulator with its citizens silent, and delivery timings short."""
+    networks.configure(citizens=False)
+    fast_delivery(settings)
+    return networks
+
+
+def one_target(personas: Personas, emulator: Emulator, network: str = "x", **fields: Any) -> Any:
+    """Schedule a post of agency A, due now, for one emulated account; return its target."""
+    account = emulated_account_for(personas.agency_a, emulator, network, HANDLES[network])
+    post = scheduled_post_for(personas.agency_a, [account], **fields)
+    with agency_scope(personas.agency_a.pk):
+        return PostTarget.objects.select_related("account").get(post=post)
+
+
+def publish(target: PostTarget) -> PostTarget | None:
+    """Run the publishing service for ``target`` as its task does, agency bound."""
+    with agency_scope(target.agency_id):
+        return target_publish(target_id=target.pk)
+
+
+def reconcile(target: PostTarget) -> PostTarget | None:
+    """Run the reconciliation service for ``target`` as its task does."""
+    with agency_scope(target.agency_id):
+        return target_reconcile(target_id=target.pk)
+
+
+def seconds_to_wait(target: PostTarget) -> float:
+    """Publish ``target``, which must come back waiting to retry; return how long."""
+    before = timezone.now()
+    waiting = publish(target)
+    assert waiting is not None and waiting.state == TargetState.RETRY_WAIT
+    assert waiting.next_attempt_at is not None
+    return (waiting.next_attempt_at - before).total_seconds()
+
+
+def wait_until_due(target: PostTarget) -> None:
+    """Sleep until the target's next attempt is due."""
+    due = refreshed(target).next_attempt_at
+    assert due is not None
+    time.sleep(max(0.0, (due - timezone.now()).total_seconds()) + 0.05)
+
+
+@pytest.mark.parametrize("network", ["x", "mastodon", "facebook", "bluesky"])
+def test_a_due_post_goes_out_once_with_its_remote_id_and_permalink(
+    personas: Personas, quiet: Emulator, network: str
+) -> None:
+    target = one_target(personas, quiet, network, text="Main Street reopens on Monday.")
+
+    done = publish(target)
+
+    (remote,) = on_network(quiet, target.account)
+    assert remote["text"] == "Main Street reopens on Monday."
+    assert done is not None and done.state == TargetState.PUBLISHED
+    assert remote["id"] in done.remote_id
+    assert done.permalink.startswith("http")
+    assert done.published_at is not None
+    assert done.post.status == PostStatus.PUBLISHED
+    verbs = [verb for verb, _ in events_of(target)]
+    assert verbs == ["target.sending", "target.published"]
+    published = events_of(target)[-1][1]
+    assert published["remote_id"] == done.remote_id
+    assert published["content_hash"] == done.post.approved_hash
+
+
+def test_a_second_task_for_the_same_target_publishes_nothing(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet)
+
+    first, second = publish(target), publish(target)
+
+    assert first is not None and first.state == TargetState.PUBLISHED
+    assert second is None
+    assert len(on_network(quiet, target.account)) == 1
+
+
+def test_a_target_not_yet_due_is_left_alone(personas: Personas, quiet: Emulator) -> None:
+    target = one_target(personas, quiet, at=timezone.now() + timedelta(minutes=5))
+
+    assert publish(target) is None
+    assert refreshed(target).state == TargetState.SCHEDULED
+    assert on_network(quiet, target.account) == []
+
+
+def test_a_server_error_waits_and_backs_off_then_publishes(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, "mastodon")
+    quiet.fault("server_error", network="mastodon", path=CREATE_PATH["mastodon"], count=1)
+
+    waits = seconds_to_wait(target)
+
+    # 0.3 s base, with up to 20 % jitter either way.
+    assert 0.2 < waits < 0.5
+    assert refreshed(target).failure_reason
+    assert publish(target) is None, "not due yet"
+    wait_until_due(target)
+    done = publish(target)
+    assert done is not None and done.state == TargetState.PUBLISHED
+    assert done.attempts == 2
+    assert len(on_network(quiet, target.account)) == 1
+
+
+@pytest.mark.parametrize("network", ["x", "mastodon"])
+def test_a_rate_limit_waits_until_the_time_the_network_said(
+    personas: Personas, quiet: Emulator, network: str
+) -> None:
+    target = one_target(personas, quiet, network)
+    quiet.fault("rate_limit", network=network, path=CREATE_PATH[network], reset_in=2, count=1)
+
+    waits = seconds_to_wait(target)
+
+    # The networks say it in whole seconds (X and Mastodon as the time of the reset, which
+    # Mastodon.py also corrects by the server's clock, to the second).
+    assert 1.0 <= waits <= 4.0
+    assert events_of(target)[-1][1]["rate_limited"] is True
+    wait_until_due(target)
+    done = publish(target)
+    assert done is not None and done.state == TargetState.PUBLISHED
+    assert len(on_network(quiet, target.account)) == 1
+
+
+def test_graph_throttling_waits_the_minutes_graph_estimates(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, "facebook")
+    quiet.fault("rate_limit", network="facebook", path=CREATE_PATH["facebook"], reset_in=2)
+
+    waits = seconds_to_wait(target)
+
+    # Graph says how long in whole minutes (estimated_time_to_regain_access).
+    assert 59 <= waits <= 61
+    assert on_network(quiet, target.account) == []
+
+
+def test_a_post_keeps_failing_after_the_last_attempt_and_the_author_is_told(
+    personas: Personas,
+    quiet: Emulator,
+    settings: Any,
+    mailoutbox: Outbox,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    settings.DELIVERY_MAX_ATTEMPTS = 2
+    target = one_target(personas, quiet, "x")
+    quiet.fault("server_error", network="x", path=CREATE_PATH["x"], status=502)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(target)
+        wait_until_due(target)
+        done = publish(target)
+
+    assert done is not None and done.state == TargetState.FAILED
+    assert "X kept failing after 2 tries" in done.failure_reason
+    assert done.post.status == PostStatus.FAILED
+    (email,) = mailoutbox
+    assert email.to == [done.post.author.email]
+    assert "X kept failing after 2 tries" in email.body
+
+
+def test_a_refused_post_fails_with_the_networks_reason_and_the_author_is_emailed(
+    personas: Personas,
+    quiet: Emulator,
+    mailoutbox: Outbox,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    # X counts 280 at the most: the emulator refuses it as X does.
+    target = one_target(personas, quiet, "x", text="Road works. " * 40)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = publish(target)
+
+    assert done is not None and done.state == TargetState.FAILED
+    assert done.failure_reason.startswith("X refused the post: ")
+    assert done.attempts == 1
+    assert on_network(quiet, target.account) == []
+    (email,) = mailoutbox
+    assert email.to == [done.post.author.email]
+    assert done.failure_reason in email.body
+    assert "Road works." in email.body
+
+
+def test_a_token_that_cannot_be_renewed_fails_the_post_and_marks_the_account(
+    personas: Personas,
+    quiet: Emulator,
+    mailoutbox: Outbox,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    target = one_target(personas, quiet, "x")
+    quiet.expire("x", HANDLES["x"], refresh=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = publish(target)
+
+    assert done is not None and done.state == TargetState.FAILED
+    with agency_scope(personas.agency_a.pk):
+        target.account.refresh_from_db()
+    assert target.account.health == AccountHealth.NEEDS_REAUTHORISATION
+    assert sorted(m.subject for m in mailoutbox) == sorted(
+        [
+            f"{target.account} needs to be reconnected",
+            f"Your post was not published to {target.account}",
+        ]
+    )
+
+
+def test_a_token_that_expired_early_is_renewed_and_the_post_goes_out(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, "x")
+    quiet.expire("x", HANDLES["x"])
+
+    waiting = publish(target)
+    assert waiting is not None and waiting.state == TargetState.RETRY_WAIT
+    done = publish(target)
+
+    assert done is not None and done.state == TargetState.PUBLISHED
+    assert len(on_network(quiet, target.account)) == 1
+
+
+def edit_after_approval(target: PostTarget) -> None:
+    Post.objects.filter(pk=target.post_id).update(text="Edited after approval.")
+
+
+def never_approve(target: PostTarget) -> None:
+    Post.objects.filter(pk=target.post_id).update(approved_hash="")
+
+
+def revoke_the_account(target: PostTarget) -> None:
+    SocialAccount.objects.filter(pk=target.account_id).update(
+        health=AccountHealth.NEEDS_REAUTHORISATION
+    )
+
+
+def disconnect_the_account(target: PostTarget) -> None:
+    SocialAccount.objects.filter(pk=target.account_id).update(disconnected_at=timezone.now())
+
+
+@pytest.mark.parametrize(
+    ("spoil", "reason"),
+    [
+        (edit_after_approval, "changed after it was approved"),
+        (never_approve, "has not been approved"),
+        (revoke_the_account, "needs to be reconnected"),
+        (disconnect_the_account, "was disconnected from govsocial"),
+    ],
+)
+def test_a_post_is_refused_at_claim_time_before_anything_is_sent(
+    personas: Personas,
+    quiet: Emulator,
+    mailoutbox: Outbox,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+    spoil: Callable[[PostTarget], None],
+    reason: str,
+) -> None:
+    target = one_target(personas, quiet, "x", text="Approved text.")
+    with agency_scope(personas.agency_a.pk):
+        spoil(target)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = publish(target)
+
+    assert done is not None and done.state == TargetState.FAILED
+    assert reason in done.failure_reason
+    assert done.attempts == 0
+    assert on_network(quiet, target.account) == []
+    assert [verb for verb, _ in events_of(target)] == ["target.failed"]
+    (email,) = mailoutbox
+    assert reason in email.body
+
+
+def test_a_throttled_account_defers_the_post_to_its_reset_without_an_attempt(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, "x")
+    reset = timezone.now() + timedelta(minutes=3)
+    with agency_scope(personas.agency_a.pk):
+        SocialAccount.objects.filter(pk=target.account_id).update(
+            health=AccountHealth.RATE_LIMITED, rate_limited_until=reset
+        )
+
+    done = publish(target)
+
+    assert done is not None and done.state == TargetState.RETRY_WAIT
+    assert done.next_attempt_at == reset
+    assert done.attempts == 0
+    assert on_network(quiet, target.account) == []
+
+
+@pytest.mark.parametrize("network", ["x", "mastodon", "facebook", "bluesky"])
+def test_an_answer_that_never_came_is_reconciled_to_the_post_on_the_network(
+    personas: Personas, quiet: Emulator, network: str
+) -> None:
+    # A link, a paragraph and a line break: each network gives the text back its own way.
+    target = one_target(
+        personas,
+        quiet,
+        network,
+        text="Snow clearing tonight.\n\nPark on odd-numbered sides.\nDetails:",
+        link="https://alpha.example/snow",
+    )
+    quiet.fault("accepted_timeout", network=network, path=CREATE_PATH[network], hold_ms=2500)
+
+    unknown = publish(target)
+
+    assert unknown is not None and unknown.state == TargetState.UNCONFIRMED
+    assert unknown.remote_id == ""
+    (remote,) = on_network(quiet, target.account)
+    wait_until_due(target)
+    done = reconcile(target)
+    assert done is not None and done.state == TargetState.PUBLISHED
+    assert remote["id"] in done.remote_id
+    assert done.permalink
+    assert len(on_network(quiet, target.account)) == 1
+    assert events_of(target)[-1][1]["reconciled"] is True
+
+
+def test_a_send_the_network_never_made_is_sent_again_once_it_had_its_time(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, "mastodon")
+    # Slower than the timeout: the client gives up, and the instance, finding the client
+    # gone before it read the request, makes nothing.
+    quiet.fault("latency", network="mastodon", path=CREATE_PATH["mastodon"], ms=1500, count=1)
+
+    unknown = publish(target)
+    assert unknown is not None and unknown.state == TargetState.UNCONFIRMED
+    for _ in range(40):
+        wait_until_due(target)
+        checked = reconcile(target)
+        assert checked is not None
+        if checked.state != TargetState.UNCONFIRMED:
+            break
+        assert on_network(quiet, target.account) == []
+    assert checked.state == TargetState.RETRY_WAIT
+    done = publish(target)
+
+    assert done is not None and done.state == TargetState.PUBLISHED
+    assert done.attempts == 2
+    assert len(on_network(quiet, target.account)) == 1
+    verbs = [verb for verb, _ in events_of(target)]
+    assert verbs[:2] == ["target.sending", "target.unconfirmed"]
+    assert set(verbs[2:-3]) == {"target.checked"}, "looked until the network had its time"
+    assert verbs[-3:] == ["target.retry_wait", "target.sending", "target.published"]
+
+
+def test_a_network_that_cannot_be_read_is_read_again_later(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, "x")
+    quiet.fault("accepted_timeout", network="x", path=CREATE_PATH["x"], hold_ms=2500)
+    publish(target)
+    quiet.fault("server_error", network="x", method="GET", count=1)
+
+    wait_until_due(target)
+    checked = reconcile(target)
+
+    assert checked is not None and checked.state == TargetState.UNCONFIRMED
+    assert "503" in checked.failure_reason
+    wait_until_due(target)
+    done = reconcile(target)
+    assert done is not None and done.state == TargetState.PUBLISHED
+
+
+def test_the_post_is_publishing_while_a_target_is_out_and_failed_if_any_failed(
+    personas: Personas, quiet: Emulator
+) -> None:
+    x = emulated_account_for(personas.agency_a, quiet, "x", HANDLES["x"])
+    mastodon = emulated_account_for(personas.agency_a, quiet, "mastodon", HANDLES["mastodon"])
+    post = scheduled_post_for(personas.agency_a, [x, mastodon])
+    with agency_scope(personas.agency_a.pk):
+        # Mastodon's variant is longer than the 500 characters its instance takes.
+        PostTarget.objects.filter(post=post, account=mastodon).update(
+            has_own_text=True, text="Road works. " * 50
+        )
+        Post.objects.filter(pk=post.pk).update(approved_hash=post_content_hash(post))
+        to_x, to_mastodon = (PostTarget.objects.get(post=post, account=a) for a in (x, mastodon))
+
+    publish(to_x)
+    assert post_status(post) == PostStatus.PUBLISHING
+    publish(to_mastodon)
+
+    assert refreshed(to_mastodon).state == TargetState.FAILED
+    assert post_status(post) == PostStatus.FAILED
+    with agency_scope(personas.agency_a.pk):
+        verbs = list(
+            ArchiveEvent.objects.filter(object_type="publishing.post", object_id=str(post.pk))
+            .order_by("sequence")
+            .values_list("verb", flat=True)
+        )
+    assert verbs == ["post.publishing", "post.failed"]
+
+
+def test_the_post_is_published_when_every_target_is(personas: Personas, quiet: Emulator) -> None:
+    x = emulated_account_for(personas.agency_a, quiet, "x", HANDLES["x"])
+    bluesky = emulated_account_for(personas.agency_a, quiet, "bluesky", HANDLES["bluesky"])
+    post = scheduled_post_for(personas.agency_a, [x, bluesky])
+    with agency_scope(personas.agency_a.pk):
+        first, second = PostTarget.objects.filter(post=post)
+
+    publish(first)
+    assert post_status(post) == PostStatus.PUBLISHING
+    publish(second)
+
+    assert post_status(post) == PostStatus.PUBLISHED
+
+
+def post_status(post: Post) -> str:
+    """Return the post's status as stored now."""
+    with agency_scope(post.agency_id):
+        return str(Post.objects.values_list("status", flat=True).get(pk=post.pk))
+
+
+def test_a_publisher_deletes_a_published_post_from_the_network(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, "mastodon")
+    publish(target)
+
+    with agency_scope(personas.agency_a.pk):
+        deleted = target_delete(target=refreshed(target), actor=personas.admin_a.user)
+
+    assert deleted.state == TargetState.DELETED
+    assert on_network(quiet, target.account) == []
+    verb, data = events_of(target)[-1]
+    assert verb == "target.deleted"
+    assert data["remote_id"] == deleted.remote_id
+
+
+def test_an_author_who_may_not_publish_to_the_account_cannot_delete(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, "mastodon")
+    publish(target)
+
+    with agency_scope(personas.agency_a.pk), pytest.raises(PermissionDenied):
+        target_delete(target=refreshed(target), actor=personas.author_a.user)
+
+    assert len(on_network(quiet, target.account)) == 1
+
+
+def test_only_a_published_post_can_be_deleted(personas: Personas, quiet: Emulator) -> None:
+    target = one_target(personas, quiet, "mastodon", at=timezone.now() + timedelta(hours=1))
+    admin = MembershipFactory(agency=personas.agency_a, roles=[Role.ADMIN]).user
+
+    with agency_scope(personas.agency_a.pk), pytest.raises(Conflict):
+        target_delete(target=refreshed(target), actor=admin)
