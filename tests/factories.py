@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -51,6 +52,7 @@ from publishing.services import post_content_hash
 from tests.emulator_client import Emulator
 
 PASSWORD = "correct horse battery staple"
+SESSION = uuid.uuid4().hex[:8]
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
@@ -74,7 +76,8 @@ class UserFactory(factory.django.DjangoModelFactory):
         model = User
         skip_postgeneration_save = True
 
-    email = factory.Sequence(lambda n: f"person{n}@example.gov")
+    # Unique across test sessions too: tests of real processes commit their people.
+    email = factory.Sequence(lambda n: f"person{n}-{SESSION}@example.gov")
     name = factory.Sequence(lambda n: f"Person {n}")
     password = factory.django.Password(PASSWORD)
 

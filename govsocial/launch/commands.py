@@ -38,6 +38,8 @@ def app_processes(port: int, data: Path, emulator_port: int) -> list[ChildSpec]:
                              "-l", "INFO", "--concurrency", "2"]),
         ChildSpec("scheduler", [PYTHON, "-m", "celery", "-A", "govsocial", "beat",
                                 "-l", "INFO", "--schedule", str(data / "celerybeat-schedule")]),
+        # Hands posts to the worker the moment they are due (the schedule is in PostgreSQL).
+        ChildSpec("dispatcher", [PYTHON, "manage.py", "dispatch"]),
     ]  # fmt: skip
 
 

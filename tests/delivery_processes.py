@@ -1,0 +1,141 @@
+"""Run delivery as it runs in production, for tests: dispatchers and Celery workers as
+processes of their own, on committed data, publishing to the test session's emulator.
+
+Each test gets a Celery queue of its own, so its workers take only its tasks.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+
+from accounts.models import Agency
+from govsocial.tenancy import agency_scope
+from publishing.models import DispatchTicket, PostTarget
+from tests.emulator_client import Emulator
+from tests.factories import AgencyFactory
+from tests.publishing.delivery import fast_delivery_environment
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
+    """Return once ``condition()`` holds; fail saying ``what`` did not happen in time."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout} s")
+        time.sleep(0.05)
+
+
+class Delivery:
+    """Start and stop the dispatchers and workers of one test."""
+
+    def __init__(self, emulator: Emulator, logs: Path, **environment: str) -> None:
+        """Prepare the environment: the emulator's networks, fast timings, a queue."""
+        self.queue = f"delivery-{uuid.uuid4().hex[:8]}"
+        self.env = (
+            os.environ.copy()
+            | fast_delivery_environment()
+            | {"EMULATOR_URL": emulator.base_url, "DELIVERY_QUEUE": self.queue}
+            | environment
+        )
+        self.logs = logs
+        self.processes: list[subprocess.Popen[bytes]] = []
+        self._files: list[IO[bytes]] = []
+
+    def _start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}-{len(self.processes)}.log").open("wb")
+        self._files.append(log)
+        process = subprocess.Popen(  # noqa: S603
+            [sys.executable, *argv],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # A group of its own: a SIGKILL reaches the worker and nothing else.
+            start_new_session=True,
+        )
+        self.processes.append(process)
+        return process
+
+    def worker(self, *, concurrency: int = 4) -> subprocess.Popen[bytes]:
+        """Start a Celery worker on the test's queue; return once it takes tasks."""
+        name = f"{self.queue}-{len(self.processes)}@%h"
+        process = self._start(
+            "worker",
+            ["-m", "celery", "-A", "govsocial", "worker", "-l", "INFO", "-Q", self.queue,
+             "-n", name, "--pool", "threads", "--concurrency", str(concurrency),
+             "--without-heartbeat", "--without-gossip", "--without-mingle"],
+        )  # fmt: skip
+        log = Path(self._files[-1].name)
+        wait_for(lambda: b"ready." in log.read_bytes(), timeout=60, what="the worker starting")
+        return process
+
+    def dispatcher(self) -> subprocess.Popen[bytes]:
+        """Start a dispatcher (``manage.py dispatch``)."""
+        return self._start("dispatcher", ["manage.py", "dispatch"])
+
+    def kill(self, process: subprocess.Popen[bytes]) -> None:
+        """Kill ``process`` with SIGKILL, as the machine's OOM killer would."""
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+
+    def stop(self) -> None:
+        """Stop every process still running (SIGTERM, then SIGKILL), close the logs."""
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait(timeout=15)
+        for file in self._files:
+            file.close()
+
+
+@pytest.fixture
+def live_db(django_db_blocker: Any) -> Iterator[None]:
+    """Let the test write committed rows, which the processes it starts can read."""
+    with django_db_blocker.unblock():
+        yield
+
+
+@pytest.fixture
+def live_agency(live_db: None) -> Iterator[Agency]:
+    """Commit an agency of its own for the test; afterwards take its targets off the
+    dispatcher's list, so no later test's dispatcher picks them up."""
+    agency: Agency = AgencyFactory(slug=f"delivery-{uuid.uuid4().hex[:12]}")
+    yield agency
+    with agency_scope(agency.pk):
+        DispatchTicket.objects.all().delete()
+
+
+@pytest.fixture
+def delivery(emulator: Emulator, tmp_path: Path) -> Iterator[Delivery]:
+    """Give the test dispatchers and workers to start; stop them afterwards."""
+    emulator.configure(citizens=False)
+    running = Delivery(emulator, tmp_path)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+def states(agency: Agency, targets: list[PostTarget]) -> dict[int, str]:
+    """Return the targets' states as stored now, by id."""
+    with agency_scope(agency.pk):
+        return dict(
+            PostTarget.objects.filter(pk__in=[t.pk for t in targets]).values_list("pk", "state")
+        )

@@ -1,0 +1,131 @@
+"""Delivery through the real processes: the dispatcher hands due targets to Celery
+workers, which publish them once even when tasks run twice, a worker dies mid-send or
+the broker loses its messages."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any
+
+import redis
+from django.conf import settings
+
+from accounts.models import Agency
+from govsocial.tenancy import agency_scope
+from publishing.models import PostTarget, TargetState
+from publishing.tasks import publish_target
+from tests.delivery_processes import Delivery, states, wait_for
+from tests.emulator_client import Emulator
+from tests.factories import emulated_account_for, scheduled_post_for
+from tests.publishing.delivery import CREATE_PATH, HANDLES, events_of, on_network
+
+PUBLISHED = {TargetState.PUBLISHED}
+
+
+def due_now(agency: Agency, emulator: Emulator, networks: list[str], posts: int = 1) -> list[Any]:
+    """Schedule ``posts`` posts due now for one account on each network; return the
+    targets."""
+    accounts = [emulated_account_for(agency, emulator, n, HANDLES[n]) for n in networks]
+    made = [
+        scheduled_post_for(agency, accounts, text=f"Notice {n}: the library opens late.")
+        for n in range(posts)
+    ]
+    with agency_scope(agency.pk):
+        return list(PostTarget.objects.filter(post__in=made).select_related("account"))
+
+
+def all_in(agency: Agency, targets: list[PostTarget], wanted: set[str]) -> bool:
+    return set(states(agency, targets).values()) <= wanted
+
+
+def test_a_due_post_goes_out_once_on_every_account_with_its_permalink(
+    live_agency: Agency, emulator: Emulator, delivery: Delivery
+) -> None:
+    delivery.worker()
+    delivery.dispatcher()
+
+    targets = due_now(live_agency, emulator, ["x", "facebook", "mastodon"])
+
+    wait_for(lambda: all_in(live_agency, targets, PUBLISHED), timeout=30, what="publishing")
+    with agency_scope(live_agency.pk):
+        done = list(
+            PostTarget.objects.select_related("account").filter(pk__in=[t.pk for t in targets])
+        )
+    for target in done:
+        (remote,) = on_network(emulator, target.account)
+        assert remote["id"] in target.remote_id
+        assert target.permalink.startswith("http")
+
+
+def test_two_dispatchers_and_duplicate_tasks_never_publish_twice(
+    live_agency: Agency, emulator: Emulator, delivery: Delivery
+) -> None:
+    delivery.worker(concurrency=8)
+    delivery.dispatcher()
+    delivery.dispatcher()
+    targets = due_now(live_agency, emulator, ["x", "mastodon"], posts=10)
+
+    # The same tasks again, as a broker redelivering every message would.
+    for target in targets:
+        for _ in range(2):
+            publish_target.apply_async(
+                kwargs={"agency_id": live_agency.pk, "target_id": target.pk},
+                queue=delivery.queue,
+            )
+
+    wait_for(lambda: all_in(live_agency, targets, PUBLISHED), timeout=60, what="publishing")
+    for account in {t.account for t in targets}:
+        texts = [post["text"] for post in on_network(emulator, account)]
+        assert sorted(texts) == sorted(set(texts)), "a post went out twice"
+        assert len(texts) == 10
+    for target in targets:
+        assert [verb for verb, _ in events_of(target)] == ["target.sending", "target.published"]
+
+
+def test_a_worker_killed_mid_send_leaves_the_post_found_on_the_network_not_sent_again(
+    live_agency: Agency, emulator: Emulator, delivery: Delivery
+) -> None:
+    # The network makes the post, then holds its answer: the worker is killed waiting.
+    emulator.fault("accepted_timeout", network="x", path=CREATE_PATH["x"], hold_ms=20_000)
+    worker = delivery.worker()
+    delivery.dispatcher()
+    (target,) = due_now(live_agency, emulator, ["x"])
+
+    wait_for(lambda: bool(on_network(emulator, target.account)), timeout=20, what="the send")
+    delivery.kill(worker)
+    assert states(live_agency, [target])[target.pk] == TargetState.SENDING
+    emulator.clear_faults()
+    delivery.worker()
+
+    wait_for(lambda: all_in(live_agency, [target], PUBLISHED), timeout=30, what="reconciling")
+    verbs = [verb for verb, _ in events_of(target)]
+    assert verbs == ["target.sending", "target.unconfirmed", "target.published"]
+    (remote,) = on_network(emulator, target.account)
+    with agency_scope(live_agency.pk):
+        assert remote["id"] in PostTarget.objects.get(pk=target.pk).remote_id
+
+
+def test_tasks_the_broker_lost_are_handed_over_again_when_their_lease_ends(
+    live_agency: Agency, emulator: Emulator, delivery: Delivery
+) -> None:
+    delivery.dispatcher()
+    targets = due_now(live_agency, emulator, ["mastodon"], posts=3)
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    wait_for(lambda: broker.llen(delivery.queue) == 3, timeout=20, what="handing over")
+
+    broker.delete(delivery.queue)
+    delivery.worker()
+
+    wait_for(lambda: all_in(live_agency, targets, PUBLISHED), timeout=30, what="publishing")
+    assert len(on_network(emulator, targets[0].account)) == 3
+
+
+def test_the_dispatcher_stops_cleanly_when_asked(delivery: Delivery) -> None:
+    dispatcher = delivery.dispatcher()
+    log = delivery.logs / "dispatcher-0.log"
+    wait_for(lambda: b"dispatcher polling" in log.read_bytes(), timeout=30, what="starting")
+
+    dispatcher.send_signal(signal.SIGTERM)
+
+    assert dispatcher.wait(timeout=10) == 0
+    assert b"dispatcher stopped" in log.read_bytes()
