@@ -68,8 +68,9 @@ class Delivery:
         self.processes.append(process)
         return process
 
-    def worker(self, *, concurrency: int = 4) -> subprocess.Popen[bytes]:
-        """Start a Celery worker on the test's queue; return once it takes tasks."""
+    def worker(self, *, concurrency: int = 4, wait: bool = True) -> subprocess.Popen[bytes]:
+        """Start a Celery worker on the test's queue; return once it takes tasks (or at
+        once, without ``wait``)."""
         name = f"{self.queue}-{len(self.processes)}@%h"
         process = self._start(
             "worker",
@@ -78,7 +79,8 @@ class Delivery:
              "--without-heartbeat", "--without-gossip", "--without-mingle"],
         )  # fmt: skip
         log = Path(self._files[-1].name)
-        wait_for(lambda: b"ready." in log.read_bytes(), timeout=60, what="the worker starting")
+        if wait:
+            wait_for(lambda: b"ready." in log.read_bytes(), timeout=60, what="the worker starting")
         return process
 
     def dispatcher(self) -> subprocess.Popen[bytes]:
