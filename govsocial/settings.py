@@ -111,7 +111,12 @@ TEMPLATES = [
 # owner; migrations run with DATABASE_URL set to the owner's URL.
 DATABASES = {
     "default": dj_database_url.parse(
-        env_required("DATABASE_URL"), conn_max_age=0, conn_health_checks=True
+        env_required("DATABASE_URL"),
+        # Seconds a connection is kept between requests or tasks (0: one per request).
+        # Workers that deliver posts keep theirs: a new connection per task costs more
+        # than the task's own queries.
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_health_checks=True,
     )
 }
 # Named cursors would fetch outside the transaction that carries the tenant setting.

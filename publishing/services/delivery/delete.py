@@ -9,8 +9,8 @@ from govsocial.errors import Conflict, GovsocialError
 from publishing.models import PostTarget, TargetState
 from publishing.networks.base import NetworkError
 from publishing.networks.registry import adapter_for
-from publishing.services.accounts import account_refresh, account_require_publisher
-from publishing.services.delivery.transitions import target_move
+from publishing.services.accounts import account_require_publisher
+from publishing.services.delivery.transitions import Move, fresh_account, target_move
 
 
 def target_delete(*, target: PostTarget, actor: Principal) -> PostTarget:
@@ -25,7 +25,7 @@ def target_delete(*, target: PostTarget, actor: Principal) -> PostTarget:
     if target.state != TargetState.PUBLISHED or not target.remote_id:
         raise Conflict(_("Only a published post can be deleted from the network."))
     try:
-        account = account_refresh(account=account)
+        account = fresh_account(account)
         adapter_for(account.network).delete(account.credentials(), target.remote_id)
     except NetworkError as error:
         raise GovsocialError(
@@ -34,11 +34,10 @@ def target_delete(*, target: PostTarget, actor: Principal) -> PostTarget:
         ) from error
     moved = target_move(
         target_id=target.pk,
+        post_id=target.post_id,
         from_states=(TargetState.PUBLISHED,),
-        to=TargetState.DELETED,
-        verb="target.deleted",
+        move=Move(TargetState.DELETED, "target.deleted", changes={"next_attempt_at": None}),
         actor=actor,
-        changes={"next_attempt_at": None},
     )
     if moved is None:
         # Someone else's deletion got there first: show what it left.

@@ -6,8 +6,6 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -21,9 +19,12 @@ from publishing.networks.base import (
 )
 from publishing.networks.registry import adapter_for
 from publishing.networks.timeline import text_as_sent
-from publishing.services.accounts import account_health_check, account_refresh
-from publishing.services.delivery.content import outgoing_post, post_content_hash
+from publishing.services.accounts import account_health_check
+from publishing.services.delivery.content import PostSnapshot
 from publishing.services.delivery.transitions import (
+    Move,
+    failed,
+    fresh_account,
     now_plus,
     stuck_after,
     target_advance,
@@ -48,13 +49,14 @@ def target_publish(*, target_id: int) -> PostTarget | None:
     reconciliation looks for on the network instead of sending it again. Then the
     outcome is stored the moment it is known.
     """
-    target = _claim(target_id)
-    if target is None or target.state != TargetState.SENDING:
+    claim = _Claim()
+    target = target_move(target_id=target_id, from_states=READY, due=True, move=claim.decide)
+    if target is None or target.state != TargetState.SENDING or claim.snapshot is None:
         return target
     attempt = target.attempts
     try:
-        account = account_refresh(account=target.account)
-        outgoing = outgoing_post(target.post, target)
+        account = fresh_account(target.account)
+        outgoing = claim.snapshot.outgoing(target)
     except PermanentNetworkError as error:
         return _refused(target, error)
     except NetworkError as error:
@@ -85,44 +87,42 @@ def target_publish(*, target_id: int) -> PostTarget | None:
     return _published(target, attempt, published)
 
 
-def _claim(target_id: int) -> PostTarget | None:
-    """Check a due target and move it to "sending" (or straight to "failed" or back to
-    waiting when a check says so); return None when it is not due or not ours."""
-    with transaction.atomic():
-        target = (
-            PostTarget.objects.select_related("account")
-            .filter(pk=target_id, state__in=READY, next_attempt_at__lte=Now())
-            .first()
-        )
-        if target is None:
-            return None
-        # Locked before the checks, so an edit cannot slip in between them and the move.
-        post = Post.objects.select_for_update(of=("self",)).get(pk=target.post_id)
+class _Claim:
+    """Decide, with the post and the target locked, whether a due target may be sent:
+    the checks the claim makes, and what the send needs from the post afterwards."""
+
+    def __init__(self) -> None:
+        self.snapshot: PostSnapshot | None = None
+
+    def decide(self, post: Post, target: PostTarget) -> Move:
+        """Return the move to "sending", or to "failed" or back to waiting when a check
+        says so."""
+        snapshot = PostSnapshot.of(post)
+        content_hash = snapshot.content_hash()
         account: SocialAccount = target.account
-        content_hash = post_content_hash(post)
         refusal = _content_refusal(post, content_hash) or _account_refusal(account)
-        throttled = account.rate_limited_until
-        changes: dict[str, object]
         if refusal:
-            to, verb = TargetState.FAILED, "target.failed"
-            changes = {"failure_reason": refusal, "next_attempt_at": None}
-        elif throttled is not None and throttled > timezone.now():
-            to, verb = TargetState.RETRY_WAIT, "target.deferred"
-            changes = {"next_attempt_at": throttled, "failure_reason": account.health_reason}
-        else:
-            to, verb = TargetState.SENDING, "target.sending"
-            changes = {
+            return failed(refusal)
+        throttled = account.rate_limited_until
+        if throttled is not None and throttled > timezone.now():
+            return Move(
+                TargetState.RETRY_WAIT,
+                "target.deferred",
+                changes={"next_attempt_at": throttled, "failure_reason": account.health_reason},
+            )
+        self.snapshot = snapshot
+        sent_text = text_as_sent(account.network, snapshot.outgoing(target, with_files=False))
+        return Move(
+            TargetState.SENDING,
+            "target.sending",
+            changes={
                 "attempts": target.attempts + 1,
                 "sending_at": timezone.now(),
                 "content_hash": content_hash,
-                "sent_text": text_as_sent(
-                    account.network, outgoing_post(post, target, with_files=False)
-                ),
+                "sent_text": sent_text,
                 # When the dispatcher checks on it, should its worker never come back.
                 "next_attempt_at": now_plus(stuck_after()),
-            }
-        return target_move(
-            target_id=target_id, from_states=READY, due=True, to=to, verb=verb, changes=changes
+            },
         )
 
 
@@ -157,18 +157,21 @@ def _published(target: PostTarget, attempt: int, published: PublishedPost) -> Po
     """Store the remote id and permalink the network just gave."""
     return target_move(
         target_id=target.pk,
+        post_id=target.post_id,
         # A worker taken for lost may still come back with the answer: it is the truth.
         from_states=(TargetState.SENDING, TargetState.UNCONFIRMED),
         attempt=attempt,
-        to=TargetState.PUBLISHED,
-        verb="target.published",
-        changes={
-            "remote_id": published.remote_id,
-            "permalink": published.permalink,
-            "published_at": published.published_at or timezone.now(),
-            "next_attempt_at": None,
-            "failure_reason": "",
-        },
+        move=Move(
+            TargetState.PUBLISHED,
+            "target.published",
+            changes={
+                "remote_id": published.remote_id,
+                "permalink": published.permalink,
+                "published_at": published.published_at or timezone.now(),
+                "next_attempt_at": None,
+                "failure_reason": "",
+            },
+        ),
     )
 
 
@@ -191,13 +194,15 @@ def _retry(target: PostTarget, error: TransientNetworkError) -> PostTarget | Non
     return target_advance(
         target,
         from_states=SENDING,
-        to=TargetState.RETRY_WAIT,
-        verb="target.retry_wait",
-        changes={
-            "next_attempt_at": now_plus(retry_delay(error, target.attempts)),
-            "failure_reason": error.reason,
-        },
-        data={"rate_limited": error.rate_limited, "retry_after": error.retry_after},
+        move=Move(
+            TargetState.RETRY_WAIT,
+            "target.retry_wait",
+            changes={
+                "next_attempt_at": now_plus(retry_delay(error, target.attempts)),
+                "failure_reason": error.reason,
+            },
+            data={"rate_limited": error.rate_limited, "retry_after": error.retry_after},
+        ),
     )
 
 
@@ -236,10 +241,12 @@ def _unconfirmed(target: PostTarget, reason: str) -> PostTarget | None:
     return target_advance(
         target,
         from_states=SENDING,
-        to=TargetState.UNCONFIRMED,
-        verb="target.unconfirmed",
-        changes={
-            "next_attempt_at": now_plus(settings.DELIVERY_RECONCILE_INTERVAL_SECONDS),
-            "failure_reason": reason,
-        },
+        move=Move(
+            TargetState.UNCONFIRMED,
+            "target.unconfirmed",
+            changes={
+                "next_attempt_at": now_plus(settings.DELIVERY_RECONCILE_INTERVAL_SECONDS),
+                "failure_reason": reason,
+            },
+        ),
     )

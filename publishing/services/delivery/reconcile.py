@@ -12,8 +12,9 @@ from publishing.models import PostTarget, TargetState
 from publishing.networks.base import NetworkError, RemotePost
 from publishing.networks.registry import adapter_for
 from publishing.networks.timeline import find_sent
-from publishing.services.accounts import account_refresh
 from publishing.services.delivery.transitions import (
+    Move,
+    fresh_account,
     now_plus,
     stuck_after,
     target_advance,
@@ -45,7 +46,7 @@ def target_reconcile(*, target_id: int) -> PostTarget | None:
         return None
     since = _sent_at(target) - timedelta(seconds=settings.DELIVERY_CLOCK_MARGIN_SECONDS)
     try:
-        account = account_refresh(account=target.account)
+        account = fresh_account(target.account)
         recent = adapter_for(account.network).fetch_recent(account.credentials(), since=since)
     except NetworkError as error:
         return _look_again(target, error.reason)
@@ -65,12 +66,14 @@ def _stuck_to_unconfirmed(target: PostTarget) -> PostTarget | None:
     return target_advance(
         target,
         from_states=(TargetState.SENDING,),
-        to=TargetState.UNCONFIRMED,
-        verb="target.unconfirmed",
-        changes={
-            "next_attempt_at": timezone.now(),
-            "failure_reason": _("The worker sending this post stopped before it finished."),
-        },
+        move=Move(
+            TargetState.UNCONFIRMED,
+            "target.unconfirmed",
+            changes={
+                "next_attempt_at": timezone.now(),
+                "failure_reason": _("The worker sending this post stopped before it finished."),
+            },
+        ),
     )
 
 
@@ -102,16 +105,18 @@ def _found(target: PostTarget, found: RemotePost) -> PostTarget | None:
     return target_advance(
         target,
         from_states=UNCONFIRMED,
-        to=TargetState.PUBLISHED,
-        verb="target.published",
-        changes={
-            "remote_id": found.remote_id,
-            "permalink": found.permalink,
-            "published_at": found.created_at,
-            "next_attempt_at": None,
-            "failure_reason": "",
-        },
-        data={"reconciled": True},
+        move=Move(
+            TargetState.PUBLISHED,
+            "target.published",
+            changes={
+                "remote_id": found.remote_id,
+                "permalink": found.permalink,
+                "published_at": found.created_at,
+                "next_attempt_at": None,
+                "failure_reason": "",
+            },
+            data={"reconciled": True},
+        ),
     )
 
 
@@ -140,13 +145,15 @@ def _missing(target: PostTarget) -> PostTarget | None:
     return target_advance(
         target,
         from_states=UNCONFIRMED,
-        to=TargetState.RETRY_WAIT,
-        verb="target.retry_wait",
-        changes={
-            "next_attempt_at": timezone.now(),
-            "failure_reason": _("The network did not make the post; it is sent again."),
-        },
-        data={"not_on_network": True},
+        move=Move(
+            TargetState.RETRY_WAIT,
+            "target.retry_wait",
+            changes={
+                "next_attempt_at": timezone.now(),
+                "failure_reason": _("The network did not make the post; it is sent again."),
+            },
+            data={"not_on_network": True},
+        ),
     )
 
 
@@ -168,8 +175,13 @@ def _look_again(target: PostTarget, reason: str) -> PostTarget | None:
     return target_advance(
         target,
         from_states=UNCONFIRMED,
-        to=TargetState.UNCONFIRMED,
-        verb="target.checked",
-        changes={"next_attempt_at": next_look, "failure_reason": reason or target.failure_reason},
-        data={"found": False},
+        move=Move(
+            TargetState.UNCONFIRMED,
+            "target.checked",
+            changes={
+                "next_attempt_at": next_look,
+                "failure_reason": reason or target.failure_reason,
+            },
+            data={"found": False},
+        ),
     )

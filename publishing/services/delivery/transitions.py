@@ -5,9 +5,9 @@ author told of a failure."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 
 import archive
 from archive.services import SYSTEM, Actor
-from publishing.models import Post, PostStatus, PostTarget, TargetState
+from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState
+from publishing.services.accounts import REFRESH_AHEAD, account_refresh
 
 logger = logging.getLogger(__name__)
 
@@ -30,31 +31,49 @@ TERMINAL = frozenset({TargetState.PUBLISHED, TargetState.FAILED, TargetState.DEL
 NOT_STARTED = frozenset({TargetState.DRAFT, TargetState.SCHEDULED, TargetState.HELD})
 
 
+@dataclass(frozen=True)
+class Move:
+    """Where a target goes: its new state, the verb of its archive event, the other
+    fields that change with it, and what the event records besides."""
+
+    to: str
+    verb: str
+    changes: Mapping[str, object] = field(default_factory=dict)
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+# Decides the move once the post and the target are locked (the claim's checks).
+Decide = Callable[[Post, PostTarget], Move]
+
+
 def target_move(
     *,
     target_id: int,
     from_states: Collection[str],
-    to: str,
-    verb: str,
+    move: Move | Decide,
     attempt: int | None = None,
     due: bool = False,
-    changes: Mapping[str, object] | None = None,
-    data: dict[str, Any] | None = None,
+    post_id: int | None = None,
     actor: Actor = SYSTEM,
 ) -> PostTarget | None:
-    """Move a target from one of ``from_states`` to ``to``, setting ``changes``, and
-    return it; return None when it is no longer there (another worker moved it first).
+    """Make ``move`` (or what ``move`` decides) of a target that is in one of
+    ``from_states``, and return the target; return None when it is no longer there
+    (another worker moved it first).
 
     ``attempt`` also requires the target to be at that attempt, so a worker that lost
     its target (checked on as stuck, then sent again) cannot overwrite a later attempt;
     ``due`` requires its next attempt to be due by the database's clock. The post is
     locked first, as every change to a post does, so targets of one post change one at
-    a time and the roll-up sees them all.
+    a time and the roll-up sees them all. One archive event records the target's move
+    and the change of the post's status it brings.
     """
     with transaction.atomic():
-        post_id = PostTarget.objects.filter(pk=target_id).values_list("post_id", flat=True).first()
         if post_id is None:
-            return None
+            post_id = (
+                PostTarget.objects.filter(pk=target_id).values_list("post_id", flat=True).first()
+            )
+            if post_id is None:
+                return None
         post = Post.objects.select_for_update(of=("self",)).select_related("agency").get(pk=post_id)
         wanted = Q(pk=target_id, state__in=list(from_states))
         if attempt is not None:
@@ -70,55 +89,47 @@ def target_move(
         if target is None:
             return None
         target.post = post
-        before = target.state
-        target.state = to
-        for field, value in (changes or {}).items():
-            setattr(target, field, value)
-        target.save()
-        _roll_up(post, actor)
+        step = move if isinstance(move, Move) else move(post, target)
+        before, target.state = target.state, step.to
+        for name, value in step.changes.items():
+            setattr(target, name, value)
+        target.save(update_fields=["state", *step.changes])
         archive.record(
             agency=post.agency,
             actor=actor,
-            verb=verb,
+            verb=step.verb,
             obj=target,
             data={
                 "post": post.pk,
                 "account": target.account_id,
                 "network": target.account.network,
                 "from": before,
-                "to": to,
+                "to": step.to,
                 "attempt": target.attempts,
                 "remote_id": target.remote_id,
                 "content_hash": target.content_hash,
                 "next_attempt_at": _iso(target.next_attempt_at),
                 "reason": target.failure_reason,
             }
-            | (data or {}),
+            | _roll_up(post)
+            | dict(step.data),
         )
-        if to == TargetState.FAILED:
+        if step.to == TargetState.FAILED:
             transaction.on_commit(lambda: _tell_author(target))
     return target
 
 
 def target_advance(
-    target: PostTarget,
-    *,
-    from_states: Collection[str],
-    to: str,
-    verb: str,
-    changes: Mapping[str, object],
-    data: dict[str, Any] | None = None,
+    target: PostTarget, *, from_states: Collection[str], move: Move
 ) -> PostTarget | None:
-    """Move ``target`` on from one of ``from_states``, only while it is still at the
-    attempt it was read at (see ``target_move``)."""
+    """Make ``move`` of ``target`` from one of ``from_states``, only while it is still at
+    the attempt it was read at (see ``target_move``)."""
     return target_move(
         target_id=target.pk,
+        post_id=target.post_id,
         from_states=from_states,
         attempt=target.attempts,
-        to=to,
-        verb=verb,
-        changes=changes,
-        data=data,
+        move=move,
     )
 
 
@@ -126,36 +137,43 @@ def target_fail(
     target: PostTarget, *, from_states: Collection[str], reason: str
 ) -> PostTarget | None:
     """Give up on ``target``, saying why; its author is emailed the reason."""
-    return target_advance(
-        target,
-        from_states=from_states,
-        to=TargetState.FAILED,
-        verb="target.failed",
+    return target_advance(target, from_states=from_states, move=failed(reason))
+
+
+def failed(reason: str) -> Move:
+    """Return the move that gives up on a target, saying why."""
+    return Move(
+        TargetState.FAILED,
+        "target.failed",
         changes={"failure_reason": reason, "next_attempt_at": None},
     )
 
 
-def _roll_up(post: Post, actor: Actor) -> None:
-    """Set the post's status from its targets': published or failed once every target is
-    done (failed if any failed), publishing while any is on its way."""
+def fresh_account(account: SocialAccount) -> SocialAccount:
+    """Return ``account`` with a token that works for a while yet: renewed (under the
+    accounts service's lock) only when it is about to expire."""
+    expires = account.token_expires_at
+    if expires is None or expires - REFRESH_AHEAD > timezone.now():
+        return account
+    return account_refresh(account=account)
+
+
+def _roll_up(post: Post) -> dict[str, str]:
+    """Set the post's status from its targets' (published or failed once every target is
+    done, failed if any failed; publishing while any is on its way) and return what the
+    archive event records of a change: nothing when the status stays."""
     states = set(PostTarget.objects.filter(post=post).values_list("state", flat=True))
     if states and states <= TERMINAL:
         status = PostStatus.FAILED if TargetState.FAILED in states else PostStatus.PUBLISHED
     elif states - NOT_STARTED:
         status = PostStatus.PUBLISHING
     else:
-        return
+        return {}
     if post.status == status:
-        return
+        return {}
     before, post.status = post.status, status
     post.save(update_fields=["status", "updated_at"])
-    archive.record(
-        agency=post.agency,
-        actor=actor,
-        verb=f"post.{status}",
-        obj=post,
-        data={"from": before, "to": status, "approved_hash": post.approved_hash},
-    )
+    return {"post_status_from": before, "post_status": status}
 
 
 def _tell_author(target: PostTarget) -> None:
@@ -196,4 +214,5 @@ def now_plus(seconds: float) -> datetime:
 
 
 def _iso(moment: datetime | None) -> str | None:
+    """Return ``moment`` as the archive stores times (ISO 8601), or None."""
     return moment.isoformat() if moment else None
