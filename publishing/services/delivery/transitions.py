@@ -8,11 +8,12 @@ import logging
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet, Subquery
 from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 
 import archive
 from archive.services import SYSTEM, Actor
-from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState
+from publishing.models import Post, PostTarget, SocialAccount, TargetState
 from publishing.services.accounts import REFRESH_AHEAD, account_refresh
 
 logger = logging.getLogger(__name__)
@@ -68,24 +69,25 @@ def target_move(
     and the change of the post's status it brings.
     """
     with transaction.atomic():
+        posts = Post.objects.select_for_update(of=("self",)).select_related("agency")
         if post_id is None:
-            post_id = (
-                PostTarget.objects.filter(pk=target_id).values_list("post_id", flat=True).first()
-            )
-            if post_id is None:
-                return None
-        post = Post.objects.select_for_update(of=("self",)).select_related("agency").get(pk=post_id)
-        wanted = Q(pk=target_id, state__in=list(from_states))
+            of_target = PostTarget.objects.filter(pk=target_id).values("post_id")[:1]
+            posts = posts.filter(pk=Subquery(of_target))
+        else:
+            posts = posts.filter(pk=post_id)
+        post: Post | None = _one(posts)
+        if post is None:
+            return None
+        wanted = Q(pk=target_id, post=post, state__in=list(from_states))
         if attempt is not None:
             wanted &= Q(attempts=attempt)
         if due:
             wanted &= Q(next_attempt_at__lte=Now())
-        target: PostTarget | None = (
-            PostTarget.objects.select_for_update(of=("self",))
-            .select_related("account")
-            .filter(wanted)
-            .first()
-        )
+        targets = PostTarget.objects.select_for_update(of=("self",)).filter(wanted)
+        if not isinstance(move, Move):
+            # The claim's checks look at the account; other moves need only its id.
+            targets = targets.select_related("account")
+        target: PostTarget | None = _one(targets)
         if target is None:
             return None
         target.post = post
@@ -102,7 +104,6 @@ def target_move(
             data={
                 "post": post.pk,
                 "account": target.account_id,
-                "network": target.account.network,
                 "from": before,
                 "to": step.to,
                 "attempt": target.attempts,
@@ -158,22 +159,43 @@ def fresh_account(account: SocialAccount) -> SocialAccount:
     return account_refresh(account=account)
 
 
+# The post's status from its targets' states, in one statement (it runs on every move):
+# published or failed once every target is done (failed if any failed), publishing while
+# any is past scheduled; unchanged (no row) otherwise.
+ROLL_UP = """
+UPDATE publishing_post SET status = rolled.status, updated_at = %(now)s
+FROM (
+    SELECT CASE
+        WHEN bool_and(state = ANY(%(terminal)s)) THEN
+            CASE WHEN bool_or(state = 'failed') THEN 'failed' ELSE 'published' END
+        WHEN bool_or(state <> ALL(%(not_started)s)) THEN 'publishing'
+    END AS status
+    FROM publishing_posttarget WHERE post_id = %(post)s
+) AS rolled
+WHERE publishing_post.id = %(post)s AND rolled.status IS NOT NULL
+  AND publishing_post.status <> rolled.status
+RETURNING rolled.status
+"""
+
+
 def _roll_up(post: Post) -> dict[str, str]:
-    """Set the post's status from its targets' (published or failed once every target is
-    done, failed if any failed; publishing while any is on its way) and return what the
-    archive event records of a change: nothing when the status stays."""
-    states = set(PostTarget.objects.filter(post=post).values_list("state", flat=True))
-    if states and states <= TERMINAL:
-        status = PostStatus.FAILED if TargetState.FAILED in states else PostStatus.PUBLISHED
-    elif states - NOT_STARTED:
-        status = PostStatus.PUBLISHING
-    else:
+    """Set the post's status from its targets' and return what the archive event records
+    of a change: nothing when the status stays."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            ROLL_UP,
+            {
+                "now": timezone.now(),
+                "terminal": sorted(TERMINAL),
+                "not_started": sorted(NOT_STARTED),
+                "post": post.pk,
+            },
+        )
+        changed = cursor.fetchone()
+    if changed is None:
         return {}
-    if post.status == status:
-        return {}
-    before, post.status = post.status, status
-    post.save(update_fields=["status", "updated_at"])
-    return {"post_status_from": before, "post_status": status}
+    before, post.status = post.status, changed[0]
+    return {"post_status_from": before, "post_status": post.status}
 
 
 def _tell_author(target: PostTarget) -> None:
@@ -211,6 +233,13 @@ def stuck_after() -> float:
 def now_plus(seconds: float) -> datetime:
     """Return the moment ``seconds`` from now."""
     return timezone.now() + timedelta(seconds=seconds)
+
+
+def _one(rows: QuerySet[Any]) -> Any:
+    """Return the one row ``rows`` selects, or None (unlike ``first()``, without the
+    ordering a lookup by primary key does not need)."""
+    found = list(rows.order_by()[:1])
+    return found[0] if found else None
 
 
 def _iso(moment: datetime | None) -> str | None:
