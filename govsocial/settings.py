@@ -111,16 +111,23 @@ TEMPLATES = [
 # owner; migrations run with DATABASE_URL set to the owner's URL.
 DATABASES = {
     "default": dj_database_url.parse(
-        env_required("DATABASE_URL"),
-        # Seconds a connection is kept between requests or tasks (0: one per request).
-        # Workers that deliver posts keep theirs: a new connection per task costs more
-        # than the task's own queries.
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
-        conn_health_checks=True,
+        env_required("DATABASE_URL"), conn_max_age=0, conn_health_checks=True
     )
 }
 # Named cursors would fetch outside the transaction that carries the tenant setting.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# A pool of this many connections per process (0: a new connection per request or
+# task). Celery closes a task's connection after every task; with a pool that returns it
+# instead, which matters to workers delivering posts, where a new connection costs more
+# than the task's own queries. The tenant setting is transaction-local, so a pooled
+# connection carries no agency from one use to the next.
+DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "0"))
+if DATABASE_POOL_SIZE:
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 30,
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_required("REDIS_URL")

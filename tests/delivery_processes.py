@@ -47,6 +47,8 @@ class Delivery:
             os.environ.copy()
             | fast_delivery_environment()
             | {"EMULATOR_URL": emulator.base_url, "DELIVERY_QUEUE": self.queue}
+            # As delivery workers should run: pooled connections, the agency per transaction.
+            | {"DATABASE_POOL_SIZE": "4"}
             | environment
         )
         self.logs = logs
