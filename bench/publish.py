@@ -73,6 +73,9 @@ from publishing.services import post_content_hash  # noqa: E402
 
 @dataclass
 class Scenario:
+    """Name one run: how many posts, on how many accounts, at what latency, due over how
+    long."""
+
     name: str
     posts: int
     accounts: int
@@ -81,7 +84,8 @@ class Scenario:
 
 
 class Processes:
-    """The emulator, the dispatcher and the workers, each logging to a file of its own."""
+    """Run the emulator, the dispatcher and the workers, each logging to a file of its
+    own."""
 
     def __init__(self) -> None:
         self.running: list[subprocess.Popen[bytes]] = []

@@ -18,9 +18,9 @@ from typing import IO, Any
 
 import pytest
 
-from accounts.models import Agency
+from accounts.models import Agency, Membership, User
 from govsocial.tenancy import agency_scope
-from publishing.models import DispatchTicket, PostTarget
+from publishing.models import Post, PostTarget, SocialAccount
 from tests.emulator_client import Emulator
 from tests.factories import AgencyFactory
 from tests.publishing.delivery import fast_delivery_environment
@@ -118,12 +118,22 @@ def live_db(django_db_blocker: Any) -> Iterator[None]:
 
 @pytest.fixture
 def live_agency(live_db: None) -> Iterator[Agency]:
-    """Commit an agency of its own for the test; afterwards take its targets off the
-    dispatcher's list, so no later test's dispatcher picks them up."""
+    """Commit an agency of its own for the test; afterwards remove what it committed
+    (its archive stays: it cannot be removed), so no later test meets its due targets,
+    tokens or two-factor secrets."""
     agency: Agency = AgencyFactory(slug=f"delivery-{uuid.uuid4().hex[:12]}")
     yield agency
+    forget(agency)
+
+
+def forget(agency: Agency) -> None:
+    """Delete ``agency``'s posts, accounts, members and their people."""
     with agency_scope(agency.pk):
-        DispatchTicket.objects.all().delete()
+        Post.objects.all().delete()
+        SocialAccount.objects.all().delete()
+        people = list(Membership.objects.values_list("user_id", flat=True))
+        Membership.objects.all().delete()
+        User.objects.filter(pk__in=people).delete()
 
 
 @pytest.fixture

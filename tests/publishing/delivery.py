@@ -1,14 +1,21 @@
 """What the delivery tests share: each network's publishing call (to aim faults at it),
-the timings that keep tests short, and reading what the emulator and the archive hold."""
+the timings that keep tests short, running the services as their tasks do, and reading
+what the emulator and the archive hold."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
+
+from django.utils import timezone
 
 from archive.models import ArchiveEvent
 from govsocial.tenancy import agency_scope
-from publishing.models import PostTarget, SocialAccount
+from publishing.models import PostTarget, SocialAccount, TargetState
+from publishing.services import target_publish, target_reconcile
+from tests.conftest import Personas
 from tests.emulator_client import Emulator
+from tests.factories import emulated_account_for, scheduled_post_for
 
 # The request that creates the post on each network (an emulator fault's ``path``).
 CREATE_PATH = {
@@ -78,3 +85,39 @@ def events_of(target: PostTarget) -> list[tuple[str, dict[str, Any]]]:
             .order_by("sequence")
             .values_list("verb", "data")
         )
+
+
+def one_target(personas: Personas, emulator: Emulator, network: str = "x", **fields: Any) -> Any:
+    """Schedule a post of agency A, due now, for one emulated account; return its target."""
+    account = emulated_account_for(personas.agency_a, emulator, network, HANDLES[network])
+    post = scheduled_post_for(personas.agency_a, [account], **fields)
+    with agency_scope(personas.agency_a.pk):
+        return PostTarget.objects.select_related("account").get(post=post)
+
+
+def publish(target: PostTarget) -> PostTarget | None:
+    """Run the publishing service for ``target`` as its task does, agency bound."""
+    with agency_scope(target.agency_id):
+        return target_publish(target_id=target.pk)
+
+
+def reconcile(target: PostTarget) -> PostTarget | None:
+    """Run the reconciliation service for ``target`` as its task does."""
+    with agency_scope(target.agency_id):
+        return target_reconcile(target_id=target.pk)
+
+
+def seconds_to_wait(target: PostTarget) -> float:
+    """Publish ``target``, which must come back waiting to retry; return how long."""
+    before = timezone.now()
+    waiting = publish(target)
+    assert waiting is not None and waiting.state == TargetState.RETRY_WAIT
+    assert waiting.next_attempt_at is not None
+    return (waiting.next_attempt_at - before).total_seconds()
+
+
+def wait_until_due(target: PostTarget) -> None:
+    """Sleep until the target's next attempt is due."""
+    due = refreshed(target).next_attempt_at
+    assert due is not None
+    time.sleep(max(0.0, (due - timezone.now()).total_seconds()) + 0.05)

@@ -1,10 +1,9 @@
 """Delivering a due target to its network once, through the real adapters over HTTP to
-the emulator: what goes out, what waits, what fails and why, and what is settled by
-reading the account afterwards."""
+the emulator: what goes out, what waits, what fails and why, the post's status, and
+taking a published post down."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -27,8 +26,6 @@ from publishing.models import (
 from publishing.services import (
     post_content_hash,
     target_delete,
-    target_publish,
-    target_reconcile,
 )
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
@@ -37,57 +34,16 @@ from tests.publishing.delivery import (
     CREATE_PATH,
     HANDLES,
     events_of,
-    fast_delivery,
     on_network,
+    one_target,
+    publish,
     refreshed,
+    seconds_to_wait,
+    wait_until_due,
 )
 
 pytestmark = pytest.mark.django_db
 Outbox = list[mail.EmailMessage]
-
-
-@pytest.fixture
-def quiet(networks: Emulator, settings: Any) -> Emulator:
-    """The emulator with its citizens silent, and delivery timings short."""
-    networks.configure(citizens=False)
-    fast_delivery(settings)
-    return networks
-
-
-def one_target(personas: Personas, emulator: Emulator, network: str = "x", **fields: Any) -> Any:
-    """Schedule a post of agency A, due now, for one emulated account; return its target."""
-    account = emulated_account_for(personas.agency_a, emulator, network, HANDLES[network])
-    post = scheduled_post_for(personas.agency_a, [account], **fields)
-    with agency_scope(personas.agency_a.pk):
-        return PostTarget.objects.select_related("account").get(post=post)
-
-
-def publish(target: PostTarget) -> PostTarget | None:
-    """Run the publishing service for ``target`` as its task does, agency bound."""
-    with agency_scope(target.agency_id):
-        return target_publish(target_id=target.pk)
-
-
-def reconcile(target: PostTarget) -> PostTarget | None:
-    """Run the reconciliation service for ``target`` as its task does."""
-    with agency_scope(target.agency_id):
-        return target_reconcile(target_id=target.pk)
-
-
-def seconds_to_wait(target: PostTarget) -> float:
-    """Publish ``target``, which must come back waiting to retry; return how long."""
-    before = timezone.now()
-    waiting = publish(target)
-    assert waiting is not None and waiting.state == TargetState.RETRY_WAIT
-    assert waiting.next_attempt_at is not None
-    return (waiting.next_attempt_at - before).total_seconds()
-
-
-def wait_until_due(target: PostTarget) -> None:
-    """Sleep until the target's next attempt is due."""
-    due = refreshed(target).next_attempt_at
-    assert due is not None
-    time.sleep(max(0.0, (due - timezone.now()).total_seconds()) + 0.05)
 
 
 @pytest.mark.parametrize("network", ["x", "mastodon", "facebook", "bluesky"])
@@ -334,81 +290,6 @@ def test_a_throttled_account_defers_the_post_to_its_reset_without_an_attempt(
     assert done.next_attempt_at == reset
     assert done.attempts == 0
     assert on_network(quiet, target.account) == []
-
-
-@pytest.mark.parametrize("network", ["x", "mastodon", "facebook", "bluesky"])
-def test_an_answer_that_never_came_is_reconciled_to_the_post_on_the_network(
-    personas: Personas, quiet: Emulator, network: str
-) -> None:
-    # A link, a paragraph and a line break: each network gives the text back its own way.
-    target = one_target(
-        personas,
-        quiet,
-        network,
-        text="Snow clearing tonight.\n\nPark on odd-numbered sides.\nDetails:",
-        link="https://alpha.example/snow",
-    )
-    quiet.fault("accepted_timeout", network=network, path=CREATE_PATH[network], hold_ms=2500)
-
-    unknown = publish(target)
-
-    assert unknown is not None and unknown.state == TargetState.UNCONFIRMED
-    assert unknown.remote_id == ""
-    (remote,) = on_network(quiet, target.account)
-    wait_until_due(target)
-    done = reconcile(target)
-    assert done is not None and done.state == TargetState.PUBLISHED
-    assert remote["id"] in done.remote_id
-    assert done.permalink
-    assert len(on_network(quiet, target.account)) == 1
-    assert events_of(target)[-1][1]["reconciled"] is True
-
-
-def test_a_send_the_network_never_made_is_sent_again_once_it_had_its_time(
-    personas: Personas, quiet: Emulator
-) -> None:
-    target = one_target(personas, quiet, "mastodon")
-    # Slower than the timeout: the client gives up, and the instance, finding the client
-    # gone before it read the request, makes nothing.
-    quiet.fault("latency", network="mastodon", path=CREATE_PATH["mastodon"], ms=1500, count=1)
-
-    unknown = publish(target)
-    assert unknown is not None and unknown.state == TargetState.UNCONFIRMED
-    for _ in range(40):
-        wait_until_due(target)
-        checked = reconcile(target)
-        assert checked is not None
-        if checked.state != TargetState.UNCONFIRMED:
-            break
-        assert on_network(quiet, target.account) == []
-    assert checked.state == TargetState.RETRY_WAIT
-    done = publish(target)
-
-    assert done is not None and done.state == TargetState.PUBLISHED
-    assert done.attempts == 2
-    assert len(on_network(quiet, target.account)) == 1
-    verbs = [verb for verb, _ in events_of(target)]
-    assert verbs[:2] == ["target.sending", "target.unconfirmed"]
-    assert set(verbs[2:-3]) == {"target.checked"}, "looked until the network had its time"
-    assert verbs[-3:] == ["target.retry_wait", "target.sending", "target.published"]
-
-
-def test_a_network_that_cannot_be_read_is_read_again_later(
-    personas: Personas, quiet: Emulator
-) -> None:
-    target = one_target(personas, quiet, "x")
-    quiet.fault("accepted_timeout", network="x", path=CREATE_PATH["x"], hold_ms=2500)
-    publish(target)
-    quiet.fault("server_error", network="x", method="GET", count=1)
-
-    wait_until_due(target)
-    checked = reconcile(target)
-
-    assert checked is not None and checked.state == TargetState.UNCONFIRMED
-    assert "503" in checked.failure_reason
-    wait_until_due(target)
-    done = reconcile(target)
-    assert done is not None and done.state == TargetState.PUBLISHED
 
 
 def test_the_post_is_publishing_while_a_target_is_out_and_failed_if_any_failed(

@@ -13,8 +13,8 @@ from publishing.networks.base import MediaItem, OutgoingPost
 
 @dataclass
 class PostSnapshot:
-    """A post with its files and targets, read once: what it says, its hash, and the
-    variant each account gets."""
+    """Hold a post with its files and targets, read once, and say what it says, its
+    hash, and the variant each account gets."""
 
     post: Post
     media: list[PostMedia]

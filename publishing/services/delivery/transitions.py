@@ -34,7 +34,7 @@ NOT_STARTED = frozenset({TargetState.DRAFT, TargetState.SCHEDULED, TargetState.H
 
 @dataclass(frozen=True)
 class Move:
-    """Where a target goes: its new state, the verb of its archive event, the other
+    """Say where a target goes: its new state, the verb of its archive event, the other
     fields that change with it, and what the event records besides."""
 
     to: str
