@@ -1,11 +1,21 @@
-"""Reads of connected network accounts and who may publish to them."""
+"""Reads of publishing: network accounts and who may publish to them, posts with their
+targets and revisions, and the media library."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
 
-from accounts.models import Membership, Role
-from publishing.models import SocialAccount, SocialAccountPublisher
+from accounts.models import Agency, ApiKey, Membership, Role, User
+from accounts.selectors import roles_of
+from publishing.models import (
+    MediaAsset,
+    Post,
+    PostMedia,
+    PostRevision,
+    PostTarget,
+    SocialAccount,
+    SocialAccountPublisher,
+)
 
 
 def social_account_list(*, connected_only: bool = False) -> QuerySet[SocialAccount]:
@@ -39,3 +49,92 @@ def delegable_members(*, account: SocialAccount) -> list[Membership]:
         .order_by("user__email")
     )
     return [m for m in members if Role.ADMIN not in m.roles]
+
+
+def account_publishable_by(*, account: SocialAccount, actor: User | ApiKey) -> bool:
+    """Return whether ``actor`` may publish to ``account``: an admin of its agency, or a
+    member the admins delegated it to (whether or not it is connected right now)."""
+    if Role.ADMIN in roles_of(agency=account.agency, actor=actor):
+        return True
+    return isinstance(actor, User) and actor.has_perm(SocialAccountPublisher.PERMISSION, account)
+
+
+def publishable_accounts(*, agency: Agency, actor: User | ApiKey) -> QuerySet[SocialAccount]:
+    """Return the bound agency's connected accounts that ``actor`` may publish to."""
+    accounts = social_account_list(connected_only=True)
+    if Role.ADMIN in roles_of(agency=agency, actor=actor):
+        return accounts
+    if not isinstance(actor, User):
+        return accounts.none()
+    return accounts.filter(publishers__user=actor)
+
+
+def post_list(
+    *,
+    status: str = "",
+    account_id: int | None = None,
+    author_id: int | None = None,
+    campaign: str = "",
+    posts: QuerySet[Post] | None = None,
+) -> QuerySet[Post]:
+    """Return the bound agency's posts (or ``posts``): unscheduled ones first, then by
+    scheduled time, latest first; narrowed by status, account, author and campaign when
+    given; with their targets, files and newest revision number."""
+    posts = (Post.objects.all() if posts is None else posts).select_related("author")
+    posts = posts.prefetch_related(
+        Prefetch("targets", queryset=PostTarget.objects.select_related("account")),
+        Prefetch("media", queryset=PostMedia.objects.select_related("asset")),
+    )
+    if status:
+        posts = posts.filter(status=status)
+    if account_id is not None:
+        posts = posts.filter(pk__in=PostTarget.objects.filter(account_id=account_id).values("post"))
+    if author_id is not None:
+        posts = posts.filter(author_id=author_id)
+    if campaign:
+        posts = posts.filter(campaign=campaign)
+    latest = PostRevision.objects.filter(post=OuterRef("pk")).order_by("-number")
+    posts = posts.annotate(revision=Subquery(latest.values("number")[:1]))
+    return posts.order_by(F("scheduled_at").desc(nulls_first=True), "-updated_at", "-pk")
+
+
+def post_get(*, post_id: int) -> Post | None:
+    """Return one post of the bound agency with its targets, files and revisions, or
+    None."""
+    return (
+        Post.objects.select_related("author", "agency")
+        .prefetch_related(
+            Prefetch("targets", queryset=PostTarget.objects.select_related("account", "agency")),
+            Prefetch("media", queryset=PostMedia.objects.select_related("asset")),
+            Prefetch("revisions", queryset=PostRevision.objects.select_related("created_by")),
+        )
+        .filter(pk=post_id)
+        .first()
+    )
+
+
+def post_latest_revision(*, post: Post) -> PostRevision | None:
+    """Return the post's newest revision, or None before its first save."""
+    return PostRevision.objects.filter(post=post).order_by("-number").first()
+
+
+def post_campaigns() -> list[str]:
+    """Return the campaign tags the bound agency's posts carry, in order."""
+    campaigns = Post.objects.exclude(campaign="").values_list("campaign", flat=True)
+    return sorted(set(campaigns))
+
+
+def post_authors() -> list[User]:
+    """Return the people who wrote the bound agency's posts, by name."""
+    author_ids = Post.objects.values_list("author_id", flat=True).distinct()
+    return sorted(User.objects.filter(pk__in=author_ids), key=lambda user: user.display_name)
+
+
+def media_list() -> QuerySet[MediaAsset]:
+    """Return the bound agency's media library, newest first."""
+    return MediaAsset.objects.select_related("uploaded_by")
+
+
+def media_get(*, asset_id: int) -> MediaAsset | None:
+    """Return one file of the bound agency's media library, or None."""
+    return MediaAsset.objects.select_related("agency").filter(pk=asset_id).first()

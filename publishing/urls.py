@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publishing.views import accounts
+from publishing.views import accounts, media, posts
 
 urlpatterns = [
     # One fixed address per network, registered with the network's app settings.
@@ -36,4 +36,19 @@ urlpatterns = [
         accounts.account_publishers,
         name="account_publishers",
     ),
+    path("agencies/<slug:agency_slug>/posts/", posts.post_list, name="post_list"),
+    path("agencies/<slug:agency_slug>/posts/new/", posts.post_new, name="post_new"),
+    path("agencies/<slug:agency_slug>/posts/check/", posts.post_check, name="post_check"),
+    path("agencies/<slug:agency_slug>/posts/autosave/", posts.post_autosave, name="post_autosave"),
+    path("agencies/<slug:agency_slug>/posts/<int:post_id>/", posts.post_detail, name="post_detail"),
+    path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"
+    ),
+    path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/unschedule/",
+        posts.post_unschedule,
+        name="post_unschedule",
+    ),
+    path("agencies/<slug:agency_slug>/media/", media.media_list, name="media_list"),
+    path("agencies/<slug:agency_slug>/media/<int:asset_id>/", media.media_file, name="media_file"),
 ]

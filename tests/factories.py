@@ -13,6 +13,7 @@ from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
     hotp_value,
 )
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -34,6 +35,7 @@ from accounts.selectors import token_digest
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
+from publishing import services as publishing_services
 from publishing.models import (
     MediaAsset,
     Post,
@@ -232,6 +234,21 @@ def media_asset_for(agency: Agency, **fields: Any) -> MediaAsset:
             agency=agency, uploaded_by=uploader, **(values | fields)
         )
     return asset
+
+
+def uploaded_media_for(
+    agency: Agency, data: bytes = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+) -> MediaAsset:
+    """Upload a file to the media library of ``agency`` as one of its admins does (the
+    file is stored, under the test's MEDIA_ROOT)."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        return publishing_services.media_upload(
+            agency=agency,
+            actor=admin,
+            file=ContentFile(data, name="closure-map.png"),
+            alt_text="Map of the closed streets.",
+        )
 
 
 def post_media_for(agency: Agency, **fields: Any) -> PostMedia:

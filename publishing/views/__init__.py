@@ -1,1 +1,2 @@
-"""Publishing's pages, one module per subject: ``accounts`` (network accounts)."""
+"""Publishing's pages, one module per subject: ``accounts`` (network accounts),
+``posts`` (the posts list, a post, the composer) and ``media`` (the media library)."""

@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from accounts.selectors import token_digest
 from tests.conftest import Personas
-from tests.factories import InvitationFactory, api_key_for, social_account_for
+from tests.factories import (
+    InvitationFactory,
+    api_key_for,
+    post_for,
+    social_account_for,
+    uploaded_media_for,
+)
 from tests.isolation.suite import IsolationSuite
 
 
@@ -154,3 +160,78 @@ class TestNetworkAccountPublishers(IsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return _account_url(self.url_name, personas)
+
+
+def _post_url(url_name: str, personas: Personas) -> str:
+    post = post_for(personas.agency_a)
+    return reverse(url_name, args=[personas.agency_a.slug, post.pk])
+
+
+class TestPosts(IsolationSuite):
+    url_name = "post_list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostNew(IsolationSuite):
+    url_name = "post_new"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostCheck(IsolationSuite):
+    url_name = "post_check"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostAutosave(IsolationSuite):
+    url_name = "post_autosave"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostDetail(IsolationSuite):
+    url_name = "post_detail"
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestPostEdit(IsolationSuite):
+    url_name = "post_edit"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestPostUnschedule(IsolationSuite):
+    url_name = "post_unschedule"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestMediaLibrary(IsolationSuite):
+    url_name = "media_list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestMediaFile(IsolationSuite):
+    url_name = "media_file"
+
+    def url(self, personas: Personas) -> str:
+        asset = uploaded_media_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, asset.pk])
