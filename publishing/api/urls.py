@@ -1,10 +1,14 @@
 from rest_framework.routers import SimpleRouter
 
+from publishing.api.media import MediaAssetViewSet
+from publishing.api.posts import PostViewSet
 from publishing.api.views import SocialAccountViewSet
 
 router = SimpleRouter()
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/accounts", SocialAccountViewSet, basename="socialaccount"
 )
+router.register(r"agencies/(?P<agency_slug>[-\w]+)/posts", PostViewSet, basename="post")
+router.register(r"agencies/(?P<agency_slug>[-\w]+)/media", MediaAssetViewSet, basename="mediaasset")
 
 urlpatterns = router.urls

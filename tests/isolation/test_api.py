@@ -8,7 +8,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import Personas
-from tests.factories import InvitationFactory, social_account_for
+from tests.factories import (
+    InvitationFactory,
+    post_for,
+    social_account_for,
+    uploaded_media_for,
+)
 from tests.isolation.suite import IsolationSuite
 
 
@@ -96,3 +101,55 @@ class TestNetworkAccountDisconnect(_NetworkAccountEndpoint):
 class TestNetworkAccountPublishers(_NetworkAccountEndpoint):
     url_name = "socialaccount-publishers"
     methods = ("get", "put")
+
+
+class TestPostList(ApiIsolationSuite):
+    url_name = "post-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _PostEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        post = post_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, post.pk])
+
+
+class TestPostDetail(_PostEndpoint):
+    url_name = "post-detail"
+    methods = ("get", "put", "patch")
+
+
+class TestPostSchedule(_PostEndpoint):
+    url_name = "post-schedule"
+    methods = ("post",)
+
+
+class TestPostUnschedule(_PostEndpoint):
+    url_name = "post-unschedule"
+    methods = ("post",)
+
+
+class TestMediaList(ApiIsolationSuite):
+    url_name = "mediaasset-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _MediaEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        asset = uploaded_media_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, asset.pk])
+
+
+class TestMediaDetail(_MediaEndpoint):
+    url_name = "mediaasset-detail"
+    methods = ("get", "patch")
+
+
+class TestMediaFile(_MediaEndpoint):
+    url_name = "mediaasset-file"
