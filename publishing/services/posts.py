@@ -66,7 +66,6 @@ class PostProblems(GovsocialError):
         super().__init__(
             _("This post cannot be scheduled yet: %(problems)s")
             % {"problems": " ".join(f"{p.account}: {p.message}" for p in problems)},
-            field="text",
         )
         self.post_problems = list(problems)
 

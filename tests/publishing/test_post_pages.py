@@ -378,3 +378,14 @@ def test_the_pages_carry_no_inline_script_or_style(personas: Personas) -> None:
 def test_the_header_leads_to_the_posts(personas: Personas) -> None:
     page = text(personas.client_for(personas.author_a).get(reverse("post_list", args=["alpha"])))
     assert f'href="{reverse("post_list", args=["alpha"])}" aria-current="page"' in page
+
+
+def test_the_check_says_what_to_fix_before_it_can_count(personas: Personas) -> None:
+    x, _mastodon = accounts(personas)
+    answer = personas.client_for(personas.admin_a).post(
+        reverse("post_check", args=["alpha"]),
+        {"text": "Hello", "language": "en", "accounts": [x.pk], "link": "not an address"},
+    )
+    page = text(answer)
+    assert "Fix these first to see the counts" in page
+    assert 'href="#id_link"' in page
