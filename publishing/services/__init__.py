@@ -1,6 +1,7 @@
 """Every write of publishing, one module per subject: ``accounts`` (connecting network
-accounts, their tokens, health and publishers), ``posts`` (writing, editing and
-scheduling posts) and ``media`` (the media library)."""
+accounts, their tokens, health and publishers), ``posts`` (writing and editing
+posts), ``scheduling`` (putting them on the schedule and off it) and ``media`` (the
+media library)."""
 
 from publishing.services.accounts import (
     account_connect,
@@ -11,13 +12,8 @@ from publishing.services.accounts import (
     account_require_publisher,
 )
 from publishing.services.media import media_alt_text_set, media_upload
-from publishing.services.posts import (
-    PostProblems,
-    post_create,
-    post_schedule,
-    post_unschedule,
-    post_update,
-)
+from publishing.services.posts import post_create, post_update
+from publishing.services.scheduling import PostProblems, post_schedule, post_unschedule
 
 __all__ = [
     "PostProblems",

@@ -1,25 +1,19 @@
-"""Every write about posts: writing one for several accounts, editing it (each change of
-content a new revision), scheduling it, and taking it off the schedule.
+"""Every write about what posts say: writing one for several accounts, and editing it
+(each change of content a new revision), with the checks the scheduling services share.
 
 What a post sends, and the hash that approval and publishing go by, is
-``publishing.content``. Scheduling hands targets to the delivery engine: a target in
-``scheduled`` with ``next_attempt_at`` at the post's time, and the post's
-``approved_hash`` naming the content that may go out.
+``publishing.content``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
@@ -28,12 +22,8 @@ from accounts.selectors import roles_of
 from accounts.services.principals import Principal
 from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
 from publishing.content import (
-    PostProblem,
-    composer_checks,
-    member_media_url,
     post_content,
     post_content_hash,
-    target_content_hash,
 )
 from publishing.models import (
     MediaAsset,
@@ -54,25 +44,7 @@ COMPOSER_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
 WAITING = frozenset({TargetState.DRAFT, TargetState.SCHEDULED, TargetState.HELD})
 # Editing a post in one of these sends it back to draft (DESIGN: back through review).
 REVIEWED = frozenset({PostStatus.IN_REVIEW, PostStatus.APPROVED, PostStatus.SCHEDULED})
-# A time this little in the past still counts as now: the form took a moment to send.
-PAST_TOLERANCE = timedelta(minutes=1)
 CAMPAIGN_MAX = 100
-
-
-class PostProblems(GovsocialError):
-    """A post that cannot be scheduled as it is; ``problems`` holds every reason."""
-
-    def __init__(self, problems: Sequence[PostProblem]) -> None:
-        super().__init__(
-            _("This post cannot be scheduled yet: %(problems)s")
-            % {"problems": " ".join(f"{p.account}: {p.message}" for p in problems)},
-        )
-        self.post_problems = list(problems)
-
-    @property
-    def problems(self) -> list[dict[str, Any]]:
-        """Return the problems as the API gives them."""
-        return [asdict(problem) for problem in self.post_problems]
 
 
 def require_composer(*, agency: Agency, actor: Principal) -> None:
@@ -139,7 +111,7 @@ def _default_alt_text(asset: MediaAsset, language: str) -> str:
     return (asset.alt_text_fr if language == "fr" else "") or asset.alt_text
 
 
-def _require_publisher(account: SocialAccount, actor: Principal) -> None:
+def require_may_publish(account: SocialAccount, actor: Principal) -> None:
     """Refuse unless ``actor`` may publish to ``account``, connected or not (taking a
     disconnected account off a post must stay possible)."""
     if not account_publishable_by(account=account, actor=actor):
@@ -148,7 +120,7 @@ def _require_publisher(account: SocialAccount, actor: Principal) -> None:
         )
 
 
-def _revision_add(post: Post, actor: Principal) -> PostRevision:
+def revision_add(post: Post, actor: Principal) -> PostRevision:
     """Save the post's content as its next revision."""
     content = post_content(post)
     latest = PostRevision.objects.filter(post=post).order_by("-number").first()
@@ -253,7 +225,7 @@ def post_create(
             _variant_apply(target, variants.get(target.account_id))
         PostTarget.objects.bulk_create(targets)
         _media_set(post, _media_wanted(post, attachments))
-        revision = _revision_add(post, actor)
+        revision = revision_add(post, actor)
         archive.record(
             agency=agency,
             actor=actor,
@@ -269,7 +241,7 @@ def post_create(
     return post
 
 
-def _lock(post: Post) -> tuple[Post, list[PostTarget]]:
+def lock_with_targets(post: Post) -> tuple[Post, list[PostTarget]]:
     """Lock the post and its targets (the dispatcher claims targets with SKIP LOCKED, so
     a target it holds is waited for, then seen in its new state)."""
     locked = Post.objects.select_for_update().select_related("agency").get(pk=post.pk)
@@ -282,7 +254,7 @@ def _lock(post: Post) -> tuple[Post, list[PostTarget]]:
     return locked, targets
 
 
-def _require_changeable(post: Post, targets: Sequence[PostTarget]) -> None:
+def require_changeable(post: Post, targets: Sequence[PostTarget]) -> None:
     if post.status == PostStatus.HELD:
         raise Conflict(
             _("This post is held by a crisis pause; it can change once publishing resumes.")
@@ -320,11 +292,11 @@ def post_update(
     wanted = _accounts(agency, account_ids)
     _check_variants(variants, [a.pk for a in wanted])
     with transaction.atomic():
-        post, targets = _lock(post)
-        _require_changeable(post, targets)
+        post, targets = lock_with_targets(post)
+        require_changeable(post, targets)
         current = {target.account_id: target for target in targets}
         for target in targets:
-            _require_publisher(target.account, actor)
+            require_may_publish(target.account, actor)
         for account in wanted:
             if account.pk not in current:
                 account_require_publisher(account=account, actor=actor)
@@ -356,16 +328,16 @@ def post_update(
         after_hash = post_content_hash(post)
         data: dict[str, Any] = {"content_hash": after_hash, "campaign": post.campaign}
         if after_hash != before_hash:
-            data["revision"] = _revision_add(post, actor).number
+            data["revision"] = revision_add(post, actor).number
             if post.status in REVIEWED:
                 data["back_to_draft_from"] = post.status
-                _back_to_draft(post)
+                back_to_draft(post)
         post.save()
         archive.record(agency=agency, actor=actor, verb="post.updated", obj=post, data=data)
     return post
 
 
-def _back_to_draft(post: Post) -> None:
+def back_to_draft(post: Post) -> None:
     """Take the post and its waiting targets off the schedule, unapproved (the caller
     saves the post)."""
     PostTarget.objects.filter(post=post, state__in=WAITING).update(
@@ -374,109 +346,3 @@ def _back_to_draft(post: Post) -> None:
     post.status = PostStatus.DRAFT
     post.scheduled_at = None
     post.approved_hash = ""
-
-
-def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
-    """Put the post on the schedule for ``at`` (an aware time; moving a scheduled post
-    to another time works the same way).
-
-    Refused: a time past by more than a minute, a post with no account, and every
-    problem the networks would refuse it for (all of them at once). Until approval
-    chains exist, scheduling approves the current revision: ``approved_hash`` becomes
-    its hash, and that is recorded.
-    """
-    if timezone.is_naive(at):
-        raise GovsocialError(_("Give the time with its time zone."), field="at")
-    if at < timezone.now() - PAST_TOLERANCE:
-        raise GovsocialError(_("That time has passed. Choose a time to come."), field="at")
-    agency = post.agency
-    require_composer(agency=agency, actor=actor)
-    with transaction.atomic():
-        post, targets = _lock(post)
-        _require_changeable(post, targets)
-        if post.status == PostStatus.IN_REVIEW:
-            raise Conflict(_("This post is waiting for approval."))
-        if not targets:
-            raise GovsocialError(_("Choose at least one account to publish to."), field="accounts")
-        for target in targets:
-            _require_publisher(target.account, actor)
-        prefetch_related_objects(
-            [post], Prefetch("media", queryset=PostMedia.objects.select_related("asset"))
-        )
-        checks = composer_checks(
-            accounts=[target.account for target in targets],
-            text_of={t.account_id: t.text if t.has_own_text else post.text for t in targets},
-            link=post.link,
-            media=[(m.asset, m.alt_text) for m in post.media.all()],
-            media_url=member_media_url(agency.slug),
-        )
-        problems = [problem for check in checks for problem in check.problems]
-        if problems:
-            raise PostProblems(problems)
-
-        content_hash = post_content_hash(post)
-        latest = PostRevision.objects.filter(post=post).order_by("-number").first()
-        revision = latest if latest and latest.content_hash == content_hash else None
-        revision = revision or _revision_add(post, actor)
-        if post.approved_hash != content_hash:
-            # No approval chains exist yet: the author's scheduling is the approval.
-            post.approved_hash = content_hash
-            archive.record(
-                agency=agency,
-                actor=actor,
-                verb="post.approved",
-                obj=post,
-                data={"revision": revision.number, "content_hash": content_hash, "by": "schedule"},
-            )
-        previous = post.scheduled_at
-        for target in targets:
-            target.post = post
-            target.state = TargetState.SCHEDULED
-            target.next_attempt_at = at
-            target.content_hash = target_content_hash(target)
-        PostTarget.objects.bulk_update(targets, ["state", "next_attempt_at", "content_hash"])
-        post.status = PostStatus.SCHEDULED
-        post.scheduled_at = at
-        post.save()
-        archive.record(
-            agency=agency,
-            actor=actor,
-            verb="post.scheduled",
-            obj=post,
-            data={
-                "at": at,
-                "previously": previous,
-                "revision": revision.number,
-                "content_hash": content_hash,
-                "targets": {str(t.account_id): t.content_hash for t in targets},
-            },
-        )
-    return post
-
-
-def post_unschedule(*, post: Post, actor: Principal) -> Post:
-    """Take the post off the schedule, back to draft: every target that has not started
-    out yet. One already on its way goes on."""
-    require_composer(agency=post.agency, actor=actor)
-    with transaction.atomic():
-        post, targets = _lock(post)
-        waiting = [t for t in targets if t.state in {TargetState.SCHEDULED, TargetState.HELD}]
-        if not waiting:
-            raise Conflict(_("This post is not on the schedule."))
-        for target in waiting:
-            _require_publisher(target.account, actor)
-        PostTarget.objects.filter(pk__in=[t.pk for t in waiting]).update(
-            state=TargetState.DRAFT, next_attempt_at=None, content_hash=""
-        )
-        previous = post.scheduled_at
-        if len(waiting) == len(targets):
-            _back_to_draft(post)
-            post.save()
-        archive.record(
-            agency=post.agency,
-            actor=actor,
-            verb="post.unscheduled",
-            obj=post,
-            data={"was": previous, "accounts": [t.account_id for t in waiting]},
-        )
-    return post

@@ -389,3 +389,14 @@ def test_the_check_says_what_to_fix_before_it_can_count(personas: Personas) -> N
     page = text(answer)
     assert "Fix these first to see the counts" in page
     assert 'href="#id_link"' in page
+
+
+def test_an_error_about_the_accounts_leads_to_their_first_box(personas: Personas) -> None:
+    x, _mastodon = accounts(personas)
+    refused = compose(
+        personas.client_for(personas.admin_a), new_url(), accounts=[x.pk + 1000], action="save"
+    )
+    assert refused.status_code == 400
+    page = text(refused)
+    assert 'href="#id_accounts_0"' in page
+    assert 'id="id_accounts_0"' in page
