@@ -1,4 +1,4 @@
-"""Forms of the network accounts pages."""
+"""Forms of publishing's pages: network accounts, crisis pauses."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
+from publishing.models import SocialAccount
 
 
 class BlueskyConnectForm(forms.Form):
@@ -54,3 +55,50 @@ class PublishersForm(forms.Form):
     def chosen(self) -> list[Membership]:
         """Return the members ticked."""
         return [self.by_pk[pk] for pk in self.cleaned_data["members"]]
+
+
+class PauseForm(forms.Form):
+    """Why publishing stops, for which accounts, and until when."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why publishing is paused.")},
+    )
+    accounts = forms.TypedMultipleChoiceField(
+        label=_("Accounts to pause (none ticked: every account)"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    until = forms.DateTimeField(
+        label=_("Until (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": _("Enter a date and time like 2026-03-08 14:30.")},
+    )
+
+    def __init__(self, *args: object, accounts: list[SocialAccount], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.by_pk = {a.pk: a for a in accounts}
+        self.fields["accounts"].choices = [(a.pk, str(a)) for a in accounts]  # type: ignore[attr-defined]
+
+    def chosen(self) -> list[SocialAccount]:
+        """Return the accounts ticked."""
+        return [self.by_pk[pk] for pk in self.cleaned_data["accounts"]]
+
+
+class ResumeForm(forms.Form):
+    """What happens to posts whose time passed during the pause."""
+
+    overdue = forms.ChoiceField(
+        label=_("Posts whose time passed during the pause"),
+        choices=[
+            ("held", _("Keep them held: their authors give them new times")),
+            ("now", _("Publish them now")),
+        ],
+        widget=forms.RadioSelect,
+        initial="held",
+    )

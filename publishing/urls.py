@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publishing.views import accounts
+from publishing.views import accounts, pauses
 
 urlpatterns = [
     # One fixed address per network, registered with the network's app settings.
@@ -35,5 +35,11 @@ urlpatterns = [
         "agencies/<slug:agency_slug>/accounts/<int:account_id>/publishers/",
         accounts.account_publishers,
         name="account_publishers",
+    ),
+    path("agencies/<slug:agency_slug>/pause/", pauses.pause_page, name="pause_page"),
+    path(
+        "agencies/<slug:agency_slug>/pause/<int:pause_id>/resume/",
+        pauses.pause_resume,
+        name="pause_resume",
     ),
 ]

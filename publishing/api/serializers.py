@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
-from publishing.models import SocialAccount
+from publishing.models import PublishingPause, SocialAccount
 
 
 class SocialAccountSerializer(serializers.ModelSerializer):
@@ -38,3 +38,35 @@ class PublishersSerializer(serializers.Serializer):
     """The members (by member id) who may publish to an account besides the admins."""
 
     members = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class PublishingPauseSerializer(serializers.ModelSerializer):
+    """A crisis pause: why, which accounts (none: every account), until when."""
+
+    accounts: serializers.PrimaryKeyRelatedField[SocialAccount] = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
+    account_ids = serializers.ListField(
+        child=serializers.IntegerField(), write_only=True, required=False, default=list
+    )
+    started_by = serializers.EmailField(source="started_by.email", read_only=True)
+
+    class Meta:
+        model = PublishingPause
+        fields = [
+            "id",
+            "reason",
+            "accounts",
+            "account_ids",
+            "until",
+            "started_by",
+            "started_at",
+            "ended_at",
+        ]
+        read_only_fields = ["id", "accounts", "started_by", "started_at", "ended_at"]
+
+
+class ResumeSerializer(serializers.Serializer):
+    """Whether posts whose time passed during the pause go out now (else stay held)."""
+
+    overdue_now = serializers.BooleanField(default=False)

@@ -1,5 +1,5 @@
 """Every write of publishing, one module per subject: ``accounts`` (connecting network
-accounts, their tokens, health and publishers)."""
+accounts, their tokens, health and publishers), ``pauses`` (crisis pauses)."""
 
 from publishing.services.accounts import (
     account_connect,
@@ -9,6 +9,7 @@ from publishing.services.accounts import (
     account_refresh,
     account_require_publisher,
 )
+from publishing.services.pauses import pause_end, pause_start, pauses_expire
 
 __all__ = [
     "account_connect",
@@ -17,4 +18,7 @@ __all__ = [
     "account_publishers_set",
     "account_refresh",
     "account_require_publisher",
+    "pause_end",
+    "pause_start",
+    "pauses_expire",
 ]

@@ -1,1 +1,2 @@
-"""Publishing's pages, one module per subject: ``accounts`` (network accounts)."""
+"""Publishing's pages, one module per subject: ``accounts`` (network accounts),
+``pauses`` (crisis pauses)."""

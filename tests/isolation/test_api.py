@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import Personas
-from tests.factories import InvitationFactory, social_account_for
+from tests.factories import InvitationFactory, pause_for, social_account_for
 from tests.isolation.suite import IsolationSuite
 
 
@@ -96,3 +96,30 @@ class TestNetworkAccountDisconnect(_NetworkAccountEndpoint):
 class TestNetworkAccountPublishers(_NetworkAccountEndpoint):
     url_name = "socialaccount-publishers"
     methods = ("get", "put")
+
+
+class TestPauseList(ApiIsolationSuite):
+    url_name = "pause-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPauseDetail(ApiIsolationSuite):
+    url_name = "pause-detail"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(
+            self.url_name, args=[personas.agency_a.slug, pause_for(personas.agency_a).pk]
+        )
+
+
+class TestPauseResume(ApiIsolationSuite):
+    url_name = "pause-resume"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(
+            self.url_name, args=[personas.agency_a.slug, pause_for(personas.agency_a).pk]
+        )

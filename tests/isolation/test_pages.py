@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.selectors import token_digest
 from tests.conftest import Personas
-from tests.factories import InvitationFactory, api_key_for, social_account_for
+from tests.factories import InvitationFactory, api_key_for, pause_for, social_account_for
 from tests.isolation.suite import IsolationSuite
 
 
@@ -154,3 +154,20 @@ class TestNetworkAccountPublishers(IsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return _account_url(self.url_name, personas)
+
+
+class TestCrisisPause(IsolationSuite):
+    url_name = "pause_page"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestCrisisPauseResume(IsolationSuite):
+    url_name = "pause_resume"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        pause = pause_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, pause.pk])
