@@ -1,4 +1,5 @@
-"""Forms of publishing's pages: network accounts, the composer, the media library."""
+"""Forms of publishing's pages: network accounts, the composer, the media library,
+crisis pauses."""
 
 from __future__ import annotations
 
@@ -269,3 +270,50 @@ class PostFilterForm(forms.Form):
             "author_id": data["author"],
             "campaign": data["campaign"],
         }
+
+
+class PauseForm(forms.Form):
+    """Why publishing stops, for which accounts, and until when."""
+
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why publishing is paused.")},
+    )
+    accounts = forms.TypedMultipleChoiceField(
+        label=_("Accounts to pause (none ticked: every account)"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    until = forms.DateTimeField(
+        label=_("Until (optional)"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": _("Enter a date and time like 2026-03-08 14:30.")},
+    )
+
+    def __init__(self, *args: object, accounts: list[SocialAccount], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.by_pk = {a.pk: a for a in accounts}
+        self.fields["accounts"].choices = [(a.pk, str(a)) for a in accounts]  # type: ignore[attr-defined]
+
+    def chosen(self) -> list[SocialAccount]:
+        """Return the accounts ticked."""
+        return [self.by_pk[pk] for pk in self.cleaned_data["accounts"]]
+
+
+class ResumeForm(forms.Form):
+    """What happens to posts whose time passed during the pause."""
+
+    overdue = forms.ChoiceField(
+        label=_("Posts whose time passed during the pause"),
+        choices=[
+            ("held", _("Keep them held: their authors give them new times")),
+            ("now", _("Publish them now")),
+        ],
+        widget=forms.RadioSelect,
+        initial="held",
+    )

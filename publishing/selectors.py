@@ -3,16 +3,22 @@ targets and revisions, and the media library."""
 
 from __future__ import annotations
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from accounts.models import Agency, ApiKey, Membership, Role, User
 from accounts.selectors import roles_of
 from publishing.models import (
     MediaAsset,
+    PausedAccount,
     Post,
     PostMedia,
     PostRevision,
     PostTarget,
+    PublishingPause,
     SocialAccount,
     SocialAccountPublisher,
 )
@@ -138,3 +144,35 @@ def media_list() -> QuerySet[MediaAsset]:
 def media_get(*, asset_id: int) -> MediaAsset | None:
     """Return one file of the bound agency's media library, or None."""
     return MediaAsset.objects.select_related("agency").filter(pk=asset_id).first()
+
+
+def pause_list_active(*, agency: Agency, at: datetime | None = None) -> QuerySet[PublishingPause]:
+    """Return the agency's pauses in force at ``at`` (now when None; a pause past its
+    ``until`` counts until it is ended when None), newest first."""
+    pauses = PublishingPause.objects.filter(agency=agency, ended_at__isnull=True)
+    if at is not None:
+        pauses = pauses.filter(Q(until__isnull=True) | Q(until__gt=at))
+    return pauses.select_related("started_by").prefetch_related("accounts")
+
+
+@dataclass(frozen=True)
+class PauseCover:
+    """What the agency's active pauses hold: every account, or the ones named."""
+
+    every_account: bool
+    account_ids: frozenset[int]
+
+    def covers(self, account_id: int) -> bool:
+        """Return whether ``account_id``'s publishing is held."""
+        return self.every_account or account_id in self.account_ids
+
+
+def pause_cover(*, agency: Agency) -> PauseCover:
+    """Return which of the agency's accounts its pauses in force hold now."""
+    active = list(pause_list_active(agency=agency, at=timezone.now()).values_list("pk", flat=True))
+    named = PausedAccount.objects.filter(pause_id__in=active).values_list("pause_id", "account_id")
+    naming = {pause_id for pause_id, _ in named}
+    return PauseCover(
+        every_account=any(pause_id not in naming for pause_id in active),
+        account_ids=frozenset(account_id for _, account_id in named),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publishing.views import accounts, media, posts
+from publishing.views import accounts, media, pauses, posts
 
 urlpatterns = [
     # One fixed address per network, registered with the network's app settings.
@@ -51,4 +51,10 @@ urlpatterns = [
     ),
     path("agencies/<slug:agency_slug>/media/", media.media_list, name="media_list"),
     path("agencies/<slug:agency_slug>/media/<int:asset_id>/", media.media_file, name="media_file"),
+    path("agencies/<slug:agency_slug>/pause/", pauses.pause_page, name="pause_page"),
+    path(
+        "agencies/<slug:agency_slug>/pause/<int:pause_id>/resume/",
+        pauses.pause_resume,
+        name="pause_resume",
+    ),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -38,10 +39,12 @@ from govsocial.tenancy import agency_scope
 from publishing import services as publishing_services
 from publishing.models import (
     MediaAsset,
+    PausedAccount,
     Post,
     PostMedia,
     PostRevision,
     PostTarget,
+    PublishingPause,
     SocialAccount,
     SocialAccountPublisher,
 )
@@ -153,12 +156,15 @@ def sign_on_domain_for(agency: Agency) -> SignOnDomain:
     return domain
 
 
+_REMOTE_IDS = itertools.count(1_500_000_000_000_000_001)
+
+
 def social_account_for(agency: Agency, **fields: Any) -> SocialAccount:
     """Store a connected account of ``agency`` (tokens as an OAuth grant gives them)."""
     connected_by = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
     values: dict[str, Any] = {
         "network": Network.X,
-        "remote_id": "1500000000000000001",
+        "remote_id": str(next(_REMOTE_IDS)),
         "handle": f"@{agency.slug}",
         "access_token": "access-token",
         "refresh_token": "refresh-token",
@@ -262,6 +268,26 @@ def post_media_for(agency: Agency, **fields: Any) -> PostMedia:
     return attached
 
 
+def pause_for(agency: Agency, **fields: Any) -> PublishingPause:
+    """Store a pause of every account of ``agency``, started by one of its admins."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        pause: PublishingPause = PublishingPause.objects.create(
+            agency=agency, started_by=admin, **({"reason": "Flood warning."} | fields)
+        )
+    return pause
+
+
+def paused_account_for(agency: Agency) -> PausedAccount:
+    """Store a pause of ``agency`` naming one of its accounts."""
+    pause, account = pause_for(agency), social_account_for(agency)
+    with agency_scope(agency.pk):
+        named: PausedAccount = PausedAccount.objects.create(
+            agency=agency, pause=pause, account=account
+        )
+    return named
+
+
 # One way to make a row of each agency-owned model for a given agency; the isolation
 # meta-test fails when a model has none.
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
@@ -278,4 +304,6 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     PostTarget: post_target_for,
     MediaAsset: media_asset_for,
     PostMedia: post_media_for,
+    PublishingPause: pause_for,
+    PausedAccount: paused_account_for,
 }

@@ -9,7 +9,14 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from publishing.models import MediaAsset, Post, PostMedia, PostTarget, SocialAccount
+from publishing.models import (
+    MediaAsset,
+    Post,
+    PostMedia,
+    PostTarget,
+    PublishingPause,
+    SocialAccount,
+)
 
 
 class SocialAccountSerializer(serializers.ModelSerializer):
@@ -192,3 +199,35 @@ class MediaUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
     alt_text = serializers.CharField(allow_blank=True, default="")
     alt_text_fr = serializers.CharField(allow_blank=True, default="")
+
+
+class PublishingPauseSerializer(serializers.ModelSerializer):
+    """A crisis pause: why, which accounts (none: every account), until when."""
+
+    accounts: serializers.PrimaryKeyRelatedField[SocialAccount] = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
+    account_ids = serializers.ListField(
+        child=serializers.IntegerField(), write_only=True, required=False, default=list
+    )
+    started_by = serializers.EmailField(source="started_by.email", read_only=True)
+
+    class Meta:
+        model = PublishingPause
+        fields = [
+            "id",
+            "reason",
+            "accounts",
+            "account_ids",
+            "until",
+            "started_by",
+            "started_at",
+            "ended_at",
+        ]
+        read_only_fields = ["id", "accounts", "started_by", "started_at", "ended_at"]
+
+
+class ResumeSerializer(serializers.Serializer):
+    """Whether posts whose time passed during the pause go out now (else stay held)."""
+
+    overdue_now = serializers.BooleanField(default=False)

@@ -2,7 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from publishing.api.media import MediaAssetViewSet
 from publishing.api.posts import PostViewSet
-from publishing.api.views import SocialAccountViewSet
+from publishing.api.views import PublishingPauseViewSet, SocialAccountViewSet
 
 router = SimpleRouter()
 router.register(
@@ -10,5 +10,8 @@ router.register(
 )
 router.register(r"agencies/(?P<agency_slug>[-\w]+)/posts", PostViewSet, basename="post")
 router.register(r"agencies/(?P<agency_slug>[-\w]+)/media", MediaAssetViewSet, basename="mediaasset")
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/pauses", PublishingPauseViewSet, basename="pause"
+)
 
 urlpatterns = router.urls

@@ -1,5 +1,6 @@
 """Publishing's models: connected network accounts and who may publish to them
-(``accounts``); posts, their revisions, media and per-account targets (``posts``)."""
+(``accounts``); posts, their revisions, media and per-account targets (``posts``);
+crisis pauses (``pauses``)."""
 
 from publishing.models.accounts import (
     NETWORK_CHOICES,
@@ -8,6 +9,7 @@ from publishing.models.accounts import (
     SocialAccount,
     SocialAccountPublisher,
 )
+from publishing.models.pauses import PausedAccount, PublishingPause
 from publishing.models.posts import (
     MediaAsset,
     Post,
@@ -22,12 +24,14 @@ __all__ = [
     "NETWORK_CHOICES",
     "AccountHealth",
     "MediaAsset",
+    "PausedAccount",
     "Post",
     "PostMedia",
     "PostRevision",
     "PostStatus",
     "PostTarget",
     "PublisherManager",
+    "PublishingPause",
     "SocialAccount",
     "SocialAccountPublisher",
     "TargetState",

@@ -1,7 +1,7 @@
 """Every write of publishing, one module per subject: ``accounts`` (connecting network
-accounts, their tokens, health and publishers), ``posts`` (writing and editing
-posts), ``scheduling`` (putting them on the schedule and off it) and ``media`` (the
-media library)."""
+accounts, their tokens, health and publishers), ``posts`` (writing and editing posts),
+``scheduling`` (putting them on the schedule and off it), ``media`` (the media
+library) and ``pauses`` (crisis pauses)."""
 
 from publishing.services.accounts import (
     account_connect,
@@ -12,6 +12,7 @@ from publishing.services.accounts import (
     account_require_publisher,
 )
 from publishing.services.media import media_alt_text_set, media_upload
+from publishing.services.pauses import pause_end, pause_start, pauses_expire
 from publishing.services.posts import post_create, post_update
 from publishing.services.scheduling import PostProblems, post_schedule, post_unschedule
 
@@ -25,6 +26,9 @@ __all__ = [
     "account_require_publisher",
     "media_alt_text_set",
     "media_upload",
+    "pause_end",
+    "pause_start",
+    "pauses_expire",
     "post_create",
     "post_schedule",
     "post_unschedule",

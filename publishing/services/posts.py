@@ -43,7 +43,10 @@ COMPOSER_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
 # A target in one of these has not started out yet: its post may still change.
 WAITING = frozenset({TargetState.DRAFT, TargetState.SCHEDULED, TargetState.HELD})
 # Editing a post in one of these sends it back to draft (DESIGN: back through review).
-REVIEWED = frozenset({PostStatus.IN_REVIEW, PostStatus.APPROVED, PostStatus.SCHEDULED})
+# A held post (crisis pause) counts too: its author may rewrite it for the new situation.
+REVIEWED = frozenset(
+    {PostStatus.IN_REVIEW, PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.HELD}
+)
 CAMPAIGN_MAX = 100
 
 
@@ -255,10 +258,7 @@ def lock_with_targets(post: Post) -> tuple[Post, list[PostTarget]]:
 
 
 def require_changeable(post: Post, targets: Sequence[PostTarget]) -> None:
-    if post.status == PostStatus.HELD:
-        raise Conflict(
-            _("This post is held by a crisis pause; it can change once publishing resumes.")
-        )
+    """Refuse once any of the post's targets has started going out."""
     if any(target.state not in WAITING for target in targets) or post.status not in (
         {PostStatus.DRAFT} | REVIEWED
     ):

@@ -28,6 +28,7 @@ from publishing.content import (
     target_content_hash,
 )
 from publishing.models import Post, PostMedia, PostRevision, PostStatus, PostTarget, TargetState
+from publishing.selectors import pause_cover
 from publishing.services.posts import (
     back_to_draft,
     lock_with_targets,
@@ -64,7 +65,8 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
     Refused: a time past by more than a minute, a post with no account, and every
     problem the networks would refuse it for (all of them at once). Until approval
     chains exist, scheduling approves the current revision: ``approved_hash`` becomes
-    its hash, and that is recorded.
+    its hash, and that is recorded. A target whose account a crisis pause covers is
+    held instead, until the pause ends.
     """
     if timezone.is_naive(at):
         raise GovsocialError(_("Give the time with its time zone."), field="at")
@@ -110,13 +112,17 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
                 data={"revision": revision.number, "content_hash": content_hash, "by": "schedule"},
             )
         previous = post.scheduled_at
+        # A crisis pause holds what is scheduled during it as it held what was already.
+        cover = pause_cover(agency=agency)
         for target in targets:
             target.post = post
-            target.state = TargetState.SCHEDULED
+            held = cover.covers(target.account_id)
+            target.state = TargetState.HELD if held else TargetState.SCHEDULED
             target.next_attempt_at = at
             target.content_hash = target_content_hash(target)
         PostTarget.objects.bulk_update(targets, ["state", "next_attempt_at", "content_hash"])
-        post.status = PostStatus.SCHEDULED
+        all_held = all(target.state == TargetState.HELD for target in targets)
+        post.status = PostStatus.HELD if all_held else PostStatus.SCHEDULED
         post.scheduled_at = at
         post.save()
         archive.record(
@@ -130,6 +136,7 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
                 "revision": revision.number,
                 "content_hash": content_hash,
                 "targets": {str(t.account_id): t.content_hash for t in targets},
+                "held": [t.account_id for t in targets if t.state == TargetState.HELD],
             },
         )
     return post

@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from govsocial.local_time import viewer_zone
+from publishing.timezones import viewer_zone
 
 
 def zone_of(request: HttpRequest) -> ZoneInfo:

@@ -5,6 +5,7 @@ schedule in the viewer's time zone)."""
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -18,12 +19,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govsocial.errors import GovsocialError
-from govsocial.local_time import LocalTimeError, local_to_utc
 from publishing import selectors, services
 from publishing.content import AccountCheck, PostProblem, composer_checks, member_media_url
 from publishing.forms import ComposerForm, PostFilterForm
 from publishing.models import MediaAsset, Post, PostStatus, SocialAccount, TargetState
-from publishing.services.posts import COMPOSER_ROLES, WAITING
+from publishing.services.posts import COMPOSER_ROLES, REVIEWED, WAITING
+from publishing.timezones import LocalTimeError, local_to_utc
 from publishing.views.local import render_local, zone_of
 
 PAGE_SIZE = 50
@@ -89,7 +90,7 @@ def post_detail(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRes
         "revisions": post.revisions.all(),
         "can_edit": _is_composer(request)
         and states <= WAITING
-        and post.status in {PostStatus.DRAFT, PostStatus.APPROVED, PostStatus.SCHEDULED},
+        and post.status in {PostStatus.DRAFT, *REVIEWED} - {PostStatus.IN_REVIEW},
         "can_unschedule": _is_composer(request)
         and bool(states & {TargetState.SCHEDULED, TargetState.HELD}),
     }
@@ -219,13 +220,22 @@ def _schedule(request: HttpRequest, post: Post, form: ComposerForm) -> list[Post
     zone = zone_of(request)
     try:
         at = local_to_utc(
-            data["schedule_date"], data["schedule_time"], zone, fold=data["schedule_fold"]
+            datetime.combine(data["schedule_date"], data["schedule_time"]),
+            zone,
+            fold=data["schedule_fold"],
         )
-        services.post_schedule(post=post, actor=request.user, at=at)  # type: ignore[arg-type]
+        post = services.post_schedule(post=post, actor=request.user, at=at)  # type: ignore[arg-type]
     except services.PostProblems as refused:
         return refused.post_problems
     except LocalTimeError as error:
-        form.add_error("schedule_time", error.message)
+        message = error.message
+        if error.choices:
+            # Here the author can say which of the two moments is meant.
+            message = _(
+                "That time happens twice that night: the clocks go back then. Say which "
+                "one you mean, or choose another time."
+            )
+        form.add_error("schedule_time", message)
         form.fold_choices = error.choices  # type: ignore[attr-defined]
         return []
     except GovsocialError as error:
@@ -238,6 +248,10 @@ def _schedule(request: HttpRequest, post: Post, form: ComposerForm) -> list[Post
         _("Scheduled for %(when)s (%(zone)s).")
         % {"when": formats.date_format(local, "DATETIME_FORMAT"), "zone": zone.key},
     )
+    if any(target.state == TargetState.HELD for target in post.targets.all()):
+        messages.warning(
+            request, _("Publishing is paused: this post is held until the pause ends.")
+        )
     return []
 
 

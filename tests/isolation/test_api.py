@@ -10,6 +10,7 @@ from django.utils import timezone
 from tests.conftest import Personas
 from tests.factories import (
     InvitationFactory,
+    pause_for,
     post_for,
     social_account_for,
     uploaded_media_for,
@@ -111,6 +112,14 @@ class TestPostList(ApiIsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug])
 
 
+class TestPauseList(ApiIsolationSuite):
+    url_name = "pause-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
 class _PostEndpoint(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         post = post_for(personas.agency_a)
@@ -153,3 +162,22 @@ class TestMediaDetail(_MediaEndpoint):
 
 class TestMediaFile(_MediaEndpoint):
     url_name = "mediaasset-file"
+
+
+class TestPauseDetail(ApiIsolationSuite):
+    url_name = "pause-detail"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(
+            self.url_name, args=[personas.agency_a.slug, pause_for(personas.agency_a).pk]
+        )
+
+
+class TestPauseResume(ApiIsolationSuite):
+    url_name = "pause-resume"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(
+            self.url_name, args=[personas.agency_a.slug, pause_for(personas.agency_a).pk]
+        )

@@ -11,6 +11,7 @@ from tests.conftest import Personas
 from tests.factories import (
     InvitationFactory,
     api_key_for,
+    pause_for,
     post_for,
     social_account_for,
     uploaded_media_for,
@@ -182,6 +183,14 @@ class TestPostNew(IsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug])
 
 
+class TestCrisisPause(IsolationSuite):
+    url_name = "pause_page"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
 class TestPostCheck(IsolationSuite):
     url_name = "post_check"
     methods = ("post",)
@@ -235,3 +244,12 @@ class TestMediaFile(IsolationSuite):
     def url(self, personas: Personas) -> str:
         asset = uploaded_media_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, asset.pk])
+
+
+class TestCrisisPauseResume(IsolationSuite):
+    url_name = "pause_resume"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        pause = pause_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, pause.pk])

@@ -172,7 +172,7 @@ def test_a_time_that_happens_twice_is_asked_about_then_taken(personas: Personas)
     asked = compose(client, new_url(), accounts=[x.pk], action="schedule", **when)
     assert asked.status_code == 400
     page = text(asked)
-    assert "happens twice" in page
+    assert "happens twice that night" in page
     assert 'name="schedule_fold" value="1"' in page
     post = only_post(personas)
     taken = compose(

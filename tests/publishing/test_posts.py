@@ -15,7 +15,6 @@ from django.utils import timezone
 from accounts.models import Agency, Role, User
 from archive.models import ArchiveEvent
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
-from govsocial.local_time import LocalTimeError, local_to_utc
 from govsocial.tenancy import agency_scope
 from publishing import services
 from publishing.content import content_hash, post_content_hash, target_content_hash
@@ -30,6 +29,7 @@ from publishing.models import (
     TargetState,
 )
 from publishing.networks.base import Network
+from publishing.timezones import LocalTimeError, local_to_utc
 from tests.conftest import Personas
 from tests.factories import MembershipFactory, publisher_for, social_account_for
 
@@ -412,26 +412,67 @@ def _sunday(year: int, month: int, nth: int) -> date:
     return first + timedelta(days=(6 - first.weekday()) % 7 + 7 * (nth - 1))
 
 
-def test_a_time_the_clocks_skip_is_refused_with_a_time_that_exists() -> None:
+def test_a_time_the_clocks_skip_is_refused_without_a_choice() -> None:
     spring_forward = _sunday(2031, 3, 2)
     with pytest.raises(LocalTimeError) as refused:
-        local_to_utc(spring_forward, time(2, 30), TORONTO)
-    assert "does not exist" in refused.value.message
-    assert "3:30" in refused.value.message
+        local_to_utc(datetime.combine(spring_forward, time(2, 30)), TORONTO)
+    assert "does not exist in America/Toronto" in refused.value.message
     assert refused.value.choices == ()
 
 
-def test_a_time_that_happens_twice_asks_which_and_takes_either() -> None:
-    fall_back = _sunday(2031, 11, 1)
+def test_a_time_that_happens_twice_offers_both_and_takes_either() -> None:
+    fall_back = datetime.combine(_sunday(2031, 11, 1), time(1, 30))
     with pytest.raises(LocalTimeError) as refused:
-        local_to_utc(fall_back, time(1, 30), TORONTO)
+        local_to_utc(fall_back, TORONTO)
     assert "happens twice" in refused.value.message
-    assert [c.offset for c in refused.value.choices] == ["UTC\u221204:00", "UTC\u221205:00"]
-    first = local_to_utc(fall_back, time(1, 30), TORONTO, fold=0)
-    second = local_to_utc(fall_back, time(1, 30), TORONTO, fold=1)
+    choices = [(c.offset, c.abbreviation) for c in refused.value.choices]
+    assert choices == [("UTC\u221204:00", "EDT"), ("UTC\u221205:00", "EST")]
+    first = local_to_utc(fall_back, TORONTO, fold=0)
+    second = local_to_utc(fall_back, TORONTO, fold=1)
     assert (first.hour, second.hour, first.tzinfo, second.tzinfo) == (5, 6, UTC, UTC)
 
 
 def test_an_ordinary_time_is_converted_with_the_offset_of_its_season() -> None:
-    assert local_to_utc(date(2031, 1, 15), time(9, 0), TORONTO).hour == 14
-    assert local_to_utc(date(2031, 7, 15), time(9, 0), TORONTO).hour == 13
+    assert local_to_utc(datetime(2031, 1, 15, 9, 0), TORONTO).hour == 14
+    assert local_to_utc(datetime(2031, 7, 15, 9, 0), "America/Toronto").hour == 13
+
+
+def test_a_post_scheduled_during_a_crisis_pause_is_held_on_the_paused_accounts(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x, mastodon = x_and_mastodon(personas)
+    post = create(personas, admin, [x, mastodon])
+    with agency_scope(personas.agency_a.pk):
+        pause = services.pause_start(
+            agency=personas.agency_a, actor=admin, reason="Flooding.", accounts=[x]
+        )
+    scheduled = schedule(post, admin, soon())
+    assert scheduled.status == PostStatus.SCHEDULED
+    by_account = targets(post)
+    assert (by_account[x.pk].state, by_account[mastodon.pk].state) == (
+        TargetState.HELD,
+        TargetState.SCHEDULED,
+    )
+    with agency_scope(personas.agency_a.pk):
+        services.pause_end(pause=pause, actor=admin, overdue_now=False)
+    assert {t.state for t in targets(post).values()} == {TargetState.SCHEDULED}
+
+
+def test_a_held_post_can_be_rewritten_and_scheduled_again(personas: Personas) -> None:
+    admin = personas.admin_a.user
+    x = account(personas.agency_a)
+    post = create(personas, admin, [x])
+    schedule(post, admin, soon())
+    with agency_scope(personas.agency_a.pk):
+        pause = services.pause_start(agency=personas.agency_a, actor=admin, reason="Storm.")
+    assert reload(post).status == PostStatus.HELD
+    assert schedule(post, admin, soon() + timedelta(hours=1)).status == PostStatus.HELD
+    update(post, admin, text="Storm update: offices closed.")
+    assert (reload(post).status, targets(post)[x.pk].state) == (
+        PostStatus.DRAFT,
+        TargetState.DRAFT,
+    )
+    with agency_scope(personas.agency_a.pk):
+        services.pause_end(pause=pause, actor=admin, overdue_now=False)
+    assert schedule(post, admin, soon()).status == PostStatus.SCHEDULED

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('publishing', '0003_posts'),
+        ('publishing', '0004_publishing_pauses'),
     ]
 
     operations = [
