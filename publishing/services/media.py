@@ -13,12 +13,12 @@ from django.utils.translation import gettext as _
 
 import archive
 from accounts.models import Agency
-from accounts.services.principals import Principal
+from accounts.services.principals import Principal, person_behind
 from govsocial.errors import GovsocialError
 from publishing.models import MediaAsset
 from publishing.models.posts import media_path
 from publishing.networks.limits import MB, MEDIA_RULES, sniff_mime
-from publishing.services.posts import person_behind, require_composer
+from publishing.services.posts import require_composer
 
 # The library keeps what at least one network takes, as large as the most generous takes.
 ACCEPTED_TYPES = frozenset().union(*(rule.mime_types for rule in MEDIA_RULES.values()))

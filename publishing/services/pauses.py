@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
-from accounts.models import Agency, ApiKey, User
-from accounts.services.principals import Principal, require_admin
+from accounts.models import Agency
+from accounts.services.principals import Principal, person_behind, require_admin
 from archive.services import SYSTEM, NamedActor
 from govsocial.errors import Conflict, GovsocialError
 from publishing.models import (
@@ -56,7 +56,7 @@ def pause_start(
         raise GovsocialError(_("Choose accounts of this agency."), field="accounts")
     with transaction.atomic():
         pause: PublishingPause = PublishingPause.objects.create(
-            agency=agency, reason=reason, until=until, started_by=_person(actor)
+            agency=agency, reason=reason, until=until, started_by=person_behind(actor)
         )
         PausedAccount.objects.bulk_create(
             PausedAccount(agency=agency, pause=pause, account=account) for account in accounts
@@ -90,7 +90,7 @@ def pause_end(
         if pause.ended_at is not None:
             raise Conflict(_("This pause has already ended."))
         pause.ended_at = timezone.now()
-        pause.ended_by = None if isinstance(actor, NamedActor) else _person(actor)
+        pause.ended_by = None if isinstance(actor, NamedActor) else person_behind(actor)
         pause.save(update_fields=["ended_at", "ended_by"])
         released, kept = _release(pause.agency, overdue_now=overdue_now)
         archive.record(
@@ -155,8 +155,3 @@ def _posts_follow(post_ids: set[int]) -> None:
         Post.objects.filter(pk=post_id, status__in=[PostStatus.SCHEDULED, PostStatus.HELD]).update(
             status=status
         )
-
-
-def _person(actor: Principal) -> User:
-    """Return the person behind ``actor`` (for an API key, the admin who created it)."""
-    return actor.created_by if isinstance(actor, ApiKey) else actor

@@ -17,9 +17,9 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 import archive
-from accounts.models import Agency, ApiKey, Role, User
+from accounts.models import Agency, Role
 from accounts.selectors import roles_of
-from accounts.services.principals import Principal
+from accounts.services.principals import Principal, person_behind
 from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
 from publishing.content import (
     post_content,
@@ -54,12 +54,6 @@ def require_composer(*, agency: Agency, actor: Principal) -> None:
     """Refuse unless ``actor`` writes posts in ``agency`` (an author or an admin)."""
     if not roles_of(agency=agency, actor=actor) & COMPOSER_ROLES:
         raise PermissionDenied(_("Only authors and agency admins can write posts."))
-
-
-def person_behind(actor: Principal) -> User:
-    """Return the person a post or file is credited to: the actor, or for an API key the
-    admin who created it (the archive still names the key)."""
-    return actor.created_by if isinstance(actor, ApiKey) else actor
 
 
 def _clean_link(link: str) -> str:
