@@ -1,9 +1,11 @@
 """Forms of publishing's pages: network accounts, the composer, the media library,
-crisis pauses."""
+crisis pauses, the calendar (moving a post, queue times, importing a schedule)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from datetime import time
 from typing import Any
 
 from django import forms
@@ -11,7 +13,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
-from publishing.models import MediaAsset, Post, PostStatus, SocialAccount
+from publishing.models import MediaAsset, Post, PostStatus, QueueSlot, SocialAccount, Weekday
 
 
 class BlueskyConnectForm(forms.Form):
@@ -62,7 +64,33 @@ class PublishersForm(forms.Form):
         return [self.by_pk[pk] for pk in self.cleaned_data["members"]]
 
 
-class ComposerForm(forms.Form):
+class ScheduleTimeForm(forms.Form):
+    """When to publish: a local date and time, and which of the two moments when that
+    time happens twice."""
+
+    schedule_date = forms.DateField(
+        label=_("Date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter the date as year-month-day, such as 2030-03-31.")},
+    )
+    schedule_time = forms.TimeField(
+        label=_("Time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        error_messages={"invalid": _("Enter the time as hours and minutes, such as 14:30.")},
+    )
+    schedule_fold = forms.TypedChoiceField(
+        label=_("Which one"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        widget=forms.RadioSelect,
+        choices=[(0, _("The first")), (1, _("The second"))],
+    )
+
+
+class ComposerForm(ScheduleTimeForm):
     """A post as the author writes it: base text, accounts with their own text, link,
     files with alt text, language, campaign, and when to publish."""
 
@@ -92,26 +120,6 @@ class ComposerForm(forms.Form):
         required=False,
         max_length=100,
         help_text=_("A tag to find the campaign's posts together, such as “Winter roads”."),
-    )
-    schedule_date = forms.DateField(
-        label=_("Date"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Enter the date as year-month-day, such as 2030-03-31.")},
-    )
-    schedule_time = forms.TimeField(
-        label=_("Time"),
-        required=False,
-        widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        error_messages={"invalid": _("Enter the time as hours and minutes, such as 14:30.")},
-    )
-    schedule_fold = forms.TypedChoiceField(
-        label=_("Which one"),
-        coerce=int,
-        required=False,
-        empty_value=None,
-        widget=forms.RadioSelect,
-        choices=[(0, _("The first")), (1, _("The second"))],
     )
 
     def __init__(
@@ -316,4 +324,83 @@ class ResumeForm(forms.Form):
         ],
         widget=forms.RadioSelect,
         initial="held",
+    )
+
+
+class MoveForm(ScheduleTimeForm):
+    """A new day (and time) for a scheduled post; without a time it keeps its own."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["schedule_date"].required = True
+        self.fields["schedule_date"].error_messages["required"] = _(
+            "Enter the date to move the post to."
+        )
+
+
+# A queue time as people type it: 9:00, 09:00, 14:30, 9h00.
+QUEUE_TIME = re.compile(r"^(\d{1,2})[:h](\d{2})$")
+
+
+class QueueSlotsForm(forms.Form):
+    """An account's queue times, day by day, in the agency's time zone."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for weekday, name in Weekday.choices:
+            self.fields[f"day_{weekday}"] = forms.CharField(
+                label=name,
+                required=False,
+                max_length=200,
+                help_text=_("Times separated by commas, such as 9:00, 14:00."),
+            )
+
+    @staticmethod
+    def initial_for(slots: Sequence[QueueSlot]) -> dict[str, str]:
+        """Return the form's starting values: the account's slots, day by day."""
+        days: dict[str, list[str]] = {}
+        for slot in slots:
+            days.setdefault(f"day_{slot.weekday}", []).append(f"{slot.time:%H:%M}")
+        return {name: ", ".join(times) for name, times in days.items()}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        for weekday, _name in Weekday.choices:
+            field = f"day_{weekday}"
+            for written in re.split(r"[,;\s]+", data.get(field, "").strip()):
+                if not written:
+                    continue
+                match = QUEUE_TIME.match(written)
+                hour, minute = (int(match[1]), int(match[2])) if match else (99, 99)
+                if hour > 23 or minute > 59:
+                    self.add_error(
+                        field,
+                        _(
+                            "“%(time)s” is not a time: write times like 9:00 or 14:30, "
+                            "separated by commas."
+                        )
+                        % {"time": written},
+                    )
+        return data
+
+    def slots(self) -> list[tuple[int, time]]:
+        """Return the (weekday, time) pairs written."""
+        found = []
+        for weekday, _name in Weekday.choices:
+            for written in re.split(r"[,;\s]+", self.cleaned_data[f"day_{weekday}"].strip()):
+                if match := QUEUE_TIME.match(written):
+                    found.append((weekday, time(int(match[1]), int(match[2]))))
+        return found
+
+    def day_fields(self) -> list[Any]:
+        """Return the bound fields, Monday first."""
+        return [self[f"day_{weekday}"] for weekday, _name in Weekday.choices]
+
+
+class ScheduleImportForm(forms.Form):
+    """A CSV file of posts to schedule."""
+
+    file = forms.FileField(
+        label=_("CSV file"),
+        error_messages={"required": _("Choose a CSV file to upload.")},
     )

@@ -1,10 +1,13 @@
 """Reads of publishing: network accounts and who may publish to them, posts with their
-targets and revisions, and the media library."""
+targets and revisions, the calendar, queue slots, and the media library."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -19,9 +22,11 @@ from publishing.models import (
     PostRevision,
     PostTarget,
     PublishingPause,
+    QueueSlot,
     SocialAccount,
     SocialAccountPublisher,
 )
+from publishing.timezones import LocalTimeError, local_to_utc
 
 
 def social_account_list(*, connected_only: bool = False) -> QuerySet[SocialAccount]:
@@ -176,3 +181,76 @@ def pause_cover(*, agency: Agency) -> PauseCover:
         every_account=any(pause_id not in naming for pause_id in active),
         account_ids=frozenset(account_id for _, account_id in named),
     )
+
+
+def calendar_posts(
+    *, start: datetime, end: datetime, posts: QuerySet[Post] | None = None, **filters: Any
+) -> QuerySet[Post]:
+    """Return the bound agency's posts (or ``posts``) scheduled from ``start`` up to
+    ``end``, earliest first, narrowed by ``post_list``'s filters."""
+    listed = post_list(posts=posts, **filters)
+    return listed.filter(scheduled_at__gte=start, scheduled_at__lt=end).order_by(
+        "scheduled_at", "pk"
+    )
+
+
+def queue_slot_list(*, account_ids: Iterable[int] | None = None) -> QuerySet[QueueSlot]:
+    """Return the bound agency's queue slots (of ``account_ids`` when given), by account,
+    day and time."""
+    slots = QueueSlot.objects.select_related("account")
+    return slots if account_ids is None else slots.filter(account_id__in=list(account_ids))
+
+
+def queue_times_taken(
+    *, account_ids: Iterable[int], start: datetime, exclude_post_id: int
+) -> set[datetime]:
+    """Return the times from ``start`` on at which another post of these accounts is
+    scheduled (whatever has become of it since: its slot stays used)."""
+    taken = (
+        Post.objects.filter(
+            pk__in=PostTarget.objects.filter(account_id__in=list(account_ids)).values("post"),
+            scheduled_at__gte=start,
+        )
+        .exclude(pk=exclude_post_id)
+        .values_list("scheduled_at", flat=True)
+    )
+    return set(taken)
+
+
+# How far ahead "Add to queue" looks for a free slot.
+QUEUE_HORIZON = timedelta(weeks=8)
+
+
+def queue_next_free_slot(
+    *, accounts: Sequence[SocialAccount], zone: ZoneInfo, after: datetime, exclude_post_id: int
+) -> datetime | None:
+    """Return the earliest queue time after ``after`` that every one of ``accounts`` has
+    as a slot and at which none of them has another post scheduled; None when there is
+    none within ``QUEUE_HORIZON``.
+
+    Slots are wall-clock times in ``zone``: a slot the clocks skip that day is passed
+    over, and one that happens twice is taken at its first moment.
+    """
+    if not accounts:
+        return None
+    ids = [account.pk for account in accounts]
+    by_account: dict[int, set[tuple[int, time]]] = {pk: set() for pk in ids}
+    for weekday, at, account_id in queue_slot_list(account_ids=ids).values_list(
+        "weekday", "time", "account_id"
+    ):
+        by_account[account_id].add((weekday, at))
+    common = set.intersection(*by_account.values())
+    if not common:
+        return None
+    taken = queue_times_taken(account_ids=ids, start=after, exclude_post_id=exclude_post_id)
+    first = timezone.localtime(after, zone).date()
+    for offset in range(QUEUE_HORIZON.days + 1):
+        day = first + timedelta(days=offset)
+        for slot_time in sorted(t for weekday, t in common if weekday == day.weekday()):
+            try:
+                moment = local_to_utc(datetime.combine(day, slot_time), zone, fold=0)
+            except LocalTimeError:
+                continue  # The clocks skip this time today.
+            if moment > after and moment not in taken:
+                return moment
+    return None

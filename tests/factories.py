@@ -45,6 +45,7 @@ from publishing.models import (
     PostRevision,
     PostTarget,
     PublishingPause,
+    QueueSlot,
     SocialAccount,
     SocialAccountPublisher,
 )
@@ -288,6 +289,16 @@ def paused_account_for(agency: Agency) -> PausedAccount:
     return named
 
 
+def queue_slot_for(agency: Agency, **fields: Any) -> QueueSlot:
+    """Store a Monday 9:00 queue slot of a new account of ``agency``."""
+    account = fields.pop("account", None) or social_account_for(agency)
+    with agency_scope(agency.pk):
+        slot: QueueSlot = QueueSlot.objects.create(
+            agency=agency, account=account, **({"weekday": 0, "time": "09:00"} | fields)
+        )
+    return slot
+
+
 # One way to make a row of each agency-owned model for a given agency; the isolation
 # meta-test fails when a model has none.
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
@@ -306,4 +317,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     PostMedia: post_media_for,
     PublishingPause: pause_for,
     PausedAccount: paused_account_for,
+    QueueSlot: queue_slot_for,
 }

@@ -17,7 +17,12 @@ from rest_framework.response import Response
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import GovsocialError
 from publishing import selectors, services
-from publishing.api.serializers import PostSerializer, PostWriteSerializer, ScheduleSerializer
+from publishing.api.serializers import (
+    AddToQueueSerializer,
+    PostSerializer,
+    PostWriteSerializer,
+    ScheduleSerializer,
+)
 from publishing.models import Post
 
 FILTERS = [
@@ -28,7 +33,7 @@ FILTERS = [
 ]
 
 
-def _number(request: Request, name: str) -> int | None:
+def number_param(request: Request, name: str) -> int | None:
     value = request.query_params.get(name, "")
     if not value:
         return None
@@ -64,8 +69,8 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
         return selectors.post_list(
             posts=queryset,
             status=self.request.query_params.get("status", ""),
-            account_id=_number(self.request, "account"),
-            author_id=_number(self.request, "author"),
+            account_id=number_param(self.request, "account"),
+            author_id=number_param(self.request, "author"),
             campaign=self.request.query_params.get("campaign", ""),
         )
 
@@ -140,5 +145,19 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
         post = services.post_unschedule(
             post=self.get_object(),
             actor=request.user,  # type: ignore[arg-type]
+        )
+        return self._answer(post)
+
+    @extend_schema(request=AddToQueueSerializer, responses=PostSerializer)
+    @action(detail=True, methods=["post"])
+    def queue(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Schedule a draft at the next queue time free on all of its accounts (from
+        ``not_before`` on, when given), with the rules of ``schedule``."""
+        wanted = AddToQueueSerializer(data=request.data)
+        wanted.is_valid(raise_exception=True)
+        post = services.post_add_to_queue(
+            post=self.get_object(),
+            actor=request.user,  # type: ignore[arg-type]
+            not_before=wanted.validated_data["not_before"],
         )
         return self._answer(post)

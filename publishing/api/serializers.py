@@ -231,3 +231,61 @@ class ResumeSerializer(serializers.Serializer):
     """Whether posts whose time passed during the pause go out now (else stay held)."""
 
     overdue_now = serializers.BooleanField(default=False)
+
+
+class CalendarAccountSerializer(serializers.Serializer):
+    """An account a scheduled post goes to."""
+
+    id = serializers.IntegerField()
+    network = serializers.CharField()
+    handle = serializers.CharField()
+
+
+class CalendarEntrySerializer(serializers.Serializer):
+    """A scheduled post as the calendar and its exports give it."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    scheduled_at = serializers.CharField(help_text="in the reader's zone, with its offset")
+    scheduled_at_utc = serializers.CharField()
+    time_zone = serializers.CharField()
+    accounts = CalendarAccountSerializer(many=True)
+    text = serializers.CharField()
+    link = serializers.CharField()
+    campaign = serializers.CharField()
+    language = serializers.CharField()
+    author = serializers.EmailField()
+    url = serializers.URLField()
+
+
+class CalendarSerializer(serializers.Serializer):
+    """The posts scheduled in a range, and the zone their local times are in."""
+
+    time_zone = serializers.CharField()
+    posts = CalendarEntrySerializer(many=True)
+
+
+class ScheduleImportSerializer(serializers.Serializer):
+    """A CSV file of posts to schedule."""
+
+    file = serializers.FileField()
+
+
+class QueueSlotSerializer(serializers.Serializer):
+    """A weekly queue time: weekday (Monday 0) and time, in the agency's time zone."""
+
+    weekday = serializers.IntegerField(min_value=0, max_value=6)
+    time = serializers.TimeField(format="%H:%M")
+
+
+class QueueSlotsSerializer(serializers.Serializer):
+    """An account's queue times and the zone they are in."""
+
+    time_zone = serializers.CharField(read_only=True)
+    slots = QueueSlotSerializer(many=True)
+
+
+class AddToQueueSerializer(serializers.Serializer):
+    """When to start looking for a free queue time (now when left out)."""
+
+    not_before = serializers.DateTimeField(required=False, allow_null=True, default=None)

@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from publishing.api.calendar import CalendarViewSet
 from publishing.api.media import MediaAssetViewSet
 from publishing.api.posts import PostViewSet
 from publishing.api.views import PublishingPauseViewSet, SocialAccountViewSet
@@ -13,5 +14,6 @@ router.register(r"agencies/(?P<agency_slug>[-\w]+)/media", MediaAssetViewSet, ba
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/pauses", PublishingPauseViewSet, basename="pause"
 )
+router.register(r"agencies/(?P<agency_slug>[-\w]+)/calendar", CalendarViewSet, basename="calendar")
 
 urlpatterns = router.urls

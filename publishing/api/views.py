@@ -24,6 +24,7 @@ from publishing import selectors, services
 from publishing.api.serializers import (
     PublishersSerializer,
     PublishingPauseSerializer,
+    QueueSlotsSerializer,
     ResumeSerializer,
     SocialAccountSerializer,
 )
@@ -79,6 +80,24 @@ class SocialAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Age
             )
         chosen = selectors.account_publisher_ids(account=account)
         return Response({"members": sorted(pk for pk, m in members.items() if m.user_id in chosen)})
+
+    @extend_schema(request=QueueSlotsSerializer, responses=QueueSlotsSerializer)
+    @action(detail=True, methods=["get", "put"])
+    def queue(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Read or replace the account's queue times (admins replace them), in the
+        agency's time zone."""
+        account = self.get_object()
+        if request.method == "PUT":
+            wanted = QueueSlotsSerializer(data=request.data)
+            wanted.is_valid(raise_exception=True)
+            services.queue_slots_set(
+                account=account,
+                actor=request.user,  # type: ignore[arg-type]
+                slots=[(slot["weekday"], slot["time"]) for slot in wanted.validated_data["slots"]],
+            )
+        slots = selectors.queue_slot_list(account_ids=[account.pk])
+        shown = {"time_zone": self.agency.time_zone, "slots": slots}
+        return Response(QueueSlotsSerializer(shown).data)
 
 
 class PublishingPauseViewSet(

@@ -1,6 +1,6 @@
 """Publishing's models: connected network accounts and who may publish to them
 (``accounts``); posts, their revisions, media and per-account targets (``posts``);
-crisis pauses (``pauses``)."""
+crisis pauses (``pauses``); queue slots (``queue``)."""
 
 from publishing.models.accounts import (
     NETWORK_CHOICES,
@@ -19,6 +19,7 @@ from publishing.models.posts import (
     PostTarget,
     TargetState,
 )
+from publishing.models.queue import QueueSlot, Weekday
 
 __all__ = [
     "NETWORK_CHOICES",
@@ -32,7 +33,9 @@ __all__ = [
     "PostTarget",
     "PublisherManager",
     "PublishingPause",
+    "QueueSlot",
     "SocialAccount",
     "SocialAccountPublisher",
     "TargetState",
+    "Weekday",
 ]

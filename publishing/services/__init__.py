@@ -1,7 +1,8 @@
 """Every write of publishing, one module per subject: ``accounts`` (connecting network
 accounts, their tokens, health and publishers), ``posts`` (writing and editing posts),
-``scheduling`` (putting them on the schedule and off it), ``media`` (the media
-library) and ``pauses`` (crisis pauses)."""
+``scheduling`` (putting them on the schedule and off it), ``queue`` (queue slots and
+"Add to queue"), ``bulk`` (scheduling from a file), ``media`` (the media library) and
+``pauses`` (crisis pauses)."""
 
 from publishing.services.accounts import (
     account_connect,
@@ -11,9 +12,11 @@ from publishing.services.accounts import (
     account_refresh,
     account_require_publisher,
 )
+from publishing.services.bulk import posts_import
 from publishing.services.media import media_alt_text_set, media_upload
 from publishing.services.pauses import pause_end, pause_start, pauses_expire
 from publishing.services.posts import post_create, post_update
+from publishing.services.queue import post_add_to_queue, queue_slots_set
 from publishing.services.scheduling import PostProblems, post_schedule, post_unschedule
 
 __all__ = [
@@ -29,8 +32,11 @@ __all__ = [
     "pause_end",
     "pause_start",
     "pauses_expire",
+    "post_add_to_queue",
     "post_create",
     "post_schedule",
     "post_unschedule",
     "post_update",
+    "posts_import",
+    "queue_slots_set",
 ]

@@ -56,7 +56,8 @@ def require_composer(*, agency: Agency, actor: Principal) -> None:
         raise PermissionDenied(_("Only authors and agency admins can write posts."))
 
 
-def _clean_link(link: str) -> str:
+def clean_link(link: str) -> str:
+    """Return the link trimmed; refuse one that is not a full web address."""
     link = (link or "").strip()
     if not link:
         return ""
@@ -70,13 +71,15 @@ def _clean_link(link: str) -> str:
     return link
 
 
-def _clean_language(language: str) -> str:
+def clean_language(language: str) -> str:
+    """Return the language; refuse one the agency does not publish in."""
     if language not in dict(settings.LANGUAGES):
         raise GovsocialError(_("Choose English or French."), field="language")
     return language
 
 
-def _clean_campaign(campaign: str) -> str:
+def clean_campaign(campaign: str) -> str:
+    """Return the campaign tag trimmed; refuse one too long."""
     campaign = (campaign or "").strip()
     if len(campaign) > CAMPAIGN_MAX:
         raise GovsocialError(
@@ -200,8 +203,8 @@ def post_create(
     with their alt text (None: the library's) and replaces ``media_ids`` when given.
     """
     require_composer(agency=agency, actor=actor)
-    link, language = _clean_link(link), _clean_language(language)
-    campaign = _clean_campaign(campaign)
+    link, language = clean_link(link), clean_language(language)
+    campaign = clean_campaign(campaign)
     accounts = _accounts(agency, account_ids)
     for account in accounts:
         account_require_publisher(account=account, actor=actor)
@@ -281,8 +284,8 @@ def post_update(
     """
     agency = post.agency
     require_composer(agency=agency, actor=actor)
-    link, campaign = _clean_link(link), _clean_campaign(campaign)
-    language = _clean_language(language) if language is not None else None
+    link, campaign = clean_link(link), clean_campaign(campaign)
+    language = clean_language(language) if language is not None else None
     wanted = _accounts(agency, account_ids)
     _check_variants(variants, [a.pk for a in wanted])
     with transaction.atomic():

@@ -24,6 +24,7 @@ from publishing.content import AccountCheck, PostProblem, composer_checks, membe
 from publishing.forms import ComposerForm, PostFilterForm
 from publishing.models import MediaAsset, Post, PostStatus, SocialAccount, TargetState
 from publishing.services.posts import COMPOSER_ROLES, REVIEWED, WAITING
+from publishing.services.queue import QUEUEABLE
 from publishing.timezones import LocalTimeError, local_to_utc
 from publishing.views.local import render_local, zone_of
 
@@ -93,6 +94,7 @@ def post_detail(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRes
         and post.status in {PostStatus.DRAFT, *REVIEWED} - {PostStatus.IN_REVIEW},
         "can_unschedule": _is_composer(request)
         and bool(states & {TargetState.SCHEDULED, TargetState.HELD}),
+        "can_queue": _is_composer(request) and bool(targets) and post.status in QUEUEABLE,
     }
     return render_local(request, "publishing/post_detail.html", context)
 

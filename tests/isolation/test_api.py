@@ -181,3 +181,36 @@ class TestPauseResume(ApiIsolationSuite):
         return reverse(
             self.url_name, args=[personas.agency_a.slug, pause_for(personas.agency_a).pk]
         )
+
+
+class _CalendarEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug]) + (
+            "?start=2030-01-01T00:00:00%2B00:00&end=2030-02-01T00:00:00%2B00:00"
+        )
+
+
+class TestCalendarList(_CalendarEndpoint):
+    url_name = "calendar-list"
+
+
+class TestCalendarCsv(_CalendarEndpoint):
+    url_name = "calendar-csv"
+
+
+class TestCalendarImport(ApiIsolationSuite):
+    url_name = "calendar-import"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNetworkAccountQueue(_NetworkAccountEndpoint):
+    url_name = "socialaccount-queue"
+    methods = ("get", "put")
+
+
+class TestPostQueue(_PostEndpoint):
+    url_name = "post-queue"
+    methods = ("post",)

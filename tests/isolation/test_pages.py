@@ -253,3 +253,56 @@ class TestCrisisPauseResume(IsolationSuite):
     def url(self, personas: Personas) -> str:
         pause = pause_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, pause.pk])
+
+
+class TestCalendar(IsolationSuite):
+    url_name = "calendar"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestCalendarExport(IsolationSuite):
+    url_name = "calendar_export"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestScheduleImport(IsolationSuite):
+    url_name = "schedule_import"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostMove(IsolationSuite):
+    url_name = "post_move"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestPostAddToQueue(IsolationSuite):
+    url_name = "post_add_to_queue"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestQueueTimes(IsolationSuite):
+    url_name = "queue_slot_list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestQueueTimesOfAnAccount(IsolationSuite):
+    url_name = "queue_slot_edit"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _account_url(self.url_name, personas)
