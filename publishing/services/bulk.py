@@ -243,9 +243,10 @@ def _read_row(
     campaign = check("campaign", clean_campaign, values.get("campaign", ""))
     language = check("language", clean_language, values.get("language", "").strip() or "en")
     text = values["text"]
-    if accounts and link is not None:
+    if accounts:
+        # A link already refused is left out, so that the text is still checked.
         checks = composer_checks(
-            accounts=accounts, text_of={a.pk: text for a in accounts}, link=link, media=[]
+            accounts=accounts, text_of={a.pk: text for a in accounts}, link=link or "", media=[]
         )
         for problem in (p for c in checks for p in c.problems):
             column = problem.field if problem.field in IMPORT_COLUMNS else "text"
