@@ -109,6 +109,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(_("active"), default=True)
     is_staff = models.BooleanField(_("operator"), default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Blank: times are shown and entered in the time zone of the agency being viewed.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
+    )
     # Changing it ends every session of the user at once (see get_session_auth_hash).
     session_generation = models.CharField(max_length=32, default="", editable=False)
 

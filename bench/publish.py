@@ -67,8 +67,8 @@ from django.db import connection  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from govsocial.tenancy import agency_scope  # noqa: E402
+from publishing.content import post_content_hash  # noqa: E402
 from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState  # noqa: E402
-from publishing.services import post_content_hash  # noqa: E402
 
 
 @dataclass

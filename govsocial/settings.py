@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "govsocial.context_processors.agency_navigation",
+                "publishing.context_processors.publishing_pauses",
             ],
         },
     },
@@ -308,6 +309,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "publishing.tasks.accounts_health_check",
         "schedule": ACCOUNT_HEALTH_CHECK_SECONDS,
     },
+    "publishing-pauses-expire": {"task": "publishing.tasks.pauses_expire", "schedule": 60},
     "archive-verify-chains": {
         "task": "archive.tasks.chains_verify",
         "schedule": 24 * 60 * 60,

@@ -1,11 +1,32 @@
-"""Reads of connected network accounts and who may publish to them."""
+"""Reads of publishing: network accounts and who may publish to them, posts with their
+targets and revisions, the calendar, queue slots, and the media library."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from accounts.models import Membership, Role
-from publishing.models import SocialAccount, SocialAccountPublisher
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.models import Agency, ApiKey, Membership, Role, User
+from accounts.selectors import roles_of
+from publishing.models import (
+    MediaAsset,
+    PausedAccount,
+    Post,
+    PostMedia,
+    PostRevision,
+    PostTarget,
+    PublishingPause,
+    QueueSlot,
+    SocialAccount,
+    SocialAccountPublisher,
+)
+from publishing.timezones import LocalTimeError, local_to_utc
 
 
 def social_account_list(*, connected_only: bool = False) -> QuerySet[SocialAccount]:
@@ -39,3 +60,197 @@ def delegable_members(*, account: SocialAccount) -> list[Membership]:
         .order_by("user__email")
     )
     return [m for m in members if Role.ADMIN not in m.roles]
+
+
+def account_publishable_by(*, account: SocialAccount, actor: User | ApiKey) -> bool:
+    """Return whether ``actor`` may publish to ``account``: an admin of its agency, or a
+    member the admins delegated it to (whether or not it is connected right now)."""
+    if Role.ADMIN in roles_of(agency=account.agency, actor=actor):
+        return True
+    return isinstance(actor, User) and actor.has_perm(SocialAccountPublisher.PERMISSION, account)
+
+
+def publishable_accounts(*, agency: Agency, actor: User | ApiKey) -> QuerySet[SocialAccount]:
+    """Return the bound agency's connected accounts that ``actor`` may publish to."""
+    accounts = social_account_list(connected_only=True)
+    if Role.ADMIN in roles_of(agency=agency, actor=actor):
+        return accounts
+    if not isinstance(actor, User):
+        return accounts.none()
+    return accounts.filter(publishers__user=actor)
+
+
+def post_list(
+    *,
+    status: str = "",
+    account_id: int | None = None,
+    author_id: int | None = None,
+    campaign: str = "",
+    posts: QuerySet[Post] | None = None,
+) -> QuerySet[Post]:
+    """Return the bound agency's posts (or ``posts``): unscheduled ones first, then by
+    scheduled time, latest first; narrowed by status, account, author and campaign when
+    given; with their targets, files and newest revision number."""
+    posts = (Post.objects.all() if posts is None else posts).select_related("author")
+    posts = posts.prefetch_related(
+        Prefetch("targets", queryset=PostTarget.objects.select_related("account")),
+        Prefetch("media", queryset=PostMedia.objects.select_related("asset")),
+    )
+    if status:
+        posts = posts.filter(status=status)
+    if account_id is not None:
+        posts = posts.filter(pk__in=PostTarget.objects.filter(account_id=account_id).values("post"))
+    if author_id is not None:
+        posts = posts.filter(author_id=author_id)
+    if campaign:
+        posts = posts.filter(campaign=campaign)
+    latest = PostRevision.objects.filter(post=OuterRef("pk")).order_by("-number")
+    posts = posts.annotate(revision=Subquery(latest.values("number")[:1]))
+    return posts.order_by(F("scheduled_at").desc(nulls_first=True), "-updated_at", "-pk")
+
+
+def post_get(*, post_id: int) -> Post | None:
+    """Return one post of the bound agency with its targets, files and revisions, or
+    None."""
+    return (
+        Post.objects.select_related("author", "agency")
+        .prefetch_related(
+            Prefetch("targets", queryset=PostTarget.objects.select_related("account", "agency")),
+            Prefetch("media", queryset=PostMedia.objects.select_related("asset")),
+            Prefetch("revisions", queryset=PostRevision.objects.select_related("created_by")),
+        )
+        .filter(pk=post_id)
+        .first()
+    )
+
+
+def post_latest_revision(*, post: Post) -> PostRevision | None:
+    """Return the post's newest revision, or None before its first save."""
+    return PostRevision.objects.filter(post=post).order_by("-number").first()
+
+
+def post_campaigns() -> list[str]:
+    """Return the campaign tags the bound agency's posts carry, in order."""
+    campaigns = Post.objects.exclude(campaign="").values_list("campaign", flat=True)
+    return sorted(set(campaigns))
+
+
+def post_authors() -> list[User]:
+    """Return the people who wrote the bound agency's posts, by name."""
+    author_ids = Post.objects.values_list("author_id", flat=True).distinct()
+    return sorted(User.objects.filter(pk__in=author_ids), key=lambda user: user.display_name)
+
+
+def media_list() -> QuerySet[MediaAsset]:
+    """Return the bound agency's media library, newest first."""
+    return MediaAsset.objects.select_related("uploaded_by")
+
+
+def media_get(*, asset_id: int) -> MediaAsset | None:
+    """Return one file of the bound agency's media library, or None."""
+    return MediaAsset.objects.select_related("agency").filter(pk=asset_id).first()
+
+
+def pause_list_active(*, agency: Agency, at: datetime | None = None) -> QuerySet[PublishingPause]:
+    """Return the agency's pauses in force at ``at`` (now when None; a pause past its
+    ``until`` counts until it is ended when None), newest first."""
+    pauses = PublishingPause.objects.filter(agency=agency, ended_at__isnull=True)
+    if at is not None:
+        pauses = pauses.filter(Q(until__isnull=True) | Q(until__gt=at))
+    return pauses.select_related("started_by").prefetch_related("accounts")
+
+
+@dataclass(frozen=True)
+class PauseCover:
+    """What the agency's active pauses hold: every account, or the ones named."""
+
+    every_account: bool
+    account_ids: frozenset[int]
+
+    def covers(self, account_id: int) -> bool:
+        """Return whether ``account_id``'s publishing is held."""
+        return self.every_account or account_id in self.account_ids
+
+
+def pause_cover(*, agency: Agency) -> PauseCover:
+    """Return which of the agency's accounts its pauses in force hold now."""
+    active = list(pause_list_active(agency=agency, at=timezone.now()).values_list("pk", flat=True))
+    named = PausedAccount.objects.filter(pause_id__in=active).values_list("pause_id", "account_id")
+    naming = {pause_id for pause_id, _ in named}
+    return PauseCover(
+        every_account=any(pause_id not in naming for pause_id in active),
+        account_ids=frozenset(account_id for _, account_id in named),
+    )
+
+
+def calendar_posts(
+    *, start: datetime, end: datetime, posts: QuerySet[Post] | None = None, **filters: Any
+) -> QuerySet[Post]:
+    """Return the bound agency's posts (or ``posts``) scheduled from ``start`` up to
+    ``end``, earliest first, narrowed by ``post_list``'s filters."""
+    listed = post_list(posts=posts, **filters)
+    return listed.filter(scheduled_at__gte=start, scheduled_at__lt=end).order_by(
+        "scheduled_at", "pk"
+    )
+
+
+def queue_slot_list(*, account_ids: Iterable[int] | None = None) -> QuerySet[QueueSlot]:
+    """Return the bound agency's queue slots (of ``account_ids`` when given), by account,
+    day and time."""
+    slots = QueueSlot.objects.select_related("account")
+    return slots if account_ids is None else slots.filter(account_id__in=list(account_ids))
+
+
+def queue_times_taken(
+    *, account_ids: Iterable[int], start: datetime, exclude_post_id: int
+) -> set[datetime]:
+    """Return the times from ``start`` on at which another post of these accounts is
+    scheduled (whatever has become of it since: its slot stays used)."""
+    taken = (
+        Post.objects.filter(
+            pk__in=PostTarget.objects.filter(account_id__in=list(account_ids)).values("post"),
+            scheduled_at__gte=start,
+        )
+        .exclude(pk=exclude_post_id)
+        .values_list("scheduled_at", flat=True)
+    )
+    return set(taken)
+
+
+# How far ahead "Add to queue" looks for a free slot.
+QUEUE_HORIZON = timedelta(weeks=8)
+
+
+def queue_next_free_slot(
+    *, accounts: Sequence[SocialAccount], zone: ZoneInfo, after: datetime, exclude_post_id: int
+) -> datetime | None:
+    """Return the earliest queue time after ``after`` that every one of ``accounts`` has
+    as a slot and at which none of them has another post scheduled; None when there is
+    none within ``QUEUE_HORIZON``.
+
+    Slots are wall-clock times in ``zone``: a slot the clocks skip that day is passed
+    over, and one that happens twice is taken at its first moment.
+    """
+    if not accounts:
+        return None
+    ids = [account.pk for account in accounts]
+    by_account: dict[int, set[tuple[int, time]]] = {pk: set() for pk in ids}
+    for weekday, at, account_id in queue_slot_list(account_ids=ids).values_list(
+        "weekday", "time", "account_id"
+    ):
+        by_account[account_id].add((weekday, at))
+    common = set.intersection(*by_account.values())
+    if not common:
+        return None
+    taken = queue_times_taken(account_ids=ids, start=after, exclude_post_id=exclude_post_id)
+    first = timezone.localtime(after, zone).date()
+    for offset in range(QUEUE_HORIZON.days + 1):
+        day = first + timedelta(days=offset)
+        for slot_time in sorted(t for weekday, t in common if weekday == day.weekday()):
+            try:
+                moment = local_to_utc(datetime.combine(day, slot_time), zone, fold=0)
+            except LocalTimeError:
+                continue  # The clocks skip this time today.
+            if moment > after and moment not in taken:
+                return moment
+    return None

@@ -1,8 +1,11 @@
-"""Periodic checks of connected network accounts (one task per agency, then one per
-account, so a slow network never holds up another agency's checks), and the delivery of
-targets the dispatcher hands over as due now."""
+"""Periodic work of publishing, fanned out one task per agency (then per account), so a
+slow network never holds up another agency: account health checks, the end of crisis
+pauses whose time is up; and the delivery of targets the dispatcher hands over as due
+now."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from celery import shared_task
 
@@ -10,11 +13,16 @@ from accounts.models import Agency
 from govsocial.tenancy import with_agency_scope
 
 
+def _each_active_agency(task: Any) -> None:
+    """Queue ``task`` once for every active agency."""
+    for agency_id in Agency.objects.filter(is_active=True).values_list("id", flat=True):
+        task.delay(agency_id=agency_id)
+
+
 @shared_task(acks_late=True)
 def accounts_health_check() -> None:
     """Queue a health check of every active agency's accounts."""
-    for agency_id in Agency.objects.filter(is_active=True).values_list("id", flat=True):
-        agency_accounts_health_check.delay(agency_id=agency_id)
+    _each_active_agency(agency_accounts_health_check)
 
 
 @shared_task(acks_late=True)
@@ -37,6 +45,21 @@ def account_health_check(*, agency_id: int, account_id: int) -> None:
     account = social_account_get(account_id=account_id)
     if account is not None:
         services.account_health_check(account=account)
+
+
+@shared_task(acks_late=True)
+def pauses_expire() -> None:
+    """Queue the end of expired crisis pauses for every active agency."""
+    _each_active_agency(agency_pauses_expire)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def agency_pauses_expire(*, agency_id: int) -> None:
+    """End the agency's pauses whose time is up. Safe to run twice: ending locks the pause."""
+    from publishing import services
+
+    services.pauses_expire(agency=Agency.objects.get(pk=agency_id))
 
 
 @shared_task(acks_late=True)

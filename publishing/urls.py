@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publishing.views import accounts
+from publishing.views import accounts, calendar, imports, media, pauses, posts, queue
 
 urlpatterns = [
     # One fixed address per network, registered with the network's app settings.
@@ -35,5 +35,53 @@ urlpatterns = [
         "agencies/<slug:agency_slug>/accounts/<int:account_id>/publishers/",
         accounts.account_publishers,
         name="account_publishers",
+    ),
+    path("agencies/<slug:agency_slug>/posts/", posts.post_list, name="post_list"),
+    path("agencies/<slug:agency_slug>/posts/new/", posts.post_new, name="post_new"),
+    path("agencies/<slug:agency_slug>/posts/check/", posts.post_check, name="post_check"),
+    path("agencies/<slug:agency_slug>/posts/autosave/", posts.post_autosave, name="post_autosave"),
+    path("agencies/<slug:agency_slug>/posts/<int:post_id>/", posts.post_detail, name="post_detail"),
+    path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"
+    ),
+    path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/unschedule/",
+        posts.post_unschedule,
+        name="post_unschedule",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/move/",
+        calendar.post_move,
+        name="post_move",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/queue/",
+        queue.post_add_to_queue,
+        name="post_add_to_queue",
+    ),
+    path("agencies/<slug:agency_slug>/calendar/", calendar.calendar_page, name="calendar"),
+    path(
+        "agencies/<slug:agency_slug>/calendar/export/",
+        calendar.calendar_export,
+        name="calendar_export",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/calendar/import/",
+        imports.schedule_import,
+        name="schedule_import",
+    ),
+    path("agencies/<slug:agency_slug>/queue/", queue.queue_slot_list, name="queue_slot_list"),
+    path(
+        "agencies/<slug:agency_slug>/queue/<int:account_id>/",
+        queue.queue_slot_edit,
+        name="queue_slot_edit",
+    ),
+    path("agencies/<slug:agency_slug>/media/", media.media_list, name="media_list"),
+    path("agencies/<slug:agency_slug>/media/<int:asset_id>/", media.media_file, name="media_file"),
+    path("agencies/<slug:agency_slug>/pause/", pauses.pause_page, name="pause_page"),
+    path(
+        "agencies/<slug:agency_slug>/pause/<int:pause_id>/resume/",
+        pauses.pause_resume,
+        name="pause_resume",
     ),
 ]

@@ -20,7 +20,14 @@ import pytest
 
 from accounts.models import Agency, Membership, User
 from govsocial.tenancy import agency_scope
-from publishing.models import Post, PostTarget, SocialAccount
+from publishing.models import (
+    MediaAsset,
+    Post,
+    PostTarget,
+    PublishingPause,
+    QueueSlot,
+    SocialAccount,
+)
 from tests.emulator_client import Emulator
 from tests.factories import AgencyFactory
 from tests.publishing.delivery import fast_delivery_environment
@@ -127,10 +134,10 @@ def live_agency(live_db: None) -> Iterator[Agency]:
 
 
 def forget(agency: Agency) -> None:
-    """Delete ``agency``'s posts, accounts, members and their people."""
+    """Delete ``agency``'s pauses, posts, files, accounts, members and their people."""
     with agency_scope(agency.pk):
-        Post.objects.all().delete()
-        SocialAccount.objects.all().delete()
+        for model in (PublishingPause, QueueSlot, Post, MediaAsset, SocialAccount):
+            model.objects.all().delete()
         people = list(Membership.objects.values_list("user_id", flat=True))
         Membership.objects.all().delete()
         User.objects.filter(pk__in=people).delete()

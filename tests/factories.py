@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 import uuid
 from collections.abc import Callable
@@ -14,6 +15,7 @@ from allauth.mfa.totp.internal.auth import (
     format_hotp_value,
     hotp_value,
 )
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -35,20 +37,24 @@ from accounts.selectors import token_digest
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
+from publishing import services as publishing_services
+from publishing.content import post_content_hash
 from publishing.models import (
     DispatchTicket,
     MediaAsset,
+    PausedAccount,
     Post,
     PostMedia,
     PostRevision,
     PostStatus,
     PostTarget,
+    PublishingPause,
+    QueueSlot,
     SocialAccount,
     SocialAccountPublisher,
     TargetState,
 )
 from publishing.networks.base import Network
-from publishing.services import post_content_hash
 from tests.emulator_client import Emulator
 
 PASSWORD = "correct horse battery staple"
@@ -159,12 +165,15 @@ def sign_on_domain_for(agency: Agency) -> SignOnDomain:
     return domain
 
 
+_REMOTE_IDS = itertools.count(1_500_000_000_000_000_001)
+
+
 def social_account_for(agency: Agency, **fields: Any) -> SocialAccount:
     """Store a connected account of ``agency`` (tokens as an OAuth grant gives them)."""
     connected_by = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
     values: dict[str, Any] = {
         "network": Network.X,
-        "remote_id": "1500000000000000001",
+        "remote_id": str(next(_REMOTE_IDS)),
         "handle": f"@{agency.slug}",
         "access_token": "access-token",
         "refresh_token": "refresh-token",
@@ -242,6 +251,21 @@ def media_asset_for(agency: Agency, **fields: Any) -> MediaAsset:
     return asset
 
 
+def uploaded_media_for(
+    agency: Agency, data: bytes = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+) -> MediaAsset:
+    """Upload a file to the media library of ``agency`` as one of its admins does (the
+    file is stored, under the test's MEDIA_ROOT)."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        return publishing_services.media_upload(
+            agency=agency,
+            actor=admin,
+            file=ContentFile(data, name="closure-map.png"),
+            alt_text="Map of the closed streets.",
+        )
+
+
 def post_media_for(agency: Agency, **fields: Any) -> PostMedia:
     """Attach a library image to a post of ``agency``."""
     post = fields.pop("post", None) or post_for(agency)
@@ -251,6 +275,36 @@ def post_media_for(agency: Agency, **fields: Any) -> PostMedia:
             agency=agency, post=post, asset=asset, **({"position": 0} | fields)
         )
     return attached
+
+
+def pause_for(agency: Agency, **fields: Any) -> PublishingPause:
+    """Store a pause of every account of ``agency``, started by one of its admins."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        pause: PublishingPause = PublishingPause.objects.create(
+            agency=agency, started_by=admin, **({"reason": "Flood warning."} | fields)
+        )
+    return pause
+
+
+def paused_account_for(agency: Agency) -> PausedAccount:
+    """Store a pause of ``agency`` naming one of its accounts."""
+    pause, account = pause_for(agency), social_account_for(agency)
+    with agency_scope(agency.pk):
+        named: PausedAccount = PausedAccount.objects.create(
+            agency=agency, pause=pause, account=account
+        )
+    return named
+
+
+def queue_slot_for(agency: Agency, **fields: Any) -> QueueSlot:
+    """Store a Monday 9:00 queue slot of a new account of ``agency``."""
+    account = fields.pop("account", None) or social_account_for(agency)
+    with agency_scope(agency.pk):
+        slot: QueueSlot = QueueSlot.objects.create(
+            agency=agency, account=account, **({"weekday": 0, "time": "09:00"} | fields)
+        )
+    return slot
 
 
 def dispatch_ticket_for(agency: Agency) -> DispatchTicket:
@@ -334,5 +388,8 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     PostTarget: post_target_for,
     MediaAsset: media_asset_for,
     PostMedia: post_media_for,
+    PublishingPause: pause_for,
+    PausedAccount: paused_account_for,
+    QueueSlot: queue_slot_for,
     DispatchTicket: dispatch_ticket_for,
 }

@@ -20,7 +20,13 @@ import archive
 from accounts.models import Agency, ApiKey, Invitation, Membership, Role, User
 from accounts.selectors import token_digest
 from accounts.services.api_keys import revoke_locked as _api_key_revoke_locked
-from accounts.services.principals import Principal, clean_email, clean_roles, require_admin
+from accounts.services.principals import (
+    Principal,
+    clean_email,
+    clean_roles,
+    person_behind,
+    require_admin,
+)
 from archive.services import NamedActor
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 
@@ -68,7 +74,7 @@ def invitation_create(
             email=email,
             roles=roles,
             token_hash=token_digest(token),
-            invited_by=actor.created_by if isinstance(actor, ApiKey) else actor,
+            invited_by=person_behind(actor),
             expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
         )
         try:

@@ -16,6 +16,12 @@ from govsocial.errors import GovsocialError, PermissionDenied
 Principal = User | ApiKey
 
 
+def person_behind(actor: Principal) -> User:
+    """Return the person an action is credited to on the rows it makes: the actor, or for
+    an API key the admin who created it (the archive still names the key)."""
+    return actor.created_by if isinstance(actor, ApiKey) else actor
+
+
 def require_admin(*, agency: Agency, actor: Principal, refusal: str = "") -> None:
     """Refuse the action (saying ``refusal``, or that only admins manage members) unless
     ``actor`` is an admin of ``agency``."""

@@ -18,6 +18,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         body: dict[str, Any] = {"detail": exc.message}
         if exc.field:
             body["field"] = exc.field
+        # Errors that refuse for several reasons at once (a post's problems) list them.
+        problems = getattr(exc, "problems", None)
+        if problems:
+            body["problems"] = problems
         return Response(body, status=exc.status_code)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

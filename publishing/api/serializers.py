@@ -1,10 +1,22 @@
-"""Shapes of network accounts in the API; tokens never leave the server."""
+"""Shapes of publishing in the API: network accounts (tokens never leave the server),
+posts with their targets and files, and the media library."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from publishing.models import SocialAccount
+from publishing.models import (
+    MediaAsset,
+    Post,
+    PostMedia,
+    PostTarget,
+    PublishingPause,
+    SocialAccount,
+)
 
 
 class SocialAccountSerializer(serializers.ModelSerializer):
@@ -38,3 +50,242 @@ class PublishersSerializer(serializers.Serializer):
     """The members (by member id) who may publish to an account besides the admins."""
 
     members = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class PostTargetSerializer(serializers.ModelSerializer):
+    """One account's copy of a post and its delivery."""
+
+    network = serializers.CharField(source="account.network", read_only=True)
+    handle = serializers.CharField(source="account.handle", read_only=True)
+
+    class Meta:
+        model = PostTarget
+        fields = [
+            "account",
+            "network",
+            "handle",
+            "has_own_text",
+            "text",
+            "state",
+            "next_attempt_at",
+            "remote_id",
+            "permalink",
+            "published_at",
+            "failure_reason",
+        ]
+        read_only_fields = fields
+
+
+class PostMediaSerializer(serializers.ModelSerializer):
+    """A file attached to a post, with the alt text it goes out with."""
+
+    name = serializers.CharField(source="asset.original_name", read_only=True)
+    mime_type = serializers.CharField(source="asset.mime_type", read_only=True)
+
+    class Meta:
+        model = PostMedia
+        fields = ["asset", "position", "name", "mime_type", "alt_text"]
+        read_only_fields = fields
+
+
+class PostSerializer(serializers.ModelSerializer):
+    """A post, its targets and files; ``revision`` is its newest revision's number and
+    ``approved_hash`` the content hash that may go out."""
+
+    author = serializers.EmailField(source="author.email", read_only=True)
+    revision = serializers.IntegerField(read_only=True, allow_null=True)
+    targets = PostTargetSerializer(many=True, read_only=True)
+    media = PostMediaSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Post
+        fields = [
+            "id",
+            "status",
+            "text",
+            "link",
+            "language",
+            "campaign",
+            "author",
+            "scheduled_at",
+            "revision",
+            "approved_hash",
+            "targets",
+            "media",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class AttachmentSerializer(serializers.Serializer):
+    """A library file to attach; without ``alt_text`` the library's is used."""
+
+    asset = serializers.IntegerField()
+    alt_text = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, default=None
+    )
+
+
+class PostWriteSerializer(serializers.Serializer):
+    """What an integrator writes: base text, accounts, each account's own text (by
+    account id; null says the base text again), files with alt text, link, language,
+    campaign."""
+
+    text = serializers.CharField(allow_blank=True, trim_whitespace=False, default="")
+    link = serializers.CharField(allow_blank=True, max_length=2000, default="")
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
+    campaign = serializers.CharField(allow_blank=True, max_length=100, default="")
+    accounts = serializers.ListField(child=serializers.IntegerField(), default=list)
+    variants = serializers.DictField(
+        child=serializers.CharField(allow_null=True, allow_blank=True, trim_whitespace=False),
+        default=dict,
+    )
+    media = AttachmentSerializer(many=True, default=list)
+
+    def validate_variants(self, value: dict[str, str | None]) -> dict[int, str | None]:
+        """Key each account's text by its account id."""
+        try:
+            return {int(account_id): text for account_id, text in value.items()}
+        except ValueError as error:
+            raise serializers.ValidationError(_("Key each text by its account's id.")) from error
+
+
+class ScheduleSerializer(serializers.Serializer):
+    """When to publish: an ISO 8601 time with its UTC offset."""
+
+    at = serializers.CharField(help_text="ISO 8601 with an offset, e.g. 2030-03-31T09:00:00-04:00")
+
+    def validate_at(self, value: str) -> datetime:
+        """Read the time; refuse one without its offset (it would name no moment)."""
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError as error:
+            raise serializers.ValidationError(
+                _("Give the time in ISO 8601, such as 2030-03-31T09:00:00-04:00.")
+            ) from error
+        if moment.tzinfo is None:
+            raise serializers.ValidationError(
+                _("Give the time with its UTC offset, such as 2030-03-31T09:00:00-04:00.")
+            )
+        return moment
+
+
+class MediaAssetSerializer(serializers.ModelSerializer):
+    """A file of the media library (its bytes at the ``file`` endpoint)."""
+
+    uploaded_by = serializers.EmailField(source="uploaded_by.email", read_only=True)
+
+    class Meta:
+        model = MediaAsset
+        fields = [
+            "id",
+            "original_name",
+            "mime_type",
+            "size_bytes",
+            "sha256",
+            "alt_text",
+            "alt_text_fr",
+            "uploaded_by",
+            "created_at",
+        ]
+        read_only_fields = ["id", "original_name", "mime_type", "size_bytes", "sha256"]
+        read_only_fields += ["uploaded_by", "created_at"]
+
+
+class MediaUploadSerializer(serializers.Serializer):
+    """An image or video to add to the library, with its alt text."""
+
+    file = serializers.FileField()
+    alt_text = serializers.CharField(allow_blank=True, default="")
+    alt_text_fr = serializers.CharField(allow_blank=True, default="")
+
+
+class PublishingPauseSerializer(serializers.ModelSerializer):
+    """A crisis pause: why, which accounts (none: every account), until when."""
+
+    accounts: serializers.PrimaryKeyRelatedField[SocialAccount] = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
+    account_ids = serializers.ListField(
+        child=serializers.IntegerField(), write_only=True, required=False, default=list
+    )
+    started_by = serializers.EmailField(source="started_by.email", read_only=True)
+
+    class Meta:
+        model = PublishingPause
+        fields = [
+            "id",
+            "reason",
+            "accounts",
+            "account_ids",
+            "until",
+            "started_by",
+            "started_at",
+            "ended_at",
+        ]
+        read_only_fields = ["id", "accounts", "started_by", "started_at", "ended_at"]
+
+
+class ResumeSerializer(serializers.Serializer):
+    """Whether posts whose time passed during the pause go out now (else stay held)."""
+
+    overdue_now = serializers.BooleanField(default=False)
+
+
+class CalendarAccountSerializer(serializers.Serializer):
+    """An account a scheduled post goes to."""
+
+    id = serializers.IntegerField()
+    network = serializers.CharField()
+    handle = serializers.CharField()
+
+
+class CalendarEntrySerializer(serializers.Serializer):
+    """A scheduled post as the calendar and its exports give it."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    scheduled_at = serializers.CharField(help_text="in the reader's zone, with its offset")
+    scheduled_at_utc = serializers.CharField()
+    time_zone = serializers.CharField()
+    accounts = CalendarAccountSerializer(many=True)
+    text = serializers.CharField()
+    link = serializers.CharField()
+    campaign = serializers.CharField()
+    language = serializers.CharField()
+    author = serializers.EmailField()
+    url = serializers.URLField()
+
+
+class CalendarSerializer(serializers.Serializer):
+    """The posts scheduled in a range, and the zone their local times are in."""
+
+    time_zone = serializers.CharField()
+    posts = CalendarEntrySerializer(many=True)
+
+
+class ScheduleImportSerializer(serializers.Serializer):
+    """A CSV file of posts to schedule."""
+
+    file = serializers.FileField()
+
+
+class QueueSlotSerializer(serializers.Serializer):
+    """A weekly queue time: weekday (Monday 0) and time, in the agency's time zone."""
+
+    weekday = serializers.IntegerField(min_value=0, max_value=6)
+    time = serializers.TimeField(format="%H:%M")
+
+
+class QueueSlotsSerializer(serializers.Serializer):
+    """An account's queue times and the zone they are in."""
+
+    time_zone = serializers.CharField(read_only=True)
+    slots = QueueSlotSerializer(many=True)
+
+
+class AddToQueueSerializer(serializers.Serializer):
+    """When to start looking for a free queue time (now when left out)."""
+
+    not_before = serializers.DateTimeField(required=False, allow_null=True, default=None)

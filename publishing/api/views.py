@@ -1,4 +1,5 @@
-"""An agency's network accounts: their health, checks, disconnection and publishers.
+"""An agency's network accounts (their health, checks, disconnection and publishers)
+and its crisis pauses.
 
 Connecting goes through the network's authorisation pages in a browser (see
 ``publishing.views``); the API reads and manages what is connected.
@@ -15,12 +16,19 @@ from rest_framework import mixins
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import BaseSerializer
 
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import GovsocialError
 from publishing import selectors, services
-from publishing.api.serializers import PublishersSerializer, SocialAccountSerializer
-from publishing.models import SocialAccount
+from publishing.api.serializers import (
+    PublishersSerializer,
+    PublishingPauseSerializer,
+    QueueSlotsSerializer,
+    ResumeSerializer,
+    SocialAccountSerializer,
+)
+from publishing.models import PublishingPause, SocialAccount
 
 
 class SocialAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScopedViewSet):
@@ -72,3 +80,67 @@ class SocialAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Age
             )
         chosen = selectors.account_publisher_ids(account=account)
         return Response({"members": sorted(pk for pk, m in members.items() if m.user_id in chosen)})
+
+    @extend_schema(request=QueueSlotsSerializer, responses=QueueSlotsSerializer)
+    @action(detail=True, methods=["get", "put"])
+    def queue(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Read or replace the account's queue times (admins replace them), in the
+        agency's time zone."""
+        account = self.get_object()
+        if request.method == "PUT":
+            wanted = QueueSlotsSerializer(data=request.data)
+            wanted.is_valid(raise_exception=True)
+            services.queue_slots_set(
+                account=account,
+                actor=request.user,  # type: ignore[arg-type]
+                slots=[(slot["weekday"], slot["time"]) for slot in wanted.validated_data["slots"]],
+            )
+        slots = selectors.queue_slot_list(account_ids=[account.pk])
+        shown = {"time_zone": self.agency.time_zone, "slots": slots}
+        return Response(QueueSlotsSerializer(shown).data)
+
+
+class PublishingPauseViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.RetrieveModelMixin, AgencyScopedViewSet
+):
+    """Crisis pauses in force: admins pause publishing and resume it."""
+
+    model = PublishingPause
+    serializer_class = PublishingPauseSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return (
+            queryset.filter(ended_at__isnull=True)
+            .select_related("started_by")
+            .prefetch_related("accounts")
+        )
+
+    def perform_create(self, serializer: BaseSerializer[PublishingPause]) -> None:
+        wanted = serializer.validated_data
+        accounts = {a.pk: a for a in selectors.social_account_list()}
+        unknown = sorted(set(wanted["account_ids"]) - set(accounts))
+        if unknown:
+            raise GovsocialError(
+                _("No such network account: %(ids)s.") % {"ids": ", ".join(map(str, unknown))},
+                field="account_ids",
+            )
+        serializer.instance = services.pause_start(
+            agency=self.agency,
+            actor=self.request.user,  # type: ignore[arg-type]
+            reason=wanted["reason"],
+            accounts=[accounts[pk] for pk in wanted["account_ids"]],
+            until=wanted.get("until"),
+        )
+
+    @extend_schema(request=ResumeSerializer, responses=PublishingPauseSerializer)
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """End the pause; overdue posts go out now with ``overdue_now``, else stay held."""
+        choice = ResumeSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
+        pause = services.pause_end(
+            pause=self.get_object(),
+            actor=request.user,  # type: ignore[arg-type]
+            overdue_now=choice.validated_data["overdue_now"],
+        )
+        return Response(PublishingPauseSerializer(pause).data)

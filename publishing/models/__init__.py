@@ -1,6 +1,7 @@
 """Publishing's models: connected network accounts and who may publish to them
-(``accounts``); posts, their revisions, media and per-account targets (``posts``); the
-dispatcher's tickets (``delivery``)."""
+(``accounts``); posts, their revisions, media and per-account targets (``posts``);
+crisis pauses (``pauses``); queue slots (``queue``); the dispatcher's tickets
+(``delivery``)."""
 
 from publishing.models.accounts import (
     NETWORK_CHOICES,
@@ -10,6 +11,7 @@ from publishing.models.accounts import (
     SocialAccountPublisher,
 )
 from publishing.models.delivery import WAITING_STATES, DispatchTicket
+from publishing.models.pauses import PausedAccount, PublishingPause
 from publishing.models.posts import (
     MediaAsset,
     Post,
@@ -19,6 +21,7 @@ from publishing.models.posts import (
     PostTarget,
     TargetState,
 )
+from publishing.models.queue import QueueSlot, Weekday
 
 __all__ = [
     "NETWORK_CHOICES",
@@ -26,13 +29,17 @@ __all__ = [
     "AccountHealth",
     "DispatchTicket",
     "MediaAsset",
+    "PausedAccount",
     "Post",
     "PostMedia",
     "PostRevision",
     "PostStatus",
     "PostTarget",
     "PublisherManager",
+    "PublishingPause",
+    "QueueSlot",
     "SocialAccount",
     "SocialAccountPublisher",
     "TargetState",
+    "Weekday",
 ]

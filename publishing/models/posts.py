@@ -126,6 +126,9 @@ class PostMedia(AgencyOwned):
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
     asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
+    # The same picture may need other words in another post; the library's alt text is
+    # only where it starts.
+    alt_text = models.TextField(_("alt text"), blank=True)
 
     class Meta:
         ordering = ["post", "position"]

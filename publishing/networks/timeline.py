@@ -1,36 +1,20 @@
 """Recognise a post govsocial sent among an account's own posts, as each network gives
-its text back: what the network was given (the link joined to the text where the network
-takes none apart), compared after the changes networks make to text they store.
+its text back: what the network was given (``counts.text_as_sent``), compared after the
+changes networks make to text they store.
 """
 
 from __future__ import annotations
 
-import importlib
 import re
 import unicodedata
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Collection, Iterable
 
-from publishing.networks.base import Network, OutgoingPost, RemotePost
+from publishing.networks.base import RemotePost
 
-# Each network's own "text as it goes out", imported on first use like the adapters.
-_TEXT_AS_SENT = {
-    Network.X: ("publishing.networks.x.adapter", "tweet_text"),
-    Network.FACEBOOK: ("publishing.networks.graph.rules", "text_as_sent"),
-    Network.INSTAGRAM: ("publishing.networks.graph.rules", "text_as_sent"),
-    Network.MASTODON: ("publishing.networks.mastodon.content", "status_text"),
-    Network.BLUESKY: ("publishing.networks.bluesky.rules", "full_text"),
-}
 # X gives links back shortened (t.co), Mastodon as HTML anchors whose text may be cut:
 # a link matches any link, and the words around it must match exactly.
 _LINK = re.compile(r"https?://\S+")
 _SPACES = re.compile(r"\s+")
-
-
-def text_as_sent(network: Network | str, post: OutgoingPost) -> str:
-    """Return the text ``network``'s adapter sends for ``post``."""
-    module, name = _TEXT_AS_SENT[Network(network)]
-    text_of: Callable[[OutgoingPost], str] = getattr(importlib.import_module(module), name)
-    return text_of(post)
 
 
 def comparable(text: str) -> str:

@@ -1,6 +1,9 @@
 """Every write of publishing, one module per subject: ``accounts`` (connecting network
-accounts, their tokens, health and publishers), ``delivery`` (sending posts to the
-networks once, settling unknown outcomes, deleting)."""
+accounts, their tokens, health and publishers), ``posts`` (writing and editing posts),
+``scheduling`` (putting them on the schedule and off it), ``queue`` (queue slots and
+"Add to queue"), ``bulk`` (scheduling from a file), ``media`` (the media library),
+``pauses`` (crisis pauses) and ``delivery`` (sending posts to the networks once,
+settling unknown outcomes, deleting them)."""
 
 from publishing.services.accounts import (
     account_connect,
@@ -10,25 +13,34 @@ from publishing.services.accounts import (
     account_refresh,
     account_require_publisher,
 )
-from publishing.services.delivery import (
-    content_hash,
-    post_content,
-    post_content_hash,
-    target_delete,
-    target_publish,
-    target_reconcile,
-)
+from publishing.services.bulk import posts_import
+from publishing.services.delivery import target_delete, target_publish, target_reconcile
+from publishing.services.media import media_alt_text_set, media_upload
+from publishing.services.pauses import pause_end, pause_start, pauses_expire
+from publishing.services.posts import post_create, post_update
+from publishing.services.queue import post_add_to_queue, queue_slots_set
+from publishing.services.scheduling import PostProblems, post_schedule, post_unschedule
 
 __all__ = [
+    "PostProblems",
     "account_connect",
     "account_disconnect",
     "account_health_check",
     "account_publishers_set",
     "account_refresh",
     "account_require_publisher",
-    "content_hash",
-    "post_content",
-    "post_content_hash",
+    "media_alt_text_set",
+    "media_upload",
+    "pause_end",
+    "pause_start",
+    "pauses_expire",
+    "post_add_to_queue",
+    "post_create",
+    "post_schedule",
+    "post_unschedule",
+    "post_update",
+    "posts_import",
+    "queue_slots_set",
     "target_delete",
     "target_publish",
     "target_reconcile",

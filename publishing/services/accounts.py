@@ -16,8 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
-from accounts.models import Agency, Membership, Role, User
-from accounts.selectors import roles_of
+from accounts.models import Agency, Membership, User
 from accounts.services.principals import Principal, require_admin
 from archive.services import SYSTEM
 from govsocial.errors import GovsocialError, PermissionDenied
@@ -29,6 +28,7 @@ from publishing.networks.base import (
     TransientNetworkError,
 )
 from publishing.networks.registry import adapter_for, connector_for
+from publishing.selectors import account_publishable_by
 
 logger = logging.getLogger(__name__)
 
@@ -284,9 +284,7 @@ def account_require_publisher(*, account: SocialAccount, actor: Principal) -> No
     member the admins delegated it to; a disconnected account takes no posts."""
     if account.disconnected_at is not None:
         raise GovsocialError(_("%(account)s is disconnected.") % {"account": account})
-    if Role.ADMIN in roles_of(agency=account.agency, actor=actor):
-        return
-    if isinstance(actor, User) and actor.has_perm(SocialAccountPublisher.PERMISSION, account):
+    if account_publishable_by(account=account, actor=actor):
         return
     raise PermissionDenied(
         _("You may not publish to %(account)s; ask an agency admin.") % {"account": account}

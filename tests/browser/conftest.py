@@ -132,6 +132,12 @@ def sign_in(page: Page, web_server: str, member: Member) -> None:
     expect(page).to_have_url(f"{web_server}/agencies/{member.agency_slug}/")
 
 
+def authorise_on_the_network(page: Page, handle: str) -> None:
+    """On the network's authorisation page, type a handle and authorise, by keyboard."""
+    page.get_by_label("Or a new handle").fill(handle)
+    page.get_by_role("button", name="Authorise").click()
+
+
 def _commit_member(role: Role) -> Member:
     try:
         suffix = uuid.uuid4().hex[:8]

@@ -6,14 +6,8 @@ import re
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.conftest import Member, sign_in
+from tests.browser.conftest import Member, authorise_on_the_network, sign_in
 from tests.emulator_client import Emulator
-
-
-def _authorise_on_the_network(page: Page, handle: str) -> None:
-    """On the network's authorisation page, type a handle and authorise, by keyboard."""
-    page.get_by_label("Or a new handle").fill(handle)
-    page.get_by_role("button", name="Authorise").click()
 
 
 def _row(page: Page, network: str, handle: str) -> Locator:
@@ -30,13 +24,13 @@ def test_an_admin_connects_x_and_facebook_and_sees_a_dead_token_turn_up(
 
     page.get_by_role("button", name="Connect X").click()
     expect(page).to_have_url(re.compile(re.escape(emulator.base_url)))
-    _authorise_on_the_network(page, "browser_city")
+    authorise_on_the_network(page, "browser_city")
     expect(page.get_by_text("X browser_city is connected.")).to_be_visible()
     x_row = _row(page, "X", "browser_city")
     expect(x_row.get_by_text("Healthy", exact=True)).to_be_visible()
 
     page.get_by_role("button", name="Connect Facebook and Instagram").click()
-    _authorise_on_the_network(page, "browser_city")
+    authorise_on_the_network(page, "browser_city")
     expect(page.get_by_text("Facebook browser_city is connected.")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="Instagram")).to_have_count(1)
     expect(page.get_by_text("Healthy", exact=True)).to_have_count(3)

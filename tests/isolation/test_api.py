@@ -8,7 +8,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import Personas
-from tests.factories import InvitationFactory, social_account_for
+from tests.factories import (
+    InvitationFactory,
+    pause_for,
+    post_for,
+    social_account_for,
+    uploaded_media_for,
+)
 from tests.isolation.suite import IsolationSuite
 
 
@@ -96,3 +102,115 @@ class TestNetworkAccountDisconnect(_NetworkAccountEndpoint):
 class TestNetworkAccountPublishers(_NetworkAccountEndpoint):
     url_name = "socialaccount-publishers"
     methods = ("get", "put")
+
+
+class TestPostList(ApiIsolationSuite):
+    url_name = "post-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPauseList(ApiIsolationSuite):
+    url_name = "pause-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _PostEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        post = post_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, post.pk])
+
+
+class TestPostDetail(_PostEndpoint):
+    url_name = "post-detail"
+    methods = ("get", "put", "patch")
+
+
+class TestPostSchedule(_PostEndpoint):
+    url_name = "post-schedule"
+    methods = ("post",)
+
+
+class TestPostUnschedule(_PostEndpoint):
+    url_name = "post-unschedule"
+    methods = ("post",)
+
+
+class TestMediaList(ApiIsolationSuite):
+    url_name = "mediaasset-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _MediaEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        asset = uploaded_media_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, asset.pk])
+
+
+class TestMediaDetail(_MediaEndpoint):
+    url_name = "mediaasset-detail"
+    methods = ("get", "patch")
+
+
+class TestMediaFile(_MediaEndpoint):
+    url_name = "mediaasset-file"
+
+
+class TestPauseDetail(ApiIsolationSuite):
+    url_name = "pause-detail"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(
+            self.url_name, args=[personas.agency_a.slug, pause_for(personas.agency_a).pk]
+        )
+
+
+class TestPauseResume(ApiIsolationSuite):
+    url_name = "pause-resume"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(
+            self.url_name, args=[personas.agency_a.slug, pause_for(personas.agency_a).pk]
+        )
+
+
+class _CalendarEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug]) + (
+            "?start=2030-01-01T00:00:00%2B00:00&end=2030-02-01T00:00:00%2B00:00"
+        )
+
+
+class TestCalendarList(_CalendarEndpoint):
+    url_name = "calendar-list"
+
+
+class TestCalendarCsv(_CalendarEndpoint):
+    url_name = "calendar-csv"
+
+
+class TestCalendarImport(ApiIsolationSuite):
+    url_name = "calendar-import"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNetworkAccountQueue(_NetworkAccountEndpoint):
+    url_name = "socialaccount-queue"
+    methods = ("get", "put")
+
+
+class TestPostQueue(_PostEndpoint):
+    url_name = "post-queue"
+    methods = ("post",)

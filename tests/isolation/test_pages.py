@@ -8,7 +8,14 @@ from django.utils import timezone
 
 from accounts.selectors import token_digest
 from tests.conftest import Personas
-from tests.factories import InvitationFactory, api_key_for, social_account_for
+from tests.factories import (
+    InvitationFactory,
+    api_key_for,
+    pause_for,
+    post_for,
+    social_account_for,
+    uploaded_media_for,
+)
 from tests.isolation.suite import IsolationSuite
 
 
@@ -150,6 +157,151 @@ class TestNetworkAccountDisconnect(IsolationSuite):
 
 class TestNetworkAccountPublishers(IsolationSuite):
     url_name = "account_publishers"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _account_url(self.url_name, personas)
+
+
+def _post_url(url_name: str, personas: Personas) -> str:
+    post = post_for(personas.agency_a)
+    return reverse(url_name, args=[personas.agency_a.slug, post.pk])
+
+
+class TestPosts(IsolationSuite):
+    url_name = "post_list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostNew(IsolationSuite):
+    url_name = "post_new"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestCrisisPause(IsolationSuite):
+    url_name = "pause_page"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostCheck(IsolationSuite):
+    url_name = "post_check"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostAutosave(IsolationSuite):
+    url_name = "post_autosave"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostDetail(IsolationSuite):
+    url_name = "post_detail"
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestPostEdit(IsolationSuite):
+    url_name = "post_edit"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestPostUnschedule(IsolationSuite):
+    url_name = "post_unschedule"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestMediaLibrary(IsolationSuite):
+    url_name = "media_list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestMediaFile(IsolationSuite):
+    url_name = "media_file"
+
+    def url(self, personas: Personas) -> str:
+        asset = uploaded_media_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, asset.pk])
+
+
+class TestCrisisPauseResume(IsolationSuite):
+    url_name = "pause_resume"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        pause = pause_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, pause.pk])
+
+
+class TestCalendar(IsolationSuite):
+    url_name = "calendar"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestCalendarExport(IsolationSuite):
+    url_name = "calendar_export"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestScheduleImport(IsolationSuite):
+    url_name = "schedule_import"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostMove(IsolationSuite):
+    url_name = "post_move"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestPostAddToQueue(IsolationSuite):
+    url_name = "post_add_to_queue"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestQueueTimes(IsolationSuite):
+    url_name = "queue_slot_list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestQueueTimesOfAnAccount(IsolationSuite):
+    url_name = "queue_slot_edit"
     methods = ("get", "post")
 
     def url(self, personas: Personas) -> str:

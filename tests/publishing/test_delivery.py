@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Role
 from govsocial.errors import Conflict, PermissionDenied
 from govsocial.tenancy import agency_scope
+from publishing.content import post_content_hash, target_content_hash
 from publishing.models import (
     AccountHealth,
     Post,
@@ -23,10 +24,7 @@ from publishing.models import (
     SocialAccount,
     TargetState,
 )
-from publishing.services import (
-    post_content_hash,
-    target_delete,
-)
+from publishing.services import target_delete
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
 from tests.factories import MembershipFactory, emulated_account_for, scheduled_post_for
@@ -63,9 +61,12 @@ def test_a_due_post_goes_out_once_with_its_remote_id_and_permalink(
     assert done.post.status == PostStatus.PUBLISHED
     verbs = [verb for verb, _ in events_of(target)]
     assert verbs == ["target.sending", "target.published"]
-    published = events_of(target)[-1][1]
+    sending, published = (data for _, data in events_of(target))
+    assert sending["approved_hash"] == done.post.approved_hash
     assert published["remote_id"] == done.remote_id
-    assert published["content_hash"] == done.post.approved_hash
+    # The hash of what went to this account, as scheduling and approvals know it.
+    with agency_scope(target.agency_id):
+        assert published["content_hash"] == done.content_hash == target_content_hash(done)
 
 
 def test_a_second_task_for_the_same_target_publishes_nothing(

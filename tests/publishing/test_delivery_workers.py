@@ -1,23 +1,33 @@
-"""Delivery through the real processes: the dispatcher hands due targets to Celery
-workers, which publish them once even when tasks run twice, a worker dies mid-send or
-the broker loses its messages."""
+"""Delivery through the real processes and on committed data: the dispatcher hands due
+targets to Celery workers, which publish them once even when tasks run twice, a worker
+dies mid-send or the broker loses its messages; a crisis pause that begins mid-send
+holds the retry."""
 
 from __future__ import annotations
 
 import signal
+import threading
 from typing import Any
 
 import redis
 from django.conf import settings
 
-from accounts.models import Agency
+from accounts.models import Agency, Role
 from govsocial.tenancy import agency_scope
 from publishing.models import PostTarget, TargetState
+from publishing.services import pause_end, pause_start
 from publishing.tasks import publish_target
 from tests.delivery_processes import Delivery, states, wait_for
 from tests.emulator_client import Emulator
-from tests.factories import emulated_account_for, scheduled_post_for
-from tests.publishing.delivery import CREATE_PATH, HANDLES, events_of, on_network
+from tests.factories import MembershipFactory, emulated_account_for, scheduled_post_for
+from tests.publishing.delivery import (
+    CREATE_PATH,
+    HANDLES,
+    events_of,
+    on_network,
+    publish,
+    wait_until_due,
+)
 
 PUBLISHED = {TargetState.PUBLISHED}
 
@@ -129,3 +139,36 @@ def test_the_dispatcher_stops_cleanly_when_asked(delivery: Delivery) -> None:
 
     assert dispatcher.wait(timeout=10) == 0
     assert b"dispatcher stopped" in log.read_bytes()
+
+
+def test_a_pause_that_began_mid_send_holds_the_retry_and_resuming_sends_it_once(
+    live_agency: Agency, quiet: Emulator
+) -> None:
+    emulator = quiet
+    admin = MembershipFactory(agency=live_agency, roles=[Role.ADMIN]).user
+    (target,) = due_now(live_agency, emulator, ["mastodon"])
+    # The send is slow and then refused for now: the pause begins while it is "sending",
+    # which a pause does not hold, and the retry falls inside the pause.
+    path = CREATE_PATH["mastodon"]
+    emulator.fault("latency", network="mastodon", path=path, ms=600, count=1)
+    emulator.fault("server_error", network="mastodon", path=path, count=1)
+    sending = threading.Thread(target=publish, args=(target,))
+    sending.start()
+    wait_for(
+        lambda: states(live_agency, [target])[target.pk] == "sending", timeout=10, what="sending"
+    )
+    with agency_scope(live_agency.pk):
+        pause = pause_start(agency=live_agency, actor=admin, reason="Flood warning.")
+    sending.join(timeout=10)
+    assert states(live_agency, [target])[target.pk] == TargetState.RETRY_WAIT
+
+    wait_until_due(target)
+    held = publish(target)
+
+    assert held is not None and held.state == TargetState.HELD
+    assert on_network(emulator, target.account) == []
+    with agency_scope(live_agency.pk):
+        pause_end(pause=pause, actor=admin, overdue_now=True)
+    done = publish(target)
+    assert done is not None and done.state == TargetState.PUBLISHED
+    assert len(on_network(emulator, target.account)) == 1

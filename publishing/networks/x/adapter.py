@@ -38,7 +38,7 @@ def _replied_to(tweet: Mapping[str, Any]) -> str:
     return ""
 
 
-def tweet_text(post: OutgoingPost) -> str:
+def text_as_sent(post: OutgoingPost) -> str:
     """Return the text as it goes out: X has no link field, so the link ends the text."""
     if post.link and post.link not in post.text:
         return f"{post.text}\n\n{post.link}".strip()
@@ -80,7 +80,7 @@ class XAdapter(XConnection):
         """Return every reason X would refuse ``post``: its weighted length, and its
         media's number, kinds, types, sizes and alt text."""
         problems: list[ValidationProblem] = []
-        text = tweet_text(post)
+        text = text_as_sent(post)
         length = x_weighted_length(text)
         if length > X_MAX_WEIGHTED_LENGTH:
             problems.append(
@@ -103,7 +103,7 @@ class XAdapter(XConnection):
         with calling(writes=False):
             media_ids = [uploads.upload(item) for item in post.media]
         return self._create(
-            account, text=tweet_text(post), media_ids=media_ids, reply_to=post.reply_to_remote_id
+            account, text=text_as_sent(post), media_ids=media_ids, reply_to=post.reply_to_remote_id
         )
 
     def reply(self, account: AccountCredentials, *, in_reply_to: str, text: str) -> PublishedPost:

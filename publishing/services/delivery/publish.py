@@ -6,21 +6,38 @@ import logging
 import secrets
 
 from django.conf import settings
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from publishing.models import AccountHealth, Post, PostTarget, SocialAccount, TargetState
+from publishing.content import (
+    member_media_url,
+    post_content_hash,
+    target_content_hash,
+    target_outgoing,
+    target_text,
+)
+from publishing.models import (
+    AccountHealth,
+    Post,
+    PostMedia,
+    PostTarget,
+    SocialAccount,
+    TargetState,
+)
 from publishing.networks.base import (
+    MediaItem,
     NetworkError,
     OutcomeUnknownError,
+    OutgoingPost,
     PermanentNetworkError,
     PublishedPost,
     TransientNetworkError,
 )
+from publishing.networks.counts import text_as_sent
 from publishing.networks.registry import adapter_for
-from publishing.networks.timeline import text_as_sent
+from publishing.selectors import pause_cover
 from publishing.services.accounts import account_health_check
-from publishing.services.delivery.content import PostSnapshot
 from publishing.services.delivery.transitions import (
     Move,
     failed,
@@ -51,12 +68,12 @@ def target_publish(*, target_id: int) -> PostTarget | None:
     """
     claim = _Claim()
     target = target_move(target_id=target_id, from_states=READY, due=True, move=claim.decide)
-    if target is None or target.state != TargetState.SENDING or claim.snapshot is None:
+    if target is None or target.state != TargetState.SENDING or claim.post is None:
         return target
     attempt = target.attempts
     try:
         account = fresh_account(target.account)
-        outgoing = claim.snapshot.outgoing(target)
+        outgoing = target_outgoing(target, media_url=member_media_url(claim.post.agency.slug))
     except PermanentNetworkError as error:
         return _refused(target, error)
     except NetworkError as error:
@@ -89,20 +106,26 @@ def target_publish(*, target_id: int) -> PostTarget | None:
 
 class _Claim:
     """Decide, with the post and the target locked, whether a due target may be sent:
-    the checks the claim makes, and what the send needs from the post afterwards."""
+    the checks the claim makes (invariant 6 of DESIGN.md), and the post as read then."""
 
     def __init__(self) -> None:
-        self.snapshot: PostSnapshot | None = None
+        self.post: Post | None = None
 
     def decide(self, post: Post, target: PostTarget) -> Move:
-        """Return the move to "sending", or to "failed" or back to waiting when a check
-        says so."""
-        snapshot = PostSnapshot.of(post)
-        content_hash = snapshot.content_hash()
+        """Return the move to "sending"; or to "failed", "held" or back to waiting when
+        a check says so."""
+        # Read once: the hash, the text as sent and the send itself go by these rows.
+        prefetch_related_objects(
+            [post], Prefetch("media", PostMedia.objects.select_related("asset")), "targets"
+        )
         account: SocialAccount = target.account
-        refusal = _content_refusal(post, content_hash) or _account_refusal(account)
+        refusal = _content_refusal(post) or _account_refusal(account)
         if refusal:
             return failed(refusal)
+        if pause_cover(agency=post.agency).covers(account.pk):
+            # A pause that began after this target was last held or scheduled (it was
+            # being sent then): it waits with the others and goes back when it ends.
+            return Move(TargetState.HELD, "target.held", changes={"failure_reason": ""})
         throttled = account.rate_limited_until
         if throttled is not None and throttled > timezone.now():
             return Move(
@@ -110,27 +133,39 @@ class _Claim:
                 "target.deferred",
                 changes={"next_attempt_at": throttled, "failure_reason": account.health_reason},
             )
-        self.snapshot = snapshot
-        sent_text = text_as_sent(account.network, snapshot.outgoing(target, with_files=False))
+        self.post = post
+        target.post = post
         return Move(
             TargetState.SENDING,
             "target.sending",
             changes={
                 "attempts": target.attempts + 1,
                 "sending_at": timezone.now(),
-                "content_hash": content_hash,
-                "sent_text": sent_text,
+                "content_hash": target_content_hash(target),
+                "sent_text": text_as_sent(account.network, _described(target)),
                 # When the dispatcher checks on it, should its worker never come back.
                 "next_attempt_at": now_plus(stuck_after()),
             },
+            data={"approved_hash": post.approved_hash},
         )
 
 
-def _content_refusal(post: Post, content_hash: str) -> str:
+def _described(target: PostTarget) -> OutgoingPost:
+    """Return the target's post with its files described but not read: enough to know
+    the text its network is given (some join the link to the text when files go too)."""
+    files = sorted(target.post.media.all(), key=lambda attached: attached.position)
+    return OutgoingPost(
+        text=target_text(target),
+        media=tuple(MediaItem(b"", f.asset.mime_type, f.alt_text) for f in files),
+        link=target.post.link,
+    )
+
+
+def _content_refusal(post: Post) -> str:
     """Return why the post may not go out as it is now, or ""."""
     if not post.approved_hash:
         return _("This post was not published because it has not been approved.")
-    if post.approved_hash != content_hash:
+    if post.approved_hash != post_content_hash(post):
         return _(
             "This post was changed after it was approved, so it was not published. Send it "
             "for approval again, then schedule it."

@@ -61,7 +61,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0005_single_sign_on'),
-        ('publishing', '0003_posts'),
+        ('publishing', '0006_queue_slots'),
     ]
 
     operations = [

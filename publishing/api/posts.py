@@ -1,0 +1,163 @@
+"""An agency's posts through the API: list (with filters), write, read, change,
+schedule and take off the schedule, with the same rules and messages as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from govsocial.api.viewsets import AgencyScopedViewSet
+from govsocial.errors import GovsocialError
+from publishing import selectors, services
+from publishing.api.serializers import (
+    AddToQueueSerializer,
+    PostSerializer,
+    PostWriteSerializer,
+    ScheduleSerializer,
+)
+from publishing.models import Post
+
+FILTERS = [
+    OpenApiParameter("status", OpenApiTypes.STR, description="draft, scheduled, published…"),
+    OpenApiParameter("account", OpenApiTypes.INT, description="a network account's id"),
+    OpenApiParameter("author", OpenApiTypes.INT, description="the author's user id"),
+    OpenApiParameter("campaign", OpenApiTypes.STR, description="a campaign tag"),
+]
+
+
+def number_param(request: Request, name: str) -> int | None:
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    if not value.isdigit():
+        raise GovsocialError(_("“%(name)s” takes a number.") % {"name": name}, field=name)
+    return int(value)
+
+
+def _content(data: dict[str, Any]) -> dict[str, Any]:
+    """Return what the API was sent as the post services take it."""
+    return {
+        "text": data["text"],
+        "link": data["link"],
+        "language": data["language"],
+        "campaign": data["campaign"],
+        "account_ids": data["accounts"],
+        "variants": data["variants"],
+        "media": [(m["asset"], m["alt_text"]) for m in data["media"]],
+    }
+
+
+@extend_schema(parameters=FILTERS)
+class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScopedViewSet):
+    """The agency's posts. Writing takes an author or an admin, and only for accounts
+    the writer may publish to."""
+
+    model = Post
+    serializer_class = PostSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.action != "list":
+            return selectors.post_list(posts=queryset)
+        return selectors.post_list(
+            posts=queryset,
+            status=self.request.query_params.get("status", ""),
+            account_id=number_param(self.request, "account"),
+            author_id=number_param(self.request, "author"),
+            campaign=self.request.query_params.get("campaign", ""),
+        )
+
+    def _answer(self, post: Post, code: int = status.HTTP_200_OK) -> Response:
+        """Return the post as it now is."""
+        return Response(PostSerializer(self.get_queryset().get(pk=post.pk)).data, status=code)
+
+    @extend_schema(request=PostWriteSerializer, responses={201: PostSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Write a draft post for the chosen accounts."""
+        written = PostWriteSerializer(data=request.data)
+        written.is_valid(raise_exception=True)
+        data = written.validated_data
+        post = services.post_create(
+            agency=self.agency,
+            actor=request.user,  # type: ignore[arg-type]
+            **_content(data),
+        )
+        return self._answer(post, status.HTTP_201_CREATED)
+
+    @extend_schema(request=PostWriteSerializer, responses=PostSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Replace what the post says (accounts left out of ``variants`` keep their own
+        text). A change of content takes a scheduled post back to draft."""
+        return self._update(request, partial=False)
+
+    @extend_schema(request=PostWriteSerializer, responses=PostSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change some of what the post says; the rest stays."""
+        return self._update(request, partial=True)
+
+    def _update(self, request: Request, *, partial: bool) -> Response:
+        post = self.get_object()
+        written = PostWriteSerializer(data=request.data, partial=partial)
+        written.is_valid(raise_exception=True)
+        current = {
+            "text": post.text,
+            "link": post.link,
+            "language": post.language,
+            "campaign": post.campaign,
+            "accounts": [t.account_id for t in post.targets.all()],
+            "variants": {},
+            "media": [{"asset": m.asset_id, "alt_text": m.alt_text} for m in post.media.all()],
+        }
+        data = current | dict(written.validated_data) if partial else written.validated_data
+        post = services.post_update(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            **_content(data),
+        )
+        return self._answer(post)
+
+    @extend_schema(request=ScheduleSerializer, responses=PostSerializer)
+    @action(detail=True, methods=["post"])
+    def schedule(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Schedule the post (or move it) to ``at``. Refused with every problem the
+        networks would refuse it for, listed in ``problems``."""
+        post = self.get_object()
+        when = ScheduleSerializer(data=request.data)
+        when.is_valid(raise_exception=True)
+        post = services.post_schedule(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            at=when.validated_data["at"],
+        )
+        return self._answer(post)
+
+    @extend_schema(request=None, responses=PostSerializer)
+    @action(detail=True, methods=["post"])
+    def unschedule(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Take the post off the schedule, back to draft."""
+        post = services.post_unschedule(
+            post=self.get_object(),
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return self._answer(post)
+
+    @extend_schema(request=AddToQueueSerializer, responses=PostSerializer)
+    @action(detail=True, methods=["post"])
+    def queue(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Schedule a draft at the next queue time free on all of its accounts (from
+        ``not_before`` on, when given), with the rules of ``schedule``."""
+        wanted = AddToQueueSerializer(data=request.data)
+        wanted.is_valid(raise_exception=True)
+        post = services.post_add_to_queue(
+            post=self.get_object(),
+            actor=request.user,  # type: ignore[arg-type]
+            not_before=wanted.validated_data["not_before"],
+        )
+        return self._answer(post)

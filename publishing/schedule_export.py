@@ -1,0 +1,103 @@
+"""Schedule exports: the calendar's posts as CSV or JSON, times in UTC and in the
+reader's zone.
+
+A cell that starts with ``=``, ``+``, ``-``, ``@`` or a tab is written with a leading
+apostrophe, so that a spreadsheet shows it rather than running it as a formula; an
+import takes the apostrophe off again (``cell_read``).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from publishing.models import Post, SocialAccount
+
+# What a spreadsheet would run as a formula at the start of a cell.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# The columns of an export: the import's first, so an exported file imports again.
+EXPORT_COLUMNS = (
+    "accounts",
+    "text",
+    "scheduled_at",
+    "link",
+    "campaign",
+    "language",
+    "id",
+    "status",
+    "scheduled_at_utc",
+    "time_zone",
+    "author",
+    "url",
+)
+
+
+def cell_safe(value: str) -> str:
+    """Return ``value`` as a spreadsheet shows it without running it."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def cell_read(value: str) -> str:
+    """Return a cell's value as written, without the apostrophe ``cell_safe`` added."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def account_label(account: SocialAccount) -> str:
+    """Return how a file names an account: ``network:handle``."""
+    return f"{account.network}:{account.handle}"
+
+
+def _local_iso(moment: datetime | None, zone: tzinfo) -> str:
+    return timezone.localtime(moment, zone).isoformat() if moment else ""
+
+
+def schedule_entries(
+    posts: Iterable[Post], *, zone: ZoneInfo, post_url: Callable[[Post], str]
+) -> list[dict[str, Any]]:
+    """Return each post as an export gives it: its time in UTC and in ``zone``, its
+    accounts, status, author, text and address (``post_url(post)``)."""
+    entries = []
+    for post in posts:
+        targets = sorted(post.targets.all(), key=lambda target: target.account_id)
+        entries.append(
+            {
+                "id": post.pk,
+                "status": post.status,
+                "scheduled_at": _local_iso(post.scheduled_at, zone),
+                "scheduled_at_utc": _local_iso(post.scheduled_at, UTC).replace("+00:00", "Z"),
+                "time_zone": zone.key,
+                "accounts": [
+                    {"id": t.account_id, "network": t.account.network, "handle": t.account.handle}
+                    for t in targets
+                ],
+                "text": post.text,
+                "link": post.link,
+                "campaign": post.campaign,
+                "language": post.language,
+                "author": post.author.email,
+                "url": settings.SITE_URL + post_url(post),
+            }
+        )
+    return entries
+
+
+def schedule_csv(entries: Sequence[dict[str, Any]]) -> str:
+    """Return export entries as CSV text, accounts as ``network:handle`` separated by
+    ``;`` (the import reads the file back)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
+    for entry in entries:
+        accounts = ";".join(f"{a['network']}:{a['handle']}" for a in entry["accounts"])
+        values = entry | {"accounts": accounts}
+        writer.writerow(cell_safe(str(values[column])) for column in EXPORT_COLUMNS)
+    return out.getvalue()

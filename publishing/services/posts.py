@@ -1,0 +1,345 @@
+"""Every write about what posts say: writing one for several accounts, and editing it
+(each change of content a new revision), with the checks the scheduling services share.
+
+What a post sends, and the hash that approval and publishing go by, is
+``publishing.content``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+import archive
+from accounts.models import Agency, Role
+from accounts.selectors import roles_of
+from accounts.services.principals import Principal, person_behind
+from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
+from publishing.content import (
+    post_content,
+    post_content_hash,
+)
+from publishing.models import (
+    MediaAsset,
+    Post,
+    PostMedia,
+    PostRevision,
+    PostStatus,
+    PostTarget,
+    SocialAccount,
+    TargetState,
+)
+from publishing.selectors import account_publishable_by
+from publishing.services.accounts import account_require_publisher
+
+# Who writes posts; approvers and viewers read them.
+COMPOSER_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
+# A target in one of these has not started out yet: its post may still change.
+WAITING = frozenset({TargetState.DRAFT, TargetState.SCHEDULED, TargetState.HELD})
+# Editing a post in one of these sends it back to draft (DESIGN: back through review).
+# A held post (crisis pause) counts too: its author may rewrite it for the new situation.
+REVIEWED = frozenset(
+    {PostStatus.IN_REVIEW, PostStatus.APPROVED, PostStatus.SCHEDULED, PostStatus.HELD}
+)
+CAMPAIGN_MAX = 100
+
+
+def require_composer(*, agency: Agency, actor: Principal) -> None:
+    """Refuse unless ``actor`` writes posts in ``agency`` (an author or an admin)."""
+    if not roles_of(agency=agency, actor=actor) & COMPOSER_ROLES:
+        raise PermissionDenied(_("Only authors and agency admins can write posts."))
+
+
+def clean_link(link: str) -> str:
+    """Return the link trimmed; refuse one that is not a full web address."""
+    link = (link or "").strip()
+    if not link:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(link)
+    except ValidationError as error:
+        raise GovsocialError(
+            _("The link must be a full web address, such as https://example.gov/news."),
+            field="link",
+        ) from error
+    return link
+
+
+def clean_language(language: str) -> str:
+    """Return the language; refuse one the agency does not publish in."""
+    if language not in dict(settings.LANGUAGES):
+        raise GovsocialError(_("Choose English or French."), field="language")
+    return language
+
+
+def clean_campaign(campaign: str) -> str:
+    """Return the campaign tag trimmed; refuse one too long."""
+    campaign = (campaign or "").strip()
+    if len(campaign) > CAMPAIGN_MAX:
+        raise GovsocialError(
+            _("A campaign tag has at most %(max)d characters.") % {"max": CAMPAIGN_MAX},
+            field="campaign",
+        )
+    return campaign
+
+
+def _accounts(agency: Agency, account_ids: Iterable[int]) -> list[SocialAccount]:
+    """Return the agency's accounts with these ids, in the order given (no repeats)."""
+    ids = list(dict.fromkeys(account_ids))
+    found = {a.pk: a for a in SocialAccount.objects.filter(agency=agency, pk__in=ids)}
+    if len(found) != len(ids):
+        raise NotFound(_("One of the chosen accounts does not exist."), field="accounts")
+    return [found[pk] for pk in ids]
+
+
+def _assets(agency: Agency, asset_ids: Iterable[int]) -> dict[int, MediaAsset]:
+    ids = set(asset_ids)
+    found = {a.pk: a for a in MediaAsset.objects.filter(agency=agency, pk__in=ids)}
+    if len(found) != len(ids):
+        raise NotFound(_("One of the chosen files is not in the media library."), field="media")
+    return found
+
+
+def _default_alt_text(asset: MediaAsset, language: str) -> str:
+    """Return the library's alt text for ``asset`` in the post's language."""
+    return (asset.alt_text_fr if language == "fr" else "") or asset.alt_text
+
+
+def require_may_publish(account: SocialAccount, actor: Principal) -> None:
+    """Refuse unless ``actor`` may publish to ``account``, connected or not (taking a
+    disconnected account off a post must stay possible)."""
+    if not account_publishable_by(account=account, actor=actor):
+        raise PermissionDenied(
+            _("You may not publish to %(account)s; ask an agency admin.") % {"account": account}
+        )
+
+
+def revision_add(post: Post, actor: Principal) -> PostRevision:
+    """Save the post's content as its next revision."""
+    content = post_content(post)
+    latest = PostRevision.objects.filter(post=post).order_by("-number").first()
+    revision: PostRevision = PostRevision.objects.create(
+        agency_id=post.agency_id,
+        post=post,
+        number=latest.number + 1 if latest else 1,
+        content=content,
+        content_hash=post_content_hash(post),
+        created_by=person_behind(actor),
+    )
+    return revision
+
+
+def _media_wanted(
+    post: Post, media: Sequence[tuple[int, str | None]]
+) -> list[tuple[MediaAsset, str]]:
+    """Return the files to attach, in order, each with its alt text (the library's in
+    the post's language when none is given)."""
+    assets = _assets(post.agency, [asset_id for asset_id, _alt in media])
+    return [
+        (
+            assets[asset_id],
+            _default_alt_text(assets[asset_id], post.language) if alt is None else alt,
+        )
+        for asset_id, alt in media
+    ]
+
+
+def _media_set(post: Post, wanted: list[tuple[MediaAsset, str]]) -> bool:
+    """Attach exactly ``wanted`` to the post, in order; return whether anything changed."""
+    current = [(m.asset_id, m.alt_text) for m in PostMedia.objects.filter(post=post)]
+    if current == [(asset.pk, alt.strip()) for asset, alt in wanted]:
+        return False
+    PostMedia.objects.filter(post=post).delete()
+    PostMedia.objects.bulk_create(
+        PostMedia(
+            agency_id=post.agency_id, post=post, asset=asset, position=n, alt_text=alt.strip()
+        )
+        for n, (asset, alt) in enumerate(wanted)
+    )
+    return True
+
+
+def _variant_apply(target: PostTarget, variant: str | None) -> bool:
+    """Give the target its own text, or (None) let it say the post's again; return
+    whether it changed."""
+    own, text = (False, "") if variant is None else (True, variant)
+    if (target.has_own_text, target.text) == (own, text):
+        return False
+    target.has_own_text, target.text = own, text
+    return True
+
+
+def _check_variants(variants: Mapping[int, str | None], account_ids: Iterable[int]) -> None:
+    stray = set(variants) - set(account_ids)
+    if stray:
+        raise GovsocialError(
+            _("Text was given for an account the post does not go to."), field="variants"
+        )
+
+
+def post_create(
+    *,
+    agency: Agency,
+    actor: Principal,
+    text: str,
+    link: str = "",
+    language: str = "en",
+    campaign: str = "",
+    account_ids: Sequence[int],
+    media_ids: Sequence[int] = (),
+    variants: Mapping[int, str | None] | None = None,
+    media: Sequence[tuple[int, str | None]] | None = None,
+) -> Post:
+    """Write a draft post for the chosen accounts (one target each), with its first
+    revision.
+
+    ``variants`` gives accounts their own text (by account id); ``media`` lists files
+    with their alt text (None: the library's) and replaces ``media_ids`` when given.
+    """
+    require_composer(agency=agency, actor=actor)
+    link, language = clean_link(link), clean_language(language)
+    campaign = clean_campaign(campaign)
+    accounts = _accounts(agency, account_ids)
+    for account in accounts:
+        account_require_publisher(account=account, actor=actor)
+    variants = variants or {}
+    _check_variants(variants, [a.pk for a in accounts])
+    attachments = list(media) if media is not None else [(pk, None) for pk in media_ids]
+    with transaction.atomic():
+        post: Post = Post.objects.create(
+            agency=agency,
+            author=person_behind(actor),
+            text=text,
+            link=link,
+            language=language,
+            campaign=campaign,
+        )
+        targets = [PostTarget(agency=agency, post=post, account=account) for account in accounts]
+        for target in targets:
+            _variant_apply(target, variants.get(target.account_id))
+        PostTarget.objects.bulk_create(targets)
+        _media_set(post, _media_wanted(post, attachments))
+        revision = revision_add(post, actor)
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="post.created",
+            obj=post,
+            data={
+                "revision": revision.number,
+                "content_hash": revision.content_hash,
+                "accounts": [a.pk for a in accounts],
+                "campaign": campaign,
+            },
+        )
+    return post
+
+
+def lock_with_targets(post: Post) -> tuple[Post, list[PostTarget]]:
+    """Lock the post and its targets (the dispatcher claims targets with SKIP LOCKED, so
+    a target it holds is waited for, then seen in its new state)."""
+    locked = Post.objects.select_for_update().select_related("agency").get(pk=post.pk)
+    targets = list(
+        PostTarget.objects.select_for_update(of=("self",))
+        .select_related("account")
+        .filter(post=locked)
+        .order_by("account_id")
+    )
+    return locked, targets
+
+
+def require_changeable(post: Post, targets: Sequence[PostTarget]) -> None:
+    """Refuse once any of the post's targets has started going out."""
+    if any(target.state not in WAITING for target in targets) or post.status not in (
+        {PostStatus.DRAFT} | REVIEWED
+    ):
+        raise Conflict(_("This post has started going out and can no longer be changed."))
+
+
+def post_update(
+    *,
+    post: Post,
+    actor: Principal,
+    text: str,
+    link: str,
+    campaign: str,
+    account_ids: Sequence[int],
+    variants: Mapping[int, str | None],
+    media: Sequence[tuple[int, str | None]],
+    language: str | None = None,
+) -> Post:
+    """Save the author's changes to a post.
+
+    ``variants`` sets accounts' own text by account id (None: say the base text again);
+    accounts it leaves out keep theirs. ``media`` is the files in order with their alt
+    text. A change of content is a new revision and takes a post that was in review,
+    approved or scheduled back to draft, its targets too, to be approved again. Saving
+    what is already saved writes nothing.
+    """
+    agency = post.agency
+    require_composer(agency=agency, actor=actor)
+    link, campaign = clean_link(link), clean_campaign(campaign)
+    language = clean_language(language) if language is not None else None
+    wanted = _accounts(agency, account_ids)
+    _check_variants(variants, [a.pk for a in wanted])
+    with transaction.atomic():
+        post, targets = lock_with_targets(post)
+        require_changeable(post, targets)
+        current = {target.account_id: target for target in targets}
+        for target in targets:
+            require_may_publish(target.account, actor)
+        for account in wanted:
+            if account.pk not in current:
+                account_require_publisher(account=account, actor=actor)
+        before_hash = post_content_hash(post)
+        before = (post.text, post.link, post.campaign, post.language)
+        post.text, post.link, post.campaign = text, link, campaign
+        post.language = language or post.language
+        changed = before != (post.text, post.link, post.campaign, post.language)
+
+        wanted_ids = {account.pk for account in wanted}
+        removed = [pk for pk in current if pk not in wanted_ids]
+        if removed:
+            PostTarget.objects.filter(post=post, account_id__in=removed).delete()
+        for account in wanted:
+            kept = current.get(account.pk)
+            if kept is None:
+                added = PostTarget(agency=agency, post=post, account=account)
+                _variant_apply(added, variants.get(account.pk))
+                added.save()
+            elif account.pk in variants and _variant_apply(kept, variants[account.pk]):
+                kept.save(update_fields=["has_own_text", "text"])
+            else:
+                continue
+            changed = True
+        changed = _media_set(post, _media_wanted(post, media)) or changed or bool(removed)
+        if not changed:
+            return post
+
+        after_hash = post_content_hash(post)
+        data: dict[str, Any] = {"content_hash": after_hash, "campaign": post.campaign}
+        if after_hash != before_hash:
+            data["revision"] = revision_add(post, actor).number
+            if post.status in REVIEWED:
+                data["back_to_draft_from"] = post.status
+                back_to_draft(post)
+        post.save()
+        archive.record(agency=agency, actor=actor, verb="post.updated", obj=post, data=data)
+    return post
+
+
+def back_to_draft(post: Post) -> None:
+    """Take the post and its waiting targets off the schedule, unapproved (the caller
+    saves the post)."""
+    PostTarget.objects.filter(post=post, state__in=WAITING).update(
+        state=TargetState.DRAFT, next_attempt_at=None, content_hash=""
+    )
+    post.status = PostStatus.DRAFT
+    post.scheduled_at = None
+    post.approved_hash = ""

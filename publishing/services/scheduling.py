@@ -1,0 +1,170 @@
+"""Every write that puts posts on the schedule or takes them off it.
+
+Scheduling hands targets to the delivery engine: a target in ``scheduled`` with
+``next_attempt_at`` at the post's time, and the post's ``approved_hash`` naming the
+content that may go out (``publishing.content.post_content_hash``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import archive
+from accounts.services.principals import Principal
+from govsocial.errors import Conflict, GovsocialError
+from publishing.content import (
+    PostProblem,
+    composer_checks,
+    member_media_url,
+    post_content_hash,
+    target_content_hash,
+)
+from publishing.models import Post, PostMedia, PostRevision, PostStatus, PostTarget, TargetState
+from publishing.selectors import pause_cover
+from publishing.services.posts import (
+    back_to_draft,
+    lock_with_targets,
+    require_changeable,
+    require_composer,
+    require_may_publish,
+    revision_add,
+)
+
+# A time this little in the past still counts as now: the form took a moment to send.
+PAST_TOLERANCE = timedelta(minutes=1)
+
+
+class PostProblems(GovsocialError):
+    """A post that cannot be scheduled as it is; ``problems`` holds every reason."""
+
+    def __init__(self, problems: Sequence[PostProblem]) -> None:
+        super().__init__(
+            _("This post cannot be scheduled yet: %(problems)s")
+            % {"problems": " ".join(f"{p.account}: {p.message}" for p in problems)},
+        )
+        self.post_problems = list(problems)
+
+    @property
+    def problems(self) -> list[dict[str, Any]]:
+        """Return the problems as the API gives them."""
+        return [asdict(problem) for problem in self.post_problems]
+
+
+def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
+    """Put the post on the schedule for ``at`` (an aware time; moving a scheduled post
+    to another time works the same way).
+
+    Refused: a time past by more than a minute, a post with no account, and every
+    problem the networks would refuse it for (all of them at once). Until approval
+    chains exist, scheduling approves the current revision: ``approved_hash`` becomes
+    its hash, and that is recorded. A target whose account a crisis pause covers is
+    held instead, until the pause ends.
+    """
+    if timezone.is_naive(at):
+        raise GovsocialError(_("Give the time with its time zone."), field="at")
+    if at < timezone.now() - PAST_TOLERANCE:
+        raise GovsocialError(_("That time has passed. Choose a time to come."), field="at")
+    agency = post.agency
+    require_composer(agency=agency, actor=actor)
+    with transaction.atomic():
+        post, targets = lock_with_targets(post)
+        require_changeable(post, targets)
+        if post.status == PostStatus.IN_REVIEW:
+            raise Conflict(_("This post is waiting for approval."))
+        if not targets:
+            raise GovsocialError(_("Choose at least one account to publish to."), field="accounts")
+        for target in targets:
+            require_may_publish(target.account, actor)
+        prefetch_related_objects(
+            [post], Prefetch("media", queryset=PostMedia.objects.select_related("asset"))
+        )
+        checks = composer_checks(
+            accounts=[target.account for target in targets],
+            text_of={t.account_id: t.text if t.has_own_text else post.text for t in targets},
+            link=post.link,
+            media=[(m.asset, m.alt_text) for m in post.media.all()],
+            media_url=member_media_url(agency.slug),
+        )
+        problems = [problem for check in checks for problem in check.problems]
+        if problems:
+            raise PostProblems(problems)
+
+        content_hash = post_content_hash(post)
+        latest = PostRevision.objects.filter(post=post).order_by("-number").first()
+        revision = latest if latest and latest.content_hash == content_hash else None
+        revision = revision or revision_add(post, actor)
+        if post.approved_hash != content_hash:
+            # No approval chains exist yet: the author's scheduling is the approval.
+            post.approved_hash = content_hash
+            archive.record(
+                agency=agency,
+                actor=actor,
+                verb="post.approved",
+                obj=post,
+                data={"revision": revision.number, "content_hash": content_hash, "by": "schedule"},
+            )
+        previous = post.scheduled_at
+        # A crisis pause holds what is scheduled during it as it held what was already.
+        cover = pause_cover(agency=agency)
+        for target in targets:
+            target.post = post
+            held = cover.covers(target.account_id)
+            target.state = TargetState.HELD if held else TargetState.SCHEDULED
+            target.next_attempt_at = at
+            target.content_hash = target_content_hash(target)
+        PostTarget.objects.bulk_update(targets, ["state", "next_attempt_at", "content_hash"])
+        all_held = all(target.state == TargetState.HELD for target in targets)
+        post.status = PostStatus.HELD if all_held else PostStatus.SCHEDULED
+        post.scheduled_at = at
+        post.save()
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="post.scheduled",
+            obj=post,
+            data={
+                "at": at,
+                "previously": previous,
+                "revision": revision.number,
+                "content_hash": content_hash,
+                "targets": {str(t.account_id): t.content_hash for t in targets},
+                "held": [t.account_id for t in targets if t.state == TargetState.HELD],
+            },
+        )
+    return post
+
+
+def post_unschedule(*, post: Post, actor: Principal) -> Post:
+    """Take the post off the schedule, back to draft: every target that has not started
+    out yet. One already on its way goes on."""
+    require_composer(agency=post.agency, actor=actor)
+    with transaction.atomic():
+        post, targets = lock_with_targets(post)
+        waiting = [t for t in targets if t.state in {TargetState.SCHEDULED, TargetState.HELD}]
+        if not waiting:
+            raise Conflict(_("This post is not on the schedule."))
+        for target in waiting:
+            require_may_publish(target.account, actor)
+        PostTarget.objects.filter(pk__in=[t.pk for t in waiting]).update(
+            state=TargetState.DRAFT, next_attempt_at=None, content_hash=""
+        )
+        previous = post.scheduled_at
+        if len(waiting) == len(targets):
+            back_to_draft(post)
+            post.save()
+        archive.record(
+            agency=post.agency,
+            actor=actor,
+            verb="post.unscheduled",
+            obj=post,
+            data={"was": previous, "accounts": [t.account_id for t in waiting]},
+        )
+    return post

@@ -1,0 +1,102 @@
+"""Times people type are in their own zone (or their agency's); govsocial keeps them in
+UTC (DESIGN.md, invariant 8).
+
+A wall-clock time can fail to name one moment: when the clocks go forward it does not
+exist, when they go back it happens twice. Both are refused rather than guessed; a form
+that asks which of the two moments was meant passes the answer as ``fold``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from govsocial.errors import GovsocialError
+
+
+@dataclass(frozen=True)
+class Moment:
+    """One reading of a wall-clock time that happens twice: its fold (0 the first, 1 the
+    second), its UTC offset as people write it, and the zone's abbreviation then."""
+
+    fold: int
+    offset: str
+    abbreviation: str
+
+
+class LocalTimeError(GovsocialError):
+    """A local time that names no moment, or two; ``choices`` holds the two moments of
+    one that happens twice (the first first), so a form can ask which was meant."""
+
+    def __init__(
+        self, message: str, *, field: str | None = None, choices: tuple[Moment, ...] = ()
+    ) -> None:
+        super().__init__(message, field=field)
+        self.choices = choices
+
+
+def zone_named(name: str) -> ZoneInfo:
+    """Return the IANA time zone ``name``; UTC when it is empty or unknown."""
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def viewer_zone(*, user_zone: str, agency_zone: str) -> ZoneInfo:
+    """Return the zone a person reads and enters times in: their own if they chose
+    one, else the agency's."""
+    return zone_named(user_zone or agency_zone)
+
+
+def utc_offset(moment: datetime) -> str:
+    """Return ``moment``'s offset from UTC as ``UTC-04:00``, the minus a true minus sign
+    (U+2212), which screen readers say as "minus"."""
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "+" if offset >= timedelta(0) else "\u2212"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def _moment(local: datetime) -> Moment:
+    return Moment(fold=local.fold, offset=utc_offset(local), abbreviation=local.tzname() or "")
+
+
+def local_to_utc(
+    value: datetime, zone: str | ZoneInfo, *, field: str | None = None, fold: int | None = None
+) -> datetime:
+    """Return the UTC moment of the wall-clock time ``value`` (naive) in ``zone``.
+
+    Refuse a time the clocks skip when they go forward, and one they show twice when
+    they go back unless ``fold`` says which (0 the first, 1 the second), rather than
+    guess which moment was meant.
+    """
+    tz = zone if isinstance(zone, ZoneInfo) else ZoneInfo(zone)
+    earlier, later = value.replace(tzinfo=tz, fold=0), value.replace(tzinfo=tz, fold=1)
+    shown = date_format(value, "DATETIME_FORMAT")
+    if earlier.utcoffset() == later.utcoffset():
+        return earlier.astimezone(UTC)
+    if earlier.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+        raise LocalTimeError(
+            _(
+                "%(time)s does not exist in %(zone)s: the clocks go forward then. Choose "
+                "another time."
+            )
+            % {"time": shown, "zone": tz.key},
+            field=field,
+        )
+    if fold in (0, 1):
+        return (later if fold else earlier).astimezone(UTC)
+    raise LocalTimeError(
+        _(
+            "%(time)s happens twice in %(zone)s: the clocks go back then. Choose a time "
+            "outside that hour."
+        )
+        % {"time": shown, "zone": tz.key},
+        field=field,
+        choices=(_moment(earlier), _moment(later)),
+    )

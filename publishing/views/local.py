@@ -1,0 +1,31 @@
+"""Render pages with times in the viewer's time zone: the person's own if they chose
+one, else the agency's (DESIGN.md, invariant 8)."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from publishing.timezones import viewer_zone
+
+
+def zone_of(request: HttpRequest) -> ZoneInfo:
+    """Return the time zone the viewer reads and enters times in."""
+    return viewer_zone(
+        user_zone=request.user.time_zone,  # type: ignore[union-attr]
+        agency_zone=request.agency.time_zone,  # type: ignore[attr-defined]
+    )
+
+
+def render_local(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """Render ``template`` with every time shown in the viewer's zone, which the page
+    names as ``viewer_zone``."""
+    zone = zone_of(request)
+    with timezone.override(zone):
+        return render(request, template, context | {"viewer_zone": zone.key}, status=status)

@@ -1,0 +1,376 @@
+"""Pages: the agency's posts, one post with each account's delivery, and the composer
+(write once for several accounts, see each network's count and problems, autosave,
+schedule in the viewer's time zone)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from govsocial.errors import GovsocialError
+from publishing import selectors, services
+from publishing.content import AccountCheck, PostProblem, composer_checks, member_media_url
+from publishing.forms import ComposerForm, PostFilterForm
+from publishing.models import MediaAsset, Post, PostStatus, SocialAccount, TargetState
+from publishing.services.posts import COMPOSER_ROLES, REVIEWED, WAITING
+from publishing.services.queue import QUEUEABLE
+from publishing.timezones import LocalTimeError, local_to_utc
+from publishing.views.local import render_local, zone_of
+
+PAGE_SIZE = 50
+# What the composer's submit buttons ask for.
+SAVE, CHECK, SCHEDULE = "save", "check", "schedule"
+
+
+def _post(post_id: int) -> Post:
+    post = selectors.post_get(post_id=post_id)
+    if post is None:
+        raise Http404
+    return post
+
+
+def _is_composer(request: HttpRequest) -> bool:
+    roles = set(request.membership.roles) if request.membership.is_active else set()  # type: ignore[attr-defined]
+    return bool(roles & COMPOSER_ROLES)
+
+
+def _edit_url(post: Post) -> str:
+    return reverse("post_edit", kwargs={"agency_slug": post.agency.slug, "post_id": post.pk})
+
+
+def _detail_url(post: Post) -> str:
+    return reverse("post_detail", kwargs={"agency_slug": post.agency.slug, "post_id": post.pk})
+
+
+@require_GET
+def post_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """List the agency's posts with their status, time, accounts and author; filter them
+    by status, account, author and campaign."""
+    filters = PostFilterForm(
+        request.GET or None,
+        accounts=list(selectors.social_account_list()),
+        authors=selectors.post_authors(),
+        campaigns=selectors.post_campaigns(),
+    )
+    chosen = filters.filters()
+    posts = selectors.post_list(**chosen) if chosen is not None else selectors.post_list().none()
+    page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "can_write": _is_composer(request),
+    }
+    return render_local(request, "publishing/post_list.html", context)
+
+
+@require_GET
+def post_detail(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Show one post: its content, each account's delivery (state, link once published,
+    why it failed) and its revisions."""
+    post = _post(post_id)
+    targets = sorted(post.targets.all(), key=lambda t: t.account_id)
+    states = {t.state for t in targets}
+    context = {
+        "post": post,
+        "language": dict(settings.LANGUAGES).get(post.language, post.language),
+        "targets": targets,
+        "revisions": post.revisions.all(),
+        "can_edit": _is_composer(request)
+        and states <= WAITING
+        and post.status in {PostStatus.DRAFT, *REVIEWED} - {PostStatus.IN_REVIEW},
+        "can_unschedule": _is_composer(request)
+        and bool(states & {TargetState.SCHEDULED, TargetState.HELD}),
+        "can_queue": _is_composer(request) and bool(targets) and post.status in QUEUEABLE,
+    }
+    return render_local(request, "publishing/post_detail.html", context)
+
+
+@require_POST
+def post_unschedule(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Take a post off the schedule, back to draft."""
+    post = _post(post_id)
+    try:
+        services.post_unschedule(post=post, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The post is off the schedule, back to draft."))
+    return redirect(_detail_url(post))
+
+
+# The composer -------------------------------------------------------------------------
+
+
+def _composer_accounts(request: HttpRequest, post: Post | None) -> list[SocialAccount]:
+    """Return the accounts the composer offers: the connected ones the person may
+    publish to, and those the post already goes to (so they can be taken off)."""
+    accounts = list(
+        selectors.publishable_accounts(
+            agency=request.agency,  # type: ignore[attr-defined]
+            actor=request.user,  # type: ignore[arg-type]
+        )
+    )
+    offered = {a.pk for a in accounts}
+    if post is not None:
+        accounts += [t.account for t in post.targets.all() if t.account_id not in offered]
+    return accounts
+
+
+def _library(post: Post | None) -> list[MediaAsset]:
+    """Return the media library with the post's files first, in their order."""
+    assets = list(selectors.media_list())
+    if post is None:
+        return assets
+    order = {m.asset_id: m.position for m in post.media.all()}
+    return sorted(assets, key=lambda a: (a.pk not in order, order.get(a.pk, 0)))
+
+
+def _composer_form(request: HttpRequest, post: Post | None, data: Any = None) -> ComposerForm:
+    accounts, assets = _composer_accounts(request, post), _library(post)
+    initial = ComposerForm.initial_for(post, assets)
+    if post is not None and post.scheduled_at is not None:
+        local = timezone.localtime(post.scheduled_at, zone_of(request))
+        # As the browser's date and time inputs take them.
+        initial |= {"schedule_date": local.date().isoformat(), "schedule_time": f"{local:%H:%M}"}
+    return ComposerForm(data, initial=initial, accounts=accounts, assets=assets)
+
+
+def _checks(request: HttpRequest, form: ComposerForm) -> list[AccountCheck]:
+    """Return each ticked account's count and problems for the form's content."""
+    assets = {a.pk: a for a in form.asset_rows}
+    return composer_checks(
+        accounts=form.chosen_accounts(),
+        text_of=form.text_of(),
+        link=form.cleaned_data["link"],
+        media=[(assets[pk], alt) for pk, alt in form.chosen_media()],
+        media_url=member_media_url(request.agency.slug),  # type: ignore[attr-defined]
+    )
+
+
+def _anchor(form: ComposerForm, problem: PostProblem) -> str:
+    """Return the id of the field where the author fixes ``problem``."""
+    if problem.field == "media":
+        return "composer-media"
+    if problem.field == "accounts":
+        return f"account-{problem.account_id}"
+    valid = form.is_bound and form.is_valid()
+    own_text = form.variants().get(problem.account_id) if valid else None
+    return "id_text" if own_text is None else f"id_variant_{problem.account_id}"
+
+
+def _linked(form: ComposerForm, problems: list[PostProblem]) -> list[dict[str, Any]]:
+    """Return problems with the field each is fixed in."""
+    return [asdict(p) | {"anchor": _anchor(form, p)} for p in problems]
+
+
+def _previews(form: ComposerForm, checks: list[AccountCheck]) -> dict[str, Any]:
+    """Return what the previews show: each account's post and problems, and the files
+    (the same on every network)."""
+    chosen: list[tuple[MediaAsset, str]] = []
+    if form.is_bound and form.is_valid():
+        assets = {a.pk: a for a in form.asset_rows}
+        chosen = [(assets[pk], alt) for pk, alt in form.chosen_media()]
+    return {
+        "previews": [(check, _linked(form, check.problems)) for check in checks],
+        "preview_media": chosen,
+        "preview_link": form.cleaned_data.get("link", "") if form.is_bound else "",
+    }
+
+
+def _save(request: HttpRequest, post: Post | None, form: ComposerForm, reset: int | None) -> Post:
+    """Create the post, or save the form over it."""
+    data = form.cleaned_data
+    content: dict[str, Any] = {
+        "actor": request.user,
+        "text": data["text"],
+        "link": data["link"],
+        "campaign": data["campaign"],
+        "language": data["language"],
+        "account_ids": data["accounts"],
+        "variants": form.variants(reset=reset),
+        "media": form.chosen_media(),
+    }
+    if post is None:
+        return services.post_create(agency=request.agency, **content)  # type: ignore[attr-defined]
+    return services.post_update(post=post, **content)
+
+
+def _schedule(request: HttpRequest, post: Post, form: ComposerForm) -> list[PostProblem]:
+    """Schedule ``post`` at the form's local time; return the networks' problems, or
+    add the form's errors (return nothing) when there is something else to fix."""
+    data = form.cleaned_data
+    if data["schedule_date"] is None:
+        form.add_error("schedule_date", _("Enter the date to publish on."))
+    if data["schedule_time"] is None:
+        form.add_error("schedule_time", _("Enter the time to publish at."))
+    if form.errors:
+        return []
+    zone = zone_of(request)
+    try:
+        at = local_to_utc(
+            datetime.combine(data["schedule_date"], data["schedule_time"]),
+            zone,
+            fold=data["schedule_fold"],
+        )
+        post = services.post_schedule(post=post, actor=request.user, at=at)  # type: ignore[arg-type]
+    except services.PostProblems as refused:
+        return refused.post_problems
+    except LocalTimeError as error:
+        message = error.message
+        if error.choices:
+            # Here the author can say which of the two moments is meant.
+            message = _(
+                "That time happens twice that night: the clocks go back then. Say which "
+                "one you mean, or choose another time."
+            )
+        form.add_error("schedule_time", message)
+        form.fold_choices = error.choices  # type: ignore[attr-defined]
+        return []
+    except GovsocialError as error:
+        field = {"at": "schedule_time", "accounts": "accounts"}.get(error.field or "")
+        form.add_error(field, error.message)
+        return []
+    local = timezone.localtime(at, zone)
+    messages.success(
+        request,
+        _("Scheduled for %(when)s (%(zone)s).")
+        % {"when": formats.date_format(local, "DATETIME_FORMAT"), "zone": zone.key},
+    )
+    if any(target.state == TargetState.HELD for target in post.targets.all()):
+        messages.warning(
+            request, _("Publishing is paused: this post is held until the pause ends.")
+        )
+    return []
+
+
+def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
+    """Show the composer, or handle what it sent: save, check, or save and schedule."""
+    if request.method == "POST" and post is None and request.POST.get("post", "").isdigit():
+        # Autosave already created this post from the same page.
+        post = _post(int(request.POST["post"]))
+    if request.method != "POST":
+        return _render_composer(request, post, _composer_form(request, post))
+    form = _composer_form(request, post, request.POST)
+    action = request.POST.get("action", SAVE)
+    reset = request.POST.get("inherit", "")
+    if not _is_composer(request):
+        form.add_error(None, _("Only authors and agency admins can write posts."))
+    if not form.is_valid():
+        return _render_composer(request, post, form, status=400)
+    if action == CHECK:
+        return _render_composer(request, post, form, checks=_checks(request, form))
+    try:
+        post = _save(request, post, form, int(reset) if reset.isdigit() else None)
+    except GovsocialError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return _render_composer(request, post, form, status=400)
+    if action == SCHEDULE:
+        post = _post(post.pk)
+        problems = _schedule(request, post, form)
+        if not problems and not form.errors:
+            return redirect(_detail_url(post))
+        return _render_composer(request, _post(post.pk), form, problems=problems, status=400)
+    messages.success(request, _("Draft saved."))
+    anchor = f"#account-{reset}" if reset.isdigit() else ""
+    return redirect(_edit_url(post) + anchor)
+
+
+def _render_composer(
+    request: HttpRequest,
+    post: Post | None,
+    form: ComposerForm,
+    *,
+    checks: list[AccountCheck] | None = None,
+    problems: list[PostProblem] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    shown = form
+    if not form.is_bound and post is not None:
+        # What the post says now, checked as if the author had just sent it.
+        shown = _composer_form(request, post, _form_data(form))
+    if checks is None and shown.is_bound and shown.is_valid():
+        checks = _checks(request, shown)
+    context = {
+        "post": post,
+        "form": form,
+        "checks": checks or [],
+        **_previews(shown, checks or []),
+        "problems": _linked(shown, problems or []),
+        "fold_choices": getattr(form, "fold_choices", ()),
+        "autosave": post is None or post.status == PostStatus.DRAFT,
+        "action_url": _edit_url(post)
+        if post
+        else reverse("post_new", kwargs={"agency_slug": request.agency.slug}),  # type: ignore[attr-defined]
+    }
+    return render_local(request, "publishing/post_form.html", context, status=status)
+
+
+def _form_data(form: ComposerForm) -> dict[str, Any]:
+    """Return an unbound form's starting values as the browser would send them."""
+    return {name: form[name].value() for name in form.fields}
+
+
+@require_http_methods(["GET", "POST"])
+def post_new(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Write a new post."""
+    return _compose(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+def post_edit(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Change a post (a scheduled one goes back to draft when its content changes)."""
+    return _compose(request, _post(post_id))
+
+
+@require_POST
+def post_check(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Answer the composer as the author types: each account's count by its network's
+    rules (a live region), and every problem with a preview per network."""
+    post = _post(int(request.POST["post"])) if request.POST.get("post", "").isdigit() else None
+    form = _composer_form(request, post, request.POST)
+    checks = _checks(request, form) if form.is_valid() else []
+    context = {"form": form, "checks": checks, **_previews(form, checks)}
+    return render_local(request, "publishing/post_check.html", context)
+
+
+@require_POST
+def post_autosave(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Save a draft as the author types, and say when (or why not) in a live region.
+    The first save of a new post creates it and gives the page its id."""
+    post = _post(int(request.POST["post"])) if request.POST.get("post", "").isdigit() else None
+    created = post is None
+    form = _composer_form(request, post, request.POST)
+    context: dict[str, Any] = {"post": post}
+    if post is not None and post.status != PostStatus.DRAFT:
+        context["refusal"] = _(
+            "Changes to a post that is not a draft are saved only with the Save button."
+        )
+    elif not _is_composer(request):
+        context["refusal"] = _("Only authors and agency admins can write posts.")
+    elif not form.is_valid():
+        context["refusal"] = _("Not saved yet: fix the problems shown first.")
+    else:
+        try:
+            context["post"] = _save(request, post, form, reset=None)
+        except GovsocialError as error:
+            context["refusal"] = error.message
+        else:
+            context |= {"saved_at": timezone.now(), "created": created}
+    response = render_local(request, "publishing/post_autosave.html", context)
+    if created and context.get("created"):
+        response["HX-Push-Url"] = _edit_url(context["post"])
+    return response

@@ -1,0 +1,275 @@
+"""The calendar: month, week and list views of the agency's posts in the viewer's zone
+(right across a daylight-saving change), its filters, moving a post by dragging it or
+with a form (through the scheduling rules), and the schedule's export."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role, User
+from govsocial.tenancy import agency_scope
+from publishing.models import AccountHealth, PostStatus, SocialAccount
+from tests.conftest import Personas
+from tests.factories import MembershipFactory, publisher_for
+from tests.publishing.calendar_helpers import (
+    NEXT_YEAR,
+    SPRING_FORWARD,
+    day_cell,
+    mastodon_account,
+    page_text,
+    reload,
+    scheduled,
+    utc,
+    x_account,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def calendar_url(**query: str) -> str:
+    url = reverse("calendar", args=["alpha"])
+    return url + ("?" + "&".join(f"{k}={v}" for k, v in query.items()) if query else "")
+
+
+def move_url(post_id: int) -> str:
+    return reverse("post_move", args=["alpha", post_id])
+
+
+def test_a_week_across_the_spring_change_shows_each_post_on_its_local_day_and_time(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a)
+    sunday = SPRING_FORWARD
+    saturday_before, saturday = sunday - timedelta(days=1), sunday + timedelta(days=6)
+    # 23:30 on the Saturday before (EST, UTC-5): the week before, not this one.
+    scheduled(personas.agency_a, admin, [x], utc(sunday, 4, 30), text="Late Saturday")
+    # 0:30 on the Sunday, before the clocks go forward (EST).
+    scheduled(personas.agency_a, admin, [x], utc(sunday, 5, 30), text="Sunday night")
+    # 9:00 on the Monday after, in EDT (UTC-4).
+    monday = sunday + timedelta(days=1)
+    scheduled(personas.agency_a, admin, [x], utc(monday, 13), text="Monday morning")
+    # 0:30 on the next Sunday (EDT): the week after. At the week's starting offset
+    # (UTC-5) it would wrongly fall on this week's Saturday.
+    next_sunday = sunday + timedelta(days=7)
+    scheduled(personas.agency_a, admin, [x], utc(next_sunday, 4, 30), text="Next Sunday")
+
+    page = personas.client_for(personas.admin_a).get(
+        calendar_url(view="week", date=sunday.isoformat())
+    )
+    assert page.status_code == 200
+    shown = page_text(page)
+    assert "Late Saturday" not in shown and "Next Sunday" not in shown
+    assert "Sunday night" in day_cell(page, sunday)
+    assert "12:30 a.m." in day_cell(page, sunday)
+    assert "Monday morning" in day_cell(page, monday)
+    assert "9 a.m." in day_cell(page, monday)
+    assert "alpha_city (X)" in day_cell(page, monday)
+    assert day_cell(page, saturday).count("<li") == 0
+    assert day_cell(page, saturday_before) == ""
+    assert '<th scope="col">' in shown
+
+
+def test_the_month_grid_lists_posts_by_local_day_with_accounts_status_author_and_link(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    User.objects.filter(pk=admin.pk).update(name="Ada Admin")
+    x, mastodon = x_account(personas.agency_a), mastodon_account(personas.agency_a)
+    # 1:00 UTC on 13 January is 20:00 on 12 January in Toronto.
+    post = scheduled(
+        personas.agency_a, admin, [x, mastodon], utc(date(NEXT_YEAR, 1, 13), 1), text="Snow"
+    )
+    page = personas.client_for(personas.admin_a).get(
+        calendar_url(view="month", date=f"{NEXT_YEAR}-01-20")
+    )
+    cell = day_cell(page, date(NEXT_YEAR, 1, 12))
+    assert "8 p.m." in cell
+    assert "alpha_city (X)" in cell and "alpha@social (Mastodon)" in cell
+    assert "Scheduled" in cell and "by Ada Admin" in cell
+    assert reverse("post_detail", args=["alpha", post.pk]) in cell
+    assert 'draggable="true"' in cell
+    assert day_cell(page, date(NEXT_YEAR, 1, 13)).count("<li") == 0
+    shown = page_text(page)
+    assert f"January {NEXT_YEAR}" in shown
+    assert f"date={NEXT_YEAR}-02-01" in shown and f"date={NEXT_YEAR - 1}-12-01" in shown
+
+
+def test_filters_narrow_the_calendar_and_stay_when_moving_between_periods(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    author = personas.author_a.user
+    x, mastodon = x_account(personas.agency_a), mastodon_account(personas.agency_a)
+    publisher_for(personas.agency_a, account=mastodon, user=author)
+    day = date(NEXT_YEAR, 2, 10)
+    scheduled(personas.agency_a, admin, [x], utc(day, 15), text="On X", campaign="Winter")
+    scheduled(personas.agency_a, author, [mastodon], utc(day, 16), text="On Mastodon")
+    client = personas.client_for(personas.admin_a)
+
+    by_account = page_text(
+        client.get(calendar_url(view="list", date=day.isoformat(), account=str(mastodon.pk)))
+    )
+    assert "On Mastodon" in by_account and "On X" not in by_account
+    assert f"account={mastodon.pk}" in by_account.split("Next month")[0][-400:]
+    by_campaign = page_text(client.get(calendar_url(date=day.isoformat(), campaign="Winter")))
+    assert "On X" in by_campaign and "On Mastodon" not in by_campaign
+    by_author = page_text(client.get(calendar_url(date=day.isoformat(), author=str(author.pk))))
+    assert "On Mastodon" in by_author and "On X" not in by_author
+    by_status = page_text(client.get(calendar_url(date=day.isoformat(), status="published")))
+    assert "On Mastodon" not in by_status and "On X" not in by_status
+    assert "0 posts" in by_status
+
+
+def test_the_list_view_is_the_accessible_fallback_with_a_heading_per_day(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a)
+    day = date(NEXT_YEAR, 4, 7)
+    post = scheduled(personas.agency_a, admin, [x], utc(day, 13), text="Spring clean-up")
+    page = page_text(
+        personas.client_for(personas.admin_a).get(calendar_url(view="list", date=day.isoformat()))
+    )
+    assert f"Wednesday 7 April {NEXT_YEAR}" in page
+    assert "Spring clean-up" in page and "9 a.m." in page
+    assert f"{move_url(post.pk)}?next=" in page
+
+
+def test_dragging_a_post_to_another_day_keeps_its_local_time_across_the_change(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a)
+    friday = SPRING_FORWARD - timedelta(days=2)
+    # 9:00 on the Friday before the change (EST, UTC-5).
+    post = scheduled(personas.agency_a, admin, [x], utc(friday, 14))
+    monday = SPRING_FORWARD + timedelta(days=1)
+    answer = personas.client_for(personas.admin_a).post(
+        move_url(post.pk), {"schedule_date": monday.isoformat()}, HTTP_ACCEPT="application/json"
+    )
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["ok"] is True
+    assert body["date"] == monday.isoformat()
+    assert body["time"] == "9 a.m."
+    assert "America/Toronto" in body["message"]
+    # 9:00 on the Monday is in EDT (UTC-4): 13:00 UTC.
+    assert reload(post).scheduled_at == utc(monday, 13)
+
+
+def test_a_move_the_networks_would_refuse_is_refused_and_the_post_stays(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a)
+    at = utc(date(NEXT_YEAR, 5, 4), 13)
+    post = scheduled(personas.agency_a, admin, [x], at)
+    with agency_scope(personas.agency_a.pk):
+        SocialAccount.objects.filter(pk=x.pk).update(health=AccountHealth.NEEDS_REAUTHORISATION)
+    answer = personas.client_for(personas.admin_a).post(
+        move_url(post.pk), {"schedule_date": f"{NEXT_YEAR}-05-06"}, HTTP_ACCEPT="application/json"
+    )
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["ok"] is False
+    assert "must be reconnected by an agency admin" in body["message"]
+    assert body["problems"][0]["code"] == "account_needs_reauthorisation"
+    after = reload(post)
+    assert (after.scheduled_at, after.status) == (at, PostStatus.SCHEDULED)
+
+
+def test_the_move_form_works_without_a_mouse_and_asks_about_a_time_that_does_not_exist(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a)
+    post = scheduled(personas.agency_a, admin, [x], utc(date(NEXT_YEAR, 3, 1), 14))
+    client = personas.client_for(personas.admin_a)
+    form = page_text(client.get(move_url(post.pk)))
+    assert f'value="{NEXT_YEAR}-03-01"' in form and 'value="09:00"' in form
+    skipped = client.post(
+        move_url(post.pk), {"schedule_date": SPRING_FORWARD.isoformat(), "schedule_time": "02:30"}
+    )
+    assert skipped.status_code == 400
+    assert "does not exist in America/Toronto" in page_text(skipped)
+    back = calendar_url(view="week", date=f"{NEXT_YEAR}-03-01")
+    moved = client.post(
+        move_url(post.pk),
+        {"schedule_date": f"{NEXT_YEAR}-03-02", "schedule_time": "15:45", "next": back},
+    )
+    assert moved.status_code == 302 and moved["Location"] == back
+    assert reload(post).scheduled_at == utc(date(NEXT_YEAR, 3, 2), 20, 45)
+    assert "Moved to" in page_text(client.get(back))
+
+
+def test_a_viewer_cannot_move_posts_and_sees_no_handle_to_drag(personas: Personas) -> None:
+    admin = personas.admin_a.user
+    viewer = MembershipFactory(agency=personas.agency_a, roles=[Role.VIEWER])
+    x = x_account(personas.agency_a)
+    at = utc(date(NEXT_YEAR, 6, 2), 13)
+    post = scheduled(personas.agency_a, admin, [x], at)
+    client = personas.client_for(viewer)
+    page = client.get(calendar_url(date=f"{NEXT_YEAR}-06-02"))
+    assert "Road closures" in page_text(page)
+    assert "draggable" not in day_cell(page, date(NEXT_YEAR, 6, 2))
+    refused = client.post(
+        move_url(post.pk), {"schedule_date": f"{NEXT_YEAR}-06-03"}, HTTP_ACCEPT="application/json"
+    )
+    assert refused.status_code == 400
+    assert "Only authors and agency admins" in refused.json()["message"]
+    assert reload(post).scheduled_at == at
+
+
+def test_the_export_gives_the_calendars_posts_in_utc_and_in_the_viewers_zone(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x, mastodon = x_account(personas.agency_a), mastodon_account(personas.agency_a)
+    day = date(NEXT_YEAR, 7, 1)
+    post = scheduled(
+        personas.agency_a,
+        admin,
+        [x, mastodon],
+        utc(day, 13),
+        text="=SUM(A1) is not a formula here",
+        campaign="Canada Day",
+        link="https://example.gov/canada-day",
+    )
+    scheduled(personas.agency_a, admin, [x], utc(date(NEXT_YEAR, 8, 1), 13), text="August")
+    User.objects.filter(pk=admin.pk).update(time_zone="Europe/Paris")
+    client = personas.client_for(personas.admin_a)
+    url = reverse("calendar_export", args=["alpha"])
+
+    exported = client.get(url, {"view": "month", "date": day.isoformat(), "as": "csv"})
+    assert exported["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(exported.content.decode())))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["id"] == str(post.pk)
+    assert row["scheduled_at_utc"] == f"{NEXT_YEAR}-07-01T13:00:00Z"
+    assert row["scheduled_at"] == f"{NEXT_YEAR}-07-01T15:00:00+02:00"
+    assert row["time_zone"] == "Europe/Paris"
+    assert row["accounts"] == "x:alpha_city;mastodon:alpha@social"
+    assert row["text"] == "'=SUM(A1) is not a formula here"
+    assert (row["campaign"], row["status"]) == ("Canada Day", "scheduled")
+    assert row["url"].endswith(reverse("post_detail", args=["alpha", post.pk]))
+
+    as_json = client.get(url, {"view": "month", "date": day.isoformat(), "as": "json"})
+    body = json.loads(as_json.content)
+    assert body["time_zone"] == "Europe/Paris"
+    [entry] = body["posts"]
+    assert entry["text"] == "=SUM(A1) is not a formula here"
+    assert entry["accounts"][1] == {
+        "id": mastodon.pk,
+        "network": "mastodon",
+        "handle": "alpha@social",
+    }
+    filtered = client.get(url, {"date": day.isoformat(), "as": "json", "campaign": "Other"})
+    assert json.loads(filtered.content)["posts"] == []
