@@ -34,21 +34,6 @@ TICKET_TRIGGERS = [
        WHEN (OLD.state IS DISTINCT FROM NEW.state
              OR OLD.next_attempt_at IS DISTINCT FROM NEW.next_attempt_at)
        EXECUTE FUNCTION publishing_dispatch_ticket_sync()''',
-    # Targets already waiting get their tickets, one agency at a time: row-level
-    # security hides every row from a migration with no agency bound.
-    '''DO $$
-    DECLARE agency bigint;
-    BEGIN
-        FOR agency IN SELECT id FROM accounts_agency LOOP
-            PERFORM set_config('govsocial.agency_id', agency::text, true);
-            INSERT INTO publishing_dispatchticket (agency_id, target_id, due_at, state)
-            SELECT agency_id, id, next_attempt_at, state FROM publishing_posttarget
-            WHERE state IN ('scheduled', 'queued', 'sending', 'retry_wait', 'unconfirmed')
-              AND next_attempt_at IS NOT NULL;
-        END LOOP;
-        PERFORM set_config('govsocial.agency_id', '', true);
-    END
-    $$''',
 ]
 TICKET_TRIGGERS_REVERSE = [
     "DROP TRIGGER IF EXISTS publishing_dispatch_ticket_on_update ON publishing_posttarget",
