@@ -75,7 +75,10 @@ def web_server(
         server.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
+# One browser per test module: Playwright runs an event loop in the test's thread while
+# it is open, and Django refuses database calls from a thread with a running loop, so it
+# must be closed before the tests that follow (delivery through real processes, chaos).
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM:
         pytest.skip("Chromium is not installed (the test command installs it where it can)")
