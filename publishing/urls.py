@@ -45,6 +45,11 @@ urlpatterns = [
         "agencies/<slug:agency_slug>/posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"
     ),
     path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/targets/<int:target_id>/delete/",
+        posts.post_target_delete,
+        name="post_target_delete",
+    ),
+    path(
         "agencies/<slug:agency_slug>/posts/<int:post_id>/unschedule/",
         posts.post_unschedule,
         name="post_unschedule",

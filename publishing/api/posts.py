@@ -22,6 +22,7 @@ from publishing.api.serializers import (
     PostSerializer,
     PostWriteSerializer,
     ScheduleSerializer,
+    TargetChoiceSerializer,
 )
 from publishing.models import Post
 
@@ -147,6 +148,19 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
             actor=request.user,  # type: ignore[arg-type]
         )
         return self._answer(post)
+
+    @extend_schema(request=TargetChoiceSerializer, responses=PostSerializer)
+    @action(detail=True, methods=["post"], url_path="delete-from-network")
+    def delete_from_network(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Delete the published post from one of its accounts on the network."""
+        wanted = TargetChoiceSerializer(data=request.data)
+        wanted.is_valid(raise_exception=True)
+        post = self.get_object()
+        target = post.targets.filter(account_id=wanted.validated_data["account"]).first()
+        if target is None:
+            raise GovsocialError(_("This post does not go to that account."), field="account")
+        services.target_delete(target=target, actor=request.user)  # type: ignore[arg-type]
+        return self._answer(self.get_object())
 
     @extend_schema(request=AddToQueueSerializer, responses=PostSerializer)
     @action(detail=True, methods=["post"])

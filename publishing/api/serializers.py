@@ -289,3 +289,9 @@ class AddToQueueSerializer(serializers.Serializer):
     """When to start looking for a free queue time (now when left out)."""
 
     not_before = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class TargetChoiceSerializer(serializers.Serializer):
+    """One of the post's accounts, by its id."""
+
+    account = serializers.IntegerField()

@@ -112,6 +112,26 @@ def post_unschedule(request: HttpRequest, agency_slug: str, post_id: int) -> Htt
     return redirect(_detail_url(post))
 
 
+@require_POST
+def post_target_delete(
+    request: HttpRequest, agency_slug: str, post_id: int, target_id: int
+) -> HttpResponse:
+    """Take the post off one account on its network (an admin or a publisher of it)."""
+    post = _post(post_id)
+    target = next((t for t in post.targets.all() if t.pk == target_id), None)
+    if target is None:
+        raise Http404
+    try:
+        services.target_delete(target=target, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The post is deleted from %(account)s.") % {"account": target.account}
+        )
+    return redirect(_detail_url(post))
+
+
 # The composer -------------------------------------------------------------------------
 
 

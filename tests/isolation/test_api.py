@@ -141,6 +141,11 @@ class TestPostUnschedule(_PostEndpoint):
     methods = ("post",)
 
 
+class TestPostDeleteFromNetwork(_PostEndpoint):
+    url_name = "post-delete-from-network"
+    methods = ("post",)
+
+
 class TestMediaList(ApiIsolationSuite):
     url_name = "mediaasset-list"
     methods = ("get", "post")

@@ -13,6 +13,7 @@ from tests.factories import (
     api_key_for,
     pause_for,
     post_for,
+    post_target_for,
     social_account_for,
     uploaded_media_for,
 )
@@ -228,6 +229,17 @@ class TestPostUnschedule(IsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return _post_url(self.url_name, personas)
+
+
+class TestPostTargetDelete(IsolationSuite):
+    """A target not yet published: the member is told so, nothing is called."""
+
+    url_name = "post_target_delete"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        target = post_target_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, target.post_id, target.pk])
 
 
 class TestMediaLibrary(IsolationSuite):

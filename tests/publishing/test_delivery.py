@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
@@ -373,3 +374,42 @@ def test_only_a_published_post_can_be_deleted(personas: Personas, quiet: Emulato
 
     with agency_scope(personas.agency_a.pk), pytest.raises(Conflict):
         target_delete(target=refreshed(target), actor=admin)
+
+
+def test_the_post_page_and_the_api_delete_a_published_post_from_the_network(
+    personas: Personas, quiet: Emulator
+) -> None:
+    page_target = one_target(personas, quiet, "mastodon", text="Pool closed today.")
+    publish(page_target)
+    client = personas.client_for(personas.admin_a)
+    url = reverse("post_target_delete", args=["alpha", page_target.post_id, page_target.pk])
+    page = client.post(url, follow=True)
+    assert "The post is deleted from" in page.content.decode()
+    assert refreshed(page_target).state == TargetState.DELETED
+    assert on_network(quiet, page_target.account) == []
+
+    api_target = one_target(personas, quiet, "x", text="Library closed today.")
+    publish(api_target)
+    api_url = reverse("post-delete-from-network", args=["alpha", api_target.post_id])
+    unknown = client.post(api_url, {"account": 999999}, content_type="application/json")
+    assert unknown.status_code == 400
+    answer = client.post(
+        api_url, {"account": api_target.account_id}, content_type="application/json"
+    )
+    assert answer.status_code == 200, answer.content
+    assert refreshed(api_target).state == TargetState.DELETED
+    assert on_network(quiet, api_target.account) == []
+
+
+def test_the_author_of_a_failed_post_is_sent_to_the_post_itself(
+    personas: Personas,
+    quiet: Emulator,
+    mailoutbox: list[mail.EmailMessage],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    target = one_target(personas, quiet, "x", text="x" * 300)
+    with django_capture_on_commit_callbacks(execute=True):
+        publish(target)
+    assert refreshed(target).state == TargetState.FAILED
+    (email,) = mailoutbox
+    assert reverse("post_detail", args=["alpha", target.post_id]) in email.body

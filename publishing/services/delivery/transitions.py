@@ -202,7 +202,9 @@ def _tell_author(target: PostTarget) -> None:
     """Email the post's author why it did not go out to the target's account."""
     post = target.post
     author = post.author
-    link = settings.SITE_URL + reverse("agency_home", kwargs={"agency_slug": post.agency.slug})
+    link = settings.SITE_URL + reverse(
+        "post_detail", kwargs={"agency_slug": post.agency.slug, "post_id": post.pk}
+    )
     context = {
         "author": author,
         "post": post,
