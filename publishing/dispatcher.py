@@ -38,9 +38,9 @@ ERROR_PAUSE_SECONDS = 1.0
 
 def due_tickets(*, limit: int) -> dict[int, list[int]]:
     """Return the ids of due tickets nobody holds, oldest due first, by agency."""
-    # Across agencies on purpose, with none bound: tickets hold ids and times only and
-    # every agency may read them (readable_by_all); leasing them is walled per agency.
     rows = (
+        # Unscoped: across agencies on purpose, with none bound. Tickets hold ids and times
+        # only and every agency may read them (readable_by_all); leasing is walled.
         DispatchTicket.objects.unscoped()
         .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=Now()), due_at__lte=Now())
         .order_by("due_at")

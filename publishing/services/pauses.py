@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -29,6 +29,8 @@ from publishing.selectors import pause_cover, pause_list_active
 
 # What a pause holds: targets waiting for their time or for a retry.
 HOLDABLE = (TargetState.SCHEDULED, TargetState.RETRY_WAIT)
+# What a post still waits on: targets due, held or to be retried.
+WAITING = (*HOLDABLE, TargetState.HELD)
 
 
 def _require_admin(agency: Agency, actor: Principal) -> None:
@@ -145,13 +147,18 @@ def _release(agency: Agency, *, overdue_now: bool) -> tuple[int, int]:
 
 
 def _posts_follow(post_ids: set[int]) -> None:
-    """Show a post as held while all its waiting targets are held, else as scheduled."""
-    for post_id in post_ids:
-        states = set(PostTarget.objects.filter(post_id=post_id).values_list("state", flat=True))
-        waiting = states & {TargetState.SCHEDULED, TargetState.HELD, TargetState.RETRY_WAIT}
-        if not waiting:
-            continue
-        status = PostStatus.HELD if waiting == {TargetState.HELD} else PostStatus.SCHEDULED
-        Post.objects.filter(pk=post_id, status__in=[PostStatus.SCHEDULED, PostStatus.HELD]).update(
+    """Show a post as held while all its waiting targets are held, else as scheduled
+    (one query for the counts, one update per status, however many posts)."""
+    counts = (
+        PostTarget.objects.filter(post_id__in=post_ids, state__in=WAITING)
+        .values("post_id")
+        .annotate(waiting=Count("pk"), held=Count("pk", filter=Q(state=TargetState.HELD)))
+    )
+    by_status: dict[str, list[int]] = {PostStatus.HELD: [], PostStatus.SCHEDULED: []}
+    for row in counts:
+        held = row["held"] == row["waiting"]
+        by_status[PostStatus.HELD if held else PostStatus.SCHEDULED].append(row["post_id"])
+    for status, ids in by_status.items():
+        Post.objects.filter(pk__in=ids, status__in=[PostStatus.SCHEDULED, PostStatus.HELD]).update(
             status=status
         )
