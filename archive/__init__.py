@@ -5,13 +5,22 @@ Apps record through ``archive.record(agency=…, actor=…, verb=…, obj=…, d
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from django.db import models
 
     from archive.models import ArchiveEvent
     from archive.services import Actor
+
+
+class Event(NamedTuple):
+    """One event of ``record_each``: what was done, to what, and what to keep of it."""
+
+    verb: str
+    obj: models.Model | None = None
+    data: dict[str, Any] | None = None
 
 
 def record(
@@ -26,3 +35,13 @@ def record(
     from archive.services import event_record
 
     return event_record(agency=agency, actor=actor, verb=verb, obj=obj, data=data)
+
+
+def record_each(
+    *, agency: models.Model, actor: Actor, events: Sequence[Event]
+) -> list[ArchiveEvent]:
+    """Append several events, in order, to ``agency``'s chain in the caller's transaction:
+    one lock of the chain and one write for all of them."""
+    from archive.services import events_record
+
+    return events_record(agency=agency, actor=actor, events=events)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
@@ -11,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models
 from django.utils import timezone
 
+from archive import Event
 from archive.chain import CHAINED_FIELDS, GENESIS_HASH, ChainReport, chain_check, event_hash
 from archive.models import ArchiveEvent
 from archive.origin import current_origin
@@ -64,6 +66,15 @@ def event_record(
     The caller's change and this record commit or roll back together, so there is no
     change without its record and no record without its change.
     """
+    (event,) = events_record(agency=agency, actor=actor, events=[Event(verb, obj, data)])
+    return event
+
+
+def events_record(
+    *, agency: models.Model, actor: Actor, events: Sequence[Event]
+) -> list[ArchiveEvent]:
+    """Append ``events``, in order, to ``agency``'s chain inside the caller's
+    transaction, under one lock of the chain and in one write."""
     if not connection.in_atomic_block:
         raise ArchiveError("archive events are written inside the transaction of their change")
     agency_id: int = agency.pk
@@ -83,30 +94,35 @@ def event_record(
                 "SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_NAMESPACE, agency_id]
             )
         head = ArchiveEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+        sequence, prev_hash = (head["sequence"], head["hash"]) if head else (0, GENESIS_HASH)
         actor_type, actor_id, actor_name = _actor_fields(actor)
-        object_type, object_id, object_repr = _object_fields(obj)
         origin = current_origin()
-        fields: dict[str, Any] = {
-            "agency_id": agency_id,
-            "sequence": head["sequence"] + 1 if head else 1,
-            "occurred_at": timezone.now(),
-            "actor_type": actor_type,
-            "actor_id": actor_id,
-            "actor_name": actor_name,
-            "verb": verb,
-            "object_type": object_type,
-            "object_id": object_id,
-            "object_repr": object_repr,
-            "ip_address": origin.ip_address,
-            "user_agent": origin.user_agent,
-            "request_id": origin.request_id,
-            # Round-trip through JSON so the hash covers exactly what is stored.
-            "data": json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
-            "prev_hash": head["hash"] if head else GENESIS_HASH,
-        }
-        fields["hash"] = event_hash(fields)
-        event: ArchiveEvent = ArchiveEvent.objects.create(**fields)
-        return event
+        occurred_at = timezone.now()
+        rows = []
+        for verb, obj, data in events:
+            object_type, object_id, object_repr = _object_fields(obj)
+            sequence += 1
+            fields: dict[str, Any] = {
+                "agency_id": agency_id,
+                "sequence": sequence,
+                "occurred_at": occurred_at,
+                "actor_type": actor_type,
+                "actor_id": actor_id,
+                "actor_name": actor_name,
+                "verb": verb,
+                "object_type": object_type,
+                "object_id": object_id,
+                "object_repr": object_repr,
+                "ip_address": origin.ip_address,
+                "user_agent": origin.user_agent,
+                "request_id": origin.request_id,
+                # Round-trip through JSON so the hash covers exactly what is stored.
+                "data": json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+                "prev_hash": prev_hash,
+            }
+            fields["hash"] = prev_hash = event_hash(fields)
+            rows.append(ArchiveEvent(**fields))
+        return ArchiveEvent.objects.bulk_create(rows)
 
 
 def chain_verify(*, agency_id: int) -> ChainReport:

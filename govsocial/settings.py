@@ -384,6 +384,9 @@ DISPATCH_BATCH = int(os.environ.get("DISPATCH_BATCH", "500"))
 # The Celery queue delivery tasks go to: a queue of their own lets an operator give
 # publishing workers that no slower job can hold up.
 DELIVERY_QUEUE = os.environ.get("DELIVERY_QUEUE", "celery")
+# One task sends up to this many of an agency's due targets, all at the same time: their
+# checks and records are made together, and each send waits only on its own network.
+DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "20"))
 # A post is tried this many times before it fails; retries wait as the network said, or
 # back off from the base, doubling, up to the cap.
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "5"))

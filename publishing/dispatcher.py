@@ -16,6 +16,7 @@ import threading
 from collections import defaultdict
 from functools import partial
 from types import FrameType
+from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
@@ -72,26 +73,42 @@ def tickets_claim(*, agency_id: int, ticket_ids: list[int], lease_seconds: float
             [lease_seconds, ticket_ids],
         )
         leased = cursor.fetchall()
+        sends = [target_id for target_id, state in leased if state in SEND_STATES]
+        for start in range(0, len(sends), settings.DELIVERY_BATCH):
+            batch = sends[start : start + settings.DELIVERY_BATCH]
+            transaction.on_commit(partial(hand_over_sends, agency_id, batch))
         for target_id, state in leased:
-            transaction.on_commit(partial(hand_over, agency_id, target_id, state))
+            if state not in SEND_STATES:
+                transaction.on_commit(partial(hand_over_check, agency_id, target_id))
     return len(leased)
 
 
-def hand_over(agency_id: int, target_id: int, state: str) -> None:
-    """Queue the task a leased target needs now: sending it, or looking for it."""
-    from publishing.tasks import publish_target, reconcile_target
+def hand_over_sends(agency_id: int, target_ids: list[int]) -> None:
+    """Queue the sending of these leased targets, in one task."""
+    from publishing.tasks import publish_targets
 
-    task = publish_target if state in SEND_STATES else reconcile_target
+    _queue(publish_targets, {"agency_id": agency_id, "target_ids": target_ids})
+
+
+def hand_over_check(agency_id: int, target_id: int) -> None:
+    """Queue the look on the network a leased target whose outcome is unknown needs."""
+    from publishing.tasks import reconcile_target
+
+    _queue(reconcile_target, {"agency_id": agency_id, "target_id": target_id})
+
+
+def _queue(task: Any, kwargs: dict[str, Any]) -> None:
+    """Queue ``task`` on the delivery queue, asking a broker that is away only briefly."""
     try:
         task.apply_async(
-            kwargs={"agency_id": agency_id, "target_id": target_id},
+            kwargs=kwargs,
             queue=settings.DELIVERY_QUEUE,
             retry=True,
             retry_policy=HAND_OVER_RETRY,
         )
     except Exception:
         # The broker is away: the lease runs out and the next pass hands it over again.
-        logger.warning("could not queue target %s; it is handed over again later", target_id)
+        logger.warning("could not queue %s; it is handed over again later", kwargs)
 
 
 class Dispatcher:

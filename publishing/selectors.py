@@ -175,6 +175,8 @@ class PauseCover:
 def pause_cover(*, agency: Agency) -> PauseCover:
     """Return which of the agency's accounts its pauses in force hold now."""
     active = list(pause_list_active(agency=agency, at=timezone.now()).values_list("pk", flat=True))
+    if not active:
+        return PauseCover(every_account=False, account_ids=frozenset())
     named = PausedAccount.objects.filter(pause_id__in=active).values_list("pause_id", "account_id")
     naming = {pause_id for pause_id, _ in named}
     return PauseCover(

@@ -64,11 +64,11 @@ def agency_pauses_expire(*, agency_id: int) -> None:
 
 @shared_task(acks_late=True)
 @with_agency_scope
-def publish_target(*, agency_id: int, target_id: int) -> None:
-    """Publish one target now. Safe to run twice: the service claims the row first."""
-    from publishing.services import target_publish
+def publish_targets(*, agency_id: int, target_ids: list[int]) -> None:
+    """Publish these targets now. Safe to run twice: the service claims the rows first."""
+    from publishing.services import targets_publish
 
-    target_publish(target_id=target_id)
+    targets_publish(target_ids=target_ids)
 
 
 @shared_task(acks_late=True)

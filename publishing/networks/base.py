@@ -33,7 +33,8 @@ class NetworkSettings:
     ``api_url`` is the API's base (X's API host, Graph's host, the Mastodon instance,
     the Bluesky PDS); ``authorize_url`` the base of the page where a person approves
     govsocial (X's authorize page itself; Facebook's dialog host, versioned below it).
-    In the embedded default both point into the network emulator.
+    In the embedded default both point into the network emulator. ``connections`` is
+    how many calls to the network one adapter makes at once (a delivery batch's sends).
     """
 
     api_url: str
@@ -43,6 +44,7 @@ class NetworkSettings:
     api_version: str = ""
     timeout_seconds: float = 10.0
     user_agent: str = "govsocial"
+    connections: int = 10
 
 
 # Errors ---------------------------------------------------------------------------

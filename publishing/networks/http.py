@@ -28,8 +28,8 @@ from publishing.networks.base import (
 class _TimeoutAdapter(HTTPAdapter):
     """Apply the network's timeout to every request that does not name one."""
 
-    def __init__(self, timeout: float) -> None:
-        super().__init__()
+    def __init__(self, timeout: float, connections: int) -> None:
+        super().__init__(pool_maxsize=connections)
         self.timeout = timeout
 
     def send(
@@ -44,7 +44,7 @@ def requests_session(settings: NetworkSettings) -> requests.Session:
     """Return a requests session with the network's timeout and govsocial's User-Agent."""
     session = requests.Session()
     session.headers["User-Agent"] = settings.user_agent
-    adapter = _TimeoutAdapter(settings.timeout_seconds)
+    adapter = _TimeoutAdapter(settings.timeout_seconds, settings.connections)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -55,6 +55,7 @@ def httpx_client(settings: NetworkSettings, **kwargs: Any) -> httpx.Client:
     return httpx.Client(
         timeout=settings.timeout_seconds,
         headers={"User-Agent": settings.user_agent},
+        limits=httpx.Limits(max_keepalive_connections=settings.connections),
         **kwargs,
     )
 

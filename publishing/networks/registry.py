@@ -39,7 +39,7 @@ def _module(network: Network) -> Any:
 def network_settings(network: Network | str) -> NetworkSettings:
     """Return where ``network``'s API lives and govsocial's credentials there."""
     configured: dict[str, Any] = settings.NETWORKS[Network(network).value]
-    return NetworkSettings(**configured)
+    return NetworkSettings(**configured, connections=settings.DELIVERY_BATCH)
 
 
 def adapter_for(network: Network | str) -> NetworkAdapter:

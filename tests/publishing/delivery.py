@@ -12,7 +12,7 @@ from django.utils import timezone
 from archive.models import ArchiveEvent
 from govsocial.tenancy import agency_scope
 from publishing.models import PostTarget, SocialAccount, TargetState
-from publishing.services import target_publish, target_reconcile
+from publishing.services import target_reconcile, targets_publish
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
 from tests.factories import emulated_account_for, scheduled_post_for
@@ -98,7 +98,8 @@ def one_target(personas: Personas, emulator: Emulator, network: str = "x", **fie
 def publish(target: PostTarget) -> PostTarget | None:
     """Run the publishing service for ``target`` as its task does, agency bound."""
     with agency_scope(target.agency_id):
-        return target_publish(target_id=target.pk)
+        ended = targets_publish(target_ids=[target.pk])
+    return ended[0] if ended else None
 
 
 def reconcile(target: PostTarget) -> PostTarget | None:

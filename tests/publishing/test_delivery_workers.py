@@ -16,7 +16,7 @@ from accounts.models import Agency, Role
 from govsocial.tenancy import agency_scope
 from publishing.models import PostTarget, TargetState
 from publishing.services import pause_end, pause_start
-from publishing.tasks import publish_target
+from publishing.tasks import publish_targets
 from tests.delivery_processes import Delivery, states, wait_for
 from tests.emulator_client import Emulator
 from tests.factories import MembershipFactory, emulated_account_for, scheduled_post_for
@@ -78,8 +78,8 @@ def test_two_dispatchers_and_duplicate_tasks_never_publish_twice(
     # The same tasks again, as a broker redelivering every message would.
     for target in targets:
         for _ in range(2):
-            publish_target.apply_async(
-                kwargs={"agency_id": live_agency.pk, "target_id": target.pk},
+            publish_targets.apply_async(
+                kwargs={"agency_id": live_agency.pk, "target_ids": [target.pk]},
                 queue=delivery.queue,
             )
 

@@ -1,10 +1,10 @@
-"""Delivery of posts to the networks, once: ``publish`` sends a due target,
+"""Delivery of posts to the networks, once: ``publish`` sends due targets,
 ``reconcile`` settles one whose outcome is unknown, ``delete`` takes a published one
 down, ``transitions`` is the one way their states change. What a post sends and the
 hash it is approved by are ``publishing.content``'s."""
 
 from publishing.services.delivery.delete import target_delete
-from publishing.services.delivery.publish import retry_delay, target_publish
+from publishing.services.delivery.publish import retry_delay, targets_publish
 from publishing.services.delivery.reconcile import target_reconcile
 
-__all__ = ["retry_delay", "target_delete", "target_publish", "target_reconcile"]
+__all__ = ["retry_delay", "target_delete", "target_reconcile", "targets_publish"]

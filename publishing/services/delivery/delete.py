@@ -34,7 +34,6 @@ def target_delete(*, target: PostTarget, actor: Principal) -> PostTarget:
         ) from error
     moved = target_move(
         target_id=target.pk,
-        post_id=target.post_id,
         from_states=(TargetState.PUBLISHED,),
         move=Move(TargetState.DELETED, "target.deleted", changes={"next_attempt_at": None}),
         actor=actor,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
@@ -36,7 +39,7 @@ from publishing.networks.base import (
 )
 from publishing.networks.counts import text_as_sent
 from publishing.networks.registry import adapter_for
-from publishing.selectors import pause_cover
+from publishing.selectors import PauseCover, pause_cover
 from publishing.services.accounts import account_health_check
 from publishing.services.delivery.transitions import (
     Move,
@@ -46,7 +49,7 @@ from publishing.services.delivery.transitions import (
     stuck_after,
     target_advance,
     target_fail,
-    target_move,
+    targets_move,
 )
 
 logger = logging.getLogger(__name__)
@@ -56,24 +59,58 @@ READY = (TargetState.SCHEDULED, TargetState.RETRY_WAIT, TargetState.QUEUED)
 SENDING = (TargetState.SENDING,)
 
 
-def target_publish(*, target_id: int) -> PostTarget | None:
-    """Publish one due target of the bound agency now; return it as it ended up, or
-    None when it was not due or another worker had it already.
+def targets_publish(*, target_ids: Sequence[int]) -> list[PostTarget]:
+    """Publish the due targets among ``target_ids`` (the bound agency's) now, sending
+    them to their networks at the same time; return them as they ended up, leaving out
+    those not due or that another worker had already.
 
-    First, in one transaction, the target is checked (the exact content approved, the
-    account connected, authorised and not throttled) and moved to "sending", committed
-    before the network is called: a crash after the call leaves a target that
-    reconciliation looks for on the network instead of sending it again. Then the
-    outcome is stored the moment it is known.
+    First, in one transaction, each target is checked (the exact content approved, the
+    account connected, authorised, not paused and not throttled) and moved to
+    "sending", committed before any network is called: a crash after a call leaves a
+    target that reconciliation looks for on the network instead of sending it again.
+    Then each outcome is stored the moment the sends are done.
     """
-    claim = _Claim()
-    target = target_move(target_id=target_id, from_states=READY, due=True, move=claim.decide)
-    if target is None or target.state != TargetState.SENDING or claim.post is None:
-        return target
-    attempt = target.attempts
+    claimed = targets_move(target_ids=target_ids, from_states=READY, due=True, move=_claim)
+    ended: list[PostTarget | None] = []
+    sends = []
+    for target in claimed:
+        if target.state != TargetState.SENDING:
+            ended.append(target)
+            continue
+        prepared = _prepare(target)
+        if isinstance(prepared, _Send):
+            sends.append(prepared)
+        else:
+            ended.append(prepared)
+    results = _send_all(sends)
+    published = {
+        send.target.pk: (send, result)
+        for send, result in zip(sends, results, strict=True)
+        if isinstance(result, PublishedPost)
+    }
+    if published:
+        ended.extend(_published(published.values()))
+    for send, result in zip(sends, results, strict=True):
+        if not isinstance(result, PublishedPost):
+            ended.append(_settle(send.target, result))
+    return [target for target in ended if target is not None]
+
+
+@dataclass(frozen=True)
+class _Send:
+    """A target claimed for sending, its account and what goes to it."""
+
+    target: PostTarget
+    account: SocialAccount
+    outgoing: OutgoingPost
+
+
+def _prepare(target: PostTarget) -> _Send | PostTarget | None:
+    """Make ready what goes to the target's network: a token that works and the files
+    read; or end the target's attempt when that cannot be done."""
     try:
         account = fresh_account(target.account)
-        outgoing = target_outgoing(target, media_url=member_media_url(claim.post.agency.slug))
+        outgoing = target_outgoing(target, media_url=member_media_url(target.post.agency.slug))
     except PermanentNetworkError as error:
         return _refused(target, error)
     except NetworkError as error:
@@ -88,66 +125,85 @@ def target_publish(*, target_id: int) -> PostTarget | None:
                 "again, then schedule the post again."
             ),
         )
-    try:
-        published = adapter_for(account.network).publish(account.credentials(), outgoing)
-    except TransientNetworkError as error:
+    return _Send(target, account, outgoing)
+
+
+def _send_all(sends: Sequence[_Send]) -> list[PublishedPost | Exception]:
+    """Send each post to its network, all at once (each waits on its network, not on
+    the others); return each one's answer, or the error it ended with."""
+    adapters = {network: adapter_for(network) for network in {s.account.network for s in sends}}
+
+    def send(one: _Send) -> PublishedPost | Exception:
+        try:
+            return adapters[one.account.network].publish(one.account.credentials(), one.outgoing)
+        except Exception as error:
+            # Each error is settled by its kind once every send is done.
+            return error
+
+    if len(sends) < 2:
+        return [send(one) for one in sends]
+    with ThreadPoolExecutor(max_workers=len(sends), thread_name_prefix="send") as pool:
+        return list(pool.map(send, sends))
+
+
+def _settle(target: PostTarget, error: Exception) -> PostTarget | None:
+    """Store what an error that ended a send means for the target."""
+    if isinstance(error, TransientNetworkError):
         return _retry(target, error)
-    except PermanentNetworkError as error:
+    if isinstance(error, PermanentNetworkError):
         return _refused(target, error)
-    except OutcomeUnknownError as error:
+    if isinstance(error, OutcomeUnknownError):
         return _unconfirmed(target, error.reason)
-    except Exception:
-        # The request may have left before whatever this is went wrong: never resend
-        # blindly, go and look.
-        logger.exception("publishing target %s ended unexpectedly", target_id)
-        return _unconfirmed(target, _("The network's answer could not be read."))
-    return _published(target, attempt, published)
+    # The request may have left before whatever this is went wrong: never resend
+    # blindly, go and look.
+    logger.error("publishing target %s ended unexpectedly", target.pk, exc_info=error)
+    return _unconfirmed(target, _("The network's answer could not be read."))
 
 
-class _Claim:
-    """Decide, with the post and the target locked, whether a due target may be sent:
-    the checks the claim makes (invariant 6 of DESIGN.md), and the post as read then."""
+def _claim(targets: Sequence[PostTarget]) -> dict[int, Move]:
+    """Decide, with the posts and the targets locked, whether each due target may be
+    sent (invariant 6 of DESIGN.md): the move to "sending"; or to "failed", "held" or
+    back to waiting when a check says so."""
+    posts = list({target.post_id: target.post for target in targets}.values())
+    # Read once: the hash, the text as sent and the send itself go by these rows.
+    prefetch_related_objects(
+        posts, Prefetch("media", PostMedia.objects.select_related("asset")), "targets"
+    )
+    cover = pause_cover(agency=posts[0].agency) if posts else None
+    return {target.pk: _claim_one(target, cover) for target in targets}
 
-    def __init__(self) -> None:
-        self.post: Post | None = None
 
-    def decide(self, post: Post, target: PostTarget) -> Move:
-        """Return the move to "sending"; or to "failed", "held" or back to waiting when
-        a check says so."""
-        # Read once: the hash, the text as sent and the send itself go by these rows.
-        prefetch_related_objects(
-            [post], Prefetch("media", PostMedia.objects.select_related("asset")), "targets"
-        )
-        account: SocialAccount = target.account
-        refusal = _content_refusal(post) or _account_refusal(account)
-        if refusal:
-            return failed(refusal)
-        if pause_cover(agency=post.agency).covers(account.pk):
-            # A pause that began after this target was last held or scheduled (it was
-            # being sent then): it waits with the others and goes back when it ends.
-            return Move(TargetState.HELD, "target.held", changes={"failure_reason": ""})
-        throttled = account.rate_limited_until
-        if throttled is not None and throttled > timezone.now():
-            return Move(
-                TargetState.RETRY_WAIT,
-                "target.deferred",
-                changes={"next_attempt_at": throttled, "failure_reason": account.health_reason},
-            )
-        self.post = post
-        target.post = post
+def _claim_one(target: PostTarget, cover: PauseCover | None) -> Move:
+    """Decide the move of one claimed target (see ``_claim``)."""
+    post = target.post
+    account: SocialAccount = target.account
+    refusal = _content_refusal(post) or _account_refusal(account)
+    if refusal:
+        return failed(refusal)
+    if cover is not None and cover.covers(account.pk):
+        # A pause that began after this target was last held or scheduled (it was
+        # being sent then): it waits with the others and goes back when it ends.
+        return Move(TargetState.HELD, "target.held", changes={"failure_reason": ""})
+    throttled = account.rate_limited_until
+    if throttled is not None and throttled > timezone.now():
         return Move(
-            TargetState.SENDING,
-            "target.sending",
-            changes={
-                "attempts": target.attempts + 1,
-                "sending_at": timezone.now(),
-                "content_hash": target_content_hash(target),
-                "sent_text": text_as_sent(account.network, _described(target)),
-                # When the dispatcher checks on it, should its worker never come back.
-                "next_attempt_at": now_plus(stuck_after()),
-            },
-            data={"approved_hash": post.approved_hash},
+            TargetState.RETRY_WAIT,
+            "target.deferred",
+            changes={"next_attempt_at": throttled, "failure_reason": account.health_reason},
         )
+    return Move(
+        TargetState.SENDING,
+        "target.sending",
+        changes={
+            "attempts": target.attempts + 1,
+            "sending_at": timezone.now(),
+            "content_hash": target_content_hash(target),
+            "sent_text": text_as_sent(account.network, _described(target)),
+            # When the dispatcher checks on it, should its worker never come back.
+            "next_attempt_at": now_plus(stuck_after()),
+        },
+        data={"approved_hash": post.approved_hash},
+    )
 
 
 def _described(target: PostTarget) -> OutgoingPost:
@@ -188,15 +244,10 @@ def _account_refusal(account: SocialAccount) -> str:
     return ""
 
 
-def _published(target: PostTarget, attempt: int, published: PublishedPost) -> PostTarget | None:
-    """Store the remote id and permalink the network just gave."""
-    return target_move(
-        target_id=target.pk,
-        post_id=target.post_id,
-        # A worker taken for lost may still come back with the answer: it is the truth.
-        from_states=(TargetState.SENDING, TargetState.UNCONFIRMED),
-        attempt=attempt,
-        move=Move(
+def _published(sent: Iterable[tuple[_Send, PublishedPost]]) -> list[PostTarget]:
+    """Store the remote ids and permalinks the networks just gave."""
+    moves = {
+        send.target.pk: Move(
             TargetState.PUBLISHED,
             "target.published",
             changes={
@@ -206,7 +257,15 @@ def _published(target: PostTarget, attempt: int, published: PublishedPost) -> Po
                 "next_attempt_at": None,
                 "failure_reason": "",
             },
-        ),
+        )
+        for send, published in sent
+    }
+    return targets_move(
+        target_ids=list(moves),
+        # A worker taken for lost may still come back with the answer: it is the truth.
+        from_states=(TargetState.SENDING, TargetState.UNCONFIRMED),
+        attempts={send.target.pk: send.target.attempts for send, _ in sent},
+        move=lambda targets: moves,
     )
 
 

@@ -5,20 +5,22 @@ author told of a failure."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q, QuerySet, Subquery
+from django.db.models import Q, Subquery
 from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg import sql
 
 import archive
 from archive.services import SYSTEM, Actor
@@ -43,81 +45,149 @@ class Move:
     data: Mapping[str, object] = field(default_factory=dict)
 
 
-# Decides the move once the post and the target are locked (the claim's checks).
-Decide = Callable[[Post, PostTarget], Move]
+# Decides the moves of targets once they and their posts are locked (the claim's
+# checks): one move for each target, by its id.
+Decide = Callable[[Sequence[PostTarget]], Mapping[int, Move]]
+
+
+def targets_move(
+    *,
+    target_ids: Collection[int],
+    from_states: Collection[str],
+    move: Move | Decide,
+    attempts: Mapping[int, int] | None = None,
+    due: bool = False,
+    actor: Actor = SYSTEM,
+) -> list[PostTarget]:
+    """Make ``move`` (or what ``move`` decides) of each of ``target_ids`` that is in one
+    of ``from_states``, in one transaction; return the targets moved (those another
+    worker moved first are left out).
+
+    ``attempts`` also requires each target to be at the attempt given for it, so a
+    worker that lost its target (checked on as stuck, then sent again) cannot overwrite
+    a later attempt; ``due`` requires the next attempt to be due by the database's
+    clock. The posts are locked first, in order, as every change to a post does, so
+    targets of one post change one batch at a time and the roll-up sees them all. Each
+    move is one archive event, which also records the change of the post's status the
+    batch brings (on the event of the post's last target moved).
+    """
+    with transaction.atomic():
+        of_targets = PostTarget.objects.filter(pk__in=list(target_ids)).values("post_id")
+        posts = {
+            post.pk: post
+            for post in Post.objects.select_for_update(of=("self",))
+            .select_related("agency")
+            .filter(pk__in=Subquery(of_targets))
+            .order_by("pk")
+        }
+        if not posts:
+            return []
+        if attempts is None:
+            wanted = Q(pk__in=list(target_ids))
+        else:
+            wanted = Q(pk__in=[])
+            for target_id in target_ids:
+                wanted |= Q(pk=target_id, attempts=attempts[target_id])
+        wanted &= Q(post_id__in=list(posts), state__in=list(from_states))
+        if due:
+            wanted &= Q(next_attempt_at__lte=Now())
+        targets = list(
+            PostTarget.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .filter(wanted)
+            .order_by("pk")
+        )
+        for target in targets:
+            target.post = posts[target.post_id]
+        steps = (
+            dict.fromkeys((t.pk for t in targets), move)
+            if isinstance(move, Move)
+            else move(targets)
+        )
+        befores = {}
+        for target in targets:
+            step = steps[target.pk]
+            befores[target.pk], target.state = target.state, step.to
+            for name, value in step.changes.items():
+                setattr(target, name, value)
+        _save(targets, steps)
+        rolled = _roll_up({target.post_id: target.post for target in targets})
+        last_of_post = {target.post_id: target.pk for target in targets}
+        events = []
+        for target in targets:
+            step = steps[target.pk]
+            events.append(
+                archive.Event(
+                    step.verb,
+                    target,
+                    {
+                        "post": target.post_id,
+                        "account": target.account_id,
+                        "from": befores[target.pk],
+                        "to": step.to,
+                        "attempt": target.attempts,
+                        "remote_id": target.remote_id,
+                        "content_hash": target.content_hash,
+                        "next_attempt_at": _iso(target.next_attempt_at),
+                        "reason": target.failure_reason,
+                    }
+                    # The post's change, on the event of its last target moved.
+                    | (
+                        rolled.get(target.post_id, {})
+                        if last_of_post[target.post_id] == target.pk
+                        else {}
+                    )
+                    | dict(step.data),
+                )
+            )
+        if targets:
+            archive.record_each(agency=targets[0].post.agency, actor=actor, events=events)
+        for target in targets:
+            if target.state == TargetState.FAILED:
+                transaction.on_commit(partial(_tell_author, target))
+    return targets
 
 
 def target_move(
     *,
     target_id: int,
     from_states: Collection[str],
-    move: Move | Decide,
+    move: Move,
     attempt: int | None = None,
-    due: bool = False,
-    post_id: int | None = None,
     actor: Actor = SYSTEM,
 ) -> PostTarget | None:
-    """Make ``move`` (or what ``move`` decides) of a target that is in one of
-    ``from_states``, and return the target; return None when it is no longer there
-    (another worker moved it first).
+    """Make ``move`` of one target (see ``targets_move``); return it, or None when it
+    was no longer in one of ``from_states`` (or at ``attempt``)."""
+    moved = targets_move(
+        target_ids=[target_id],
+        from_states=from_states,
+        move=move,
+        attempts=None if attempt is None else {target_id: attempt},
+        actor=actor,
+    )
+    return moved[0] if moved else None
 
-    ``attempt`` also requires the target to be at that attempt, so a worker that lost
-    its target (checked on as stuck, then sent again) cannot overwrite a later attempt;
-    ``due`` requires its next attempt to be due by the database's clock. The post is
-    locked first, as every change to a post does, so targets of one post change one at
-    a time and the roll-up sees them all. One archive event records the target's move
-    and the change of the post's status it brings.
-    """
-    with transaction.atomic():
-        posts = Post.objects.select_for_update(of=("self",)).select_related("agency")
-        if post_id is None:
-            of_target = PostTarget.objects.filter(pk=target_id).values("post_id")[:1]
-            posts = posts.filter(pk=Subquery(of_target))
-        else:
-            posts = posts.filter(pk=post_id)
-        post: Post | None = _one(posts)
-        if post is None:
-            return None
-        wanted = Q(pk=target_id, post=post, state__in=list(from_states))
-        if attempt is not None:
-            wanted &= Q(attempts=attempt)
-        if due:
-            wanted &= Q(next_attempt_at__lte=Now())
-        targets = PostTarget.objects.select_for_update(of=("self",)).filter(wanted)
-        if not isinstance(move, Move):
-            # The claim's checks look at the account; other moves need only its id.
-            targets = targets.select_related("account")
-        target: PostTarget | None = _one(targets)
-        if target is None:
-            return None
-        target.post = post
-        step = move if isinstance(move, Move) else move(post, target)
-        before, target.state = target.state, step.to
-        for name, value in step.changes.items():
-            setattr(target, name, value)
-        target.save(update_fields=["state", *step.changes])
-        archive.record(
-            agency=post.agency,
-            actor=actor,
-            verb=step.verb,
-            obj=target,
-            data={
-                "post": post.pk,
-                "account": target.account_id,
-                "from": before,
-                "to": step.to,
-                "attempt": target.attempts,
-                "remote_id": target.remote_id,
-                "content_hash": target.content_hash,
-                "next_attempt_at": _iso(target.next_attempt_at),
-                "reason": target.failure_reason,
-            }
-            | _roll_up(post)
-            | dict(step.data),
-        )
-        if step.to == TargetState.FAILED:
-            transaction.on_commit(lambda: _tell_author(target))
-    return target
+
+def _save(targets: Sequence[PostTarget], steps: Mapping[int, Move]) -> None:
+    """Write the targets' changed fields: one statement (sent once, with each target's
+    values) for each set of fields."""
+    by_fields: dict[tuple[str, ...], list[PostTarget]] = defaultdict(list)
+    for target in targets:
+        by_fields[("state", *sorted(steps[target.pk].changes))].append(target)
+    with connection.cursor() as cursor:
+        for names, changed in by_fields.items():
+            fields = [PostTarget._meta.get_field(name) for name in names]
+            columns = sql.SQL(", ").join(
+                sql.SQL("{} = %s").format(sql.Identifier(f.column)) for f in fields
+            )
+            update = sql.SQL("UPDATE publishing_posttarget SET {} WHERE id = %s").format(columns)
+            cursor.executemany(
+                update.as_string(connection.connection),
+                [
+                    [f.get_db_prep_save(getattr(t, f.attname), connection) for f in fields] + [t.pk]
+                    for t in changed
+                ],
+            )
 
 
 def target_advance(
@@ -127,7 +197,6 @@ def target_advance(
     the attempt it was read at (see ``target_move``)."""
     return target_move(
         target_id=target.pk,
-        post_id=target.post_id,
         from_states=from_states,
         attempt=target.attempts,
         move=move,
@@ -159,28 +228,28 @@ def fresh_account(account: SocialAccount) -> SocialAccount:
     return account_refresh(account=account)
 
 
-# The post's status from its targets' states, in one statement (it runs on every move):
-# published or failed once every target is done (failed if any failed), publishing while
-# any is past scheduled; unchanged (no row) otherwise.
+# The posts' statuses from their targets' states, in one statement (it runs on every
+# move): published or failed once every target is done (failed if any failed),
+# publishing while any is past scheduled; unchanged (no row) otherwise.
 ROLL_UP = """
 UPDATE publishing_post SET status = rolled.status, updated_at = %(now)s
 FROM (
-    SELECT CASE
+    SELECT post_id, CASE
         WHEN bool_and(state = ANY(%(terminal)s)) THEN
             CASE WHEN bool_or(state = 'failed') THEN 'failed' ELSE 'published' END
         WHEN bool_or(state <> ALL(%(not_started)s)) THEN 'publishing'
     END AS status
-    FROM publishing_posttarget WHERE post_id = %(post)s
+    FROM publishing_posttarget WHERE post_id = ANY(%(posts)s) GROUP BY post_id
 ) AS rolled
-WHERE publishing_post.id = %(post)s AND rolled.status IS NOT NULL
+WHERE publishing_post.id = rolled.post_id AND rolled.status IS NOT NULL
   AND publishing_post.status <> rolled.status
-RETURNING rolled.status
+RETURNING publishing_post.id, rolled.status
 """
 
 
-def _roll_up(post: Post) -> dict[str, str]:
-    """Set the post's status from its targets' and return what the archive event records
-    of a change: nothing when the status stays."""
+def _roll_up(posts: Mapping[int, Post]) -> dict[int, dict[str, str]]:
+    """Set each post's status from its targets' and return, by post, what the archive
+    records of a change (posts whose status stays are left out)."""
     with connection.cursor() as cursor:
         cursor.execute(
             ROLL_UP,
@@ -188,14 +257,16 @@ def _roll_up(post: Post) -> dict[str, str]:
                 "now": timezone.now(),
                 "terminal": sorted(TERMINAL),
                 "not_started": sorted(NOT_STARTED),
-                "post": post.pk,
+                "posts": list(posts),
             },
         )
-        changed = cursor.fetchone()
-    if changed is None:
-        return {}
-    before, post.status = post.status, changed[0]
-    return {"post_status_from": before, "post_status": post.status}
+        changed = cursor.fetchall()
+    rolled = {}
+    for post_id, status in changed:
+        post = posts[post_id]
+        rolled[post_id] = {"post_status_from": post.status, "post_status": status}
+        post.status = status
+    return rolled
 
 
 def _tell_author(target: PostTarget) -> None:
@@ -235,13 +306,6 @@ def stuck_after() -> float:
 def now_plus(seconds: float) -> datetime:
     """Return the moment ``seconds`` from now."""
     return timezone.now() + timedelta(seconds=seconds)
-
-
-def _one(rows: QuerySet[Any]) -> Any:
-    """Return the one row ``rows`` selects, or None (unlike ``first()``, without the
-    ordering a lookup by primary key does not need)."""
-    found = list(rows.order_by()[:1])
-    return found[0] if found else None
 
 
 def _iso(moment: datetime | None) -> str | None:
