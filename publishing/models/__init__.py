@@ -13,6 +13,7 @@ from publishing.models.accounts import (
 from publishing.models.delivery import WAITING_STATES, DispatchTicket
 from publishing.models.pauses import PausedAccount, PublishingPause
 from publishing.models.posts import (
+    CommentState,
     MediaAsset,
     Post,
     PostMedia,
@@ -27,6 +28,7 @@ __all__ = [
     "NETWORK_CHOICES",
     "WAITING_STATES",
     "AccountHealth",
+    "CommentState",
     "DispatchTicket",
     "MediaAsset",
     "PausedAccount",
