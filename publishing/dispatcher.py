@@ -23,7 +23,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 
 from govsocial.tenancy import agency_scope
-from publishing.models import DispatchTicket, TargetState
+from publishing.models import FIRST_COMMENT, DispatchTicket, TargetState
 
 logger = logging.getLogger(__name__)
 
@@ -78,10 +78,13 @@ def tickets_claim(*, agency_id: int, ticket_ids: list[int], lease_seconds: float
 
 
 def hand_over(agency_id: int, target_id: int, state: str) -> None:
-    """Queue the task a leased target needs now: sending it, or looking for it."""
-    from publishing.tasks import publish_target, reconcile_target
+    """Queue the task a leased target needs now: sending it, looking for it, or posting
+    its first comment."""
+    from publishing.tasks import first_comment_target, publish_target, reconcile_target
 
     task = publish_target if state in SEND_STATES else reconcile_target
+    if state == FIRST_COMMENT:
+        task = first_comment_target
     try:
         task.apply_async(
             kwargs={"agency_id": agency_id, "target_id": target_id},

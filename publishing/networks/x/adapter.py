@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -158,7 +158,7 @@ class XAdapter(XConnection):
         return sorted(kept, key=lambda p: int(p.remote_id), reverse=True)
 
     def _remote_posts(
-        self, account: AccountCredentials, pages: Iterator[dict[str, Any]]
+        self, account: AccountCredentials, pages: Iterable[dict[str, Any]]
     ) -> list[RemotePost]:
         """Return the account's posts on the pages read, as reconciliation compares them."""
         return [
@@ -178,12 +178,15 @@ class XAdapter(XConnection):
 
     def fetch_comments(self, account: AccountCredentials, *, on: str) -> list[RemotePost]:
         """Return the account's own posts in the conversation its post ``on`` started."""
-        pages = self._pages(
-            self._client(account).search_recent_tweets,
-            f"conversation_id:{on} from:{account.handle}",
-            tweet_fields=["created_at"],
-        )
-        return self._remote_posts(account, pages)
+        # One page: a first comment is among the account's first few posts there.
+        with calling(writes=False):
+            page = self._client(account).search_recent_tweets(
+                f"conversation_id:{on} from:{account.handle}",
+                user_auth=False,
+                max_results=PAGE_SIZE,
+                tweet_fields=["created_at"],
+            )
+        return self._remote_posts(account, [page])
 
     def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
         """Return citizens' replies and mentions newer than ``cursor`` (a post id), newest

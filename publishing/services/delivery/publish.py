@@ -38,6 +38,7 @@ from publishing.networks.counts import text_as_sent
 from publishing.networks.registry import adapter_for
 from publishing.selectors import pause_cover
 from publishing.services.accounts import account_health_check
+from publishing.services.delivery.comment import comment_armed
 from publishing.services.delivery.transitions import (
     Move,
     failed,
@@ -205,7 +206,8 @@ def _published(target: PostTarget, attempt: int, published: PublishedPost) -> Po
                 "published_at": published.published_at or timezone.now(),
                 "next_attempt_at": None,
                 "failure_reason": "",
-            },
+            }
+            | comment_armed(target),
         ),
     )
 

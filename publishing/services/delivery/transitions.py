@@ -56,6 +56,7 @@ def target_move(
     due: bool = False,
     post_id: int | None = None,
     actor: Actor = SYSTEM,
+    where: Q | None = None,
 ) -> PostTarget | None:
     """Make ``move`` (or what ``move`` decides) of a target that is in one of
     ``from_states``, and return the target; return None when it is no longer there
@@ -63,7 +64,8 @@ def target_move(
 
     ``attempt`` also requires the target to be at that attempt, so a worker that lost
     its target (checked on as stuck, then sent again) cannot overwrite a later attempt;
-    ``due`` requires its next attempt to be due by the database's clock. The post is
+    ``due`` requires its next attempt to be due by the database's clock; ``where`` adds
+    conditions of the caller's own (the first comment's state). The post is
     locked first, as every change to a post does, so targets of one post change one at
     a time and the roll-up sees them all. One archive event records the target's move
     and the change of the post's status it brings.
@@ -83,6 +85,8 @@ def target_move(
             wanted &= Q(attempts=attempt)
         if due:
             wanted &= Q(next_attempt_at__lte=Now())
+        if where is not None:
+            wanted &= where
         targets = PostTarget.objects.select_for_update(of=("self",)).filter(wanted)
         if not isinstance(move, Move):
             # The claim's checks look at the account; other moves need only its id.
