@@ -44,7 +44,9 @@ LINK_COMMENT = "Register here: https://alpha.example/register"
 def comments_on(quiet: Emulator, target: Any) -> list[dict[str, Any]]:
     """Return the account's own comments under the target's post on the emulator."""
     posts = on_network(quiet, target.account)
-    return [p for p in posts if p["in_reply_to"] and p["in_reply_to"] in refreshed(target).remote_id]
+    return [
+        p for p in posts if p["in_reply_to"] and p["in_reply_to"] in refreshed(target).remote_id
+    ]
 
 
 @pytest.mark.parametrize("network", NETWORKS)
