@@ -190,15 +190,36 @@ def account_problems(account: SocialAccount, outgoing: OutgoingPost) -> list[Pos
     ]
 
 
+def comment_problems(account: SocialAccount, comment: str) -> list[PostProblem]:
+    """Return why the first comment would not go out on ``account``'s network: the
+    network's rules for text apply to it too (nothing for no comment)."""
+    if not comment.strip():
+        return []
+    return [
+        PostProblem(
+            account.pk,
+            str(account),
+            account.network,
+            f"first_comment_{problem.code}",
+            _("First comment: %(problem)s") % {"problem": problem.message},
+            "first_comment",
+        )
+        for problem in adapter_for(account.network).validate(OutgoingPost(text=comment))
+    ]
+
+
 @dataclass(frozen=True)
 class AccountCheck:
     """What the composer shows for one account: the post as that account gets it, its
-    character count by the network's rules, and what stops it going out."""
+    character count by the network's rules, its first comment's count (None without
+    one), and what stops either going out."""
 
     account: SocialAccount
     post: OutgoingPost
     count: CharacterCount
     problems: list[PostProblem]
+    comment: str = ""
+    comment_count: CharacterCount | None = None
 
 
 def composer_checks(
@@ -208,18 +229,27 @@ def composer_checks(
     link: str,
     media: Sequence[tuple[MediaAsset, str]],
     media_url: MediaUrl = no_media_url,
+    comment_of: Mapping[int, str] | None = None,
 ) -> list[AccountCheck]:
-    """Return, account by account, the count and problems of a post being written."""
+    """Return, account by account, the count and problems of a post being written, and
+    of its first comment where ``comment_of`` gives the account one."""
     items = media_items(media, media_url=media_url)
     checks = []
     for account in accounts:
         outgoing = OutgoingPost(text=text_of[account.pk], media=items, link=link)
+        comment = (comment_of or {}).get(account.pk, "").strip()
         checks.append(
             AccountCheck(
                 account=account,
                 post=outgoing,
                 count=character_count(account.network, outgoing),
-                problems=account_problems(account, outgoing),
+                problems=account_problems(account, outgoing) + comment_problems(account, comment),
+                comment=comment,
+                comment_count=(
+                    character_count(account.network, OutgoingPost(text=comment))
+                    if comment
+                    else None
+                ),
             )
         )
     return checks

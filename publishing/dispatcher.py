@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.db.models.functions import Now
 
 from govsocial.tenancy import agency_scope
-from publishing.models import DispatchTicket, TargetState
+from publishing.models import FIRST_COMMENT, DispatchTicket, TargetState
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def tickets_claim(*, agency_id: int, ticket_ids: list[int], lease_seconds: float
             transaction.on_commit(partial(hand_over_sends, agency_id, batch))
         for target_id, state in leased:
             if state not in SEND_STATES:
-                transaction.on_commit(partial(hand_over_check, agency_id, target_id))
+                transaction.on_commit(partial(hand_over_one, agency_id, target_id, state))
     return len(leased)
 
 
@@ -90,11 +90,13 @@ def hand_over_sends(agency_id: int, target_ids: list[int]) -> None:
     _queue(publish_targets, {"agency_id": agency_id, "target_ids": target_ids})
 
 
-def hand_over_check(agency_id: int, target_id: int) -> None:
-    """Queue the look on the network a leased target whose outcome is unknown needs."""
-    from publishing.tasks import reconcile_target
+def hand_over_one(agency_id: int, target_id: int, state: str) -> None:
+    """Queue what one leased target needs that is not a send: looking for it on the
+    network, or posting its first comment."""
+    from publishing.tasks import first_comment_target, reconcile_target
 
-    _queue(reconcile_target, {"agency_id": agency_id, "target_id": target_id})
+    task = first_comment_target if state == FIRST_COMMENT else reconcile_target
+    _queue(task, {"agency_id": agency_id, "target_id": target_id})
 
 
 def _queue(task: Any, kwargs: dict[str, Any]) -> None:

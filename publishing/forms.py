@@ -149,6 +149,15 @@ class ComposerForm(ScheduleTimeForm):
                 strip=False,
                 widget=forms.Textarea(attrs={"rows": 4}),
             )
+            self.fields[f"comment_{account.pk}"] = forms.CharField(
+                label=_("First comment for %(account)s") % {"account": account},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                help_text=_(
+                    "Posted by the account under the post once it is out, such as a link "
+                    "or hashtags. Leave empty for none."
+                ),
+            )
         for asset in self.asset_rows:
             self.fields[f"alt_{asset.pk}"] = forms.CharField(
                 label=_("Alt text for %(name)s") % {"name": asset.original_name},
@@ -176,6 +185,7 @@ class ComposerForm(ScheduleTimeForm):
             initial[f"variant_{target.account_id}"] = (
                 target.text if target.has_own_text else post.text
             )
+            initial[f"comment_{target.account_id}"] = target.first_comment
         for attached in post.media.all():
             initial[f"alt_{attached.asset_id}"] = attached.alt_text
         return initial
@@ -201,15 +211,25 @@ class ComposerForm(ScheduleTimeForm):
             for pk, variant in self.variants().items()
         }
 
+    def first_comments(self) -> dict[int, str]:
+        """Return each ticked account's first comment ("" for none)."""
+        return {
+            pk: self.cleaned_data.get(f"comment_{pk}", "") for pk in self.cleaned_data["accounts"]
+        }
+
     def chosen_media(self) -> list[tuple[int, str]]:
         """Return the ticked files in their order, each with its alt text."""
         return [
             (pk, self.cleaned_data.get(f"alt_{pk}", "")) for pk in self.cleaned_data["attachments"]
         ]
 
-    def account_fields(self) -> list[tuple[SocialAccount, Any, Any]]:
-        """Return each account with its "own text" box and its text, for the template."""
-        return [(a, self[f"own_{a.pk}"], self[f"variant_{a.pk}"]) for a in self.account_rows]
+    def account_fields(self) -> list[tuple[SocialAccount, Any, Any, Any]]:
+        """Return each account with its "own text" box, its text and its first comment,
+        for the template."""
+        return [
+            (a, self[f"own_{a.pk}"], self[f"variant_{a.pk}"], self[f"comment_{a.pk}"])
+            for a in self.account_rows
+        ]
 
     def media_fields(self) -> list[tuple[MediaAsset, bool, Any]]:
         """Return each library file, whether it is ticked, and its alt text field."""

@@ -79,3 +79,13 @@ def reconcile_target(*, agency_id: int, target_id: int) -> None:
     from publishing.services import target_reconcile
 
     target_reconcile(target_id=target_id)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def first_comment_target(*, agency_id: int, target_id: int) -> None:
+    """Post (or settle) one published target's first comment. Safe to run twice: the
+    service claims the comment first, and every move is conditional on its state."""
+    from publishing.services import target_comment
+
+    target_comment(target_id=target_id)

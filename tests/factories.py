@@ -351,10 +351,12 @@ def scheduled_post_for(
     *,
     at: Any = None,
     approved: bool = True,
+    first_comment: str = "",
     **fields: Any,
 ) -> Post:
-    """Store a post of ``agency`` for ``accounts``, approved as it is and scheduled at
-    ``at`` (now by default), as the composer and approvals leave it."""
+    """Store a post of ``agency`` for ``accounts`` (each with ``first_comment``), approved
+    as it is and scheduled at ``at`` (now by default), as the composer and approvals
+    leave it."""
     at = at or timezone.now()
     post = post_for(agency, status=PostStatus.SCHEDULED, scheduled_at=at, **fields)
     with agency_scope(agency.pk):
@@ -365,6 +367,7 @@ def scheduled_post_for(
                 account=account,
                 state=TargetState.SCHEDULED,
                 next_attempt_at=at,
+                first_comment=first_comment,
             )
         if approved:
             post.approved_hash = post_content_hash(post)

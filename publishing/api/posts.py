@@ -53,6 +53,7 @@ def _content(data: dict[str, Any]) -> dict[str, Any]:
         "account_ids": data["accounts"],
         "variants": data["variants"],
         "media": [(m["asset"], m["alt_text"]) for m in data["media"]],
+        "first_comments": data["first_comments"],
     }
 
 
@@ -114,6 +115,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
             "campaign": post.campaign,
             "accounts": [t.account_id for t in post.targets.all()],
             "variants": {},
+            "first_comments": {},
             "media": [{"asset": m.asset_id, "alt_text": m.alt_text} for m in post.media.all()],
         }
         data = current | dict(written.validated_data) if partial else written.validated_data

@@ -4,6 +4,7 @@ posts with their targets and files, and the media library."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -72,6 +73,11 @@ class PostTargetSerializer(serializers.ModelSerializer):
             "permalink",
             "published_at",
             "failure_reason",
+            "first_comment",
+            "comment_state",
+            "comment_remote_id",
+            "comment_permalink",
+            "comment_failure_reason",
         ]
         read_only_fields = fields
 
@@ -142,13 +148,28 @@ class PostWriteSerializer(serializers.Serializer):
         default=dict,
     )
     media = AttachmentSerializer(many=True, default=list)
+    first_comments = serializers.DictField(
+        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        default=dict,
+        help_text="Each account's first comment, by account id: posted by the account "
+        "under the post once it is published (empty for none).",
+    )
 
     def validate_variants(self, value: dict[str, str | None]) -> dict[int, str | None]:
         """Key each account's text by its account id."""
-        try:
-            return {int(account_id): text for account_id, text in value.items()}
-        except ValueError as error:
-            raise serializers.ValidationError(_("Key each text by its account's id.")) from error
+        return _by_account(value)
+
+    def validate_first_comments(self, value: dict[str, str]) -> dict[int, str]:
+        """Key each account's first comment by its account id."""
+        return _by_account(value)
+
+
+def _by_account(value: dict[str, Any]) -> dict[int, Any]:
+    """Return ``value`` keyed by account id, or refuse keys that are not ids."""
+    try:
+        return {int(account_id): text for account_id, text in value.items()}
+    except ValueError as error:
+        raise serializers.ValidationError(_("Key each text by its account's id.")) from error
 
 
 class ScheduleSerializer(serializers.Serializer):

@@ -10,9 +10,10 @@ from publishing.models.accounts import (
     SocialAccount,
     SocialAccountPublisher,
 )
-from publishing.models.delivery import WAITING_STATES, DispatchTicket
+from publishing.models.delivery import FIRST_COMMENT, WAITING_STATES, DispatchTicket
 from publishing.models.pauses import PausedAccount, PublishingPause
 from publishing.models.posts import (
+    CommentState,
     MediaAsset,
     Post,
     PostMedia,
@@ -24,9 +25,11 @@ from publishing.models.posts import (
 from publishing.models.queue import QueueSlot, Weekday
 
 __all__ = [
+    "FIRST_COMMENT",
     "NETWORK_CHOICES",
     "WAITING_STATES",
     "AccountHealth",
+    "CommentState",
     "DispatchTicket",
     "MediaAsset",
     "PausedAccount",

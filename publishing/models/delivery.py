@@ -11,6 +11,8 @@ from publishing.models.posts import PostTarget
 # States in which a target waits for the dispatcher: its time to be sent, to be sent
 # again, or to be checked on. The ticket trigger of migration 0004 names the same ones.
 WAITING_STATES = ("scheduled", "queued", "sending", "retry_wait", "unconfirmed")
+# The ticket's state while a published target's first comment waits (migration 0009).
+FIRST_COMMENT = "first_comment"
 
 
 class DispatchTicket(AgencyOwned):

@@ -40,6 +40,18 @@ class TargetState(models.TextChoices):
     DELETED = "deleted", _("Deleted from the network")
 
 
+class CommentState(models.TextChoices):
+    """Where the first comment of a published target is in its delivery (none: the
+    target has no first comment, or its post is not out yet)."""
+
+    NONE = "", _("No first comment")
+    WAITING = "waiting", _("Waiting to be posted")
+    SENDING = "sending", _("Being posted")
+    UNCONFIRMED = "unconfirmed", _("Checking with the network")
+    POSTED = "posted", _("Posted")
+    FAILED = "failed", _("Not posted")
+
+
 class Post(AgencyOwned):
     """One message an author writes for one or more of the agency's accounts.
 
@@ -165,6 +177,17 @@ class PostTarget(AgencyOwned):
     permalink = models.URLField(max_length=2000, blank=True)
     published_at = models.DateTimeField(null=True, blank=True)
     failure_reason = models.TextField(blank=True)
+    # The first comment goes out once the post is published, as a delivery of its own:
+    # the target stays published whatever becomes of it, and ``next_attempt_at`` is then
+    # when the dispatcher next picks the comment up.
+    comment_state = models.CharField(
+        _("first comment"), max_length=16, choices=CommentState.choices, blank=True, default=""
+    )
+    comment_attempts = models.PositiveSmallIntegerField(default=0)
+    comment_sending_at = models.DateTimeField(null=True, blank=True)
+    comment_remote_id = models.CharField(max_length=255, blank=True)
+    comment_permalink = models.URLField(max_length=2000, blank=True)
+    comment_failure_reason = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("post target")

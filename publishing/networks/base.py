@@ -261,6 +261,16 @@ class NetworkAdapter(Protocol):
         """Answer a citizen's item publicly (or privately, for messages)."""
         ...
 
+    def comment(self, account: AccountCredentials, *, on: str, text: str) -> PublishedPost:
+        """Post the account's first comment under its own post ``on``: a comment on
+        Facebook and Instagram, a reply in the post's thread elsewhere."""
+        ...
+
+    def fetch_comments(self, account: AccountCredentials, *, on: str) -> list[RemotePost]:
+        """Return the account's own comments under its post ``on`` (for reconciling a
+        first comment whose answer never came)."""
+        ...
+
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide or unhide a comment; raise PermanentNetworkError where the network
         cannot."""

@@ -14,7 +14,12 @@ from publishing.services.accounts import (
     account_require_publisher,
 )
 from publishing.services.bulk import posts_import
-from publishing.services.delivery import target_delete, target_reconcile, targets_publish
+from publishing.services.delivery import (
+    target_comment,
+    target_delete,
+    target_reconcile,
+    targets_publish,
+)
 from publishing.services.media import media_alt_text_set, media_upload
 from publishing.services.pauses import pause_end, pause_start, pauses_expire
 from publishing.services.posts import post_create, post_update
@@ -41,6 +46,7 @@ __all__ = [
     "post_update",
     "posts_import",
     "queue_slots_set",
+    "target_comment",
     "target_delete",
     "target_reconcile",
     "targets_publish",

@@ -175,11 +175,22 @@ def _variant_apply(target: PostTarget, variant: str | None) -> bool:
     return True
 
 
-def _check_variants(variants: Mapping[int, str | None], account_ids: Iterable[int]) -> None:
+def _first_comment_apply(target: PostTarget, comment: str | None) -> bool:
+    """Give the target its first comment (None: leave it as it is); return whether it
+    changed."""
+    if comment is None or target.first_comment == comment.strip():
+        return False
+    target.first_comment = comment.strip()
+    return True
+
+
+def _check_variants(
+    variants: Mapping[int, str | None], account_ids: Iterable[int], *, field: str = "variants"
+) -> None:
     stray = set(variants) - set(account_ids)
     if stray:
         raise GovsocialError(
-            _("Text was given for an account the post does not go to."), field="variants"
+            _("Text was given for an account the post does not go to."), field=field
         )
 
 
@@ -195,12 +206,14 @@ def post_create(
     media_ids: Sequence[int] = (),
     variants: Mapping[int, str | None] | None = None,
     media: Sequence[tuple[int, str | None]] | None = None,
+    first_comments: Mapping[int, str] | None = None,
 ) -> Post:
     """Write a draft post for the chosen accounts (one target each), with its first
     revision.
 
     ``variants`` gives accounts their own text (by account id); ``media`` lists files
-    with their alt text (None: the library's) and replaces ``media_ids`` when given.
+    with their alt text (None: the library's) and replaces ``media_ids`` when given;
+    ``first_comments`` gives accounts the comment posted under the post once it is out.
     """
     require_composer(agency=agency, actor=actor)
     link, language = clean_link(link), clean_language(language)
@@ -208,8 +221,9 @@ def post_create(
     accounts = _accounts(agency, account_ids)
     for account in accounts:
         account_require_publisher(account=account, actor=actor)
-    variants = variants or {}
+    variants, first_comments = variants or {}, first_comments or {}
     _check_variants(variants, [a.pk for a in accounts])
+    _check_variants(first_comments, [a.pk for a in accounts], field="first_comments")
     attachments = list(media) if media is not None else [(pk, None) for pk in media_ids]
     with transaction.atomic():
         post: Post = Post.objects.create(
@@ -223,6 +237,7 @@ def post_create(
         targets = [PostTarget(agency=agency, post=post, account=account) for account in accounts]
         for target in targets:
             _variant_apply(target, variants.get(target.account_id))
+            _first_comment_apply(target, first_comments.get(target.account_id))
         PostTarget.objects.bulk_create(targets)
         _media_set(post, _media_wanted(post, attachments))
         revision = revision_add(post, actor)
@@ -273,21 +288,24 @@ def post_update(
     variants: Mapping[int, str | None],
     media: Sequence[tuple[int, str | None]],
     language: str | None = None,
+    first_comments: Mapping[int, str] | None = None,
 ) -> Post:
     """Save the author's changes to a post.
 
     ``variants`` sets accounts' own text by account id (None: say the base text again);
-    accounts it leaves out keep theirs. ``media`` is the files in order with their alt
-    text. A change of content is a new revision and takes a post that was in review,
-    approved or scheduled back to draft, its targets too, to be approved again. Saving
-    what is already saved writes nothing.
+    accounts it leaves out keep theirs, and so do those ``first_comments`` leaves out.
+    ``media`` is the files in order with their alt text. A change of content is a new
+    revision and takes a post that was in review, approved or scheduled back to draft,
+    its targets too, to be approved again. Saving what is already saved writes nothing.
     """
     agency = post.agency
     require_composer(agency=agency, actor=actor)
     link, campaign = clean_link(link), clean_campaign(campaign)
     language = clean_language(language) if language is not None else None
     wanted = _accounts(agency, account_ids)
+    first_comments = first_comments or {}
     _check_variants(variants, [a.pk for a in wanted])
+    _check_variants(first_comments, [a.pk for a in wanted], field="first_comments")
     with transaction.atomic():
         post, targets = lock_with_targets(post)
         require_changeable(post, targets)
@@ -312,12 +330,18 @@ def post_update(
             if kept is None:
                 added = PostTarget(agency=agency, post=post, account=account)
                 _variant_apply(added, variants.get(account.pk))
+                _first_comment_apply(added, first_comments.get(account.pk))
                 added.save()
-            elif account.pk in variants and _variant_apply(kept, variants[account.pk]):
-                kept.save(update_fields=["has_own_text", "text"])
-            else:
+                changed = True
                 continue
-            changed = True
+            fields = []
+            if account.pk in variants and _variant_apply(kept, variants[account.pk]):
+                fields += ["has_own_text", "text"]
+            if _first_comment_apply(kept, first_comments.get(account.pk)):
+                fields.append("first_comment")
+            if fields:
+                kept.save(update_fields=fields)
+                changed = True
         changed = _media_set(post, _media_wanted(post, media)) or changed or bool(removed)
         if not changed:
             return post

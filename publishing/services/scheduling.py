@@ -92,6 +92,7 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
             link=post.link,
             media=[(m.asset, m.alt_text) for m in post.media.all()],
             media_url=member_media_url(agency.slug),
+            comment_of={t.account_id: t.first_comment for t in targets},
         )
         problems = [problem for check in checks for problem in check.problems]
         if problems:

@@ -178,6 +178,7 @@ def _checks(request: HttpRequest, form: ComposerForm) -> list[AccountCheck]:
         link=form.cleaned_data["link"],
         media=[(assets[pk], alt) for pk, alt in form.chosen_media()],
         media_url=member_media_url(request.agency.slug),  # type: ignore[attr-defined]
+        comment_of=form.first_comments(),
     )
 
 
@@ -187,6 +188,8 @@ def _anchor(form: ComposerForm, problem: PostProblem) -> str:
         return "composer-media"
     if problem.field == "accounts":
         return f"account-{problem.account_id}"
+    if problem.field == "first_comment":
+        return f"id_comment_{problem.account_id}"
     valid = form.is_bound and form.is_valid()
     own_text = form.variants().get(problem.account_id) if valid else None
     return "id_text" if own_text is None else f"id_variant_{problem.account_id}"
@@ -223,6 +226,7 @@ def _save(request: HttpRequest, post: Post | None, form: ComposerForm, reset: in
         "account_ids": data["accounts"],
         "variants": form.variants(reset=reset),
         "media": form.chosen_media(),
+        "first_comments": form.first_comments(),
     }
     if post is None:
         return services.post_create(agency=request.agency, **content)  # type: ignore[attr-defined]

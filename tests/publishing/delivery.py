@@ -12,7 +12,7 @@ from django.utils import timezone
 from archive.models import ArchiveEvent
 from govsocial.tenancy import agency_scope
 from publishing.models import PostTarget, SocialAccount, TargetState
-from publishing.services import target_reconcile, targets_publish
+from publishing.services import target_comment, target_reconcile, targets_publish
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
 from tests.factories import emulated_account_for, scheduled_post_for
@@ -106,6 +106,12 @@ def reconcile(target: PostTarget) -> PostTarget | None:
     """Run the reconciliation service for ``target`` as its task does."""
     with agency_scope(target.agency_id):
         return target_reconcile(target_id=target.pk)
+
+
+def comment(target: PostTarget) -> PostTarget | None:
+    """Run the first comment's service for ``target`` as its task does."""
+    with agency_scope(target.agency_id):
+        return target_comment(target_id=target.pk)
 
 
 def seconds_to_wait(target: PostTarget) -> float:

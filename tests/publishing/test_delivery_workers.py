@@ -14,7 +14,7 @@ from django.conf import settings
 
 from accounts.models import Agency, Role
 from govsocial.tenancy import agency_scope
-from publishing.models import PostTarget, TargetState
+from publishing.models import CommentState, PostTarget, TargetState
 from publishing.services import pause_end, pause_start
 from publishing.tasks import publish_targets
 from tests.delivery_processes import Delivery, states, wait_for
@@ -65,6 +65,26 @@ def test_a_due_post_goes_out_once_on_every_account_with_its_permalink(
         (remote,) = on_network(emulator, target.account)
         assert remote["id"] in target.remote_id
         assert target.permalink.startswith("http")
+
+
+def test_the_dispatcher_hands_a_published_posts_first_comment_to_a_worker_once(
+    live_agency: Agency, emulator: Emulator, delivery: Delivery
+) -> None:
+    delivery.worker()
+    delivery.dispatcher()
+    delivery.dispatcher()
+    account = emulated_account_for(live_agency, emulator, "mastodon", HANDLES["mastodon"])
+    post = scheduled_post_for(live_agency, [account], first_comment="Details: #library")
+
+    def commented() -> bool:
+        with agency_scope(live_agency.pk):
+            target = PostTarget.objects.get(post=post)
+        return target.comment_state == CommentState.POSTED
+
+    wait_for(commented, timeout=30, what="the first comment")
+    (comment, published) = on_network(emulator, account)
+    assert comment["in_reply_to"] == published["id"]
+    assert comment["text"] == "Details: #library"
 
 
 def test_two_dispatchers_and_duplicate_tasks_never_publish_twice(

@@ -110,18 +110,38 @@ class BlueskyAdapter:
                     created_at = _moment(item.post.indexed_at)
                     if created_at < since:
                         return found
-                    found.append(
-                        RemotePost(
-                            remote_id=item.post.uri,
-                            text=_text(item.post.record),
-                            created_at=created_at,
-                            permalink=self._permalink(account.handle, item.post.uri),
-                        )
-                    )
+                    found.append(self._remote(account, item.post))
                 cursor = page.cursor
                 if not cursor:
                     break
         return found
+
+    def _remote(self, account: AccountCredentials, post: Any) -> RemotePost:
+        """Return one of the account's posts (a post view) as reconciliation compares it."""
+        return RemotePost(
+            remote_id=post.uri,
+            text=_text(post.record),
+            created_at=_moment(post.indexed_at),
+            permalink=self._permalink(account.handle, post.uri),
+        )
+
+    def comment(self, account: AccountCredentials, *, on: str, text: str) -> PublishedPost:
+        """Reply to the account's own post ``on``, starting its thread."""
+        return self.reply(account, in_reply_to=on, text=text)
+
+    def fetch_comments(self, account: AccountCredentials, *, on: str) -> list[RemotePost]:
+        """Return the account's own direct replies to its post ``on``."""
+        with (
+            open_client(self.settings, usable_access_token(account)) as client,
+            calling(writes=False, refused="reading the post's thread"),
+        ):
+            thread = client.get_post_thread(on, depth=1).thread
+        return [
+            self._remote(account, reply.post)
+            for reply in getattr(thread, "replies", None) or []
+            if getattr(reply, "post", None) is not None
+            and reply.post.author.did == account.remote_id
+        ]
 
     def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
         """Return replies, mentions and quotes newer than ``cursor`` (all when it is empty),

@@ -163,6 +163,24 @@ class FacebookAdapter(GraphAdapter):
             )
             return PublishedPost(remote_id=str(answer["message_id"]), permalink="")
 
+    def comment(self, account: AccountCredentials, *, on: str, text: str) -> PublishedPost:
+        """Comment as the page on its own post ``on``."""
+        return self.reply(account, in_reply_to=on, text=text)
+
+    def fetch_comments(self, account: AccountCredentials, *, on: str) -> list[RemotePost]:
+        """Return the page's own comments on its post ``on``."""
+        with self._session(account) as graph:
+            return [
+                RemotePost(
+                    remote_id=str(comment["id"]),
+                    text=str(comment.get("message", "")),
+                    created_at=graph_time(comment["created_time"]),
+                    permalink=str(comment.get("permalink_url", "")),
+                )
+                for comment in graph.pages(f"{on}/comments", fields=COMMENT_FIELDS, limit=100)
+                if str((comment.get("from") or {}).get("id", "")) == account.remote_id
+            ]
+
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide or show a comment on the page."""
         if _is_message(remote_id):

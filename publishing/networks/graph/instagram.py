@@ -136,6 +136,26 @@ class InstagramAdapter(GraphAdapter):
             answer = graph.post(f"{in_reply_to}/replies", {"message": text})
         return PublishedPost(remote_id=str(answer["id"]), permalink="")
 
+    def comment(self, account: AccountCredentials, *, on: str, text: str) -> PublishedPost:
+        """Comment as the account on its own post ``on`` (Instagram gives comments no
+        address of their own)."""
+        with self._session(account) as graph:
+            answer = graph.post(f"{on}/comments", {"message": text})
+        return PublishedPost(remote_id=str(answer["id"]), permalink="")
+
+    def fetch_comments(self, account: AccountCredentials, *, on: str) -> list[RemotePost]:
+        """Return the account's own comments on its post ``on``."""
+        with self._session(account) as graph:
+            return [
+                RemotePost(
+                    remote_id=str(comment["id"]),
+                    text=str(comment.get("text", "")),
+                    created_at=graph_time(str(comment["timestamp"])),
+                )
+                for comment in graph.pages(f"{on}/comments", fields=COMMENT_FIELDS, limit=100)
+                if str(comment.get("username", "")).lower() == account.handle.lower()
+            ]
+
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide or show a comment."""
         with self._session(account) as graph:

@@ -92,16 +92,7 @@ class MastodonAdapter:
                 page = client.account_statuses(
                     account.remote_id, exclude_reblogs=True, max_id=older_than, limit=STATUSES_PAGE
                 )
-                found += [
-                    RemotePost(
-                        remote_id=str(s.id),
-                        text=plain_text(s.content),
-                        created_at=s.created_at,
-                        permalink=s.url or s.uri,
-                    )
-                    for s in page
-                    if s.created_at >= since
-                ]
+                found += [_remote(s) for s in page if s.created_at >= since]
                 if len(page) < STATUSES_PAGE or page[-1].created_at < since:
                     break
                 older_than = page[-1].id
@@ -151,6 +142,21 @@ class MastodonAdapter:
             )
         return _published(status)
 
+    def comment(self, account: AccountCredentials, *, on: str, text: str) -> PublishedPost:
+        """Reply to the account's own status ``on``, in its thread and visibility."""
+        return self.reply(account, in_reply_to=on, text=text)
+
+    def fetch_comments(self, account: AccountCredentials, *, on: str) -> list[RemotePost]:
+        """Return the account's own replies to its status ``on``."""
+        client = self._client(account)
+        with translated(client):
+            thread = client.status_context(on)
+        return [
+            _remote(status)
+            for status in thread.descendants
+            if str(status.account.id) == account.remote_id and str(status.in_reply_to_id) == on
+        ]
+
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Refuse: Mastodon has no way to hide a reply to an account's post."""
         raise PermanentNetworkError(
@@ -193,6 +199,16 @@ def _published(status: Any) -> PublishedPost:
     """Return what the state machine stores of a new status."""
     return PublishedPost(
         remote_id=str(status.id), permalink=status.url or status.uri, published_at=status.created_at
+    )
+
+
+def _remote(status: Any) -> RemotePost:
+    """Return one of the account's statuses as reconciliation compares it."""
+    return RemotePost(
+        remote_id=str(status.id),
+        text=plain_text(status.content),
+        created_at=status.created_at,
+        permalink=status.url or status.uri,
     )
 
 

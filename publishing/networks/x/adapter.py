@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -154,18 +154,39 @@ class XAdapter(XConnection):
             start_time=since,
             tweet_fields=["created_at"],
         )
-        tweets = [tweet for page in pages for tweet in page.get("data") or []]
-        posts = [
+        kept = [p for p in self._remote_posts(account, pages) if p.created_at >= floor]
+        return sorted(kept, key=lambda p: int(p.remote_id), reverse=True)
+
+    def _remote_posts(
+        self, account: AccountCredentials, pages: Iterable[dict[str, Any]]
+    ) -> list[RemotePost]:
+        """Return the account's posts on the pages read, as reconciliation compares them."""
+        return [
             RemotePost(
                 remote_id=str(t["id"]),
                 text=str(t["text"]),
                 created_at=x_time(t["created_at"]),
                 permalink=self.permalink(account.handle, str(t["id"])),
             )
-            for t in tweets
+            for page in pages
+            for t in page.get("data") or []
         ]
-        kept = [p for p in posts if p.created_at >= floor]
-        return sorted(kept, key=lambda p: int(p.remote_id), reverse=True)
+
+    def comment(self, account: AccountCredentials, *, on: str, text: str) -> PublishedPost:
+        """Reply to the account's own post ``on``, starting its thread."""
+        return self._create(account, text=text, media_ids=[], reply_to=on)
+
+    def fetch_comments(self, account: AccountCredentials, *, on: str) -> list[RemotePost]:
+        """Return the account's own posts in the conversation its post ``on`` started."""
+        # One page: a first comment is among the account's first few posts there.
+        with calling(writes=False):
+            page = self._client(account).search_recent_tweets(
+                f"conversation_id:{on} from:{account.handle}",
+                user_auth=False,
+                max_results=PAGE_SIZE,
+                tweet_fields=["created_at"],
+            )
+        return self._remote_posts(account, [page])
 
     def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
         """Return citizens' replies and mentions newer than ``cursor`` (a post id), newest

@@ -14,8 +14,9 @@ from publishing.services.delivery.transitions import Move, fresh_account, target
 
 
 def target_delete(*, target: PostTarget, actor: Principal) -> PostTarget:
-    """Delete ``target``'s post from its network, as an admin or a publisher of the
-    account, and record it; the target becomes "deleted" once the network confirms.
+    """Delete ``target``'s post (and its first comment) from its network, as an admin or
+    a publisher of the account, and record it; the target becomes "deleted" once the
+    network confirms.
 
     Deleting twice is harmless (a post already gone counts as deleted), so two people
     deleting at once both succeed and one change is recorded.
@@ -26,7 +27,12 @@ def target_delete(*, target: PostTarget, actor: Principal) -> PostTarget:
         raise Conflict(_("Only a published post can be deleted from the network."))
     try:
         account = fresh_account(account)
-        adapter_for(account.network).delete(account.credentials(), target.remote_id)
+        adapter = adapter_for(account.network)
+        if target.comment_remote_id:
+            # Its first comment first: a reply in the thread would outlive the post on
+            # some networks, and deleting it again after a failure is harmless.
+            adapter.delete(account.credentials(), target.comment_remote_id)
+        adapter.delete(account.credentials(), target.remote_id)
     except NetworkError as error:
         raise GovsocialError(
             _("%(network)s did not delete the post: %(reason)s")

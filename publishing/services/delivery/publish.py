@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -41,6 +41,7 @@ from publishing.networks.counts import text_as_sent
 from publishing.networks.registry import adapter_for
 from publishing.selectors import PauseCover, pause_cover
 from publishing.services.accounts import account_health_check
+from publishing.services.delivery.comment import comment_armed
 from publishing.services.delivery.transitions import (
     Move,
     failed,
@@ -89,7 +90,7 @@ def targets_publish(*, target_ids: Sequence[int]) -> list[PostTarget]:
         if isinstance(result, PublishedPost)
     }
     if published:
-        ended.extend(_published(published.values()))
+        ended.extend(_published(list(published.values())))
     for send, result in zip(sends, results, strict=True):
         if not isinstance(result, PublishedPost):
             ended.append(_settle(send.target, result))
@@ -244,7 +245,7 @@ def _account_refusal(account: SocialAccount) -> str:
     return ""
 
 
-def _published(sent: Iterable[tuple[_Send, PublishedPost]]) -> list[PostTarget]:
+def _published(sent: Sequence[tuple[_Send, PublishedPost]]) -> list[PostTarget]:
     """Store the remote ids and permalinks the networks just gave."""
     moves = {
         send.target.pk: Move(
@@ -256,7 +257,8 @@ def _published(sent: Iterable[tuple[_Send, PublishedPost]]) -> list[PostTarget]:
                 "published_at": published.published_at or timezone.now(),
                 "next_attempt_at": None,
                 "failure_reason": "",
-            },
+            }
+            | comment_armed(send.target),
         )
         for send, published in sent
     }

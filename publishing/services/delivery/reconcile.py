@@ -12,6 +12,7 @@ from publishing.models import PostTarget, TargetState
 from publishing.networks.base import NetworkError, RemotePost
 from publishing.networks.registry import adapter_for
 from publishing.networks.timeline import find_sent
+from publishing.services.delivery.comment import comment_armed
 from publishing.services.delivery.transitions import (
     Move,
     fresh_account,
@@ -114,7 +115,8 @@ def _found(target: PostTarget, found: RemotePost) -> PostTarget | None:
                 "published_at": found.created_at,
                 "next_attempt_at": None,
                 "failure_reason": "",
-            },
+            }
+            | comment_armed(target),
             data={"reconciled": True},
         ),
     )

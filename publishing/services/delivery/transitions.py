@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -57,6 +58,7 @@ def targets_move(
     move: Move | Decide,
     attempts: Mapping[int, int] | None = None,
     due: bool = False,
+    where: Q | None = None,
     actor: Actor = SYSTEM,
 ) -> list[PostTarget]:
     """Make ``move`` (or what ``move`` decides) of each of ``target_ids`` that is in one
@@ -66,10 +68,11 @@ def targets_move(
     ``attempts`` also requires each target to be at the attempt given for it, so a
     worker that lost its target (checked on as stuck, then sent again) cannot overwrite
     a later attempt; ``due`` requires the next attempt to be due by the database's
-    clock. The posts are locked first, in order, as every change to a post does, so
-    targets of one post change one batch at a time and the roll-up sees them all. Each
-    move is one archive event, which also records the change of the post's status the
-    batch brings (on the event of the post's last target moved).
+    clock; ``where`` adds conditions of the caller's own (the first comment's state).
+    The posts are locked first, in order, as every change to a post does, so targets of
+    one post change one batch at a time and the roll-up sees them all. Each move is one
+    archive event, which also records the change of the post's status the batch brings
+    (on the event of the post's last target moved).
     """
     with transaction.atomic():
         of_targets = PostTarget.objects.filter(pk__in=list(target_ids)).values("post_id")
@@ -91,6 +94,8 @@ def targets_move(
         wanted &= Q(post_id__in=list(posts), state__in=list(from_states))
         if due:
             wanted &= Q(next_attempt_at__lte=Now())
+        if where is not None:
+            wanted &= where
         targets = list(
             PostTarget.objects.select_for_update(of=("self",))
             .select_related("account")
@@ -154,6 +159,8 @@ def target_move(
     from_states: Collection[str],
     move: Move,
     attempt: int | None = None,
+    due: bool = False,
+    where: Q | None = None,
     actor: Actor = SYSTEM,
 ) -> PostTarget | None:
     """Make ``move`` of one target (see ``targets_move``); return it, or None when it
@@ -163,9 +170,15 @@ def target_move(
         from_states=from_states,
         move=move,
         attempts=None if attempt is None else {target_id: attempt},
+        due=due,
+        where=where,
         actor=actor,
     )
     return moved[0] if moved else None
+
+
+# A target's fields that a move may change, by name.
+_COLUMNS: dict[str, Any] = {f.name: f for f in PostTarget._meta.concrete_fields}
 
 
 def _save(targets: Sequence[PostTarget], steps: Mapping[int, Move]) -> None:
@@ -176,9 +189,9 @@ def _save(targets: Sequence[PostTarget], steps: Mapping[int, Move]) -> None:
         by_fields[("state", *sorted(steps[target.pk].changes))].append(target)
     with connection.cursor() as cursor:
         for names, changed in by_fields.items():
-            fields = [PostTarget._meta.get_field(name) for name in names]
+            fields = [_COLUMNS[name] for name in names]
             columns = sql.SQL(", ").join(
-                sql.SQL("{} = %s").format(sql.Identifier(f.column)) for f in fields
+                [sql.SQL("{} = %s").format(sql.Identifier(f.column)) for f in fields]
             )
             update = sql.SQL("UPDATE publishing_posttarget SET {} WHERE id = %s").format(columns)
             cursor.executemany(

@@ -633,3 +633,23 @@ def test_refresh_keeps_a_working_page_token_and_asks_to_reconnect_a_dead_one(
     # Graph's page tokens do not rotate: the same token goes on working until revoked.
     assert kept == account
     assert raised.value.needs_reauthorisation is True
+
+
+@pytest.mark.parametrize("network", [Network.FACEBOOK, Network.INSTAGRAM])
+def test_a_first_comment_goes_under_the_accounts_own_post_and_is_read_back(
+    networks: Emulator, riverton: Riverton, network: Network
+) -> None:
+    account = credentials_of(riverton, network)
+    adapter = adapter_for(network)
+    post = adapter.publish(account, publishable(network)).remote_id
+    citizen_says(networks, network.value, "First!", to=post)
+
+    comment = adapter.comment(account, on=post, text="Details: https://riverton.example/pools")
+
+    [stored] = networks.posts(network=network.value, origin="account", kind="reply")
+    assert (stored["id"], stored["in_reply_to"]) == (comment.remote_id, post)
+    [found] = adapter.fetch_comments(account, on=post)
+    assert (found.remote_id, found.text) == (
+        comment.remote_id,
+        "Details: https://riverton.example/pools",
+    )
