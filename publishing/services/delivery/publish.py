@@ -48,6 +48,7 @@ from publishing.services.delivery.transitions import (
     target_fail,
     target_move,
 )
+from publishing.services.delivery.translations import translation_out_note, translation_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -119,9 +120,13 @@ class _Claim:
             [post], Prefetch("media", PostMedia.objects.select_related("asset")), "targets"
         )
         account: SocialAccount = target.account
-        refusal = _content_refusal(post) or _account_refusal(account)
+        refusal = (
+            _content_refusal(post)
+            or _account_refusal(account)
+            or translation_refusal(post, account)
+        )
         if refusal:
-            return failed(refusal)
+            return failed(refusal + translation_out_note(target))
         if pause_cover(agency=post.agency).covers(account.pk):
             # A pause that began after this target was last held or scheduled (it was
             # being sent then): it waits with the others and goes back when it ends.
@@ -267,8 +272,9 @@ def _refused(target: PostTarget, error: PermanentNetworkError) -> PostTarget | N
 
 
 def _fail(target: PostTarget, reason: str) -> PostTarget | None:
-    """Give up on a target being sent, saying why."""
-    return target_fail(target, from_states=SENDING, reason=reason)
+    """Give up on a target being sent, saying why (and where its translation is out
+    already, if it is)."""
+    return target_fail(target, from_states=SENDING, reason=reason + translation_out_note(target))
 
 
 def _unconfirmed(target: PostTarget, reason: str) -> PostTarget | None:
