@@ -110,10 +110,10 @@ def post_list(
 
 
 def post_get(*, post_id: int) -> Post | None:
-    """Return one post of the bound agency with its targets, files and revisions, or
-    None."""
+    """Return one post of the bound agency with its translation, targets, files and
+    revisions, or None."""
     return (
-        Post.objects.select_related("author", "agency")
+        Post.objects.select_related("author", "agency", "translation")
         .prefetch_related(
             Prefetch("targets", queryset=PostTarget.objects.select_related("account", "agency")),
             Prefetch("media", queryset=PostMedia.objects.select_related("asset")),
