@@ -151,6 +151,7 @@ def _require_schedulable(
             )
             for check in checks
             if not text_of[check.account.pk].strip()
+            and all(problem.code != "empty" for problem in check.problems)
         ]
     if problems:
         raise PostProblems(problems)
