@@ -378,7 +378,10 @@ def test_a_pair_added_to_the_queue_takes_one_slot_on_every_account_of_both(
 
     assert queued.scheduled_at is not None
     assert fresh(french).scheduled_at == queued.scheduled_at
-    assert timezone.localtime(queued.scheduled_at, zone_named(personas.agency_a.time_zone)).time() == nine
+    assert (
+        timezone.localtime(queued.scheduled_at, zone_named(personas.agency_a.time_zone)).time()
+        == nine
+    )
     assert states(french) == [TargetState.SCHEDULED] * 2
 
 
@@ -407,7 +410,9 @@ def test_the_post_page_adds_the_french_version_and_opens_it_in_the_composer(
     assert "The French version is a draft for the same accounts" in composer
     # The author writes it with the English text in sight, marked as English.
     assert f'href="{detail_url(post)}">The English version</a>' in composer
-    assert '<div class="govsocial-preview__text" lang="en"><p>Road closures this weekend.' in composer
+    assert (
+        '<div class="govsocial-preview__text" lang="en"><p>Road closures this weekend.' in composer
+    )
 
 
 def test_each_post_page_links_to_the_other_version_and_no_longer_offers_to_add_one(
@@ -433,9 +438,7 @@ def test_the_post_page_unlinks_the_two_versions(personas: Personas) -> None:
     french = translate(personas, post)
     client = personas.client_for(personas.admin_a)
 
-    answer = client.post(
-        reverse("post_translation_unlink", args=["alpha", french.pk]), follow=True
-    )
+    answer = client.post(reverse("post_translation_unlink", args=["alpha", french.pk]), follow=True)
 
     assert "The two versions are no longer linked" in text(answer)
     assert fresh(post).translation_id is None
