@@ -110,10 +110,10 @@ def post_list(
 
 
 def post_get(*, post_id: int) -> Post | None:
-    """Return one post of the bound agency with its targets, files and revisions, or
-    None."""
+    """Return one post of the bound agency with its translation, targets, files and
+    revisions, or None."""
     return (
-        Post.objects.select_related("author", "agency")
+        Post.objects.select_related("author", "agency", "translation")
         .prefetch_related(
             Prefetch("targets", queryset=PostTarget.objects.select_related("account", "agency")),
             Prefetch("media", queryset=PostMedia.objects.select_related("asset")),
@@ -204,7 +204,7 @@ def queue_slot_list(*, account_ids: Iterable[int] | None = None) -> QuerySet[Que
 
 
 def queue_times_taken(
-    *, account_ids: Iterable[int], start: datetime, exclude_post_id: int
+    *, account_ids: Iterable[int], start: datetime, exclude_post_ids: Iterable[int]
 ) -> set[datetime]:
     """Return the times from ``start`` on at which another post of these accounts is
     scheduled (whatever has become of it since: its slot stays used)."""
@@ -213,7 +213,7 @@ def queue_times_taken(
             pk__in=PostTarget.objects.filter(account_id__in=list(account_ids)).values("post"),
             scheduled_at__gte=start,
         )
-        .exclude(pk=exclude_post_id)
+        .exclude(pk__in=list(exclude_post_ids))
         .values_list("scheduled_at", flat=True)
     )
     return set(taken)
@@ -224,7 +224,11 @@ QUEUE_HORIZON = timedelta(weeks=8)
 
 
 def queue_next_free_slot(
-    *, accounts: Sequence[SocialAccount], zone: ZoneInfo, after: datetime, exclude_post_id: int
+    *,
+    accounts: Sequence[SocialAccount],
+    zone: ZoneInfo,
+    after: datetime,
+    exclude_post_ids: Iterable[int],
 ) -> datetime | None:
     """Return the earliest queue time after ``after`` that every one of ``accounts`` has
     as a slot and at which none of them has another post scheduled; None when there is
@@ -244,7 +248,7 @@ def queue_next_free_slot(
     common = set.intersection(*by_account.values())
     if not common:
         return None
-    taken = queue_times_taken(account_ids=ids, start=after, exclude_post_id=exclude_post_id)
+    taken = queue_times_taken(account_ids=ids, start=after, exclude_post_ids=exclude_post_ids)
     first = timezone.localtime(after, zone).date()
     for offset in range(QUEUE_HORIZON.days + 1):
         day = first + timedelta(days=offset)

@@ -55,6 +55,16 @@ urlpatterns = [
         name="post_unschedule",
     ),
     path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/translation/",
+        posts.post_translation_add,
+        name="post_translation_add",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/translation/unlink/",
+        posts.post_translation_unlink,
+        name="post_translation_unlink",
+    ),
+    path(
         "agencies/<slug:agency_slug>/posts/<int:post_id>/move/",
         calendar.post_move,
         name="post_move",

@@ -1,5 +1,6 @@
-"""An agency's posts through the API: list (with filters), write, read, change,
-schedule and take off the schedule, with the same rules and messages as the pages."""
+"""An agency's posts through the API: list (with filters), write, read, change, add
+their translation, schedule and take off the schedule, with the same rules and messages
+as the pages."""
 
 from __future__ import annotations
 
@@ -146,6 +147,29 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
     def unschedule(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Take the post off the schedule, back to draft."""
         post = services.post_unschedule(
+            post=self.get_object(),
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return self._answer(post)
+
+    @extend_schema(request=None, responses={201: PostSerializer})
+    @action(detail=True, methods=["post"])
+    def translation(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Write the post's translation: a draft in the other official language for the
+        same accounts, link, campaign and files, without text yet, linked to the post
+        both ways; answer with it. The two are then scheduled together."""
+        translation = services.post_translation_add(
+            post=self.get_object(),
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return self._answer(translation, status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=PostSerializer)
+    @action(detail=True, methods=["post"], url_path="unlink-translation")
+    def unlink_translation(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Undo the link between the post and its translation (while neither has started
+        going out)."""
+        post = services.post_translation_unlink(
             post=self.get_object(),
             actor=request.user,  # type: ignore[arg-type]
         )

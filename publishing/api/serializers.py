@@ -95,8 +95,9 @@ class PostMediaSerializer(serializers.ModelSerializer):
 
 
 class PostSerializer(serializers.ModelSerializer):
-    """A post, its targets and files; ``revision`` is its newest revision's number and
-    ``approved_hash`` the content hash that may go out."""
+    """A post, its targets and files; ``revision`` is its newest revision's number,
+    ``approved_hash`` the content hash that may go out, and ``translation`` the id of
+    the same post in the other official language (null when it has none)."""
 
     author = serializers.EmailField(source="author.email", read_only=True)
     revision = serializers.IntegerField(read_only=True, allow_null=True)
@@ -111,6 +112,7 @@ class PostSerializer(serializers.ModelSerializer):
             "text",
             "link",
             "language",
+            "translation",
             "campaign",
             "author",
             "scheduled_at",

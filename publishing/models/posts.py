@@ -52,6 +52,12 @@ class CommentState(models.TextChoices):
     FAILED = "failed", _("Not posted")
 
 
+# Canada's two official languages: a post in one is translated into the other.
+OTHER_LANGUAGE = {"en": "fr", "fr": "en"}
+# Whole names, not "The %s version": French makes the adjective agree with "version".
+VERSION_NAMES = {"en": _("The English version"), "fr": _("The French version")}
+
+
 class Post(AgencyOwned):
     """One message an author writes for one or more of the agency's accounts.
 
@@ -84,6 +90,17 @@ class Post(AgencyOwned):
 
     def __str__(self) -> str:
         return self.text[:60] or str(_("Post %(id)s") % {"id": self.pk})
+
+    @property
+    def other_language(self) -> str:
+        """Return the agency's other official language: the one its translation is in."""
+        return OTHER_LANGUAGE[self.language]
+
+    @property
+    def version_name(self) -> str:
+        """Return how messages name this post beside its translation ("The French
+        version")."""
+        return str(VERSION_NAMES.get(self.language, self.language))
 
 
 class PostRevision(AgencyOwned):

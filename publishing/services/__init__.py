@@ -1,6 +1,7 @@
 """Every write of publishing, one module per subject: ``accounts`` (connecting network
 accounts, their tokens, health and publishers), ``posts`` (writing and editing posts),
-``scheduling`` (putting them on the schedule and off it), ``queue`` (queue slots and
+``scheduling`` (putting them on the schedule and off it), ``translations`` (a
+post's version in the other official language), ``queue`` (queue slots and
 "Add to queue"), ``bulk`` (scheduling from a file), ``media`` (the media library),
 ``pauses`` (crisis pauses) and ``delivery`` (sending posts to the networks once,
 settling unknown outcomes, deleting them)."""
@@ -24,10 +25,17 @@ from publishing.services.media import media_alt_text_set, media_upload
 from publishing.services.pauses import pause_end, pause_start, pauses_expire
 from publishing.services.posts import post_create, post_update
 from publishing.services.queue import post_add_to_queue, queue_slots_set
-from publishing.services.scheduling import PostProblems, post_schedule, post_unschedule
+from publishing.services.scheduling import (
+    PostProblems,
+    TranslationNotReady,
+    post_schedule,
+    post_unschedule,
+)
+from publishing.services.translations import post_translation_add, post_translation_unlink
 
 __all__ = [
     "PostProblems",
+    "TranslationNotReady",
     "account_connect",
     "account_disconnect",
     "account_health_check",
@@ -42,6 +50,8 @@ __all__ = [
     "post_add_to_queue",
     "post_create",
     "post_schedule",
+    "post_translation_add",
+    "post_translation_unlink",
     "post_unschedule",
     "post_update",
     "posts_import",

@@ -42,6 +42,8 @@ from publishing.services.accounts import account_require_publisher
 COMPOSER_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
 # A target in one of these has not started out yet: its post may still change.
 WAITING = frozenset({TargetState.DRAFT, TargetState.SCHEDULED, TargetState.HELD})
+# Targets waiting for their time, which unscheduling takes back to draft.
+ON_SCHEDULE = frozenset({TargetState.SCHEDULED, TargetState.HELD})
 # Editing a post in one of these sends it back to draft (DESIGN: back through review).
 # A held post (crisis pause) counts too: its author may rewrite it for the new situation.
 REVIEWED = frozenset(
@@ -269,12 +271,72 @@ def lock_with_targets(post: Post) -> tuple[Post, list[PostTarget]]:
     return locked, targets
 
 
+# A post and its targets, locked.
+Locked = tuple[Post, list[PostTarget]]
+
+
+def lock_pair(post: Post) -> tuple[Locked, Locked | None]:
+    """Lock the post and its translation, each with its targets; return both (the
+    translation None when it has none).
+
+    The two posts are locked in the order of their ids, so that services working on one
+    pair from either side wait for each other instead of deadlocking. A link made or
+    undone in between is refused, to be tried again.
+    """
+    partner_id = Post.objects.filter(pk=post.pk).values_list("translation_id", flat=True).first()
+    ids = sorted(pk for pk in (post.pk, partner_id) if pk is not None)
+    list(Post.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    own = lock_with_targets(post)
+    if own[0].translation_id != partner_id:
+        raise Conflict(
+            _("This post was just linked to or unlinked from its translation. Try again.")
+        )
+    partner = lock_with_targets(Post(pk=partner_id)) if partner_id is not None else None
+    return own, partner
+
+
 def require_changeable(post: Post, targets: Sequence[PostTarget]) -> None:
     """Refuse once any of the post's targets has started going out."""
-    if any(target.state not in WAITING for target in targets) or post.status not in (
-        {PostStatus.DRAFT} | REVIEWED
-    ):
+    if not _unstarted(post, targets):
         raise Conflict(_("This post has started going out and can no longer be changed."))
+
+
+def require_partner_changeable(partner: Locked | None) -> None:
+    """Refuse once the post's translation has started going out: changing this version
+    then would leave the other out alone."""
+    if partner is not None and not _unstarted(*partner):
+        raise Conflict(
+            _("%(version)s has started going out, so this version can no longer be changed.")
+            % {"version": partner[0].version_name}
+        )
+
+
+def _unstarted(post: Post, targets: Sequence[PostTarget]) -> bool:
+    return all(target.state in WAITING for target in targets) and post.status in (
+        {PostStatus.DRAFT} | REVIEWED
+    )
+
+
+def schedule_leave(post: Post, targets: Sequence[PostTarget], actor: Principal, **why: Any) -> None:
+    """Take the post's targets that wait for their time back to draft (the post too once
+    none has started out), recorded with ``why``; nothing when none waits."""
+    waiting = [t for t in targets if t.state in ON_SCHEDULE]
+    if not waiting:
+        return
+    PostTarget.objects.filter(pk__in=[t.pk for t in waiting]).update(
+        state=TargetState.DRAFT, next_attempt_at=None, content_hash=""
+    )
+    previous = post.scheduled_at
+    if len(waiting) == len(targets):
+        back_to_draft(post)
+        post.save()
+    archive.record(
+        agency=post.agency,
+        actor=actor,
+        verb="post.unscheduled",
+        obj=post,
+        data={"was": previous, "accounts": [t.account_id for t in waiting]} | why,
+    )
 
 
 def post_update(
@@ -307,8 +369,17 @@ def post_update(
     _check_variants(variants, [a.pk for a in wanted])
     _check_variants(first_comments, [a.pk for a in wanted], field="first_comments")
     with transaction.atomic():
-        post, targets = lock_with_targets(post)
+        (post, targets), partner = lock_pair(post)
         require_changeable(post, targets)
+        require_partner_changeable(partner)
+        if partner is not None and language not in (None, post.language):
+            raise GovsocialError(
+                _(
+                    "This post and its translation are a pair, so it keeps its language. "
+                    "Unlink the two versions first to change it."
+                ),
+                field="language",
+            )
         current = {target.account_id: target for target in targets}
         for target in targets:
             require_may_publish(target.account, actor)
@@ -353,6 +424,9 @@ def post_update(
             if post.status in REVIEWED:
                 data["back_to_draft_from"] = post.status
                 back_to_draft(post)
+            # Its translation was approved beside what this version said: it waits too.
+            if partner is not None:
+                schedule_leave(*partner, actor, because="translation_changed", translation=post.pk)
         post.save()
         archive.record(agency=agency, actor=actor, verb="post.updated", obj=post, data=data)
     return post

@@ -13,9 +13,9 @@ from django.utils.translation import gettext as _
 import archive
 from accounts.services.principals import Principal, require_admin
 from govsocial.errors import Conflict, GovsocialError
-from publishing.models import Post, PostStatus, PostTarget, QueueSlot, SocialAccount, Weekday
+from publishing.models import Post, PostStatus, QueueSlot, SocialAccount, Weekday
 from publishing.selectors import QUEUE_HORIZON, queue_next_free_slot
-from publishing.services.posts import require_composer
+from publishing.services.posts import lock_pair, require_composer
 from publishing.services.scheduling import post_schedule
 from publishing.timezones import zone_named
 
@@ -81,15 +81,16 @@ def post_add_to_queue(*, post: Post, actor: Principal, not_before: datetime | No
     now = timezone.now()
     after = max(now, not_before) if not_before is not None else now
     with transaction.atomic():
-        post = Post.objects.select_for_update().select_related("agency").get(pk=post.pk)
+        (post, targets), partner = lock_pair(post)
         if post.status not in QUEUEABLE:
             raise Conflict(
                 _("Only a draft can be added to the queue: this post is %(status)s.")
                 % {"status": post.get_status_display().lower()}
             )
-        targets = PostTarget.objects.filter(post=post).select_related("account")
-        accounts = sorted((t.account for t in targets), key=lambda account: account.pk)
-        if not accounts:
+        # A post and its translation take one slot together: one message, in both languages.
+        pair = [(post, targets), *([partner] if partner is not None else [])]
+        accounts = sorted({t.account for _p, of in pair for t in of}, key=lambda a: a.pk)
+        if not targets:
             raise GovsocialError(_("Choose at least one account to publish to."), field="accounts")
         # Lock the accounts (in one order) so that two posts queued at once for the same
         # account cannot both take its next slot.
@@ -98,7 +99,7 @@ def post_add_to_queue(*, post: Post, actor: Principal, not_before: datetime | No
             accounts=accounts,
             zone=zone_named(agency.time_zone),
             after=after,
-            exclude_post_id=post.pk,
+            exclude_post_ids=[p.pk for p, _of in pair],
         )
         if at is None:
             raise GovsocialError(
@@ -119,6 +120,10 @@ def post_add_to_queue(*, post: Post, actor: Principal, not_before: datetime | No
             actor=actor,
             verb="post.queued",
             obj=post,
-            data={"at": at, "accounts": [a.pk for a in accounts]},
+            data={
+                "at": at,
+                "accounts": [a.pk for a in accounts],
+                "translation": post.translation_id,
+            },
         )
     return post

@@ -28,14 +28,15 @@ from publishing.content import (
     target_content_hash,
 )
 from publishing.models import Post, PostMedia, PostRevision, PostStatus, PostTarget, TargetState
-from publishing.selectors import pause_cover
+from publishing.selectors import PauseCover, pause_cover
 from publishing.services.posts import (
-    back_to_draft,
-    lock_with_targets,
+    ON_SCHEDULE,
+    lock_pair,
     require_changeable,
     require_composer,
     require_may_publish,
     revision_add,
+    schedule_leave,
 )
 
 # A time this little in the past still counts as now: the form took a moment to send.
@@ -58,12 +59,36 @@ class PostProblems(GovsocialError):
         return [asdict(problem) for problem in self.post_problems]
 
 
+class TranslationNotReady(GovsocialError):
+    """A post whose translation cannot go on the schedule with it; ``problems`` holds
+    the translation's (the two are scheduled together or not at all)."""
+
+    def __init__(self, translation: Post, refusal: GovsocialError) -> None:
+        reasons = (
+            " ".join(f"{p.account}: {p.message}" for p in refusal.post_problems)
+            if isinstance(refusal, PostProblems)
+            else refusal.message
+        )
+        super().__init__(
+            _(
+                "%(version)s cannot be scheduled, so neither version was: %(reasons)s Open "
+                "it to fix that, then schedule again."
+            )
+            % {"version": translation.version_name, "reasons": reasons}
+        )
+        self.status_code = refusal.status_code
+        self.translation_id = translation.pk
+        self.problems = getattr(refusal, "problems", [])
+
+
 def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
-    """Put the post on the schedule for ``at`` (an aware time; moving a scheduled post
-    to another time works the same way).
+    """Put the post, and its translation with it, on the schedule for ``at`` (an aware
+    time; moving a scheduled post to another time works the same way).
 
     Refused: a time past by more than a minute, a post with no account, and every
-    problem the networks would refuse it for (all of them at once). Until approval
+    problem the networks would refuse it for (all of them at once); for a post with a
+    translation, also a version without text, and anything that stops the translation
+    (``TranslationNotReady``): both go on the schedule, or neither. Until approval
     chains exist, scheduling approves the current revision: ``approved_hash`` becomes
     its hash, and that is recorded. A target whose account a crisis pause covers is
     held instead, until the pause ends.
@@ -72,100 +97,129 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
         raise GovsocialError(_("Give the time with its time zone."), field="at")
     if at < timezone.now() - PAST_TOLERANCE:
         raise GovsocialError(_("That time has passed. Choose a time to come."), field="at")
-    agency = post.agency
-    require_composer(agency=agency, actor=actor)
+    require_composer(agency=post.agency, actor=actor)
     with transaction.atomic():
-        post, targets = lock_with_targets(post)
-        require_changeable(post, targets)
-        if post.status == PostStatus.IN_REVIEW:
-            raise Conflict(_("This post is waiting for approval."))
-        if not targets:
-            raise GovsocialError(_("Choose at least one account to publish to."), field="accounts")
-        for target in targets:
-            require_may_publish(target.account, actor)
-        prefetch_related_objects(
-            [post], Prefetch("media", queryset=PostMedia.objects.select_related("asset"))
-        )
-        checks = composer_checks(
-            accounts=[target.account for target in targets],
-            text_of={t.account_id: t.text if t.has_own_text else post.text for t in targets},
-            link=post.link,
-            media=[(m.asset, m.alt_text) for m in post.media.all()],
-            media_url=member_media_url(agency.slug),
-            comment_of={t.account_id: t.first_comment for t in targets},
-        )
-        problems = [problem for check in checks for problem in check.problems]
-        if problems:
-            raise PostProblems(problems)
-
-        content_hash = post_content_hash(post)
-        latest = PostRevision.objects.filter(post=post).order_by("-number").first()
-        revision = latest if latest and latest.content_hash == content_hash else None
-        revision = revision or revision_add(post, actor)
-        if post.approved_hash != content_hash:
-            # No approval chains exist yet: the author's scheduling is the approval.
-            post.approved_hash = content_hash
-            archive.record(
-                agency=agency,
-                actor=actor,
-                verb="post.approved",
-                obj=post,
-                data={"revision": revision.number, "content_hash": content_hash, "by": "schedule"},
-            )
-        previous = post.scheduled_at
+        own, partner = lock_pair(post)
+        paired = partner is not None
+        _require_schedulable(*own, actor, paired=paired)
+        if partner is not None:
+            try:
+                _require_schedulable(*partner, actor, paired=paired)
+            except GovsocialError as refusal:
+                raise TranslationNotReady(partner[0], refusal) from refusal
         # A crisis pause holds what is scheduled during it as it held what was already.
-        cover = pause_cover(agency=agency)
-        for target in targets:
-            target.post = post
-            held = cover.covers(target.account_id)
-            target.state = TargetState.HELD if held else TargetState.SCHEDULED
-            target.next_attempt_at = at
-            target.content_hash = target_content_hash(target)
-        PostTarget.objects.bulk_update(targets, ["state", "next_attempt_at", "content_hash"])
-        all_held = all(target.state == TargetState.HELD for target in targets)
-        post.status = PostStatus.HELD if all_held else PostStatus.SCHEDULED
-        post.scheduled_at = at
-        post.save()
+        cover = pause_cover(agency=post.agency)
+        post = _schedule_at(*own, actor, at, cover)
+        if partner is not None:
+            _schedule_at(*partner, actor, at, cover)
+    return post
+
+
+def _require_schedulable(
+    post: Post, targets: list[PostTarget], actor: Principal, *, paired: bool
+) -> None:
+    """Refuse unless the locked post may go on the schedule as it is."""
+    require_changeable(post, targets)
+    if post.status == PostStatus.IN_REVIEW:
+        raise Conflict(_("This post is waiting for approval."))
+    if not targets:
+        raise GovsocialError(_("Choose at least one account to publish to."), field="accounts")
+    for target in targets:
+        require_may_publish(target.account, actor)
+    prefetch_related_objects(
+        [post], Prefetch("media", queryset=PostMedia.objects.select_related("asset"))
+    )
+    text_of = {t.account_id: t.text if t.has_own_text else post.text for t in targets}
+    checks = composer_checks(
+        accounts=[target.account for target in targets],
+        text_of=text_of,
+        link=post.link,
+        media=[(m.asset, m.alt_text) for m in post.media.all()],
+        media_url=member_media_url(post.agency.slug),
+        comment_of={t.account_id: t.first_comment for t in targets},
+    )
+    problems = [problem for check in checks for problem in check.problems]
+    if paired:
+        # A link or a picture alone may satisfy the network, not the official languages.
+        problems += [
+            PostProblem(
+                check.account.pk,
+                str(check.account),
+                check.account.network,
+                "translation_text",
+                _("Write the text: this post goes out together with its translation."),
+                "text",
+            )
+            for check in checks
+            if not text_of[check.account.pk].strip()
+            and all(problem.code != "empty" for problem in check.problems)
+        ]
+    if problems:
+        raise PostProblems(problems)
+
+
+def _schedule_at(
+    post: Post, targets: list[PostTarget], actor: Principal, at: datetime, cover: PauseCover
+) -> Post:
+    """Approve the locked post as it is (until approval chains exist) and put its
+    targets on the schedule for ``at``, held where ``cover`` pauses their account."""
+    agency = post.agency
+    content_hash = post_content_hash(post)
+    latest = PostRevision.objects.filter(post=post).order_by("-number").first()
+    revision = latest if latest and latest.content_hash == content_hash else None
+    revision = revision or revision_add(post, actor)
+    if post.approved_hash != content_hash:
+        # No approval chains exist yet: the author's scheduling is the approval.
+        post.approved_hash = content_hash
         archive.record(
             agency=agency,
             actor=actor,
-            verb="post.scheduled",
+            verb="post.approved",
             obj=post,
-            data={
-                "at": at,
-                "previously": previous,
-                "revision": revision.number,
-                "content_hash": content_hash,
-                "targets": {str(t.account_id): t.content_hash for t in targets},
-                "held": [t.account_id for t in targets if t.state == TargetState.HELD],
-            },
+            data={"revision": revision.number, "content_hash": content_hash, "by": "schedule"},
         )
+    previous = post.scheduled_at
+    for target in targets:
+        target.post = post
+        held = cover.covers(target.account_id)
+        target.state = TargetState.HELD if held else TargetState.SCHEDULED
+        target.next_attempt_at = at
+        target.content_hash = target_content_hash(target)
+    PostTarget.objects.bulk_update(targets, ["state", "next_attempt_at", "content_hash"])
+    all_held = all(target.state == TargetState.HELD for target in targets)
+    post.status = PostStatus.HELD if all_held else PostStatus.SCHEDULED
+    post.scheduled_at = at
+    post.save()
+    archive.record(
+        agency=agency,
+        actor=actor,
+        verb="post.scheduled",
+        obj=post,
+        data={
+            "at": at,
+            "previously": previous,
+            "revision": revision.number,
+            "content_hash": content_hash,
+            "targets": {str(t.account_id): t.content_hash for t in targets},
+            "held": [t.account_id for t in targets if t.state == TargetState.HELD],
+            "translation": post.translation_id,
+        },
+    )
     return post
 
 
 def post_unschedule(*, post: Post, actor: Principal) -> Post:
     """Take the post off the schedule, back to draft: every target that has not started
-    out yet. One already on its way goes on."""
+    out yet, and its translation's with it. One already on its way goes on."""
     require_composer(agency=post.agency, actor=actor)
     with transaction.atomic():
-        post, targets = lock_with_targets(post)
-        waiting = [t for t in targets if t.state in {TargetState.SCHEDULED, TargetState.HELD}]
-        if not waiting:
+        (post, targets), partner = lock_pair(post)
+        if not any(target.state in ON_SCHEDULE for target in targets):
             raise Conflict(_("This post is not on the schedule."))
-        for target in waiting:
-            require_may_publish(target.account, actor)
-        PostTarget.objects.filter(pk__in=[t.pk for t in waiting]).update(
-            state=TargetState.DRAFT, next_attempt_at=None, content_hash=""
-        )
-        previous = post.scheduled_at
-        if len(waiting) == len(targets):
-            back_to_draft(post)
-            post.save()
-        archive.record(
-            agency=post.agency,
-            actor=actor,
-            verb="post.unscheduled",
-            obj=post,
-            data={"was": previous, "accounts": [t.account_id for t in waiting]},
-        )
+        for target in [*targets, *(partner[1] if partner is not None else [])]:
+            if target.state in ON_SCHEDULE:
+                require_may_publish(target.account, actor)
+        schedule_leave(post, targets, actor)
+        if partner is not None:
+            schedule_leave(*partner, actor, translation=post.pk)
     return post

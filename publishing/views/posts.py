@@ -79,8 +79,8 @@ def post_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
 
 @require_GET
 def post_detail(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
-    """Show one post: its content, each account's delivery (state, link once published,
-    why it failed) and its revisions."""
+    """Show one post: its content, its translation, each account's delivery (state,
+    link once published, why it failed) and its revisions."""
     post = _post(post_id)
     targets = sorted(post.targets.all(), key=lambda t: t.account_id)
     states = {t.state for t in targets}
@@ -95,13 +95,20 @@ def post_detail(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRes
         "can_unschedule": _is_composer(request)
         and bool(states & {TargetState.SCHEDULED, TargetState.HELD}),
         "can_queue": _is_composer(request) and bool(targets) and post.status in QUEUEABLE,
+        "can_translate": _is_composer(request)
+        and post.translation_id is None
+        and states <= {TargetState.DRAFT}
+        and post.status in QUEUEABLE | {PostStatus.IN_REVIEW},
+        "can_unlink": _is_composer(request)
+        and post.translation_id is not None
+        and states <= WAITING,
     }
     return render_local(request, "publishing/post_detail.html", context)
 
 
 @require_POST
 def post_unschedule(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
-    """Take a post off the schedule, back to draft."""
+    """Take a post off the schedule, back to draft (its translation with it)."""
     post = _post(post_id)
     try:
         services.post_unschedule(post=post, actor=request.user)  # type: ignore[arg-type]
@@ -109,6 +116,41 @@ def post_unschedule(request: HttpRequest, agency_slug: str, post_id: int) -> Htt
         messages.error(request, error.message)
     else:
         messages.success(request, _("The post is off the schedule, back to draft."))
+    return redirect(_detail_url(post))
+
+
+@require_POST
+def post_translation_add(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Write the post's translation as a draft and open it in the composer."""
+    post = _post(post_id)
+    try:
+        translation = services.post_translation_add(post=post, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+        return redirect(_detail_url(post))
+    messages.success(
+        request,
+        _(
+            "%(version)s is a draft for the same accounts, with the same link and files: "
+            "write its text, then schedule the two together."
+        )
+        % {"version": translation.version_name},
+    )
+    return redirect(_edit_url(translation))
+
+
+@require_POST
+def post_translation_unlink(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Undo the link between a post and its translation."""
+    post = _post(post_id)
+    try:
+        services.post_translation_unlink(post=post, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, _("The two versions are no longer linked: each is scheduled on its own.")
+        )
     return redirect(_detail_url(post))
 
 

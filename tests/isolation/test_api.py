@@ -219,3 +219,13 @@ class TestNetworkAccountQueue(_NetworkAccountEndpoint):
 class TestPostQueue(_PostEndpoint):
     url_name = "post-queue"
     methods = ("post",)
+
+
+class TestPostTranslation(_PostEndpoint):
+    url_name = "post-translation"
+    methods = ("post",)
+
+
+class TestPostUnlinkTranslation(_PostEndpoint):
+    url_name = "post-unlink-translation"
+    methods = ("post",)

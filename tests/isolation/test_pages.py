@@ -289,6 +289,22 @@ class TestScheduleImport(IsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug])
 
 
+class TestPostTranslationAdd(IsolationSuite):
+    url_name = "post_translation_add"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestPostTranslationUnlink(IsolationSuite):
+    url_name = "post_translation_unlink"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
 class TestPostMove(IsolationSuite):
     url_name = "post_move"
     methods = ("get", "post")

@@ -52,6 +52,7 @@ from publishing.services.delivery.transitions import (
     target_fail,
     targets_move,
 )
+from publishing.services.delivery.translations import translation_out_note, translation_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -178,9 +179,11 @@ def _claim_one(target: PostTarget, cover: PauseCover | None) -> Move:
     """Decide the move of one claimed target (see ``_claim``)."""
     post = target.post
     account: SocialAccount = target.account
-    refusal = _content_refusal(post) or _account_refusal(account)
+    refusal = (
+        _content_refusal(post) or _account_refusal(account) or translation_refusal(post, account)
+    )
     if refusal:
-        return failed(refusal)
+        return failed(refusal + translation_out_note(target))
     if cover is not None and cover.covers(account.pk):
         # A pause that began after this target was last held or scheduled (it was
         # being sent then): it waits with the others and goes back when it ends.
@@ -328,8 +331,9 @@ def _refused(target: PostTarget, error: PermanentNetworkError) -> PostTarget | N
 
 
 def _fail(target: PostTarget, reason: str) -> PostTarget | None:
-    """Give up on a target being sent, saying why."""
-    return target_fail(target, from_states=SENDING, reason=reason)
+    """Give up on a target being sent, saying why (and where its translation is out
+    already, if it is)."""
+    return target_fail(target, from_states=SENDING, reason=reason + translation_out_note(target))
 
 
 def _unconfirmed(target: PostTarget, reason: str) -> PostTarget | None:

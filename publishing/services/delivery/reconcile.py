@@ -21,6 +21,7 @@ from publishing.services.delivery.transitions import (
     target_advance,
     target_fail,
 )
+from publishing.services.delivery.translations import translation_out_note
 
 UNCONFIRMED = (TargetState.UNCONFIRMED,)
 
@@ -141,9 +142,8 @@ def _missing(target: PostTarget) -> PostTarget | None:
             "The network never confirmed this post and it is not on the account after "
             "%(count)s tries. Schedule the post again."
         )
-        return target_fail(
-            target, from_states=UNCONFIRMED, reason=reason % {"count": target.attempts}
-        )
+        reason = reason % {"count": target.attempts} + translation_out_note(target)
+        return target_fail(target, from_states=UNCONFIRMED, reason=reason)
     return target_advance(
         target,
         from_states=UNCONFIRMED,
@@ -169,7 +169,8 @@ def _look_again(target: PostTarget, reason: str) -> PostTarget | None:
             "govsocial could not find out whether this post was published (%(reason)s). "
             "Look at the account before publishing it again."
         )
-        return target_fail(target, from_states=UNCONFIRMED, reason=unknown % {"reason": reason})
+        reason = unknown % {"reason": reason} + translation_out_note(target)
+        return target_fail(target, from_states=UNCONFIRMED, reason=reason)
     next_look = now_plus(settings.DELIVERY_RECONCILE_INTERVAL_SECONDS)
     if _settled_at(sent_at) > timezone.now():
         # The deciding look is due when the network has had its time, not later.
