@@ -29,7 +29,7 @@ from accounts.forms import (
 )
 from accounts.models import Role, User
 from govsocial.errors import GovsocialError
-from govsocial.middleware import open_to_invitees
+from govsocial.middleware import open_by_token
 
 
 def _members_url(request: HttpRequest) -> str:
@@ -173,7 +173,7 @@ def invitation_revoke(request: HttpRequest, agency_slug: str, invitation_id: int
     return redirect(_members_url(request))
 
 
-@open_to_invitees
+@open_by_token
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, agency_slug: str, token: str) -> HttpResponse:
     """Let the invited person join: create an account, or sign in and accept."""

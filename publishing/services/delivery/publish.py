@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from publishing.content import (
-    member_media_url,
     post_content_hash,
+    shared_media_url,
     target_content_hash,
     target_outgoing,
     target_text,
@@ -73,7 +73,7 @@ def target_publish(*, target_id: int) -> PostTarget | None:
     attempt = target.attempts
     try:
         account = fresh_account(target.account)
-        outgoing = target_outgoing(target, media_url=member_media_url(claim.post.agency.slug))
+        outgoing = target_outgoing(target, media_url=shared_media_url(claim.post.agency.slug))
     except PermanentNetworkError as error:
         return _refused(target, error)
     except NetworkError as error:
