@@ -1,6 +1,10 @@
-"""Forms of the members pages and the invitation page."""
+"""Forms of the members pages, the invitation page and a person's own settings."""
 
 from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Sequence
+from functools import cache
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -172,3 +176,64 @@ class SignOnForm(forms.Form):
         initial: dict[str, object] = {name: getattr(sign_on, name) for name in fields + saml}
         initial["domains"] = "\n".join(domains)
         return initial
+
+
+# The IANA areas people pick a city in; the rest of the database (``US/Eastern``,
+# ``EST5EDT``, ``Etc/GMT+5``) are old aliases and offsets that would only crowd the list.
+ZONE_AREAS = (
+    "Africa",
+    "America",
+    "Antarctica",
+    "Arctic",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+)
+
+
+@cache
+def time_zone_choices() -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """Return the IANA zones by area, each named by its place ("Argentina / Buenos
+    Aires"), the areas and places in alphabetical order."""
+    by_area: dict[str, list[tuple[str, str]]] = {area: [] for area in ZONE_AREAS}
+    for name in zoneinfo.available_timezones():
+        area, _slash, place = name.partition("/")
+        if area in by_area:
+            by_area[area].append((name, place.replace("_", " ").replace("/", " / ")))
+    return tuple(
+        (area, tuple(sorted(places, key=lambda choice: choice[1])))
+        for area, places in by_area.items()
+    )
+
+
+class PersonalSettingsForm(forms.Form):
+    """The time zone a person reads and enters times in: their agency's, or one of
+    their own choosing."""
+
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        help_text=_(
+            "Calendars, schedules and times on posts are shown in this zone, and the times "
+            "you type are read in it."
+        ),
+        error_messages={"invalid_choice": _("Choose a time zone from the list.")},
+    )
+
+    def __init__(self, *args: object, agency_zones: Sequence[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        agency_default = (
+            _("Use my agency's time zone (%(zones)s)") % {"zones": ", ".join(agency_zones)}
+            if agency_zones
+            else _("Use my agency's time zone")
+        )
+        field = self.fields["time_zone"]
+        field.choices = [("", agency_default), ("UTC", "UTC"), *time_zone_choices()]  # type: ignore[attr-defined]
+        # The hint always, the error when there is one (an id that is absent is skipped).
+        field.widget.attrs |= {
+            "class": "usa-select",
+            "aria-describedby": "id_time_zone-hint id_time_zone-error",
+        }

@@ -5,6 +5,7 @@ from accounts import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("switch/", views.agency_switch, name="agency_switch"),
+    path("settings/", views.user_settings, name="user_settings"),
     path("agencies/<slug:agency_slug>/", views.agency_home, name="agency_home"),
     path("agencies/<slug:agency_slug>/members/", views.members, name="members"),
     path("agencies/<slug:agency_slug>/security/", views.security_policy, name="security_policy"),

@@ -1,4 +1,5 @@
-"""Pages: home, the agency overview, members, invitations, the agency switcher."""
+"""Pages: home, the agency overview, members, invitations, the agency switcher, and a
+person's own settings."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from accounts.forms import (
     ApiKeyForm,
     InvitationForm,
     JoinForm,
+    PersonalSettingsForm,
     RolesForm,
     SecurityPolicyForm,
     SignOnForm,
@@ -29,7 +31,7 @@ from accounts.forms import (
 )
 from accounts.models import Role, User
 from govsocial.errors import GovsocialError
-from govsocial.middleware import open_to_invitees
+from govsocial.middleware import open_by_token
 
 
 def _members_url(request: HttpRequest) -> str:
@@ -76,6 +78,37 @@ def agency_switch(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Choose an agency."))
         return redirect("home")
     return redirect("agency_home", agency_slug=form.cleaned_data["agency"])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_settings(request: HttpRequest) -> HttpResponse:
+    """Let the signed-in person choose the time zone they read and enter times in."""
+    user: User = request.user  # type: ignore[assignment]
+    memberships = selectors.memberships_of_user(user=user)
+    agency_zones = sorted({membership.agency.time_zone for membership in memberships})
+    form = PersonalSettingsForm(
+        request.POST or None, initial={"time_zone": user.time_zone}, agency_zones=agency_zones
+    )
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changed = services.user_time_zone_change(
+                    user=user, time_zone=form.cleaned_data["time_zone"]
+                )
+            except GovsocialError as error:
+                form.add_error("time_zone", error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Times are now shown in %(zone)s.") % {"zone": changed.time_zone}
+                    if changed.time_zone
+                    else _("Times are now shown in your agency's time zone."),
+                )
+                return redirect("user_settings")
+        status = 400
+    return render(request, "accounts/user_settings.html", {"form": form}, status=status)
 
 
 @require_GET
@@ -173,7 +206,7 @@ def invitation_revoke(request: HttpRequest, agency_slug: str, invitation_id: int
     return redirect(_members_url(request))
 
 
-@open_to_invitees
+@open_by_token
 @require_http_methods(["GET", "POST"])
 def invitation_accept(request: HttpRequest, agency_slug: str, token: str) -> HttpResponse:
     """Let the invited person join: create an account, or sign in and accept."""

@@ -1,6 +1,7 @@
 """Emulate the social networks govsocial publishes to, on one local port.
 
-``python -m emulator --host 127.0.0.1 --port 8100 [--latency-ms N] [--seed N]`` serves:
+``python -m emulator --host 127.0.0.1 --port 8100 [--latency-ms N] [--seed N]
+[--fetch-media]`` serves:
 
 - ``/x``: X API v2 (see ``emulator.x``); tweepy's host is rewritten to this prefix.
 - ``/graph/{version}``: Graph API, Facebook pages and Instagram (see ``emulator.graph``).
@@ -18,7 +19,7 @@ Admin API (JSON, under ``/_emulator/``)::
 
     GET    /health                         {"ok": true}
     POST   /reset            {"seed"?}     forget everything; settings back to the command line's
-    GET    /config                         {"latency_ms", "seed", "citizens",
+    GET    /config                         {"latency_ms", "seed", "citizens", "fetch_media",
                                             "rate_limits": {network: {"limit", "window_seconds"}}}
     PUT    /config           same fields   change any of them
     GET    /accounts?network=              {"accounts": [account]}
@@ -42,4 +43,12 @@ Networks: ``x``, ``facebook`` (a page with its Instagram account), ``mastodon``,
 (401; Graph 190; Bluesky 400 ExpiredToken), ``accepted_timeout`` (the call is carried
 out and stored, the answer held ``hold_ms``, default 30 s). ``count`` limits a fault to
 the next N matching calls.
+
+Instagram takes an image only by address (``image_url``). With ``fetch_media`` on
+(``--fetch-media``, or ``PUT /config {"fetch_media": true}``), creating a container
+downloads it, as Instagram does, within a few seconds, and refuses with Instagram's
+error (code 9004, subcode 2207052, "The media could not be fetched from this uri")
+what does not answer 200 with an image. It is off by default, so that tests publish to
+Instagram with no web server to fetch from; ``run`` turns it on, and the tests that
+start a web server turn it on for themselves.
 """

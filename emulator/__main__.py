@@ -1,6 +1,7 @@
 """Start the emulator.
 
-``python -m emulator --host 127.0.0.1 --port 8100 [--latency-ms N] [--seed N]``
+``python -m emulator --host 127.0.0.1 --port 8100 [--latency-ms N] [--seed N]
+[--no-citizens] [--fetch-media] [--rate-limit NETWORK=LIMIT/SECONDS]``
 """
 
 from __future__ import annotations
@@ -28,6 +29,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of the citizens' replies")
     parser.add_argument(
         "--no-citizens", action="store_true", help="no synthetic replies or mentions"
+    )
+    parser.add_argument(
+        "--fetch-media",
+        action="store_true",
+        help="Instagram fetches each image_url, refusing what it cannot fetch (off: trusted)",
     )
     parser.add_argument(
         "--rate-limit",
@@ -60,6 +66,7 @@ def main(argv: list[str]) -> int:
         latency_ms=args.latency_ms,
         seed=args.seed,
         citizens=not args.no_citizens,
+        fetch_media=args.fetch_media,
         rate_limits=rate_limits(args.rate_limit),
     )
     uvicorn.run(

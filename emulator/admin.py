@@ -107,6 +107,7 @@ def _config(world: World) -> dict[str, Any]:
         "latency_ms": world.latency_ms,
         "seed": world.seed,
         "citizens": world.citizens,
+        "fetch_media": world.fetch_media,
         "rate_limits": {
             network: {"limit": policy.limit, "window_seconds": policy.window_seconds}
             for network, policy in world.limiter.policies.items()
@@ -115,12 +116,12 @@ def _config(world: World) -> dict[str, Any]:
 
 
 async def get_config(request: Request) -> Response:
-    """Return latency, seed, citizens and rate limits."""
+    """Return latency, seed, citizens, media fetching and rate limits."""
     return JSONResponse(_config(_world(request)))
 
 
 async def put_config(request: Request) -> Response:
-    """Change latency, seed, citizens or a network's rate limit."""
+    """Change latency, seed, citizens, media fetching or a network's rate limit."""
     body = await _body(request)
     world = _world(request)
     if "latency_ms" in body:
@@ -133,6 +134,8 @@ async def put_config(request: Request) -> Response:
         world.seed = body["seed"]
     if "citizens" in body:
         world.citizens = bool(body["citizens"])
+    if "fetch_media" in body:
+        world.fetch_media = bool(body["fetch_media"])
     for network, policy in (body.get("rate_limits") or {}).items():
         _network(network)
         limit, window = policy.get("limit"), policy.get("window_seconds")

@@ -50,6 +50,9 @@ class Settings:
     seed: int = 0
     citizens: bool = True
     rate_limits: dict[str, RatePolicy] = field(default_factory=dict)
+    # Off, the image Instagram is given by address is taken on trust: tests publish
+    # with no web server to fetch from. ``run`` turns it on.
+    fetch_media: bool = False
 
 
 def stable_number(*parts: str, digits: int) -> int:
@@ -135,7 +138,8 @@ class Media:
 
     def to_json(self) -> dict[str, Any]:
         """Describe the file for the admin API."""
-        return {"id": self.id, "type": self.mime, "size": self.size, "alt": self.alt}
+        described = {"id": self.id, "type": self.mime, "size": self.size, "alt": self.alt}
+        return described | ({"url": self.url} if self.url else {})
 
 
 @dataclass(eq=False)
@@ -198,6 +202,7 @@ class World:
         self.latency_ms = self.settings.latency_ms
         self.seed = self.settings.seed if seed is None else seed
         self.citizens = self.settings.citizens
+        self.fetch_media = self.settings.fetch_media
         self.accounts: dict[tuple[str, str], Actor] = {}
         self.actors_by_id: dict[tuple[str, str], Actor] = {}
         self.tokens: dict[str, Token] = {}

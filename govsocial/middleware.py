@@ -30,14 +30,18 @@ from accounts.selectors import agency_get_active, membership_for
 from govsocial.tenancy import agency_scope, user_scope
 
 
-def open_to_invitees(view: Callable[..., Any]) -> Callable[..., Any]:
-    """Mark a view that non-members reach (it checks the invitation token itself)."""
-    view.open_to_invitees = True  # type: ignore[attr-defined]
+def open_by_token(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a view that non-members reach with a token the view checks itself (an
+    invitation, a shared file's link). The URL's agency is bound all the same, so the
+    view reads only that agency's rows."""
+    view.open_by_token = True  # type: ignore[attr-defined]
     return view
 
 
 class AgencyScopeMiddleware:
-    """Bind the URL's ``agency_slug`` for its members; everyone else gets 404.
+    """Bind the URL's ``agency_slug`` for its members; everyone else gets 404, except
+    on views marked ``open_by_token``, which anyone reaches with the agency bound and
+    which answer 404 themselves unless the token is good.
 
     A member who lacks the second factor the agency's policy asks for is sent to set
     it up (or to confirm with it) before seeing anything of the agency. API views bind
@@ -63,7 +67,7 @@ class AgencyScopeMiddleware:
         if slug is None or is_api:
             with user_scope(user_id) if user_id else nullcontext():
                 return self.get_response(request)
-        open_view = getattr(match.func, "open_to_invitees", False) if match else False
+        open_view = getattr(match.func, "open_by_token", False) if match else False
         if user_id is None and not open_view:
             return redirect_to_login(request.get_full_path())
         agency = agency_get_active(slug=slug)

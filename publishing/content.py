@@ -25,6 +25,7 @@ from publishing.models import AccountHealth, MediaAsset, Post, PostMedia, PostTa
 from publishing.networks.base import MediaItem, OutgoingPost
 from publishing.networks.counts import CharacterCount, character_count
 from publishing.networks.registry import adapter_for
+from publishing.shared_media import share_token
 
 # Where a network may fetch a file itself (Instagram takes images only by address).
 MediaUrl = Callable[[MediaAsset], str]
@@ -40,10 +41,27 @@ def member_media_url(agency_slug: str) -> MediaUrl:
     passes them where a network fetches files itself; they are not public."""
 
     def address(asset: MediaAsset) -> str:
-        path = reverse("media_file", kwargs={"agency_slug": agency_slug, "asset_id": asset.pk})
-        return settings.SITE_URL + path
+        return _site_address("media_file", agency_slug=agency_slug, asset_id=asset.pk)
 
     return address
+
+
+def shared_media_url(agency_slug: str) -> MediaUrl:
+    """Return the addresses from which anyone may fetch the agency's files for
+    ``MEDIA_SHARE_SECONDS``: delivery gives them to the networks that fetch a post's
+    files themselves."""
+
+    def address(asset: MediaAsset) -> str:
+        return _site_address(
+            "media_shared", agency_slug=agency_slug, asset_id=asset.pk, token=share_token(asset)
+        )
+
+    return address
+
+
+def _site_address(url_name: str, **kwargs: object) -> str:
+    """Return the absolute address of a page of the site."""
+    return settings.SITE_URL + reverse(url_name, kwargs=kwargs)
 
 
 def content_hash(content: Mapping[str, Any]) -> str:

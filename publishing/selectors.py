@@ -26,6 +26,7 @@ from publishing.models import (
     SocialAccount,
     SocialAccountPublisher,
 )
+from publishing.shared_media import shared_file
 from publishing.timezones import LocalTimeError, local_to_utc
 
 
@@ -149,6 +150,16 @@ def media_list() -> QuerySet[MediaAsset]:
 def media_get(*, asset_id: int) -> MediaAsset | None:
     """Return one file of the bound agency's media library, or None."""
     return MediaAsset.objects.select_related("agency").filter(pk=asset_id).first()
+
+
+def media_get_shared(*, agency: Agency, asset_id: int, token: str) -> MediaAsset | None:
+    """Return the file of the bound agency that ``token`` opens, or None: a token that
+    is forged or expired, names another agency or file, or a file that has changed
+    since the link was made opens nothing."""
+    shared = shared_file(token)
+    if shared is None or (shared.agency_id, shared.asset_id) != (agency.pk, asset_id):
+        return None
+    return MediaAsset.objects.filter(pk=asset_id, sha256=shared.sha256).first()
 
 
 def pause_list_active(*, agency: Agency, at: datetime | None = None) -> QuerySet[PublishingPause]:

@@ -93,6 +93,11 @@ urlpatterns = [
     ),
     path("agencies/<slug:agency_slug>/media/", media.media_list, name="media_list"),
     path("agencies/<slug:agency_slug>/media/<int:asset_id>/", media.media_file, name="media_file"),
+    path(
+        "agencies/<slug:agency_slug>/media/<int:asset_id>/shared/<str:token>/",
+        media.media_shared,
+        name="media_shared",
+    ),
     path("agencies/<slug:agency_slug>/pause/", pauses.pause_page, name="pause_page"),
     path(
         "agencies/<slug:agency_slug>/pause/<int:pause_id>/resume/",

@@ -19,6 +19,7 @@ from govsocial.settings import network_configuration
 from govsocial.tenancy import agency_scope
 from tests.emulator_client import Emulator, EmulatorServer
 from tests.factories import AgencyFactory, MembershipFactory
+from tests.web_server import web_media_root, web_server  # noqa: F401
 
 # Where the Django test client's Mastodon authorisations come back to.
 MASTODON_CALLBACK = "http://testserver/networks/mastodon/callback/"

@@ -1,4 +1,5 @@
-"""Every write to agencies, members, invitations and API keys, each with its archive event."""
+"""Every write to agencies, members, invitations, API keys and a person's own settings,
+each with its archive event."""
 
 from accounts.services.agencies import POLICY_FIELDS, agency_create, agency_policy_change
 from accounts.services.api_keys import (
@@ -16,6 +17,7 @@ from accounts.services.members import (
     membership_deactivate,
     user_create_for_invitation,
 )
+from accounts.services.people import user_time_zone_change
 from accounts.services.principals import Principal
 from accounts.services.sign_in import (
     sign_in_failure_record,
@@ -46,4 +48,5 @@ __all__ = [
     "sign_on_configure",
     "user_create_for_invitation",
     "user_event_record",
+    "user_time_zone_change",
 ]

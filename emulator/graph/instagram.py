@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from starlette.responses import JSONResponse, Response
 
 from emulator.graph.dialect import (
@@ -21,7 +22,7 @@ from emulator.graph.dialect import (
 from emulator.graph.facebook import reply_as_account
 from emulator.ids import new_media_id
 from emulator.pages import permalink
-from emulator.pipeline import Call
+from emulator.pipeline import Call, Reject
 from emulator.posting import publish
 from emulator.state import Actor, Media, Post
 from publishing.networks.limits import (
@@ -32,6 +33,8 @@ from publishing.networks.limits import (
 )
 
 DAY = 86400
+# Instagram gives up on a slow image server; so does the emulator, sooner.
+FETCH_TIMEOUT_SECONDS = 5.0
 
 
 async def describe_user(call: Call, account: Actor, params: dict[str, Any]) -> Response:
@@ -62,7 +65,8 @@ def _published(call: Call, account: Actor) -> list[Post]:
 
 
 async def create_container(call: Call, account: Actor, params: dict[str, Any]) -> Response:
-    """Create an image container from ``image_url`` and ``caption`` (and ``alt_text``)."""
+    """Create an image container from ``image_url`` and ``caption`` (and ``alt_text``),
+    downloading the image first when the world fetches media."""
     media_type = str(params.get("media_type") or "IMAGE")
     if media_type != "IMAGE":
         raise reject(f"(#100) media_type {media_type} is not served by the emulator (IMAGE only)")
@@ -70,9 +74,8 @@ async def create_container(call: Call, account: Actor, params: dict[str, Any]) -
     if not image_url:
         raise reject("(#100) The parameter image_url is required.")
     if not image_url.startswith(("http://", "https://")):
-        raise reject(
-            f"The media could not be fetched from this uri: {image_url}", 9004, subcode=2207052
-        )
+        raise _unfetchable(image_url)
+    mime, size = await _fetched_image(image_url) if call.world.fetch_media else ("image/jpeg", 0)
     caption = str(params.get("caption") or "")
     if len(caption) > INSTAGRAM_MAX_CAPTION:
         raise reject(
@@ -91,14 +94,36 @@ async def create_container(call: Call, account: Actor, params: dict[str, Any]) -
             id=new_media_id(call.world, "instagram"),
             network="instagram",
             owner=account,
-            mime="image/jpeg",
-            size=0,
+            mime=mime,
+            size=size,
             alt=str(params.get("alt_text") or ""),
             url=image_url,
             caption=caption,
         )
     )
     return JSONResponse({"id": container.id})
+
+
+def _unfetchable(image_url: str) -> Reject:
+    """Return Instagram's refusal of an image it could not download."""
+    return reject(
+        f"The media could not be fetched from this uri: {image_url}", 9004, subcode=2207052
+    )
+
+
+async def _fetched_image(image_url: str) -> tuple[str, int]:
+    """Download the image at ``image_url`` as Instagram does when a container is made;
+    return its type and size. Refuse what does not answer 200 with an image at once
+    (a redirect to a sign-in page is not an image)."""
+    try:
+        async with httpx.AsyncClient(timeout=FETCH_TIMEOUT_SECONDS) as client:
+            response = await client.get(image_url)
+    except httpx.HTTPError:
+        raise _unfetchable(image_url) from None
+    mime = response.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if response.status_code != 200 or not mime.startswith("image/") or not response.content:
+        raise _unfetchable(image_url)
+    return mime, len(response.content)
 
 
 async def describe_container(call: Call, container: Media, params: dict[str, Any]) -> Response:

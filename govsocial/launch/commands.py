@@ -29,8 +29,9 @@ def app_processes(port: int, data: Path, emulator_port: int) -> list[ChildSpec]:
     """Return the long-running processes of ``run``, one row each, in start order."""
     return [
         # The networks' stand-in starts first: the web and the worker publish to it.
+        # Its Instagram downloads each image from the web server, as the real one does.
         ChildSpec("emulator", [PYTHON, "-m", "emulator", "--host", "127.0.0.1",
-                               "--port", str(emulator_port)]),
+                               "--port", str(emulator_port), "--fetch-media"]),
         ChildSpec("web", [PYTHON, "-m", "gunicorn", "govsocial.wsgi:application",
                           "-b", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
                           "--access-logfile", "-"]),
@@ -70,6 +71,8 @@ def run(extra_args: list[str]) -> int:
             "DEBUG": "0",
             "STATIC_ROOT": str(data / "static"),
             "EMULATOR_URL": _local_url(emulator_port),
+            # Links in emails, and the image addresses Instagram fetches, point here.
+            "SITE_URL": os.environ.get("SITE_URL") or _local_url(port),
         }
         _prepare(env, db, [["collectstatic", "--noinput"], ["demo_data"]])
         emulator, *others = app_processes(port, data, emulator_port)

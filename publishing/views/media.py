@@ -1,5 +1,6 @@
 """Pages: the agency's media library (uploading files with their alt text) and the files
-themselves, served only to the agency's members."""
+themselves, served to the agency's members, and to whoever holds a current link to one
+file (a network fetching a post's image)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from govsocial.errors import GovsocialError
+from govsocial.middleware import open_by_token
 from publishing import selectors, services
 from publishing.forms import MediaUploadForm
 from publishing.models import MediaAsset
@@ -63,4 +65,24 @@ def media_file(request: HttpRequest, agency_slug: str, asset_id: int) -> FileRes
     )
     # Members only: no shared cache may keep it.
     response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+@open_by_token
+@require_safe
+def media_shared(request: HttpRequest, agency_slug: str, asset_id: int, token: str) -> FileResponse:
+    """Send one file to whoever holds a current link to it, signed in or not (the
+    middleware has bound the URL's agency; the token must name it, the file and the
+    file's content)."""
+    asset = selectors.media_get_shared(
+        agency=request.agency,  # type: ignore[attr-defined]
+        asset_id=asset_id,
+        token=token,
+    )
+    if asset is None:
+        raise Http404
+    response = FileResponse(asset.file.open("rb"), content_type=asset.mime_type)
+    # The link is for one fetch by a network: no cache or index should keep the file.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
     return response

@@ -1,18 +1,13 @@
-"""Browser tests: the real web server, Debian's Chromium, committed data."""
+"""Browser tests: the real web server (``web_server``, tests/web_server.py), Debian's
+Chromium, committed data."""
 
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 from django.conf import global_settings
@@ -21,58 +16,9 @@ from django.test import override_settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from accounts.models import Role, User
-from tests.emulator_client import Emulator
 from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, UserFactory, totp_code
 
-ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GOVSOCIAL_CHROMIUM", "")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="session")
-def web_server(
-    tmp_path_factory: pytest.TempPathFactory, emulator_server: Emulator
-) -> Iterator[str]:
-    """Serve the app with gunicorn, as `make run` does, on a free port, with the
-    networks at the test session's emulator."""
-    port = _free_port()
-    static_root = tmp_path_factory.mktemp("static")
-    env = {
-        **os.environ,
-        "STATIC_ROOT": str(static_root),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "EMULATOR_URL": emulator_server.base_url,
-    }
-    subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
-        cwd=ROOT, env=env, check=True,
-    )  # fmt: skip
-    server = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "gunicorn", "govsocial.wsgi:application",
-         "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
-        cwd=ROOT, env=env,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
-                break
-        except OSError:
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                raise
-            time.sleep(0.3)
-    try:
-        yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 # One browser per test module: Playwright runs an event loop in the test's thread while

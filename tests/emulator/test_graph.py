@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import socket
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
@@ -203,6 +204,56 @@ def test_instagram_needs_an_image_and_a_short_caption(page: Page) -> None:
 
     assert no_image.status_code == 400 and "image_url" in no_image.json()["error"]["message"]
     assert long_caption.status_code == 400 and hashtags.status_code == 400
+
+
+def test_with_fetching_on_instagram_downloads_the_image_when_the_container_is_made(
+    emulator: Emulator, page: Page
+) -> None:
+    assert emulator.configure(fetch_media=True)["fetch_media"] is True
+    image_url = emulator.url("/avatars/instagram/riverton.svg")
+
+    container = page.post(f"/{page.instagram_id}/media", image_url=image_url, caption="Pools")
+    page.post(f"/{page.instagram_id}/media_publish", creation_id=container.json()["id"])
+
+    [stored] = emulator.posts(network="instagram", origin="account")
+    assert stored["media"][0]["type"] == "image/svg+xml"
+    assert stored["media"][0]["size"] > 0
+    assert stored["media"][0]["url"] == image_url
+
+
+@pytest.mark.parametrize(
+    "path", ["/_emulator/health", "/avatars/instagram/nobody", "/accounts/facebook/riverton"]
+)
+def test_with_fetching_on_instagram_refuses_what_is_not_an_image(
+    emulator: Emulator, page: Page, path: str
+) -> None:
+    emulator.configure(fetch_media=True)
+    refused = page.post(f"/{page.instagram_id}/media", image_url=emulator.url(path), caption="x")
+
+    assert refused.status_code == 400
+    error = refused.json()["error"]
+    assert (error["code"], error["error_subcode"]) == (9004, 2207052)
+    assert error["message"].startswith("The media could not be fetched from this uri")
+
+
+def test_with_fetching_on_instagram_refuses_an_address_that_does_not_answer(
+    emulator: Emulator, page: Page
+) -> None:
+    emulator.configure(fetch_media=True)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"http://127.0.0.1:{closed.getsockname()[1]}/p.jpg"
+
+    refused = page.post(f"/{page.instagram_id}/media", image_url=nowhere, caption="x")
+
+    assert refused.json()["error"]["code"] == 9004
+
+
+def test_fetching_is_off_until_turned_on_and_a_reset_turns_it_off(emulator: Emulator) -> None:
+    assert emulator.configure()["fetch_media"] is False
+    emulator.configure(fetch_media=True)
+    emulator.reset()
+    assert emulator.configure()["fetch_media"] is False
 
 
 def test_every_answer_carries_meta_usage_headers(emulator: Emulator, page: Page) -> None:

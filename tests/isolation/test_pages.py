@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.selectors import token_digest
+from publishing.models import MediaAsset
+from publishing.shared_media import share_token
 from tests.conftest import Personas
 from tests.factories import (
     InvitationFactory,
@@ -256,6 +259,32 @@ class TestMediaFile(IsolationSuite):
     def url(self, personas: Personas) -> str:
         asset = uploaded_media_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, asset.pk])
+
+
+def _shared_link(agency_slug: str, asset: MediaAsset) -> str:
+    return reverse("media_shared", args=[agency_slug, asset.pk, share_token(asset)])
+
+
+class TestMediaSharedLink(IsolationSuite):
+    """A file's shared link opens it to anyone, but only under its own agency's address:
+    agency B's link under agency A's address opens nothing, for anyone."""
+
+    url_name = "media_shared"
+    anonymous_statuses = {404}
+
+    def url(self, personas: Personas) -> str:
+        return _shared_link(personas.agency_a.slug, uploaded_media_for(personas.agency_b))
+
+    @pytest.mark.django_db
+    def test_a_member_of_the_agency_is_let_in(self, personas: Personas) -> None:
+        url = _shared_link(personas.agency_a.slug, uploaded_media_for(personas.agency_a))
+        assert personas.client_for(personas.admin_a).get(url).status_code == 200
+
+    @pytest.mark.django_db
+    def test_agency_as_link_under_agency_bs_address_opens_nothing(self, personas: Personas) -> None:
+        url = _shared_link(personas.agency_b.slug, uploaded_media_for(personas.agency_a))
+        assert personas.client_for(personas.admin_b).get(url).status_code == 404
+        assert Client().get(url).status_code == 404
 
 
 class TestCrisisPauseResume(IsolationSuite):

@@ -1,4 +1,5 @@
-"""The run command starts the network emulator as one of its processes."""
+"""The run command starts the network emulator as one of its processes, its Instagram
+fetching images from the app."""
 
 from __future__ import annotations
 
@@ -36,9 +37,11 @@ def test_run_starts_the_emulator_first_on_its_own_port(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline, "the emulator did not answer"
                 time.sleep(0.2)
         page = httpx.get(f"http://127.0.0.1:{port}/")
+        config = httpx.get(f"http://127.0.0.1:{port}/_emulator/config").json()
     finally:
         process.terminate()
         process.wait(timeout=10)
 
     assert answer.json() == {"ok": True}
     assert "Network emulator" in page.text
+    assert config["fetch_media"] is True, "its Instagram fetches images from the app, as Meta's"

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from publishing.content import (
-    member_media_url,
     post_content_hash,
+    shared_media_url,
     target_content_hash,
     target_outgoing,
     target_text,
@@ -112,7 +112,7 @@ def _prepare(target: PostTarget) -> _Send | PostTarget | None:
     read; or end the target's attempt when that cannot be done."""
     try:
         account = fresh_account(target.account)
-        outgoing = target_outgoing(target, media_url=member_media_url(target.post.agency.slug))
+        outgoing = target_outgoing(target, media_url=shared_media_url(target.post.agency.slug))
     except PermanentNetworkError as error:
         return _refused(target, error)
     except NetworkError as error:
