@@ -19,7 +19,12 @@ from publishing.services.media import media_alt_text_set, media_upload
 from publishing.services.pauses import pause_end, pause_start, pauses_expire
 from publishing.services.posts import post_create, post_update
 from publishing.services.queue import post_add_to_queue, queue_slots_set
-from publishing.services.scheduling import PostProblems, post_schedule, post_unschedule
+from publishing.services.scheduling import (
+    PostProblems,
+    post_publish_now,
+    post_schedule,
+    post_unschedule,
+)
 
 __all__ = [
     "PostProblems",
@@ -36,6 +41,7 @@ __all__ = [
     "pauses_expire",
     "post_add_to_queue",
     "post_create",
+    "post_publish_now",
     "post_schedule",
     "post_unschedule",
     "post_update",
