@@ -1,9 +1,9 @@
-"""Browser tests: the real web server, Debian's Chromium, committed data."""
+"""Browser tests: the real web server, Debian's Chromium, committed data, and delivery
+through real processes (``delivery``) that see the networks as the web server does."""
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,32 +21,25 @@ from django.test import override_settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from accounts.models import Role, User
-from tests.emulator_client import Emulator
+from tests.delivery_processes import delivery  # noqa: F401
 from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, UserFactory, totp_code
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("GOVSOCIAL_CHROMIUM", "")
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def web_server(
-    tmp_path_factory: pytest.TempPathFactory, emulator_server: Emulator
+    tmp_path_factory: pytest.TempPathFactory, web_port: int, network_environment: dict[str, str]
 ) -> Iterator[str]:
     """Serve the app with gunicorn, as `make run` does, on a free port, with the
-    networks at the test session's emulator."""
-    port = _free_port()
+    networks at the test session's emulator (``network_environment``)."""
     static_root = tmp_path_factory.mktemp("static")
     env = {
         **os.environ,
+        **network_environment,
         "STATIC_ROOT": str(static_root),
         "ALLOWED_HOSTS": "127.0.0.1",
-        "EMULATOR_URL": emulator_server.base_url,
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
@@ -54,10 +47,10 @@ def web_server(
     )  # fmt: skip
     server = subprocess.Popen(  # noqa: S603
         [sys.executable, "-m", "gunicorn", "govsocial.wsgi:application",
-         "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
+         "-b", f"127.0.0.1:{web_port}", "--workers", "1", "--threads", "4"],
         cwd=ROOT, env=env,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://127.0.0.1:{web_port}"
     deadline = time.monotonic() + 30
     while True:
         try:
