@@ -18,7 +18,8 @@ from the seed.
 Admin API (JSON, under ``/_emulator/``)::
 
     GET    /health                         {"ok": true}
-    POST   /reset            {"seed"?}     forget everything; settings back to the command line's
+    POST   /reset            {"seed"?}     forget everything but registered apps; settings back
+                                           to the command line's
     GET    /config                         {"latency_ms", "seed", "citizens", "fetch_media",
                                             "rate_limits": {network: {"limit", "window_seconds"}}}
     PUT    /config           same fields   change any of them

@@ -520,7 +520,7 @@ async def instance_v2(call: Call) -> Response:
 
 def _apps(world: World) -> dict[str, App]:
     """Return the registered apps by client id."""
-    store: dict[str, App] = world.stores.setdefault("mastodon_apps", {})
+    store: dict[str, App] = world.registrations.setdefault("mastodon", {})
     return store
 
 

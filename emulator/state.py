@@ -195,10 +195,15 @@ class World:
     def __init__(self, settings: Settings) -> None:
         """Start empty, with the settings the server was started with."""
         self.settings = settings
+        # The apps registered with the networks (Mastodon's), by network. A deployment
+        # registers its app once, when it starts, as X's and Graph's app ids are always
+        # accepted: a reset starts the networks' world over, not the deployment.
+        self.registrations: dict[str, Any] = {}
         self.reset()
 
     def reset(self, *, seed: int | None = None) -> None:
-        """Forget every account, token, post, fault and rate window."""
+        """Forget every account, token, post, fault and rate window (registered apps
+        stay)."""
         self.latency_ms = self.settings.latency_ms
         self.seed = self.settings.seed if seed is None else seed
         self.citizens = self.settings.citizens
@@ -210,7 +215,7 @@ class World:
         self.posts: dict[tuple[str, str], Post] = {}
         self.faults = FaultBook()
         self.limiter = RateLimiter(self.settings.rate_limits)
-        # Networks keep their own small stores here (OAuth codes, registered apps).
+        # Networks keep their own small stores here (OAuth codes, idempotency keys).
         self.stores: dict[str, Any] = {}
         self._sequence = itertools.count(1)
 

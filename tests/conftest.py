@@ -6,6 +6,7 @@ nothing of A.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import Agency, Membership, Role, User
+from govsocial.launch.emulated_networks import mastodon_app
 from govsocial.settings import network_configuration
 from govsocial.tenancy import agency_scope
 from tests.emulator_client import Emulator, EmulatorServer
@@ -34,6 +36,24 @@ def emulator_server() -> Iterator[Emulator]:
         yield Emulator(server.base_url)
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def web_port() -> int:
+    """Choose a free port for the session's web server (the networks' callbacks name it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def network_environment(emulator_server: Emulator, web_port: int) -> dict[str, str]:
+    """Return what points the processes a test starts, web server and workers alike, at
+    the session's emulator, as the run command gives its own: the emulator's address and
+    govsocial's Mastodon app, registered there once for the web server's callback."""
+    return {"EMULATOR_URL": emulator_server.base_url} | mastodon_app(
+        emulator_server.base_url, web_port
+    )
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,13 +47,15 @@ def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> Non
 class Delivery:
     """Start and stop the dispatchers and workers of one test."""
 
-    def __init__(self, emulator: Emulator, logs: Path, **environment: str) -> None:
-        """Prepare the environment: the emulator's networks, fast timings, a queue."""
+    def __init__(self, networks: Mapping[str, str], logs: Path, **environment: str) -> None:
+        """Prepare the environment: the emulator's networks as the web server has them
+        (``network_environment``), fast timings, a queue."""
         self.queue = f"delivery-{uuid.uuid4().hex[:8]}"
         self.env = (
             os.environ.copy()
             | fast_delivery_environment()
-            | {"EMULATOR_URL": emulator.base_url, "DELIVERY_QUEUE": self.queue}
+            | dict(networks)
+            | {"DELIVERY_QUEUE": self.queue}
             # As delivery workers should run: pooled connections, the agency per transaction.
             | {"DATABASE_POOL_SIZE": "4"}
             | environment
@@ -144,10 +146,12 @@ def forget(agency: Agency) -> None:
 
 
 @pytest.fixture
-def delivery(emulator: Emulator, tmp_path: Path) -> Iterator[Delivery]:
+def delivery(
+    emulator: Emulator, network_environment: dict[str, str], tmp_path: Path
+) -> Iterator[Delivery]:
     """Give the test dispatchers and workers to start; stop them afterwards."""
     emulator.configure(citizens=False)
-    running = Delivery(emulator, tmp_path)
+    running = Delivery(network_environment, tmp_path)
     try:
         yield running
     finally:

@@ -4,7 +4,6 @@ server: the browser tests, and a network fetching a post's image from the app.""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,15 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.emulator_client import Emulator
-
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -34,17 +25,21 @@ def web_media_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def web_server(
-    tmp_path_factory: pytest.TempPathFactory, emulator_server: Emulator, web_media_root: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    web_port: int,
+    network_environment: dict[str, str],
+    web_media_root: Path,
 ) -> Iterator[str]:
-    """Serve the app on a free port, with the networks at the test session's emulator."""
-    port = _free_port()
+    """Serve the app on the session's web port, with the networks at the session's
+    emulator (``network_environment``)."""
+    port = web_port
     static_root = tmp_path_factory.mktemp("static")
     env = {
         **os.environ,
+        **network_environment,
         "STATIC_ROOT": str(static_root),
         "MEDIA_ROOT": str(web_media_root),
         "ALLOWED_HOSTS": "127.0.0.1",
-        "EMULATOR_URL": emulator_server.base_url,
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],

@@ -1,5 +1,6 @@
 """An agency's posts through the API: list (with filters), write, read, change, add
-their translation, schedule and take off the schedule, with the same rules and messages
+their translation, schedule (or publish now) and take off the schedule, with the same
+rules and messages
 as the pages."""
 
 from __future__ import annotations
@@ -139,6 +140,17 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
             post=post,
             actor=request.user,  # type: ignore[arg-type]
             at=when.validated_data["at"],
+        )
+        return self._answer(post)
+
+    @extend_schema(request=None, responses=PostSerializer)
+    @action(detail=True, methods=["post"], url_path="publish-now")
+    def publish_now(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Publish the post now: scheduled for this moment, with the rules of
+        ``schedule``."""
+        post = services.post_publish_now(
+            post=self.get_object(),
+            actor=request.user,  # type: ignore[arg-type]
         )
         return self._answer(post)
 

@@ -28,6 +28,7 @@ from publishing.services.queue import post_add_to_queue, queue_slots_set
 from publishing.services.scheduling import (
     PostProblems,
     TranslationNotReady,
+    post_publish_now,
     post_schedule,
     post_unschedule,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "pauses_expire",
     "post_add_to_queue",
     "post_create",
+    "post_publish_now",
     "post_schedule",
     "post_translation_add",
     "post_translation_unlink",

@@ -1,4 +1,5 @@
-"""Every write that puts posts on the schedule or takes them off it.
+"""Every write that puts posts on the schedule (for a time to come, or now) or takes
+them off it.
 
 Scheduling hands targets to the delivery engine: a target in ``scheduled`` with
 ``next_attempt_at`` at the post's time, and the post's ``approved_hash`` naming the
@@ -205,6 +206,23 @@ def _schedule_at(
             "translation": post.translation_id,
         },
     )
+    return post
+
+
+def post_publish_now(*, post: Post, actor: Principal) -> Post:
+    """Put the post on the schedule for this moment, through ``post_schedule`` and its
+    rules, so that the dispatcher hands it to the workers at once; a crisis pause holds
+    it as it holds any scheduled post."""
+    with transaction.atomic():
+        at = timezone.now()
+        post = post_schedule(post=post, actor=actor, at=at)
+        archive.record(
+            agency=post.agency,
+            actor=actor,
+            verb="post.publish_now_requested",
+            obj=post,
+            data={"at": at},
+        )
     return post
 
 

@@ -30,7 +30,7 @@ from publishing.views.local import render_local, zone_of
 
 PAGE_SIZE = 50
 # What the composer's submit buttons ask for.
-SAVE, CHECK, SCHEDULE = "save", "check", "schedule"
+SAVE, CHECK, SCHEDULE, PUBLISH_NOW = "save", "check", "schedule", "publish_now"
 
 
 def _post(post_id: int) -> Post:
@@ -275,24 +275,30 @@ def _save(request: HttpRequest, post: Post | None, form: ComposerForm, reset: in
     return services.post_update(post=post, **content)
 
 
-def _schedule(request: HttpRequest, post: Post, form: ComposerForm) -> list[PostProblem]:
-    """Schedule ``post`` at the form's local time; return the networks' problems, or
-    add the form's errors (return nothing) when there is something else to fix."""
+def _schedule(
+    request: HttpRequest, post: Post, form: ComposerForm, *, now: bool
+) -> list[PostProblem]:
+    """Schedule ``post`` at the form's local time, or for now; return the networks'
+    problems, or add the form's errors (return nothing) when there is something else to
+    fix."""
     data = form.cleaned_data
-    if data["schedule_date"] is None:
+    if not now and data["schedule_date"] is None:
         form.add_error("schedule_date", _("Enter the date to publish on."))
-    if data["schedule_time"] is None:
+    if not now and data["schedule_time"] is None:
         form.add_error("schedule_time", _("Enter the time to publish at."))
     if form.errors:
         return []
     zone = zone_of(request)
     try:
-        at = local_to_utc(
-            datetime.combine(data["schedule_date"], data["schedule_time"]),
-            zone,
-            fold=data["schedule_fold"],
-        )
-        post = services.post_schedule(post=post, actor=request.user, at=at)  # type: ignore[arg-type]
+        if now:
+            post = services.post_publish_now(post=post, actor=request.user)  # type: ignore[arg-type]
+        else:
+            at = local_to_utc(
+                datetime.combine(data["schedule_date"], data["schedule_time"]),
+                zone,
+                fold=data["schedule_fold"],
+            )
+            post = services.post_schedule(post=post, actor=request.user, at=at)  # type: ignore[arg-type]
     except services.PostProblems as refused:
         return refused.post_problems
     except LocalTimeError as error:
@@ -310,12 +316,18 @@ def _schedule(request: HttpRequest, post: Post, form: ComposerForm) -> list[Post
         field = {"at": "schedule_time", "accounts": "accounts"}.get(error.field or "")
         form.add_error(field, error.message)
         return []
-    local = timezone.localtime(at, zone)
-    messages.success(
-        request,
-        _("Scheduled for %(when)s (%(zone)s).")
-        % {"when": formats.date_format(local, "DATETIME_FORMAT"), "zone": zone.key},
-    )
+    if now:
+        messages.success(
+            request,
+            _("Publishing now: a link to the post on each network appears here once it is out."),
+        )
+    else:
+        local = timezone.localtime(at, zone)
+        messages.success(
+            request,
+            _("Scheduled for %(when)s (%(zone)s).")
+            % {"when": formats.date_format(local, "DATETIME_FORMAT"), "zone": zone.key},
+        )
     if any(target.state == TargetState.HELD for target in post.targets.all()):
         messages.warning(
             request, _("Publishing is paused: this post is held until the pause ends.")
@@ -324,7 +336,8 @@ def _schedule(request: HttpRequest, post: Post, form: ComposerForm) -> list[Post
 
 
 def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
-    """Show the composer, or handle what it sent: save, check, or save and schedule."""
+    """Show the composer, or handle what it sent: save, check, or save and schedule (for
+    its time, or now)."""
     if request.method == "POST" and post is None and request.POST.get("post", "").isdigit():
         # Autosave already created this post from the same page.
         post = _post(int(request.POST["post"]))
@@ -344,9 +357,9 @@ def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
     except GovsocialError as error:
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return _render_composer(request, post, form, status=400)
-    if action == SCHEDULE:
+    if action in {SCHEDULE, PUBLISH_NOW}:
         post = _post(post.pk)
-        problems = _schedule(request, post, form)
+        problems = _schedule(request, post, form, now=action == PUBLISH_NOW)
         if not problems and not form.errors:
             return redirect(_detail_url(post))
         return _render_composer(request, _post(post.pk), form, problems=problems, status=400)

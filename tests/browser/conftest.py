@@ -1,5 +1,6 @@
 """Browser tests: the real web server (``web_server``, tests/web_server.py), Debian's
-Chromium, committed data."""
+Chromium, committed data, and delivery through real processes (``delivery``) that see
+the networks as the web server does."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from django.test import override_settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from accounts.models import Role, User
+from tests.delivery_processes import delivery  # noqa: F401
 from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, UserFactory, totp_code
 
 CHROMIUM = os.environ.get("GOVSOCIAL_CHROMIUM", "")

@@ -191,3 +191,19 @@ def test_authorisation_refuses_an_unregistered_redirect(emulator: Emulator) -> N
     )
 
     assert page.status_code == 400 and "redirect uri" in page.text
+
+
+def test_a_registered_app_outlives_a_reset_as_a_deployment_registers_once(
+    emulator: Emulator,
+) -> None:
+    redirect = "http://a.example/cb"
+    client_id, _ = Mastodon.create_app(
+        "govsocial", api_base_url=emulator.url("/mastodon"), redirect_uris=redirect
+    )
+    emulator.reset()
+    page = emulator.http.get(
+        "/mastodon/oauth/authorize",
+        params={"client_id": client_id, "redirect_uri": redirect, "response_type": "code"},
+    )
+
+    assert page.status_code == 200, page.text

@@ -136,6 +136,11 @@ class TestPostSchedule(_PostEndpoint):
     methods = ("post",)
 
 
+class TestPostPublishNow(_PostEndpoint):
+    url_name = "post-publish-now"
+    methods = ("post",)
+
+
 class TestPostUnschedule(_PostEndpoint):
     url_name = "post-unschedule"
     methods = ("post",)

@@ -118,6 +118,28 @@ def test_a_post_is_written_then_scheduled_in_the_agencys_time_zone(personas: Per
     assert "America/Toronto" in page
 
 
+def test_publish_now_needs_no_time_and_schedules_the_post_for_this_moment(
+    personas: Personas,
+) -> None:
+    x, _mastodon = accounts(personas)
+    client = personas.client_for(personas.admin_a)
+    nowhere = compose(client, new_url(), action="publish_now")
+    assert nowhere.status_code == 400
+    assert "Choose at least one account to publish to." in text(nowhere)
+
+    before = timezone.now()
+    published = compose(
+        client, edit_url(only_post(personas)), accounts=[x.pk], action="publish_now"
+    )
+
+    assert published.status_code == 302, text(published)[:2000]
+    post = only_post(personas)
+    assert post.status == PostStatus.SCHEDULED
+    assert post.scheduled_at is not None and before <= post.scheduled_at <= timezone.now()
+    page = text(client.get(published["Location"]))
+    assert "Publishing now: a link to the post on each network appears here once it is out." in page
+
+
 def test_a_person_with_their_own_time_zone_reads_and_enters_times_in_it(
     personas: Personas,
 ) -> None:

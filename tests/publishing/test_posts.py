@@ -103,6 +103,12 @@ def schedule(post: Post, actor: User, at: datetime) -> Post:
         return services.post_schedule(post=post, actor=actor, at=at)
 
 
+def publish_now(post: Post, actor: User) -> Post:
+    with agency_scope(post.agency_id):
+        post = Post.objects.select_related("agency").get(pk=post.pk)
+        return services.post_publish_now(post=post, actor=actor)
+
+
 def reload(post: Post) -> Post:
     with agency_scope(post.agency_id):
         return Post.objects.get(pk=post.pk)
@@ -202,6 +208,36 @@ def test_scheduling_hands_each_target_to_the_dispatcher_with_the_approved_hash(
             assert (target.state, target.next_attempt_at) == (TargetState.SCHEDULED, at)
             assert target.content_hash == target_content_hash(target)
     assert verbs(post) == ["post.created", "post.approved", "post.scheduled"]
+
+
+def test_publishing_now_schedules_the_post_for_this_moment_under_the_same_rules(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x, mastodon = x_and_mastodon(personas)
+    with agency_scope(personas.agency_a.pk):
+        services.pause_start(
+            agency=personas.agency_a, actor=admin, reason="Flooding.", accounts=[x]
+        )
+    post = create(personas, admin, [x, mastodon], text=CJK_150)
+    with pytest.raises(services.PostProblems):
+        publish_now(post, admin)
+    assert reload(post).status == PostStatus.DRAFT
+    update(post, admin, variants={x.pk: "Closures this weekend."})
+
+    before = timezone.now()
+    published = publish_now(post, admin)
+
+    assert published.status == PostStatus.SCHEDULED
+    assert published.scheduled_at is not None
+    assert before <= published.scheduled_at <= timezone.now()
+    by_account = targets(post)
+    assert (by_account[x.pk].state, by_account[mastodon.pk].state) == (
+        TargetState.HELD,
+        TargetState.SCHEDULED,
+    )
+    assert by_account[mastodon.pk].next_attempt_at == published.scheduled_at
+    assert verbs(post)[-3:] == ["post.approved", "post.scheduled", "post.publish_now_requested"]
 
 
 def test_x_refuses_a_text_too_long_by_its_weighted_count_and_mastodon_does_not(

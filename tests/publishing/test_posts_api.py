@@ -3,7 +3,7 @@ through the API, under the same rules and messages as the pages."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -141,6 +141,25 @@ def test_scheduling_refuses_with_every_problem_and_then_schedules(personas: Pers
     assert (answer["status"], answer["scheduled_at"]) == ("scheduled", "2099-01-01T14:00:00Z")
     assert {t["state"] for t in answer["targets"]} == {"scheduled"}
     assert answer["approved_hash"]
+
+
+def test_publishing_now_schedules_the_post_for_this_moment(personas: Personas) -> None:
+    x, _mastodon = accounts(personas)
+    client = personas.client_for(personas.admin_a)
+    nowhere = send(client, "post", posts_url(), {"text": "Hello.", "accounts": []}).json()
+    refused = send(client, "post", post_url("publish-now", nowhere["id"]))
+    assert (refused.status_code, refused.json()["field"]) == (400, "accounts")
+    body = send(client, "post", posts_url(), {"text": "Hello.", "accounts": [x.pk]}).json()
+    send(client, "post", post_url("schedule", body["id"]), {"at": in_an_hour()})
+
+    before = timezone.now()
+    published = send(client, "post", post_url("publish-now", body["id"]))
+
+    assert published.status_code == 200, published.json()
+    answer = published.json()
+    assert answer["status"] == "scheduled"
+    assert before <= datetime.fromisoformat(answer["scheduled_at"]) <= timezone.now()
+    assert {t["state"] for t in answer["targets"]} == {"scheduled"}
 
 
 def test_unscheduling_goes_back_to_draft_once(personas: Personas) -> None:
