@@ -21,6 +21,7 @@ shared by several; each agency's archive chain takes its events one at a time.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -31,7 +32,6 @@ import sys
 import tempfile
 import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -45,6 +45,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govsocial.settings")
 LOGS = Path(tempfile.mkdtemp(prefix="bench-publish-"))
 # Workers reuse their database connections, as a deployment's delivery workers should.
 WORKER_ENV = {"DATABASE_POOL_SIZE": "8"}
+# How far ahead of the first post's time the posts are put on the schedule.
+LEAD_SECONDS = 3.0
 # How long after the last post is due the run waits for it before counting it lost.
 PATIENCE_SECONDS = 120.0
 
@@ -63,7 +65,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from govsocial.tenancy import agency_scope  # noqa: E402
@@ -125,7 +127,26 @@ def _wait_for(condition: Any, what: str, timeout: float = 60.0) -> None:
         time.sleep(0.1)
 
 
-def start_delivery(processes: Processes, workers: int, threads: int) -> None:
+@dataclass
+class Workers:
+    """Say how the workers deliver: processes, tasks at once in each, targets per task,
+    and network calls at once in each process."""
+
+    processes: int
+    threads: int
+    batch: int
+    sends: int
+
+    def environment(self) -> dict[str, str]:
+        return {"DELIVERY_BATCH": str(self.batch), "DELIVERY_SENDS_AT_ONCE": str(self.sends)}
+
+    @property
+    def concurrency(self) -> int:
+        """Return the most network calls the workers make at once."""
+        return self.processes * min(self.threads * self.batch, self.sends)
+
+
+def start_delivery(processes: Processes, workers: Workers) -> None:
     """Start the emulator, the workers (thread pools) and one dispatcher."""
     port = EMULATOR_URL.rsplit(":", 1)[1]
     processes.start(
@@ -142,13 +163,17 @@ def start_delivery(processes: Processes, workers: int, threads: int) -> None:
 
     _wait_for(emulator_up, "the emulator starting")
     worker = ["-m", "celery", "-A", "govsocial", "worker", "-Q", QUEUE, "-l", "INFO",
-              "--pool", "threads", "--concurrency", str(threads),
+              "--pool", "threads", "--concurrency", str(workers.threads),
               "--without-heartbeat", "--without-gossip", "--without-mingle"]  # fmt: skip
     logs = [
-        processes.start("worker", [*worker, "-n", f"{QUEUE}-{n}@%h"], WORKER_ENV)
-        for n in range(workers)
+        processes.start(
+            "worker", [*worker, "-n", f"{QUEUE}-{n}@%h"], WORKER_ENV | workers.environment()
+        )
+        for n in range(workers.processes)
     ]
-    processes.start("dispatcher", ["manage.py", "dispatch"], {"LOG_LEVEL": "WARNING"})
+    processes.start(
+        "dispatcher", ["manage.py", "dispatch"], {"LOG_LEVEL": "WARNING"} | workers.environment()
+    )
     _wait_for(lambda: all(b"ready." in log.read_bytes() for log in logs), "the workers starting")
 
 
@@ -207,17 +232,25 @@ def schedule(scenario: Scenario, accounts: list[SocialAccount]) -> dict[str, dat
             post.approved_hash = post_content_hash(post)
             post.save(update_fields=["approved_hash"])
         prepared.append((account.agency_id, post))
-    first = datetime.now(UTC) + timedelta(seconds=3)
+    first = datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS)
     step = scenario.spread_s / max(1, scenario.posts - 1) if scenario.spread_s else 0.0
     due = {}
+    by_agency: dict[int, list[tuple[datetime, int]]] = {}
     for n, (agency_id, post) in enumerate(prepared):
         at = first + timedelta(seconds=n * step)
-        with agency_scope(agency_id):
-            Post.objects.filter(pk=post.pk).update(scheduled_at=at)
-            PostTarget.objects.filter(post=post).update(
-                state=TargetState.SCHEDULED, next_attempt_at=at
-            )
+        by_agency.setdefault(agency_id, []).append((at, post.pk))
         due[post.text] = at
+    # All in a few statements, so that no post is written to the schedule after its time.
+    for agency_id, times in by_agency.items():
+        with agency_scope(agency_id), transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany("UPDATE publishing_post SET scheduled_at = %s WHERE id = %s", times)
+            cursor.executemany(
+                "UPDATE publishing_posttarget SET state = %s, next_attempt_at = %s"
+                " WHERE post_id = %s",
+                [(TargetState.SCHEDULED, at, post_id) for at, post_id in times],
+            )
+    if datetime.now(UTC) >= first:
+        raise SystemExit(f"scheduling took longer than its {LEAD_SECONDS} s lead; posts were late")
     connection.close()
     return due
 
@@ -229,24 +262,44 @@ def received(emulator: httpx.Client) -> list[dict[str, Any]]:
 
 def capacity(tokens: list[str], calls: int, concurrency: int) -> float:
     """Return the calls per second a plain client gets from the emulator making X's
-    create-post request at ``concurrency``."""
-    client = httpx.Client(
-        base_url=EMULATOR_URL, timeout=30, limits=httpx.Limits(max_connections=concurrency)
-    )
+    create-post request, ``concurrency`` at a time: HTTP/1.1 written by hand on that many
+    kept-alive connections, so that the client itself costs next to nothing."""
     run = uuid.uuid4().hex[:8]
+    host, port = EMULATOR_URL.removeprefix("http://").split(":")
+    numbers = iter(range(calls))
 
-    def call(n: int) -> None:
-        response = client.post(
-            "/x/2/tweets",
-            json={"text": f"Capacity probe {run} {n}"},
-            headers={"Authorization": f"Bearer {tokens[n % len(tokens)]}"},
+    async def caller() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        writer.transport.get_extra_info("socket").setsockopt(
+            socket.IPPROTO_TCP, socket.TCP_NODELAY, 1
         )
-        response.raise_for_status()
+        try:
+            for n in numbers:
+                body = json.dumps({"text": f"Capacity probe {run} {n}"}).encode()
+                head = (
+                    f"POST /x/2/tweets HTTP/1.1\r\nHost: {host}:{port}\r\n"
+                    f"Authorization: Bearer {tokens[n % len(tokens)]}\r\n"
+                    f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+                )
+                writer.write(head.encode() + body)
+                answer = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1")
+                if not answer.startswith("HTTP/1.1 201"):
+                    raise SystemExit(f"the capacity probe was refused: {answer.splitlines()[0]}")
+                length = next(
+                    int(line.split(":", 1)[1])
+                    for line in answer.split("\r\n")
+                    if line.lower().startswith("content-length:")
+                )
+                await reader.readexactly(length)
+        finally:
+            writer.close()
 
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        list(pool.map(call, range(calls)))
-    return calls / (time.perf_counter() - started)
+    async def probe() -> float:
+        started = time.perf_counter()
+        await asyncio.gather(*(caller() for _ in range(concurrency)))
+        return calls / (time.perf_counter() - started)
+
+    return asyncio.run(probe())
 
 
 def measure(scenario: Scenario, agencies: int, concurrency: int) -> dict[str, object]:
@@ -303,10 +356,12 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=int, default=100, help="the emulator's latency")
     parser.add_argument("--spread-s", type=float, default=0.0, help="posts due evenly over")
     parser.add_argument("--agencies", type=int, default=10, help="agencies owning the accounts")
-    # Four processes of four threads: delivery is CPU-bound on this machine, and more
-    # threads per process only wait on each other (measured: 2x16, 4x8 and 6x3 do no better).
-    parser.add_argument("--workers", type=int, default=4, help="worker processes")
-    parser.add_argument("--threads", type=int, default=4, help="threads per worker")
+    # Two processes, each with four tasks at once and forty calls in flight: delivery is
+    # CPU-bound on this machine, so more processes only take turns on its two cores.
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--threads", type=int, default=4, help="tasks at once per worker")
+    parser.add_argument("--batch", type=int, default=20, help="targets one task sends")
+    parser.add_argument("--sends", type=int, default=40, help="network calls at once per worker")
     args, _others = parser.parse_known_args()
     if args.posts is not None:
         name = "publish-steady" if args.spread_s else "publish-burst"
@@ -319,9 +374,10 @@ def main() -> None:
     agencies = max(1, min(args.agencies, min(s.accounts for s in scenarios)))
     processes = Processes()
     try:
-        start_delivery(processes, args.workers, args.threads)
+        workers = Workers(args.workers, args.threads, args.batch, args.sends)
+        start_delivery(processes, workers)
         for scenario in scenarios:
-            result = measure(scenario, agencies, args.workers * args.threads)
+            result = measure(scenario, agencies, workers.concurrency)
             print(json.dumps(result), flush=True)
     finally:
         processes.stop()

@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
@@ -131,7 +132,7 @@ def _prepare(target: PostTarget) -> _Send | PostTarget | None:
 
 
 def _send_all(sends: Sequence[_Send]) -> list[PublishedPost | Exception]:
-    """Send each post to its network, all at once (each waits on its network, not on
+    """Send each post to its network at the same time (each waits on its network, not on
     the others); return each one's answer, or the error it ended with."""
     adapters = {network: adapter_for(network) for network in {s.account.network for s in sends}}
 
@@ -142,10 +143,17 @@ def _send_all(sends: Sequence[_Send]) -> list[PublishedPost | Exception]:
             # Each error is settled by its kind once every send is done.
             return error
 
-    if len(sends) < 2:
-        return [send(one) for one in sends]
-    with ThreadPoolExecutor(max_workers=len(sends), thread_name_prefix="send") as pool:
-        return list(pool.map(send, sends))
+    return list(_senders().map(send, sends))
+
+
+@cache
+def _senders() -> ThreadPoolExecutor:
+    """Return the threads that make this process's network calls, shared by its tasks:
+    at most ``DELIVERY_SENDS_AT_ONCE`` at a time, while other tasks check and record
+    theirs. Made on first use, so in a worker after it forks."""
+    return ThreadPoolExecutor(
+        max_workers=settings.DELIVERY_SENDS_AT_ONCE, thread_name_prefix="send"
+    )
 
 
 def _settle(target: PostTarget, error: Exception) -> PostTarget | None:

@@ -102,6 +102,8 @@ def targets_move(
             .filter(wanted)
             .order_by("pk")
         )
+        if not targets:
+            return []
         for target in targets:
             target.post = posts[target.post_id]
         steps = (
@@ -145,8 +147,7 @@ def targets_move(
                     | dict(step.data),
                 )
             )
-        if targets:
-            archive.record_each(agency=targets[0].post.agency, actor=actor, events=events)
+        archive.record_each(agency=targets[0].post.agency, actor=actor, events=events)
         for target in targets:
             if target.state == TargetState.FAILED:
                 transaction.on_commit(partial(_tell_author, target))
