@@ -386,7 +386,7 @@ DISPATCH_BATCH = int(os.environ.get("DISPATCH_BATCH", "500"))
 DELIVERY_QUEUE = os.environ.get("DELIVERY_QUEUE", "celery")
 # One task sends up to this many of an agency's due targets, all at the same time: their
 # checks and records are made together, and each send waits only on its own network.
-DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "20"))
+DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "40"))
 # A worker process makes at most this many network calls at once, whatever its tasks.
 DELIVERY_SENDS_AT_ONCE = int(os.environ.get("DELIVERY_SENDS_AT_ONCE", "40"))
 # A post is tried this many times before it fails; retries wait as the network said, or

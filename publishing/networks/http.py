@@ -41,9 +41,17 @@ class _TimeoutAdapter(HTTPAdapter):
 
 
 def requests_session(settings: NetworkSettings) -> requests.Session:
-    """Return a requests session with the network's timeout and govsocial's User-Agent."""
+    """Return a requests session with the network's timeout and govsocial's User-Agent.
+
+    The environment's proxy and certificate settings for the network's host are read
+    once, here: requests would otherwise scan the whole environment on every call.
+    """
     session = requests.Session()
     session.headers["User-Agent"] = settings.user_agent
+    environment = session.merge_environment_settings(settings.api_url, {}, None, None, None)
+    session.trust_env = False
+    session.proxies = environment["proxies"]
+    session.verify = environment["verify"]
     adapter = _TimeoutAdapter(settings.timeout_seconds, settings.connections)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
