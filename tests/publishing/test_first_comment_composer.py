@@ -15,7 +15,7 @@ from publishing.content import post_content_hash
 from publishing.models import Post, PostRevision, PostStatus, PostTarget, SocialAccount
 from publishing.networks.base import Network
 from tests.conftest import Personas
-from tests.factories import social_account_for
+from tests.factories import social_account_for, uploaded_media_for
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +134,30 @@ def test_a_first_comment_the_network_would_refuse_stops_scheduling(personas: Per
         **NEXT_YEAR_9AM,
     )
     assert only_post(personas)[0].status == PostStatus.SCHEDULED
+
+
+def test_an_instagram_post_with_its_image_is_scheduled_with_a_first_comment_of_text_alone(
+    personas: Personas,
+) -> None:
+    instagram = social_account_for(
+        personas.agency_a, network=Network.INSTAGRAM, remote_id="ig1", handle="alphacity"
+    )
+    asset = uploaded_media_for(personas.agency_a, b"\xff\xd8\xff\xe0" + b"\0" * 64)
+    fields = {
+        "accounts": [instagram.pk],
+        "attachments": [asset.pk],
+        f"alt_{asset.pk}": "Map of the detour.",
+        f"comment_{instagram.pk}": "Detour map: https://alpha.example/detour",
+    }
+
+    scheduled = compose(
+        personas, reverse("post_new", args=["alpha"]), action="schedule", **fields, **NEXT_YEAR_9AM
+    )
+
+    assert scheduled.status_code == 302, page_text(scheduled)
+    post, targets = only_post(personas)
+    assert post.status == PostStatus.SCHEDULED
+    assert targets[instagram.pk].first_comment == "Detour map: https://alpha.example/detour"
 
 
 def test_the_api_writes_and_shows_each_accounts_first_comment(personas: Personas) -> None:
