@@ -11,8 +11,9 @@ JSON line: ``bench`` (publish-burst / publish-steady), ``posts``, ``accounts``,
 ``lateness_p50_s``, ``lateness_p99_s``, ``lateness_max_s`` (a post's scheduled time to
 the emulator storing it), ``throughput_per_s`` (posts stored per second, from the first
 scheduled time to the last post stored), ``limit_per_s`` (the emulator's capacity: the
-same calls, X's create-post request with each account's token, made by a plain httpx
-client at the workers' concurrency) and ``ratio`` (throughput / limit).
+same calls, X's create-post request with each account's token, made by a plain
+asynchronous client as many at once as the workers can make: processes x calls at once)
+and ``ratio`` (throughput / limit).
 
 The accounts are X accounts spread over ``--agencies`` agencies, as in a deployment
 shared by several; each agency's archive chain takes its events one at a time.
