@@ -42,6 +42,11 @@ urlpatterns = [
     path("agencies/<slug:agency_slug>/posts/autosave/", posts.post_autosave, name="post_autosave"),
     path("agencies/<slug:agency_slug>/posts/<int:post_id>/", posts.post_detail, name="post_detail"),
     path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/delivery/",
+        posts.post_delivery,
+        name="post_delivery",
+    ),
+    path(
         "agencies/<slug:agency_slug>/posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"
     ),
     path(

@@ -4,8 +4,9 @@ schedule in the viewer's time zone)."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import asdict
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,13 +17,21 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govsocial.errors import GovsocialError
 from publishing import selectors, services
 from publishing.content import AccountCheck, PostProblem, composer_checks, member_media_url
 from publishing.forms import ComposerForm, PostFilterForm
-from publishing.models import MediaAsset, Post, PostStatus, SocialAccount, TargetState
+from publishing.models import (
+    CommentState,
+    MediaAsset,
+    Post,
+    PostStatus,
+    SocialAccount,
+    TargetState,
+)
 from publishing.services.posts import COMPOSER_ROLES, REVIEWED, WAITING
 from publishing.services.queue import QUEUEABLE
 from publishing.timezones import LocalTimeError, local_to_utc
@@ -82,12 +91,11 @@ def post_detail(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRes
     """Show one post: its content, its translation, each account's delivery (state,
     link once published, why it failed) and its revisions."""
     post = _post(post_id)
-    targets = sorted(post.targets.all(), key=lambda t: t.account_id)
+    delivery = _delivery(post)
+    targets = delivery["targets"]
     states = {t.state for t in targets}
-    context = {
-        "post": post,
+    context = delivery | {
         "language": dict(settings.LANGUAGES).get(post.language, post.language),
-        "targets": targets,
         "revisions": post.revisions.all(),
         "can_edit": _is_composer(request)
         and states <= WAITING
@@ -104,6 +112,61 @@ def post_detail(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRes
         and states <= WAITING,
     }
     return render_local(request, "publishing/post_detail.html", context)
+
+
+@require_GET
+def post_delivery(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Answer the post's page following its delivery: nothing (204) while nothing
+    changed since what it shows (``seen``), else each account's delivery as it is now,
+    with a summary for screen readers."""
+    delivery = _delivery(_post(post_id))
+    if delivery["following"] and request.GET.get("seen") == delivery["seen"]:
+        return HttpResponse(status=204)
+    targets = delivery["targets"]
+    published = sum(t.state == TargetState.PUBLISHED for t in targets)
+    failed = sum(t.state == TargetState.FAILED for t in targets)
+    progress = ngettext(
+        "Published on %(published)s of %(count)s account.",
+        "Published on %(published)s of %(count)s accounts.",
+        len(targets),
+    ) % {"published": published, "count": len(targets)}
+    if failed:
+        progress += " " + ngettext("%(failed)s failed.", "%(failed)s failed.", failed) % {
+            "failed": failed
+        }
+    return render_local(request, "publishing/post_delivery.html", delivery | {"progress": progress})
+
+
+# A target in one of these is being sent or looked for; its page follows it.
+UNDER_WAY = frozenset({TargetState.QUEUED, TargetState.SENDING, TargetState.UNCONFIRMED})
+COMMENT_UNDER_WAY = frozenset(
+    {CommentState.WAITING, CommentState.SENDING, CommentState.UNCONFIRMED}
+)
+# A target due within this long is about to go out: its page follows it already.
+DUE_SOON = timedelta(minutes=1)
+
+
+def _delivery(post: Post) -> dict[str, Any]:
+    """Return each account's delivery of ``post``; whether any is under way (being sent,
+    looked for, or due within a minute, its first comment included), so that its page
+    follows it; and a digest of what the page shows, to tell when that changed."""
+    targets = sorted(post.targets.all(), key=lambda t: t.account_id)
+    soon = timezone.now() + DUE_SOON
+    following = any(
+        t.state in UNDER_WAY
+        or t.comment_state in COMMENT_UNDER_WAY
+        or (
+            t.state in {TargetState.SCHEDULED, TargetState.RETRY_WAIT}
+            and t.next_attempt_at is not None
+            and t.next_attempt_at <= soon
+        )
+        for t in targets
+    )
+    shown = "|".join(
+        f"{t.pk}:{t.state}:{t.comment_state}:{t.attempts}:{t.remote_id}" for t in targets
+    )
+    seen = hashlib.sha256(shown.encode()).hexdigest()[:16]
+    return {"post": post, "targets": targets, "following": following, "seen": seen}
 
 
 @require_POST

@@ -218,6 +218,13 @@ class TestPostDetail(IsolationSuite):
         return _post_url(self.url_name, personas)
 
 
+class TestPostDelivery(IsolationSuite):
+    url_name = "post_delivery"
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
 class TestPostEdit(IsolationSuite):
     url_name = "post_edit"
     methods = ("get", "post")
