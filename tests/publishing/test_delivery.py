@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Role
+from archive.services import chain_verify
 from govsocial.errors import Conflict, PermissionDenied
 from govsocial.tenancy import agency_scope
 from publishing.content import post_content_hash, target_content_hash
@@ -25,7 +26,7 @@ from publishing.models import (
     SocialAccount,
     TargetState,
 )
-from publishing.services import target_delete
+from publishing.services import target_delete, targets_publish
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
 from tests.factories import MembershipFactory, emulated_account_for, scheduled_post_for
@@ -413,3 +414,44 @@ def test_the_author_of_a_failed_post_is_sent_to_the_post_itself(
     assert refreshed(target).state == TargetState.FAILED
     (email,) = mailoutbox
     assert reverse("post_detail", args=["alpha", target.post_id]) in email.body
+
+
+def test_one_task_sends_several_targets_together_and_settles_each_by_its_own_answer(
+    personas: Personas, quiet: Emulator
+) -> None:
+    accounts = {
+        network: emulated_account_for(personas.agency_a, quiet, network, HANDLES[network])
+        for network in ("x", "mastodon", "bluesky")
+    }
+    post = scheduled_post_for(personas.agency_a, list(accounts.values()))
+    quiet.fault("server_error", network="mastodon", path=CREATE_PATH["mastodon"], count=1)
+    quiet.fault("accepted_timeout", network="bluesky", path=CREATE_PATH["bluesky"], hold_ms=2500)
+    with agency_scope(personas.agency_a.pk):
+        targets = {t.account.network: t for t in PostTarget.objects.filter(post=post)}
+
+    with agency_scope(personas.agency_a.pk):
+        ended = targets_publish(target_ids=[t.pk for t in targets.values()])
+
+    assert {t.account.network: t.state for t in ended} == {
+        "x": TargetState.PUBLISHED,
+        "mastodon": TargetState.RETRY_WAIT,
+        "bluesky": TargetState.UNCONFIRMED,
+    }
+    assert refreshed(targets["x"]).permalink.startswith(quiet.base_url)
+    assert [verb for verb, _ in events_of(targets["x"])] == ["target.sending", "target.published"]
+    assert [verb for verb, _ in events_of(targets["mastodon"])] == [
+        "target.sending",
+        "target.retry_wait",
+    ]
+    assert [verb for verb, _ in events_of(targets["bluesky"])] == [
+        "target.sending",
+        "target.unconfirmed",
+    ]
+    assert post_status(post) == PostStatus.PUBLISHING
+    # The events written together still chain one to the next.
+    with agency_scope(personas.agency_a.pk):
+        assert chain_verify(agency_id=personas.agency_a.pk).intact
+    # Sent once each: the network that timed out has the post, which reconciliation finds.
+    assert len(on_network(quiet, accounts["x"])) == 1
+    assert len(on_network(quiet, accounts["bluesky"])) == 1
+    assert on_network(quiet, accounts["mastodon"]) == []
