@@ -163,7 +163,9 @@ def _delivery(post: Post) -> dict[str, Any]:
         for t in targets
     )
     shown = "|".join(
-        f"{t.pk}:{t.state}:{t.comment_state}:{t.attempts}:{t.remote_id}" for t in targets
+        f"{t.pk}:{t.state}:{t.attempts}:{t.next_attempt_at}:{t.permalink}:{t.failure_reason}"
+        f":{t.comment_state}:{t.comment_attempts}:{t.comment_failure_reason}"
+        for t in targets
     )
     seen = hashlib.sha256(shown.encode()).hexdigest()[:16]
     return {"post": post, "targets": targets, "following": following, "seen": seen}

@@ -455,3 +455,18 @@ def test_one_task_sends_several_targets_together_and_settles_each_by_its_own_ans
     assert len(on_network(quiet, accounts["x"])) == 1
     assert len(on_network(quiet, accounts["bluesky"])) == 1
     assert on_network(quiet, accounts["mastodon"]) == []
+
+
+def test_a_send_that_could_not_start_in_time_is_not_made_but_tried_again(
+    personas: Personas, quiet: Emulator, settings: Any
+) -> None:
+    # No time at all to start: as if the worker had been held up since the claim, by
+    # which time the dispatcher takes the send for lost and looks for it on the network.
+    settings.DELIVERY_SENDING_MARGIN_SECONDS = 0
+    target = one_target(personas, quiet, "x")
+
+    waiting = publish(target)
+
+    assert waiting is not None and waiting.state == TargetState.RETRY_WAIT
+    assert waiting.failure_reason == "The send could not start in time."
+    assert on_network(quiet, target.account) == []

@@ -13,8 +13,15 @@ from django.core import mail
 from django.urls import reverse
 
 from govsocial.tenancy import agency_scope
-from publishing.models import CommentState, DispatchTicket, PostStatus, TargetState
-from publishing.services import target_delete
+from publishing.models import (
+    AccountHealth,
+    CommentState,
+    DispatchTicket,
+    PostStatus,
+    SocialAccount,
+    TargetState,
+)
+from publishing.services import pause_end, pause_start, target_delete
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
 from tests.publishing.delivery import (
@@ -202,3 +209,46 @@ def test_a_post_with_its_comment_is_still_deleted_from_the_network(
 
     assert deleted.state == TargetState.DELETED
     assert [p["id"] for p in on_network(quiet, target.account)] == []
+
+
+def test_a_crisis_pause_keeps_a_waiting_first_comment_back_until_it_ends(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, "mastodon", text="Spring camps.", first_comment="#camps")
+    publish(target)
+    with agency_scope(target.agency_id):
+        pause = pause_start(agency=personas.agency_a, actor=personas.admin_a.user, reason="Storm")
+
+    held = comment(target)
+
+    assert held is not None and held.comment_state == CommentState.WAITING
+    assert held.comment_attempts == 0, "no attempt spent while paused"
+    assert comments_on(quiet, target) == []
+    assert events_of(target)[-1][0] == "first_comment.deferred"
+    with agency_scope(target.agency_id):
+        pause_end(pause=pause, actor=personas.admin_a.user, overdue_now=False)
+    wait_until_due(target)
+    done = comment(target)
+    assert done is not None and done.comment_state == CommentState.POSTED
+    assert len(comments_on(quiet, target)) == 1
+
+
+def test_a_first_comment_on_an_account_that_must_be_reconnected_is_given_up_at_once(
+    personas: Personas, quiet: Emulator, mailoutbox: Outbox
+) -> None:
+    target = one_target(personas, quiet, "x", text="Spring camps.", first_comment="#camps")
+    publish(target)
+    with agency_scope(target.agency_id):
+        SocialAccount.objects.filter(pk=target.account_id).update(
+            health=AccountHealth.NEEDS_REAUTHORISATION
+        )
+
+    given_up = comment(target)
+
+    assert given_up is not None and given_up.state == TargetState.PUBLISHED
+    assert given_up.comment_state == CommentState.FAILED
+    assert "must be reconnected" in given_up.comment_failure_reason
+    assert comments_on(quiet, target) == []
+    assert [m.subject for m in mailoutbox] == [
+        f"The first comment of your post was not posted on {target.account}"
+    ]

@@ -10,7 +10,7 @@ failure leaves the post published: the author reads why on the post and by email
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from publishing.models import AccountHealth, CommentState, PostTarget, TargetState
+from publishing.models import AccountHealth, CommentState, PostTarget, SocialAccount, TargetState
 from publishing.networks.base import (
     NetworkError,
     OutcomeUnknownError,
@@ -33,6 +33,7 @@ from publishing.networks.base import (
 )
 from publishing.networks.registry import adapter_for
 from publishing.networks.timeline import find_sent
+from publishing.selectors import pause_cover
 from publishing.services.accounts import account_health_check
 from publishing.services.delivery.transitions import (
     Move,
@@ -40,6 +41,7 @@ from publishing.services.delivery.transitions import (
     now_plus,
     stuck_after,
     target_move,
+    targets_move,
 )
 
 logger = logging.getLogger(__name__)
@@ -87,51 +89,68 @@ def _move(
 ) -> PostTarget | None:
     """Move the first comment from one of ``from_states`` to ``to``, only while it is
     at the attempt it was read at; the post stays published."""
-    where = Q(comment_state__in=list(from_states), comment_attempts=target.comment_attempts)
-    remote_id = changes.get("comment_remote_id", target.comment_remote_id)
-    reason = changes.get("comment_failure_reason", "")
     return target_move(
         target_id=target.pk,
         from_states=(TargetState.PUBLISHED,),
-        where=where,
+        where=_at_attempt(target, from_states),
         due=due,
-        move=Move(
-            TargetState.PUBLISHED,
-            verb,
-            changes={"comment_state": to, **changes},
-            data={
-                "first_comment": {
-                    "from": target.comment_state,
-                    "to": to,
-                    "attempt": changes.get("comment_attempts", target.comment_attempts),
-                    "remote_id": remote_id,
-                    "reason": reason,
-                }
+        move=_comment_move(target, to=to, verb=verb, changes=changes, data=data),
+    )
+
+
+def _at_attempt(target: PostTarget, states: Collection[str]) -> Q:
+    """Select the target while its comment is in one of ``states`` at the attempt it
+    was read at."""
+    return Q(comment_state__in=list(states), comment_attempts=target.comment_attempts)
+
+
+def _comment_move(
+    target: PostTarget,
+    *,
+    to: str,
+    verb: str,
+    changes: Mapping[str, object],
+    data: Mapping[str, object] | None = None,
+) -> Move:
+    """Return the move of the first comment to ``to`` (the target stays published), with
+    what its archive event records of the comment."""
+    return Move(
+        TargetState.PUBLISHED,
+        verb,
+        changes={"comment_state": to, **changes},
+        data={
+            "first_comment": {
+                "from": target.comment_state,
+                "to": to,
+                "attempt": changes.get("comment_attempts", target.comment_attempts),
+                "remote_id": changes.get("comment_remote_id", target.comment_remote_id),
+                "reason": changes.get("comment_failure_reason", ""),
             }
-            | dict(data or {}),
-        ),
+        }
+        | dict(data or {}),
     )
 
 
 def _send(target: PostTarget) -> PostTarget | None:
-    """Claim the due comment ("sending", committed), then post it under the post."""
-    claimed = _move(
-        target,
-        from_states=WAITING,
-        to=CommentState.SENDING,
-        verb="first_comment.sending",
+    """Claim the due comment ("sending", committed), then post it under the post; or,
+    while the account may not post (a crisis pause, throttled, disconnected), keep it
+    waiting or give it up, as the post's own claim would."""
+    moved = targets_move(
+        target_ids=[target.pk],
+        from_states=(TargetState.PUBLISHED,),
+        where=_at_attempt(target, WAITING),
         due=True,
-        changes={
-            "comment_attempts": target.comment_attempts + 1,
-            "comment_sending_at": timezone.now(),
-            # When the dispatcher checks on it, should its worker never come back.
-            "next_attempt_at": now_plus(stuck_after()),
-        },
+        move=_claim,
     )
-    if claimed is None:
-        return None
+    claimed = moved[0] if moved else None
+    if claimed is None or claimed.comment_state != CommentState.SENDING:
+        if claimed is not None and claimed.comment_state == CommentState.FAILED:
+            _tell_author(claimed)
+        return claimed
     try:
         account = fresh_account(claimed.account)
+    except PermanentNetworkError as error:
+        return _refused(claimed, error)
     except NetworkError as error:
         # Renewing a token posts nothing: a plain retry.
         return _retry(claimed, TransientNetworkError(error.reason))
@@ -150,6 +169,50 @@ def _send(target: PostTarget) -> PostTarget | None:
         logger.exception("posting the first comment of target %s ended unexpectedly", claimed.pk)
         return _unconfirmed(claimed, _("The network's answer could not be read."))
     return _posted(claimed, posted, from_states=SENDING)
+
+
+def _claim(targets: Sequence[PostTarget]) -> dict[int, Move]:
+    """Decide, with the target locked, whether its due comment may be posted now (the
+    checks of invariant 6 that still apply once the post is out): the move to
+    "sending"; or back to waiting while a crisis pause covers the account or it is
+    throttled; or "failed" when the account was disconnected or must be reconnected."""
+    (target,) = targets
+    account: SocialAccount = target.account
+    now = timezone.now()
+    if account.disconnected_at is not None or account.health == AccountHealth.NEEDS_REAUTHORISATION:
+        reason = _(
+            "%(account)s must be reconnected, so the first comment was not posted. Post it "
+            "by hand, or ask an agency admin to reconnect the account."
+        ) % {"account": account}
+        return {target.pk: _gave_up(target, reason)}
+    later = None
+    if pause_cover(agency=target.post.agency).covers(account.pk):
+        # No attempt spent: it looks again as a retry would, and goes once the pause ends.
+        later = now_plus(settings.DELIVERY_RETRY_BASE_SECONDS)
+    elif account.rate_limited_until is not None and account.rate_limited_until > now:
+        later = account.rate_limited_until
+    if later is not None:
+        return {
+            target.pk: _comment_move(
+                target,
+                to=CommentState.WAITING,
+                verb="first_comment.deferred",
+                changes={"next_attempt_at": later},
+            )
+        }
+    return {
+        target.pk: _comment_move(
+            target,
+            to=CommentState.SENDING,
+            verb="first_comment.sending",
+            changes={
+                "comment_attempts": target.comment_attempts + 1,
+                "comment_sending_at": now,
+                # When the dispatcher checks on it, should its worker never come back.
+                "next_attempt_at": now_plus(stuck_after()),
+            },
+        )
+    }
 
 
 def _posted(
@@ -319,16 +382,25 @@ def _look_again(target: PostTarget, reason: str) -> PostTarget | None:
 def _fail(target: PostTarget, from_states: Collection[str], reason: str) -> PostTarget | None:
     """Give up on the comment, saying why; the post stays published and its author is
     emailed the reason."""
-    failed = _move(
-        target,
-        from_states=from_states,
-        to=CommentState.FAILED,
-        verb="first_comment.failed",
-        changes={"comment_failure_reason": reason, "next_attempt_at": None},
+    failed = target_move(
+        target_id=target.pk,
+        from_states=(TargetState.PUBLISHED,),
+        where=_at_attempt(target, from_states),
+        move=_gave_up(target, reason),
     )
     if failed is not None:
         transaction.on_commit(lambda: _tell_author(failed))
     return failed
+
+
+def _gave_up(target: PostTarget, reason: str) -> Move:
+    """Return the move that gives up on the comment, saying why."""
+    return _comment_move(
+        target,
+        to=CommentState.FAILED,
+        verb="first_comment.failed",
+        changes={"comment_failure_reason": reason, "next_attempt_at": None},
+    )
 
 
 def _tell_author(target: PostTarget) -> None:

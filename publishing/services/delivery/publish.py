@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
 from django.conf import settings
@@ -106,6 +107,8 @@ class _Send:
     target: PostTarget
     account: SocialAccount
     outgoing: OutgoingPost
+    # A send that has not started by then does not start (see ``_send_all``).
+    start_by: datetime
 
 
 def _prepare(target: PostTarget) -> _Send | PostTarget | None:
@@ -128,7 +131,9 @@ def _prepare(target: PostTarget) -> _Send | PostTarget | None:
                 "again, then schedule the post again."
             ),
         )
-    return _Send(target, account, outgoing)
+    claimed_at = target.sending_at or timezone.now()
+    start_by = claimed_at + timedelta(seconds=settings.DELIVERY_SENDING_MARGIN_SECONDS)
+    return _Send(target, account, outgoing, start_by)
 
 
 def _send_all(sends: Sequence[_Send]) -> list[PublishedPost | Exception]:
@@ -137,6 +142,10 @@ def _send_all(sends: Sequence[_Send]) -> list[PublishedPost | Exception]:
     adapters = {network: adapter_for(network) for network in {s.account.network for s in sends}}
 
     def send(one: _Send) -> PublishedPost | Exception:
+        if timezone.now() > one.start_by:
+            # Too late to start: the dispatcher is about to take this send for lost and
+            # look for it on the network; going now could make a second copy.
+            return TransientNetworkError("The send could not start in time.")
         try:
             return adapters[one.account.network].publish(one.account.credentials(), one.outgoing)
         except Exception as error:
