@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from govsocial.tenancy import agency_scope
@@ -192,3 +194,22 @@ def test_the_claim_reads_nothing_more_for_a_post_without_a_translation(
 
     with agency_scope(personas.agency_a.pk), django_assert_num_queries(0):
         assert translation_refusal(post, x) == ""
+
+
+def test_one_task_checks_the_translations_of_its_whole_batch_with_the_same_reads(
+    personas: Personas, quiet: Emulator
+) -> None:
+    def reads_to_publish(pairs: int) -> int:
+        quiet.reset()
+        accounts = [
+            emulated_account_for(personas.agency_a, quiet, "mastodon", f"city_{pairs}_{n}")
+            for n in range(pairs)
+        ]
+        english, french = scheduled_pair(personas, accounts, accounts)
+        targets = [target_of(post, a).pk for post in (english, french) for a in accounts]
+        with agency_scope(personas.agency_a.pk), CaptureQueriesContext(connection) as queries:
+            ended = services.targets_publish(target_ids=targets)
+        assert [t.state for t in ended] == [TargetState.PUBLISHED] * len(targets)
+        return sum(query["sql"].startswith("SELECT") for query in queries.captured_queries)
+
+    assert reads_to_publish(1) == reads_to_publish(4)

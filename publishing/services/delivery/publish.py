@@ -184,9 +184,15 @@ def _claim(targets: Sequence[PostTarget]) -> dict[int, Move]:
     sent (invariant 6 of DESIGN.md): the move to "sending"; or to "failed", "held" or
     back to waiting when a check says so."""
     posts = list({target.post_id: target.post for target in targets}.values())
-    # Read once: the hash, the text as sent and the send itself go by these rows.
+    # Read once: the hash, the text as sent and the send itself go by these rows, and
+    # the check of each translation by its own.
+    files = PostMedia.objects.select_related("asset")
     prefetch_related_objects(
-        posts, Prefetch("media", PostMedia.objects.select_related("asset")), "targets"
+        posts,
+        Prefetch("media", files),
+        "targets",
+        Prefetch("translation__media", files),
+        "translation__targets",
     )
     cover = pause_cover(agency=posts[0].agency) if posts else None
     return {target.pk: _claim_one(target, cover) for target in targets}

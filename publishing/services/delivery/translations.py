@@ -9,11 +9,10 @@ only one version goes to follow the other's approval and schedule.
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 
 from publishing.content import post_content_hash
-from publishing.models import Post, PostMedia, PostStatus, PostTarget, SocialAccount, TargetState
+from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState
 
 # A translation in one of these is not on its way: the other version waits for it.
 NOT_ON_ITS_WAY = frozenset({PostStatus.DRAFT, PostStatus.IN_REVIEW, PostStatus.APPROVED})
@@ -24,11 +23,8 @@ def translation_refusal(post: Post, account: SocialAccount) -> str:
     post's translation, or "" (without a query for a post that has none)."""
     if post.translation_id is None:
         return ""
-    translation: Post | None = (
-        Post.objects.filter(pk=post.translation_id)
-        .prefetch_related(Prefetch("media", PostMedia.objects.select_related("asset")), "targets")
-        .first()
-    )
+    # The claim reads every translation of its batch at once, with files and targets.
+    translation: Post | None = post.translation
     if translation is None:
         return ""
     version = translation.version_name
