@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.conf import global_settings
@@ -21,6 +22,9 @@ from tests.delivery_processes import delivery  # noqa: F401
 from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, UserFactory, totp_code
 
 CHROMIUM = os.environ.get("GOVSOCIAL_CHROMIUM", "")
+# axe-core, Deque's accessibility engine (MPL-2.0), pinned: the pages' WCAG checks.
+AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 # One browser per test module: Playwright runs an event loop in the test's thread while
@@ -81,6 +85,20 @@ def sign_in(page: Page, web_server: str, member: Member) -> None:
     page.get_by_label("Code").fill(totp_code())
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{web_server}/agencies/{member.agency_slug}/")
+
+
+def assert_accessible(page: Page) -> None:
+    """Run axe-core on the page as it is now and fail with every WCAG 2.1 A or AA
+    violation it finds (the page's own scripts are not changed: the engine is
+    evaluated, which the content security policy does not govern)."""
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    violations = page.evaluate(
+        "async (tags) => (await axe.run(document, {runOnly: tags})).violations"
+        ".map(v => `${v.id} (${v.impact}): ${v.help} at `"
+        " + v.nodes.map(n => n.target.join(' ')).join(', '))",
+        WCAG_AA,
+    )
+    assert violations == [], f"{page.url}:\n" + "\n".join(violations)
 
 
 def authorise_on_the_network(page: Page, handle: str) -> None:

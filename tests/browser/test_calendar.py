@@ -8,7 +8,7 @@ import re
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Member, authorise_on_the_network, sign_in
+from tests.browser.conftest import Member, assert_accessible, authorise_on_the_network, sign_in
 from tests.emulator_client import Emulator
 
 
@@ -35,6 +35,7 @@ def test_dragging_a_post_to_another_day_moves_it_there_at_the_same_time(
     post.drag_to(page.locator(f"[data-date='{year}-01-14']"))
     expect(page.locator("#calendar-status")).to_contain_text(re.compile(r"Moved to .*9 a\.m\."))
     expect(page.locator(f"[data-date='{year}-01-14']")).to_contain_text("Pool opening hours.")
+    assert_accessible(page)
 
     page.reload()
     expect(page.locator(f"[data-date='{year}-01-14']")).to_contain_text("Pool opening hours.")

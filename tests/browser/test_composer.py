@@ -9,7 +9,7 @@ import re
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Member, authorise_on_the_network, sign_in
+from tests.browser.conftest import Member, assert_accessible, authorise_on_the_network, sign_in
 from tests.emulator_client import Emulator
 
 
@@ -36,6 +36,7 @@ def test_an_admin_writes_checks_and_schedules_a_post(
     page.get_by_label("Text", exact=True).fill("道" * 150)
     expect(counts).to_contain_text("300 of 280 characters — 20 too many")
     expect(page.locator("#composer-previews")).to_contain_text("This text counts 300")
+    assert_accessible(page)
 
     own_text = page.get_by_role("textbox", name="Text for X composer_city")
     own_text.fill("Closures this weekend: see the map.")
@@ -54,4 +55,5 @@ def test_an_admin_writes_checks_and_schedules_a_post(
         page.get_by_text(re.compile(r"Scheduled for .* 9 a\.m\. \(America/Toronto\)\."))
     ).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="composer_city")).to_contain_text("Scheduled")
+    assert_accessible(page)
     page.close()

@@ -10,7 +10,7 @@ import re
 
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Member, authorise_on_the_network, sign_in
+from tests.browser.conftest import Member, assert_accessible, authorise_on_the_network, sign_in
 from tests.delivery_processes import Delivery
 from tests.emulator_client import Emulator
 
@@ -43,12 +43,14 @@ def test_an_admin_publishes_a_post_to_x_facebook_and_mastodon_and_follows_each_l
         expect(page.get_by_text(f"{network} {HANDLE} is connected.")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="Instagram")).to_have_count(1)
     expect(page.get_by_text("Healthy", exact=True)).to_have_count(4)
+    assert_accessible(page)
 
     page.get_by_role("link", name="Posts", exact=True).press("Enter")
     page.get_by_role("link", name="Write a post").press("Enter")
     page.get_by_label("Text", exact=True).fill(TEXT)
     for network in CONNECT.values():
         page.get_by_label(f"{network} {HANDLE}", exact=True).press("Space")
+    assert_accessible(page)
     page.get_by_role("button", name="Publish now").press("Enter")
     expect(page.get_by_text("Publishing now")).to_be_visible()
 
@@ -57,6 +59,7 @@ def test_an_admin_publishes_a_post_to_x_facebook_and_mastodon_and_follows_each_l
     expect(states).to_have_text(["Published"] * len(CONNECT), timeout=PUBLISHING_TIMEOUT * 1000)
     # Screen readers hear how far it got.
     expect(page.locator("#post-delivery-progress")).to_have_text("Published on 3 of 3 accounts.")
+    assert_accessible(page)
     links = page.get_by_role("link", name=re.compile(f"See it on {HANDLE}"))
     expect(links).to_have_count(len(CONNECT))
     for index in range(len(CONNECT)):

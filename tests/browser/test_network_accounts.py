@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Browser, Locator, Page, expect
 
-from tests.browser.conftest import Member, authorise_on_the_network, sign_in
+from tests.browser.conftest import Member, assert_accessible, authorise_on_the_network, sign_in
 from tests.emulator_client import Emulator
 
 
@@ -38,4 +38,5 @@ def test_an_admin_connects_x_and_facebook_and_sees_a_dead_token_turn_up(
     emulator.expire("x", "browser_city", refresh=True)
     x_row.get_by_role("button", name="Check now").click()
     expect(_row(page, "X", "browser_city").get_by_text("Needs re-authorisation")).to_be_visible()
+    assert_accessible(page)
     page.close()
