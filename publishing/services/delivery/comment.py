@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Collection, Mapping, Sequence
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -37,6 +36,7 @@ from publishing.selectors import pause_cover
 from publishing.services.accounts import account_health_check
 from publishing.services.delivery.transitions import (
     Move,
+    Unanswered,
     fresh_account,
     now_plus,
     stuck_after,
@@ -296,8 +296,7 @@ def _unconfirmed(target: PostTarget, reason: str) -> PostTarget | None:
 def _stuck_to_unconfirmed(target: PostTarget) -> PostTarget | None:
     """Take a comment "sending" for longer than any answer could take as lost by its
     worker; leave one still within that time alone."""
-    sent_at = target.comment_sending_at or timezone.now()
-    if sent_at + timedelta(seconds=stuck_after()) > timezone.now():
+    if not _unanswered(target).lost():
         return None
     return _move(
         target,
@@ -317,8 +316,8 @@ def _look(target: PostTarget) -> PostTarget | None:
     """Read the account's comments under the post: the comment found there is posted;
     one still missing once the network has had its time is posted again (the request
     that left has finished or been dropped by then, as for posts in ``reconcile``)."""
-    sent_at = target.comment_sending_at or timezone.now()
-    since = sent_at - timedelta(seconds=settings.DELIVERY_CLOCK_MARGIN_SECONDS)
+    unanswered = _unanswered(target)
+    since = unanswered.since()
     try:
         account = fresh_account(target.account)
         comments = adapter_for(account.network).fetch_comments(
@@ -329,10 +328,7 @@ def _look(target: PostTarget) -> PostTarget | None:
     found = find_sent(target.first_comment, [c for c in comments if c.created_at >= since])
     if found is not None:
         return _posted(target, found, from_states=UNCONFIRMED, data={"reconciled": True})
-    settled = sent_at + timedelta(
-        seconds=stuck_after() + settings.DELIVERY_RECONCILE_SETTLE_SECONDS
-    )
-    if timezone.now() < settled:
+    if timezone.now() < unanswered.settled_at():
         return _look_again(target, "")
     if target.comment_attempts >= settings.DELIVERY_MAX_ATTEMPTS:
         reason = _(
@@ -355,12 +351,15 @@ def _look(target: PostTarget) -> PostTarget | None:
     )
 
 
+def _unanswered(target: PostTarget) -> Unanswered:
+    """Reckon from when the comment's last attempt left."""
+    return Unanswered(target.comment_sending_at or timezone.now())
+
+
 def _look_again(target: PostTarget, reason: str) -> PostTarget | None:
     """Read the comments again later; give up once the give-up time has passed, saying
     the author should look, since the comment may be there."""
-    sent_at = target.comment_sending_at or timezone.now()
-    give_up = sent_at + timedelta(seconds=settings.DELIVERY_RECONCILE_GIVE_UP_SECONDS)
-    if reason and timezone.now() >= give_up:
+    if reason and _unanswered(target).given_up():
         unknown = _(
             "govsocial could not find out whether the first comment was posted "
             "(%(reason)s). Look under the post before commenting by hand."

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,9 +15,9 @@ from publishing.networks.timeline import find_sent
 from publishing.services.delivery.comment import comment_armed
 from publishing.services.delivery.transitions import (
     Move,
+    Unanswered,
     fresh_account,
     now_plus,
-    stuck_after,
     target_advance,
     target_fail,
 )
@@ -46,7 +46,8 @@ def target_reconcile(*, target_id: int) -> PostTarget | None:
         return None
     if target.next_attempt_at is not None and target.next_attempt_at > timezone.now():
         return None
-    since = _sent_at(target) - timedelta(seconds=settings.DELIVERY_CLOCK_MARGIN_SECONDS)
+    unanswered = _unanswered(target)
+    since = unanswered.since()
     try:
         account = fresh_account(target.account)
         recent = adapter_for(account.network).fetch_recent(account.credentials(), since=since)
@@ -55,7 +56,7 @@ def target_reconcile(*, target_id: int) -> PostTarget | None:
     found = find_sent(target.sent_text, recent, exclude=_known_remote_ids(target, since))
     if found is not None:
         return _found(target, found)
-    if timezone.now() < _settled_at(_sent_at(target)):
+    if timezone.now() < unanswered.settled_at():
         return _look_again(target, "")
     return _missing(target)
 
@@ -63,7 +64,7 @@ def target_reconcile(*, target_id: int) -> PostTarget | None:
 def _stuck_to_unconfirmed(target: PostTarget) -> PostTarget | None:
     """Take a target "sending" for longer than any answer could take as lost by its
     worker; leave one still within that time alone."""
-    if _sent_at(target) + timedelta(seconds=stuck_after()) > timezone.now():
+    if not _unanswered(target).lost():
         return None
     return target_advance(
         target,
@@ -90,16 +91,10 @@ def _known_remote_ids(target: PostTarget, since: datetime) -> set[str]:
     )
 
 
-def _sent_at(target: PostTarget) -> datetime:
-    """Return when the target's last attempt left (every sent target has the time)."""
-    return target.sending_at or timezone.now()
-
-
-def _settled_at(sending_at: datetime) -> datetime:
-    """Return when a post missing from the timeline is taken as never made."""
-    return sending_at + timedelta(
-        seconds=stuck_after() + settings.DELIVERY_RECONCILE_SETTLE_SECONDS
-    )
+def _unanswered(target: PostTarget) -> Unanswered:
+    """Reckon from when the target's last attempt left (every sent target has the
+    time)."""
+    return Unanswered(target.sending_at or timezone.now())
 
 
 def _found(target: PostTarget, found: RemotePost) -> PostTarget | None:
@@ -162,9 +157,8 @@ def _missing(target: PostTarget) -> PostTarget | None:
 def _look_again(target: PostTarget, reason: str) -> PostTarget | None:
     """Read the account again later; fail once the give-up time has passed (saying the
     author should look, since the post may be there)."""
-    sent_at = _sent_at(target)
-    give_up = sent_at + timedelta(seconds=settings.DELIVERY_RECONCILE_GIVE_UP_SECONDS)
-    if reason and timezone.now() >= give_up:
+    unanswered = _unanswered(target)
+    if reason and unanswered.given_up():
         unknown = _(
             "govsocial could not find out whether this post was published (%(reason)s). "
             "Look at the account before publishing it again."
@@ -172,9 +166,9 @@ def _look_again(target: PostTarget, reason: str) -> PostTarget | None:
         reason = unknown % {"reason": reason} + translation_out_note(target)
         return target_fail(target, from_states=UNCONFIRMED, reason=reason)
     next_look = now_plus(settings.DELIVERY_RECONCILE_INTERVAL_SECONDS)
-    if _settled_at(sent_at) > timezone.now():
+    if unanswered.settled_at() > timezone.now():
         # The deciding look is due when the network has had its time, not later.
-        next_look = min(next_look, _settled_at(sent_at))
+        next_look = min(next_look, unanswered.settled_at())
     return target_advance(
         target,
         from_states=UNCONFIRMED,

@@ -317,6 +317,35 @@ def stuck_after() -> float:
     return max(timeouts, default=10.0) + settings.DELIVERY_SENDING_MARGIN_SECONDS
 
 
+@dataclass(frozen=True)
+class Unanswered:
+    """Say what to make of a send whose answer never came, from when it left (``at``):
+    the same reckoning for a post and for its first comment."""
+
+    at: datetime
+
+    def lost(self) -> bool:
+        """Say whether its worker is taken as lost: no answer could take this long."""
+        return self.at + timedelta(seconds=stuck_after()) <= timezone.now()
+
+    def since(self) -> datetime:
+        """Return from when the network is read for it (its clock may differ from ours)."""
+        return self.at - timedelta(seconds=settings.DELIVERY_CLOCK_MARGIN_SECONDS)
+
+    def settled_at(self) -> datetime:
+        """Return when a send still missing on the network is taken as never made: the
+        request that left has finished or been dropped by then."""
+        return self.at + timedelta(
+            seconds=stuck_after() + settings.DELIVERY_RECONCILE_SETTLE_SECONDS
+        )
+
+    def given_up(self) -> bool:
+        """Say whether the network has been unreadable for too long to keep looking."""
+        return timezone.now() >= self.at + timedelta(
+            seconds=settings.DELIVERY_RECONCILE_GIVE_UP_SECONDS
+        )
+
+
 def now_plus(seconds: float) -> datetime:
     """Return the moment ``seconds`` from now."""
     return timezone.now() + timedelta(seconds=seconds)
