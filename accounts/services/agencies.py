@@ -63,7 +63,7 @@ def agency_policy_change(*, agency: Agency, actor: Principal, policy: dict[str, 
     if unknown:
         raise GovsocialError(_("Unknown policy setting: %(names)s.") % {"names": sorted(unknown)})
     with transaction.atomic():
-        agency = Agency.objects.select_for_update().get(pk=agency.pk)
+        agency = Agency.objects.select_for_update(no_key=True).get(pk=agency.pk)
         before = {name: getattr(agency, name) for name in POLICY_FIELDS}
         for name, value in policy.items():
             setattr(agency, name, value)

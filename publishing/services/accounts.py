@@ -57,7 +57,7 @@ def account_connect(
     credentials, profile = grant.credentials, grant.profile
     with transaction.atomic():
         account = (
-            SocialAccount.objects.select_for_update()
+            SocialAccount.objects.select_for_update(no_key=True)
             .filter(agency=agency, network=credentials.network, remote_id=profile.remote_id)
             .first()
         )
@@ -101,7 +101,7 @@ def account_disconnect(*, account: SocialAccount, actor: Principal) -> SocialAcc
     account stays, with what was published through it."""
     _require_admin(account.agency, actor)
     with transaction.atomic():
-        account = SocialAccount.objects.select_for_update().get(pk=account.pk)
+        account = SocialAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
         if account.disconnected_at is not None:
             return account
         # Forgetting the tokens is what disconnecting means.
@@ -129,7 +129,7 @@ def account_refresh(*, account: SocialAccount, force: bool = False) -> SocialAcc
     what that means for the account's health.
     """
     with transaction.atomic():
-        account = SocialAccount.objects.select_for_update().get(pk=account.pk)
+        account = SocialAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
         expires = account.token_expires_at
         due = expires is not None and expires - REFRESH_AHEAD <= timezone.now()
         if account.disconnected_at is not None or not (force or due) or not account.refresh_token:
@@ -204,7 +204,7 @@ def _health_set(
     account that now needs re-authorisation has its owner emailed."""
     with transaction.atomic():
         account = (
-            SocialAccount.objects.select_for_update()
+            SocialAccount.objects.select_for_update(no_key=True, of=("self",))
             .select_related("agency", "connected_by")
             .get(pk=account.pk)
         )
@@ -250,7 +250,7 @@ def account_publishers_set(
     _require_admin(account.agency, actor)
     chosen = {m.user_id: m.user for m in members if m.agency_id == account.agency_id}
     with transaction.atomic():
-        account = SocialAccount.objects.select_for_update().get(pk=account.pk)
+        account = SocialAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
         current = set(
             SocialAccountPublisher.objects.filter(content_object=account).values_list(
                 "user_id", flat=True

@@ -117,7 +117,11 @@ def media_alt_text_set(
     start with (posts that already carry it keep theirs)."""
     require_composer(agency=asset.agency, actor=actor)
     with transaction.atomic():
-        asset = MediaAsset.objects.select_for_update().select_related("agency").get(pk=asset.pk)
+        asset = (
+            MediaAsset.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("agency")
+            .get(pk=asset.pk)
+        )
         before = {"alt_text": asset.alt_text, "alt_text_fr": asset.alt_text_fr}
         asset.alt_text, asset.alt_text_fr = alt_text.strip(), alt_text_fr.strip()
         after = {"alt_text": asset.alt_text, "alt_text_fr": asset.alt_text_fr}

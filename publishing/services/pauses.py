@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,7 +88,7 @@ def pause_end(
     if not isinstance(actor, NamedActor):
         _require_admin(pause.agency, actor)
     with transaction.atomic():
-        pause = PublishingPause.objects.select_for_update().get(pk=pause.pk)
+        pause = PublishingPause.objects.select_for_update(no_key=True).get(pk=pause.pk)
         if pause.ended_at is not None:
             raise Conflict(_("This pause has already ended."))
         pause.ended_at = timezone.now()
@@ -122,7 +122,7 @@ def _hold(agency: Agency, account_ids: list[int]) -> int:
     targets = PostTarget.objects.filter(agency=agency, state__in=HOLDABLE)
     if account_ids:
         targets = targets.filter(account_id__in=account_ids)
-    post_ids = set(targets.values_list("post_id", flat=True))
+    post_ids = _lock_posts_of(targets)
     count = targets.update(state=TargetState.HELD)
     _posts_follow(post_ids)
     return count
@@ -136,7 +136,7 @@ def _release(agency: Agency, *, overdue_now: bool) -> tuple[int, int]:
     if cover.every_account:
         return 0, held.count()
     held = held.exclude(account_id__in=cover.account_ids)
-    post_ids = set(held.values_list("post_id", flat=True))
+    post_ids = _lock_posts_of(held)
     released = held.filter(next_attempt_at__gt=now).update(state=TargetState.SCHEDULED)
     if overdue_now:
         overdue = held.filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True))
@@ -144,6 +144,16 @@ def _release(agency: Agency, *, overdue_now: bool) -> tuple[int, int]:
     _posts_follow(post_ids)
     still_held = PostTarget.objects.filter(agency=agency, state=TargetState.HELD).count()
     return released, still_held
+
+
+def _lock_posts_of(targets: QuerySet[PostTarget]) -> set[int]:
+    """Lock the posts of ``targets``, in the order of their ids, before their targets
+    change: posts before targets, as every change of delivery takes them (the lock
+    order in DESIGN.md). Return their ids."""
+    post_ids = set(targets.values_list("post_id", flat=True))
+    locking = Post.objects.select_for_update(no_key=True).filter(pk__in=post_ids).order_by("pk")
+    list(locking.values_list("pk", flat=True))
+    return post_ids
 
 
 def _posts_follow(post_ids: set[int]) -> None:

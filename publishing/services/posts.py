@@ -261,9 +261,13 @@ def post_create(
 def lock_with_targets(post: Post) -> tuple[Post, list[PostTarget]]:
     """Lock the post and its targets (the dispatcher claims targets with SKIP LOCKED, so
     a target it holds is waited for, then seen in its new state)."""
-    locked = Post.objects.select_for_update().select_related("agency").get(pk=post.pk)
+    locked = (
+        Post.objects.select_for_update(no_key=True, of=("self",))
+        .select_related("agency")
+        .get(pk=post.pk)
+    )
     targets = list(
-        PostTarget.objects.select_for_update(of=("self",))
+        PostTarget.objects.select_for_update(no_key=True, of=("self",))
         .select_related("account")
         .filter(post=locked)
         .order_by("account_id")
@@ -285,7 +289,7 @@ def lock_pair(post: Post) -> tuple[Locked, Locked | None]:
     """
     partner_id = Post.objects.filter(pk=post.pk).values_list("translation_id", flat=True).first()
     ids = sorted(pk for pk in (post.pk, partner_id) if pk is not None)
-    list(Post.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    list(Post.objects.select_for_update(no_key=True).filter(pk__in=ids).order_by("pk"))
     own = lock_with_targets(post)
     if own[0].translation_id != partner_id:
         raise Conflict(

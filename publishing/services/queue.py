@@ -41,7 +41,7 @@ def queue_slots_set(
         raise GovsocialError(_("Choose days of the week from Monday to Sunday."), field="slots")
     with transaction.atomic():
         # Two admins saving at once: the second waits, then replaces the first's.
-        SocialAccount.objects.select_for_update().filter(pk=account.pk).get()
+        SocialAccount.objects.select_for_update(no_key=True).filter(pk=account.pk).get()
         current = list(
             QueueSlot.objects.filter(account=account)
             .order_by("weekday", "time")
@@ -94,7 +94,11 @@ def post_add_to_queue(*, post: Post, actor: Principal, not_before: datetime | No
             raise GovsocialError(_("Choose at least one account to publish to."), field="accounts")
         # Lock the accounts (in one order) so that two posts queued at once for the same
         # account cannot both take its next slot.
-        list(SocialAccount.objects.select_for_update().filter(pk__in=[a.pk for a in accounts]))
+        list(
+            SocialAccount.objects.select_for_update(no_key=True)
+            .filter(pk__in=[a.pk for a in accounts])
+            .order_by("pk")
+        )
         at = queue_next_free_slot(
             accounts=accounts,
             zone=zone_named(agency.time_zone),

@@ -78,7 +78,7 @@ def targets_move(
         of_targets = PostTarget.objects.filter(pk__in=list(target_ids)).values("post_id")
         posts = {
             post.pk: post
-            for post in Post.objects.select_for_update(of=("self",))
+            for post in Post.objects.select_for_update(no_key=True, of=("self",))
             .select_related("agency")
             .filter(pk__in=Subquery(of_targets))
             .order_by("pk")
@@ -97,7 +97,7 @@ def targets_move(
         if where is not None:
             wanted &= where
         targets = list(
-            PostTarget.objects.select_for_update(of=("self",))
+            PostTarget.objects.select_for_update(no_key=True, of=("self",))
             .select_related("account")
             .filter(wanted)
             .order_by("pk")
