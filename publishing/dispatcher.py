@@ -20,11 +20,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Q
-from django.db.models.functions import Now
 
 from govsocial.tenancy import agency_scope
-from publishing.models import FIRST_COMMENT, DispatchTicket, TargetState
+from publishing.models import FIRST_COMMENT, TargetState
 
 logger = logging.getLogger(__name__)
 
@@ -39,14 +37,11 @@ ERROR_PAUSE_SECONDS = 1.0
 
 def due_tickets(*, limit: int) -> dict[int, list[int]]:
     """Return the ids of due tickets nobody holds, oldest due first, by agency."""
-    rows = (
-        # Unscoped: across agencies on purpose, with none bound. Tickets hold ids and times
-        # only and every agency may read them (readable_by_all); leasing is walled.
-        DispatchTicket.objects.unscoped()
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lte=Now()), due_at__lte=Now())
-        .order_by("due_at")
-        .values_list("agency_id", "id")[:limit]
-    )
+    # With no agency bound the ticket table shows nothing: the database function is the
+    # one read across agencies, and it answers with ids only.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT agency_id, ticket_id FROM publishing_due_tickets(%s)", [limit])
+        rows = cursor.fetchall()
     by_agency: dict[int, list[int]] = defaultdict(list)
     for agency_id, ticket_id in rows:
         by_agency[agency_id].append(ticket_id)

@@ -3,6 +3,8 @@ agency's posts: one ticket per target waiting for its time."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.db import models
 
 from govsocial.tenancy import AgencyOwned
@@ -19,9 +21,10 @@ class DispatchTicket(AgencyOwned):
     """Say that one target is due at ``due_at``, and who has it in hand until
     ``lease_until``.
 
-    Tickets hold ids and times only, so every agency may read them: the dispatcher, bound
-    to no agency, finds due work across agencies with one indexed query, then claims each
-    agency's tickets with that agency bound (writes stay walled).
+    Each agency reads only its own tickets. The dispatcher, bound to no agency, finds
+    due work across agencies through the database function ``publishing_due_tickets``
+    (migration 0010), which returns agency and ticket ids and nothing else, then claims
+    each agency's tickets with that agency bound.
 
     No service writes a ticket. A database trigger on the target table keeps exactly one
     ticket per target in a waiting state, due at its ``next_attempt_at`` and carrying its
@@ -35,7 +38,9 @@ class DispatchTicket(AgencyOwned):
     state = models.CharField(max_length=16)
     lease_until = models.DateTimeField(null=True, blank=True)
 
-    readable_by_all = True
+    # Database functions made for the app role to call; the migration that creates one
+    # revokes it from PUBLIC, and grant_app_role grants it to the app role by name.
+    app_functions: ClassVar[tuple[str, ...]] = ("publishing_due_tickets",)
 
     class Meta:
         indexes = [models.Index(fields=["due_at"], name="dispatch_ticket_due")]

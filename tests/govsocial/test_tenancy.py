@@ -101,6 +101,7 @@ def test_every_agency_owned_table_is_behind_forced_row_level_security(model: typ
         )
         assert cursor.fetchone() == (True, True)
         cursor.execute(
-            "SELECT array_agg(cmd ORDER BY cmd) FROM pg_policies WHERE tablename = %s", [table]
+            "SELECT array_agg(DISTINCT cmd ORDER BY cmd) FROM pg_policies WHERE tablename = %s",
+            [table],
         )
         assert cursor.fetchone() == (["DELETE", "INSERT", "SELECT", "UPDATE"],)

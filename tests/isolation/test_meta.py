@@ -35,8 +35,57 @@ def test_every_agency_owned_model_can_be_made_for_the_isolation_tests() -> None:
     assert set(agency_owned_models()) - set(ROW_MAKERS) == set()
 
 
-WALLED_MODELS = [m for m in agency_owned_models() if not m.readable_by_all]  # type: ignore[attr-defined]
-ROUTING_MODELS = [m for m in agency_owned_models() if m.readable_by_all]  # type: ignore[attr-defined]
+# Tables whose rows every agency may read, on purpose (writes to them stay walled). Each
+# entry says why; every other table with an agency_id column is read by its agency only.
+OPEN_FOR_READING = {
+    # The sign-in page routes an email domain to its agency's single sign-on before anyone
+    # has signed in, so before any agency can be bound.
+    "accounts_signondomain",
+}
+
+WALLED_MODELS = [m for m in ROW_MAKERS if m._meta.db_table not in OPEN_FOR_READING]
+ROUTING_MODELS = [m for m in ROW_MAKERS if m._meta.db_table in OPEN_FOR_READING]
+
+
+def agency_tables() -> dict[str, tuple[bool, bool]]:
+    """Return every table in the database with an agency_id column, found in the catalog
+    whether or not a model declares it: name -> (row-level security enabled, forced).
+
+    pg_catalog rather than information_schema: the latter hides tables the app role has
+    no privilege on, and those need the wall as much as any.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity
+            FROM pg_catalog.pg_class AS c
+            JOIN pg_catalog.pg_namespace AS n ON n.oid = c.relnamespace
+            JOIN pg_catalog.pg_attribute AS a ON a.attrelid = c.oid
+            WHERE a.attname = 'agency_id' AND NOT a.attisdropped
+              AND c.relkind IN ('r', 'p', 'm', 'f')
+              AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+            """
+        )
+        return {name: (enabled, forced) for name, enabled, forced in cursor.fetchall()}
+
+
+@pytest.mark.django_db
+def test_every_agency_table_has_row_level_security_enabled_and_forced() -> None:
+    tables = agency_tables()
+    assert {m._meta.db_table for m in agency_owned_models()} <= set(tables), (
+        "the catalog walk is broken"
+    )
+    assert {name for name, wall in tables.items() if wall != (True, True)} == set()
+
+
+@pytest.mark.django_db
+def test_every_agency_table_can_be_filled_for_the_isolation_tests() -> None:
+    assert set(agency_tables()) - {m._meta.db_table for m in ROW_MAKERS} == set()
+
+
+def test_the_tables_open_for_reading_are_the_models_that_say_so() -> None:
+    declared = {m._meta.db_table for m in agency_owned_models() if m.readable_by_all}  # type: ignore[attr-defined]
+    assert declared == OPEN_FOR_READING
 
 
 @pytest.mark.django_db
@@ -45,12 +94,18 @@ def test_another_agency_cannot_see_the_row_even_past_the_orm(
     model: type[Model], personas: Personas
 ) -> None:
     row = ROW_MAKERS[model](personas.agency_a)
+    table = model._meta.db_table
+    count_of_a = f"SELECT count(*) FROM {table} WHERE agency_id = %s"  # noqa: S608
     with agency_scope(personas.agency_b.pk):
         # Past the ORM filter on purpose: only row-level security is left.
         assert not model.objects.unscoped().filter(pk=row.pk).exists()  # type: ignore[attr-defined]
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT count(*) FROM {model._meta.db_table} WHERE id = %s", [row.pk])  # noqa: S608
+            cursor.execute(count_of_a, [personas.agency_a.pk])
             assert cursor.fetchone() == (0,)
+    # Bound to no agency, as the dispatcher and the sign-in page are.
+    with connection.cursor() as cursor:
+        cursor.execute(count_of_a, [personas.agency_a.pk])
+        assert cursor.fetchone() == (0,)
     with agency_scope(personas.agency_a.pk):
         assert model.objects.filter(pk=row.pk).exists()  # type: ignore[attr-defined]
 

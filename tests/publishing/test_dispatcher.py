@@ -94,6 +94,24 @@ def test_the_dispatcher_sees_every_agencys_due_tickets_and_nothing_else_of_them(
         PostTarget.objects.filter(pk=due_a.pk).exists()
 
 
+def test_the_dispatcher_takes_the_longest_due_first_and_no_more_than_its_batch(
+    personas: Personas,
+) -> None:
+    # Due long ago, so that no ticket left due by another test comes before them.
+    year = 365 * 24 * 3600
+    oldest, older = (
+        scheduled(personas, in_seconds=-3 * year),
+        scheduled(personas, in_seconds=-2 * year),
+    )
+    scheduled(personas, in_seconds=-year, agency="b")
+
+    found = due_tickets(limit=2)
+
+    assert [ticket for ids in found.values() for ticket in ids] == [
+        ticket.pk for ticket in (ticket_of(oldest), ticket_of(older)) if ticket
+    ]
+
+
 def test_a_due_ticket_is_leased_once(personas: Personas) -> None:
     target = scheduled(personas)
     ids = list(due_ids(personas))
@@ -131,7 +149,7 @@ def test_a_move_of_the_target_ends_its_lease(personas: Personas) -> None:
     assert (ticket.state, ticket.lease_until) == (TargetState.SENDING, None)
 
 
-def test_another_agency_cannot_lease_the_tickets_it_can_read(personas: Personas) -> None:
+def test_another_agency_cannot_lease_the_tickets_the_dispatcher_found(personas: Personas) -> None:
     target = scheduled(personas)
     ids = list(due_ids(personas))
 

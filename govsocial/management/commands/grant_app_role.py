@@ -6,14 +6,15 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection
+from django.db import ProgrammingError, connection
 from psycopg import sql
 
 
 class Command(BaseCommand):
     help = (
         "Run as the tables' owner after migrate: give ROLE read/write on the tables, "
-        "read/insert only on append-only tables, and nothing on the migration history."
+        "read/insert only on append-only tables, nothing on the migration history, and "
+        "the right to call the database functions the models name for it."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -39,6 +40,7 @@ class Command(BaseCommand):
                 sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {}").format(name),
                 sql.SQL("REVOKE ALL ON TABLE django_migrations FROM {}").format(name),
             ]
+            functions: list[str] = []
             for model in apps.get_models():
                 if getattr(model, "append_only", False):
                     statements.append(
@@ -46,6 +48,19 @@ class Command(BaseCommand):
                             sql.Identifier(model._meta.db_table), name
                         )
                     )
+                functions.extend(getattr(model, "app_functions", ()))
             for statement in statements:
                 cursor.execute(statement.as_string(cursor.connection))
+            for function in functions:
+                # By name alone: PostgreSQL refuses a name that is missing or overloaded,
+                # so a grant that no longer fits the migrations fails here, not at run time.
+                grant = sql.SQL("GRANT EXECUTE ON FUNCTION {} TO {}").format(
+                    sql.Identifier(function), name
+                )
+                try:
+                    cursor.execute(grant.as_string(cursor.connection))
+                except ProgrammingError as error:
+                    raise CommandError(
+                        f"Cannot let “{role}” call the database function “{function}”: {error}"
+                    ) from None
         self.stdout.write(f"Granted the application role “{role}”.")
