@@ -118,9 +118,9 @@ DATABASES = {
 # Named cursors would fetch outside the transaction that carries the tenant setting.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # A pool of this many connections per process (0: a new connection per request or
-# task). Celery closes a task's connection after every task; with a pool that returns it
-# instead, which matters to workers delivering posts, where a new connection costs more
-# than the task's own queries. The tenant setting is transaction-local, so a pooled
+# task), for web processes that serve many requests. Not for Celery's prefork workers:
+# Celery closes a child's whole pool after every task, under the thread that records
+# the child's deliveries. The tenant setting is transaction-local, so a pooled
 # connection carries no agency from one use to the next.
 DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "0"))
 if DATABASE_POOL_SIZE:
@@ -291,6 +291,10 @@ SPECTACULAR_SETTINGS = {
 
 # Celery is the broker only: the schedule lives in PostgreSQL. A task is acknowledged
 # after it ran, re-queued when its worker dies, and a worker holds one task at a time.
+# Workers start as `celery -A govsocial worker` everywhere (make run, docker-compose.yml,
+# the benchmarks): Celery's prefork pool, one process per CPU. Delivery spends its CPU
+# in the networks' client libraries, so processes, not threads, use the cores; each
+# process keeps DELIVERY_SENDS_AT_ONCE sends in flight on threads of its own.
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
@@ -388,7 +392,9 @@ DELIVERY_QUEUE = os.environ.get("DELIVERY_QUEUE", "celery")
 # checks and records are made together, and each send waits only on its own network.
 DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "40"))
 # A worker process makes at most this many network calls at once, whatever its tasks.
-DELIVERY_SENDS_AT_ONCE = int(os.environ.get("DELIVERY_SENDS_AT_ONCE", "40"))
+# A call whose answer never comes holds one of them until NETWORK_TIMEOUT_SECONDS, so
+# there is room for the hung ones of a burst beside those that answer.
+DELIVERY_SENDS_AT_ONCE = int(os.environ.get("DELIVERY_SENDS_AT_ONCE", "100"))
 # A post is tried this many times before it fails; retries wait as the network said, or
 # back off from the base, doubling, up to the cap.
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "5"))

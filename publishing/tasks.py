@@ -5,12 +5,16 @@ now."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import shared_task
+from celery.signals import worker_process_shutdown, worker_shutdown
 
 from accounts.models import Agency
 from govsocial.tenancy import with_agency_scope
+
+logger = logging.getLogger(__name__)
 
 
 def _each_active_agency(task: Any) -> None:
@@ -68,7 +72,20 @@ def publish_targets(*, agency_id: int, target_ids: list[int]) -> None:
     """Publish these targets now. Safe to run twice: the service claims the rows first."""
     from publishing.services import targets_publish
 
-    targets_publish(target_ids=target_ids)
+    # Returns once the sends are handed over: a send that hangs holds only itself.
+    targets_publish(target_ids=target_ids, wait=False)
+
+
+@worker_process_shutdown.connect
+@worker_shutdown.connect
+def _sends_finish(**_signal: Any) -> None:
+    """Let the sends in flight be answered and recorded before a worker stops, rather
+    than leave them for reconciliation."""
+    from publishing.services.delivery.publish import sends_finish
+    from publishing.services.delivery.transitions import stuck_after
+
+    if not sends_finish(timeout=stuck_after()):
+        logger.warning("a worker stopped with sends in flight; reconciliation settles them")
 
 
 @shared_task(acks_late=True)

@@ -56,8 +56,6 @@ class Delivery:
             | fast_delivery_environment()
             | dict(networks)
             | {"DELIVERY_QUEUE": self.queue}
-            # As delivery workers should run: pooled connections, the agency per transaction.
-            | {"DATABASE_POOL_SIZE": "4"}
             | environment
         )
         self.logs = logs
@@ -79,14 +77,15 @@ class Delivery:
         self.processes.append(process)
         return process
 
-    def worker(self, *, concurrency: int = 4, wait: bool = True) -> subprocess.Popen[bytes]:
-        """Start a Celery worker on the test's queue; return once it takes tasks (or at
+    def worker(self, *, concurrency: int = 2, wait: bool = True) -> subprocess.Popen[bytes]:
+        """Start a Celery worker as the run command does (its pool of processes, here
+        ``concurrency`` of them) on the test's queue; return once it takes tasks (or at
         once, without ``wait``)."""
         name = f"{self.queue}-{len(self.processes)}@%h"
         process = self._start(
             "worker",
             ["-m", "celery", "-A", "govsocial", "worker", "-l", "INFO", "-Q", self.queue,
-             "-n", name, "--pool", "threads", "--concurrency", str(concurrency),
+             "-n", name, "--concurrency", str(concurrency),
              "--without-heartbeat", "--without-gossip", "--without-mingle"],
         )  # fmt: skip
         log = Path(self._files[-1].name)

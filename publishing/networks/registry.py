@@ -39,13 +39,19 @@ def _module(network: Network) -> Any:
 def network_settings(network: Network | str) -> NetworkSettings:
     """Return where ``network``'s API lives and govsocial's credentials there."""
     configured: dict[str, Any] = settings.NETWORKS[Network(network).value]
-    return NetworkSettings(**configured, connections=settings.DELIVERY_BATCH)
+    return NetworkSettings(**configured, connections=settings.DELIVERY_SENDS_AT_ONCE)
 
 
 def adapter_for(network: Network | str) -> NetworkAdapter:
-    """Return the adapter that publishes to ``network``."""
+    """Return the adapter that publishes to ``network``: one per process and
+    configuration, so that its connections are kept and shared by the calls at once."""
     network = Network(network)
-    adapter: NetworkAdapter = _module(network).adapter(network, network_settings(network))
+    return _adapter(network, network_settings(network))
+
+
+@cache
+def _adapter(network: Network, configured: NetworkSettings) -> NetworkAdapter:
+    adapter: NetworkAdapter = _module(network).adapter(network, configured)
     return adapter
 
 

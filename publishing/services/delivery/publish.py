@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections import defaultdict
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -15,6 +15,7 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from govsocial.tenancy import agency_scope
 from publishing.content import (
     post_content_hash,
     shared_media_url,
@@ -44,6 +45,7 @@ from publishing.networks.registry import adapter_for
 from publishing.selectors import PauseCover, pause_cover
 from publishing.services.accounts import account_health_check
 from publishing.services.delivery.comment import comment_armed
+from publishing.services.delivery.outbox import Outbox
 from publishing.services.delivery.transitions import (
     Move,
     failed,
@@ -63,7 +65,7 @@ READY = (TargetState.SCHEDULED, TargetState.RETRY_WAIT, TargetState.QUEUED)
 SENDING = (TargetState.SENDING,)
 
 
-def targets_publish(*, target_ids: Sequence[int]) -> list[PostTarget]:
+def targets_publish(*, target_ids: Sequence[int], wait: bool = True) -> list[PostTarget]:
     """Publish the due targets among ``target_ids`` (the bound agency's) now, sending
     them to their networks at the same time; return them as they ended up, leaving out
     those not due or that another worker had already.
@@ -72,7 +74,10 @@ def targets_publish(*, target_ids: Sequence[int]) -> list[PostTarget]:
     account connected, authorised, not paused and not throttled) and moved to
     "sending", committed before any network is called: a crash after a call leaves a
     target that reconciliation looks for on the network instead of sending it again.
-    Then each outcome is stored the moment the sends are done.
+    Then each outcome is stored the moment the sends are done. Without ``wait`` (the
+    workers), the sends are handed to this process's outbox, which records each answer
+    as it comes, and only the targets that ended without a send are returned: a send
+    that hangs holds nothing but its own thread.
     """
     claimed = targets_move(target_ids=target_ids, from_states=READY, due=True, move=_claim)
     ended: list[PostTarget | None] = []
@@ -86,18 +91,17 @@ def targets_publish(*, target_ids: Sequence[int]) -> list[PostTarget]:
             sends.append(prepared)
         else:
             ended.append(prepared)
-    results = _send_all(sends)
-    published = {
-        send.target.pk: (send, result)
-        for send, result in zip(sends, results, strict=True)
-        if isinstance(result, PublishedPost)
-    }
-    if published:
-        ended.extend(_published(list(published.values())))
-    for send, result in zip(sends, results, strict=True):
-        if not isinstance(result, PublishedPost):
-            ended.append(_settle(send.target, result))
+    if wait:
+        ended.extend(_record(list(zip(sends, _outbox().answers(sends), strict=True))))
+    else:
+        _outbox().hand_over(sends)
     return [target for target in ended if target is not None]
+
+
+def sends_finish(timeout: float) -> bool:
+    """Wait for this process's sends in flight to be recorded (a worker stopping);
+    return whether they all were within ``timeout`` seconds."""
+    return _outbox.cache_info().currsize == 0 or _outbox().finish(timeout)
 
 
 @dataclass(frozen=True)
@@ -136,33 +140,46 @@ def _prepare(target: PostTarget) -> _Send | PostTarget | None:
     return _Send(target, account, outgoing, start_by)
 
 
-def _send_all(sends: Sequence[_Send]) -> list[PublishedPost | Exception]:
-    """Send each post to its network at the same time (each waits on its network, not on
-    the others); return each one's answer, or the error it ended with."""
-    adapters = {network: adapter_for(network) for network in {s.account.network for s in sends}}
+def _send(one: _Send) -> PublishedPost | Exception:
+    """Send one post to its network; return the network's answer, or the error it
+    ended with (each error is settled by its kind when the answer is recorded)."""
+    if timezone.now() > one.start_by:
+        # Too late to start: the dispatcher is about to take this send for lost and
+        # look for it on the network; going now could make a second copy.
+        return TransientNetworkError("The send could not start in time.")
+    try:
+        return adapter_for(one.account.network).publish(one.account.credentials(), one.outgoing)
+    except Exception as error:
+        return error
 
-    def send(one: _Send) -> PublishedPost | Exception:
-        if timezone.now() > one.start_by:
-            # Too late to start: the dispatcher is about to take this send for lost and
-            # look for it on the network; going now could make a second copy.
-            return TransientNetworkError("The send could not start in time.")
-        try:
-            return adapters[one.account.network].publish(one.account.credentials(), one.outgoing)
-        except Exception as error:
-            # Each error is settled by its kind once every send is done.
-            return error
 
-    return list(_senders().map(send, sends))
+def _record(answered: Sequence[tuple[_Send, PublishedPost | Exception]]) -> list[PostTarget | None]:
+    """Store what the networks answered: the posts published, in one transaction, then
+    each error by its kind."""
+    published = [(send, answer) for send, answer in answered if isinstance(answer, PublishedPost)]
+    ended: list[PostTarget | None] = list(_published(published)) if published else []
+    for send, answer in answered:
+        if not isinstance(answer, PublishedPost):
+            ended.append(_settle(send.target, answer))
+    return ended
+
+
+def _record_answers(answered: Sequence[tuple[_Send, PublishedPost | Exception]]) -> None:
+    """Record answers that came to the outbox, each agency's with that agency bound."""
+    by_agency: dict[int, list[tuple[_Send, PublishedPost | Exception]]] = defaultdict(list)
+    for send, answer in answered:
+        by_agency[send.target.agency_id].append((send, answer))
+    for agency_id, answers in by_agency.items():
+        with agency_scope(agency_id):
+            _record(answers)
 
 
 @cache
-def _senders() -> ThreadPoolExecutor:
-    """Return the threads that make this process's network calls, shared by its tasks:
-    at most ``DELIVERY_SENDS_AT_ONCE`` at a time, while other tasks check and record
-    theirs. Made on first use, so in a worker after it forks."""
-    return ThreadPoolExecutor(
-        max_workers=settings.DELIVERY_SENDS_AT_ONCE, thread_name_prefix="send"
-    )
+def _outbox() -> Outbox[_Send, PublishedPost | Exception]:
+    """Return this process's outbox: at most ``DELIVERY_SENDS_AT_ONCE`` calls at a time,
+    while its tasks claim and check the next. Made on first use, so in a worker after
+    it forks."""
+    return Outbox(capacity=settings.DELIVERY_SENDS_AT_ONCE, call=_send, record=_record_answers)
 
 
 def _settle(target: PostTarget, error: Exception) -> PostTarget | None:
