@@ -1,6 +1,7 @@
 # Newcomers need two commands on a machine with only Python 3.11 and make:
 #   make run    - start govsocial (embedded PostgreSQL and Redis unless DATABASE_URL/REDIS_URL)
 #   make test   - run every check and test; extra pytest arguments: make test ARGS="-k archive"
+#   make manage ARGS="archive_verify" - one manage.py command on make run's servers and secrets
 #   make emulator PORT=8100 - the network emulator alone (X, Graph, Mastodon, Bluesky)
 # Both bootstrap first: .tools (pinned uv), .venv, and a hash-checked sync of
 # requirements/dev.lock whenever the lock is newer than the last sync.
@@ -18,13 +19,16 @@ UV_STAMP := $(TOOLS)/.uv-$(UV_VERSION)
 LOCK := requirements/dev.lock
 SYNC_STAMP := $(VENV)/.synced-dev-lock
 ARGS ?=
+BENCH ?=
 
-.PHONY: help run test bench totp emulator bootstrap
+.PHONY: help run test bench manage totp emulator bootstrap
 
 help:
 	@echo "make run    start govsocial on http://127.0.0.1:$${PORT:-8000}/"
 	@echo "make test   run ruff, mypy and pytest (pytest arguments: ARGS=\"-k archive\")"
-	@echo "make bench  run the benchmarks in bench/ (each prints JSON lines)"
+	@echo "make bench  run every benchmark in bench/ (each prints JSON lines)"
+	@echo "make bench BENCH=publish ARGS=\"--posts 100\"   one benchmark, with its options"
+	@echo "make manage ARGS=\"archive_verify\"   a manage.py command on make run's data and servers"
 	@echo "make totp EMAIL=admin@riverton.example   a demo user's current two-factor code"
 	@echo "make emulator PORT=8100   the network emulator alone (ARGS=\"--latency-ms 100 --seed 7\")"
 
@@ -35,8 +39,12 @@ run: bootstrap
 test: bootstrap
 	exec $(VENV)/bin/python -m govsocial.launch test $(ARGS)
 
+# Options go to the one benchmark BENCH names: each script refuses the others' options.
 bench: bootstrap
-	exec $(VENV)/bin/python -m govsocial.launch bench $(ARGS)
+	exec $(VENV)/bin/python -m govsocial.launch bench $(BENCH) $(ARGS)
+
+manage: bootstrap
+	exec $(VENV)/bin/python -m govsocial.launch manage $(ARGS)
 
 totp: bootstrap
 	exec $(VENV)/bin/python -m govsocial.launch totp $(EMAIL)

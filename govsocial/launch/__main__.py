@@ -1,4 +1,4 @@
-"""Parse ``python -m govsocial.launch run|test|bench [args]`` and run the command."""
+"""Parse ``python -m govsocial.launch run|test|bench|manage|totp [args]`` and run the command."""
 
 from __future__ import annotations
 
@@ -14,11 +14,13 @@ COMMANDS = {
     "run": commands.run,
     "test": commands.test,
     "bench": commands.bench,
+    "manage": commands.manage,
     "totp": totp,
 }
 USAGE = """usage: python -m govsocial.launch run
        python -m govsocial.launch test [pytest arguments...]
-       python -m govsocial.launch bench [benchmark arguments...]
+       python -m govsocial.launch bench [BENCHMARK [its arguments...]]   (all, or one)
+       python -m govsocial.launch manage COMMAND [arguments...]   (manage.py on run's servers)
        python -m govsocial.launch totp EMAIL   (a demo user's current two-factor code)
 
 Environment: DATABASE_URL, DATABASE_OWNER_URL, REDIS_URL, PORT, EMULATOR_PORT, GOVSOCIAL_DATA_DIR

@@ -1,4 +1,5 @@
-"""Run child processes: one-off steps in the foreground, long-running ones supervised."""
+"""Run child processes: one-off steps in the foreground, long-running ones in groups of
+their own that the supervisor can restart and stop."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ import os
 import signal
 import subprocess  # the launcher exists to start processes  # nosec B404
 import sys
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from govsocial.launch.common import PYTHON, REPO_ROOT, say, shielded
+from govsocial.launch.common import PYTHON, REPO_ROOT, say
 
-STOP_GRACE_SECONDS = 10.0
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
@@ -26,88 +26,105 @@ class ChildSpec:
     argv: Sequence[str]
 
 
-def run_step(name: str, argv: Sequence[str], env: Mapping[str, str]) -> int:
-    """Run one step to completion with output on the terminal; return its exit code."""
+def run_step(
+    name: str, argv: Sequence[str], env: Mapping[str, str], *, interactive: bool = False
+) -> int:
+    """Run one step to completion with output on the terminal; return its exit code.
+
+    Only an ``interactive`` step (an operator's command) reads the terminal: CI has no
+    input, and no step of ``run`` or ``test`` may wait for it.
+    """
     shown = ["python", *argv[1:]] if argv[0] == PYTHON else list(argv)
     say(f"{name}: {' '.join(shown)}")
-    # stdin is closed: CI has none, and no step may wait for input.
-    completed = subprocess.run(  # noqa: S603 - argv built by the launcher, no shell  # nosec B603
-        list(argv), env=dict(env), cwd=REPO_ROOT, stdin=subprocess.DEVNULL, check=False
-    )
+    with _ctrl_c_for_the_step_only() if interactive else contextlib.nullcontext():
+        completed = subprocess.run(  # noqa: S603 - argv built by the launcher, no shell  # nosec B603
+            list(argv),
+            env=dict(env),
+            cwd=REPO_ROOT,
+            stdin=None if interactive else subprocess.DEVNULL,
+            check=False,
+        )
     return completed.returncode
 
 
-class Supervisor:
-    """Start children in their own process groups and stop them together."""
+@contextmanager
+def _ctrl_c_for_the_step_only() -> Iterator[None]:
+    """Let terminal Ctrl-C reach only the step, as a shell leaves it to its foreground
+    job: in ``manage shell`` it cancels a line, not the whole command."""
+    # A handler, not SIG_IGN: the step's exec resets handlers but would keep SIG_IGN.
+    previous = signal.signal(signal.SIGINT, lambda _signum, _frame: None)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
-    def __init__(self, env: Mapping[str, str]) -> None:
-        """Remember the environment every child gets."""
-        self._env = dict(env)
-        self._children: list[tuple[ChildSpec, subprocess.Popen[bytes]]] = []
 
-    def __enter__(self) -> Supervisor:
-        """Return the supervisor; children are stopped when the block exits."""
-        return self
+def describe_exit(code: int) -> str:
+    """Describe how a child ended, naming the signal when one killed it."""
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"was killed by {signal.Signals(-code).name}"
+        return f"was killed by signal {-code}"
+    return f"exited with code {code}"
 
-    def __exit__(self, *_exc: object) -> None:
-        """Stop every child, whatever ended the block."""
-        self.stop_all()
 
-    def add_env(self, values: Mapping[str, str]) -> None:
-        """Give the children started from now on these variables too."""
-        self._env.update(values)
+class Child:
+    """Run one long-running child of ``run`` in a session of its own, so terminal Ctrl-C
+    reaches only the launcher, which then stops the children in order."""
 
-    def start(self, spec: ChildSpec) -> None:
-        """Start ``spec`` in a new session, so terminal Ctrl-C reaches only the launcher,
-        which then stops the children in order."""
-        say(f"starting {spec.name}")
+    def __init__(self, spec: ChildSpec, env: Mapping[str, str]) -> None:
+        """Start ``spec`` with ``env`` (read again at every restart, so it can grow)."""
+        self.spec = spec
+        self.name = spec.name
+        self._env = env
+        self._process = self._spawn()
+
+    @property
+    def pid(self) -> int:
+        """Return the pid of the current process (also its process group's id)."""
+        return self._process.pid
+
+    def ended(self) -> str | None:
+        """Describe how the process ended, or return None while it runs."""
+        code = self._process.poll()
+        return None if code is None else describe_exit(code)
+
+    def restart(self) -> None:
+        """Start the process again, after killing what its dead leader left in its group."""
+        kill_group(self._process.pid)
+        self._process = self._spawn()
+
+    def request_stop(self) -> bool:
+        """Send SIGTERM to the leader only (gunicorn and celery then stop their own workers
+        gracefully, which signalling the whole group would pre-empt); return whether it ran."""
+        if self._process.poll() is not None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            self._process.send_signal(signal.SIGTERM)
+        return True
+
+    def finish(self) -> None:
+        """SIGKILL whatever is left in the group (helpers too) and reap the leader."""
+        if self._process.poll() is None:
+            say(f"{self.name} did not stop in time: killing it")
+        kill_group(self._process.pid)
+        self._process.wait()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        """Start the process in a new session; the launcher runs no threads, so the
+        pre-exec hook is safe."""
         process = subprocess.Popen(  # noqa: S603 - argv from the launcher's table, no shell  # nosec B603
-            list(spec.argv),
-            env=self._env,
+            list(self.spec.argv),
+            env=dict(self._env),
             cwd=REPO_ROOT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            # preexec_fn is safe here: the launcher runs no threads.
             preexec_fn=_die_with_launcher(),
         )
-        self._children.append((spec, process))
-
-    def first_exited(self) -> tuple[str, int] | None:
-        """Return (name, exit code) of a child that has exited, if any."""
-        for spec, process in self._children:
-            code = process.poll()
-            if code is not None:
-                return spec.name, code
-        return None
-
-    def stop_all(self) -> None:
-        """Send SIGTERM, wait up to the grace period, then SIGKILL whole process groups."""
-        with shielded():
-            running = [(spec, proc) for spec, proc in self._children if proc.poll() is None]
-            if running:
-                say("stopping " + ", ".join(spec.name for spec, _ in running))
-            for _spec, process in running:
-                _signal_leader(process, signal.SIGTERM)
-            deadline = time.monotonic() + STOP_GRACE_SECONDS
-            while time.monotonic() < deadline and any(p.poll() is None for _, p in running):
-                time.sleep(0.1)
-            for spec, process in self._children:
-                if process.poll() is None:
-                    say(f"{spec.name} did not stop in {STOP_GRACE_SECONDS:.0f}s: killing it")
-                # Also reaps helpers (gunicorn workers, celery pool) a leader left behind.
-                _kill_group(process.pid)
-                process.wait()
-            self._children.clear()
+        return process
 
 
-def _signal_leader(process: subprocess.Popen[bytes], sig: signal.Signals) -> None:
-    """Signal only the group leader: gunicorn and celery then shut their workers down
-    gracefully, which signalling the whole group would pre-empt."""
-    with contextlib.suppress(ProcessLookupError):
-        process.send_signal(sig)
-
-
-def _kill_group(pgid: int) -> None:
+def kill_group(pgid: int) -> None:
     """SIGKILL every process left in the process group ``pgid``."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)

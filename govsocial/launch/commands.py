@@ -1,10 +1,9 @@
-"""Implement ``run``, ``test`` and ``bench``: prepare the database, then start the app,
-the checks or the benchmarks."""
+"""Implement ``run``, ``test``, ``bench`` and ``manage``: prepare the database, then start
+the app, the checks, the benchmarks or one operator's command."""
 
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -12,17 +11,19 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from govsocial.launch.browser import chromium_path
-from govsocial.launch.children import ChildSpec, Supervisor, run_step
+from govsocial.launch.children import ChildSpec, run_step
 from govsocial.launch.common import PYTHON, REPO_ROOT, LaunchError, Terminated, data_dir, say
 from govsocial.launch.dburl import app_dbname
 from govsocial.launch.emulated_networks import mastodon_app
 from govsocial.launch.redis_embedded import flush_db, with_db
-from govsocial.launch.roles import DatabaseUrls, provision, verify_app_role
+from govsocial.launch.roles import DatabaseUrls, database_urls, provision, verify_app_role
 from govsocial.launch.services import Services, running_services
+from govsocial.launch.supervisor import Supervisor
 
 TEST_REDIS_DB = 15
 BENCH_REDIS_DB = 14
 READY_TIMEOUT = 60.0
+WATCH_INTERVAL_SECONDS = 0.5
 
 
 def app_processes(port: int, data: Path, emulator_port: int) -> list[ChildSpec]:
@@ -35,8 +36,8 @@ def app_processes(port: int, data: Path, emulator_port: int) -> list[ChildSpec]:
         ChildSpec("web", [PYTHON, "-m", "gunicorn", "govsocial.wsgi:application",
                           "-b", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
                           "--access-logfile", "-"]),
-        ChildSpec("worker", [PYTHON, "-m", "celery", "-A", "govsocial", "worker",
-                             "-l", "INFO", "--concurrency", "2"]),
+        # Its pool and concurrency come from the settings, as on any other host.
+        ChildSpec("worker", [PYTHON, "-m", "celery", "-A", "govsocial", "worker", "-l", "INFO"]),
         ChildSpec("scheduler", [PYTHON, "-m", "celery", "-A", "govsocial", "beat",
                                 "-l", "INFO", "--schedule", str(data / "celerybeat-schedule")]),
         # Hands posts to the worker the moment they are due (the schedule is in PostgreSQL).
@@ -56,27 +57,24 @@ def check_steps(pytest_args: list[str]) -> list[ChildSpec]:
 
 
 def run(extra_args: list[str]) -> int:
-    """Prepare the app and serve it until Ctrl-C, SIGTERM or a child's death."""
+    """Prepare the app and serve it until Ctrl-C or SIGTERM, restarting any process
+    that ends, unless one keeps crashing."""
     if extra_args:
         raise LaunchError(f"run takes no arguments (got {' '.join(extra_args)})")
-    port = _port("PORT", 8000)
-    emulator_port = _port("EMULATOR_PORT", 8100)
+    port = _free_port_number("PORT", 8000)
+    emulator_port = _free_port_number("EMULATOR_PORT", 8100)
     if emulator_port == port:
         raise LaunchError("PORT and EMULATOR_PORT must differ")
     data = data_dir()
     with running_services(data) as services:
         db = _database(services, suffix="")
-        env = _child_env(services, db, data, services.redis_url) | {
-            "ALLOWED_HOSTS": "localhost,127.0.0.1",
-            "DEBUG": "0",
-            "STATIC_ROOT": str(data / "static"),
-            "EMULATOR_URL": _local_url(emulator_port),
-            # Links in emails, and the image addresses Instagram fetches, point here.
-            "SITE_URL": os.environ.get("SITE_URL") or _local_url(port),
-        }
+        env = _child_env(services, db, data, services.redis_url)
+        env |= _site_env(data, port, emulator_port)
         _prepare(env, db, [["collectstatic", "--noinput"], ["demo_data"]])
         emulator, *others = app_processes(port, data, emulator_port)
         with Supervisor(env) as supervisor:
+            if services.embedded_redis is not None:
+                supervisor.watch(services.embedded_redis)
             supervisor.start(emulator)
             if not os.environ.get("MASTODON_CLIENT_ID"):
                 supervisor.add_env(mastodon_app(env["EMULATOR_URL"], port))
@@ -102,13 +100,58 @@ def test(pytest_args: list[str]) -> int:
 
 
 def bench(bench_args: list[str]) -> int:
-    """Run every benchmark in bench/ against a fresh database; each prints JSON lines."""
+    """Run every benchmark in bench/, or the one named first with the options after it,
+    against a fresh database; each prints JSON lines."""
+    chosen = benchmarks(bench_args)
     with _fresh_environment(suffix="_bench", redis_db=BENCH_REDIS_DB) as env:
-        for script in sorted((REPO_ROOT / "bench").glob("*.py")):
-            code = run_step(script.stem, [PYTHON, str(script), *bench_args], env)
+        for script, options in chosen:
+            code = run_step(script.stem, [PYTHON, str(script), *options], env)
             if code != 0:
                 raise LaunchError(f"benchmark {script.name} failed (exit code {code})")
     return 0
+
+
+def benchmarks(bench_args: list[str]) -> list[tuple[Path, list[str]]]:
+    """Return the scripts ``bench`` runs with their options: every one without options,
+    or only the one named first, with the rest (each script refuses the others')."""
+    scripts = {
+        path.stem: path
+        for path in sorted((REPO_ROOT / "bench").glob("*.py"))
+        if not path.name.startswith("_")
+    }
+    if not bench_args:
+        return [(path, []) for path in scripts.values()]
+    name, *options = bench_args
+    known = ", ".join(scripts)
+    if name.startswith("-"):
+        raise LaunchError(
+            "benchmark options belong to one benchmark: name it, e.g. "
+            f'make bench BENCH=publish ARGS="{" ".join(bench_args)}" (benchmarks: {known})',
+            2,
+        )
+    if name not in scripts:
+        raise LaunchError(f"no benchmark {name!r} in bench/ (benchmarks: {known})", 2)
+    return [(scripts[name], options)]
+
+
+def manage(manage_args: list[str]) -> int:
+    """Run one ``manage.py`` command as the app role, on the data folder, secrets and
+    servers of ``run``, whether ``run`` is running or not; return its exit code."""
+    if not manage_args or manage_args[0].startswith("-"):
+        raise LaunchError('name a command first, e.g. make manage ARGS="archive_verify"', 2)
+    data = data_dir()
+    with running_services(data) as services:
+        # An operator's command changes no role or database: `make run` set them up.
+        db = _database(services, suffix="", provision_it=False)
+        try:
+            verify_app_role(db, quiet=True)
+        except LaunchError as error:
+            raise LaunchError(f"{error} (`make run` creates the database the first time)") from None
+        env = _child_env(services, db, data, services.redis_url)
+        env |= _site_env(data, _port_number("PORT", 8000), _port_number("EMULATOR_PORT", 8100))
+        argv = [PYTHON, "manage.py", *manage_args]
+        code = run_step(f"manage.py {manage_args[0]}", argv, env, interactive=True)
+    return 0 if code == 0 else _exit_code(code)
 
 
 @contextmanager
@@ -121,33 +164,51 @@ def _fresh_environment(*, suffix: str, redis_db: int) -> Iterator[dict[str, str]
         flush_db(redis_url)
         env = _child_env(services, db, data, redis_url)
         _prepare(env, db, [])
-        yield env
+        # Tests and benchmarks set up what the app role may not (tampering, fixtures);
+        # nothing of run or manage gets the owner's credentials.
+        yield env | {"DATABASE_OWNER_URL": db.owner}
 
 
-def _database(services: Services, *, suffix: str) -> DatabaseUrls:
-    """Provision (or take as given) the database named with ``suffix``; fresh unless run's."""
+def _database(services: Services, *, suffix: str, provision_it: bool = True) -> DatabaseUrls:
+    """Provision (or take as given) the database named with ``suffix``; fresh unless run's.
+    Without ``provision_it``, return its URLs as provisioning left them, changing nothing."""
     if services.given is not None:
         return services.given
     if services.admin_url is None:
         raise LaunchError("neither an administrative nor an application database URL is known")
     dbname = app_dbname(services.admin_url) + suffix
+    if not provision_it:
+        return database_urls(services.admin_url, dbname, services.secrets)
     return provision(services.admin_url, dbname, services.secrets, fresh=bool(suffix))
 
 
 def _child_env(services: Services, db: DatabaseUrls, data: Path, redis_url: str) -> dict[str, str]:
-    """Return the environment shared by every child (app role URL as DATABASE_URL)."""
+    """Return the environment shared by every child: the app role's URL as DATABASE_URL,
+    and never the owner's (only migrations hold it)."""
     venv_bin = str(Path(PYTHON).parent)
-    return dict(os.environ) | {
+    inherited = {k: v for k, v in os.environ.items() if k != "DATABASE_OWNER_URL"}
+    return inherited | {
         "PATH": venv_bin + os.pathsep + os.environ.get("PATH", ""),
         "PYTHONUNBUFFERED": "1",
         "DATABASE_URL": db.app,
-        "DATABASE_OWNER_URL": db.owner,
         "REDIS_URL": redis_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or services.secrets["secret_key"],
         "ENCRYPTION_KEYS": os.environ.get("ENCRYPTION_KEYS") or services.secrets["encryption_key"],
         "GOVSOCIAL_DATA_DIR": str(data),
         # Served over plain http on localhost; production terminates TLS elsewhere.
         "GOVSOCIAL_HTTPS": "0",
+    }
+
+
+def _site_env(data: Path, port: int, emulator_port: int) -> dict[str, str]:
+    """Return the settings of the site ``run`` serves (hosts, static files, addresses)."""
+    return {
+        "ALLOWED_HOSTS": "localhost,127.0.0.1",
+        "DEBUG": "0",
+        "STATIC_ROOT": str(data / "static"),
+        "EMULATOR_URL": _local_url(emulator_port),
+        # Links in emails, and the image addresses Instagram fetches, point here.
+        "SITE_URL": os.environ.get("SITE_URL") or _local_url(port),
     }
 
 
@@ -170,38 +231,41 @@ def _prepare(env: dict[str, str], db: DatabaseUrls, extra_commands: list[list[st
 
 
 def _serve(supervisor: Supervisor, port: int, emulator_port: int) -> int:
-    """Announce the URLs once the web server listens, then watch the children."""
+    """Announce the URLs once the web server listens, then keep the processes running."""
     url = _local_url(port) + "/"
     announced = False
     deadline = time.monotonic() + READY_TIMEOUT
     try:
         while True:
-            exited = supervisor.first_exited()
-            if exited is not None:
-                name, code = exited
-                raise LaunchError(f"{name} {_describe_exit(code)} unexpectedly; stopped everything")
+            supervisor.check()
             if not announced and (_listening(port) or time.monotonic() > deadline):
                 say(f"govsocial is running: open {url}   (Ctrl-C stops it)")
                 say(f"network emulator: {_local_url(emulator_port)}/ (accounts and timelines)")
                 announced = True
-            time.sleep(0.5)
+            time.sleep(WATCH_INTERVAL_SECONDS)
     except (KeyboardInterrupt, Terminated):
         # Stopping is the normal way to end ``run``; cleanup happens in the with-blocks.
         say("stop requested")
         return 0
 
 
-def _port(variable: str, default: int) -> int:
-    """Return the port in ``$variable`` (or ``default``), failing early when something
-    already listens there."""
+def _port_number(variable: str, default: int) -> int:
+    """Return the port in ``$variable`` (or ``default``)."""
     raw = os.environ.get(variable, str(default))
     if not raw.isdigit() or not 0 < int(raw) < 65536:
         raise LaunchError(f"{variable} must be a TCP port number, not {raw!r}")
-    if _listening(int(raw)):
-        raise LaunchError(
-            f"something already listens on 127.0.0.1:{raw}; set {variable}=<free port>"
-        )
     return int(raw)
+
+
+def _free_port_number(variable: str, default: int) -> int:
+    """Return the port in ``$variable`` (or ``default``), failing early when something
+    already listens there."""
+    port = _port_number(variable, default)
+    if _listening(port):
+        raise LaunchError(
+            f"something already listens on 127.0.0.1:{port}; set {variable}=<free port>"
+        )
+    return port
 
 
 def _local_url(port: int) -> str:
@@ -219,10 +283,3 @@ def _listening(port: int) -> bool:
 def _exit_code(child_code: int) -> int:
     """Return a failing exit code for a child's code (negative means killed by a signal)."""
     return child_code if child_code > 0 else 1
-
-
-def _describe_exit(code: int) -> str:
-    """Describe how a child ended, naming the signal when one killed it."""
-    if code < 0:
-        return f"was killed by {signal.Signals(-code).name}"
-    return f"exited with code {code}"

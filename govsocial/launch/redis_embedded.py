@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from govsocial.launch.children import describe_exit
 from govsocial.launch.common import LaunchError, private_dir, say
 
 START_TIMEOUT = 10.0
@@ -20,7 +22,8 @@ STOP_TIMEOUT = 10.0
 
 @dataclass
 class EmbeddedRedis:
-    """Describe a running embedded Redis; ``process`` is None when adopted from a past run."""
+    """Describe a running embedded Redis; ``process`` is None when adopted (from a past
+    run or another launcher). A restart changes ``pid`` and ``process`` in place."""
 
     directory: Path
     port: int
@@ -32,20 +35,28 @@ class EmbeddedRedis:
         """Return the URL of logical database ``db``."""
         return f"redis://:{self.password}@127.0.0.1:{self.port}/{db}"
 
+    def ended(self) -> str | None:
+        """Describe how the server ended, or return None while it runs."""
+        if self.process is not None:
+            code = self.process.poll()
+            if code is None:
+                return None
+            # Redis says why it refused to start (port taken, bad AOF) only in its log.
+            log = f" (see {self.directory / 'redis.log'})" if code > 0 else ""
+            return describe_exit(code) + log
+        # Adopted: only the launcher that started it learns its exit status.
+        return None if _alive(self.pid, None) else "is gone"
+
     def stop(self) -> None:
         """Ask Redis to shut down (it flushes the append-only file) and wait for it."""
         say(f"stopping embedded Redis (127.0.0.1:{self.port})")
-        try:
-            os.kill(self.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        deadline = time.monotonic() + STOP_TIMEOUT
-        while _alive(self.pid, self.process) and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if _alive(self.pid, self.process):
-            os.kill(self.pid, signal.SIGKILL)
-        if self.process is not None:
-            self.process.wait()
+        # The server answering now may not be the one this object started: a launcher
+        # sharing the data folder may have restarted it since (with the same config).
+        pid = _serving_pid(self.url())
+        if pid is None and self.process is not None and self.process.poll() is None:
+            pid = self.pid  # ours and running, though it does not answer
+        if pid is not None:
+            _terminate(pid, self.process if pid == self.pid else None)
         (self.directory / "state.json").unlink(missing_ok=True)
 
 
@@ -60,12 +71,26 @@ def start_embedded_redis(directory: Path, password: str) -> EmbeddedRedis:
     for _attempt in range(3):
         server = _spawn(directory, password, _free_port())
         if _wait_until_ready(server):
-            state = {"port": server.port, "pid": server.pid}
-            (directory / "state.json").write_text(json.dumps(state))
+            _record(server)
             say(f"started embedded Redis on 127.0.0.1:{server.port} (data in {directory})")
             return server
         server.stop()
     raise LaunchError(f"embedded Redis did not start; see {directory / 'redis.log'}")
+
+
+def restart_embedded_redis(server: EmbeddedRedis) -> None:
+    """Start ``server`` again on its port, with its password and data (the URL every
+    process holds stays valid), unless another launcher has already done so."""
+    adopted = _adopt(server.directory, server.password)
+    if adopted is not None and adopted.port == server.port:
+        say(f"embedded Redis was started again by another launcher (pid {adopted.pid})")
+        server.pid, server.process = adopted.pid, None
+        return
+    fresh = _spawn(server.directory, server.password, server.port)
+    server.pid, server.process = fresh.pid, fresh.process
+    # One that fails to start ends, and the supervisor counts that as another crash.
+    if _wait_until_ready(server):
+        _record(server)
 
 
 def ping(url: str, timeout: float = 1.0) -> bool:
@@ -137,6 +162,42 @@ def _spawn(directory: Path, password: str, port: int) -> EmbeddedRedis:
     return EmbeddedRedis(directory, port, process.pid, password, process)
 
 
+def _record(server: EmbeddedRedis) -> None:
+    """Write where ``server`` runs, so the next launcher adopts it instead of starting one."""
+    state = {"port": server.port, "pid": server.pid}
+    (server.directory / "state.json").write_text(json.dumps(state))
+
+
+def _serving_pid(url: str) -> int | None:
+    """Return the pid of the Redis that answers at ``url`` (password included), if any."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    try:
+        info = client.info("server")
+        return int(info["process_id"]) if isinstance(info, dict) else None
+    except (redis.RedisError, OSError, KeyError, ValueError):
+        return None
+    finally:
+        client.close()
+
+
+def _terminate(pid: int, process: subprocess.Popen[bytes] | None) -> None:
+    """SIGTERM ``pid``, wait up to STOP_TIMEOUT, then SIGKILL it; reap it when ours."""
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while _alive(pid, process) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if _alive(pid, process):
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    if process is not None:
+        process.wait()
+
+
 def _wait_until_ready(server: EmbeddedRedis) -> bool:
     """Wait until ``server`` answers PING; return False if it exits or times out."""
     deadline = time.monotonic() + START_TIMEOUT
@@ -166,4 +227,15 @@ def _alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Return whether ``pid`` has ended but waits for its parent (another launcher) to
+    reap it: it still has a pid, but serves nothing."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    # The state follows the parenthesised command name, which may itself hold spaces.
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]

@@ -63,6 +63,12 @@ def provision(
         conn.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(owner))
         conn.execute("REVOKE CREATE ON SCHEMA public FROM PUBLIC")
         conn.execute(sql.SQL("GRANT USAGE ON SCHEMA public TO {}").format(app))
+    return database_urls(admin_url, dbname, passwords)
+
+
+def database_urls(admin_url: str, dbname: str, passwords: dict[str, str]) -> DatabaseUrls:
+    """Return the app and owner URLs of ``dbname`` on the server of ``admin_url``, as
+    ``provision`` leaves them (nothing is changed on the server)."""
     return DatabaseUrls(
         app=with_login(admin_url, APP_ROLE, passwords["db_app_password"], dbname),
         owner=with_login(admin_url, OWNER_ROLE, passwords["db_owner_password"], dbname),

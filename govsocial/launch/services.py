@@ -3,7 +3,9 @@
 Several launchers (say ``make run`` in one terminal and ``make test`` in another)
 may share the embedded servers of one data folder. Each holds a shared lock on
 ``<data>/launcher.lock`` while it runs; whoever can turn it into an exclusive lock
-on the way out is the last user and stops the servers.
+on the way out is the last user and stops the servers. Any of them may start the
+embedded Redis again when it dies (``run`` does); the last user stops whichever Redis
+serves the data folder then.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from pathlib import Path
 
 from govsocial.launch.common import LaunchError, say, shielded
 from govsocial.launch.pg_embedded import start_embedded_postgres
-from govsocial.launch.redis_embedded import ping, start_embedded_redis
+from govsocial.launch.redis_embedded import (
+    EmbeddedRedis,
+    ping,
+    restart_embedded_redis,
+    start_embedded_redis,
+)
 from govsocial.launch.roles import DatabaseUrls
 from govsocial.launch.secrets_file import load_secrets
 
@@ -34,6 +41,32 @@ class Services:
     given: DatabaseUrls | None
     redis_url: str
     secrets: dict[str, str]
+    # The embedded Redis, for ``run`` to watch; None when REDIS_URL names a server.
+    embedded_redis: WatchedRedis | None = None
+
+
+@dataclass(frozen=True)
+class WatchedRedis:
+    """Let a supervisor watch the embedded Redis and start it again when it dies."""
+
+    server: EmbeddedRedis
+    start_lock: Path
+    name: str = "embedded Redis"
+
+    @property
+    def pid(self) -> int:
+        """Return the pid of the server running now."""
+        return self.server.pid
+
+    def ended(self) -> str | None:
+        """Describe how the server ended, or return None while it runs."""
+        return self.server.ended()
+
+    def restart(self) -> None:
+        """Start it again on its port, one launcher at a time: another one sharing the
+        data folder may notice its end as well, and must adopt the new server."""
+        with _exclusive(self.start_lock):
+            restart_embedded_redis(self.server)
 
 
 @contextmanager
@@ -73,11 +106,11 @@ def _start(data: Path, stops: list[Callable[[], None]]) -> Services:
         redis_url = env["REDIS_URL"]
         if not ping(redis_url, timeout=5):
             raise LaunchError("the Redis server in REDIS_URL does not answer PING")
-    else:
-        redis = start_embedded_redis(data / "redis", secrets["redis_password"])
-        stops.append(redis.stop)
-        redis_url = redis.url()
-    return Services(admin_url, given, redis_url, secrets)
+        return Services(admin_url, given, redis_url, secrets)
+    redis = start_embedded_redis(data / "redis", secrets["redis_password"])
+    stops.append(redis.stop)
+    watched = WatchedRedis(redis, data / "start.lock")
+    return Services(admin_url, given, redis.url(), secrets, watched)
 
 
 def _stop_if_last(users: int, stops: list[Callable[[], None]]) -> None:
