@@ -16,6 +16,7 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Generic, TypeVar
 
 from django.db import connection
@@ -43,51 +44,61 @@ class Outbox(Generic[Send, Answer]):
         records a group of answers."""
         self._call = call
         self._record = record
+        self._capacity = capacity
         self._callers = ThreadPoolExecutor(max_workers=capacity, thread_name_prefix="send")
-        # Held from the hand-over until the answer is recorded: a task waits for room
-        # instead of piling sends up behind the ones in flight.
-        self._room = threading.BoundedSemaphore(capacity)
-        self._in_flight = 0
-        self._settled = threading.Condition()
+        # Room is taken before a task claims its targets and given back once an answer
+        # is recorded: a task waits for room rather than claim targets that would wait
+        # behind the calls in flight (a worker killed then would leave them unsent).
+        self._free = capacity
+        self._room = threading.Condition()
         self._answers: queue.SimpleQueue[tuple[Send, Answer]] = queue.SimpleQueue()
         self._recorder = threading.Thread(target=self._record_forever, name="record", daemon=True)
         self._recorder.start()
 
+    def reserve(self, wanted: int) -> int:
+        """Wait until there is room for ``wanted`` calls (or all of it, if fewer), take
+        it and return how much was taken, for ``hand_over``."""
+        wanted = min(wanted, self._capacity)
+        self._take(wanted)
+        return wanted
+
     def answers(self, sends: Sequence[Send]) -> list[Answer]:
         """Make the calls at the same time and return their answers, in order, for the
         caller to record (in its own transaction)."""
-        futures = [self._submit(send) for send in sends]
+        self._take(len(sends))
         try:
-            return [future.result() for future in futures]
+            return list(self._callers.map(self._call, sends))
         finally:
-            for _future in futures:
-                self._done()
+            self._give(len(sends))
 
-    def hand_over(self, sends: Sequence[Send]) -> None:
-        """Make the calls and record each answer as it comes, without waiting for them;
-        wait only while this process has no room for another call."""
+    def hand_over(self, sends: Sequence[Send], reserved: int) -> None:
+        """Make the calls in the room ``reserved`` (taking more if they need it, giving
+        back what they do not) and record each answer as it comes, without waiting."""
+        if len(sends) > reserved:
+            self._take(len(sends) - reserved)
+        else:
+            self._give(reserved - len(sends))
         for send in sends:
-            self._submit(send).add_done_callback(
-                lambda done, send=send: self._answers.put((send, done.result()))
-            )
+            self._callers.submit(self._call, send).add_done_callback(partial(self._answered, send))
 
     def finish(self, timeout: float) -> bool:
         """Wait until every call handed over is recorded (a worker stopping); return
         whether they all were within ``timeout`` seconds."""
-        with self._settled:
-            return self._settled.wait_for(lambda: self._in_flight == 0, timeout=timeout)
+        with self._room:
+            return self._room.wait_for(lambda: self._free == self._capacity, timeout=timeout)
 
-    def _submit(self, send: Send) -> Future[Answer]:
-        self._room.acquire()
-        with self._settled:
-            self._in_flight += 1
-        return self._callers.submit(self._call, send)
+    def _answered(self, send: Send, done: Future[Answer]) -> None:
+        self._answers.put((send, done.result()))
 
-    def _done(self) -> None:
-        self._room.release()
-        with self._settled:
-            self._in_flight -= 1
-            self._settled.notify_all()
+    def _take(self, count: int) -> None:
+        with self._room:
+            self._room.wait_for(lambda: self._free >= min(count, self._capacity))
+            self._free -= count
+
+    def _give(self, count: int) -> None:
+        with self._room:
+            self._free += count
+            self._room.notify_all()
 
     def _record_forever(self) -> None:
         while True:
@@ -105,5 +116,4 @@ class Outbox(Generic[Send, Answer]):
                 logger.exception("could not record %d answers; they are reconciled", len(taken))
                 connection.close()
             finally:
-                for _answer in taken:
-                    self._done()
+                self._give(len(taken))

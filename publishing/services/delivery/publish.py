@@ -75,26 +75,31 @@ def targets_publish(*, target_ids: Sequence[int], wait: bool = True) -> list[Pos
     "sending", committed before any network is called: a crash after a call leaves a
     target that reconciliation looks for on the network instead of sending it again.
     Then each outcome is stored the moment the sends are done. Without ``wait`` (the
-    workers), the sends are handed to this process's outbox, which records each answer
-    as it comes, and only the targets that ended without a send are returned: a send
-    that hangs holds nothing but its own thread.
+    workers), room is first taken in this process's outbox, then the sends are handed
+    to it, which records each answer as it comes, and only the targets that ended
+    without a send are returned: a send that hangs holds nothing but its own thread.
     """
-    claimed = targets_move(target_ids=target_ids, from_states=READY, due=True, move=_claim)
+    outbox = _outbox()
+    reserved = 0 if wait else outbox.reserve(len(target_ids))
     ended: list[PostTarget | None] = []
     sends = []
-    for target in claimed:
-        if target.state != TargetState.SENDING:
-            ended.append(target)
-            continue
-        prepared = _prepare(target)
-        if isinstance(prepared, _Send):
-            sends.append(prepared)
-        else:
-            ended.append(prepared)
+    try:
+        claimed = targets_move(target_ids=target_ids, from_states=READY, due=True, move=_claim)
+        for target in claimed:
+            if target.state != TargetState.SENDING:
+                ended.append(target)
+                continue
+            prepared = _prepare(target)
+            if isinstance(prepared, _Send):
+                sends.append(prepared)
+            else:
+                ended.append(prepared)
+    finally:
+        if not wait:
+            # What was claimed goes out even when a later step failed.
+            outbox.hand_over(sends, reserved)
     if wait:
-        ended.extend(_record(list(zip(sends, _outbox().answers(sends), strict=True))))
-    else:
-        _outbox().hand_over(sends)
+        ended.extend(_record(list(zip(sends, outbox.answers(sends), strict=True))))
     return [target for target in ended if target is not None]
 
 
