@@ -206,7 +206,7 @@ def test_the_dispatcher_stops_cleanly_when_asked(delivery: Delivery) -> None:
 
     dispatcher.send_signal(signal.SIGTERM)
 
-    assert dispatcher.wait(timeout=10) == 0
+    assert dispatcher.wait(timeout=60) == 0
     assert b"dispatcher stopped" in log.read_bytes()
 
 
