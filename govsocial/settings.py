@@ -383,7 +383,7 @@ NETWORKS = network_configuration(EMULATOR_URL)
 # PostgreSQL for due targets this often, and a target it handed to the workers is handed
 # over again if no worker has taken it up within the lease (a lost broker message).
 DISPATCH_POLL_SECONDS = float(os.environ.get("DISPATCH_POLL_SECONDS", "0.15"))
-DISPATCH_LEASE_SECONDS = float(os.environ.get("DISPATCH_LEASE_SECONDS", "30"))
+DISPATCH_LEASE_SECONDS = float(os.environ.get("DISPATCH_LEASE_SECONDS", "10"))
 DISPATCH_BATCH = int(os.environ.get("DISPATCH_BATCH", "500"))
 # The Celery queue delivery tasks go to: a queue of their own lets an operator give
 # publishing workers that no slower job can hold up.

@@ -82,7 +82,7 @@ def hand_over_sends(agency_id: int, target_ids: list[int]) -> None:
     """Queue the sending of these leased targets, in one task."""
     from publishing.tasks import publish_targets
 
-    _queue(publish_targets, {"agency_id": agency_id, "target_ids": target_ids})
+    _queue(publish_targets, {"agency_id": agency_id, "target_ids": target_ids}, target_ids)
 
 
 def hand_over_one(agency_id: int, target_id: int, state: str) -> None:
@@ -91,11 +91,12 @@ def hand_over_one(agency_id: int, target_id: int, state: str) -> None:
     from publishing.tasks import first_comment_target, reconcile_target
 
     task = first_comment_target if state == FIRST_COMMENT else reconcile_target
-    _queue(task, {"agency_id": agency_id, "target_id": target_id})
+    _queue(task, {"agency_id": agency_id, "target_id": target_id}, [target_id])
 
 
-def _queue(task: Any, kwargs: dict[str, Any]) -> None:
-    """Queue ``task`` on the delivery queue, asking a broker that is away only briefly."""
+def _queue(task: Any, kwargs: dict[str, Any], target_ids: list[int]) -> None:
+    """Queue ``task`` on the delivery queue, asking a broker that is away only briefly;
+    when it stays away, give the targets' leases back for the next pass."""
     try:
         task.apply_async(
             kwargs=kwargs,
@@ -104,8 +105,22 @@ def _queue(task: Any, kwargs: dict[str, Any]) -> None:
             retry_policy=HAND_OVER_RETRY,
         )
     except Exception:
-        # The broker is away: the lease runs out and the next pass hands it over again.
-        logger.warning("could not queue %s; it is handed over again later", kwargs)
+        logger.warning("could not queue %s; the next pass hands it over again", kwargs)
+        _leases_end(target_ids)
+
+
+def _leases_end(target_ids: list[int]) -> None:
+    """End the leases of targets that were not handed over, so that a broker back
+    within a pass costs them no more than that pass (their agency is still bound: a
+    hand-over runs as its claim commits). Should this fail too, the lease runs out."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE publishing_dispatchticket SET lease_until = NULL WHERE target_id = ANY(%s)",
+                [target_ids],
+            )
+    except DatabaseError:
+        logger.exception("could not end the leases of %s; they run out instead", target_ids)
 
 
 class Dispatcher:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import json
 import signal
+import socket
 import threading
 from typing import Any
 
@@ -197,6 +198,25 @@ def test_tasks_the_broker_lost_are_handed_over_again_when_their_lease_ends(
 
     wait_for(lambda: all_in(live_agency, targets, PUBLISHED), timeout=120, what="publishing")
     assert len(on_network(emulator, targets[0].account)) == 3
+
+
+def test_a_hand_over_the_broker_refused_is_tried_on_the_next_pass_not_after_its_lease(
+    live_agency: Agency, emulator: Emulator, delivery: Delivery
+) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        nobody = probe.getsockname()[1]
+    # A broker nobody answers for, and a lease far longer than the test waits.
+    delivery.env |= {"REDIS_URL": f"redis://127.0.0.1:{nobody}/0", "DISPATCH_LEASE_SECONDS": "600"}
+    delivery.dispatcher()
+    due_now(live_agency, emulator, ["mastodon"])
+    log = delivery.logs / "dispatcher-0.log"
+
+    wait_for(
+        lambda: log.read_bytes().count(b"could not queue") >= 2,
+        timeout=120,
+        what="the hand-over being tried again",
+    )
 
 
 def test_the_dispatcher_stops_cleanly_when_asked(delivery: Delivery) -> None:
