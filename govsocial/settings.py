@@ -118,10 +118,10 @@ DATABASES = {
 # Named cursors would fetch outside the transaction that carries the tenant setting.
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 # A pool of this many connections per process (0: a new connection per request or
-# task), for web processes that serve many requests. Not for Celery's prefork workers:
-# Celery closes a child's whole pool after every task, under the thread that records
-# the child's deliveries. The tenant setting is transaction-local, so a pooled
-# connection carries no agency from one use to the next.
+# task). Not for Celery's prefork pool (the workers run without one): Celery closes a
+# child's whole pool after every task, under the thread that records its deliveries.
+# The tenant setting is transaction-local, so a pooled connection carries no agency
+# from one use to the next.
 DATABASE_POOL_SIZE = int(os.environ.get("DATABASE_POOL_SIZE", "0"))
 if DATABASE_POOL_SIZE:
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
@@ -291,10 +291,10 @@ SPECTACULAR_SETTINGS = {
 
 # Celery is the broker only: the schedule lives in PostgreSQL. A task is acknowledged
 # after it ran, re-queued when its worker dies, and a worker holds one task at a time.
-# Workers start as `celery -A govsocial worker` everywhere (make run, docker-compose.yml,
-# the benchmarks): Celery's prefork pool, one process per CPU. Delivery spends its CPU
-# in the networks' client libraries, so processes, not threads, use the cores; each
-# process keeps DELIVERY_SENDS_AT_ONCE sends in flight on threads of its own.
+# Workers start the same way everywhere (WORKER_COMMAND in govsocial/launch/commands.py):
+# one process each, one per CPU. Delivery spends its CPU in the networks' client
+# libraries, so processes, not threads, use the cores; each process keeps
+# DELIVERY_SENDS_AT_ONCE sends in flight on threads of its own.
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

@@ -19,6 +19,7 @@ from typing import IO, Any
 import pytest
 
 from accounts.models import Agency, Membership, User
+from govsocial.launch.commands import WORKER_COMMAND
 from govsocial.tenancy import agency_scope
 from publishing.models import (
     MediaAsset,
@@ -77,20 +78,14 @@ class Delivery:
         self.processes.append(process)
         return process
 
-    def worker(self, *, concurrency: int = 2, wait: bool = True) -> subprocess.Popen[bytes]:
-        """Start a Celery worker as the run command does (its pool of processes, here
-        ``concurrency`` of them) on the test's queue; return once it takes tasks (or at
-        once, without ``wait``)."""
+    def worker(self, *, wait: bool = True) -> subprocess.Popen[bytes]:
+        """Start a Celery worker as the run command does, on the test's queue; return
+        once it takes tasks (or at once, without ``wait``)."""
         name = f"{self.queue}-{len(self.processes)}@%h"
-        process = self._start(
-            "worker",
-            ["-m", "celery", "-A", "govsocial", "worker", "-l", "INFO", "-Q", self.queue,
-             "-n", name, "--concurrency", str(concurrency),
-             "--without-heartbeat", "--without-gossip", "--without-mingle"],
-        )  # fmt: skip
+        process = self._start("worker", ["-m", *WORKER_COMMAND, "-Q", self.queue, "-n", name])
         log = Path(self._files[-1].name)
         if wait:
-            wait_for(lambda: b"ready." in log.read_bytes(), timeout=60, what="the worker starting")
+            wait_for(lambda: b"ready." in log.read_bytes(), timeout=120, what="the worker starting")
         return process
 
     def dispatcher(self) -> subprocess.Popen[bytes]:

@@ -25,6 +25,23 @@ READY_TIMEOUT = 60.0
 WATCH_INTERVAL_SECONDS = 0.5
 
 
+# How a delivery worker is started everywhere (run, docker-compose.yml, the tests and the
+# benchmarks): one process with no pool of its own, one per CPU, each sending its posts
+# on threads of its own (publishing's outbox). A worker killed stops only its own share;
+# mingle and gossip (worker-to-worker chatter govsocial does not use) would only delay
+# a restarted worker.
+WORKER_COMMAND = ("celery", "-A", "govsocial", "worker", "--pool", "solo",
+                  "--without-mingle", "--without-gossip", "-l", "INFO")  # fmt: skip
+
+
+def worker_processes() -> list[ChildSpec]:
+    """Return the delivery workers of ``run``: one per CPU, each with a name of its own."""
+    return [
+        ChildSpec(f"worker-{n}", [PYTHON, "-m", *WORKER_COMMAND, "-n", f"worker-{n}@%h"])
+        for n in range(1, (os.cpu_count() or 1) + 1)
+    ]
+
+
 def app_processes(port: int, data: Path, emulator_port: int) -> list[ChildSpec]:
     """Return the long-running processes of ``run``, one row each, in start order."""
     return [
@@ -35,8 +52,7 @@ def app_processes(port: int, data: Path, emulator_port: int) -> list[ChildSpec]:
         ChildSpec("web", [PYTHON, "-m", "gunicorn", "govsocial.wsgi:application",
                           "-b", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
                           "--access-logfile", "-"]),
-        # Its pool and concurrency come from the settings, as on any other host.
-        ChildSpec("worker", [PYTHON, "-m", "celery", "-A", "govsocial", "worker", "-l", "INFO"]),
+        *worker_processes(),
         ChildSpec("scheduler", [PYTHON, "-m", "celery", "-A", "govsocial", "beat",
                                 "-l", "INFO", "--schedule", str(data / "celerybeat-schedule")]),
         # Hands posts to the worker the moment they are due (the schedule is in PostgreSQL).

@@ -14,6 +14,7 @@ import pytest
 
 from accounts.models import Agency
 from archive.tasks import chain_verify_agency
+from govsocial.launch.commands import WORKER_COMMAND
 from govsocial.tenancy import AgencyNotBound, bound_agency_id, with_agency_scope
 from tests.archive.conftest import tamper_as_owner
 
@@ -37,8 +38,7 @@ def worker(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "celery", "-A", "govsocial", "worker", "-l", "INFO",
-             "--concurrency", "1", "--pool", "solo", "-Q", queue, "-n", f"{queue}@%h"],
+            [sys.executable, "-m", *WORKER_COMMAND, "-Q", queue, "-n", f"{queue}@%h"],
             cwd=ROOT, env=os.environ.copy(), stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     try:

@@ -22,7 +22,7 @@ from tests.launch.launcher_process import Launcher, group_members, running
 # A fresh data folder: initdb, migrations, static files and demo data, on a busy machine.
 START_TIMEOUT = 300
 RESTART_TIMEOUT = 60
-WORKER_READY = re.compile(r"celery@\S+ ready\.")
+WORKER_READY = re.compile(r"worker-\d+@\S+ ready\.")
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +78,7 @@ def _kill_until_restarted(launcher: Launcher, name: str) -> int:
 def test_a_killed_worker_is_restarted_and_takes_tasks_again(launcher: Launcher) -> None:
     ready = len(WORKER_READY.findall(launcher.output()))
 
-    killed = _kill_until_restarted(launcher, "worker")
+    killed = _kill_until_restarted(launcher, "worker-1")
 
     wait_for(
         lambda: len(WORKER_READY.findall(launcher.output())) > ready,
@@ -86,8 +86,8 @@ def test_a_killed_worker_is_restarted_and_takes_tasks_again(launcher: Launcher) 
         what="the new worker taking tasks",
     )
     assert launcher.alive()
-    assert running(launcher.pid_of("worker"))
-    assert group_members(killed) == [], "the dead worker's pool processes went with it"
+    assert running(launcher.pid_of("worker-1"))
+    assert group_members(killed) == [], "nothing of the dead worker is left"
 
 
 def test_a_killed_dispatcher_is_restarted_and_polls_again(launcher: Launcher) -> None:

@@ -103,7 +103,7 @@ def test_the_dispatcher_hands_a_published_posts_first_comment_to_a_worker_once(
 def test_two_dispatchers_and_duplicate_tasks_never_publish_twice(
     live_agency: Agency, emulator: Emulator, delivery: Delivery
 ) -> None:
-    delivery.worker(concurrency=4)
+    delivery.worker()
     delivery.dispatcher()
     delivery.dispatcher()
     targets = due_now(live_agency, emulator, ["x", "mastodon"], posts=10)
@@ -132,7 +132,7 @@ def test_a_send_that_hangs_holds_neither_its_batch_nor_the_worker(
     hung = emulated_account_for(live_agency, emulator, "x", "hung_city")
     emulator.fault("latency", network="x", account="hung_city", path=CREATE_PATH["x"], ms=240_000)
     delivery.env["NETWORK_TIMEOUT_SECONDS"] = "300"
-    delivery.worker(concurrency=1)
+    delivery.worker()
     delivery.dispatcher()
     others = [emulated_account_for(live_agency, emulator, n, HANDLES[n]) for n in ("x", "mastodon")]
     first = scheduled_post_for(live_agency, [hung, *others], text="Boil water notice lifted.")

@@ -1,0 +1,29 @@
+"""One worker configuration: `make run`, docker-compose.yml, the tests and the
+benchmarks start the delivery workers with the same command."""
+
+from __future__ import annotations
+
+import os
+
+import yaml
+
+from govsocial.launch.commands import WORKER_COMMAND, worker_processes
+from govsocial.launch.common import REPO_ROOT
+
+
+def test_docker_compose_starts_its_workers_as_make_run_does() -> None:
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+
+    worker = compose["services"]["worker"]
+
+    assert tuple(worker["command"]) == WORKER_COMMAND
+    assert worker["deploy"]["replicas"] >= 1
+
+
+def test_make_run_starts_one_worker_per_cpu_each_named_apart() -> None:
+    workers = worker_processes()
+
+    assert len(workers) == (os.cpu_count() or 1)
+    assert len({spec.name for spec in workers}) == len(workers)
+    for spec in workers:
+        assert tuple(spec.argv[2 : 2 + len(WORKER_COMMAND)]) == WORKER_COMMAND
