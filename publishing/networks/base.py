@@ -34,7 +34,8 @@ class NetworkSettings:
     the Bluesky PDS); ``authorize_url`` the base of the page where a person approves
     govsocial (X's authorize page itself; Facebook's dialog host, versioned below it).
     In the embedded default both point into the network emulator. ``connections`` is
-    how many calls to the network one adapter makes at once (a delivery batch's sends).
+    how many calls to the network one adapter makes at once (a worker process's sends
+    in flight, which share it).
     """
 
     api_url: str
