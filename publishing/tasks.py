@@ -9,7 +9,8 @@ import logging
 from typing import Any
 
 from celery import shared_task
-from celery.signals import worker_process_shutdown, worker_shutdown
+from celery.signals import worker_process_shutdown, worker_ready, worker_shutdown
+from django.db import DatabaseError, connection
 
 from accounts.models import Agency
 from govsocial.tenancy import with_agency_scope
@@ -74,6 +75,22 @@ def publish_targets(*, agency_id: int, target_ids: list[int]) -> None:
 
     # Returns once the sends are handed over: a send that hangs holds only itself.
     targets_publish(target_ids=target_ids, wait=False)
+
+
+@worker_ready.connect
+def _ready_to_deliver(**_signal: Any) -> None:
+    """Open the process's database pool and its outbox before the first task, so that
+    the first posts due do not wait while they start."""
+    from publishing.services.delivery.publish import sends_ready
+
+    sends_ready()
+    try:
+        connection.ensure_connection()
+    except DatabaseError as error:
+        logger.warning("the database is not reachable yet (%s); the first task connects", error)
+    finally:
+        # Back to the pool, for the first task.
+        connection.close()
 
 
 @worker_process_shutdown.connect

@@ -14,6 +14,7 @@ from typing import Any
 
 import redis
 from django.conf import settings
+from django.db import connection
 
 from accounts.models import Agency, Role
 from govsocial.tenancy import agency_scope
@@ -78,6 +79,28 @@ def test_a_due_post_goes_out_once_on_every_account_with_its_permalink(
         (remote,) = on_network(emulator, target.account)
         assert remote["id"] in target.remote_id
         assert target.permalink.startswith("http")
+
+
+def other_sessions() -> int:
+    """Return how many other sessions are connected to the test's database."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        (count,) = cursor.fetchone()
+    return int(count)
+
+
+def test_a_worker_is_connected_to_the_database_before_its_first_task(
+    live_db: None, delivery: Delivery
+) -> None:
+    before = other_sessions()
+
+    delivery.worker()
+
+    # The first posts due do not wait for the worker's pool to open.
+    wait_for(lambda: other_sessions() > before, timeout=60, what="the worker connecting")
 
 
 def test_the_dispatcher_hands_a_published_posts_first_comment_to_a_worker_once(

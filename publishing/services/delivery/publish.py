@@ -103,6 +103,11 @@ def targets_publish(*, target_ids: Sequence[int], wait: bool = True) -> list[Pos
     return [target for target in ended if target is not None]
 
 
+def sends_ready() -> None:
+    """Start this process's outbox (a worker starting)."""
+    _outbox()
+
+
 def sends_finish(timeout: float) -> bool:
     """Wait for this process's sends in flight to be recorded (a worker stopping);
     return whether they all were within ``timeout`` seconds."""
