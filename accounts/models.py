@@ -274,6 +274,51 @@ class ApiKey(AgencyOwned):
         )
 
 
+class IdempotencyKey(AgencyOwned):
+    """Remember the answer to an API request sent with an ``Idempotency-Key`` header, so
+    that the same request sent again by the same caller gets that answer back instead
+    of acting twice.
+
+    Kept a day from the first request. Until the answer is stored (``response_status``
+    empty) the request that claimed the key is still running, or died; another may claim
+    the key once the claim is a minute old.
+    """
+
+    MAX_KEY_LENGTH = 255
+
+    key = models.CharField(max_length=MAX_KEY_LENGTH)
+    # The caller: an API key, or a person signed in.
+    api_key = models.ForeignKey(ApiKey, null=True, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, null=True, on_delete=models.CASCADE, related_name="+")
+    # SHA-256 of the request's method, path and body: the key answers only that request.
+    request_hash = models.CharField(max_length=64)
+    claimed_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_content_type = models.CharField(max_length=255, blank=True)
+    response_location = models.CharField(max_length=2048, blank=True)
+    response_body = models.BinaryField(default=bytes)
+
+    class Meta:
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "api_key", "user", "key"],
+                nulls_distinct=False,
+                name="idempotency_key_once_per_caller",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(api_key__isnull=False, user__isnull=True)
+                | models.Q(api_key__isnull=True, user__isnull=False),
+                name="idempotency_key_has_one_caller",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.key
+
+
 class SignOnProtocol(models.TextChoices):
     """How an agency's identity provider speaks."""
 

@@ -23,8 +23,13 @@ def agency_get_active(*, slug: str) -> Agency | None:
 
 
 def membership_for(*, agency: Agency, user: User) -> Membership | None:
-    """Return ``user``'s active membership of the bound ``agency``, or None."""
-    return Membership.objects.filter(agency=agency, user=user, is_active=True).first()
+    """Return ``user``'s active membership of the bound ``agency`` (with its user), or
+    None."""
+    return (
+        Membership.objects.filter(agency=agency, user=user, is_active=True)
+        .select_related("user")
+        .first()
+    )
 
 
 def memberships_of_user(*, user: User) -> QuerySet[Membership]:

@@ -30,3 +30,10 @@ class PermissionDenied(GovsocialError):
     """The person's role in the agency does not allow the action."""
 
     status_code = 403
+
+
+class Unprocessable(GovsocialError):
+    """The request is well formed but cannot be carried out as it stands (the same
+    idempotency key sent again with a different request)."""
+
+    status_code = 422

@@ -14,6 +14,7 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware import common
 from django.shortcuts import redirect
 from django.urls import Resolver404, resolve
 from django.utils.translation import gettext as _
@@ -27,6 +28,7 @@ from accounts.policy import (
     session_start,
 )
 from accounts.selectors import agency_get_active, membership_for
+from govsocial.api.problems import is_api
 from govsocial.tenancy import agency_scope, user_scope
 
 
@@ -36,6 +38,15 @@ def open_by_token(view: Callable[..., Any]) -> Callable[..., Any]:
     view reads only that agency's rows."""
     view.open_by_token = True  # type: ignore[attr-defined]
     return view
+
+
+class CommonMiddleware(common.CommonMiddleware):
+    """Django's, except that an API address without its final slash is not
+    redirected: a client following the redirect would turn a POST into a GET. It gets
+    a 404 problem saying that the slash is missing."""
+
+    def should_redirect_with_slash(self, request: HttpRequest) -> bool:
+        return not is_api(request) and super().should_redirect_with_slash(request)
 
 
 class AgencyScopeMiddleware:

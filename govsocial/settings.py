@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "archive.middleware.RequestOriginMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
+    "govsocial.middleware.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -276,19 +276,29 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "govsocial.api.pagination.Pagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "govsocial.api.schema.ApiSchema",
     "EXCEPTION_HANDLER": "govsocial.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # JSON everywhere; the operations that take files name the multipart parser.
+    "DEFAULT_PARSER_CLASSES": ["govsocial.api.parsers.JSONParser"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "govsocial API",
-    "DESCRIPTION": "Publishing, approvals, inbox and records archive for agencies.",
+    "DESCRIPTION": (
+        "An agency's members and invitations, network accounts, media library, posts "
+        "(written, scheduled, published now, taken off the schedule, in English and "
+        "French), calendar with CSV export and import, queue times and crisis pauses. "
+        "Every error is a problem details document (RFC 9457, application/problem+json); "
+        "a POST made safe to repeat takes an Idempotency-Key header."
+    ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # 3.1 for JSON Schema's whole vocabulary (the keys of an object keyed by ids).
+    "OAS_VERSION": "3.1.0",
 }
 
 # Celery is the broker only: the schedule lives in PostgreSQL. A task is acknowledged
@@ -316,6 +326,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ACCOUNT_HEALTH_CHECK_SECONDS,
     },
     "publishing-pauses-expire": {"task": "publishing.tasks.pauses_expire", "schedule": 60},
+    "accounts-idempotency-keys-purge": {
+        "task": "accounts.tasks.idempotency_keys_purge",
+        "schedule": 60 * 60,
+    },
     "archive-verify-chains": {
         "task": "archive.tasks.chains_verify",
         "schedule": 24 * 60 * 60,

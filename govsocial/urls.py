@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import SignInView
+from govsocial.api.problems import problem_type_detail
 from govsocial.health import healthz
 
 urlpatterns = [
@@ -15,8 +16,14 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves Swagger UI's start-up script as a file, as the CSP requires.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/problems/<slug:code>/", problem_type_detail, name="api-problem-type"),
     path("api/", include("accounts.api.urls")),
     path("api/", include("publishing.api.urls")),
     path("", include("publishing.urls")),
     path("", include("accounts.urls")),
 ]
+
+# Under /api/ these answer problem documents; elsewhere, the site's pages.
+handler400 = "govsocial.api.problems.bad_request"
+handler404 = "govsocial.api.problems.not_found"
+handler500 = "govsocial.api.problems.server_error"

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
 from publishing.models import MediaAsset, Post, PostStatus, QueueSlot, SocialAccount, Weekday
+from publishing.networks.limits import ALT_TEXT_LONGEST, TEXT_LONGEST
 
 
 class BlueskyConnectForm(forms.Form):
@@ -98,6 +99,7 @@ class ComposerForm(ScheduleTimeForm):
         label=_("Text"),
         required=False,
         strip=False,
+        max_length=TEXT_LONGEST,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("Every account gets this text unless you write its own below."),
     )
@@ -147,11 +149,13 @@ class ComposerForm(ScheduleTimeForm):
                 label=_("Text for %(account)s") % {"account": account},
                 required=False,
                 strip=False,
+                max_length=TEXT_LONGEST,
                 widget=forms.Textarea(attrs={"rows": 4}),
             )
             self.fields[f"comment_{account.pk}"] = forms.CharField(
                 label=_("First comment for %(account)s") % {"account": account},
                 required=False,
+                max_length=TEXT_LONGEST,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text=_(
                     "Posted by the account under the post once it is out, such as a link "
@@ -162,6 +166,7 @@ class ComposerForm(ScheduleTimeForm):
             self.fields[f"alt_{asset.pk}"] = forms.CharField(
                 label=_("Alt text for %(name)s") % {"name": asset.original_name},
                 required=False,
+                max_length=ALT_TEXT_LONGEST,
                 widget=forms.Textarea(attrs={"rows": 2}),
                 help_text=_("Say what the picture shows, for people who cannot see it."),
             )
@@ -248,6 +253,7 @@ class MediaUploadForm(forms.Form):
     alt_text = forms.CharField(
         label=_("Alt text"),
         required=False,
+        max_length=ALT_TEXT_LONGEST,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
             "Say what the picture shows, for people who cannot see it. A post with this "
@@ -255,7 +261,10 @@ class MediaUploadForm(forms.Form):
         ),
     )
     alt_text_fr = forms.CharField(
-        label=_("Alt text in French"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Alt text in French"),
+        required=False,
+        max_length=ALT_TEXT_LONGEST,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from publishing.models import Post, SocialAccount
+from publishing.models import SocialAccount
+from publishing.selectors import ScheduledPost
 
 # What a spreadsheet would run as a formula at the start of a cell.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -61,33 +62,30 @@ def _local_iso(moment: datetime | None, zone: tzinfo) -> str:
 
 
 def schedule_entries(
-    posts: Iterable[Post], *, zone: ZoneInfo, post_url: Callable[[Post], str]
+    posts: Iterable[ScheduledPost], *, zone: ZoneInfo, post_url: Callable[[int], str]
 ) -> list[dict[str, Any]]:
     """Return each post as an export gives it: its time in UTC and in ``zone``, its
-    accounts, status, author, text and address (``post_url(post)``)."""
-    entries = []
-    for post in posts:
-        targets = sorted(post.targets.all(), key=lambda target: target.account_id)
-        entries.append(
-            {
-                "id": post.pk,
-                "status": post.status,
-                "scheduled_at": _local_iso(post.scheduled_at, zone),
-                "scheduled_at_utc": _local_iso(post.scheduled_at, UTC).replace("+00:00", "Z"),
-                "time_zone": zone.key,
-                "accounts": [
-                    {"id": t.account_id, "network": t.account.network, "handle": t.account.handle}
-                    for t in targets
-                ],
-                "text": post.text,
-                "link": post.link,
-                "campaign": post.campaign,
-                "language": post.language,
-                "author": post.author.email,
-                "url": settings.SITE_URL + post_url(post),
-            }
-        )
-    return entries
+    accounts, status, author, text and address (``post_url(post id)``)."""
+    return [
+        {
+            "id": post.id,
+            "status": post.status,
+            "scheduled_at": _local_iso(post.scheduled_at, zone),
+            "scheduled_at_utc": _local_iso(post.scheduled_at, UTC).replace("+00:00", "Z"),
+            "time_zone": zone.key,
+            "accounts": [
+                {"id": account_id, "network": network, "handle": handle}
+                for account_id, network, handle in post.accounts
+            ],
+            "text": post.text,
+            "link": post.link,
+            "campaign": post.campaign,
+            "language": post.language,
+            "author": post.author_email,
+            "url": settings.SITE_URL + post_url(post.id),
+        }
+        for post in posts
+    ]
 
 
 def schedule_csv(entries: Sequence[dict[str, Any]]) -> str:

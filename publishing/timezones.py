@@ -39,6 +39,30 @@ class LocalTimeError(GovsocialError):
         self.choices = choices
 
 
+class MomentOutOfRange(GovsocialError):
+    """A moment in ISO 8601 that falls outside the years 1 to 9999 once in UTC."""
+
+    def __init__(self) -> None:
+        super().__init__(_("Give a moment between the years 1 and 9999."))
+
+
+def moment_read(text: str) -> datetime | None:
+    """Return the moment ``text`` names in ISO 8601 with its UTC offset, in UTC (the
+    offsets ISO 8601 allows go beyond PostgreSQL's 15:59); None when it names none
+    (unreadable, or without an offset). Raise ``MomentOutOfRange`` for one outside the
+    years a date can have."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as error:
+        raise MomentOutOfRange() from error
+
+
 def zone_named(name: str) -> ZoneInfo:
     """Return the IANA time zone ``name``; UTC when it is empty or unknown."""
     try:

@@ -55,6 +55,11 @@ urlpatterns = [
         name="post_target_delete",
     ),
     path(
+        "agencies/<slug:agency_slug>/posts/<int:post_id>/delete/",
+        posts.post_delete,
+        name="post_delete",
+    ),
+    path(
         "agencies/<slug:agency_slug>/posts/<int:post_id>/unschedule/",
         posts.post_unschedule,
         name="post_unschedule",

@@ -26,6 +26,7 @@ from accounts.models import (
     Agency,
     AgencySignOn,
     ApiKey,
+    IdempotencyKey,
     Invitation,
     Membership,
     Role,
@@ -139,6 +140,16 @@ def api_key_for(agency: Agency, role: str = Role.ADMIN, **fields: Any) -> tuple[
         if fields:
             ApiKey.objects.filter(pk=key.pk).update(**fields)
     return key, token
+
+
+def idempotency_key_for(agency: Agency) -> IdempotencyKey:
+    """Claim an idempotency key for a request of a new API key of ``agency``, as the API
+    does before the request acts."""
+    key, _token = api_key_for(agency)
+    with agency_scope(agency.pk):
+        return services.idempotency_key_claim(
+            agency=agency, caller=key, key=str(uuid.uuid4()), request_hash="0" * 64
+        )
 
 
 def sign_on_for(agency: Agency, **settings: Any) -> AgencySignOn:
@@ -382,6 +393,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Invitation: lambda agency: InvitationFactory(agency=agency),
     ArchiveEvent: archive_event_for,
     ApiKey: lambda agency: api_key_for(agency)[0],
+    IdempotencyKey: idempotency_key_for,
     AgencySignOn: sign_on_for,
     SignOnDomain: sign_on_domain_for,
     SocialAccount: social_account_for,

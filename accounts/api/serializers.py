@@ -37,7 +37,7 @@ class MemberSerializer(serializers.ModelSerializer):
 
     user = UserSerializer(read_only=True)
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False
+        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, min_length=1
     )
 
     class Meta:
@@ -50,7 +50,7 @@ class InvitationSerializer(serializers.ModelSerializer):
     """An invitation to join the agency; the link goes by email only."""
 
     roles = serializers.ListField(
-        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False
+        child=serializers.ChoiceField(choices=Role.choices), allow_empty=False, min_length=1
     )
     invited_by = serializers.EmailField(source="invited_by.email", read_only=True)
 

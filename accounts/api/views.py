@@ -40,10 +40,12 @@ class MemberViewSet(
         return queryset.select_related("user").order_by("-is_active", "user__email")
 
     def perform_update(self, serializer: BaseSerializer[Membership]) -> None:
+        membership = self.get_object()
         serializer.instance = services.membership_change_roles(
-            membership=self.get_object(),
+            membership=membership,
             actor=self.request.user,  # type: ignore[arg-type]
-            roles=serializer.validated_data["roles"],
+            # Roles are all there is to change: without them, the member stays as is.
+            roles=serializer.validated_data.get("roles", membership.roles),
         )
 
     @extend_schema(request=None, responses=MemberSerializer)

@@ -1,5 +1,5 @@
 """Every write to agencies, members, invitations, API keys and a person's own settings,
-each with its archive event."""
+each with its archive event; and the API's idempotency keys."""
 
 from accounts.services.agencies import POLICY_FIELDS, agency_create, agency_policy_change
 from accounts.services.api_keys import (
@@ -7,6 +7,12 @@ from accounts.services.api_keys import (
     api_key_create,
     api_key_revoke,
     api_key_use,
+)
+from accounts.services.idempotency import (
+    idempotency_key_answer,
+    idempotency_key_claim,
+    idempotency_key_release,
+    idempotency_keys_purge,
 )
 from accounts.services.members import (
     invitation_accept,
@@ -36,6 +42,10 @@ __all__ = [
     "api_key_create",
     "api_key_revoke",
     "api_key_use",
+    "idempotency_key_answer",
+    "idempotency_key_claim",
+    "idempotency_key_release",
+    "idempotency_keys_purge",
     "invitation_accept",
     "invitation_create",
     "invitation_revoke",

@@ -13,13 +13,25 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.viewsets import GenericViewSet
 
-from accounts.models import Agency, ApiKey
+from accounts.models import Agency, ApiKey, IdempotencyKey
 from accounts.policy import second_factor_gap
 from accounts.selectors import agency_get_active, membership_for
+from govsocial.api import idempotency
+from govsocial.api.exceptions import InvalidParameter
 from govsocial.tenancy import AgencyOwned, agency_scope, user_scope
 
 
-class UserScopedViewSet(GenericViewSet):
+class ApiViewSet(GenericViewSet):
+    """What every endpoint checks first: query parameters PostgreSQL can take."""
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        for name, values in request.query_params.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                raise InvalidParameter(name, _("A query parameter may not hold a NUL character."))
+        super().initial(request, *args, **kwargs)
+
+
+class UserScopedViewSet(ApiViewSet):
     """Base of endpoints about the signed-in person rather than one agency."""
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
@@ -37,21 +49,31 @@ class UserScopedViewSet(GenericViewSet):
         super().initial(request, *args, **kwargs)
 
 
-class AgencyScopedViewSet(GenericViewSet):
+class AgencyScopedViewSet(ApiViewSet):
     """Base of every endpoint under ``/api/agencies/{agency_slug}/``.
 
     Binds the agency for its members and its own API keys (anyone else gets 404, as
     if it did not exist)
     and builds the queryset of ``model`` from the bound agency. Subclasses narrow it through
-    ``scope_queryset``; they do not replace ``get_queryset``.
+    ``scope_queryset``; they do not replace ``get_queryset``. A POST sent again with the
+    same ``Idempotency-Key`` gets the first answer back instead of acting twice
+    (``govsocial.api.idempotency``).
     """
 
     model: type[AgencyOwned]
     agency: Agency
+    # The Idempotency-Key this request holds while it acts.
+    idempotency_claim: IdempotencyKey | None = None
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         with ExitStack() as self.scope_stack:
-            return super().dispatch(request, *args, **kwargs)
+            response = None
+            try:
+                response = super().dispatch(request, *args, **kwargs)
+                return response
+            finally:
+                if self.idempotency_claim is not None:
+                    idempotency.answer(self.idempotency_claim, response)
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.perform_authentication(request)
@@ -80,6 +102,12 @@ class AgencyScopedViewSet(GenericViewSet):
                 raise exceptions.PermissionDenied(str(gap.message))
         self.agency = agency
         super().initial(request, *args, **kwargs)
+        self.idempotency_claim = idempotency.claim(request, agency=agency, caller=principal)
+
+    def handle_exception(self, exc: Exception) -> Any:
+        if isinstance(exc, idempotency.Replay):
+            return exc.response
+        return super().handle_exception(exc)
 
     def get_queryset(self) -> QuerySet[Any]:
         if getattr(self, "swagger_fake_view", False):

@@ -16,14 +16,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from govsocial.api.exceptions import InvalidParameter
+from govsocial.api.parsers import MultiPartParser
 from govsocial.api.viewsets import AgencyScopedViewSet
-from govsocial.errors import GovsocialError
 from publishing import selectors, services
-from publishing.api.posts import FILTERS, number_param
+from publishing.api.posts import FILTERS, post_filters
 from publishing.api.serializers import (
     CalendarSerializer,
     PostSerializer,
@@ -32,29 +32,30 @@ from publishing.api.serializers import (
 from publishing.models import Post
 from publishing.schedule_export import schedule_csv, schedule_entries
 from publishing.services.bulk import schedule_file_read
-from publishing.timezones import viewer_zone, zone_named
+from publishing.timezones import MomentOutOfRange, moment_read, viewer_zone, zone_named
 
 # The longest range one request lists.
 LONGEST_RANGE = timedelta(days=366)
 RANGE = [
     OpenApiParameter(
-        "start", OpenApiTypes.STR, required=True, description="ISO 8601 with an offset"
+        "start", OpenApiTypes.DATETIME, required=True, description="ISO 8601 with an offset"
     ),
-    OpenApiParameter("end", OpenApiTypes.STR, required=True, description="ISO 8601 with an offset"),
+    OpenApiParameter(
+        "end", OpenApiTypes.DATETIME, required=True, description="ISO 8601 with an offset"
+    ),
 ]
 
 
 def _moment(request: Request, name: str) -> datetime:
-    value = request.query_params.get(name, "")
     try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise GovsocialError(
+        moment = moment_read(request.query_params.get(name, ""))
+    except MomentOutOfRange as error:
+        raise InvalidParameter(name, error.message, rule=True) from error
+    if moment is None:
+        raise InvalidParameter(
+            name,
             _("Give “%(name)s” in ISO 8601 with its UTC offset, such as 2030-03-01T00:00:00-05:00.")
             % {"name": name},
-            field=name,
         )
     return moment
 
@@ -66,6 +67,9 @@ class CalendarViewSet(AgencyScopedViewSet):
 
     model = Post
     serializer_class = CalendarSerializer
+    # A range is at most 366 days, all of it in one answer: its posts and their zone.
+    pagination_class = None
+    lists_in_one_object = True
 
     def _zone(self) -> ZoneInfo:
         return viewer_zone(
@@ -76,25 +80,22 @@ class CalendarViewSet(AgencyScopedViewSet):
     def _entries(self, request: Request) -> list[dict[str, Any]]:
         start, end = _moment(request, "start"), _moment(request, "end")
         if not start < end <= start + LONGEST_RANGE:
-            raise GovsocialError(
-                _("“end” must come after “start”, at most 366 days after."), field="end"
+            raise InvalidParameter(
+                "end", _("“end” must come after “start”, at most 366 days after."), rule=True
             )
         posts: QuerySet[Post] = self.get_queryset()
-        listed = selectors.calendar_posts(
+        listed = selectors.calendar_schedule(
             posts=posts,
             start=start,
             end=end,
-            status=request.query_params.get("status", ""),
-            account_id=number_param(request, "account"),
-            author_id=number_param(request, "author"),
-            campaign=request.query_params.get("campaign", ""),
+            **post_filters(request),
         )
         slug = self.agency.slug
         return schedule_entries(
             listed,
             zone=self._zone(),
-            post_url=lambda post: reverse(
-                "post_detail", kwargs={"agency_slug": slug, "post_id": post.pk}
+            post_url=lambda post_id: reverse(
+                "post_detail", kwargs={"agency_slug": slug, "post_id": post_id}
             ),
         )
 
@@ -129,7 +130,7 @@ class CalendarViewSet(AgencyScopedViewSet):
     )
     def import_file(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Write and schedule one post per row of a CSV ``file`` (columns as on the
-        calendar's import page). Refused with every problem in ``problems`` (row,
+        calendar's import page). Refused with every problem in ``errors`` (row,
         column, message) when any row is wrong; then nothing is imported."""
         upload = ScheduleImportSerializer(data=request.data)
         upload.is_valid(raise_exception=True)

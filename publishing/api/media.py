@@ -9,16 +9,17 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import mixins, status
+from rest_framework import exceptions, mixins, status
 from rest_framework.decorators import action
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from govsocial.api.parsers import JSONParser, MultiPartParser
 from govsocial.api.viewsets import AgencyScopedViewSet
 from publishing import services
 from publishing.api.serializers import MediaAssetSerializer, MediaUploadSerializer
 from publishing.models import MediaAsset
+from publishing.networks.limits import LIBRARY_TYPES
 
 
 class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScopedViewSet):
@@ -26,15 +27,20 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Agency
 
     model = MediaAsset
     serializer_class = MediaAssetSerializer
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
+    parser_classes = [MultiPartParser, JSONParser]
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.select_related("uploaded_by", "agency")
 
-    @extend_schema(request=MediaUploadSerializer, responses={201: MediaAssetSerializer})
+    @extend_schema(
+        request={"multipart/form-data": MediaUploadSerializer},
+        responses={201: MediaAssetSerializer},
+    )
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Upload a file (multipart ``file``) with its alt text; its type is judged by
         its bytes."""
+        if not (request.content_type or "").startswith("multipart/form-data"):
+            raise exceptions.UnsupportedMediaType(request.content_type)
         upload = MediaUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         asset = services.media_upload(
@@ -46,7 +52,9 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Agency
         )
         return Response(MediaAssetSerializer(asset).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MediaAssetSerializer, responses=MediaAssetSerializer)
+    @extend_schema(
+        request={"application/json": MediaAssetSerializer}, responses=MediaAssetSerializer
+    )
     def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Change the library's alt text of the file (posts already carrying it keep
         theirs)."""
@@ -62,7 +70,7 @@ class MediaAssetViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Agency
         return Response(MediaAssetSerializer(asset).data)
 
     @extend_schema(
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)}
+        responses={(200, mime): OpenApiResponse(OpenApiTypes.BINARY) for mime in LIBRARY_TYPES}
     )
     @action(detail=True, methods=["get"])
     def file(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:

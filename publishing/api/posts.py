@@ -10,12 +10,13 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from govsocial.api.exceptions import InvalidParameter
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import GovsocialError
 from publishing import selectors, services
@@ -26,22 +27,45 @@ from publishing.api.serializers import (
     ScheduleSerializer,
     TargetChoiceSerializer,
 )
-from publishing.models import Post
+from publishing.models import Post, PostStatus
 
+# The largest id PostgreSQL's bigint holds: a larger one names nothing.
+LARGEST_ID = 2**63 - 1
+AN_ID = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
 FILTERS = [
-    OpenApiParameter("status", OpenApiTypes.STR, description="draft, scheduled, published…"),
-    OpenApiParameter("account", OpenApiTypes.INT, description="a network account's id"),
-    OpenApiParameter("author", OpenApiTypes.INT, description="the author's user id"),
+    OpenApiParameter(
+        "status", OpenApiTypes.STR, enum=PostStatus.values, description="a post's status"
+    ),
+    OpenApiParameter("account", AN_ID, description="a network account's id"),
+    OpenApiParameter("author", AN_ID, description="the author's user id"),
     OpenApiParameter("campaign", OpenApiTypes.STR, description="a campaign tag"),
 ]
 
 
-def number_param(request: Request, name: str) -> int | None:
+def post_filters(request: Request) -> dict[str, Any]:
+    """Return the post filters (``FILTERS``) the request gives, as the selectors take
+    them; refuse a value that is not one of them."""
+    status = request.query_params.get("status", "")
+    if status and status not in PostStatus.values:
+        raise InvalidParameter(
+            "status",
+            _("“status” takes one of: %(statuses)s.") % {"statuses": ", ".join(PostStatus.values)},
+        )
+    return {
+        "status": status,
+        "account_id": _id_param(request, "account"),
+        "author_id": _id_param(request, "author"),
+        "campaign": request.query_params.get("campaign", ""),
+    }
+
+
+def _id_param(request: Request, name: str) -> int | None:
+    """Return the id the query parameter ``name`` gives, or None without it."""
     value = request.query_params.get(name, "")
     if not value:
         return None
-    if not value.isdigit():
-        raise GovsocialError(_("“%(name)s” takes a number.") % {"name": name}, field=name)
+    if not (value.isascii() and value.isdigit() and 0 < int(value) <= LARGEST_ID):
+        raise InvalidParameter(name, _("“%(name)s” takes an id (a whole number).") % {"name": name})
     return int(value)
 
 
@@ -59,7 +83,7 @@ def _content(data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@extend_schema(parameters=FILTERS)
+@extend_schema_view(list=extend_schema(parameters=FILTERS))
 class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScopedViewSet):
     """The agency's posts. Writing takes an author or an admin, and only for accounts
     the writer may publish to."""
@@ -70,13 +94,7 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
             return selectors.post_list(posts=queryset)
-        return selectors.post_list(
-            posts=queryset,
-            status=self.request.query_params.get("status", ""),
-            account_id=number_param(self.request, "account"),
-            author_id=number_param(self.request, "author"),
-            campaign=self.request.query_params.get("campaign", ""),
-        )
+        return selectors.post_list(posts=queryset, **post_filters(self.request))
 
     def _answer(self, post: Post, code: int = status.HTTP_200_OK) -> Response:
         """Return the post as it now is."""
@@ -108,31 +126,41 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
 
     def _update(self, request: Request, *, partial: bool) -> Response:
         post = self.get_object()
-        written = PostWriteSerializer(data=request.data, partial=partial)
+        if partial and isinstance(request.data, dict):
+            # What the request leaves out stays as it is: the whole post, as it would be
+            # written, is checked, so that a file given alone gets the same rules.
+            current = {
+                "text": post.text,
+                "link": post.link,
+                "language": post.language,
+                "campaign": post.campaign,
+                "accounts": [t.account_id for t in post.targets.all()],
+                "media": [{"asset": m.asset_id, "alt_text": m.alt_text} for m in post.media.all()],
+            }
+            written = PostWriteSerializer(data=current | request.data)
+        else:
+            written = PostWriteSerializer(data=request.data)
         written.is_valid(raise_exception=True)
-        current = {
-            "text": post.text,
-            "link": post.link,
-            "language": post.language,
-            "campaign": post.campaign,
-            "accounts": [t.account_id for t in post.targets.all()],
-            "variants": {},
-            "first_comments": {},
-            "media": [{"asset": m.asset_id, "alt_text": m.alt_text} for m in post.media.all()],
-        }
-        data = current | dict(written.validated_data) if partial else written.validated_data
         post = services.post_update(
             post=post,
             actor=request.user,  # type: ignore[arg-type]
-            **_content(data),
+            **_content(written.validated_data),
         )
         return self._answer(post)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Delete a draft that never went out (its translation stays, as a post of its
+        own); the archive keeps the deletion. Refused (409) for a post on the schedule
+        or that has gone out."""
+        services.post_delete(post=self.get_object(), actor=request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=ScheduleSerializer, responses=PostSerializer)
     @action(detail=True, methods=["post"])
     def schedule(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Schedule the post (or move it) to ``at``. Refused with every problem the
-        networks would refuse it for, listed in ``problems``."""
+        networks would refuse it for, listed in ``errors``."""
         post = self.get_object()
         when = ScheduleSerializer(data=request.data)
         when.is_valid(raise_exception=True)

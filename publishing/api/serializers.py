@@ -8,8 +8,10 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from govsocial.errors import GovsocialError
 from publishing.models import (
     MediaAsset,
     Post,
@@ -18,12 +20,24 @@ from publishing.models import (
     PublishingPause,
     SocialAccount,
 )
+from publishing.networks.limits import ALT_TEXT_LONGEST, TEXT_LONGEST
+from publishing.timezones import MomentOutOfRange, moment_read
+
+
+@extend_schema_field({"type": "string", "format": "binary", "minLength": 1})
+class FileField(serializers.FileField):
+    """A file, which may not be empty (the schema says so)."""
+
+
+# Links that are empty until there is one: a plain string, not a URI.
+EMPTY_OR_WEB_ADDRESS = "a full web address, or empty when there is none"
 
 
 class SocialAccountSerializer(serializers.ModelSerializer):
     """A connected network account and its health."""
 
     connected_by = serializers.EmailField(source="connected_by.email", read_only=True)
+    avatar_url = serializers.CharField(read_only=True, help_text=EMPTY_OR_WEB_ADDRESS)
 
     class Meta:
         model = SocialAccount
@@ -58,6 +72,8 @@ class PostTargetSerializer(serializers.ModelSerializer):
 
     network = serializers.CharField(source="account.network", read_only=True)
     handle = serializers.CharField(source="account.handle", read_only=True)
+    permalink = serializers.CharField(read_only=True, help_text=EMPTY_OR_WEB_ADDRESS)
+    comment_permalink = serializers.CharField(read_only=True, help_text=EMPTY_OR_WEB_ADDRESS)
 
     class Meta:
         model = PostTarget
@@ -100,9 +116,11 @@ class PostSerializer(serializers.ModelSerializer):
     the same post in the other official language (null when it has none)."""
 
     author = serializers.EmailField(source="author.email", read_only=True)
+    link = serializers.CharField(read_only=True, help_text=EMPTY_OR_WEB_ADDRESS)
     revision = serializers.IntegerField(read_only=True, allow_null=True)
-    targets = PostTargetSerializer(many=True, read_only=True)
-    media = PostMediaSerializer(many=True, read_only=True)
+    # The lists publishing.selectors.post_list fetches with each post.
+    targets = PostTargetSerializer(many=True, read_only=True, source="target_list")
+    media = PostMediaSerializer(many=True, read_only=True, source="media_list")
 
     class Meta:
         model = Post
@@ -131,8 +149,20 @@ class AttachmentSerializer(serializers.Serializer):
 
     asset = serializers.IntegerField()
     alt_text = serializers.CharField(
-        required=False, allow_null=True, allow_blank=True, default=None
+        required=False, allow_null=True, allow_blank=True, default=None, max_length=ALT_TEXT_LONGEST
     )
+
+
+class ByAccountField(serializers.DictField):
+    """Texts keyed by account id (the schema says the keys are ids)."""
+
+    keyed_by_id = True
+
+    def to_internal_value(self, data: Any) -> dict[int, Any]:
+        texts = super().to_internal_value(data)
+        if not all(key.isascii() and key.isdigit() for key in texts):
+            raise serializers.ValidationError(_("Key each text by its account's id."))
+        return {int(account_id): text for account_id, text in texts.items()}
 
 
 class PostWriteSerializer(serializers.Serializer):
@@ -140,56 +170,53 @@ class PostWriteSerializer(serializers.Serializer):
     account id; null says the base text again), files with alt text, link, language,
     campaign."""
 
-    text = serializers.CharField(allow_blank=True, trim_whitespace=False, default="")
+    text = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, default="", max_length=TEXT_LONGEST
+    )
     link = serializers.CharField(allow_blank=True, max_length=2000, default="")
     language = serializers.ChoiceField(choices=settings.LANGUAGES, default="en")
     campaign = serializers.CharField(allow_blank=True, max_length=100, default="")
     accounts = serializers.ListField(child=serializers.IntegerField(), default=list)
-    variants = serializers.DictField(
-        child=serializers.CharField(allow_null=True, allow_blank=True, trim_whitespace=False),
+    variants = ByAccountField(
+        child=serializers.CharField(
+            allow_null=True, allow_blank=True, trim_whitespace=False, max_length=TEXT_LONGEST
+        ),
         default=dict,
     )
     media = AttachmentSerializer(many=True, default=list)
-    first_comments = serializers.DictField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+    first_comments = ByAccountField(
+        child=serializers.CharField(
+            allow_blank=True, trim_whitespace=False, max_length=TEXT_LONGEST
+        ),
         default=dict,
         help_text="Each account's first comment, by account id: posted by the account "
         "under the post once it is published (empty for none).",
     )
 
-    def validate_variants(self, value: dict[str, str | None]) -> dict[int, str | None]:
-        """Key each account's text by its account id."""
-        return _by_account(value)
 
-    def validate_first_comments(self, value: dict[str, str]) -> dict[int, str]:
-        """Key each account's first comment by its account id."""
-        return _by_account(value)
-
-
-def _by_account(value: dict[str, Any]) -> dict[int, Any]:
-    """Return ``value`` keyed by account id, or refuse keys that are not ids."""
-    try:
-        return {int(account_id): text for account_id, text in value.items()}
-    except ValueError as error:
-        raise serializers.ValidationError(_("Key each text by its account's id.")) from error
+@extend_schema_field({"type": "string", "format": "date-time"})
+class MomentField(serializers.CharField):
+    """A moment in ISO 8601 with its UTC offset (RFC 3339's date-time)."""
 
 
 class ScheduleSerializer(serializers.Serializer):
     """When to publish: an ISO 8601 time with its UTC offset."""
 
-    at = serializers.CharField(help_text="ISO 8601 with an offset, e.g. 2030-03-31T09:00:00-04:00")
+    at = MomentField(help_text="ISO 8601 with an offset, e.g. 2030-03-31T09:00:00-04:00")
 
     def validate_at(self, value: str) -> datetime:
-        """Read the time; refuse one without its offset (it would name no moment)."""
+        """Read the time; refuse one without its offset (it would name no moment). One
+        out of the years a date can have is refused as a rule (as a past time is)."""
         try:
-            moment = datetime.fromisoformat(value)
-        except ValueError as error:
+            moment = moment_read(value)
+        except MomentOutOfRange as error:
+            raise GovsocialError(error.message, field="at") from error
+        if moment is None:
             raise serializers.ValidationError(
-                _("Give the time in ISO 8601, such as 2030-03-31T09:00:00-04:00.")
-            ) from error
-        if moment.tzinfo is None:
-            raise serializers.ValidationError(
-                _("Give the time with its UTC offset, such as 2030-03-31T09:00:00-04:00.")
+                _(
+                    "Give the time in ISO 8601 with its UTC offset, such as "
+                    "2030-03-31T09:00:00-04:00."
+                )
             )
         return moment
 
@@ -219,9 +246,9 @@ class MediaAssetSerializer(serializers.ModelSerializer):
 class MediaUploadSerializer(serializers.Serializer):
     """An image or video to add to the library, with its alt text."""
 
-    file = serializers.FileField()
-    alt_text = serializers.CharField(allow_blank=True, default="")
-    alt_text_fr = serializers.CharField(allow_blank=True, default="")
+    file = FileField()
+    alt_text = serializers.CharField(allow_blank=True, default="", max_length=ALT_TEXT_LONGEST)
+    alt_text_fr = serializers.CharField(allow_blank=True, default="", max_length=ALT_TEXT_LONGEST)
 
 
 class PublishingPauseSerializer(serializers.ModelSerializer):
@@ -269,8 +296,8 @@ class CalendarEntrySerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     status = serializers.CharField()
-    scheduled_at = serializers.CharField(help_text="in the reader's zone, with its offset")
-    scheduled_at_utc = serializers.CharField()
+    scheduled_at = serializers.DateTimeField(help_text="in the reader's zone, with its offset")
+    scheduled_at_utc = serializers.DateTimeField()
     time_zone = serializers.CharField()
     accounts = CalendarAccountSerializer(many=True)
     text = serializers.CharField()
@@ -278,7 +305,7 @@ class CalendarEntrySerializer(serializers.Serializer):
     campaign = serializers.CharField()
     language = serializers.CharField()
     author = serializers.EmailField()
-    url = serializers.URLField()
+    url = serializers.CharField(help_text="the post's page, a path on this site")
 
 
 class CalendarSerializer(serializers.Serializer):
@@ -291,7 +318,7 @@ class CalendarSerializer(serializers.Serializer):
 class ScheduleImportSerializer(serializers.Serializer):
     """A CSV file of posts to schedule."""
 
-    file = serializers.FileField()
+    file = FileField()
 
 
 class QueueSlotSerializer(serializers.Serializer):

@@ -32,6 +32,10 @@ INSTAGRAM_MAX_HASHTAGS = 30
 INSTAGRAM_POSTS_PER_DAY = 100
 FACEBOOK_MAX_MESSAGE = 63206
 ALT_TEXT_MAX = {"x": 1000, "mastodon": 1500, "bluesky": 2000}
+# What govsocial keeps at most, whatever the accounts: the longest any network takes.
+# A draft may be too long for some of its accounts (the composer says so); never longer.
+TEXT_LONGEST = FACEBOOK_MAX_MESSAGE
+ALT_TEXT_LONGEST = max(ALT_TEXT_MAX.values())
 
 MB = 1024 * 1024
 
@@ -73,6 +77,8 @@ class MediaRule:
 
 
 _IMAGES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+# Every type the media library keeps: what some network takes.
+LIBRARY_TYPES = sorted(_IMAGES | {"video/mp4"})
 MEDIA_RULES = {
     "x": MediaRule(
         4, {"image": 5 * MB, "gif": 15 * MB, "video": 512 * MB}, _IMAGES | {"video/mp4"}

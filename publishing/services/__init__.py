@@ -23,7 +23,7 @@ from publishing.services.delivery import (
 )
 from publishing.services.media import media_alt_text_set, media_upload
 from publishing.services.pauses import pause_end, pause_start, pauses_expire
-from publishing.services.posts import post_create, post_update
+from publishing.services.posts import post_create, post_delete, post_update
 from publishing.services.queue import post_add_to_queue, queue_slots_set
 from publishing.services.scheduling import (
     PostProblems,
@@ -50,6 +50,7 @@ __all__ = [
     "pauses_expire",
     "post_add_to_queue",
     "post_create",
+    "post_delete",
     "post_publish_now",
     "post_schedule",
     "post_translation_add",

@@ -35,6 +35,7 @@ from publishing.models import (
     SocialAccount,
     TargetState,
 )
+from publishing.networks.limits import ALT_TEXT_LONGEST, TEXT_LONGEST
 from publishing.selectors import account_publishable_by
 from publishing.services.accounts import account_require_publisher
 
@@ -89,6 +90,32 @@ def clean_campaign(campaign: str) -> str:
             field="campaign",
         )
     return campaign
+
+
+def _check_lengths(
+    text: str,
+    variants: Mapping[int, str | None],
+    first_comments: Mapping[int, str],
+    media: Sequence[tuple[int, str | None]],
+) -> None:
+    """Refuse texts longer than any network takes (``TEXT_LONGEST``) and alt text
+    longer than any network reads (``ALT_TEXT_LONGEST``)."""
+    texts = [("text", text)]
+    texts += [("variants", own or "") for own in variants.values()]
+    texts += [("first_comments", comment) for comment in first_comments.values()]
+    for field, written in texts:
+        if len(written) > TEXT_LONGEST:
+            raise GovsocialError(
+                _("A text has at most %(max)d characters, the most any network takes.")
+                % {"max": TEXT_LONGEST},
+                field=field,
+            )
+    if any(len(alt or "") > ALT_TEXT_LONGEST for _asset, alt in media):
+        raise GovsocialError(
+            _("Alt text has at most %(max)d characters, the most any network reads.")
+            % {"max": ALT_TEXT_LONGEST},
+            field="media",
+        )
 
 
 def _accounts(agency: Agency, account_ids: Iterable[int]) -> list[SocialAccount]:
@@ -227,6 +254,7 @@ def post_create(
     _check_variants(variants, [a.pk for a in accounts])
     _check_variants(first_comments, [a.pk for a in accounts], field="first_comments")
     attachments = list(media) if media is not None else [(pk, None) for pk in media_ids]
+    _check_lengths(text, variants, first_comments, attachments)
     with transaction.atomic():
         post: Post = Post.objects.create(
             agency=agency,
@@ -372,6 +400,7 @@ def post_update(
     first_comments = first_comments or {}
     _check_variants(variants, [a.pk for a in wanted])
     _check_variants(first_comments, [a.pk for a in wanted], field="first_comments")
+    _check_lengths(text, variants, first_comments, media)
     with transaction.atomic():
         (post, targets), partner = lock_pair(post)
         require_changeable(post, targets)
@@ -434,6 +463,43 @@ def post_update(
         post.save()
         archive.record(agency=agency, actor=actor, verb="post.updated", obj=post, data=data)
     return post
+
+
+def post_delete(*, post: Post, actor: Principal) -> None:
+    """Delete a draft that never went out (written, or taken off the schedule before
+    its time), with its revisions and its accounts' copies; its translation, if it has
+    one, stays as a post of its own. The archive keeps the deletion with the last
+    revision's content. Refused for a post on the schedule or that has gone out on
+    any account."""
+    require_composer(agency=post.agency, actor=actor)
+    with transaction.atomic():
+        (post, targets), partner = lock_pair(post)
+        for target in targets:
+            require_may_publish(target.account, actor)
+        states = {t.state for t in targets}
+        if states & ON_SCHEDULE:
+            raise Conflict(_("Take the post off the schedule first, then delete it."))
+        if post.status != PostStatus.DRAFT or states - {TargetState.DRAFT}:
+            raise Conflict(_("Only a draft that never went out can be deleted; this one is kept."))
+        latest = post.revisions.order_by("-number").first()
+        if partner is not None:
+            translation = partner[0]
+            translation.translation = None
+            translation.save(update_fields=["translation", "updated_at"])
+        archive.record(
+            agency=post.agency,
+            actor=actor,
+            verb="post.deleted",
+            obj=post,
+            data={
+                "revision": latest.number if latest else None,
+                "content_hash": latest.content_hash if latest else "",
+                "content": latest.content if latest else {},
+                "accounts": [t.account_id for t in targets],
+                "translation": partner[0].pk if partner else None,
+            },
+        )
+        post.delete()
 
 
 def back_to_draft(post: Post) -> None:

@@ -68,12 +68,16 @@ def _filter_query(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-def _calendar_posts(request: HttpRequest, period: CalendarPeriod) -> list[Post]:
-    chosen = _filters(request).filters()
+def _calendar_query(
+    request: HttpRequest, period: CalendarPeriod, filters: PostFilterForm
+) -> dict[str, Any] | None:
+    """Return the period's bounds and the chosen filters as the calendar's selectors
+    take them; None when a filter names nothing (no post matches it)."""
+    chosen = filters.filters()
     if chosen is None:
-        return []
+        return None
     start, end = period.bounds(zone_of(request))
-    return list(selectors.calendar_posts(start=start, end=end, **chosen))
+    return {"start": start, "end": end} | chosen
 
 
 def _by_day(request: HttpRequest, posts: list[Post]) -> dict[date, list[Post]]:
@@ -91,7 +95,9 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
     """Show the agency's posts in a month, a week or a list, each at its time in the
     viewer's zone, filtered by account, status, author and campaign."""
     period = _period(request)
-    posts = _calendar_posts(request, period)
+    filters = _filters(request)
+    query = _calendar_query(request, period, filters)
+    posts = [] if query is None else list(selectors.calendar_posts(**query))
     days = _by_day(request, posts)
     today = timezone.localtime(timezone.now(), zone_of(request)).date()
     movable = may_compose(request)
@@ -110,7 +116,7 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "weekdays": [cell["day"] for cell in map(cell, period.days()[:7])],
         "weeks": [[cell(day) for day in week] for week in period.weeks()],
         "list_days": [cell(day) for day in period.days() if day in days],
-        "filters": _filters(request),
+        "filters": filters,
         "filter_query": _filter_query(request),
         "keep": [("view", period.view), ("date", period.anchor.isoformat())],
         "today": today,
@@ -127,11 +133,12 @@ def calendar_export(request: HttpRequest, agency_slug: str) -> HttpResponse:
     time in UTC and in the viewer's zone."""
     period = _period(request)
     zone = zone_of(request)
+    query = _calendar_query(request, period, _filters(request))
     entries = schedule_entries(
-        _calendar_posts(request, period),
+        [] if query is None else selectors.calendar_schedule(**query),
         zone=zone,
-        post_url=lambda post: reverse(
-            "post_detail", kwargs={"agency_slug": agency_slug, "post_id": post.pk}
+        post_url=lambda post_id: reverse(
+            "post_detail", kwargs={"agency_slug": agency_slug, "post_id": post_id}
         ),
     )
     name = f"schedule-{agency_slug}-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}"

@@ -110,6 +110,9 @@ def post_detail(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRes
         "can_unlink": _is_composer(request)
         and post.translation_id is not None
         and states <= WAITING,
+        "can_delete": _is_composer(request)
+        and post.status == PostStatus.DRAFT
+        and states <= {TargetState.DRAFT},
     }
     return render_local(request, "publishing/post_detail.html", context)
 
@@ -217,6 +220,21 @@ def post_translation_unlink(request: HttpRequest, agency_slug: str, post_id: int
             request, _("The two versions are no longer linked: each is scheduled on its own.")
         )
     return redirect(_detail_url(post))
+
+
+@require_http_methods(["GET", "POST"])
+def post_delete(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Ask, then delete a draft that never went out."""
+    post = _post(post_id)
+    if request.method == "GET":
+        return render_local(request, "publishing/post_confirm_delete.html", {"post": post})
+    try:
+        services.post_delete(post=post, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+        return redirect(_detail_url(post))
+    messages.success(request, _("The draft is deleted. The archive keeps a record of it."))
+    return redirect("post_list", agency_slug=agency_slug)
 
 
 @require_POST

@@ -63,7 +63,8 @@ def test_bad_roles_are_refused_with_a_message(
         url, body, content_type="application/json"
     )
     assert response.status_code == status
-    assert field in response.json()
+    pointers = [error["pointer"] for error in response.json()["errors"]]
+    assert pointers and all(pointer.startswith(f"/{field}") for pointer in pointers)
 
 
 def test_an_author_cannot_change_roles(personas: Personas) -> None:
@@ -72,14 +73,14 @@ def test_an_author_cannot_change_roles(personas: Personas) -> None:
         url, {"roles": ["author"]}, content_type="application/json"
     )
     assert response.status_code == 403
-    assert response.json() == {"detail": "Only an agency admin can manage members."}
+    assert response.json()["detail"] == "Only an agency admin can manage members."
 
 
 def test_deactivating_the_last_admin_is_a_conflict(personas: Personas) -> None:
     url = reverse("member-deactivate", args=["alpha", personas.admin_a.pk])
     response = personas.client_for(personas.admin_a).post(url)
     assert response.status_code == 409
-    assert response.json() == {"detail": "An agency keeps at least one active admin."}
+    assert response.json()["detail"] == "An agency keeps at least one active admin."
 
 
 def test_invitations_are_created_and_withdrawn_through_the_api(personas: Personas) -> None:
@@ -94,10 +95,10 @@ def test_invitations_are_created_and_withdrawn_through_the_api(personas: Persona
         url, {"email": "api@example.gov", "roles": ["author"]}, content_type="application/json"
     )
     assert duplicate.status_code == 409
-    assert duplicate.json()["field"] == "email"
+    assert duplicate.json()["errors"][0]["pointer"] == "/email"
     bad = client.post(url, {"email": "nope", "roles": ["author"]}, content_type="application/json")
     assert bad.status_code == 400
-    assert "email" in bad.json()
+    assert [error["pointer"] for error in bad.json()["errors"]] == ["/email"]
     revoke = reverse("invitation-revoke", args=["alpha", created.json()["id"]])
     assert client.post(revoke).status_code == 204
     assert client.get(url).json()["count"] == 0
@@ -108,7 +109,7 @@ def test_invitations_are_created_and_withdrawn_through_the_api(personas: Persona
 def test_an_unknown_agency_answers_not_found(personas: Personas) -> None:
     response = personas.client_for(personas.admin_a).get(reverse("member-list", args=["nowhere"]))
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert response.json()["type"].endswith("/not-found/")
 
 
 def test_the_schema_and_the_docs_are_served(personas: Personas) -> None:

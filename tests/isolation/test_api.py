@@ -128,7 +128,7 @@ class _PostEndpoint(ApiIsolationSuite):
 
 class TestPostDetail(_PostEndpoint):
     url_name = "post-detail"
-    methods = ("get", "put", "patch")
+    methods = ("get", "put", "patch", "delete")
 
 
 class TestPostSchedule(_PostEndpoint):

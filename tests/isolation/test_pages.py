@@ -241,6 +241,14 @@ class TestPostUnschedule(IsolationSuite):
         return _post_url(self.url_name, personas)
 
 
+class TestPostDelete(IsolationSuite):
+    url_name = "post_delete"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
 class TestPostTargetDelete(IsolationSuite):
     """A target not yet published: the member is told so, nothing is called."""
 

@@ -81,7 +81,7 @@ def test_a_range_without_offsets_or_too_long_is_refused_with_a_message(
     url = reverse("calendar-list", args=["alpha"])
     naive = client.get(url, in_range("2030-01-01T00:00:00", "2030-02-01T00:00:00+00:00"))
     assert naive.status_code == 400
-    assert naive.json()["field"] == "start"
+    assert naive.json()["errors"][0]["parameter"] == "start"
     assert "UTC offset" in naive.json()["detail"]
     too_long = client.get(url, in_range("2030-01-01T00:00:00Z", "2032-01-01T00:00:00Z"))
     assert too_long.status_code == 400
@@ -100,7 +100,7 @@ def test_a_csv_import_schedules_all_rows_or_answers_every_problem(personas: Pers
     )
     refused = client.post(url, {"file": SimpleUploadedFile("s.csv", bad.encode())})
     assert refused.status_code == 400
-    problems = refused.json()["problems"]
+    problems = refused.json()["errors"]
     assert [(p["row"], p["column"]) for p in problems] == [(3, "accounts"), (4, "scheduled_at")]
     with agency_scope(personas.agency_a.pk):
         assert not Post.objects.exists()

@@ -220,7 +220,12 @@ def test_the_api_pauses_some_accounts_and_resumes(personas: Personas) -> None:
     assert created.json()["accounts"] == [account.pk]
     assert _state(personas, target)[0] == TargetState.HELD
     resume = reverse("pause-resume", args=["alpha", created.json()["id"]])
-    assert personas.client_for(personas.author_a).post(resume).status_code == 403
+    assert (
+        personas.client_for(personas.author_a)
+        .post(resume, content_type="application/json")
+        .status_code
+        == 403
+    )
     resumed = admin.post(resume, {"overdue_now": False}, content_type="application/json")
     assert resumed.status_code == 200
     assert _state(personas, target)[0] == TargetState.SCHEDULED

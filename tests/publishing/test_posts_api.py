@@ -121,7 +121,7 @@ def test_scheduling_refuses_with_every_problem_and_then_schedules(personas: Pers
     schedule = post_url("schedule", body.json()["id"])
     refused = send(client, "post", schedule, {"at": in_an_hour()})
     assert refused.status_code == 400
-    (problem,) = refused.json()["problems"]
+    (problem,) = refused.json()["errors"]
     assert (problem["account_id"], problem["network"], problem["code"]) == (x.pk, "x", "too_long")
     assert "This text counts 300" in refused.json()["detail"]
     send(
@@ -131,7 +131,7 @@ def test_scheduling_refuses_with_every_problem_and_then_schedules(personas: Pers
         {"variants": {str(x.pk): "Closures."}},
     )
     past = send(client, "post", schedule, {"at": (timezone.now() - timedelta(hours=1)).isoformat()})
-    assert (past.status_code, past.json()["field"]) == (400, "at")
+    assert (past.status_code, past.json()["errors"][0]["pointer"]) == (400, "/at")
     naive = send(client, "post", schedule, {"at": "2099-01-01T09:00:00"})
     assert naive.status_code == 400
     assert "offset" in str(naive.json())
@@ -148,7 +148,7 @@ def test_publishing_now_schedules_the_post_for_this_moment(personas: Personas) -
     client = personas.client_for(personas.admin_a)
     nowhere = send(client, "post", posts_url(), {"text": "Hello.", "accounts": []}).json()
     refused = send(client, "post", post_url("publish-now", nowhere["id"]))
-    assert (refused.status_code, refused.json()["field"]) == (400, "accounts")
+    assert (refused.status_code, refused.json()["errors"][0]["pointer"]) == (400, "/accounts")
     body = send(client, "post", posts_url(), {"text": "Hello.", "accounts": [x.pk]}).json()
     send(client, "post", post_url("schedule", body["id"]), {"at": in_an_hour()})
 
@@ -233,7 +233,7 @@ def test_the_media_library_takes_uploads_and_gives_files_back(personas: Personas
     assert changed.json()["alt_text"] == "B"
     refused = client.post(url, {"file": ContentFile(b"plain text", name="notes.txt")})
     assert refused.status_code == 400
-    assert refused.json()["field"] == "file"
+    assert refused.json()["errors"][0]["pointer"] == "/file"
 
 
 def test_the_schema_describes_posts_and_media(personas: Personas) -> None:

@@ -530,7 +530,7 @@ def test_the_api_refuses_to_schedule_a_pair_with_the_other_versions_problems(
     body = answer.json()
     assert body["detail"].startswith("The French version cannot be scheduled")
     # Nothing at all to say: the network's own rule says it.
-    assert [p["code"] for p in body["problems"]] == ["empty"]
+    assert [p["code"] for p in body["errors"]] == ["empty"]
 
 
 def test_rescheduling_through_the_api_moves_both_versions(personas: Personas) -> None:
