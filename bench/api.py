@@ -18,12 +18,16 @@ JSON line per endpoint, ``bench`` naming it:
   see pages), in the first ``SIGN_INS`` agencies;
 - ``api-members``: the member list.
 
-Keys of each line: ``bench``, ``path`` (one of the paths requested), ``clients``,
-``seconds``, ``requests``, ``per_s``, ``p50_ms``, ``p99_ms``, ``ratio`` (``per_s`` over
-the ceiling's, measured in the same run by the same clients) and ``queries``: the SQL
-queries of one request, counted with ``CaptureQueriesContext`` on the same request made
-in this process through Django's test client (with the same key, or the same session),
-before the load. The post list's line adds ``queries_by_page_size`` (10, 50 and 100 a
+Each endpoint is requested for ``--seconds`` in ``ROUNDS`` turns, after a warm-up of
+``WARM_UP_SECONDS``, each turn following one as long of the ceiling, by the same
+clients: so the two see the same machine even while something else runs on it. The
+ceiling's line comes last and covers all of its turns. Keys of each line: ``bench``,
+``path`` (one of the paths requested), ``clients``, ``seconds`` (measured, in all),
+``requests``, ``per_s``, ``p50_ms``, ``p99_ms``, ``ratio`` (``per_s`` over the
+ceiling's in the turns between the endpoint's) and ``queries``: the SQL queries of one
+request, counted with ``CaptureQueriesContext`` on the same request made in this
+process through Django's test client (with the same key, or the same session), before
+the load. The post list's line adds ``queries_by_page_size`` (10, 50 and 100 a
 page), to show whether the queries grow with the page. The statements the tenancy's
 scope setting adds around each query outside a transaction (BEGIN, ``set_config``,
 COMMIT; ``govsocial/tenancy.py``) are not Django queries and are not counted. The goals
@@ -35,8 +39,7 @@ The web server is ``make run``'s command (``app_processes`` in
 with ``make run``'s site settings (DEBUG off, static files collected first). The
 clients are ``--clients`` asyncio clients writing HTTP/1.1 by hand on kept-alive
 connections, so that the clients themselves cost next to nothing on the machine they
-share with the server; each endpoint is requested for ``--seconds`` after a warm-up of
-``WARM_UP_SECONDS``. A client makes a new connection every ``CONNECTION_REQUESTS``
+share with the server. A client makes a new connection every ``CONNECTION_REQUESTS``
 requests: a gunicorn worker serves the connections it accepted, so eight connections
 kept for the whole run fall on the two workers by chance (anything from 4-4 to 8-0, a
 rate nearly halved), whereas connections made anew go to the worker free to take them.
@@ -54,15 +57,16 @@ the services (``agency_create``, ``membership_add``, ``api_key_create``,
 ``post_create``; some are put on the schedule by ``post_schedule``, and some are
 published by ``post_publish_now`` and delivered, in this process, by
 ``targets_publish`` to the network emulator (a process of the run's own). Writing
-100,000 posts one service call at a time would take hours, so the rest are copies of
-the seeds inserted in bulk: each copy is exactly the rows its seed's services wrote
-(the post, its targets, its revisions; the dispatcher's tickets follow from the
+100,000 posts one service call at a time would take over an hour, so the rest are
+copies of the seeds inserted in bulk: each copy is exactly the rows its seed's services
+wrote (the post, its targets, its revisions; the dispatcher's tickets follow from the
 database's trigger) with its own text and time, and with the content hashes and the
 revision's content computed by ``publishing.content`` from that text, as the services
 compute them. A copy of a published seed has its own remote id and permalink. Copies
-have no archive events (no endpoint measured reads the archive). Of the copies, 10 % are
-drafts, 30 % scheduled over the next 180 days and 60 % published over the past 540
-days, so that a month of the calendar holds about 100 posts.
+have no archive events (no endpoint measured reads the archive). Of the copies, 10 %
+are drafts, 30 % scheduled over the next 180 days and 60 % published over the past 540
+days, so that a month of the calendar holds about 100 posts (the month view, six weeks,
+about 140). The tables are then analyzed, as autovacuum would soon after.
 
 The processes' logs stay in a temporary folder (``bench-api-*``, named on stderr).
 """
@@ -86,7 +90,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
@@ -188,6 +192,8 @@ BATCH = 1000
 # Posts the detail requests read, per agency.
 DETAIL_POSTS = 20
 WARM_UP_SECONDS = 2.0
+# Turns of the ceiling and of the endpoint measured, in alternation.
+ROUNDS = 5
 # Requests a client sends on one connection before it makes a new one.
 CONNECTION_REQUESTS = 20
 # Requests a second the run's keys may make together, whatever the agencies' number.
@@ -584,14 +590,32 @@ async def _answer(reader: asyncio.StreamReader) -> int:
     return int(head.split(" ", 2)[1])
 
 
-def load(requests: Iterator[bytes], clients: int, seconds: float) -> tuple[int, float, list[float]]:
-    """Send ``requests`` from ``clients`` clients, each on a kept-alive connection made
-    anew every ``CONNECTION_REQUESTS`` requests, for a warm-up, then for ``seconds``;
-    return the requests and the time measured, and each one's duration."""
+@dataclass
+class Tally:
+    """The requests of one endpoint measured so far: each one's duration, and the time
+    they took in all."""
+
+    durations: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def per_s(self) -> float:
+        """Return the requests answered a second."""
+        return len(self.durations) / self.seconds
+
+
+async def _send(
+    requests: Iterator[bytes], clients: int, seconds: float, tally: Tally | None
+) -> None:
+    """Send ``requests`` from ``clients`` clients for ``seconds``, each client on a
+    kept-alive connection made anew every ``CONNECTION_REQUESTS`` requests; count them
+    in ``tally`` (None: a warm-up). Stop the run on any answer but 200."""
     durations: list[float] = []
     refused: list[str] = []
+    started = time.perf_counter()
+    until = started + seconds
 
-    async def client(warm_until: float, until: float) -> None:
+    async def client() -> None:
         reader, writer = await _connect()
         try:
             for sent in itertools.count(1):
@@ -606,21 +630,33 @@ def load(requests: Iterator[bytes], clients: int, seconds: float) -> tuple[int, 
                 if status != 200:
                     refused.append(f"{status} for {request.split(b' ')[1].decode()}")
                     return
-                if now >= warm_until:
-                    durations.append(time.perf_counter() - now)
+                durations.append(time.perf_counter() - now)
         finally:
             writer.close()
 
-    async def run() -> float:
-        warm_until = time.perf_counter() + WARM_UP_SECONDS
-        until = warm_until + seconds
-        await asyncio.gather(*(client(warm_until, until) for _ in range(clients)))
-        return time.perf_counter() - warm_until
-
-    elapsed = asyncio.run(run())
+    await asyncio.gather(*(client() for _ in range(clients)))
     if refused:
         raise SystemExit(f"the server refused a request: {refused[0]} (logs: {LOGS})")
-    return len(durations), elapsed, durations
+    if tally is not None:
+        tally.durations += durations
+        tally.seconds += time.perf_counter() - started
+
+
+def load(
+    endpoint: Iterator[bytes], ceiling: Iterator[bytes], clients: int, seconds: float
+) -> tuple[Tally, Tally]:
+    """Warm the endpoint up, then send its requests and the ceiling's in turns, ``ROUNDS``
+    of each, for ``seconds`` each in all; return what each took."""
+    measured, paired = Tally(), Tally()
+
+    async def turns() -> None:
+        await _send(endpoint, clients, WARM_UP_SECONDS, None)
+        for _ in range(ROUNDS):
+            await _send(ceiling, clients, seconds / ROUNDS, paired)
+            await _send(endpoint, clients, seconds / ROUNDS, measured)
+
+    asyncio.run(turns())
+    return measured, paired
 
 
 def count_queries(path: str, *, token: str = "", session: str = "") -> int:
@@ -638,42 +674,64 @@ def count_queries(path: str, *, token: str = "", session: str = "") -> int:
     return len(queries.captured_queries)
 
 
-def measure(
-    endpoint: Endpoint,
-    tenants: Sequence[Tenant],
-    sessions: dict[str, str],
-    args: argparse.Namespace,
-    ceiling: float | None,
-) -> tuple[dict[str, object], float]:
-    """Count the endpoint's queries, then load it; return its line and its rate."""
+def count_endpoint_queries(
+    endpoint: Endpoint, tenants: Sequence[Tenant], sessions: dict[str, str]
+) -> tuple[str, dict[str, object]]:
+    """Return the path of the endpoint's first agency, and the queries of one request
+    of it (and of the other page sizes, for the post list)."""
     first = tenants[0]
     path = endpoint.paths[first.slug].replace("{post}", str(first.post_ids[0]))
     credentials = {"session": sessions[first.slug]} if endpoint.by_session else {}
     credentials = credentials or {"token": first.tokens[0]}
-    queries = count_queries(path, **credentials)
-    extra: dict[str, object] = {}
+    queries: dict[str, object] = {"queries": count_queries(path, **credentials)}
     if endpoint.name == "api-posts":
-        extra["queries_by_page_size"] = {
+        queries["queries_by_page_size"] = {
             str(size): count_queries(path.replace("=50", f"={size}"), **credentials)
             for size in PAGE_SIZES
         }
-    done, elapsed, durations = load(
-        requests_of(endpoint, tenants, sessions), args.clients, args.seconds
-    )
-    quantiles = statistics.quantiles(durations, n=100)
-    per_s = done / elapsed
+    return path, queries
+
+
+def line(
+    name: str, path: str, tally: Tally, ratio: float, args: argparse.Namespace
+) -> dict[str, object]:
+    """Return the line of one endpoint."""
+    quantiles = statistics.quantiles(tally.durations, n=100)
     return {
-        "bench": endpoint.name,
+        "bench": name,
         "path": path,
         "clients": args.clients,
-        "seconds": args.seconds,
-        "requests": done,
-        "per_s": round(per_s, 1),
+        "seconds": round(tally.seconds, 1),
+        "requests": len(tally.durations),
+        "per_s": round(tally.per_s, 1),
         "p50_ms": round(quantiles[49] * 1000, 2),
         "p99_ms": round(quantiles[98] * 1000, 2),
-        "ratio": round(per_s / ceiling, 3) if ceiling else 1.0,
-        "queries": queries,
-    } | extra, per_s
+        "ratio": round(ratio, 3),
+    }
+
+
+def measure(tenants: Sequence[Tenant], sessions: dict[str, str], args: argparse.Namespace) -> None:
+    """Count each endpoint's queries, then load it in turns with the ceiling; print its
+    line, then the ceiling's (all of its turns)."""
+    trivial, *measured = endpoints(tenants)
+    ceiling = requests_of(trivial, tenants, sessions)
+    asyncio.run(_send(ceiling, args.clients, WARM_UP_SECONDS, None))
+    everything = Tally()
+    for endpoint in measured:
+        path, queries = count_endpoint_queries(endpoint, tenants, sessions)
+        tally, paired = load(
+            requests_of(endpoint, tenants, sessions), ceiling, args.clients, args.seconds
+        )
+        everything.durations += paired.durations
+        everything.seconds += paired.seconds
+        print(
+            json.dumps(
+                line(endpoint.name, path, tally, tally.per_s / paired.per_s, args) | queries
+            ),
+            flush=True,
+        )
+    path, queries = count_endpoint_queries(trivial, tenants, sessions)
+    print(json.dumps(line(trivial.name, path, everything, 1.0, args) | queries), flush=True)
 
 
 def main() -> None:
@@ -694,11 +752,7 @@ def main() -> None:
         start_web(web)
         signing_in = tenants[:SIGN_INS]
         sessions = {tenant.slug: sign_in(tenant, password) for tenant in signing_in}
-        ceiling = None
-        for endpoint in endpoints(tenants):
-            line, per_s = measure(endpoint, tenants, sessions, args, ceiling)
-            ceiling = ceiling or per_s
-            print(json.dumps(line), flush=True)
+        measure(tenants, sessions, args)
     finally:
         web.stop()
 
