@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -81,24 +81,25 @@ def publishable_accounts(*, agency: Agency, actor: User | ApiKey) -> QuerySet[So
     return accounts.filter(publishers__user=actor)
 
 
-def _posts_narrowed(
-    *,
-    status: str = "",
-    account_id: int | None = None,
-    author_id: int | None = None,
-    campaign: str = "",
-    posts: QuerySet[Post] | None = None,
-) -> QuerySet[Post]:
-    """Return the bound agency's posts (or ``posts``) narrowed by status, account,
-    author and campaign when given."""
+class PostFilters(TypedDict, total=False):
+    """What a list of posts may be narrowed by: status, account, author, campaign."""
+
+    status: str
+    account_id: int | None
+    author_id: int | None
+    campaign: str
+
+
+def _posts_narrowed(posts: QuerySet[Post] | None, **filters: Unpack[PostFilters]) -> QuerySet[Post]:
+    """Return the bound agency's posts (or ``posts``) narrowed by ``filters`` given."""
     posts = Post.objects.all() if posts is None else posts
-    if status:
+    if status := filters.get("status"):
         posts = posts.filter(status=status)
-    if account_id is not None:
+    if (account_id := filters.get("account_id")) is not None:
         posts = posts.filter(pk__in=PostTarget.objects.filter(account_id=account_id).values("post"))
-    if author_id is not None:
+    if (author_id := filters.get("author_id")) is not None:
         posts = posts.filter(author_id=author_id)
-    if campaign:
+    if campaign := filters.get("campaign"):
         posts = posts.filter(campaign=campaign)
     return posts
 
@@ -123,20 +124,13 @@ def _with_targets(posts: QuerySet[Post]) -> QuerySet[Post]:
 
 
 def post_list(
-    *,
-    status: str = "",
-    account_id: int | None = None,
-    author_id: int | None = None,
-    campaign: str = "",
-    posts: QuerySet[Post] | None = None,
+    *, posts: QuerySet[Post] | None = None, **filters: Unpack[PostFilters]
 ) -> QuerySet[Post]:
     """Return the bound agency's posts (or ``posts``): unscheduled ones first, then by
     scheduled time, latest first; narrowed by status, account, author and campaign when
     given; with their author, their targets (with their accounts) and files as the
     lists ``target_list`` and ``media_list``, and their newest revision number."""
-    posts = _posts_narrowed(
-        status=status, account_id=account_id, author_id=author_id, campaign=campaign, posts=posts
-    )
+    posts = _posts_narrowed(posts, **filters)
     posts = _with_targets(posts).prefetch_related(
         Prefetch("media", queryset=PostMedia.objects.select_related("asset"), to_attr="media_list")
     )
@@ -239,12 +233,16 @@ def _scheduled_between(start: datetime, end: datetime, posts: QuerySet[Post]) ->
 
 
 def calendar_posts(
-    *, start: datetime, end: datetime, posts: QuerySet[Post] | None = None, **filters: Any
+    *,
+    start: datetime,
+    end: datetime,
+    posts: QuerySet[Post] | None = None,
+    **filters: Unpack[PostFilters],
 ) -> QuerySet[Post]:
     """Return the bound agency's posts (or ``posts``) scheduled from ``start`` up to
     ``end``, earliest first, narrowed by ``post_list``'s filters, with their author and
     their targets (with their accounts) as the list ``target_list``."""
-    return _with_targets(_scheduled_between(start, end, _posts_narrowed(posts=posts, **filters)))
+    return _with_targets(_scheduled_between(start, end, _posts_narrowed(posts, **filters)))
 
 
 @dataclass(frozen=True)
@@ -264,12 +262,16 @@ class ScheduledPost:
 
 
 def calendar_schedule(
-    *, start: datetime, end: datetime, posts: QuerySet[Post] | None = None, **filters: Any
+    *,
+    start: datetime,
+    end: datetime,
+    posts: QuerySet[Post] | None = None,
+    **filters: Unpack[PostFilters],
 ) -> list[ScheduledPost]:
     """Return the posts ``calendar_posts`` returns as plain rows, read in two queries:
     a month holds hundreds of posts and targets, and making models of them cost three
     times what the rest of the calendar's API did."""
-    listed = _scheduled_between(start, end, _posts_narrowed(posts=posts, **filters))
+    listed = _scheduled_between(start, end, _posts_narrowed(posts, **filters))
     rows = list(
         listed.values(
             "id",

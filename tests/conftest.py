@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Agency, Membership, Role, User
 from govsocial.launch.emulated_networks import mastodon_app
@@ -148,3 +150,12 @@ def in_agency_a(personas: Personas) -> Iterator[Agency]:
 @pytest.fixture
 def admin_a_user(personas: Personas) -> User:
     return personas.admin_a.user
+
+
+def queries_of(client: Client, url: str) -> int:
+    """Return the queries of a request of ``url``, the second of two (the first may
+    note when the key was last used)."""
+    assert client.get(url).status_code == 200
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries.captured_queries)

@@ -42,7 +42,7 @@ FILTERS = [
 ]
 
 
-def post_filters(request: Request) -> dict[str, Any]:
+def post_filters(request: Request) -> selectors.PostFilters:
     """Return the post filters (``FILTERS``) the request gives, as the selectors take
     them; refuse a value that is not one of them."""
     status = request.query_params.get("status", "")

@@ -4,27 +4,16 @@ API key and signed in."""
 from __future__ import annotations
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from tests.conftest import Personas
+from tests.conftest import Personas, queries_of
 from tests.factories import MembershipFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
 
 ROLES = (Role.AUTHOR, Role.APPROVER, Role.VIEWER, Role.RECORDS_OFFICER)
-
-
-def queries_of(client: Client, url: str) -> int:
-    """Return the queries of a request of ``url``, the second of two (the first may
-    note when the key was last used)."""
-    assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries.captured_queries)
 
 
 @pytest.mark.parametrize("reader", ["key", "admin"])

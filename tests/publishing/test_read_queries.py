@@ -7,31 +7,20 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role, User
 from govsocial.tenancy import agency_scope
 from publishing import services
 from publishing.models import Post, SocialAccount
-from tests.conftest import Personas
+from tests.conftest import Personas, queries_of
 from tests.factories import MembershipFactory, api_key_for, uploaded_media_for
 from tests.publishing.calendar_helpers import NEXT_YEAR, mastodon_account, utc, x_account
 
 pytestmark = pytest.mark.django_db
 
 JUNE = date(NEXT_YEAR, 6, 1)
-
-
-def queries_of(client: Client, url: str) -> int:
-    """Return the queries of a request of ``url``, the second of two (the first may
-    note when the key was last used)."""
-    assert client.get(url).status_code == 200
-    with CaptureQueriesContext(connection) as queries:
-        assert client.get(url).status_code == 200
-    return len(queries.captured_queries)
 
 
 def write(
