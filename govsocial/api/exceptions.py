@@ -9,22 +9,14 @@ from typing import Any
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from rest_framework import exceptions, status
+from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from govsocial.api.parsers import RequestTooLarge
 from govsocial.api.problems import CONTENT_TYPE, field_errors, pointer, problem_body
 from govsocial.errors import GovsocialError
-
-
-class RequestTooLarge(exceptions.APIException):
-    """A request body over what the API reads."""
-
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = gettext_lazy("The request body is larger than this server takes.")
-    default_code = "too_large"
 
 
 class InvalidParameter(exceptions.ValidationError):

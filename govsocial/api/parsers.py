@@ -15,10 +15,17 @@ from typing import IO, Any
 from django.conf import settings
 from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from rest_framework import parsers
-from rest_framework.exceptions import ParseError
+from django.utils.translation import gettext_lazy
+from rest_framework import parsers, status
+from rest_framework.exceptions import APIException, ParseError
 
-from govsocial.api.exceptions import RequestTooLarge
+
+class RequestTooLarge(APIException):
+    """A request body over what the API reads."""
+
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request body is larger than this server takes.")
+    default_code = "too_large"
 
 
 class JSONParser(parsers.JSONParser):
