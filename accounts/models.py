@@ -263,6 +263,11 @@ class ApiKey(AgencyOwned):
     def __str__(self) -> str:
         return f"API key {self.name} ({self.key_id})"
 
+    def archive_name(self) -> str:
+        """Return how the archive names the key when it acts: the key and the person
+        who made it, its owner (whom the rows it writes are credited to)."""
+        return f"{self}, owner {self.created_by.display_name}"
+
     # Requests made with a key carry it as their principal (request.user).
     is_authenticated = True
     is_anonymous = False

@@ -36,7 +36,7 @@ class NamedActor:
 
 
 SYSTEM = NamedActor(kind="system", name="system")
-# Who did something: a row (a user, later an API key) or a named actor.
+# Who did something: a row (a user, an API key) or a named actor.
 Actor = models.Model | NamedActor
 ANONYMOUS = NamedActor(kind="anonymous", name="anonymous")
 
@@ -44,7 +44,11 @@ ANONYMOUS = NamedActor(kind="anonymous", name="anonymous")
 def _actor_fields(actor: Actor) -> tuple[str, str, str]:
     if isinstance(actor, NamedActor):
         return actor.kind, "", actor.name
-    return actor._meta.label_lower, str(actor.pk), str(actor)[:300]
+    # A row may say how the record names it (an API key names its owner too); the
+    # archive imports no app, so it asks rather than knows.
+    archive_name = getattr(actor, "archive_name", None)
+    name = archive_name() if callable(archive_name) else str(actor)
+    return actor._meta.label_lower, str(actor.pk), str(name)[:300]
 
 
 def _object_fields(obj: models.Model | None) -> tuple[str, str, str]:

@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, User
+from accounts.models import ApiKey, Membership, User
 from publishing.models import MediaAsset, Post, PostStatus, QueueSlot, SocialAccount, Weekday
 from publishing.networks.limits import ALT_TEXT_LONGEST, TEXT_LONGEST
 
@@ -44,7 +44,8 @@ class BlueskyConnectForm(forms.Form):
 
 
 class PublishersForm(forms.Form):
-    """Which members (besides admins) may publish to one account."""
+    """Which members and API keys (besides admins and admin keys) may publish to one
+    account."""
 
     members = forms.TypedMultipleChoiceField(
         label=_("Members who may publish to this account"),
@@ -52,17 +53,43 @@ class PublishersForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
+    api_keys = forms.TypedMultipleChoiceField(
+        label=_("API keys that may publish to this account"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
 
-    def __init__(self, *args: object, members: list[Membership], **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, members: list[Membership], api_keys: list[ApiKey], **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.by_pk = {m.pk: m for m in members}
+        self.keys_by_pk = {key.pk: key for key in api_keys}
         self.fields["members"].choices = [  # type: ignore[attr-defined]
             (m.pk, m.user.display_name) for m in members
+        ]
+        self.fields["api_keys"].choices = [  # type: ignore[attr-defined]
+            (
+                key.pk,
+                _("%(name)s (%(key_id)s), %(role)s, owner %(owner)s")
+                % {
+                    "name": key.name,
+                    "key_id": key.key_id,
+                    "role": key.get_role_display(),
+                    "owner": key.created_by.display_name,
+                },
+            )
+            for key in api_keys
         ]
 
     def chosen(self) -> list[Membership]:
         """Return the members ticked."""
         return [self.by_pk[pk] for pk in self.cleaned_data["members"]]
+
+    def chosen_keys(self) -> list[ApiKey]:
+        """Return the API keys ticked."""
+        return [self.keys_by_pk[pk] for pk in self.cleaned_data["api_keys"]]
 
 
 class ScheduleTimeForm(forms.Form):

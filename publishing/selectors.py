@@ -1,5 +1,6 @@
-"""Reads of publishing: network accounts and who may publish to them, posts with their
-targets and revisions, the calendar, queue slots, and the media library."""
+"""Reads of publishing: network accounts and who (members, API keys) may publish to
+them, posts with their targets and revisions, the calendar, queue slots, and the media
+library."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from publishing.models import (
     PublishingPause,
     QueueSlot,
     SocialAccount,
+    SocialAccountKeyPublisher,
     SocialAccountPublisher,
 )
 from publishing.shared_media import shared_file
@@ -52,6 +54,15 @@ def account_publisher_ids(*, account: SocialAccount) -> set[int]:
     )
 
 
+def account_publisher_key_ids(*, account: SocialAccount) -> set[int]:
+    """Return the ids of the API keys the admins delegated ``account`` to."""
+    return set(
+        SocialAccountKeyPublisher.objects.filter(account=account).values_list(
+            "api_key_id", flat=True
+        )
+    )
+
+
 def delegable_members(*, account: SocialAccount) -> list[Membership]:
     """Return the agency's active members who are not admins (admins may always
     publish), by name."""
@@ -63,21 +74,40 @@ def delegable_members(*, account: SocialAccount) -> list[Membership]:
     return [m for m in members if Role.ADMIN not in m.roles]
 
 
+def delegable_keys(*, account: SocialAccount) -> list[ApiKey]:
+    """Return the agency's usable API keys (neither revoked nor expired) whose role is
+    not admin (those may always publish), with their owners, by name."""
+    return list(
+        ApiKey.objects.filter(agency_id=account.agency_id, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .exclude(role=Role.ADMIN)
+        .select_related("created_by")
+        .order_by("name", "pk")
+    )
+
+
 def account_publishable_by(*, account: SocialAccount, actor: User | ApiKey) -> bool:
-    """Return whether ``actor`` may publish to ``account``: an admin of its agency, or a
-    member the admins delegated it to (whether or not it is connected right now)."""
-    if Role.ADMIN in roles_of(agency=account.agency, actor=actor):
+    """Return whether ``actor`` may publish to ``account``: an admin of its agency (a
+    person, or a key with the admin role), or a member or usable API key the admins
+    delegated it to (whether or not it is connected right now)."""
+    roles = roles_of(agency=account.agency, actor=actor)
+    if Role.ADMIN in roles:
         return True
-    return isinstance(actor, User) and actor.has_perm(SocialAccountPublisher.PERMISSION, account)
+    if isinstance(actor, ApiKey):
+        # No roles: the key is revoked, expired or another agency's.
+        delegated = SocialAccountKeyPublisher.objects.filter(account=account, api_key=actor)
+        return bool(roles) and delegated.exists()
+    return actor.has_perm(SocialAccountPublisher.PERMISSION, account)
 
 
 def publishable_accounts(*, agency: Agency, actor: User | ApiKey) -> QuerySet[SocialAccount]:
     """Return the bound agency's connected accounts that ``actor`` may publish to."""
     accounts = social_account_list(connected_only=True)
-    if Role.ADMIN in roles_of(agency=agency, actor=actor):
+    roles = roles_of(agency=agency, actor=actor)
+    if Role.ADMIN in roles:
         return accounts
-    if not isinstance(actor, User):
-        return accounts.none()
+    if isinstance(actor, ApiKey):
+        return accounts.filter(key_publishers__api_key=actor) if roles else accounts.none()
     return accounts.filter(publishers__user=actor)
 
 
@@ -140,10 +170,10 @@ def post_list(
 
 
 def post_get(*, post_id: int) -> Post | None:
-    """Return one post of the bound agency with its translation, targets, files and
-    revisions, or None."""
+    """Return one post of the bound agency with its translation, the API key it was
+    written with (and that key's owner), targets, files and revisions, or None."""
     return (
-        Post.objects.select_related("author", "agency", "translation")
+        Post.objects.select_related("author", "agency", "translation", "api_key__created_by")
         .prefetch_related(
             Prefetch("targets", queryset=PostTarget.objects.select_related("account", "agency")),
             Prefetch("media", queryset=PostMedia.objects.select_related("asset")),

@@ -52,6 +52,7 @@ from publishing.models import (
     PublishingPause,
     QueueSlot,
     SocialAccount,
+    SocialAccountKeyPublisher,
     SocialAccountPublisher,
     TargetState,
 )
@@ -206,6 +207,17 @@ def publisher_for(agency: Agency, **fields: Any) -> SocialAccountPublisher:
             content_object=account,
             user=user,
             permission=SocialAccountPublisher.publish_permission(),
+        )
+    return publisher
+
+
+def key_publisher_for(agency: Agency, **fields: Any) -> SocialAccountKeyPublisher:
+    """Let a new author key of ``agency`` publish to a new account of it."""
+    account = fields.pop("account", None) or social_account_for(agency)
+    api_key = fields.pop("api_key", None) or api_key_for(agency, role=Role.AUTHOR)[0]
+    with agency_scope(agency.pk):
+        publisher: SocialAccountKeyPublisher = SocialAccountKeyPublisher.objects.create(
+            agency=agency, account=account, api_key=api_key
         )
     return publisher
 
@@ -398,6 +410,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     SignOnDomain: sign_on_domain_for,
     SocialAccount: social_account_for,
     SocialAccountPublisher: publisher_for,
+    SocialAccountKeyPublisher: key_publisher_for,
     Post: post_for,
     PostRevision: post_revision_for,
     PostTarget: post_target_for,

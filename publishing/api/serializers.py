@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import ApiKey
 from govsocial.errors import GovsocialError
 from publishing.models import (
     MediaAsset,
@@ -62,9 +63,20 @@ class SocialAccountSerializer(serializers.ModelSerializer):
 
 
 class PublishersSerializer(serializers.Serializer):
-    """The members (by member id) who may publish to an account besides the admins."""
+    """The members (by member id) and API keys (by key id) who may publish to an account
+    besides the admins and admin keys."""
 
     members = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+    api_keys = serializers.ListField(child=serializers.IntegerField(), allow_empty=True)
+
+
+class PublishersWriteSerializer(PublishersSerializer):
+    """The members and API keys who may publish to an account besides the admins and
+    admin keys; without ``api_keys``, the keys chosen stay as they are."""
+
+    api_keys = serializers.ListField(
+        child=serializers.IntegerField(), allow_empty=True, required=False
+    )
 
 
 class PostTargetSerializer(serializers.ModelSerializer):
@@ -112,10 +124,16 @@ class PostMediaSerializer(serializers.ModelSerializer):
 
 class PostSerializer(serializers.ModelSerializer):
     """A post, its targets and files; ``revision`` is its newest revision's number,
-    ``approved_hash`` the content hash that may go out, and ``translation`` the id of
-    the same post in the other official language (null when it has none)."""
+    ``approved_hash`` the content hash that may go out, ``translation`` the id of the
+    same post in the other official language (null when it has none), and ``api_key``
+    the id of the API key it was written with (null when a person wrote it)."""
 
     author = serializers.EmailField(source="author.email", read_only=True)
+    api_key: serializers.PrimaryKeyRelatedField[ApiKey] = serializers.PrimaryKeyRelatedField(
+        read_only=True,
+        allow_null=True,
+        help_text="The API key the post was written with (its owner is the author), or null.",
+    )
     link = serializers.CharField(read_only=True, help_text=EMPTY_OR_WEB_ADDRESS)
     revision = serializers.IntegerField(read_only=True, allow_null=True)
     # The lists publishing.selectors.post_list fetches with each post.
@@ -133,6 +151,7 @@ class PostSerializer(serializers.ModelSerializer):
             "translation",
             "campaign",
             "author",
+            "api_key",
             "scheduled_at",
             "revision",
             "approved_hash",

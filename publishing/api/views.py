@@ -23,6 +23,7 @@ from govsocial.errors import GovsocialError
 from publishing import selectors, services
 from publishing.api.serializers import (
     PublishersSerializer,
+    PublishersWriteSerializer,
     PublishingPauseSerializer,
     QueueSlotsSerializer,
     ResumeSerializer,
@@ -57,14 +58,17 @@ class SocialAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Age
         )
         return Response(SocialAccountSerializer(account).data)
 
-    @extend_schema(request=PublishersSerializer, responses=PublishersSerializer)
+    @extend_schema(request=PublishersWriteSerializer, responses=PublishersSerializer)
     @action(detail=True, methods=["get", "put"])
     def publishers(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Read or replace the members (besides admins) who may publish to the account."""
+        """Read or replace the members and API keys (besides admins and admin keys) who
+        may publish to the account; a PUT without ``api_keys`` leaves the keys as they
+        are."""
         account = self.get_object()
         members = {m.pk: m for m in selectors.delegable_members(account=account)}
+        keys = {key.pk: key for key in selectors.delegable_keys(account=account)}
         if request.method == "PUT":
-            wanted = PublishersSerializer(data=request.data)
+            wanted = PublishersWriteSerializer(data=request.data)
             wanted.is_valid(raise_exception=True)
             unknown = sorted(set(wanted.validated_data["members"]) - set(members))
             if unknown:
@@ -73,13 +77,28 @@ class SocialAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Age
                     % {"ids": ", ".join(map(str, unknown))},
                     field="members",
                 )
+            wanted_keys = wanted.validated_data.get("api_keys")
+            unknown = sorted(set(wanted_keys or ()) - set(keys))
+            if unknown:
+                raise GovsocialError(
+                    _("These are not API keys that can be chosen to publish: %(ids)s.")
+                    % {"ids": ", ".join(map(str, unknown))},
+                    field="api_keys",
+                )
             account = services.account_publishers_set(
                 account=account,
                 actor=request.user,  # type: ignore[arg-type]
                 members=[members[pk] for pk in wanted.validated_data["members"]],
+                api_keys=None if wanted_keys is None else [keys[pk] for pk in wanted_keys],
             )
         chosen = selectors.account_publisher_ids(account=account)
-        return Response({"members": sorted(pk for pk, m in members.items() if m.user_id in chosen)})
+        chosen_keys = selectors.account_publisher_key_ids(account=account)
+        return Response(
+            {
+                "members": sorted(pk for pk, m in members.items() if m.user_id in chosen),
+                "api_keys": sorted(pk for pk in keys if pk in chosen_keys),
+            }
+        )
 
     @extend_schema(request=QueueSlotsSerializer, responses=QueueSlotsSerializer)
     @action(detail=True, methods=["get", "put"])

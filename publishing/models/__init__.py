@@ -1,5 +1,5 @@
-"""Publishing's models: connected network accounts and who may publish to them
-(``accounts``); posts, their revisions, media and per-account targets (``posts``);
+"""Publishing's models: connected network accounts and who (members, API keys) may
+publish to them (``accounts``); posts, their revisions, media and per-account targets (``posts``);
 crisis pauses (``pauses``); queue slots (``queue``); the dispatcher's tickets
 (``delivery``)."""
 
@@ -8,6 +8,7 @@ from publishing.models.accounts import (
     AccountHealth,
     PublisherManager,
     SocialAccount,
+    SocialAccountKeyPublisher,
     SocialAccountPublisher,
 )
 from publishing.models.delivery import FIRST_COMMENT, WAITING_STATES, DispatchTicket
@@ -42,6 +43,7 @@ __all__ = [
     "PublishingPause",
     "QueueSlot",
     "SocialAccount",
+    "SocialAccountKeyPublisher",
     "SocialAccountPublisher",
     "TargetState",
     "Weekday",

@@ -112,3 +112,26 @@ class SocialAccountPublisher(AgencyOwned, UserObjectPermissionBase):
         """Return the permission row this model grants."""
         app_label, codename = SocialAccountPublisher.PERMISSION.split(".")
         return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+
+class SocialAccountKeyPublisher(AgencyOwned):
+    """An API key that the agency's admins allowed to publish to one network account,
+    as they allow members (``SocialAccountPublisher``); keys with the admin role may
+    always, and a revoked or expired key may not whatever it was allowed."""
+
+    account = models.ForeignKey(
+        SocialAccount, on_delete=models.CASCADE, related_name="key_publishers"
+    )
+    api_key = models.ForeignKey("accounts.ApiKey", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("network account publishing key")
+        verbose_name_plural = _("network account publishing keys")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "api_key"], name="social_account_key_publisher_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"API key {self.api_key_id} → account {self.account_id}"

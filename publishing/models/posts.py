@@ -59,7 +59,8 @@ VERSION_NAMES = {"en": _("The English version"), "fr": _("The French version")}
 
 
 class Post(AgencyOwned):
-    """One message an author writes for one or more of the agency's accounts.
+    """One message an author writes for one or more of the agency's accounts (through an
+    API key of theirs when ``api_key`` names one).
 
     ``text`` is the base that every target inherits until its own text is edited. The
     content of each revision is hashed; ``approved_hash`` names the revision that may go
@@ -67,6 +68,16 @@ class Post(AgencyOwned):
     """
 
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The key an integrator wrote the post with (its owner is then the author). Keys
+    # are revoked, never deleted, so a post keeps naming the key it came through.
+    api_key = models.ForeignKey(
+        "accounts.ApiKey",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("API key"),
+    )
     status = models.CharField(
         _("status"), max_length=16, choices=PostStatus.choices, default=PostStatus.DRAFT
     )

@@ -16,11 +16,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
-from accounts.models import Agency, Membership, User
+from accounts.models import Agency, ApiKey, Membership, User
 from accounts.services.principals import Principal, require_admin
 from archive.services import SYSTEM
 from govsocial.errors import GovsocialError, PermissionDenied
-from publishing.models import AccountHealth, SocialAccount, SocialAccountPublisher
+from publishing.models import (
+    AccountHealth,
+    SocialAccount,
+    SocialAccountKeyPublisher,
+    SocialAccountPublisher,
+)
 from publishing.networks.base import (
     ConnectableAccount,
     NetworkError,
@@ -28,7 +33,11 @@ from publishing.networks.base import (
     TransientNetworkError,
 )
 from publishing.networks.registry import adapter_for, connector_for
-from publishing.selectors import account_publishable_by
+from publishing.selectors import (
+    account_publishable_by,
+    account_publisher_ids,
+    account_publisher_key_ids,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -243,20 +252,27 @@ def _email_owner(account: SocialAccount, owner: User, agency_slug: str) -> None:
 
 
 def account_publishers_set(
-    *, account: SocialAccount, actor: Principal, members: Iterable[Membership]
+    *,
+    account: SocialAccount,
+    actor: Principal,
+    members: Iterable[Membership],
+    api_keys: Iterable[ApiKey] | None = None,
 ) -> SocialAccount:
-    """Choose the members (besides the agency's admins, who may always) who may publish
-    to ``account``."""
+    """Choose the members and API keys (besides the agency's admins and admin keys, who
+    may always) who may publish to ``account``; ``api_keys`` None leaves its keys as
+    they are."""
     _require_admin(account.agency, actor)
     chosen = {m.user_id: m.user for m in members if m.agency_id == account.agency_id}
     with transaction.atomic():
         account = SocialAccount.objects.select_for_update(no_key=True).get(pk=account.pk)
-        current = set(
-            SocialAccountPublisher.objects.filter(content_object=account).values_list(
-                "user_id", flat=True
-            )
+        current = account_publisher_ids(account=account)
+        current_keys = account_publisher_key_ids(account=account)
+        chosen_keys = (
+            current_keys
+            if api_keys is None
+            else {key.pk for key in api_keys if key.agency_id == account.agency_id}
         )
-        if current == set(chosen):
+        if (current, current_keys) == (set(chosen), chosen_keys):
             return account
         permission = SocialAccountPublisher.publish_permission()
         SocialAccountPublisher.objects.filter(content_object=account).exclude(
@@ -269,19 +285,31 @@ def account_publishers_set(
             for user_id, user in chosen.items()
             if user_id not in current
         )
+        SocialAccountKeyPublisher.objects.filter(account=account).exclude(
+            api_key_id__in=chosen_keys
+        ).delete()
+        SocialAccountKeyPublisher.objects.bulk_create(
+            SocialAccountKeyPublisher(agency=account.agency, account=account, api_key_id=key_id)
+            for key_id in chosen_keys
+            if key_id not in current_keys
+        )
         archive.record(
             agency=account.agency,
             actor=actor,
             verb="account.publishers_changed",
             obj=account,
-            data={"before": sorted(current), "after": sorted(chosen)},
+            data={
+                "before": {"users": sorted(current), "api_keys": sorted(current_keys)},
+                "after": {"users": sorted(chosen), "api_keys": sorted(chosen_keys)},
+            },
         )
     return account
 
 
 def account_require_publisher(*, account: SocialAccount, actor: Principal) -> None:
-    """Refuse unless ``actor`` may publish to ``account``: an admin of its agency, or a
-    member the admins delegated it to; a disconnected account takes no posts."""
+    """Refuse unless ``actor`` may publish to ``account``: an admin of its agency (or an
+    admin key), or a member or API key the admins delegated it to; a disconnected
+    account takes no posts."""
     if account.disconnected_at is not None:
         raise GovsocialError(_("%(account)s is disconnected.") % {"account": account})
     if account_publishable_by(account=account, actor=actor):

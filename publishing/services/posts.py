@@ -17,7 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 import archive
-from accounts.models import Agency, Role
+from accounts.models import Agency, ApiKey, Role
 from accounts.selectors import roles_of
 from accounts.services.principals import Principal, person_behind
 from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
@@ -238,7 +238,8 @@ def post_create(
     first_comments: Mapping[int, str] | None = None,
 ) -> Post:
     """Write a draft post for the chosen accounts (one target each), with its first
-    revision.
+    revision. A post written with an API key names the key; its author is the key's
+    owner.
 
     ``variants`` gives accounts their own text (by account id); ``media`` lists files
     with their alt text (None: the library's) and replaces ``media_ids`` when given;
@@ -259,6 +260,7 @@ def post_create(
         post: Post = Post.objects.create(
             agency=agency,
             author=person_behind(actor),
+            api_key=actor if isinstance(actor, ApiKey) else None,
             text=text,
             link=link,
             language=language,

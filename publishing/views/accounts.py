@@ -258,14 +258,19 @@ def account_check(request: HttpRequest, agency_slug: str, account_id: int) -> Ht
 
 @require_http_methods(["GET", "POST"])
 def account_publishers(request: HttpRequest, agency_slug: str, account_id: int) -> HttpResponse:
-    """Show who may publish to an account; admins choose the members."""
+    """Show who may publish to an account; admins choose the members and API keys."""
     account = _account(request, account_id)
     members = selectors.delegable_members(account=account)
+    keys = selectors.delegable_keys(account=account)
     chosen = selectors.account_publisher_ids(account=account)
-    initial = {"members": [m.pk for m in members if m.user_id in chosen]}
+    chosen_keys = selectors.account_publisher_key_ids(account=account)
+    initial = {
+        "members": [m.pk for m in members if m.user_id in chosen],
+        "api_keys": [key.pk for key in keys if key.pk in chosen_keys],
+    }
     # Unticking every box posts no field at all: the form is still bound.
     data = request.POST if request.method == "POST" else None
-    form = PublishersForm(data, initial=initial, members=members)
+    form = PublishersForm(data, initial=initial, members=members, api_keys=keys)
     is_admin = _is_admin(request)
     if request.method == "POST":
         if not is_admin:
@@ -275,6 +280,7 @@ def account_publishers(request: HttpRequest, agency_slug: str, account_id: int) 
                 account=account,
                 actor=request.user,  # type: ignore[arg-type]
                 members=form.chosen(),
+                api_keys=form.chosen_keys(),
             )
             messages.success(request, _("Publishers of %(account)s saved.") % {"account": account})
             return redirect(_list_url(request))

@@ -64,8 +64,8 @@ def test_admins_choose_publishers_by_member_id(personas: Personas) -> None:
     account = social_account_for(personas.agency_a)
     url = reverse("socialaccount-publishers", args=["alpha", account.pk])
     admin = personas.client_for(personas.admin_a)
-    assert admin.get(url).json() == {"members": []}
-    chosen = {"members": [personas.author_a.pk]}
+    assert admin.get(url).json() == {"members": [], "api_keys": []}
+    chosen = {"members": [personas.author_a.pk], "api_keys": []}
     response = admin.put(url, chosen, content_type="application/json")
     assert response.json() == chosen
     assert admin.get(url).json() == chosen
