@@ -262,23 +262,10 @@ def _scheduled_between(start: datetime, end: datetime, posts: QuerySet[Post]) ->
     )
 
 
-def calendar_posts(
-    *,
-    start: datetime,
-    end: datetime,
-    posts: QuerySet[Post] | None = None,
-    **filters: Unpack[PostFilters],
-) -> QuerySet[Post]:
-    """Return the bound agency's posts (or ``posts``) scheduled from ``start`` up to
-    ``end``, earliest first, narrowed by ``post_list``'s filters, with their author and
-    their targets (with their accounts) as the list ``target_list``."""
-    return _with_targets(_scheduled_between(start, end, _posts_narrowed(posts, **filters)))
-
-
 @dataclass(frozen=True)
 class ScheduledPost:
-    """A scheduled post as the calendar's exports and API give it, with the accounts
-    it goes to (id, network, handle), by id."""
+    """A scheduled post as the calendar (its page, exports and API) gives it, with the
+    accounts it goes to (id, network, handle), by id."""
 
     id: int
     status: str
@@ -288,6 +275,7 @@ class ScheduledPost:
     campaign: str
     language: str
     author_email: str
+    author_name: str
     accounts: tuple[tuple[int, str, str], ...]
 
 
@@ -298,9 +286,10 @@ def calendar_schedule(
     posts: QuerySet[Post] | None = None,
     **filters: Unpack[PostFilters],
 ) -> list[ScheduledPost]:
-    """Return the posts ``calendar_posts`` returns as plain rows, read in two queries:
-    a month holds hundreds of posts and targets, and making models of them cost three
-    times what the rest of the calendar's API did."""
+    """Return the bound agency's posts (or ``posts``) scheduled from ``start`` up to
+    ``end``, earliest first, narrowed by ``post_list``'s filters, as plain rows read in
+    two queries: a month holds hundreds of posts and targets, and making models of
+    them cost three times what the rest of the calendar's API did."""
     listed = _scheduled_between(start, end, _posts_narrowed(posts, **filters))
     rows = list(
         listed.values(
@@ -312,6 +301,7 @@ def calendar_schedule(
             "campaign",
             "language",
             author_email=F("author__email"),
+            author_name=F("author__name"),
         )
     )
     accounts: dict[int, list[tuple[int, str, str]]] = {row["id"]: [] for row in rows}
@@ -320,7 +310,14 @@ def calendar_schedule(
         "post_id", "account_id", "account__network", "account__handle"
     ):
         accounts[post_id].append((account_id, network, handle))
-    return [ScheduledPost(**row, accounts=tuple(accounts[row["id"]])) for row in rows]
+    return [
+        # The name people see: the author's, or their email when they gave none.
+        ScheduledPost(
+            **row | {"author_name": row["author_name"] or row["author_email"]},
+            accounts=tuple(accounts[row["id"]]),
+        )
+        for row in rows
+    ]
 
 
 def queue_slot_list(*, account_ids: Iterable[int] | None = None) -> QuerySet[QueueSlot]:

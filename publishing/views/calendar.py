@@ -4,6 +4,8 @@ a post to another day or time (dragged, or with a form), and the schedule's expo
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -20,8 +22,9 @@ from govsocial.errors import GovsocialError
 from publishing import selectors, services
 from publishing.calendar import LIST, MONTH, VIEWS, WEEK, CalendarPeriod, first_weekday
 from publishing.forms import MoveForm, PostFilterForm
-from publishing.models import Post, PostStatus
+from publishing.models import NETWORK_CHOICES, Post, PostStatus
 from publishing.schedule_export import schedule_csv, schedule_entries
+from publishing.selectors import ScheduledPost
 from publishing.services.posts import COMPOSER_ROLES
 from publishing.timezones import LocalTimeError, local_to_utc
 from publishing.views.local import render_local, zone_of
@@ -80,13 +83,75 @@ def _calendar_query(
     return {"start": start, "end": end} | chosen
 
 
-def _by_day(request: HttpRequest, posts: list[Post]) -> dict[date, list[Post]]:
-    """Return the posts by the local day they go out on in the viewer's zone."""
+# The longest summary of a post's text the calendar shows.
+SUMMARY_LENGTH = 60
+NETWORK_NAMES = dict(NETWORK_CHOICES)
+
+
+@dataclass(frozen=True)
+class CalendarEntry:
+    """A post as the calendar page shows it, with what the page says of it worked out
+    once here: a month shows a hundred posts or more, and the template language cost
+    several times more per post than the rest of the page."""
+
+    id: int
+    # When it goes out in the viewer's zone: ISO 8601, and as the viewer's language
+    # writes a time.
+    time_iso: str
+    time_label: str
+    summary: str
+    status: str
+    status_label: str
+    accounts: str
+    author: str
+    url: str
+    # Where dragging or the "Move to…" link moves it; "" when the viewer may not.
+    move_url: str
+
+
+def _post_urls(name: str, slug: str) -> Callable[[int], str]:
+    """Return what gives the address named ``name`` of each of the agency's posts by
+    id: reversed once, with a stand-in id replaced for each post (a month holds a
+    hundred posts or more, and reversing each cost more than its whole entry)."""
+    stand_in = str(2**62)
+    pattern = reverse(name, args=[slug, stand_in])
+    return lambda post_id: pattern.replace(stand_in, str(post_id))
+
+
+def _summary(text: str) -> str:
+    """Return the start of a post's text, cut with an ellipsis when longer."""
+    if not text:
+        return _("(no text)")
+    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+
+
+def _entries_by_day(
+    request: HttpRequest, posts: list[ScheduledPost], movable: bool
+) -> dict[date, list[CalendarEntry]]:
+    """Return the posts as the page shows them, by the local day they go out on in
+    the viewer's zone."""
     zone = zone_of(request)
-    days: dict[date, list[Post]] = {}
+    slug = request.agency.slug  # type: ignore[attr-defined]
+    detail_url, move_url = _post_urls("post_detail", slug), _post_urls("post_move", slug)
+    days: dict[date, list[CalendarEntry]] = {}
     for post in posts:
-        local_day = timezone.localtime(post.scheduled_at, zone).date()
-        days.setdefault(local_day, []).append(post)
+        local = timezone.localtime(post.scheduled_at, zone)
+        may_move = movable and post.status in MOVABLE
+        entry = CalendarEntry(
+            id=post.id,
+            time_iso=local.isoformat(),
+            time_label=formats.time_format(local),
+            summary=_summary(post.text),
+            status=post.status,
+            status_label=str(PostStatus(post.status).label),
+            accounts=", ".join(
+                f"{handle} ({NETWORK_NAMES[network]})" for _, network, handle in post.accounts
+            ),
+            author=_("by %(name)s") % {"name": post.author_name},
+            url=detail_url(post.id),
+            move_url=move_url(post.id) if may_move else "",
+        )
+        days.setdefault(local.date(), []).append(entry)
     return days
 
 
@@ -97,14 +162,20 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
     period = _period(request)
     filters = _filters(request)
     query = _calendar_query(request, period, filters)
-    posts = [] if query is None else list(selectors.calendar_posts(**query))
-    days = _by_day(request, posts)
-    today = timezone.localtime(timezone.now(), zone_of(request)).date()
+    posts = [] if query is None else selectors.calendar_schedule(**query)
     movable = may_compose(request)
+    days = _entries_by_day(request, posts, movable)
+    today = timezone.localtime(timezone.now(), zone_of(request)).date()
+
+    month_names: dict[int, str] = {}
 
     def cell(day: date) -> dict[str, Any]:
+        if day.month not in month_names:
+            month_names[day.month] = formats.date_format(day, "F")
         return {
             "day": day,
+            "iso": day.isoformat(),
+            "month_name": month_names[day.month],
             "in_month": period.view != MONTH or day.month == period.month.month,
             "today": day == today,
             "posts": days.get(day, []),
@@ -120,7 +191,7 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "filter_query": _filter_query(request),
         "keep": [("view", period.view), ("date", period.anchor.isoformat())],
         "today": today,
-        "movable": MOVABLE if movable else frozenset(),
+        "movable": movable,
         "post_count": len(posts),
         "here": request.get_full_path(),
     }

@@ -101,6 +101,24 @@ def test_the_month_grid_lists_posts_by_local_day_with_accounts_status_author_and
     assert f"date={NEXT_YEAR}-02-01" in shown and f"date={NEXT_YEAR - 1}-12-01" in shown
 
 
+def test_a_long_text_shows_its_start_cut_with_an_ellipsis(personas: Personas) -> None:
+    admin = personas.admin_a.user
+    text = "Road closures this weekend: " + "details of each street and detour. " * 5
+    scheduled(
+        personas.agency_a,
+        admin,
+        [x_account(personas.agency_a)],
+        utc(date(NEXT_YEAR, 3, 4), 15),
+        text=text,
+    )
+    page = personas.client_for(personas.admin_a).get(
+        calendar_url(view="month", date=f"{NEXT_YEAR}-03-01")
+    )
+    cell = day_cell(page, date(NEXT_YEAR, 3, 4))
+    assert text[:59] + "…" in cell
+    assert text[:61] not in cell
+
+
 def test_filters_narrow_the_calendar_and_stay_when_moving_between_periods(
     personas: Personas,
 ) -> None:
