@@ -6,10 +6,12 @@ from contextlib import ExitStack
 from typing import Any
 
 from allauth.account.authentication import get_authentication_records
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.viewsets import GenericViewSet
 
@@ -79,6 +81,12 @@ class AgencyScopedViewSet(ApiViewSet):
         self.perform_authentication(request)
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
+        if request.method in SAFE_METHODS:
+            # A read's queries in one transaction: one snapshot, and the agency's scope
+            # set once rather than in a transaction around each query (a list's
+            # queries took four round trips each). Entered after the key is checked, so
+            # noting its use holds no lock for the rest of the read.
+            self.scope_stack.enter_context(transaction.atomic())
         agency = agency_get_active(slug=kwargs.get("agency_slug", ""))
         if agency is None:
             raise Http404
