@@ -69,6 +69,12 @@ class AgencyScopedViewSet(ApiViewSet):
 
     def dispatch(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         with ExitStack() as self.scope_stack:
+            if request.method in SAFE_METHODS:
+                # A read's queries in one transaction: one snapshot, and the scope set
+                # once rather than in a transaction around each query (each took four
+                # round trips). A key's note of its use (once a minute) holds the key's
+                # row until the read ends.
+                self.scope_stack.enter_context(transaction.atomic())
             response = None
             try:
                 response = super().dispatch(request, *args, **kwargs)
@@ -81,22 +87,20 @@ class AgencyScopedViewSet(ApiViewSet):
         self.perform_authentication(request)
         if not request.user.is_authenticated:
             raise exceptions.NotAuthenticated()
-        if request.method in SAFE_METHODS:
-            # A read's queries in one transaction: one snapshot, and the agency's scope
-            # set once rather than in a transaction around each query (a list's
-            # queries took four round trips each). Entered after the key is checked, so
-            # noting its use holds no lock for the rest of the read.
-            self.scope_stack.enter_context(transaction.atomic())
-        agency = agency_get_active(slug=kwargs.get("agency_slug", ""))
-        if agency is None:
-            raise Http404
+        slug = kwargs.get("agency_slug", "")
         principal = request.user
         if isinstance(principal, ApiKey):
-            # A key is bound to its own agency; any other looks as if it did not exist.
-            if principal.agency_id != agency.pk:
+            # A key is bound to its own agency, read with it (and active, or the key
+            # would not be usable); any other looks as if it did not exist.
+            if principal.agency.slug != slug:
                 raise Http404
+            agency = principal.agency
             self.scope_stack.enter_context(agency_scope(agency.pk))
         else:
+            found = agency_get_active(slug=slug)
+            if found is None:
+                raise Http404
+            agency = found
             self.scope_stack.enter_context(agency_scope(agency.pk, user_id=principal.pk))
             membership = membership_for(agency=agency, user=principal)
             if membership is None:
