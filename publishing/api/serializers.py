@@ -8,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import OpenApiExample, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from accounts.models import ApiKey
@@ -122,6 +122,59 @@ class PostMediaSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A post scheduled for two accounts",
+            response_only=True,
+            value={
+                "id": 812,
+                "status": "scheduled",
+                "text": "The library opens late on Monday: 10 a.m.",
+                "link": "https://riverton.example/library",
+                "language": "en",
+                "translation": 813,
+                "campaign": "library",
+                "author": "ada@riverton.example",
+                "api_key": 4,
+                "scheduled_at": "2030-03-31T13:00:00Z",
+                "revision": 2,
+                "approved_hash": "5f2b9c0e8d6a4b17c3e1f09a2d4b6c8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c",
+                "targets": [
+                    {
+                        "account": 3,
+                        "network": "x",
+                        "handle": "riverton",
+                        "has_own_text": False,
+                        "text": "",
+                        "state": "scheduled",
+                        "next_attempt_at": "2030-03-31T13:00:00Z",
+                        "remote_id": "",
+                        "permalink": "",
+                        "published_at": None,
+                        "failure_reason": "",
+                        "first_comment": "",
+                        "comment_state": "",
+                        "comment_remote_id": "",
+                        "comment_permalink": "",
+                        "comment_failure_reason": "",
+                    }
+                ],
+                "media": [
+                    {
+                        "asset": 41,
+                        "position": 0,
+                        "name": "library.jpg",
+                        "mime_type": "image/jpeg",
+                        "alt_text": "The library's front door",
+                    }
+                ],
+                "created_at": "2030-03-30T15:02:11.402Z",
+                "updated_at": "2030-03-30T15:04:40.918Z",
+            },
+        )
+    ]
+)
 class PostSerializer(serializers.ModelSerializer):
     """A post, its targets and files; ``revision`` is its newest revision's number,
     ``approved_hash`` the content hash that may go out, ``translation`` the id of the
@@ -184,6 +237,24 @@ class ByAccountField(serializers.DictField):
         return {int(account_id): text for account_id, text in texts.items()}
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "A post for two accounts with a photo",
+            request_only=True,
+            value={
+                "text": "The library opens late on Monday: 10 a.m.",
+                "link": "https://riverton.example/library",
+                "language": "en",
+                "campaign": "library",
+                "accounts": [3, 5],
+                "variants": {"5": "Monday the library opens at 10 a.m. #Riverton"},
+                "media": [{"asset": 41, "alt_text": "The library's front door"}],
+                "first_comments": {"3": "Opening hours: https://riverton.example/hours"},
+            },
+        )
+    ]
+)
 class PostWriteSerializer(serializers.Serializer):
     """What an integrator writes: base text, accounts, each account's own text (by
     account id; null says the base text again), files with alt text, link, language,
@@ -218,6 +289,15 @@ class MomentField(serializers.CharField):
     """A moment in ISO 8601 with its UTC offset (RFC 3339's date-time)."""
 
 
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "9 a.m. in Toronto",
+            request_only=True,
+            value={"at": "2030-03-31T09:00:00-04:00"},
+        )
+    ]
+)
 class ScheduleSerializer(serializers.Serializer):
     """When to publish: an ISO 8601 time with its UTC offset."""
 

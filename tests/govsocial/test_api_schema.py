@@ -7,11 +7,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
+import jsonschema
 import pytest
 import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import positive_data_acceptance
 
@@ -99,3 +101,28 @@ def answers_as_described(operation: Any, token: str) -> None:
         )
 
     answers()
+
+
+def _examples(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], Any]]:
+    """Yield each example of a body in ``spec`` with where it is and the body's schema."""
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            bodies = [("request", operation.get("requestBody", {}))]
+            bodies += [(code, answer) for code, answer in operation.get("responses", {}).items()]
+            for where, body in bodies:
+                for media_type, content in body.get("content", {}).items():
+                    for name, example in content.get("examples", {}).items():
+                        label = f"{method.upper()} {path} {where} {media_type} {name}"
+                        yield label, content["schema"], example["value"]
+
+
+def test_every_example_in_the_schema_is_what_it_illustrates() -> None:
+    spec = Client().get("/api/schema/", {"format": "json"}).json()
+    examples = list(_examples(spec))
+    assert any("request" in label for label, _schema, _value in examples)
+    assert any(" 200 " in label for label, _schema, _value in examples)
+    wrong = []
+    for label, schema, value in examples:
+        validator = jsonschema.Draft202012Validator(schema | {"components": spec["components"]})
+        wrong += [f"{label}: {error.message}" for error in validator.iter_errors(value)]
+    assert not wrong, "\n".join(wrong)
