@@ -6,10 +6,17 @@ from __future__ import annotations
 
 import ast
 import gettext
+import os
+import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-CATALOGUE = Path(__file__).resolve().parents[2] / "locale" / "fr" / "LC_MESSAGES"
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES"
+# What makemessages leaves out: tooling, data, and the code that shows no one a text.
+NOT_SCANNED = (".venv", ".tools", ".data", ".git", "tests", "bench")
 
 
 @dataclass
@@ -23,8 +30,8 @@ class Entry:
     context: str = ""
 
 
-def catalogue_entries() -> list[Entry]:
-    """Return the messages of the French catalogue (not its header)."""
+def catalogue_entries(root: Path = ROOT) -> list[Entry]:
+    """Return the messages of the French catalogue under ``root`` (not its header)."""
     entries, current, field = [], Entry(), ""
     strings: dict[str, str] = {}
 
@@ -38,7 +45,8 @@ def catalogue_entries() -> list[Entry]:
             entries.append(current)
         current, strings = Entry(), {}
 
-    for line in (CATALOGUE / "django.po").read_text(encoding="utf-8").splitlines():
+    catalogue = root / CATALOGUE.relative_to(ROOT) / "django.po"
+    for line in catalogue.read_text(encoding="utf-8").splitlines():
         if not line.strip():
             close()
         elif line.startswith("#,"):
@@ -71,3 +79,19 @@ def test_the_compiled_catalogue_says_what_the_translators_wrote() -> None:
         if french.gettext(entry.msgid) != entry.msgstr[0]:
             stale.append(entry.msgid)
     assert not stale, "compile the messages again:\n" + "\n".join(stale)
+
+
+def test_every_text_of_the_code_is_in_the_catalogue(tmp_path: Path) -> None:
+    copy = tmp_path / "copy"
+    shutil.copytree(ROOT, copy, ignore=shutil.ignore_patterns(*NOT_SCANNED, "__pycache__"))
+    ignored = [f"--ignore={name}" for name in NOT_SCANNED]
+    subprocess.run(  # noqa: S603
+        [sys.executable, "manage.py", "makemessages", "-l", "fr", *ignored],
+        cwd=copy,
+        env=os.environ,
+        check=True,
+        capture_output=True,
+    )
+    known = {entry.msgid for entry in catalogue_entries()}
+    missing = [entry.msgid for entry in catalogue_entries(copy) if entry.msgid not in known]
+    assert not missing, "run makemessages and translate:\n" + "\n".join(missing)
