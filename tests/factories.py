@@ -35,6 +35,7 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import token_digest
+from approvals.models import ApprovalChain, ApprovalStep, ChainAccount, StepApprover, StepRule
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
@@ -400,6 +401,45 @@ def scheduled_post_for(
 
 # One way to make a row of each agency-owned model for a given agency; the isolation
 # meta-test fails when a model has none.
+def approval_chain_for(agency: Agency, **fields: Any) -> ApprovalChain:
+    """Store an approval chain of ``agency`` (no steps, no accounts)."""
+    fields.setdefault("name", f"Chain {uuid.uuid4().hex[:8]}")
+    with agency_scope(agency.pk):
+        chain: ApprovalChain = ApprovalChain.objects.create(agency=agency, **fields)
+    return chain
+
+
+def chain_account_for(agency: Agency) -> ChainAccount:
+    """Make a new chain of ``agency`` apply to a new account of it."""
+    chain, account = approval_chain_for(agency), social_account_for(agency)
+    with agency_scope(agency.pk):
+        link: ChainAccount = ChainAccount.objects.create(
+            agency=agency, chain=chain, account=account
+        )
+    return link
+
+
+def approval_step_for(agency: Agency, **fields: Any) -> ApprovalStep:
+    """Store a first step of a new chain of ``agency``, decided by any approver."""
+    fields.setdefault("chain", approval_chain_for(agency))
+    fields.setdefault("position", 1)
+    fields.setdefault("rule", StepRule.ANY)
+    fields.setdefault("roles", [Role.APPROVER])
+    with agency_scope(agency.pk):
+        step: ApprovalStep = ApprovalStep.objects.create(agency=agency, **fields)
+    return step
+
+
+def step_approver_for(agency: Agency) -> StepApprover:
+    """Name a new member of ``agency`` approver of a new step."""
+    step, member = approval_step_for(agency), MembershipFactory(agency=agency)
+    with agency_scope(agency.pk):
+        approver: StepApprover = StepApprover.objects.create(
+            agency=agency, step=step, user=member.user
+        )
+    return approver
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -420,4 +460,8 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     PausedAccount: paused_account_for,
     QueueSlot: queue_slot_for,
     DispatchTicket: dispatch_ticket_for,
+    ApprovalChain: approval_chain_for,
+    ChainAccount: chain_account_for,
+    ApprovalStep: approval_step_for,
+    StepApprover: step_approver_for,
 }

@@ -1,0 +1,224 @@
+"""Writes of approvals: agency admins make, change and delete approval chains. Each
+write records its archive event in the same transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+import archive
+from accounts.models import Agency, Membership, Role
+from accounts.services.principals import Principal, require_admin
+from approvals.models import ApprovalChain, ApprovalStep, ChainAccount, StepApprover, StepRule
+from govsocial.errors import GovsocialError
+from publishing.models import SocialAccount
+
+NAME_LONGEST = 100
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One step as an admin describes it: the rule, the roles whose members approve,
+    and the members named (by user id)."""
+
+    rule: str
+    roles: Sequence[str] = ()
+    user_ids: Sequence[int] = ()
+
+
+def chain_save(
+    *,
+    agency: Agency,
+    actor: Principal,
+    name: str,
+    steps: Sequence[StepSpec],
+    account_ids: Sequence[int] = (),
+    is_default: bool = False,
+    chain: ApprovalChain | None = None,
+) -> ApprovalChain:
+    """Make a chain, or replace ``chain``'s name, steps and accounts; return it.
+
+    A default chain takes the place of the agency's previous default. An account
+    follows one chain at most: naming one that another chain names is refused, as are
+    a step without approvers, a member who is not an active member of the agency, and
+    an account of another agency.
+    """
+    require_admin(
+        agency=agency, actor=actor, refusal=_("Only an agency admin can change approval chains.")
+    )
+    name = (name or "").strip()
+    if not name or len(name) > NAME_LONGEST:
+        raise GovsocialError(
+            _("Give the chain a name of at most %(count)s characters.") % {"count": NAME_LONGEST},
+            field="name",
+        )
+    wanted_accounts = sorted(set(account_ids))
+    with transaction.atomic():
+        if chain is not None:
+            chain = ApprovalChain.objects.select_for_update().get(pk=chain.pk)
+        before = _describe(chain) if chain is not None else None
+        _require_unique_name(name, chain)
+        _require_accounts(wanted_accounts, chain)
+        _require_steps(agency, steps)
+        replaced = None
+        if is_default:
+            previous = ApprovalChain.objects.filter(is_default=True)
+            if chain is not None:
+                previous = previous.exclude(pk=chain.pk)
+            replaced = previous.values_list("name", flat=True).first()
+            previous.update(is_default=False)
+        if chain is None:
+            chain = ApprovalChain.objects.create(agency=agency, name=name, is_default=is_default)
+        else:
+            chain.name, chain.is_default = name, is_default
+            chain.save(update_fields=["name", "is_default"])
+            ApprovalStep.objects.filter(chain=chain).delete()
+            ChainAccount.objects.filter(chain=chain).delete()
+        ChainAccount.objects.bulk_create(
+            ChainAccount(agency=agency, chain=chain, account_id=account_id)
+            for account_id in wanted_accounts
+        )
+        for position, spec in enumerate(steps, start=1):
+            step = ApprovalStep.objects.create(
+                agency=agency,
+                chain=chain,
+                position=position,
+                rule=spec.rule,
+                roles=[role for role in Role.values if role in set(spec.roles)],
+            )
+            StepApprover.objects.bulk_create(
+                StepApprover(agency=agency, step=step, user_id=user_id)
+                for user_id in sorted(set(spec.user_ids))
+            )
+        data: dict[str, Any] = {"after": _describe(chain)}
+        if before is not None:
+            data["before"] = before
+        if replaced is not None:
+            # The chain that was the default until now, and is no longer.
+            data["replaces_default"] = replaced
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="approval_chain.created" if before is None else "approval_chain.changed",
+            obj=chain,
+            data=data,
+        )
+    return chain
+
+
+def chain_delete(*, chain: ApprovalChain, actor: Principal) -> None:
+    """Delete ``chain``: its accounts follow the agency's default again (or need no
+    approval)."""
+    require_admin(
+        agency=chain.agency,
+        actor=actor,
+        refusal=_("Only an agency admin can change approval chains."),
+    )
+    with transaction.atomic():
+        chain = ApprovalChain.objects.select_for_update().get(pk=chain.pk)
+        before = _describe(chain)
+        archive.record(
+            agency=chain.agency,
+            actor=actor,
+            verb="approval_chain.deleted",
+            obj=chain,
+            data={"before": before},
+        )
+        chain.delete()
+
+
+def _require_unique_name(name: str, chain: ApprovalChain | None) -> None:
+    others = ApprovalChain.objects.filter(name=name)
+    if chain is not None:
+        others = others.exclude(pk=chain.pk)
+    if others.exists():
+        raise GovsocialError(
+            _("The agency already has a chain named “%(name)s”.") % {"name": name}, field="name"
+        )
+
+
+def _require_accounts(account_ids: list[int], chain: ApprovalChain | None) -> None:
+    """Refuse accounts that are not the bound agency's, or that another chain names."""
+    found = set(SocialAccount.objects.filter(pk__in=account_ids).values_list("pk", flat=True))
+    unknown = [account_id for account_id in account_ids if account_id not in found]
+    if unknown:
+        raise GovsocialError(
+            _("These are not the agency's network accounts: %(ids)s.")
+            % {"ids": ", ".join(map(str, unknown))},
+            field="accounts",
+        )
+    taken = ChainAccount.objects.filter(account_id__in=account_ids).select_related(
+        "account", "chain"
+    )
+    if chain is not None:
+        taken = taken.exclude(chain=chain)
+    clash = taken.first()
+    if clash is not None:
+        raise GovsocialError(
+            _("%(account)s already follows the chain “%(chain)s”: an account follows one chain.")
+            % {"account": clash.account, "chain": clash.chain.name},
+            field="accounts",
+        )
+
+
+def _require_steps(agency: Agency, steps: Sequence[StepSpec]) -> None:
+    """Refuse a step with an unknown rule or role, without approvers, or naming anyone
+    who is not an active member of the agency."""
+    named = {user_id for spec in steps for user_id in spec.user_ids}
+    members = set(
+        Membership.objects.filter(agency=agency, is_active=True, user_id__in=named).values_list(
+            "user_id", flat=True
+        )
+    )
+    for position, spec in enumerate(steps, start=1):
+        field = f"steps.{position - 1}"
+        if spec.rule not in StepRule.values:
+            raise GovsocialError(
+                _("Step %(position)s: choose whether any one or all of its approvers decide.")
+                % {"position": position},
+                field=f"{field}.rule",
+            )
+        unknown_roles = sorted(set(spec.roles) - set(Role.values))
+        if unknown_roles:
+            raise GovsocialError(
+                _("Unknown role: %(roles)s.") % {"roles": ", ".join(unknown_roles)},
+                field=f"{field}.roles",
+            )
+        strangers = sorted(set(spec.user_ids) - members)
+        if strangers:
+            raise GovsocialError(
+                _("Step %(position)s names people who are not active members: %(ids)s.")
+                % {"position": position, "ids": ", ".join(map(str, strangers))},
+                field=f"{field}.users",
+            )
+        if not spec.roles and not spec.user_ids:
+            raise GovsocialError(
+                _("Step %(position)s has no approvers: name members or choose a role.")
+                % {"position": position},
+                field=field,
+            )
+
+
+def _describe(chain: ApprovalChain) -> dict[str, Any]:
+    """Return what the archive keeps of a chain: its name, whether it is the default,
+    its accounts and its steps in order."""
+    steps = ApprovalStep.objects.filter(chain=chain).order_by("position")
+    approvers = StepApprover.objects.filter(step__chain=chain).order_by("user_id")
+    users: dict[int, list[int]] = {}
+    for step_id, user_id in approvers.values_list("step_id", "user_id"):
+        users.setdefault(step_id, []).append(user_id)
+    return {
+        "name": chain.name,
+        "default": chain.is_default,
+        "accounts": sorted(
+            ChainAccount.objects.filter(chain=chain).values_list("account_id", flat=True)
+        ),
+        "steps": [
+            {"rule": step.rule, "roles": list(step.roles), "users": users.get(step.pk, [])}
+            for step in steps
+        ],
+    }
