@@ -116,3 +116,92 @@ class StepApprover(AgencyOwned):
 
     def __str__(self) -> str:
         return f"step {self.step_id} → user {self.user_id}"
+
+
+class ApprovalState(models.TextChoices):
+    """Where one round of sign-off of a post is."""
+
+    PENDING = "pending", _("Waiting for approval")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class Approval(AgencyOwned):
+    """One round of sign-off of one revision of a post (its content hash), through the
+    steps of the chain it followed when submitted.
+
+    ``steps`` keeps each step as it stood at submission: its rule and the user ids of
+    the people who could decide (the members named and those holding its roles, never
+    the post's author), so that changing the chain or the members later changes no
+    round already under way. ``step`` is the position of the step deciding now.
+    """
+
+    post = models.ForeignKey("publishing.Post", on_delete=models.CASCADE, related_name="+")
+    chain = models.ForeignKey(
+        ApprovalChain, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    chain_name = models.CharField(_("chain"), max_length=100)
+    revision = models.PositiveIntegerField(_("revision"))
+    content_hash = models.CharField(max_length=64)
+    steps = models.JSONField(default=list)
+    step = models.PositiveSmallIntegerField(_("step"), default=1)
+    state = models.CharField(
+        _("state"), max_length=20, choices=ApprovalState.choices, default=ApprovalState.PENDING
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        ordering = ["-submitted_at", "-pk"]
+        constraints = [
+            # One round at a time for a post.
+            models.UniqueConstraint(
+                fields=["post"],
+                condition=models.Q(state="pending"),
+                name="approval_one_pending_per_post",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"approval {self.pk} of post {self.post_id}"
+
+
+class Verdict(models.TextChoices):
+    """What an approver decided."""
+
+    APPROVE = "approve", _("Approve")
+    REQUEST_CHANGES = "request_changes", _("Request changes")
+    REJECT = "reject", _("Reject")
+
+
+class Decision(AgencyOwned):
+    """One approver's decision at one step of a round, with what they said."""
+
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="decisions")
+    step = models.PositiveSmallIntegerField(_("step"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    verdict = models.CharField(_("decision"), max_length=20, choices=Verdict.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("approval decision")
+        verbose_name_plural = _("approval decisions")
+        ordering = ["decided_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["approval", "step", "decided_by"], name="decision_once_per_step"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} by {self.decided_by_id} at step {self.step}"

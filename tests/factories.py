@@ -35,7 +35,16 @@ from accounts.models import (
     User,
 )
 from accounts.selectors import token_digest
-from approvals.models import ApprovalChain, ApprovalStep, ChainAccount, StepApprover, StepRule
+from approvals.models import (
+    Approval,
+    ApprovalChain,
+    ApprovalStep,
+    ChainAccount,
+    Decision,
+    StepApprover,
+    StepRule,
+    Verdict,
+)
 from archive.models import ArchiveEvent
 from archive.services import SYSTEM
 from govsocial.tenancy import agency_scope
@@ -440,6 +449,36 @@ def step_approver_for(agency: Agency) -> StepApprover:
     return approver
 
 
+def approval_for(agency: Agency) -> Approval:
+    """Store a pending round of sign-off of a new draft of ``agency``, by a new approver."""
+    post, approver = post_for(agency), MembershipFactory(agency=agency, roles=[Role.APPROVER])
+    with agency_scope(agency.pk):
+        approval: Approval = Approval.objects.create(
+            agency=agency,
+            post=post,
+            chain_name="Chain",
+            revision=1,
+            content_hash="0" * 64,
+            steps=[{"rule": StepRule.ANY, "approvers": [approver.user_id]}],
+            submitted_by=post.author,
+        )
+    return approval
+
+
+def decision_for(agency: Agency) -> Decision:
+    """Store an approval at the first step of a new round of ``agency``."""
+    approval = approval_for(agency)
+    with agency_scope(agency.pk):
+        decision: Decision = Decision.objects.create(
+            agency=agency,
+            approval=approval,
+            step=1,
+            decided_by_id=approval.steps[0]["approvers"][0],
+            verdict=Verdict.APPROVE,
+        )
+    return decision
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -464,4 +503,6 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ChainAccount: chain_account_for,
     ApprovalStep: approval_step_for,
     StepApprover: step_approver_for,
+    Approval: approval_for,
+    Decision: decision_for,
 }

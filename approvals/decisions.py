@@ -1,0 +1,257 @@
+"""Rounds of sign-off: an author submits a post, the approvers of each step of its chain
+decide in turn, and the last approval writes the approved revision's hash onto the post
+(DESIGN.md, invariant 6). Each write takes the post's lock first, as every change of a
+post does, and records its archive event in the same transaction.
+
+Publishing then schedules only what was approved as it is: an edit after submission
+takes the post back to draft (publishing's own rule), nobody can decide on a round
+whose post changed since it was submitted, and the post's next submission withdraws it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+import archive
+from accounts.models import ApiKey, Membership, Role, User
+from accounts.selectors import roles_of
+from accounts.services.principals import Principal
+from approvals.models import (
+    Approval,
+    ApprovalState,
+    ApprovalStep,
+    Decision,
+    StepApprover,
+    StepRule,
+    Verdict,
+)
+from approvals.selectors import chain_for_accounts
+from govsocial.errors import Conflict, GovsocialError, PermissionDenied
+from publishing.content import post_content_hash
+from publishing.models import Post, PostMedia, PostRevision, PostStatus
+
+# Who may submit a post for approval: those who write posts.
+SUBMITTERS = frozenset({Role.AUTHOR, Role.ADMIN})
+COMMENT_LONGEST = 5000
+
+
+def post_submit(*, post: Post, actor: Principal) -> Approval:
+    """Send the draft ``post`` for approval through the strictest chain of its accounts
+    (``approvals.selectors.chain_for_accounts``); return the round, at its first step.
+
+    Refused: a post that is not a draft, one whose accounts need no approval, and one
+    that some step has nobody to approve (its author never approves it).
+    """
+    if not roles_of(agency=post.agency, actor=actor) & SUBMITTERS:
+        raise PermissionDenied(_("Only authors and agency admins can submit posts."))
+    with transaction.atomic():
+        post = _locked(post)
+        if post.status != PostStatus.DRAFT:
+            raise Conflict(
+                _("Only a draft can be submitted; this post is %(status)s.")
+                % {"status": post.get_status_display().lower()}
+            )
+        choice = chain_for_accounts(account_ids=[t.account_id for t in post.targets.all()])
+        if choice.chain is None or not choice.needs_approval:
+            raise GovsocialError(
+                _("The accounts of this post need no approval: schedule it when it is ready.")
+            )
+        steps = [
+            {"rule": step.rule, "approvers": _approvers_of(step, post)}
+            for step in choice.chain.steps.all()
+        ]
+        for position, step in enumerate(steps, start=1):
+            if not step["approvers"]:
+                raise GovsocialError(
+                    _(
+                        "Nobody but the author could approve step %(position)s of the chain "
+                        "“%(chain)s”: ask an agency admin to name approvers."
+                    )
+                    % {"position": position, "chain": choice.chain.name}
+                )
+        _withdraw_stale(post)
+        content_hash = post_content_hash(post)
+        latest = PostRevision.objects.filter(post=post).order_by("-number").first()
+        approval = Approval.objects.create(
+            agency=post.agency,
+            post=post,
+            chain=choice.chain,
+            chain_name=choice.chain.name,
+            revision=latest.number if latest else 0,
+            content_hash=content_hash,
+            steps=steps,
+            submitted_by=_person(actor),
+        )
+        post.status = PostStatus.IN_REVIEW
+        post.save(update_fields=["status", "updated_at"])
+        archive.record(
+            agency=post.agency,
+            actor=actor,
+            verb="post.submitted",
+            obj=post,
+            data={
+                "approval": approval.pk,
+                "revision": approval.revision,
+                "content_hash": content_hash,
+                "chain": choice.chain.name,
+                "steps": steps,
+            },
+        )
+    return approval
+
+
+def approval_decide(
+    *, approval: Approval, actor: Principal, verdict: str, comment: str = ""
+) -> Approval:
+    """Record ``actor``'s decision at the round's current step; return the round.
+
+    Approving completes a step decided by any one of its approvers, or by all of them
+    once the last has approved; the last step approves the post: its hash becomes the
+    post's approved hash. Rejecting or requesting changes (with a comment saying why)
+    ends the round and takes the post back to draft.
+    """
+    if verdict not in Verdict.values:
+        raise GovsocialError(_("Approve, request changes or reject."), field="verdict")
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_LONGEST:
+        raise GovsocialError(
+            _("A comment has at most %(count)s characters.") % {"count": COMMENT_LONGEST},
+            field="comment",
+        )
+    if verdict != Verdict.APPROVE and not comment:
+        raise GovsocialError(_("Say what should change, or why."), field="comment")
+    person = _person(actor)
+    with transaction.atomic():
+        post = _locked(Post.objects.get(pk=approval.post_id))
+        approval = Approval.objects.select_for_update().get(pk=approval.pk)
+        if approval.state != ApprovalState.PENDING:
+            raise Conflict(_("This round of approval is over."))
+        if post.author_id == person.pk:
+            raise PermissionDenied(_("Nobody approves their own post."))
+        step = approval.steps[approval.step - 1]
+        if person.pk not in step["approvers"]:
+            raise PermissionDenied(_("You are not an approver of this step."))
+        if post.status != PostStatus.IN_REVIEW or post_content_hash(post) != approval.content_hash:
+            # Edited since (publishing took it back to draft): what was submitted is
+            # not what would go out. Its next submission withdraws this round.
+            raise Conflict(
+                _("This post changed after it was submitted: its author must submit it again.")
+            )
+        if Decision.objects.filter(
+            approval=approval, step=approval.step, decided_by=person
+        ).exists():
+            raise Conflict(_("You have already decided at this step."))
+        Decision.objects.create(
+            agency=post.agency,
+            approval=approval,
+            step=approval.step,
+            decided_by=person,
+            verdict=verdict,
+            comment=comment,
+        )
+        decided = {"step": approval.step, "verdict": verdict, "comment": comment}
+        if verdict != Verdict.APPROVE:
+            ended = (
+                ApprovalState.REJECTED
+                if verdict == Verdict.REJECT
+                else ApprovalState.CHANGES_REQUESTED
+            )
+            _close(approval, ended)
+            post.status = PostStatus.DRAFT
+            post.save(update_fields=["status", "updated_at"])
+            _record_decision(post, actor, approval, decided)
+            return approval
+        if _step_done(approval, step):
+            if approval.step < len(approval.steps):
+                approval.step += 1
+                approval.save(update_fields=["step"])
+            else:
+                _close(approval, ApprovalState.APPROVED)
+                post.approved_hash = approval.content_hash
+                post.status = PostStatus.APPROVED
+                post.save(update_fields=["approved_hash", "status", "updated_at"])
+                decided["post_approved"] = True
+        decided["next_step"] = approval.step if approval.state == ApprovalState.PENDING else None
+        _record_decision(post, actor, approval, decided)
+    return approval
+
+
+def _locked(post: Post) -> Post:
+    """Return ``post`` locked (the post first, as every change of a post takes it),
+    with its targets and files for its content hash."""
+    locked = Post.objects.select_for_update(no_key=True, of=("self",)).select_related("agency")
+    post = locked.get(pk=post.pk)
+    prefetch_related_objects(
+        [post], "targets", Prefetch("media", queryset=PostMedia.objects.select_related("asset"))
+    )
+    return post
+
+
+def _person(actor: Principal) -> User:
+    """Return the person acting: approvals are people's, never an API key's alone."""
+    if isinstance(actor, ApiKey):
+        raise PermissionDenied(_("Approvals are given by people, not by API keys."))
+    return actor
+
+
+def _approvers_of(step: ApprovalStep, post: Post) -> list[int]:
+    """Return who may decide ``step`` of a round of ``post`` now: its named members and
+    the members holding its roles, active, and never the post's author."""
+    named = set(StepApprover.objects.filter(step=step).values_list("user_id", flat=True))
+    members = Membership.objects.filter(agency=post.agency, is_active=True)
+    eligible = {
+        member.user_id
+        for member in members
+        if member.user_id in named or set(member.roles) & set(step.roles)
+    }
+    eligible.discard(post.author_id)
+    return sorted(eligible)
+
+
+def _step_done(approval: Approval, step: dict[str, Any]) -> bool:
+    """Say whether the round's current step has the approvals its rule asks for."""
+    approved = set(
+        Decision.objects.filter(
+            approval=approval, step=approval.step, verdict=Verdict.APPROVE
+        ).values_list("decided_by_id", flat=True)
+    )
+    if step["rule"] == StepRule.ANY:
+        return bool(approved)
+    return set(step["approvers"]) <= approved
+
+
+def _withdraw_stale(post: Post) -> None:
+    """Withdraw a round of ``post`` still pending (its post went back to draft since)."""
+    for stale in Approval.objects.select_for_update().filter(
+        post=post, state=ApprovalState.PENDING
+    ):
+        _close(stale, ApprovalState.WITHDRAWN)
+
+
+def _close(approval: Approval, state: str) -> None:
+    approval.state = state
+    approval.closed_at = timezone.now()
+    approval.save(update_fields=["state", "closed_at"])
+
+
+def _record_decision(
+    post: Post, actor: Principal, approval: Approval, data: dict[str, Any]
+) -> None:
+    archive.record(
+        agency=post.agency,
+        actor=actor,
+        verb="approval.decided",
+        obj=post,
+        data={
+            "approval": approval.pk,
+            "revision": approval.revision,
+            "content_hash": approval.content_hash,
+            "state": approval.state,
+        }
+        | data,
+    )
