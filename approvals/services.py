@@ -14,6 +14,7 @@ import archive
 from accounts.models import Agency, Membership, Role
 from accounts.services.principals import Principal, require_admin
 from approvals.models import ApprovalChain, ApprovalStep, ChainAccount, StepApprover, StepRule
+from approvals.selectors import chain_for_accounts, strictness
 from govsocial.errors import GovsocialError
 from publishing.models import SocialAccount
 
@@ -107,6 +108,7 @@ def chain_save(
             obj=chain,
             data=data,
         )
+        accounts_follow_chains()
     return chain
 
 
@@ -129,6 +131,25 @@ def chain_delete(*, chain: ApprovalChain, actor: Principal) -> None:
             data={"before": before},
         )
         chain.delete()
+        accounts_follow_chains()
+
+
+def accounts_follow_chains(*, account_ids: Sequence[int] | None = None) -> None:
+    """Mark which of the bound agency's accounts (of ``account_ids``, or all) need their
+    posts approved, from the chain each follows: publishing reads the mark on its own
+    rows when a post is scheduled (DESIGN.md, invariant 6)."""
+    accounts = SocialAccount.objects.all()
+    if account_ids is not None:
+        accounts = accounts.filter(pk__in=list(account_ids))
+    current = dict(accounts.values_list("pk", "approval_required"))
+    choices = chain_for_accounts(account_ids=list(current)).by_account
+    wanted = {
+        account_id: chain is not None and strictness(chain)[0] > 0
+        for account_id, chain in choices.items()
+    }
+    for required in (True, False):
+        changed = [pk for pk, value in wanted.items() if value is required and current[pk] != value]
+        SocialAccount.objects.filter(pk__in=changed).update(approval_required=required)
 
 
 def _require_unique_name(name: str, chain: ApprovalChain | None) -> None:

@@ -59,6 +59,9 @@ class SocialAccount(AgencyOwned):
     )
     connected_at = models.DateTimeField(_("connected"), auto_now_add=True)
     disconnected_at = models.DateTimeField(_("disconnected"), null=True, blank=True)
+    # Whether its posts must be approved before they are scheduled: kept by the
+    # approvals app from the chain the account follows (publishing reads its own rows).
+    approval_required = models.BooleanField(_("needs approval"), default=False)
 
     class Meta:
         verbose_name = _("network account")

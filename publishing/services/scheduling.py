@@ -89,9 +89,11 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
     Refused: a time past by more than a minute, a post with no account, and every
     problem the networks would refuse it for (all of them at once); for a post with a
     translation, also a version without text, and anything that stops the translation
-    (``TranslationNotReady``): both go on the schedule, or neither. Until approval
-    chains exist, scheduling approves the current revision: ``approved_hash`` becomes
-    its hash, and that is recorded. A target whose account a crisis pause covers is
+    (``TranslationNotReady``): both go on the schedule, or neither. A post for an
+    account that needs approval (``SocialAccount.approval_required``, kept by the
+    approvals app) must have been approved as it is; one whose accounts need none is
+    approved by its scheduling: ``approved_hash`` becomes its hash, and that is
+    recorded. A target whose account a crisis pause covers is
     held instead, until the pause ends.
     """
     if timezone.is_naive(at):
@@ -130,6 +132,14 @@ def _require_schedulable(
     prefetch_related_objects(
         [post], Prefetch("media", queryset=PostMedia.objects.select_related("asset"))
     )
+    needs_approval = any(target.account.approval_required for target in targets)
+    if needs_approval and post.approved_hash != post_content_hash(post):
+        raise Conflict(
+            _(
+                "This post must be approved before it goes on the schedule: submit it for "
+                "approval."
+            )
+        )
     text_of = {t.account_id: t.text if t.has_own_text else post.text for t in targets}
     checks = composer_checks(
         accounts=[target.account for target in targets],
@@ -162,15 +172,16 @@ def _require_schedulable(
 def _schedule_at(
     post: Post, targets: list[PostTarget], actor: Principal, at: datetime, cover: PauseCover
 ) -> Post:
-    """Approve the locked post as it is (until approval chains exist) and put its
-    targets on the schedule for ``at``, held where ``cover`` pauses their account."""
+    """Approve the locked post as it is (when its accounts need no approval; otherwise
+    it was approved already) and put its targets on the schedule for ``at``, held where
+    ``cover`` pauses their account."""
     agency = post.agency
     content_hash = post_content_hash(post)
     latest = PostRevision.objects.filter(post=post).order_by("-number").first()
     revision = latest if latest and latest.content_hash == content_hash else None
     revision = revision or revision_add(post, actor)
     if post.approved_hash != content_hash:
-        # No approval chains exist yet: the author's scheduling is the approval.
+        # Its accounts need no approval: the author's scheduling is the approval.
         post.approved_hash = content_hash
         archive.record(
             agency=agency,

@@ -11,6 +11,7 @@ from approvals.selectors import chain_for_accounts, chain_get
 from approvals.services import StepSpec, chain_delete, chain_save
 from archive.models import ArchiveEvent
 from govsocial.errors import GovsocialError, PermissionDenied
+from publishing.models import SocialAccount
 from tests.conftest import Personas
 from tests.factories import MembershipFactory, social_account_for
 
@@ -198,3 +199,25 @@ def test_changing_a_chain_records_before_and_after_and_deleting_frees_its_accoun
         x.pk
     ]
     assert chain_for_accounts(account_ids=[x.pk]).chain is None
+
+
+def test_each_account_is_marked_by_the_chain_it_follows_even_one_connected_later(
+    personas: Personas, in_agency_a: Agency
+) -> None:
+    admin = personas.admin_a.user
+    named, by_default, exempt = (social_account_for(in_agency_a) for _ in range(3))
+    one = [StepSpec(StepRule.ANY, roles=[Role.APPROVER])]
+    chain_save(agency=in_agency_a, actor=admin, name="Press", steps=one, account_ids=[named.pk])
+    chain_save(agency=in_agency_a, actor=admin, name="Free", steps=[], account_ids=[exempt.pk])
+    default = chain_save(agency=in_agency_a, actor=admin, name="All", steps=one, is_default=True)
+    later = social_account_for(in_agency_a)
+
+    def marks() -> list[bool]:
+        return [
+            SocialAccount.objects.get(pk=account.pk).approval_required
+            for account in (named, by_default, exempt, later)
+        ]
+
+    assert marks() == [True, True, False, True]
+    chain_delete(chain=default, actor=admin)
+    assert marks() == [True, False, False, False]

@@ -3,7 +3,10 @@ last approval binds the post's approved hash to the exact revision submitted."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from accounts.models import Agency, Membership, Role
 from approvals.decisions import approval_decide, post_submit
@@ -13,7 +16,7 @@ from archive.models import ArchiveEvent
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 from publishing.content import post_content_hash
 from publishing.models import Post, PostStatus, SocialAccount
-from publishing.services import post_create, post_update
+from publishing.services import post_create, post_schedule, post_update
 from tests.conftest import Personas
 from tests.factories import MembershipFactory, api_key_for, publisher_for, social_account_for
 
@@ -209,3 +212,26 @@ def test_only_the_steps_approvers_decide_and_never_through_a_key(
     key, _token = api_key_for(in_agency_a, role=Role.ADMIN)
     with pytest.raises(PermissionDenied):
         approval_decide(approval=round_, actor=key, verdict=Verdict.APPROVE)
+
+
+def test_a_post_for_an_account_that_needs_approval_is_scheduled_only_once_approved(
+    personas: Personas, in_agency_a: Agency, account: SocialAccount
+) -> None:
+    approver = member(in_agency_a, Role.APPROVER)
+    chain_save(
+        agency=in_agency_a,
+        actor=personas.admin_a.user,
+        name="One",
+        steps=[StepSpec(StepRule.ANY, roles=[Role.APPROVER])],
+        account_ids=[account.pk],
+    )
+    post = draft(personas, account)
+    tomorrow = timezone.now() + timedelta(days=1)
+    with pytest.raises(Conflict, match="must be approved"):
+        post_schedule(post=post, actor=personas.author_a.user, at=tomorrow)
+    round_ = post_submit(post=post, actor=personas.author_a.user)
+    approval_decide(approval=round_, actor=approver.user, verdict=Verdict.APPROVE)
+    post = post_schedule(post=post, actor=personas.author_a.user, at=tomorrow)
+    assert post.status == PostStatus.SCHEDULED
+    # Approved by its chain, not by its scheduling.
+    assert not ArchiveEvent.objects.filter(verb="post.approved", object_id=str(post.pk)).exists()
