@@ -10,10 +10,16 @@ whose post changed since it was submitted, and the post's next submission withdr
 
 from __future__ import annotations
 
+import logging
+from functools import partial
 from typing import Any
 
+from django.conf import settings
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -34,6 +40,8 @@ from approvals.selectors import chain_for_accounts
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 from publishing.content import post_content_hash
 from publishing.models import Post, PostMedia, PostRevision, PostStatus
+
+logger = logging.getLogger(__name__)
 
 # Who may submit a post for approval: those who write posts.
 SUBMITTERS = frozenset({Role.AUTHOR, Role.ADMIN})
@@ -102,6 +110,7 @@ def post_submit(*, post: Post, actor: Principal) -> Approval:
                 "steps": steps,
             },
         )
+        transaction.on_commit(partial(_ask_approvers, approval, post))
     return approval
 
 
@@ -165,17 +174,20 @@ def approval_decide(
             post.status = PostStatus.DRAFT
             post.save(update_fields=["status", "updated_at"])
             _record_decision(post, actor, approval, decided)
+            transaction.on_commit(partial(_tell_author, approval, post, person, comment))
             return approval
         if _step_done(approval, step):
             if approval.step < len(approval.steps):
                 approval.step += 1
                 approval.save(update_fields=["step"])
+                transaction.on_commit(partial(_ask_approvers, approval, post))
             else:
                 _close(approval, ApprovalState.APPROVED)
                 post.approved_hash = approval.content_hash
                 post.status = PostStatus.APPROVED
                 post.save(update_fields=["approved_hash", "status", "updated_at"])
                 decided["post_approved"] = True
+                transaction.on_commit(partial(_tell_author, approval, post, person, comment))
         decided["next_step"] = approval.step if approval.state == ApprovalState.PENDING else None
         _record_decision(post, actor, approval, decided)
     return approval
@@ -255,3 +267,49 @@ def _record_decision(
         }
         | data,
     )
+
+
+def _post_link(post: Post) -> str:
+    return settings.SITE_URL + reverse(
+        "post_detail", kwargs={"agency_slug": post.agency.slug, "post_id": post.pk}
+    )
+
+
+def _ask_approvers(approval: Approval, post: Post) -> None:
+    """Email each approver of the round's current step that the post waits for them."""
+    step = approval.steps[approval.step - 1]
+    link = _post_link(post)
+    for approver in User.objects.filter(pk__in=step["approvers"]).order_by("pk"):
+        context = {"approver": approver, "approval": approval, "post": post, "link": link}
+        _send(
+            _("A post waits for your approval"),
+            render_to_string("emails/approval_requested.txt", context),
+            approver.email,
+        )
+
+
+def _tell_author(approval: Approval, post: Post, decided_by: User, comment: str) -> None:
+    """Email the post's author how the round ended."""
+    context = {
+        "approval": approval,
+        "post": post,
+        "decided_by": decided_by,
+        "comment": comment,
+        "link": _post_link(post),
+    }
+    if approval.state == ApprovalState.APPROVED:
+        subject = _("Your post was approved")
+    elif approval.state == ApprovalState.REJECTED:
+        subject = _("Your post was rejected")
+    else:
+        subject = _("Changes are asked for your post")
+    _send(subject, render_to_string("emails/approval_decided.txt", context), post.author.email)
+
+
+def _send(subject: str, body: str, to: str) -> None:
+    try:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
+    except OSError:
+        # The decision is recorded and shown on the post; a mail server being down
+        # must not undo it.
+        logger.exception("could not email %s about an approval", to)

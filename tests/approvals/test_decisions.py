@@ -3,7 +3,9 @@ last approval binds the post's approved hash to the exact revision submitted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -235,3 +237,41 @@ def test_a_post_for_an_account_that_needs_approval_is_scheduled_only_once_approv
     assert post.status == PostStatus.SCHEDULED
     # Approved by its chain, not by its scheduling.
     assert not ArchiveEvent.objects.filter(verb="post.approved", object_id=str(post.pk)).exists()
+
+
+def test_each_steps_approvers_are_emailed_and_the_author_hears_the_outcome(
+    personas: Personas,
+    in_agency_a: Agency,
+    account: SocialAccount,
+    mailoutbox: list[Any],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    counsel = member(in_agency_a, Role.AUTHOR)
+    approver = member(in_agency_a, Role.APPROVER)
+    chain_save(
+        agency=in_agency_a,
+        actor=personas.admin_a.user,
+        name="Legal then comms",
+        steps=[
+            StepSpec(StepRule.ANY, user_ids=[counsel.user.pk]),
+            StepSpec(StepRule.ANY, roles=[Role.APPROVER]),
+        ],
+        account_ids=[account.pk],
+    )
+    post = draft(personas, account, text="Road works on Main Street")
+    with django_capture_on_commit_callbacks(execute=True):
+        round_ = post_submit(post=post, actor=personas.author_a.user)
+    assert [m.to for m in mailoutbox] == [[counsel.user.email]]
+    assert "step 1 of 2" in mailoutbox[0].body and "Road works" in mailoutbox[0].body
+    with django_capture_on_commit_callbacks(execute=True):
+        round_ = approval_decide(approval=round_, actor=counsel.user, verdict=Verdict.APPROVE)
+    assert mailoutbox[-1].to == [approver.user.email] and "step 2 of 2" in mailoutbox[-1].body
+    with django_capture_on_commit_callbacks(execute=True):
+        approval_decide(
+            approval=round_,
+            actor=approver.user,
+            verdict=Verdict.REQUEST_CHANGES,
+            comment="Say until when.",
+        )
+    assert mailoutbox[-1].to == [personas.author_a.user.email]
+    assert "Say until when." in mailoutbox[-1].body
