@@ -287,7 +287,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "An agency's members and invitations, network accounts, media library, posts "
         "(written, scheduled, published now, taken off the schedule, in English and "
-        "French), calendar with CSV export and import, queue times and crisis pauses. "
+        "French), calendar with CSV export and import, queue times, crisis pauses and "
+        "approval chains. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),

@@ -19,7 +19,9 @@ urlpatterns = [
     path("api/problems/<slug:code>/", problem_type_detail, name="api-problem-type"),
     path("api/", include("accounts.api.urls")),
     path("api/", include("publishing.api.urls")),
+    path("api/", include("approvals.api.urls")),
     path("", include("publishing.urls")),
+    path("", include("approvals.urls")),
     path("", include("accounts.urls")),
 ]
 

@@ -83,7 +83,7 @@ def _domain_errors(exc: GovsocialError) -> list[dict[str, Any]]:
     if problems:
         return [_domain_error(problem, exc.field) for problem in problems]
     if exc.field:
-        return [{"pointer": pointer(exc.field), "detail": exc.message}]
+        return [{"pointer": field_pointer(exc.field), "detail": exc.message}]
     return []
 
 
@@ -94,3 +94,9 @@ def _domain_error(problem: dict[str, Any], field: str | None) -> dict[str, Any]:
     item = {"pointer": pointer(named) if named else ""}
     item["detail"] = problem.get("message", "")
     return item | {key: value for key, value in problem.items() if key not in ("field", "message")}
+
+
+def field_pointer(field: str) -> str:
+    """Return the JSON pointer of the field a domain error names: a dotted name is a
+    path into the body (``steps.0.members``: the first step's ``members``)."""
+    return pointer(*field.split("."))

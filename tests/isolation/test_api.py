@@ -10,6 +10,7 @@ from django.utils import timezone
 from tests.conftest import Personas
 from tests.factories import (
     InvitationFactory,
+    approval_chain_for,
     pause_for,
     post_for,
     social_account_for,
@@ -234,3 +235,20 @@ class TestPostTranslation(_PostEndpoint):
 class TestPostUnlinkTranslation(_PostEndpoint):
     url_name = "post-unlink-translation"
     methods = ("post",)
+
+
+class TestApprovalChainList(ApiIsolationSuite):
+    url_name = "approvalchain-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestApprovalChainDetail(ApiIsolationSuite):
+    url_name = "approvalchain-detail"
+    methods = ("get", "put", "delete")
+
+    def url(self, personas: Personas) -> str:
+        chain = approval_chain_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, chain.pk])

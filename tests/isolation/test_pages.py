@@ -14,6 +14,7 @@ from tests.conftest import Personas
 from tests.factories import (
     InvitationFactory,
     api_key_for,
+    approval_chain_for,
     pause_for,
     post_for,
     post_target_for,
@@ -378,3 +379,39 @@ class TestQueueTimesOfAnAccount(IsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return _account_url(self.url_name, personas)
+
+
+class TestApprovalChains(IsolationSuite):
+    url_name = "approval_chain_list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestApprovalChainNew(IsolationSuite):
+    url_name = "approval_chain_new"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+def _chain_url(url_name: str, personas: Personas) -> str:
+    chain = approval_chain_for(personas.agency_a)
+    return reverse(url_name, args=[personas.agency_a.slug, chain.pk])
+
+
+class TestApprovalChainEdit(IsolationSuite):
+    url_name = "approval_chain_edit"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _chain_url(self.url_name, personas)
+
+
+class TestApprovalChainDelete(IsolationSuite):
+    url_name = "approval_chain_delete"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return _chain_url(self.url_name, personas)

@@ -1,0 +1,168 @@
+"""Forms of the approvals pages: an approval chain, its name, accounts and steps (a
+formset: one row per step, in order; a blank row is left out)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership, Role
+from approvals.models import ApprovalChain, StepRule
+from approvals.services import StepSpec
+from publishing.models import SocialAccount
+
+# Blank rows offered after a chain's steps, for new steps.
+NEW_STEP_ROWS = 2
+# The service's names of a step's fields, as the step form names them.
+STEP_FIELDS = {"rule": "rule", "roles": "roles", "users": "members"}
+
+
+class ApprovalChainForm(forms.Form):
+    """A chain's name, whether it is the agency's default, and the accounts it names."""
+
+    # The service says what a name must be (one message, in pages and API alike).
+    name = forms.CharField(label=_("Name"), required=False, strip=False)
+    is_default = forms.BooleanField(
+        label=ApprovalChain._meta.get_field("is_default").verbose_name,
+        help_text=ApprovalChain._meta.get_field("is_default").help_text,
+        required=False,
+    )
+    accounts = forms.TypedMultipleChoiceField(
+        label=_("Accounts this chain applies to"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        accounts: Sequence[SocialAccount],
+        followed: dict[int, ApprovalChain],
+        chain: ApprovalChain | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Offer ``accounts``, each saying which other chain names it (``followed``:
+        the chain naming each account, by account id)."""
+        super().__init__(*args, **kwargs)
+        choices = []
+        for account in accounts:
+            label = str(account)
+            other = followed.get(account.pk)
+            if other is not None and (chain is None or other.pk != chain.pk):
+                label = _("%(account)s (now named by the chain “%(chain)s”)") % {
+                    "account": label,
+                    "chain": other.name,
+                }
+            choices.append((account.pk, label))
+        self.fields["accounts"].choices = choices  # type: ignore[attr-defined]
+
+
+class ApprovalStepForm(forms.Form):
+    """One step: whether any one or all of its approvers decide, the roles whose
+    members approve, and the members named."""
+
+    rule = forms.ChoiceField(
+        label=_("Who must approve"),
+        choices=StepRule.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose whether any one or all of them approve.")},
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Members holding one of these roles"),
+        choices=Role.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    members = forms.TypedMultipleChoiceField(
+        label=_("Members named"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, members: Sequence[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["members"].choices = [  # type: ignore[attr-defined]
+            (m.pk, m.user.display_name) for m in members
+        ]
+
+
+class BaseApprovalStepFormSet(forms.BaseFormSet):
+    """The steps of a chain, in the order of their rows."""
+
+    def add_fields(self, form: forms.Form, index: int | None) -> None:
+        super().add_fields(form, index)
+        if forms.formsets.DELETION_FIELD_NAME in form.fields:
+            form.fields[forms.formsets.DELETION_FIELD_NAME].label = _("Remove this step")
+
+    def kept(self) -> list[forms.Form]:
+        """Return the rows that make a step, in order: neither blank (no rule, role or
+        member chosen) nor marked to be removed."""
+        return [
+            form
+            for form in self.forms
+            if any(form.cleaned_data.get(name) for name in STEP_FIELDS.values())
+            and not form.cleaned_data.get(forms.formsets.DELETION_FIELD_NAME, False)
+        ]
+
+    def specs(self, user_of_member: dict[int, int]) -> list[StepSpec]:
+        """Return the steps as the service takes them (members by user id)."""
+        return [
+            StepSpec(
+                rule=form.cleaned_data["rule"],
+                roles=form.cleaned_data["roles"],
+                user_ids=[user_of_member[pk] for pk in form.cleaned_data["members"]],
+            )
+            for form in self.kept()
+        ]
+
+    def add_step_error(self, position: int, field: str, message: str) -> bool:
+        """Show a refusal about the ``position``-th step given (from 0) on its row, on
+        the field it names (the service's name of it) or on the whole row; return
+        whether the step is one of the rows."""
+        kept = self.kept()
+        if not 0 <= position < len(kept):
+            return False
+        kept[position].add_error(STEP_FIELDS.get(field), message)
+        return True
+
+
+_ApprovalStepFormSet = forms.formset_factory(
+    ApprovalStepForm,
+    formset=BaseApprovalStepFormSet,
+    extra=NEW_STEP_ROWS,
+    can_delete=True,
+    can_delete_extra=False,
+)
+
+
+def step_formset(
+    data: Any, *, initial: list[dict[str, object]], members: Sequence[Membership], prefix: str
+) -> BaseApprovalStepFormSet:
+    """Return the rows of a chain's steps (``initial``: its steps), then blank rows,
+    with ``members`` to name."""
+    formset = _ApprovalStepFormSet(
+        data, initial=initial, prefix=prefix, form_kwargs={"members": members}
+    )
+    return cast(BaseApprovalStepFormSet, formset)
+
+
+def step_initial(steps: Sequence[Any], member_of_user: dict[int, int]) -> list[dict[str, object]]:
+    """Return the rows of a chain's steps (fetched with their approvers), members by
+    member id."""
+    return [
+        {
+            "rule": step.rule,
+            "roles": list(step.roles),
+            "members": [
+                member_of_user[a.user_id]
+                for a in step.approvers.all()
+                if a.user_id in member_of_user
+            ],
+        }
+        for step in steps
+    ]

@@ -1,0 +1,26 @@
+from django.urls import path
+
+from approvals import views
+
+urlpatterns = [
+    path(
+        "agencies/<slug:agency_slug>/approvals/chains/",
+        views.approval_chain_list,
+        name="approval_chain_list",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/approvals/chains/new/",
+        views.approval_chain_new,
+        name="approval_chain_new",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/approvals/chains/<int:chain_id>/edit/",
+        views.approval_chain_edit,
+        name="approval_chain_edit",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/approvals/chains/<int:chain_id>/delete/",
+        views.approval_chain_delete,
+        name="approval_chain_delete",
+    ),
+]

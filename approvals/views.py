@@ -1,0 +1,187 @@
+"""Pages: the agency's approval chains and the chain each network account follows
+(every member reads them); admins make, change and delete chains."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Role, role_labels
+from accounts.selectors import member_list
+from approvals import selectors, services
+from approvals.forms import (
+    ApprovalChainForm,
+    BaseApprovalStepFormSet,
+    step_formset,
+    step_initial,
+)
+from approvals.models import ApprovalChain, StepRule
+from govsocial.errors import GovsocialError
+from publishing.models import SocialAccount
+from publishing.selectors import social_account_list
+
+STEPS_PREFIX = "steps"
+
+
+def _is_admin(request: HttpRequest) -> bool:
+    return bool(request.membership.has_role(Role.ADMIN))  # type: ignore[attr-defined]
+
+
+def _chain(chain_id: int) -> ApprovalChain:
+    chain = selectors.chain_get(chain_id=chain_id)
+    if chain is None:
+        raise Http404
+    return chain
+
+
+@dataclass(frozen=True)
+class StepShown:
+    """A step as the chains page says it: whether all or any one decide, the members
+    named (by name) and the roles (in the reader's language)."""
+
+    needs_all: bool
+    people: list[str]
+    roles: list[str]
+
+
+@dataclass(frozen=True)
+class AccountRoute:
+    """The chain a network account follows (None: no approval is needed), and whether
+    that chain names it (else it is the agency's default)."""
+
+    account: SocialAccount
+    chain: ApprovalChain | None
+    named: bool
+
+
+@require_GET
+def approval_chain_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the agency's chains, their steps and accounts, and the chain each connected
+    account follows, and why."""
+    chains = list(selectors.chain_list())
+    accounts = list(social_account_list(connected_only=True))
+    followed = selectors.chain_for_accounts(account_ids=[a.pk for a in accounts]).by_account
+    named = {link.account_id for chain in chains for link in chain.accounts.all()}
+    routes = [AccountRoute(account=a, chain=followed[a.pk], named=a.pk in named) for a in accounts]
+    shown = [
+        (
+            chain,
+            [
+                StepShown(
+                    needs_all=step.rule == StepRule.ALL,
+                    people=[a.user.display_name for a in step.approvers.all()],
+                    roles=role_labels(step.roles),
+                )
+                for step in chain.steps.all()
+            ],
+        )
+        for chain in chains
+    ]
+    context = {"chains": shown, "routes": routes, "is_admin": _is_admin(request)}
+    return render(request, "approvals/approvalchain_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def approval_chain_new(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Make an approval chain (admins only)."""
+    return _chain_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+def approval_chain_edit(request: HttpRequest, agency_slug: str, chain_id: int) -> HttpResponse:
+    """Change an approval chain's name, accounts and steps (admins only)."""
+    return _chain_form(request, _chain(chain_id))
+
+
+def _chain_form(request: HttpRequest, chain: ApprovalChain | None) -> HttpResponse:
+    """Show the chain's form, or save what it was sent and go back to the chains."""
+    context: dict[str, Any] = {"chain": chain, "is_admin": _is_admin(request)}
+    if not context["is_admin"]:
+        # Read-only, as the other admins' pages are; a change sent anyway is refused.
+        status = 403 if request.method == "POST" else 200
+        return render(request, "approvals/approvalchain_form.html", context, status=status)
+    agency = request.agency  # type: ignore[attr-defined]
+    members = [m for m in member_list(agency=agency) if m.is_active]
+    chains = list(selectors.chain_list())
+    followed = {link.account_id: c for c in chains for link in c.accounts.all()}
+    own = {link.account_id for link in chain.accounts.all()} if chain is not None else set()
+    # Connected accounts, and any the chain names that has been disconnected since.
+    accounts = [a for a in social_account_list() if a.disconnected_at is None or a.pk in own]
+    initial: dict[str, Any] = {}
+    steps_initial: list[dict[str, object]] = []
+    if chain is not None:
+        initial = {"name": chain.name, "is_default": chain.is_default, "accounts": sorted(own)}
+        steps_initial = step_initial(list(chain.steps.all()), {m.user_id: m.pk for m in members})
+    data = request.POST if request.method == "POST" else None
+    form = ApprovalChainForm(
+        data, initial=initial, accounts=accounts, followed=followed, chain=chain
+    )
+    steps = step_formset(data, initial=steps_initial, members=members, prefix=STEPS_PREFIX)
+    status = 200
+    if request.method == "POST":
+        valid = form.is_valid()
+        valid = steps.is_valid() and valid
+        if valid:
+            try:
+                saved = services.chain_save(
+                    agency=agency,
+                    actor=request.user,  # type: ignore[arg-type]
+                    name=form.cleaned_data["name"],
+                    steps=steps.specs({m.pk: m.user_id for m in members}),
+                    account_ids=form.cleaned_data["accounts"],
+                    is_default=form.cleaned_data["is_default"],
+                    chain=chain,
+                )
+            except GovsocialError as error:
+                _show_refusal(error, form, steps)
+            else:
+                messages.success(
+                    request, _("Approval chain “%(name)s” saved.") % {"name": saved.name}
+                )
+                return redirect("approval_chain_list", agency_slug=agency.slug)
+        status = 400
+    context |= {"form": form, "steps": steps}
+    return render(request, "approvals/approvalchain_form.html", context, status=status)
+
+
+def _show_refusal(
+    error: GovsocialError, form: ApprovalChainForm, steps: BaseApprovalStepFormSet
+) -> None:
+    """Show the service's refusal where it belongs: on the step row and field it names
+    (``steps.<n>[.<field>]``), on the chain's field, or above the form."""
+    parts = (error.field or "").split(".")
+    if parts[0] == STEPS_PREFIX and len(parts) > 1 and parts[1].isdigit():
+        field = parts[2] if len(parts) > 2 else ""
+        if steps.add_step_error(int(parts[1]), field, error.message):
+            return
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@require_http_methods(["GET", "POST"])
+def approval_chain_delete(request: HttpRequest, agency_slug: str, chain_id: int) -> HttpResponse:
+    """Ask, then delete an approval chain (admins only)."""
+    chain = _chain(chain_id)
+    is_admin = _is_admin(request)
+    context = {"chain": chain, "is_admin": is_admin}
+    if request.method == "GET" or not is_admin:
+        status = 403 if request.method == "POST" else 200
+        return render(
+            request, "approvals/approvalchain_confirm_delete.html", context, status=status
+        )
+    try:
+        services.chain_delete(chain=chain, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("The chain “%(name)s” is deleted. The archive keeps a record of it.")
+            % {"name": chain.name},
+        )
+    return redirect("approval_chain_list", agency_slug=agency_slug)

@@ -1,0 +1,57 @@
+"""An admin makes an approval chain of two steps in the browser, by keyboard (the design
+system hides the native boxes and buttons behind their labels): the chains page, the
+form and its error summary pass axe's checks."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import Member, assert_accessible, sign_in
+
+
+def test_an_admin_makes_a_two_step_chain_and_fixes_a_step_without_approvers(
+    web_server: str, browser: Browser, committed_admin: Member
+) -> None:
+    page = browser.new_page()
+    sign_in(page, web_server, committed_admin)
+    page.get_by_role("link", name="Approvals").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Approval chains")
+    expect(page.get_by_text("The agency has no approval chain yet")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="New chain").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("New approval chain")
+    assert_accessible(page)
+    first = page.get_by_role("group", name="Step 1")
+    first.get_by_label("Any one of them").press("Space")
+    first.get_by_label("Approver", exact=True).press("Space")
+    second = page.get_by_role("group", name="Step 2")
+    second.get_by_label("All of them").press("Space")
+    page.get_by_label("Name", exact=True).fill("Communications")
+    page.keyboard.press("Enter")
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("There is a problem")
+    expect(alert.get_by_role("link")).to_have_text(
+        "Step 2 has no approvers: name members or choose a role."
+    )
+    assert_accessible(page)
+    alert.get_by_role("link").click()
+    expect(second.get_by_label("Any one of them")).to_be_focused()
+    second.get_by_label(committed_admin.user.display_name).press("Space")
+    page.get_by_role("button", name="Save the chain").click()
+
+    expect(page.get_by_text("Approval chain “Communications” saved.")).to_be_visible()
+    steps = page.get_by_role("region", name="Communications").locator("ol > li")
+    expect(steps).to_have_text(
+        [
+            "Any one of: members with the role Approver",
+            f"All of: {committed_admin.user.display_name}",
+        ]
+    )
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Edit Communications").click()
+    expect(page.get_by_role("group", name="Step 2")).to_contain_text("Remove this step")
+    assert_accessible(page)
+    page.close()
