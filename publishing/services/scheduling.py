@@ -135,10 +135,7 @@ def _require_schedulable(
     needs_approval = any(target.account.approval_required for target in targets)
     if needs_approval and post.approved_hash != post_content_hash(post):
         raise Conflict(
-            _(
-                "This post must be approved before it goes on the schedule: submit it for "
-                "approval."
-            )
+            _("This post must be approved before it goes on the schedule: submit it for approval.")
         )
     text_of = {t.account_id: t.text if t.has_own_text else post.text for t in targets}
     checks = composer_checks(
