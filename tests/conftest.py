@@ -16,6 +16,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from accounts.models import Agency, Membership, Role, User
 from govsocial.launch.emulated_networks import mastodon_app
@@ -105,6 +106,15 @@ def _test_speedups(settings: pytest.FixtureRequest) -> None:
 def _media_in_a_temporary_folder(settings: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Store uploaded media under the test's own folder, never under the data folder."""
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Iterator[None]:
+    """Start and leave each test in the default language: a request in French leaves
+    French active for the thread, and the next test's services would speak it."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
