@@ -15,6 +15,14 @@ checks, the account's rate limit (with the network's headers), then the handler.
 Citizens (``emulator.citizens``) reply to and mention new posts, deterministically
 from the seed.
 
+The emulator judges posts by its own rules, written from the networks' documentation
+(``emulator.rules``): X's weighted length by twitter-text's rules (URLs 23, emoji and
+CJK 2, directional marks 2, invalid domains counted character by character), Mastodon's
+500 characters, Bluesky's 300 graphemes, Facebook's and Instagram's limits, and each
+network's media limits. It imports nothing of govsocial's own code (a test reads its
+sources to hold it to that), so a counting mistake in the app is refused here as the
+network would refuse it, instead of being agreed with.
+
 Admin API (JSON, under ``/_emulator/``)::
 
     GET    /health                         {"ok": true}

@@ -34,6 +34,8 @@ from emulator.pages import document, permalink
 from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
 from emulator.ratelimit import Usage
+from emulator.rules.bluesky import MAX_BYTES, MAX_GRAPHEMES, grapheme_count
+from emulator.rules.media import ALT_TEXT_LIMITS, LIMITS, sniffed_type
 from emulator.state import (
     ACCESS_LIFETIME,
     REFRESH_LIFETIME,
@@ -43,14 +45,6 @@ from emulator.state import (
     Token,
     World,
     page_after,
-)
-from publishing.networks.limits import (
-    ALT_TEXT_MAX,
-    BLUESKY_MAX_BYTES,
-    BLUESKY_MAX_GRAPHEMES,
-    MEDIA_RULES,
-    grapheme_count,
-    sniff_mime,
 )
 
 POST_COLLECTION = "app.bsky.feed.post"
@@ -316,7 +310,7 @@ async def upload_blob(call: Call) -> Response:
     """Store a blob sent as the raw request body."""
     data = await call.request.body()
     # Like a PDS, trust the bytes over the declared type (atproto sends */*).
-    mime = sniff_mime(data)
+    mime = sniffed_type(data)
     if len(data) > BLOB_LIMIT:
         raise _reject(
             f"This file is too large. It is {len(data)} bytes but the maximum size is "
@@ -357,15 +351,15 @@ async def create_record(call: Call) -> Response:
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         raise _reject(f'Invalid {POST_COLLECTION} record: Record must have the property "text"')
     text = record["text"]
-    if grapheme_count(text) > BLUESKY_MAX_GRAPHEMES:
+    if grapheme_count(text) > MAX_GRAPHEMES:
         raise _reject(
             f"Invalid {POST_COLLECTION} record: Record/text must not be longer than "
-            f"{BLUESKY_MAX_GRAPHEMES} graphemes"
+            f"{MAX_GRAPHEMES} graphemes"
         )
-    if len(text.encode()) > BLUESKY_MAX_BYTES:
+    if len(text.encode()) > MAX_BYTES:
         raise _reject(
             f"Invalid {POST_COLLECTION} record: Record/text must not be longer than "
-            f"{BLUESKY_MAX_BYTES} characters"
+            f"{MAX_BYTES} characters"
         )
     parent = _reply_parent(call, record.get("reply"))
     media = _embedded_images(call, account, record.get("embed"))
@@ -404,7 +398,7 @@ def _embedded_images(call: Call, account: Actor, embed: object) -> list[Media]:
     if not isinstance(embed, dict) or embed.get("$type") != "app.bsky.embed.images":
         return []
     images = embed.get("images")
-    rule = MEDIA_RULES["bluesky"]
+    rule = LIMITS["bluesky"]
     if not isinstance(images, list) or not 1 <= len(images) <= rule.max_count:
         raise _reject(
             f"Invalid {POST_COLLECTION} record: Record/embed/images must have 1 to "
@@ -429,9 +423,9 @@ def _embedded_images(call: Call, account: Actor, embed: object) -> list[Media]:
                 f"(max {rule.size_limit(media.mime)})"
             )
         alt = image.get("alt")
-        if not isinstance(alt, str) or len(alt) > ALT_TEXT_MAX["bluesky"]:
+        if not isinstance(alt, str) or len(alt) > ALT_TEXT_LIMITS["bluesky"]:
             raise _reject(
-                f"{where}/alt must be a string of at most {ALT_TEXT_MAX['bluesky']} characters"
+                f"{where}/alt must be a string of at most {ALT_TEXT_LIMITS['bluesky']} characters"
             )
         media.alt = alt
         found.append(media)

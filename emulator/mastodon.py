@@ -43,13 +43,9 @@ from emulator.pages import permalink
 from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
 from emulator.ratelimit import Usage
+from emulator.rules.mastodon import MAX_CHARACTERS, URL_LENGTH, status_length
+from emulator.rules.media import ALT_TEXT_LIMITS, LIMITS
 from emulator.state import Actor, Media, Post, Token, World
-from publishing.networks.limits import (
-    ALT_TEXT_MAX,
-    MASTODON_MAX_CHARACTERS,
-    MEDIA_RULES,
-    mastodon_length,
-)
 
 VERSION = "4.3.2"
 DOMAIN = "mastodon.emulator.test"
@@ -268,15 +264,13 @@ async def post_status(call: Call) -> Response:
     media_ids = [str(m) for m in (media_ids if isinstance(media_ids, list) else [media_ids])]
     if not text.strip() and not media_ids:
         raise _reject("Validation failed: Text can't be blank")
-    if mastodon_length(text) > MASTODON_MAX_CHARACTERS:
-        raise _reject(
-            f"Validation failed: Text character limit of {MASTODON_MAX_CHARACTERS} exceeded"
-        )
+    if status_length(text) > MAX_CHARACTERS:
+        raise _reject(f"Validation failed: Text character limit of {MAX_CHARACTERS} exceeded")
     media = [call.world.find_media("mastodon", m) for m in media_ids]
     attached = [m for m in media if m is not None and m.owner is account]
     if len(attached) < len(media):
         raise _reject("Validation failed: Media attachments are invalid")
-    if len(attached) > MEDIA_RULES["mastodon"].max_count:
+    if len(attached) > LIMITS["mastodon"].max_count:
         raise _reject("Cannot attach more than 4 files")
     if len(attached) > 1 and any(m.kind != "image" for m in attached):
         raise _reject("Cannot attach a video to a post that already contains images")
@@ -409,7 +403,7 @@ async def post_media(call: Call) -> Response:
         raise _reject("Validation failed: File can't be blank")
     data = await upload.read()
     mime = upload.content_type or "application/octet-stream"
-    rule = MEDIA_RULES["mastodon"]
+    rule = LIMITS["mastodon"]
     if mime not in rule.mime_types:
         raise _reject("Validation failed: File content type is invalid, File is invalid")
     if len(data) > rule.size_limit(mime):
@@ -418,10 +412,10 @@ async def post_media(call: Call) -> Response:
             f"{rule.size_limit(mime) // 2**20} MB"
         )
     alt = str(form.get("description") or "")
-    if len(alt) > ALT_TEXT_MAX["mastodon"]:
+    if len(alt) > ALT_TEXT_LIMITS["mastodon"]:
         raise _reject(
             "Validation failed: Description is too long "
-            f"(maximum is {ALT_TEXT_MAX['mastodon']} characters)"
+            f"(maximum is {ALT_TEXT_LIMITS['mastodon']} characters)"
         )
     media = call.world.add_media(
         Media(
@@ -453,18 +447,18 @@ async def get_media(call: Call) -> Response:
 
 def _instance_configuration() -> dict[str, Any]:
     """Return the limits an instance advertises."""
-    rule = MEDIA_RULES["mastodon"]
+    rule = LIMITS["mastodon"]
     return {
         "statuses": {
-            "max_characters": MASTODON_MAX_CHARACTERS,
+            "max_characters": MAX_CHARACTERS,
             "max_media_attachments": rule.max_count,
-            "characters_reserved_per_url": 23,
+            "characters_reserved_per_url": URL_LENGTH,
         },
         "media_attachments": {
             "supported_mime_types": sorted(rule.mime_types),
             "image_size_limit": rule.max_bytes["image"],
             "video_size_limit": rule.max_bytes["video"],
-            "description_limit": ALT_TEXT_MAX["mastodon"],
+            "description_limit": ALT_TEXT_LIMITS["mastodon"],
         },
     }
 

@@ -35,13 +35,9 @@ from emulator.pages import document, permalink
 from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
 from emulator.ratelimit import Usage
+from emulator.rules.media import ALT_TEXT_LIMITS, LIMITS
+from emulator.rules.x import MAX_WEIGHTED_LENGTH, weighted_length
 from emulator.state import Actor, Media, Post, Token, World
-from publishing.networks.limits import (
-    ALT_TEXT_MAX,
-    MEDIA_RULES,
-    X_MAX_WEIGHTED_LENGTH,
-    x_weighted_length,
-)
 
 DEFAULT_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "media.write")
 MEDIA_EXPIRY = 86400
@@ -275,7 +271,7 @@ async def create_tweet(call: Call) -> Response:
         raise _reject_invalid("text must be a string and media.media_ids a list")
     if not text and not media_ids:
         raise _reject_invalid("Requires at least one of: text, media.media_ids")
-    if x_weighted_length(text) > X_MAX_WEIGHTED_LENGTH:
+    if weighted_length(text) > MAX_WEIGHTED_LENGTH:
         raise _reject_invalid(
             "Your Tweet text is too long. For more information on how Twitter determines "
             "text length see https://github.com/twitter/twitter-text."
@@ -302,7 +298,7 @@ async def create_tweet(call: Call) -> Response:
 
 def _attachable(world: World, account: Actor, media_ids: list[str]) -> list[Media]:
     """Return the uploads a post may carry, or reject as X does."""
-    rule = MEDIA_RULES["x"]
+    rule = LIMITS["x"]
     media = [world.find_media("x", media_id) for media_id in media_ids]
     found = [m for m in media if m is not None and m.owner is account]
     if len(found) < len(media) or any(m.state != "succeeded" for m in found):
@@ -455,7 +451,7 @@ async def search_recent(call: Call) -> Response:
 async def media_initialize(call: Call) -> Response:
     """Open an upload: check type and announced size against X's limits."""
     body = await call.params()
-    rule = MEDIA_RULES["x"]
+    rule = LIMITS["x"]
     mime = str(body.get("media_type", ""))
     if mime not in rule.mime_types:
         raise _reject_invalid(f"media_type {mime!r} is not supported")
@@ -548,8 +544,8 @@ async def media_metadata(call: Call) -> Response:
     if media is None or media.owner is not call.account:
         raise _reject_invalid("Invalid media id")
     alt = str(((body.get("metadata") or {}).get("alt_text") or {}).get("text", ""))
-    if len(alt) > ALT_TEXT_MAX["x"]:
-        raise _reject_invalid(f"alt_text.text must be at most {ALT_TEXT_MAX['x']} characters")
+    if len(alt) > ALT_TEXT_LIMITS["x"]:
+        raise _reject_invalid(f"alt_text.text must be at most {ALT_TEXT_LIMITS['x']} characters")
     media.alt = alt
     return JSONResponse(
         {"data": {"id": media.id, "associated_metadata": {"alt_text": {"text": alt}}}}

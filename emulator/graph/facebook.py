@@ -24,8 +24,9 @@ from emulator.oauth import AuthorizeRequest, GrantError, redeem, token_answer
 from emulator.pages import permalink
 from emulator.pipeline import Call
 from emulator.posting import publish
+from emulator.rules.graph import FACEBOOK_MAX_MESSAGE
+from emulator.rules.media import LIMITS
 from emulator.state import Actor, Media, Post, World
-from publishing.networks.limits import FACEBOOK_MAX_MESSAGE, MEDIA_RULES
 
 PAGE_TASKS = ["ADVERTISE", "ANALYZE", "CREATE_CONTENT", "MESSAGING", "MODERATE", "MANAGE"]
 
@@ -244,7 +245,7 @@ async def publish_photo(call: Call, account: Actor, params: dict[str, Any]) -> R
     """Upload a photo (``url`` or multipart ``source``); published as a post unless
     ``published=false``, which keeps it for ``attached_media``."""
     _page_only(call)
-    rule = MEDIA_RULES["facebook"]
+    rule = LIMITS["facebook"]
     source, url = params.get("source"), str(params.get("url") or "")
     if source is not None and not isinstance(source, str):
         data = await source.read()

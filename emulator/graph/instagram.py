@@ -24,13 +24,13 @@ from emulator.ids import new_media_id
 from emulator.pages import permalink
 from emulator.pipeline import Call, Reject
 from emulator.posting import publish
-from emulator.state import Actor, Media, Post
-from publishing.networks.limits import (
+from emulator.rules.graph import (
     INSTAGRAM_MAX_CAPTION,
     INSTAGRAM_MAX_HASHTAGS,
     INSTAGRAM_POSTS_PER_DAY,
     hashtag_count,
 )
+from emulator.state import Actor, Media, Post
 
 DAY = 86400
 # Instagram gives up on a slow image server; so does the emulator, sooner.

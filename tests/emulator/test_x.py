@@ -81,13 +81,38 @@ def test_weighted_length_counts_urls_as_23_and_cjk_as_2(
     emulator: Emulator, riverton: dict[str, str]
 ) -> None:
     client = x_client(emulator, riverton["access_token"])
-    url = "https://riverton.example/" + "a" * 200
+    url = "https://www.riverton.ca/" + "a" * 200
     client.create_tweet(text="x" * 256 + " " + url, user_auth=False)  # 256 + 1 + 23 = 280
     client.create_tweet(text="市" * 140, user_auth=False)  # 140 x 2 = 280
 
     with pytest.raises(tweepy.BadRequest, match="text is too long"):
         client.create_tweet(text="市" * 141, user_auth=False)
     assert len(emulator.posts(network="x", origin="account")) == 2
+
+
+def test_directional_marks_around_a_link_count_2_each_and_are_not_part_of_it(
+    emulator: Emulator, riverton: dict[str, str]
+) -> None:
+    client = x_client(emulator, riverton["access_token"])
+    link = "\u2066https://www.riverton.ca/roads\u2069"  # isolates a right-to-left editor adds
+    client.create_tweet(text="x" * 252 + " " + link, user_auth=False)  # 252 + 1 + 2 + 23 + 2
+
+    with pytest.raises(tweepy.BadRequest, match="text is too long"):
+        client.create_tweet(text="y" * 253 + " " + link, user_auth=False)
+
+
+def test_a_link_whose_domain_is_not_a_valid_one_counts_every_character(
+    emulator: Emulator, riverton: dict[str, str]
+) -> None:
+    client = x_client(emulator, riverton["access_token"])
+    long_label = "https://" + "a" * 64 + ".ca/roads"  # 81: DNS labels stop at 63
+    bad_punycode = "https://xn--zz.ca/closures/main"  # 31: "zz" is not punycode
+    client.create_tweet(text="x" * 198 + " " + long_label, user_auth=False)  # 198 + 1 + 81
+
+    with pytest.raises(tweepy.BadRequest, match="text is too long"):
+        client.create_tweet(text="y" * 199 + " " + long_label, user_auth=False)
+    with pytest.raises(tweepy.BadRequest, match="text is too long"):  # 274 were it a link
+        client.create_tweet(text="z" * 250 + " " + bad_punycode, user_auth=False)
 
 
 def test_duplicate_text_is_refused(emulator: Emulator, riverton: dict[str, str]) -> None:

@@ -386,7 +386,7 @@ def test_validate_applies_xs_length_and_media_rules_at_their_limits(x: NetworkAd
     def codes(post: OutgoingPost) -> list[str]:
         return [problem.code for problem in x.validate(post)]
 
-    link = "https://riverton.example/" + "a" * 200  # counts 23
+    link = "https://www.riverton.ca/" + "a" * 200  # counts 23
     video = MediaItem(b"v", "video/mp4", "Crews")
     gif = MediaItem(b"GIF89a", "image/gif", "Waving")
 
