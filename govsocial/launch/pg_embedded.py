@@ -16,6 +16,10 @@ from govsocial.launch.dburl import socket_url
 SUPERUSER = "postgres"
 
 
+# How long a stop waits for the server to end before saying it did not.
+STOP_WAIT_SECONDS = 300
+
+
 @dataclass(frozen=True)
 class EmbeddedPostgres:
     """Describe a running embedded server: where its data and socket live, who runs it."""
@@ -30,9 +34,14 @@ class EmbeddedPostgres:
         return socket_url(self.socket_dir, SUPERUSER, "postgres")
 
     def stop(self) -> None:
-        """Stop the server with a fast shutdown, which ends open sessions cleanly."""
+        """Stop the server with a fast shutdown, which ends open sessions cleanly, and
+        wait until it has, up to ``STOP_WAIT_SECONDS`` (pg_ctl's own wait is 60 s, and
+        on a loaded machine a stop was once seen to leave the server running)."""
         say(f"stopping embedded PostgreSQL ({self.pgdata})")
-        argv = [str(self.pg_ctl), "-D", str(self.pgdata), "-w", "-m", "fast", "stop"]
+        argv = [
+            str(self.pg_ctl),
+            *("-D", str(self.pgdata), "-w", "-t", str(STOP_WAIT_SECONDS), "-m", "fast", "stop"),
+        ]
         result = subprocess.run(  # noqa: S603 - fixed argv, no shell  # nosec B603
             argv,
             user=self.system_user,

@@ -186,4 +186,6 @@ def test_manage_alone_starts_the_servers_and_stops_them_afterwards(launcher: Lau
     assert "chain intact" in verified.stdout
     assert "started embedded Redis" in verified.stdout
     assert not (launcher.data / "redis" / "state.json").exists(), "its Redis was stopped"
-    assert not (launcher.data / "pg" / "postmaster.pid").exists(), "its PostgreSQL was stopped"
+    assert not (launcher.data / "pg" / "postmaster.pid").exists(), (
+        "its PostgreSQL was stopped: " + verified.stdout + verified.stderr
+    )
