@@ -1,13 +1,25 @@
-"""Reads of approvals: the agency's chains, and which chain a post's accounts follow."""
+"""Reads of approvals: the agency's chains, which chain a post's accounts follow, and
+the rounds of sign-off (a post's, and those waiting for one approver)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 
-from approvals.models import ApprovalChain, ApprovalStep, ChainAccount, StepRule
+from accounts.models import User
+from approvals.models import (
+    Approval,
+    ApprovalChain,
+    ApprovalState,
+    ApprovalStep,
+    ChainAccount,
+    Decision,
+    StepRule,
+)
+from publishing.models import PostStatus, PostTarget
 
 
 def chain_list() -> QuerySet[ApprovalChain]:
@@ -59,3 +71,52 @@ def chain_for_accounts(*, account_ids: Iterable[int]) -> ChainChoice:
     followed = [chain for chain in by_account.values() if chain is not None]
     strictest = max(followed, key=lambda c: (strictness(c), -c.pk), default=None)
     return ChainChoice(by_account=by_account, chain=strictest)
+
+
+def approval_list(*, post_id: int | None = None) -> QuerySet[Approval]:
+    """Return the bound agency's rounds of sign-off (of the post ``post_id`` when
+    given), newest first, each with who submitted it, its post (author, targets and
+    their accounts) and its decisions in order, with who made them."""
+    approvals = Approval.objects.select_related("submitted_by", "post__author").prefetch_related(
+        Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+        Prefetch("post__targets", queryset=PostTarget.objects.select_related("account")),
+    )
+    if post_id is not None:
+        approvals = approvals.filter(post_id=post_id)
+    return approvals.order_by("-submitted_at", "-pk")
+
+
+def approval_get(*, approval_id: int) -> Approval | None:
+    """Return one round of the bound agency with its post and decisions, or None."""
+    return approval_list().filter(pk=approval_id).first()
+
+
+def approval_waiting_list(
+    *, user_id: int, approvals: QuerySet[Approval] | None = None
+) -> QuerySet[Approval]:
+    """Return the rounds (of the bound agency, or of ``approvals``) waiting for the
+    person ``user_id``: pending, their post still as submitted (in review), the person
+    an approver of the step deciding now who has not decided at it; oldest first."""
+    # The current step's approvers, fixed at submission, live in the round's JSON.
+    deciding_now = RawSQL(
+        "(approvals_approval.steps -> (approvals_approval.step - 1) -> 'approvers')"
+        " @> to_jsonb(%s::bigint)",
+        (user_id,),
+        output_field=BooleanField(),
+    )
+    decided = Decision.objects.filter(
+        approval=OuterRef("pk"), step=OuterRef("step"), decided_by_id=user_id
+    )
+    approvals = approval_list() if approvals is None else approvals
+    return (
+        approvals.filter(state=ApprovalState.PENDING, post__status=PostStatus.IN_REVIEW)
+        .filter(deciding_now)
+        .exclude(Exists(decided))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def step_approvers(approval: Approval) -> list[User]:
+    """Return the people who may decide the round's current step, by name."""
+    ids = approval.steps[approval.step - 1]["approvers"] if approval.steps else []
+    return sorted(User.objects.filter(pk__in=ids), key=lambda user: user.display_name)

@@ -4,6 +4,21 @@ from approvals import views
 
 urlpatterns = [
     path(
+        "agencies/<slug:agency_slug>/approvals/",
+        views.approval_queue,
+        name="approval_queue",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/approvals/posts/<int:post_id>/submit/",
+        views.post_approval_submit,
+        name="post_approval_submit",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/approvals/<int:approval_id>/decide/",
+        views.approval_decide,
+        name="approval_decide",
+    ),
+    path(
         "agencies/<slug:agency_slug>/approvals/chains/",
         views.approval_chain_list,
         name="approval_chain_list",

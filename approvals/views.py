@@ -1,5 +1,7 @@
 """Pages: the agency's approval chains and the chain each network account follows
-(every member reads them); admins make, change and delete chains."""
+(every member reads them); admins make, change and delete chains. Submitting a post
+and deciding on it are buttons on the post's page (``approvals_tags.post_approval``)
+that post here and go back there; the queue lists the rounds waiting for the viewer."""
 
 from __future__ import annotations
 
@@ -9,22 +11,25 @@ from typing import Any
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Role, role_labels
 from accounts.selectors import member_list
-from approvals import selectors, services
+from approvals import decisions, selectors, services
 from approvals.forms import (
     ApprovalChainForm,
     BaseApprovalStepFormSet,
     step_formset,
     step_initial,
 )
-from approvals.models import ApprovalChain, StepRule
+from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule
 from govsocial.errors import GovsocialError
 from publishing.models import SocialAccount
-from publishing.selectors import social_account_list
+from publishing.selectors import post_get, social_account_list
+from publishing.timezones import viewer_zone
 
 STEPS_PREFIX = "steps"
 
@@ -185,3 +190,67 @@ def approval_chain_delete(request: HttpRequest, agency_slug: str, chain_id: int)
             % {"name": chain.name},
         )
     return redirect("approval_chain_list", agency_slug=agency_slug)
+
+
+def _post_page(agency_slug: str, post_id: int) -> str:
+    return reverse("post_detail", kwargs={"agency_slug": agency_slug, "post_id": post_id})
+
+
+@require_GET
+def approval_queue(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """List the rounds waiting for the viewer's decision, oldest first, with times in
+    the viewer's zone."""
+    waiting = list(selectors.approval_waiting_list(user_id=request.user.pk))  # type: ignore[arg-type]
+    zone = viewer_zone(
+        user_zone=request.user.time_zone,  # type: ignore[union-attr]
+        agency_zone=request.agency.time_zone,  # type: ignore[attr-defined]
+    )
+    with timezone.override(zone):
+        context = {"waiting": waiting, "viewer_zone": zone.key}
+        return render(request, "approvals/approval_queue.html", context)
+
+
+@require_POST
+def post_approval_submit(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Send a draft for approval through its accounts' chain; go back to the post."""
+    post = post_get(post_id=post_id)
+    if post is None:
+        raise Http404
+    try:
+        decisions.post_submit(post=post, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The post is submitted: its approvers are told."))
+    return redirect(_post_page(agency_slug, post.pk))
+
+
+@require_POST
+def approval_decide(request: HttpRequest, agency_slug: str, approval_id: int) -> HttpResponse:
+    """Record the viewer's decision at the round's current step; go back to the post."""
+    approval = selectors.approval_get(approval_id=approval_id)
+    if approval is None:
+        raise Http404
+    try:
+        decided = decisions.approval_decide(
+            approval=approval,
+            actor=request.user,  # type: ignore[arg-type]
+            verdict=request.POST.get("verdict", ""),
+            comment=request.POST.get("comment", ""),
+        )
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _decided_message(decided))
+    return redirect(_post_page(agency_slug, approval.post_id))
+
+
+def _decided_message(approval: Approval) -> str:
+    """Say what the decision did to the round."""
+    if approval.state == ApprovalState.APPROVED:
+        return _("Approved: the post may go on the schedule as it is.")
+    if approval.state == ApprovalState.REJECTED:
+        return _("Rejected: the author is told.")
+    if approval.state == ApprovalState.CHANGES_REQUESTED:
+        return _("Changes requested: the author is told.")
+    return _("Your approval is recorded: the post waits for the rest of its approvers.")

@@ -1,15 +1,17 @@
 """Shapes of approvals in the API: an approval chain, its accounts and its steps, with
-members by member id (as ``/members/`` gives them)."""
+members by member id (as ``/members/`` gives them); a round of sign-off of a post and
+its decisions, with people by email (as ``/posts/`` names authors)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
 from rest_framework import serializers
 
-from accounts.models import Role
-from approvals.models import ApprovalChain, StepRule
+from accounts.models import Role, User
+from approvals.decisions import COMMENT_LONGEST
+from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule, Verdict
 from approvals.services import NAME_LONGEST
 
 
@@ -130,4 +132,144 @@ class ApprovalChainWriteSerializer(serializers.Serializer):
     )
     steps = ApprovalStepWriteSerializer(
         many=True, help_text="in order; empty: the accounts need no approval"
+    )
+
+
+class RoundStepSerializer(serializers.Serializer):
+    """One step of a round as it was fixed at submission: its rule and the people
+    (by email) who may decide it."""
+
+    rule = serializers.ChoiceField(
+        choices=StepRule.choices, help_text="any: one approver is enough; all: every one"
+    )
+    approvers = serializers.ListField(child=serializers.EmailField())
+
+
+class DecisionSerializer(serializers.Serializer):
+    """One approver's decision at one step of a round."""
+
+    step = serializers.IntegerField(help_text="the step's position, from 1")
+    decided_by = serializers.EmailField(source="decided_by.email")
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    comment = serializers.CharField()
+    decided_at = serializers.DateTimeField()
+
+
+class ApprovalListSerializer(serializers.ListSerializer):
+    """Rounds, their approvers' emails read at once for all of them."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        rounds = list(data.all() if hasattr(data, "all") else data)
+        # The context is the children's too: each round reads the emails from it.
+        cast(dict[str, Any], self.context)["email_of_user"] = _emails_of(rounds)
+        return super().to_representation(rounds)
+
+
+def _emails_of(rounds: list[Approval]) -> dict[int, str]:
+    ids = {user for r in rounds for step in r.steps for user in step["approvers"]}
+    return dict(User.objects.filter(pk__in=ids).values_list("pk", "email"))
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Waiting at its second step",
+            value={
+                "id": 41,
+                "post": 318,
+                "chain": "Communications",
+                "revision": 3,
+                "content_hash": "9f2c" + "0" * 60,
+                "state": "pending",
+                "step": 2,
+                "steps": [
+                    {"rule": "any", "approvers": ["counsel@riverton.example"]},
+                    {"rule": "all", "approvers": ["grace@riverton.example"]},
+                ],
+                "submitted_by": "ada@riverton.example",
+                "submitted_at": "2025-03-04T14:05:00Z",
+                "closed_at": None,
+                "decisions": [
+                    {
+                        "step": 1,
+                        "decided_by": "counsel@riverton.example",
+                        "verdict": "approve",
+                        "comment": "",
+                        "decided_at": "2025-03-04T15:12:00Z",
+                    }
+                ],
+            },
+        )
+    ]
+)
+class ApprovalSerializer(serializers.Serializer):
+    """One round of sign-off of one revision of a post (its content hash): the steps
+    of the chain it followed, fixed when it was submitted, the step deciding now
+    (``step``, from 1) and every decision so far. People are named by email."""
+
+    id = serializers.IntegerField()
+    post = serializers.IntegerField(help_text="the post's id")
+    chain = serializers.CharField(help_text="the chain's name when the post was submitted")
+    revision = serializers.IntegerField()
+    content_hash = serializers.CharField()
+    state = serializers.ChoiceField(choices=ApprovalState.choices)
+    step = serializers.IntegerField()
+    steps = RoundStepSerializer(many=True)
+    submitted_by = serializers.EmailField()
+    submitted_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    decisions = DecisionSerializer(many=True)
+
+    class Meta:
+        list_serializer_class = ApprovalListSerializer
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """Return the round (fetched with its decisions and who made them)."""
+        approval: Approval = instance
+        email_of_user: dict[int, str] | None = self.context.get("email_of_user")
+        if email_of_user is None:
+            email_of_user = _emails_of([approval])
+        return {
+            "id": approval.pk,
+            "post": approval.post_id,
+            "chain": approval.chain_name,
+            "revision": approval.revision,
+            "content_hash": approval.content_hash,
+            "state": approval.state,
+            "step": approval.step,
+            "steps": [
+                {
+                    "rule": step["rule"],
+                    "approvers": [
+                        email_of_user[u] for u in step["approvers"] if u in email_of_user
+                    ],
+                }
+                for step in approval.steps
+            ],
+            "submitted_by": approval.submitted_by.email,
+            "submitted_at": serializers.DateTimeField().to_representation(approval.submitted_at),
+            "closed_at": serializers.DateTimeField().to_representation(approval.closed_at)
+            if approval.closed_at
+            else None,
+            "decisions": DecisionSerializer(approval.decisions.all(), many=True).data,
+        }
+
+
+class ApprovalSubmitSerializer(serializers.Serializer):
+    """The draft to send for approval."""
+
+    post = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="the post's id")
+
+
+class DecisionWriteSerializer(serializers.Serializer):
+    """An approver's decision at the round's current step."""
+
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    # Spaces are the service's to trim: a blank comment where one is needed is a rule's refusal.
+    comment = serializers.CharField(
+        default="",
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=COMMENT_LONGEST,
+        help_text="required to request changes or to reject: what should change, or why",
     )

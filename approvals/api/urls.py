@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from approvals.api.rounds import ApprovalViewSet
 from approvals.api.views import ApprovalChainViewSet
 
 router = SimpleRouter()
@@ -7,6 +8,11 @@ router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/approval-chains",
     ApprovalChainViewSet,
     basename="approvalchain",
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/approvals",
+    ApprovalViewSet,
+    basename="approval",
 )
 
 urlpatterns = router.urls

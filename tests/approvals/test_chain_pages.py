@@ -286,7 +286,12 @@ def test_an_admin_deletes_a_chain_after_confirming_and_the_archive_records_it(
     assert admin.get(url("approval_chain_edit", chain.pk)).status_code == 404
 
 
-def test_the_agency_navigation_leads_to_approvals(personas: Personas) -> None:
-    home = page(personas.client_for(personas.author_a), reverse("agency_home", args=["alpha"]))
-    assert f'href="{url("approval_chain_list")}"' in home
+def test_the_agency_navigation_leads_to_approvals_and_the_chains_are_one_click_away(
+    personas: Personas,
+) -> None:
+    author = personas.client_for(personas.author_a)
+    home = page(author, reverse("agency_home", args=["alpha"]))
+    assert f'href="{url("approval_queue")}"' in home
     assert "<span>Approvals</span>" in home
+    assert f'href="{url("approval_chain_list")}"' in page(author, url("approval_queue"))
+    assert f'href="{url("approval_queue")}"' in page(author, url("approval_chain_list"))

@@ -11,6 +11,7 @@ from tests.conftest import Personas
 from tests.factories import (
     InvitationFactory,
     approval_chain_for,
+    approval_for,
     pause_for,
     post_for,
     social_account_for,
@@ -252,3 +253,26 @@ class TestApprovalChainDetail(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         chain = approval_chain_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, chain.pk])
+
+
+class TestApprovalList(ApiIsolationSuite):
+    url_name = "approval-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _ApprovalEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        approval = approval_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, approval.pk])
+
+
+class TestApprovalDetail(_ApprovalEndpoint):
+    url_name = "approval-detail"
+
+
+class TestApprovalDecide(_ApprovalEndpoint):
+    url_name = "approval-decide"
+    methods = ("post",)

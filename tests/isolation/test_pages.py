@@ -15,6 +15,7 @@ from tests.factories import (
     InvitationFactory,
     api_key_for,
     approval_chain_for,
+    approval_for,
     pause_for,
     post_for,
     post_target_for,
@@ -415,3 +416,27 @@ class TestApprovalChainDelete(IsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return _chain_url(self.url_name, personas)
+
+
+class TestApprovalQueue(IsolationSuite):
+    url_name = "approval_queue"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostApprovalSubmit(IsolationSuite):
+    url_name = "post_approval_submit"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestApprovalDecide(IsolationSuite):
+    url_name = "approval_decide"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        approval = approval_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, approval.pk])

@@ -1,0 +1,130 @@
+"""Rounds of sign-off through the API: submit a draft for approval, list the rounds
+(a post's, or those waiting for the caller), read one with its decisions, and decide
+at its current step; the same rules and messages as the pages.
+
+Approvals are people's: a round records the person who submitted it, and each
+decision the person who made it, so an API key can read rounds but neither submits a
+post nor decides (403).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import ApiKey
+from approvals import decisions, selectors
+from approvals.api.serializers import (
+    ApprovalSerializer,
+    ApprovalSubmitSerializer,
+    DecisionWriteSerializer,
+)
+from approvals.models import Approval
+from govsocial.api.exceptions import InvalidParameter
+from govsocial.api.viewsets import AgencyScopedViewSet
+from govsocial.errors import NotFound
+from publishing.selectors import post_get
+
+# The largest id PostgreSQL's bigint holds: a larger one names nothing.
+LARGEST_ID = 2**63 - 1
+FILTERS = [
+    OpenApiParameter(
+        "post",
+        {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
+        description="the rounds of this post only",
+    ),
+    OpenApiParameter(
+        "mine",
+        OpenApiTypes.BOOL,
+        description="true: only the rounds waiting for the caller's decision, oldest first "
+        "(none for an API key: keys do not decide)",
+    ),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=FILTERS))
+class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScopedViewSet):
+    """The agency's rounds of sign-off, newest first: every member reads them; authors
+    and admins submit drafts; each step's approvers decide."""
+
+    model = Approval
+    serializer_class = ApprovalSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        rounds = selectors.approval_list().filter(pk__in=queryset.values("pk"))
+        if self.action != "list":
+            return rounds
+        post_id = _id_param(self.request, "post")
+        if post_id is not None:
+            rounds = rounds.filter(post_id=post_id)
+        if _bool_param(self.request, "mine"):
+            caller = self.request.user
+            if isinstance(caller, ApiKey):
+                return rounds.none()
+            rounds = selectors.approval_waiting_list(user_id=caller.pk, approvals=rounds)  # type: ignore[arg-type]
+        return rounds
+
+    def _answer(self, approval: Approval, code: int = status.HTTP_200_OK) -> Response:
+        """Return the round as it now is."""
+        fresh = selectors.approval_get(approval_id=approval.pk)
+        return Response(ApprovalSerializer(fresh).data, status=code)
+
+    @extend_schema(request=ApprovalSubmitSerializer, responses={201: ApprovalSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Send a draft for approval through the strictest chain of its accounts: a new
+        round at its first step, whose approvers are emailed. Refused: a post that is
+        not a draft, one whose accounts need no approval, one that some step has nobody
+        but its author to approve, and an API key (403: a person submits)."""
+        written = ApprovalSubmitSerializer(data=request.data)
+        written.is_valid(raise_exception=True)
+        post = post_get(post_id=written.validated_data["post"])
+        if post is None:
+            raise NotFound(_("There is no such post."), field="post")
+        approval = decisions.post_submit(post=post, actor=request.user)  # type: ignore[arg-type]
+        return self._answer(approval, status.HTTP_201_CREATED)
+
+    @extend_schema(request=DecisionWriteSerializer, responses=ApprovalSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Approve, request changes or reject at the round's current step (an approver
+        of that step, never the post's author, never an API key: 403). Requesting
+        changes or rejecting needs a comment and ends the round; the last approval
+        approves the post as it was submitted."""
+        approval = self.get_object()
+        written = DecisionWriteSerializer(data=request.data)
+        written.is_valid(raise_exception=True)
+        decided = decisions.approval_decide(
+            approval=approval,
+            actor=request.user,  # type: ignore[arg-type]
+            verdict=written.validated_data["verdict"],
+            comment=written.validated_data["comment"],
+        )
+        return self._answer(decided)
+
+
+def _id_param(request: Request, name: str) -> int | None:
+    """Return the id the query parameter ``name`` gives, or None without it."""
+    value = request.query_params.get(name, "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and 0 < int(value) <= LARGEST_ID):
+        raise InvalidParameter(name, _("“%(name)s” takes an id (a whole number).") % {"name": name})
+    return int(value)
+
+
+def _bool_param(request: Request, name: str) -> bool:
+    """Return the yes or no the query parameter ``name`` gives (no without it)."""
+    value = request.query_params.get(name, "").lower()
+    if value in ("", "false", "0"):
+        return False
+    if value in ("true", "1"):
+        return True
+    raise InvalidParameter(name, _("“%(name)s” takes true or false.") % {"name": name})
