@@ -28,17 +28,15 @@ from approvals.api.serializers import (
     DecisionWriteSerializer,
 )
 from approvals.models import Approval
-from govsocial.api.exceptions import InvalidParameter
+from govsocial.api.parameters import AN_ID, bool_param, id_param
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import NotFound
 from publishing.selectors import post_get
 
-# The largest id PostgreSQL's bigint holds: a larger one names nothing.
-LARGEST_ID = 2**63 - 1
 FILTERS = [
     OpenApiParameter(
         "post",
-        {"type": "integer", "minimum": 1, "maximum": LARGEST_ID},
+        AN_ID,
         description="the rounds of this post only",
     ),
     OpenApiParameter(
@@ -62,10 +60,10 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencySc
         rounds = selectors.approval_list().filter(pk__in=queryset.values("pk"))
         if self.action != "list":
             return rounds
-        post_id = _id_param(self.request, "post")
+        post_id = id_param(self.request, "post")
         if post_id is not None:
             rounds = rounds.filter(post_id=post_id)
-        if _bool_param(self.request, "mine"):
+        if bool_param(self.request, "mine"):
             caller = self.request.user
             if isinstance(caller, ApiKey):
                 return rounds.none()
@@ -108,23 +106,3 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencySc
             comment=written.validated_data["comment"],
         )
         return self._answer(decided)
-
-
-def _id_param(request: Request, name: str) -> int | None:
-    """Return the id the query parameter ``name`` gives, or None without it."""
-    value = request.query_params.get(name, "")
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit() and 0 < int(value) <= LARGEST_ID):
-        raise InvalidParameter(name, _("“%(name)s” takes an id (a whole number).") % {"name": name})
-    return int(value)
-
-
-def _bool_param(request: Request, name: str) -> bool:
-    """Return the yes or no the query parameter ``name`` gives (no without it)."""
-    value = request.query_params.get(name, "").lower()
-    if value in ("", "false", "0"):
-        return False
-    if value in ("true", "1"):
-        return True
-    raise InvalidParameter(name, _("“%(name)s” takes true or false.") % {"name": name})

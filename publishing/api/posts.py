@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from govsocial.api.exceptions import InvalidParameter
+from govsocial.api.parameters import AN_ID, id_param
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import GovsocialError
 from publishing import selectors, services
@@ -29,9 +30,6 @@ from publishing.api.serializers import (
 )
 from publishing.models import Post, PostStatus
 
-# The largest id PostgreSQL's bigint holds: a larger one names nothing.
-LARGEST_ID = 2**63 - 1
-AN_ID = {"type": "integer", "minimum": 1, "maximum": LARGEST_ID}
 FILTERS = [
     OpenApiParameter(
         "status", OpenApiTypes.STR, enum=PostStatus.values, description="a post's status"
@@ -53,20 +51,10 @@ def post_filters(request: Request) -> selectors.PostFilters:
         )
     return {
         "status": status,
-        "account_id": _id_param(request, "account"),
-        "author_id": _id_param(request, "author"),
+        "account_id": id_param(request, "account"),
+        "author_id": id_param(request, "author"),
         "campaign": request.query_params.get("campaign", ""),
     }
-
-
-def _id_param(request: Request, name: str) -> int | None:
-    """Return the id the query parameter ``name`` gives, or None without it."""
-    value = request.query_params.get(name, "")
-    if not value:
-        return None
-    if not (value.isascii() and value.isdigit() and 0 < int(value) <= LARGEST_ID):
-        raise InvalidParameter(name, _("“%(name)s” takes an id (a whole number).") % {"name": name})
-    return int(value)
 
 
 def _content(data: dict[str, Any]) -> dict[str, Any]:
