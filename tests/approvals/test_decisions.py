@@ -38,6 +38,17 @@ def draft(personas: Personas, account: SocialAccount, text: str = "Pool closed")
     )
 
 
+def any_approver_chain(personas: Personas, account: SocialAccount) -> None:
+    """Give ``account`` a one-step chain that any approver decides."""
+    chain_save(
+        agency=personas.agency_a,
+        actor=personas.admin_a.user,
+        name="One",
+        steps=[StepSpec(StepRule.ANY, roles=[Role.APPROVER])],
+        account_ids=[account.pk],
+    )
+
+
 @pytest.fixture
 def account(personas: Personas, in_agency_a: Agency) -> SocialAccount:
     """An account the author may publish to."""
@@ -137,13 +148,7 @@ def test_changes_requested_say_why_and_the_post_goes_back_to_its_author(
     personas: Personas, in_agency_a: Agency, account: SocialAccount
 ) -> None:
     approver = member(in_agency_a, Role.APPROVER)
-    chain_save(
-        agency=in_agency_a,
-        actor=personas.admin_a.user,
-        name="One",
-        steps=[StepSpec(StepRule.ANY, roles=[Role.APPROVER])],
-        account_ids=[account.pk],
-    )
+    any_approver_chain(personas, account)
     post = draft(personas, account)
     first = post_submit(post=post, actor=personas.author_a.user)
     with pytest.raises(GovsocialError) as silent:
@@ -167,13 +172,7 @@ def test_an_edit_after_submission_voids_the_round_until_the_post_is_submitted_ag
     personas: Personas, in_agency_a: Agency, account: SocialAccount
 ) -> None:
     approver = member(in_agency_a, Role.APPROVER)
-    chain_save(
-        agency=in_agency_a,
-        actor=personas.admin_a.user,
-        name="One",
-        steps=[StepSpec(StepRule.ANY, roles=[Role.APPROVER])],
-        account_ids=[account.pk],
-    )
+    any_approver_chain(personas, account)
     post = draft(personas, account)
     submitted = post_submit(post=post, actor=personas.author_a.user)
     post_update(
@@ -220,13 +219,7 @@ def test_a_post_for_an_account_that_needs_approval_is_scheduled_only_once_approv
     personas: Personas, in_agency_a: Agency, account: SocialAccount
 ) -> None:
     approver = member(in_agency_a, Role.APPROVER)
-    chain_save(
-        agency=in_agency_a,
-        actor=personas.admin_a.user,
-        name="One",
-        steps=[StepSpec(StepRule.ANY, roles=[Role.APPROVER])],
-        account_ids=[account.pk],
-    )
+    any_approver_chain(personas, account)
     post = draft(personas, account)
     tomorrow = timezone.now() + timedelta(days=1)
     with pytest.raises(Conflict, match="must be approved"):
