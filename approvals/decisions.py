@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -214,14 +214,13 @@ def _person(actor: Principal) -> User:
 def _approvers_of(step: ApprovalStep, post: Post) -> list[int]:
     """Return who may decide ``step`` of a round of ``post`` now: its named members and
     the members holding its roles, active, and never the post's author."""
-    named = set(StepApprover.objects.filter(step=step).values_list("user_id", flat=True))
-    members = Membership.objects.filter(agency=post.agency, is_active=True)
-    eligible = {
-        member.user_id
-        for member in members
-        if member.user_id in named or set(member.roles) & set(step.roles)
-    }
-    eligible.discard(post.author_id)
+    named = StepApprover.objects.filter(step=step).values("user_id")
+    eligible = (
+        Membership.objects.filter(agency=post.agency, is_active=True)
+        .filter(Q(user_id__in=named) | Q(roles__overlap=step.roles))
+        .exclude(user_id=post.author_id)
+        .values_list("user_id", flat=True)
+    )
     return sorted(eligible)
 
 
