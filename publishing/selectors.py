@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -153,20 +153,112 @@ def _with_targets(posts: QuerySet[Post]) -> QuerySet[Post]:
     )
 
 
+def posts_listed(
+    *, posts: QuerySet[Post] | None = None, **filters: Unpack[PostFilters]
+) -> QuerySet[Post]:
+    """Return the bound agency's posts (or ``posts``) in the order lists give them:
+    unscheduled ones first, then by scheduled time, latest first; narrowed by status,
+    account, author and campaign when given."""
+    posts = _posts_narrowed(posts, **filters)
+    return posts.order_by(F("scheduled_at").desc(nulls_first=True), "-updated_at", "-pk")
+
+
 def post_list(
     *, posts: QuerySet[Post] | None = None, **filters: Unpack[PostFilters]
 ) -> QuerySet[Post]:
-    """Return the bound agency's posts (or ``posts``): unscheduled ones first, then by
-    scheduled time, latest first; narrowed by status, account, author and campaign when
-    given; with their author, their targets (with their accounts) and files as the
-    lists ``target_list`` and ``media_list``, and their newest revision number."""
-    posts = _posts_narrowed(posts, **filters)
-    posts = _with_targets(posts).prefetch_related(
-        Prefetch("media", queryset=PostMedia.objects.select_related("asset"), to_attr="media_list")
-    )
+    """Return ``posts_listed`` with each post's author and its targets (with their
+    accounts) as the list ``target_list``."""
+    return _with_targets(posts_listed(posts=posts, **filters))
+
+
+# What ``post_rows`` reads of a post, a target and a file: the name it gives each
+# column, and the column.
+POST_COLUMNS = (
+    ("id", "id"),
+    ("status", "status"),
+    ("text", "text"),
+    ("link", "link"),
+    ("language", "language"),
+    ("translation", "translation_id"),
+    ("campaign", "campaign"),
+    ("author", "author__email"),
+    ("api_key", "api_key_id"),
+    ("scheduled_at", "scheduled_at"),
+    ("approved_hash", "approved_hash"),
+    ("created_at", "created_at"),
+    ("updated_at", "updated_at"),
+    ("revision", "revision"),
+)
+TARGET_COLUMNS = (
+    ("account", "account_id"),
+    ("network", "account__network"),
+    ("handle", "account__handle"),
+    *(
+        (name, name)
+        for name in (
+            "has_own_text",
+            "text",
+            "state",
+            "next_attempt_at",
+            "remote_id",
+            "permalink",
+            "published_at",
+            "failure_reason",
+            "first_comment",
+            "comment_state",
+            "comment_remote_id",
+            "comment_permalink",
+            "comment_failure_reason",
+        )
+    ),
+)
+MEDIA_COLUMNS = (
+    ("asset", "asset_id"),
+    ("position", "position"),
+    ("name", "asset__original_name"),
+    ("mime_type", "asset__mime_type"),
+    ("alt_text", "alt_text"),
+)
+
+
+def column_names(columns: Sequence[tuple[str, str]]) -> list[str]:
+    """Return the names ``post_rows`` gives ``columns`` (the API's fields)."""
+    return [name for name, _column in columns]
+
+
+def _columns(columns: Sequence[tuple[str, str]]) -> list[str]:
+    return [column for _name, column in columns]
+
+
+def post_rows(*, post_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """Return the bound agency's posts ``post_ids`` (those that exist), in that order,
+    as plain rows: ``POST_COLUMNS`` (``revision`` the newest revision's number), with
+    their targets (``targets``, ``TARGET_COLUMNS``, in the order they were added) and
+    files (``media``, ``MEDIA_COLUMNS``, by position).
+
+    Three queries, whatever the number of posts; plain rows, because making models of a
+    page's posts, targets, accounts and files, and reading them back field by field,
+    cost more than everything else a list does.
+    """
     latest = PostRevision.objects.filter(post=OuterRef("pk")).order_by("-number")
-    posts = posts.annotate(revision=Subquery(latest.values("number")[:1]))
-    return posts.order_by(F("scheduled_at").desc(nulls_first=True), "-updated_at", "-pk")
+    posts = Post.objects.filter(pk__in=list(post_ids)).annotate(
+        revision=Subquery(latest.values("number")[:1])
+    )
+    names = column_names(POST_COLUMNS)
+    by_id: dict[int, dict[str, Any]] = {}
+    for values in posts.values_list(*_columns(POST_COLUMNS)):
+        row = dict(zip(names, values, strict=True))
+        by_id[row["id"]] = row | {"targets": [], "media": []}
+    ids = list(by_id)
+    for field, model, columns, order in (
+        ("targets", PostTarget, TARGET_COLUMNS, "pk"),
+        ("media", PostMedia, MEDIA_COLUMNS, "position"),
+    ):
+        names = column_names(columns)
+        listed = model.objects.filter(post_id__in=ids).order_by(order)
+        for post_id, *values in listed.values_list("post_id", *_columns(columns)):
+            by_id[post_id][field].append(dict(zip(names, values, strict=True)))
+    return [by_id[post_id] for post_id in post_ids if post_id in by_id]
 
 
 def post_get(*, post_id: int) -> Post | None:

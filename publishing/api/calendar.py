@@ -145,8 +145,6 @@ class CalendarViewSet(AgencyScopedViewSet):
             actor=request.user,  # type: ignore[arg-type]
             rows=rows,
         )
-        listed = selectors.post_list(posts=self.get_queryset()).filter(
-            pk__in=[post.pk for post in posts]
-        )
-        data = PostSerializer(listed.order_by("scheduled_at", "pk"), many=True).data
+        in_order = sorted(posts, key=lambda post: (post.scheduled_at, post.pk))
+        data = selectors.post_rows(post_ids=[post.pk for post in in_order])
         return Response(data, status=status.HTTP_201_CREATED)

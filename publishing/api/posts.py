@@ -81,12 +81,22 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
-            return selectors.post_list(posts=queryset)
-        return selectors.post_list(posts=queryset, **post_filters(self.request))
+            return queryset
+        return selectors.posts_listed(posts=queryset, **post_filters(self.request))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """List the agency's posts: unscheduled ones first, then by scheduled time,
+        latest first."""
+        page = self.paginate_queryset(self.get_queryset().values_list("pk", flat=True))
+        return self.get_paginated_response(selectors.post_rows(post_ids=page or []))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Read one post."""
+        return self._answer(self.get_object())
 
     def _answer(self, post: Post, code: int = status.HTTP_200_OK) -> Response:
-        """Return the post as it now is."""
-        return Response(PostSerializer(self.get_queryset().get(pk=post.pk)).data, status=code)
+        """Return the post as it now is (``PostSerializer`` describes it)."""
+        return Response(selectors.post_rows(post_ids=[post.pk])[0], status=code)
 
     @extend_schema(request=PostWriteSerializer, responses={201: PostSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

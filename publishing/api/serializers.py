@@ -22,6 +22,7 @@ from publishing.models import (
     SocialAccount,
 )
 from publishing.networks.limits import ALT_TEXT_LONGEST, TEXT_LONGEST
+from publishing.selectors import MEDIA_COLUMNS, POST_COLUMNS, TARGET_COLUMNS, column_names
 from publishing.timezones import MomentOutOfRange, moment_read
 
 
@@ -89,24 +90,7 @@ class PostTargetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PostTarget
-        fields = [
-            "account",
-            "network",
-            "handle",
-            "has_own_text",
-            "text",
-            "state",
-            "next_attempt_at",
-            "remote_id",
-            "permalink",
-            "published_at",
-            "failure_reason",
-            "first_comment",
-            "comment_state",
-            "comment_remote_id",
-            "comment_permalink",
-            "comment_failure_reason",
-        ]
+        fields = column_names(TARGET_COLUMNS)
         read_only_fields = fields
 
 
@@ -118,7 +102,7 @@ class PostMediaSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PostMedia
-        fields = ["asset", "position", "name", "mime_type", "alt_text"]
+        fields = column_names(MEDIA_COLUMNS)
         read_only_fields = fields
 
 
@@ -179,7 +163,10 @@ class PostSerializer(serializers.ModelSerializer):
     """A post, its targets and files; ``revision`` is its newest revision's number,
     ``approved_hash`` the content hash that may go out, ``translation`` the id of the
     same post in the other official language (null when it has none), and ``api_key``
-    the id of the API key it was written with (null when a person wrote it)."""
+    the id of the API key it was written with (null when a person wrote it).
+
+    The schema of a post: the API writes posts out from ``publishing.selectors.post_rows``
+    (a test holds the two to the same fields and types)."""
 
     author = serializers.EmailField(source="author.email", read_only=True)
     api_key: serializers.PrimaryKeyRelatedField[ApiKey] = serializers.PrimaryKeyRelatedField(
@@ -189,30 +176,12 @@ class PostSerializer(serializers.ModelSerializer):
     )
     link = serializers.CharField(read_only=True, help_text=EMPTY_OR_WEB_ADDRESS)
     revision = serializers.IntegerField(read_only=True, allow_null=True)
-    # The lists publishing.selectors.post_list fetches with each post.
-    targets = PostTargetSerializer(many=True, read_only=True, source="target_list")
-    media = PostMediaSerializer(many=True, read_only=True, source="media_list")
+    targets = PostTargetSerializer(many=True, read_only=True)
+    media = PostMediaSerializer(many=True, read_only=True)
 
     class Meta:
         model = Post
-        fields = [
-            "id",
-            "status",
-            "text",
-            "link",
-            "language",
-            "translation",
-            "campaign",
-            "author",
-            "api_key",
-            "scheduled_at",
-            "revision",
-            "approved_hash",
-            "targets",
-            "media",
-            "created_at",
-            "updated_at",
-        ]
+        fields = [*column_names(POST_COLUMNS), "targets", "media"]
         read_only_fields = fields
 
 

@@ -201,7 +201,7 @@ def test_a_server_error_is_a_problem_without_its_inner_workings(
     def broken(**_kwargs: Any) -> None:
         raise RuntimeError("secret internals")
 
-    monkeypatch.setattr("publishing.selectors.post_list", broken)
+    monkeypatch.setattr("publishing.selectors.post_rows", broken)
     failed = key_client(personas).get(posts_url())
     body = problem(failed, 500)
     assert "secret internals" not in failed.content.decode()

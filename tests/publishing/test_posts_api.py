@@ -3,6 +3,7 @@ through the API, under the same rules and messages as the pages."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,9 +12,11 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from rest_framework.renderers import JSONRenderer
 
 from accounts.models import Role
 from govsocial.tenancy import agency_scope
+from publishing.api.serializers import PostSerializer
 from publishing.models import Post, PostStatus, SocialAccount
 from publishing.networks.base import Network
 from tests.conftest import Personas
@@ -241,3 +244,48 @@ def test_the_schema_describes_posts_and_media(personas: Personas) -> None:
     paths = client.get(reverse("api-schema"), {"format": "json"}).json()["paths"]
     assert "/api/agencies/{agency_slug}/posts/{id}/schedule/" in paths
     assert "post" in paths["/api/agencies/{agency_slug}/media/"]
+
+
+def test_the_api_gives_a_post_exactly_as_its_schema_describes_it(personas: Personas) -> None:
+    """The API writes posts out from plain rows (``publishing.selectors.post_rows``);
+    ``PostSerializer`` is the schema. A post with every field filled (written with a key,
+    with a translation, files, and a target published with its first comment) comes out
+    of the list and of its own address as the serializer gives it."""
+    x, mastodon = accounts(personas)
+    asset = uploaded_media_for(personas.agency_a, data=PNG)
+    _key, token = api_key_for(personas.agency_a)
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+    body = {
+        "text": "Road closures this weekend.",
+        "link": "https://alpha.example/roads",
+        "accounts": [x.pk, mastodon.pk],
+        "variants": {str(x.pk): "Closures: see the map."},
+        "first_comments": {str(mastodon.pk): "Detours on the map."},
+        "media": [{"asset": asset.pk, "alt_text": "Map of the closed streets."}],
+        "campaign": "Roads",
+    }
+    post_id = send(client, "post", posts_url(), body).json()["id"]
+    assert send(client, "post", post_url("translation", post_id)).status_code == 201
+    with agency_scope(personas.agency_a.pk):
+        Post.objects.get(pk=post_id).targets.filter(account=mastodon).update(
+            state="published",
+            remote_id="m-812",
+            permalink="https://social.example/@alpha/812",
+            published_at=timezone.now(),
+            comment_state="published",
+            comment_remote_id="m-813",
+            comment_permalink="https://social.example/@alpha/813",
+        )
+        post = Post.objects.get(pk=post_id)
+        post.revision = post.revisions.order_by("-number").first().number
+        expected = json.loads(JSONRenderer().render(PostSerializer(post).data))
+
+    def by_account(answer: dict[str, Any]) -> dict[str, Any]:
+        return answer | {"targets": sorted(answer["targets"], key=lambda t: t["account"])}
+
+    expected = by_account(expected)
+    assert expected["api_key"] and expected["translation"] and expected["media"]
+    assert {t["state"] for t in expected["targets"]} == {"draft", "published"}
+    assert by_account(client.get(post_url("detail", post_id)).json()) == expected
+    listed = client.get(posts_url(), {"page_size": 100}).json()["results"]
+    assert [by_account(p) for p in listed if p["id"] == post_id] == [expected]
