@@ -11,6 +11,7 @@ whose post changed since it was submitted, and the post's next submission withdr
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -40,6 +41,8 @@ from approvals.selectors import chain_for_accounts
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 from publishing.content import post_content_hash
 from publishing.models import Post, PostMedia, PostRevision, PostStatus
+from publishing.services.scheduling import PAST_TOLERANCE, post_schedule
+from publishing.timezones import viewer_zone
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +51,29 @@ SUBMITTERS = frozenset({Role.AUTHOR, Role.ADMIN})
 COMMENT_LONGEST = 5000
 
 
-def post_submit(*, post: Post, actor: Principal) -> Approval:
+def post_submit(*, post: Post, actor: Principal, at: datetime | None = None) -> Approval:
     """Send the draft ``post`` for approval through the strictest chain of its accounts
-    (``approvals.selectors.chain_for_accounts``); return the round, at its first step.
+    (``approvals.selectors.chain_for_accounts``), to go out at ``at`` once approved
+    (the post's ``scheduled_at`` until then; None: a time is chosen once approved);
+    return the round, at its first step.
 
-    Refused: a post that is not a draft, one whose accounts need no approval, and one
-    that some step has nobody to approve (its author never approves it).
+    The post goes on the schedule only at its last approval: a round still under way at
+    ``at`` holds it (``Post.overdue``), and one that ends after ``at`` leaves it approved
+    for its author to choose a new time or publish it now; nothing stale goes out
+    unnoticed.
+
+    Refused: a time past, a post that is not a draft, one whose accounts need no
+    approval, and one that some step has nobody to approve (its author never approves
+    it).
     """
     if not roles_of(agency=post.agency, actor=actor) & SUBMITTERS:
         raise PermissionDenied(_("Only authors and agency admins can submit posts."))
+    if at is not None and timezone.is_naive(at):
+        raise GovsocialError(_("Give the time with its time zone."), field="at")
+    if at is not None and at < timezone.now() - PAST_TOLERANCE:
+        raise GovsocialError(_("That time has passed. Choose a time to come."), field="at")
     with transaction.atomic():
-        post = _locked(post)
+        post = locked_for_approval(post)
         if post.status != PostStatus.DRAFT:
             raise Conflict(
                 _("Only a draft can be submitted; this post is %(status)s.")
@@ -70,7 +85,7 @@ def post_submit(*, post: Post, actor: Principal) -> Approval:
                 _("The accounts of this post need no approval: schedule it when it is ready.")
             )
         steps = [
-            {"rule": step.rule, "approvers": _approvers_of(step, post)}
+            {"rule": step.rule, "approvers": approvers_of(step, post)}
             for step in choice.chain.steps.all()
         ]
         for position, step in enumerate(steps, start=1):
@@ -82,7 +97,7 @@ def post_submit(*, post: Post, actor: Principal) -> Approval:
                     )
                     % {"position": position, "chain": choice.chain.name}
                 )
-        _withdraw_stale(post)
+        withdraw_stale(post)
         content_hash = post_content_hash(post)
         latest = PostRevision.objects.filter(post=post).order_by("-number").first()
         approval = Approval.objects.create(
@@ -93,10 +108,11 @@ def post_submit(*, post: Post, actor: Principal) -> Approval:
             revision=latest.number if latest else 0,
             content_hash=content_hash,
             steps=steps,
-            submitted_by=_person(actor),
+            submitted_by=person_of(actor),
         )
         post.status = PostStatus.IN_REVIEW
-        post.save(update_fields=["status", "updated_at"])
+        post.scheduled_at = at
+        post.save(update_fields=["status", "scheduled_at", "updated_at"])
         archive.record(
             agency=post.agency,
             actor=actor,
@@ -108,6 +124,7 @@ def post_submit(*, post: Post, actor: Principal) -> Approval:
                 "content_hash": content_hash,
                 "chain": choice.chain.name,
                 "steps": steps,
+                "at": at,
             },
         )
         transaction.on_commit(partial(_ask_approvers, approval, post))
@@ -134,9 +151,9 @@ def approval_decide(
         )
     if verdict != Verdict.APPROVE and not comment:
         raise GovsocialError(_("Say what should change, or why."), field="comment")
-    person = _person(actor)
+    person = person_of(actor)
     with transaction.atomic():
-        post = _locked(Post.objects.get(pk=approval.post_id))
+        post = locked_for_approval(Post.objects.get(pk=approval.post_id))
         approval = Approval.objects.select_for_update().get(pk=approval.pk)
         if approval.state != ApprovalState.PENDING:
             raise Conflict(_("This round of approval is over."))
@@ -187,13 +204,36 @@ def approval_decide(
                 post.status = PostStatus.APPROVED
                 post.save(update_fields=["approved_hash", "status", "updated_at"])
                 decided["post_approved"] = True
-                transaction.on_commit(partial(_tell_author, approval, post, person, comment))
+                outcome = _schedule_approved(post, approval)
+                decided |= outcome
+                transaction.on_commit(
+                    partial(_tell_author, approval, post, person, comment, outcome)
+                )
         decided["next_step"] = approval.step if approval.state == ApprovalState.PENDING else None
         _record_decision(post, actor, approval, decided)
     return approval
 
 
-def _locked(post: Post) -> Post:
+def _schedule_approved(post: Post, approval: Approval) -> dict[str, Any]:
+    """Put the post just approved on the schedule for the time it was submitted with,
+    as its submitter asked, when that time is still to come; return what became of it
+    for the decision's archive event. Past its time, or refused by the schedule's rules
+    (an account disconnected since, its translation not approved yet…), the post stays
+    approved for its author to schedule."""
+    at = post.scheduled_at
+    if at is None:
+        return {}
+    if at <= timezone.now():
+        return {"late": True}
+    try:
+        with transaction.atomic():
+            post_schedule(post=post, actor=approval.submitted_by, at=at)
+    except GovsocialError as refusal:
+        return {"not_scheduled": str(refusal.message)}
+    return {"scheduled_at": at}
+
+
+def locked_for_approval(post: Post) -> Post:
     """Return ``post`` locked (the post first, as every change of a post takes it),
     with its targets and files for its content hash."""
     locked = Post.objects.select_for_update(no_key=True, of=("self",)).select_related("agency")
@@ -204,14 +244,14 @@ def _locked(post: Post) -> Post:
     return post
 
 
-def _person(actor: Principal) -> User:
+def person_of(actor: Principal) -> User:
     """Return the person acting: approvals are people's, never an API key's alone."""
     if isinstance(actor, ApiKey):
         raise PermissionDenied(_("Approvals are given by people, not by API keys."))
     return actor
 
 
-def _approvers_of(step: ApprovalStep, post: Post) -> list[int]:
+def approvers_of(step: ApprovalStep, post: Post) -> list[int]:
     """Return who may decide ``step`` of a round of ``post`` now: its named members and
     the members holding its roles, active, and never the post's author."""
     named = StepApprover.objects.filter(step=step).values("user_id")
@@ -236,7 +276,7 @@ def _step_done(approval: Approval, step: dict[str, Any]) -> bool:
     return set(step["approvers"]) <= approved
 
 
-def _withdraw_stale(post: Post) -> None:
+def withdraw_stale(post: Post) -> None:
     """Withdraw a round of ``post`` still pending (its post went back to draft since)."""
     for stale in Approval.objects.select_for_update().filter(
         post=post, state=ApprovalState.PENDING
@@ -268,7 +308,7 @@ def _record_decision(
     )
 
 
-def _post_link(post: Post) -> str:
+def post_link(post: Post) -> str:
     return settings.SITE_URL + reverse(
         "post_detail", kwargs={"agency_slug": post.agency.slug, "post_id": post.pk}
     )
@@ -277,24 +317,34 @@ def _post_link(post: Post) -> str:
 def _ask_approvers(approval: Approval, post: Post) -> None:
     """Email each approver of the round's current step that the post waits for them."""
     step = approval.steps[approval.step - 1]
-    link = _post_link(post)
+    link = post_link(post)
     for approver in User.objects.filter(pk__in=step["approvers"]).order_by("pk"):
         context = {"approver": approver, "approval": approval, "post": post, "link": link}
-        _send(
+        send_quietly(
             _("A post waits for your approval"),
             render_to_string("emails/approval_requested.txt", context),
             approver.email,
         )
 
 
-def _tell_author(approval: Approval, post: Post, decided_by: User, comment: str) -> None:
-    """Email the post's author how the round ended."""
+def _tell_author(
+    approval: Approval,
+    post: Post,
+    decided_by: User,
+    comment: str,
+    outcome: dict[str, Any] | None = None,
+) -> None:
+    """Email the post's author how the round ended (approved: what became of its time,
+    ``_schedule_approved``'s ``outcome``)."""
+    zone = viewer_zone(user_zone=post.author.time_zone, agency_zone=post.agency.time_zone)
     context = {
         "approval": approval,
         "post": post,
         "decided_by": decided_by,
         "comment": comment,
-        "link": _post_link(post),
+        "outcome": outcome or {},
+        "zone": zone.key,
+        "link": post_link(post),
     }
     if approval.state == ApprovalState.APPROVED:
         subject = _("Your post was approved")
@@ -302,13 +352,16 @@ def _tell_author(approval: Approval, post: Post, decided_by: User, comment: str)
         subject = _("Your post was rejected")
     else:
         subject = _("Changes are asked for your post")
-    _send(subject, render_to_string("emails/approval_decided.txt", context), post.author.email)
+    send_quietly(
+        subject, render_to_string("emails/approval_decided.txt", context), post.author.email
+    )
 
 
-def _send(subject: str, body: str, to: str) -> None:
+def send_quietly(subject: str, body: str, to: str) -> None:
+    """Email ``to``; a mail server down is logged, never raised."""
     try:
         send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
     except OSError:
-        # The decision is recorded and shown on the post; a mail server being down
-        # must not undo it.
+        # What it tells of is recorded and shown on the post; a mail server being
+        # down must not undo it.
         logger.exception("could not email %s about an approval", to)

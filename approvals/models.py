@@ -205,3 +205,65 @@ class Decision(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.verdict} by {self.decided_by_id} at step {self.step}"
+
+
+class EmergencyPublisher(AgencyOwned):
+    """A member the agency's admins allow to publish in an emergency, skipping the
+    approval chain (admins always may)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("emergency publisher")
+        verbose_name_plural = _("emergency publishers")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "user"], name="emergency_publisher_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"emergency publisher {self.user_id}"
+
+
+class ReviewState(models.TextChoices):
+    """Where the review owed to an emergency post is."""
+
+    OPEN = "open", _("Waiting for review")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    FLAGGED = "flagged", _("Flagged")
+
+
+class EmergencyReview(AgencyOwned):
+    """A post published in an emergency without its chain's approval (the revision that
+    went out, and why), and the review its chain's approvers owe it afterwards.
+
+    ``reviewers`` keeps the user ids of everyone who could have approved it, at any step
+    of its chain, when it went out (never the person who published it); any one of them
+    closes the review: acknowledged, or flagged with a note.
+    """
+
+    post = models.ForeignKey("publishing.Post", on_delete=models.CASCADE, related_name="+")
+    revision = models.PositiveIntegerField(_("revision"))
+    content_hash = models.CharField(max_length=64)
+    reason = models.TextField(_("reason"))
+    chain_name = models.CharField(_("chain"), max_length=100)
+    reviewers = models.JSONField(default=list)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(
+        _("state"), max_length=20, choices=ReviewState.choices, default=ReviewState.OPEN
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("emergency review")
+        verbose_name_plural = _("emergency reviews")
+        ordering = ["published_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"emergency review {self.pk} of post {self.post_id}"

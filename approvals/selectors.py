@@ -17,6 +17,9 @@ from approvals.models import (
     ApprovalStep,
     ChainAccount,
     Decision,
+    EmergencyPublisher,
+    EmergencyReview,
+    ReviewState,
     StepRule,
 )
 from publishing.models import PostStatus, PostTarget
@@ -120,3 +123,32 @@ def step_approvers(approval: Approval) -> list[User]:
     """Return the people who may decide the round's current step, by name."""
     ids = approval.steps[approval.step - 1]["approvers"] if approval.steps else []
     return sorted(User.objects.filter(pk__in=ids), key=lambda user: user.display_name)
+
+
+def emergency_review_list(*, post_id: int | None = None) -> QuerySet[EmergencyReview]:
+    """Return the bound agency's reviews of emergency posts (of the post ``post_id``
+    when given), oldest first, with who published and who closed each, and its post."""
+    reviews = EmergencyReview.objects.select_related("published_by", "closed_by", "post__author")
+    if post_id is not None:
+        reviews = reviews.filter(post_id=post_id)
+    return reviews.order_by("published_at", "pk")
+
+
+def emergency_review_get(*, review_id: int) -> EmergencyReview | None:
+    """Return one review of an emergency post of the bound agency, or None."""
+    return emergency_review_list().filter(pk=review_id).first()
+
+
+def emergency_reviews_waiting(
+    *, user_id: int, reviews: QuerySet[EmergencyReview] | None = None
+) -> QuerySet[EmergencyReview]:
+    """Return the open reviews (of the bound agency, or of ``reviews``) that the
+    person ``user_id`` is one of the reviewers of, oldest first."""
+    reviews = emergency_review_list() if reviews is None else reviews
+    return reviews.filter(state=ReviewState.OPEN, reviewers__contains=[user_id])
+
+
+def emergency_publisher_ids() -> set[int]:
+    """Return the user ids of the members the bound agency's admins chose to publish in
+    an emergency (admins always may)."""
+    return set(EmergencyPublisher.objects.values_list("user_id", flat=True))

@@ -19,6 +19,21 @@ urlpatterns = [
         name="approval_decide",
     ),
     path(
+        "agencies/<slug:agency_slug>/approvals/posts/<int:post_id>/emergency/",
+        views.post_emergency_publish,
+        name="post_emergency_publish",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/approvals/emergency-reviews/<int:review_id>/close/",
+        views.emergency_review_close,
+        name="emergency_review_close",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/approvals/emergency-publishers/",
+        views.emergency_publishers,
+        name="emergency_publishers",
+    ),
+    path(
         "agencies/<slug:agency_slug>/approvals/chains/",
         views.approval_chain_list,
         name="approval_chain_list",

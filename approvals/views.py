@@ -1,11 +1,14 @@
 """Pages: the agency's approval chains and the chain each network account follows
-(every member reads them); admins make, change and delete chains. Submitting a post
-and deciding on it are buttons on the post's page (``approvals_tags.post_approval``)
-that post here and go back there; the queue lists the rounds waiting for the viewer."""
+(every member reads them); admins make, change and delete chains, and choose who may
+publish in an emergency. Submitting a post, deciding on it, publishing it in an
+emergency and reviewing that are buttons on the post's page
+(``approvals_tags.post_approval``) that post here and go back there; the queue lists
+the rounds and emergency reviews waiting for the viewer."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -18,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role, role_labels
 from accounts.selectors import member_list
-from approvals import decisions, selectors, services
+from approvals import decisions, emergency, selectors, services
 from approvals.forms import (
     ApprovalChainForm,
     BaseApprovalStepFormSet,
@@ -27,9 +30,11 @@ from approvals.forms import (
 )
 from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule
 from govsocial.errors import GovsocialError
-from publishing.models import SocialAccount
+from publishing.forms import ScheduleTimeForm
+from publishing.models import PostStatus, SocialAccount
 from publishing.selectors import post_get, social_account_list
-from publishing.timezones import viewer_zone
+from publishing.timezones import local_to_utc
+from publishing.views.local import zone_of
 
 STEPS_PREFIX = "steps"
 
@@ -198,15 +203,13 @@ def _post_page(agency_slug: str, post_id: int) -> str:
 
 @require_GET
 def approval_queue(request: HttpRequest, agency_slug: str) -> HttpResponse:
-    """List the rounds waiting for the viewer's decision, oldest first, with times in
-    the viewer's zone."""
+    """List the rounds waiting for the viewer's decision, and the emergency posts
+    waiting for their review, oldest first, with times in the viewer's zone."""
     waiting = list(selectors.approval_waiting_list(user_id=request.user.pk))  # type: ignore[arg-type]
-    zone = viewer_zone(
-        user_zone=request.user.time_zone,  # type: ignore[union-attr]
-        agency_zone=request.agency.time_zone,  # type: ignore[attr-defined]
-    )
+    zone = zone_of(request)
     with timezone.override(zone):
-        context = {"waiting": waiting, "viewer_zone": zone.key}
+        reviews = list(selectors.emergency_reviews_waiting(user_id=request.user.pk))  # type: ignore[arg-type]
+        context = {"waiting": waiting, "reviews": reviews, "viewer_zone": zone.key}
         return render(request, "approvals/approval_queue.html", context)
 
 
@@ -217,12 +220,29 @@ def post_approval_submit(request: HttpRequest, agency_slug: str, post_id: int) -
     if post is None:
         raise Http404
     try:
-        decisions.post_submit(post=post, actor=request.user)  # type: ignore[arg-type]
+        at = _wanted_time(request)
+        decisions.post_submit(post=post, actor=request.user, at=at)  # type: ignore[arg-type]
     except GovsocialError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, _("The post is submitted: its approvers are told."))
     return redirect(_post_page(agency_slug, post.pk))
+
+
+def _wanted_time(request: HttpRequest) -> datetime | None:
+    """Return the time the submit form asks the post to go out at (a local date and
+    time in the viewer's zone), or None when it gives neither."""
+    form = ScheduleTimeForm(request.POST)
+    if not form.is_valid():
+        raise GovsocialError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+    day, at_time = form.cleaned_data["schedule_date"], form.cleaned_data["schedule_time"]
+    if day is None and at_time is None:
+        return None
+    if day is None or at_time is None:
+        raise GovsocialError(_("Give both the date and the time, or neither."))
+    return local_to_utc(
+        datetime.combine(day, at_time), zone_of(request), fold=form.cleaned_data["schedule_fold"]
+    )
 
 
 @require_POST
@@ -246,11 +266,86 @@ def approval_decide(request: HttpRequest, agency_slug: str, approval_id: int) ->
 
 
 def _decided_message(approval: Approval) -> str:
-    """Say what the decision did to the round."""
+    """Say what the decision did to the round (and, approved, to the post's time)."""
     if approval.state == ApprovalState.APPROVED:
+        post = post_get(post_id=approval.post_id)
+        if post is not None and post.status in (PostStatus.SCHEDULED, PostStatus.HELD):
+            return _("Approved: the post is on the schedule for the time it was submitted with.")
+        if post is not None and post.overdue:
+            return _("Approved after its time had passed: its author chooses a new time.")
         return _("Approved: the post may go on the schedule as it is.")
     if approval.state == ApprovalState.REJECTED:
         return _("Rejected: the author is told.")
     if approval.state == ApprovalState.CHANGES_REQUESTED:
         return _("Changes requested: the author is told.")
     return _("Your approval is recorded: the post waits for the rest of its approvers.")
+
+
+@require_POST
+def post_emergency_publish(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Publish the post now without its chain's approval, for the reason given; go back
+    to the post, which shows the review it opened."""
+    post = post_get(post_id=post_id)
+    if post is None:
+        raise Http404
+    try:
+        emergency.post_publish_emergency(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", ""),
+        )
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Publishing now, in an emergency: its approvers are told and will review it."),
+        )
+    return redirect(_post_page(agency_slug, post.pk))
+
+
+@require_POST
+def emergency_review_close(request: HttpRequest, agency_slug: str, review_id: int) -> HttpResponse:
+    """Close the viewer's review of an emergency post; go back to the post."""
+    review = selectors.emergency_review_get(review_id=review_id)
+    if review is None:
+        raise Http404
+    try:
+        emergency.emergency_review_close(
+            review=review,
+            actor=request.user,  # type: ignore[arg-type]
+            outcome=request.POST.get("outcome", ""),
+            note=request.POST.get("note", ""),
+        )
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your review is recorded."))
+    return redirect(_post_page(agency_slug, review.post_id))
+
+
+@require_http_methods(["GET", "POST"])
+def emergency_publishers(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show who may publish in an emergency (admins always may); admins tick the other
+    members who may."""
+    agency = request.agency  # type: ignore[attr-defined]
+    members = [m for m in member_list(agency=agency) if m.is_active and Role.ADMIN not in m.roles]
+    is_admin = _is_admin(request)
+    if request.method == "POST" and is_admin:
+        ticked = set(request.POST.getlist("members"))
+        emergency.emergency_publishers_set(
+            agency=agency,
+            actor=request.user,  # type: ignore[arg-type]
+            members=[m for m in members if str(m.pk) in ticked],
+        )
+        messages.success(request, _("Who may publish in an emergency is saved."))
+        return redirect("emergency_publishers", agency_slug=agency_slug)
+    chosen = selectors.emergency_publisher_ids()
+    context = {
+        "members": [(m, m.user_id in chosen) for m in members],
+        "is_admin": is_admin,
+    }
+    # Read-only for the others, as the other admins' pages are; a change sent anyway
+    # is refused.
+    status = 403 if request.method == "POST" else 200
+    return render(request, "approvals/emergency_publishers.html", context, status=status)

@@ -287,8 +287,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "An agency's members and invitations, network accounts, media library, posts "
         "(written, scheduled, published now, taken off the schedule, in English and "
-        "French), calendar with CSV export and import, queue times, crisis pauses and "
-        "approval chains. "
+        "French), calendar with CSV export and import, queue times, crisis pauses, "
+        "approval chains, rounds of approval and emergency posts with their reviews. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),

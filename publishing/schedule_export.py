@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 
-from publishing.models import SocialAccount
+from publishing.models import SocialAccount, is_overdue
 from publishing.selectors import ScheduledPost
 
 # What a spreadsheet would run as a formula at the start of a cell.
@@ -70,6 +70,7 @@ def schedule_entries(
         {
             "id": post.id,
             "status": post.status,
+            "overdue": is_overdue(post.status, post.scheduled_at),
             "scheduled_at": _local_iso(post.scheduled_at, zone),
             "scheduled_at_utc": _local_iso(post.scheduled_at, UTC).replace("+00:00", "Z"),
             "time_zone": zone.key,

@@ -27,6 +27,7 @@ from publishing.models import (
     SocialAccount,
     SocialAccountKeyPublisher,
     SocialAccountPublisher,
+    is_overdue,
 )
 from publishing.shared_media import shared_file
 from publishing.timezones import LocalTimeError, local_to_utc
@@ -232,7 +233,8 @@ def _columns(columns: Sequence[tuple[str, str]]) -> list[str]:
 
 def post_rows(*, post_ids: Sequence[int]) -> list[dict[str, Any]]:
     """Return the bound agency's posts ``post_ids`` (those that exist), in that order,
-    as plain rows: ``POST_COLUMNS`` (``revision`` the newest revision's number), with
+    as plain rows: ``POST_COLUMNS`` (``revision`` the newest revision's number), whether
+    it is ``overdue`` (``publishing.models.is_overdue``), with
     their targets (``targets``, ``TARGET_COLUMNS``, in the order they were added) and
     files (``media``, ``MEDIA_COLUMNS``, by position).
 
@@ -248,7 +250,8 @@ def post_rows(*, post_ids: Sequence[int]) -> list[dict[str, Any]]:
     by_id: dict[int, dict[str, Any]] = {}
     for values in posts.values_list(*_columns(POST_COLUMNS)):
         row = dict(zip(names, values, strict=True))
-        by_id[row["id"]] = row | {"targets": [], "media": []}
+        overdue = is_overdue(row["status"], row["scheduled_at"])
+        by_id[row["id"]] = row | {"overdue": overdue, "targets": [], "media": []}
     ids = list(by_id)
     for field, model, columns, order in (
         ("targets", PostTarget, TARGET_COLUMNS, "pk"),

@@ -41,6 +41,8 @@ from approvals.models import (
     ApprovalStep,
     ChainAccount,
     Decision,
+    EmergencyPublisher,
+    EmergencyReview,
     StepApprover,
     StepRule,
     Verdict,
@@ -479,6 +481,33 @@ def decision_for(agency: Agency) -> Decision:
     return decision
 
 
+def emergency_publisher_for(agency: Agency) -> EmergencyPublisher:
+    """Allow a new author of ``agency`` to publish in an emergency."""
+    member = MembershipFactory(agency=agency, roles=[Role.AUTHOR])
+    with agency_scope(agency.pk):
+        allowed: EmergencyPublisher = EmergencyPublisher.objects.create(
+            agency=agency, user=member.user
+        )
+    return allowed
+
+
+def emergency_review_for(agency: Agency) -> EmergencyReview:
+    """Store the open review of a new post of ``agency`` published in an emergency."""
+    post, approver = post_for(agency), MembershipFactory(agency=agency, roles=[Role.APPROVER])
+    with agency_scope(agency.pk):
+        review: EmergencyReview = EmergencyReview.objects.create(
+            agency=agency,
+            post=post,
+            revision=1,
+            content_hash="0" * 64,
+            reason="Boil-water advisory",
+            chain_name="Chain",
+            reviewers=[approver.user_id],
+            published_by=post.author,
+        )
+    return review
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -505,4 +534,6 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     StepApprover: step_approver_for,
     Approval: approval_for,
     Decision: decision_for,
+    EmergencyPublisher: emergency_publisher_for,
+    EmergencyReview: emergency_review_for,
 }

@@ -13,39 +13,29 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import ApiKey
 from approvals import decisions, selectors
+from approvals.api.filters import post_or_mine, post_or_mine_parameters
 from approvals.api.serializers import (
     ApprovalSerializer,
     ApprovalSubmitSerializer,
     DecisionWriteSerializer,
 )
 from approvals.models import Approval
-from govsocial.api.parameters import AN_ID, bool_param, id_param
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import NotFound
 from publishing.selectors import post_get
 
-FILTERS = [
-    OpenApiParameter(
-        "post",
-        AN_ID,
-        description="the rounds of this post only",
-    ),
-    OpenApiParameter(
-        "mine",
-        OpenApiTypes.BOOL,
-        description="true: only the rounds waiting for the caller's decision, oldest first "
-        "(none for an API key: keys do not decide)",
-    ),
-]
+FILTERS = post_or_mine_parameters(
+    of_post="the rounds of this post only",
+    mine="the rounds waiting for the caller's decision, oldest first (none for an API "
+    "key: keys do not decide)",
+)
 
 
 @extend_schema_view(list=extend_schema(parameters=FILTERS))
@@ -60,15 +50,11 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencySc
         rounds = selectors.approval_list().filter(pk__in=queryset.values("pk"))
         if self.action != "list":
             return rounds
-        post_id = id_param(self.request, "post")
-        if post_id is not None:
-            rounds = rounds.filter(post_id=post_id)
-        if bool_param(self.request, "mine"):
-            caller = self.request.user
-            if isinstance(caller, ApiKey):
-                return rounds.none()
-            rounds = selectors.approval_waiting_list(user_id=caller.pk, approvals=rounds)  # type: ignore[arg-type]
-        return rounds
+        return post_or_mine(
+            self.request,
+            rounds,
+            lambda user_id, rows: selectors.approval_waiting_list(user_id=user_id, approvals=rows),
+        )
 
     def _answer(self, approval: Approval, code: int = status.HTTP_200_OK) -> Response:
         """Return the round as it now is."""
@@ -78,15 +64,21 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencySc
     @extend_schema(request=ApprovalSubmitSerializer, responses={201: ApprovalSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Send a draft for approval through the strictest chain of its accounts: a new
-        round at its first step, whose approvers are emailed. Refused: a post that is
-        not a draft, one whose accounts need no approval, one that some step has nobody
-        but its author to approve, and an API key (403: a person submits)."""
+        round at its first step, whose approvers are emailed; with ``at``, the post
+        goes on the schedule for that time at its last approval. Refused: a time past,
+        a post that is not a draft, one whose accounts need no approval, one that some
+        step has nobody but its author to approve, and an API key (403: a person
+        submits)."""
         written = ApprovalSubmitSerializer(data=request.data)
         written.is_valid(raise_exception=True)
         post = post_get(post_id=written.validated_data["post"])
         if post is None:
             raise NotFound(_("There is no such post."), field="post")
-        approval = decisions.post_submit(post=post, actor=request.user)  # type: ignore[arg-type]
+        approval = decisions.post_submit(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            at=written.validated_data.get("at"),
+        )
         return self._answer(approval, status.HTTP_201_CREATED)
 
     @extend_schema(request=DecisionWriteSerializer, responses=ApprovalSerializer)

@@ -4,6 +4,7 @@ its decisions, with people by email (as ``/posts/`` names authors)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, cast
 
 from drf_spectacular.utils import OpenApiExample, extend_schema_serializer
@@ -11,8 +12,18 @@ from rest_framework import serializers
 
 from accounts.models import Role, User
 from approvals.decisions import COMMENT_LONGEST
-from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule, Verdict
+from approvals.emergency import NOTE_LONGEST, REASON_LONGEST
+from approvals.models import (
+    Approval,
+    ApprovalChain,
+    ApprovalState,
+    EmergencyReview,
+    ReviewState,
+    StepRule,
+    Verdict,
+)
 from approvals.services import NAME_LONGEST
+from publishing.api.serializers import MomentField
 
 
 class ApprovalStepSerializer(serializers.Serializer):
@@ -155,19 +166,37 @@ class DecisionSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField()
 
 
-class ApprovalListSerializer(serializers.ListSerializer):
-    """Rounds, their approvers' emails read at once for all of them."""
+class EmailsReadOnce(serializers.ListSerializer):
+    """Items whose people (user ids kept in JSON) are named by email: the emails of
+    all of them read at once (each item's ids from its serializer's ``user_ids``)."""
 
     def to_representation(self, data: Any) -> list[Any]:
-        rounds = list(data.all() if hasattr(data, "all") else data)
-        # The context is the children's too: each round reads the emails from it.
-        cast(dict[str, Any], self.context)["email_of_user"] = _emails_of(rounds)
-        return super().to_representation(rounds)
+        items = list(data.all() if hasattr(data, "all") else data)
+        ids = {user_id for item in items for user_id in self.child.user_ids(item)}  # type: ignore[union-attr]
+        # The context is the children's too: each item reads the emails from it.
+        cast(dict[str, Any], self.context)["email_of_user"] = emails_of(ids)
+        return super().to_representation(items)
 
 
-def _emails_of(rounds: list[Approval]) -> dict[int, str]:
-    ids = {user for r in rounds for step in r.steps for user in step["approvers"]}
-    return dict(User.objects.filter(pk__in=ids).values_list("pk", "email"))
+def emails_of(user_ids: Iterable[int]) -> dict[int, str]:
+    """Return the email of each of the people ``user_ids``."""
+    return dict(User.objects.filter(pk__in=set(user_ids)).values_list("pk", "email"))
+
+
+class PeopleByEmail(serializers.Serializer):
+    """Base of a serializer of items that keep people as user ids (``user_ids``)."""
+
+    class Meta:
+        list_serializer_class = EmailsReadOnce
+
+    def user_ids(self, instance: Any) -> list[int]:
+        """Return the user ids ``instance`` keeps."""
+        raise NotImplementedError
+
+    def emails(self, instance: Any) -> dict[int, str]:
+        """Return the emails of the people ``instance`` keeps, read once for a list."""
+        known: dict[int, str] | None = self.context.get("email_of_user")
+        return known if known is not None else emails_of(self.user_ids(instance))
 
 
 @extend_schema_serializer(
@@ -202,7 +231,7 @@ def _emails_of(rounds: list[Approval]) -> dict[int, str]:
         )
     ]
 )
-class ApprovalSerializer(serializers.Serializer):
+class ApprovalSerializer(PeopleByEmail):
     """One round of sign-off of one revision of a post (its content hash): the steps
     of the chain it followed, fixed when it was submitted, the step deciding now
     (``step``, from 1) and every decision so far. People are named by email."""
@@ -220,15 +249,13 @@ class ApprovalSerializer(serializers.Serializer):
     closed_at = serializers.DateTimeField(allow_null=True)
     decisions = DecisionSerializer(many=True)
 
-    class Meta:
-        list_serializer_class = ApprovalListSerializer
+    def user_ids(self, instance: Any) -> list[int]:
+        return [user_id for step in instance.steps for user_id in step["approvers"]]
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
         """Return the round (fetched with its decisions and who made them)."""
         approval: Approval = instance
-        email_of_user: dict[int, str] | None = self.context.get("email_of_user")
-        if email_of_user is None:
-            email_of_user = _emails_of([approval])
+        email_of_user = self.emails(approval)
         return {
             "id": approval.pk,
             "post": approval.post_id,
@@ -256,9 +283,17 @@ class ApprovalSerializer(serializers.Serializer):
 
 
 class ApprovalSubmitSerializer(serializers.Serializer):
-    """The draft to send for approval."""
+    """The draft to send for approval, and when it goes out once approved."""
 
     post = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="the post's id")
+    at = MomentField(
+        required=False,
+        help_text=(
+            "ISO 8601 with an offset: the post goes on the schedule for this time at its "
+            "last approval, if that comes before it (else it waits, overdue, for a new "
+            "time); without it, a time is chosen once it is approved"
+        ),
+    )
 
 
 class DecisionWriteSerializer(serializers.Serializer):
@@ -272,4 +307,108 @@ class DecisionWriteSerializer(serializers.Serializer):
         trim_whitespace=False,
         max_length=COMMENT_LONGEST,
         help_text="required to request changes or to reject: what should change, or why",
+    )
+
+
+@extend_schema_serializer(
+    examples=[
+        OpenApiExample(
+            "Flagged after a boil-water advisory",
+            response_only=True,
+            value={
+                "id": 7,
+                "post": 412,
+                "revision": 1,
+                "content_hash": "3b1d" + "0" * 60,
+                "reason": "Boil-water advisory from the health unit at 6:40 a.m.",
+                "chain": "Communications",
+                "reviewers": ["grace@riverton.example"],
+                "published_by": "ada@riverton.example",
+                "published_at": "2030-03-04T06:52:00Z",
+                "state": "flagged",
+                "closed_by": "grace@riverton.example",
+                "closed_at": "2030-03-04T09:15:00Z",
+                "note": "The map link pointed to last year's advisory.",
+            },
+        )
+    ]
+)
+class EmergencyReviewSerializer(PeopleByEmail):
+    """A post published in an emergency without its chain's approval (the revision
+    that went out, and why), and its review by the chain's approvers: any one of the
+    ``reviewers`` closes it, acknowledged or flagged with a note. People by email."""
+
+    id = serializers.IntegerField()
+    post = serializers.IntegerField(help_text="the post's id")
+    revision = serializers.IntegerField()
+    content_hash = serializers.CharField()
+    reason = serializers.CharField()
+    chain = serializers.CharField(help_text="the chain it skipped, by its name then")
+    reviewers = serializers.ListField(child=serializers.EmailField())
+    published_by = serializers.EmailField()
+    published_at = serializers.DateTimeField()
+    state = serializers.ChoiceField(choices=ReviewState.choices)
+    closed_by = serializers.EmailField(allow_null=True)
+    closed_at = serializers.DateTimeField(allow_null=True)
+    note = serializers.CharField()
+
+    def user_ids(self, instance: Any) -> list[int]:
+        return list(instance.reviewers)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        """Return the review (fetched with who published and who closed it)."""
+        review: EmergencyReview = instance
+        email_of_user = self.emails(review)
+        moment = serializers.DateTimeField().to_representation
+        return {
+            "id": review.pk,
+            "post": review.post_id,
+            "revision": review.revision,
+            "content_hash": review.content_hash,
+            "reason": review.reason,
+            "chain": review.chain_name,
+            "reviewers": [email_of_user[u] for u in review.reviewers if u in email_of_user],
+            "published_by": review.published_by.email,
+            "published_at": moment(review.published_at),
+            "state": review.state,
+            "closed_by": review.closed_by.email if review.closed_by else None,
+            "closed_at": moment(review.closed_at) if review.closed_at else None,
+            "note": review.note,
+        }
+
+
+class EmergencyPublishSerializer(serializers.Serializer):
+    """The post to publish now in an emergency, and why it cannot wait."""
+
+    post = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="the post's id")
+    # Spaces are the service's to trim: a blank reason is a rule's refusal.
+    reason = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=REASON_LONGEST
+    )
+
+
+class EmergencyReviewCloseSerializer(serializers.Serializer):
+    """A reviewer's closing of the review of an emergency post."""
+
+    outcome = serializers.ChoiceField(
+        choices=[
+            (ReviewState.ACKNOWLEDGED, ReviewState.ACKNOWLEDGED.label),
+            (ReviewState.FLAGGED, ReviewState.FLAGGED.label),
+        ]
+    )
+    note = serializers.CharField(
+        default="",
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=NOTE_LONGEST,
+        help_text="required to flag it: what was wrong",
+    )
+
+
+class EmergencyPublishersSerializer(serializers.Serializer):
+    """The members (by member id) who may publish in an emergency, besides the admins,
+    who always may."""
+
+    members = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=1000
     )

@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from approvals.api.emergency import EmergencyReviewViewSet
 from approvals.api.rounds import ApprovalViewSet
 from approvals.api.views import ApprovalChainViewSet
 
@@ -13,6 +14,11 @@ router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/approvals",
     ApprovalViewSet,
     basename="approval",
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/emergency-reviews",
+    EmergencyReviewViewSet,
+    basename="emergencyreview",
 )
 
 urlpatterns = router.urls

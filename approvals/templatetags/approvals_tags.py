@@ -12,7 +12,15 @@ from django import template
 from accounts.selectors import roles_of
 from approvals import selectors
 from approvals.decisions import SUBMITTERS
-from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule, Verdict
+from approvals.emergency import BEFORE_THE_SCHEDULE, may_publish_in_emergency
+from approvals.models import (
+    Approval,
+    ApprovalChain,
+    ApprovalState,
+    ReviewState,
+    StepRule,
+    Verdict,
+)
 from publishing.models import Post, PostStatus, SocialAccount
 
 register = template.Library()
@@ -32,7 +40,9 @@ class AccountChain:
 def post_approval(context: template.Context, post: Post) -> dict[str, Any]:
     """Return what the post's approval section shows: the chain its accounts follow and
     why, the round under way (its step, who may decide now), every round with its
-    decisions, and what the viewer may do (submit the draft, decide at this step)."""
+    decisions, the reviews of its publication in an emergency, and what the viewer may
+    do (submit the draft, decide at this step, publish it in an emergency, review
+    it)."""
     request = context["request"]
     viewer = request.user
     targets = list(post.targets.all())
@@ -46,6 +56,7 @@ def post_approval(context: template.Context, post: Post) -> dict[str, Any]:
         for t in targets
     ]
     rounds = list(selectors.approval_list(post_id=post.pk))
+    reviews = list(selectors.emergency_review_list(post_id=post.pk))
     current: Approval | None = next((r for r in rounds if r.state == ApprovalState.PENDING), None)
     deciders = selectors.step_approvers(current) if current is not None else []
     can_decide = (
@@ -65,6 +76,7 @@ def post_approval(context: template.Context, post: Post) -> dict[str, Any]:
         "request": request,
         "current_agency": context.get("current_agency"),
         "post": post,
+        "zone": context.get("viewer_zone", ""),
         "choice": choice,
         "accounts": accounts,
         "rounds": rounds,
@@ -77,6 +89,17 @@ def post_approval(context: template.Context, post: Post) -> dict[str, Any]:
         "can_decide": can_decide,
         "can_submit": can_submit,
         "verdicts": Verdict.choices,
+        "can_emergency": post.status in BEFORE_THE_SCHEDULE
+        and choice.needs_approval
+        and may_publish_in_emergency(agency=post.agency, actor=viewer),
+        "reviews": reviews,
+        "reviewing": next(
+            (r for r in reviews if r.state == ReviewState.OPEN and viewer.pk in r.reviewers), None
+        ),
+        "review_outcomes": [
+            (ReviewState.ACKNOWLEDGED, ReviewState.ACKNOWLEDGED.label),
+            (ReviewState.FLAGGED, ReviewState.FLAGGED.label),
+        ],
         "csrf_token": context.get("csrf_token"),
     }
 

@@ -80,6 +80,13 @@ class PublishersWriteSerializer(PublishersSerializer):
     )
 
 
+OVERDUE_HELP = (
+    "Waiting for approval (in_review), or approved, while its scheduled_at has passed: it "
+    "is not on the schedule and does not go out by itself (approved, it needs a new time "
+    "or publish-now)."
+)
+
+
 class PostTargetSerializer(serializers.ModelSerializer):
     """One account's copy of a post and its delivery."""
 
@@ -122,6 +129,7 @@ class PostMediaSerializer(serializers.ModelSerializer):
                 "author": "ada@riverton.example",
                 "api_key": 4,
                 "scheduled_at": "2030-03-31T13:00:00Z",
+                "overdue": False,
                 "revision": 2,
                 "approved_hash": "5f2b9c0e8d6a4b17c3e1f09a2d4b6c8e0f1a3b5c7d9e1f2a4b6c8d0e2f4a6b8c",
                 "targets": [
@@ -176,12 +184,13 @@ class PostSerializer(serializers.ModelSerializer):
     )
     link = serializers.CharField(read_only=True, help_text=EMPTY_OR_WEB_ADDRESS)
     revision = serializers.IntegerField(read_only=True, allow_null=True)
+    overdue = serializers.BooleanField(read_only=True, help_text=OVERDUE_HELP)
     targets = PostTargetSerializer(many=True, read_only=True)
     media = PostMediaSerializer(many=True, read_only=True)
 
     class Meta:
         model = Post
-        fields = [*column_names(POST_COLUMNS), "targets", "media"]
+        fields = [*column_names(POST_COLUMNS), "overdue", "targets", "media"]
         read_only_fields = fields
 
 
@@ -254,8 +263,29 @@ class PostWriteSerializer(serializers.Serializer):
 
 
 @extend_schema_field({"type": "string", "format": "date-time"})
-class MomentField(serializers.CharField):
-    """A moment in ISO 8601 with its UTC offset (RFC 3339's date-time)."""
+class MomentField(serializers.Field[datetime, str, str, Any]):
+    """A moment in ISO 8601 with its UTC offset (RFC 3339's date-time), read as an
+    aware time. One without its offset is refused (it would name no moment); one out of
+    the years a date can have is refused as a rule (as a past time is)."""
+
+    def to_internal_value(self, data: str) -> datetime:
+        if not isinstance(data, str):
+            raise serializers.ValidationError(_("Give the time as a string."))
+        try:
+            moment = moment_read(data)
+        except MomentOutOfRange as error:
+            raise GovsocialError(error.message, field=self.field_name) from error
+        if moment is None:
+            raise serializers.ValidationError(
+                _(
+                    "Give the time in ISO 8601 with its UTC offset, such as "
+                    "2030-03-31T09:00:00-04:00."
+                )
+            )
+        return moment
+
+    def to_representation(self, value: datetime) -> str:
+        return value.isoformat()
 
 
 @extend_schema_serializer(
@@ -271,22 +301,6 @@ class ScheduleSerializer(serializers.Serializer):
     """When to publish: an ISO 8601 time with its UTC offset."""
 
     at = MomentField(help_text="ISO 8601 with an offset, e.g. 2030-03-31T09:00:00-04:00")
-
-    def validate_at(self, value: str) -> datetime:
-        """Read the time; refuse one without its offset (it would name no moment). One
-        out of the years a date can have is refused as a rule (as a past time is)."""
-        try:
-            moment = moment_read(value)
-        except MomentOutOfRange as error:
-            raise GovsocialError(error.message, field="at") from error
-        if moment is None:
-            raise serializers.ValidationError(
-                _(
-                    "Give the time in ISO 8601 with its UTC offset, such as "
-                    "2030-03-31T09:00:00-04:00."
-                )
-            )
-        return moment
 
 
 class MediaAssetSerializer(serializers.ModelSerializer):
@@ -364,6 +378,7 @@ class CalendarEntrySerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     status = serializers.CharField()
+    overdue = serializers.BooleanField(help_text=OVERDUE_HELP)
     scheduled_at = serializers.DateTimeField(help_text="in the reader's zone, with its offset")
     scheduled_at_utc = serializers.DateTimeField()
     time_zone = serializers.CharField()

@@ -22,6 +22,8 @@ from publishing.models.posts import (
     PostStatus,
     PostTarget,
     TargetState,
+    is_overdue,
+    status_label,
 )
 from publishing.models.queue import QueueSlot, Weekday
 
@@ -47,4 +49,6 @@ __all__ = [
     "SocialAccountPublisher",
     "TargetState",
     "Weekday",
+    "is_overdue",
+    "status_label",
 ]

@@ -3,9 +3,12 @@ one target per account that carries the delivery to that account."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from govsocial.tenancy import AgencyOwned
@@ -50,6 +53,28 @@ class CommentState(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Checking with the network")
     POSTED = "posted", _("Posted")
     FAILED = "failed", _("Not posted")
+
+
+# How a post that waits for approval, or was approved, once its time has passed is
+# shown: it is not on the schedule, so nothing goes out by itself (an approved one waits
+# for a new time or "Publish now").
+OVERDUE_LABELS = {
+    PostStatus.IN_REVIEW: _("Approval overdue"),
+    PostStatus.APPROVED: _("Approved after its time"),
+}
+
+
+def is_overdue(status: str, scheduled_at: datetime | None) -> bool:
+    """Say whether a post of ``status`` meant to go out at ``scheduled_at`` waits for
+    approval, or was approved, past that time."""
+    return status in OVERDUE_LABELS and scheduled_at is not None and scheduled_at <= timezone.now()
+
+
+def status_label(status: str, scheduled_at: datetime | None) -> str:
+    """Return how pages name a post's status (``OVERDUE_LABELS`` past its time)."""
+    if is_overdue(status, scheduled_at):
+        return str(OVERDUE_LABELS[PostStatus(status)])
+    return str(PostStatus(status).label)
 
 
 # Canada's two official languages: a post in one is translated into the other.
@@ -101,6 +126,16 @@ class Post(AgencyOwned):
 
     def __str__(self) -> str:
         return self.text[:60] or str(_("Post %(id)s") % {"id": self.pk})
+
+    @property
+    def overdue(self) -> bool:
+        """Say whether the post waits for approval, or was approved, past its time."""
+        return is_overdue(self.status, self.scheduled_at)
+
+    @property
+    def status_label(self) -> str:
+        """Return how pages name the post's status."""
+        return status_label(self.status, self.scheduled_at)
 
     @property
     def other_language(self) -> str:

@@ -22,7 +22,7 @@ from govsocial.errors import GovsocialError
 from publishing import selectors, services
 from publishing.calendar import LIST, MONTH, VIEWS, WEEK, CalendarPeriod, first_weekday
 from publishing.forms import MoveForm, PostFilterForm
-from publishing.models import NETWORK_CHOICES, Post, PostStatus
+from publishing.models import NETWORK_CHOICES, Post, PostStatus, is_overdue, status_label
 from publishing.schedule_export import schedule_csv, schedule_entries
 from publishing.selectors import ScheduledPost
 from publishing.services.posts import COMPOSER_ROLES
@@ -102,6 +102,8 @@ class CalendarEntry:
     summary: str
     status: str
     status_label: str
+    # Waiting for approval, or approved, past its time: it will not go out by itself.
+    overdue: bool
     accounts: str
     author: str
     url: str
@@ -143,7 +145,8 @@ def _entries_by_day(
             time_label=formats.time_format(local),
             summary=_summary(post.text),
             status=post.status,
-            status_label=str(PostStatus(post.status).label),
+            status_label=status_label(post.status, post.scheduled_at),
+            overdue=is_overdue(post.status, post.scheduled_at),
             accounts=", ".join(
                 f"{handle} ({NETWORK_NAMES[network]})" for _, network, handle in post.accounts
             ),

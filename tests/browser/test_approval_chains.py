@@ -1,6 +1,6 @@
 """An admin makes an approval chain of two steps in the browser, by keyboard (the design
 system hides the native boxes and buttons behind their labels): the chains page, the
-form and its error summary pass axe's checks."""
+form and its error summary, and who may publish in an emergency, pass axe's checks."""
 
 from __future__ import annotations
 
@@ -58,4 +58,12 @@ def test_an_admin_makes_a_two_step_chain_and_fixes_a_step_without_approvers(
     page.get_by_role("link", name="Edit Communications").click()
     expect(page.get_by_role("group", name="Step 2")).to_contain_text("Remove this step")
     assert_accessible(page)
+
+    page.go_back()
+    page.get_by_role("link", name="Who may publish in an emergency").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Who may publish in an emergency")
+    expect(page.get_by_text("The agency has no member besides its admins.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("Who may publish in an emergency is saved.")).to_be_visible()
     page.close()

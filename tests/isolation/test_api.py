@@ -12,6 +12,7 @@ from tests.factories import (
     InvitationFactory,
     approval_chain_for,
     approval_for,
+    emergency_review_for,
     pause_for,
     post_for,
     social_account_for,
@@ -275,4 +276,35 @@ class TestApprovalDetail(_ApprovalEndpoint):
 
 class TestApprovalDecide(_ApprovalEndpoint):
     url_name = "approval-decide"
+    methods = ("post",)
+
+
+class TestEmergencyReviewList(ApiIsolationSuite):
+    url_name = "emergencyreview-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestEmergencyPublishers(ApiIsolationSuite):
+    url_name = "emergencyreview-publishers"
+    methods = ("get", "put")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _EmergencyReviewEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        review = emergency_review_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, review.pk])
+
+
+class TestEmergencyReviewDetail(_EmergencyReviewEndpoint):
+    url_name = "emergencyreview-detail"
+
+
+class TestEmergencyReviewClose(_EmergencyReviewEndpoint):
+    url_name = "emergencyreview-close"
     methods = ("post",)

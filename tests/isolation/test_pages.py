@@ -16,6 +16,7 @@ from tests.factories import (
     api_key_for,
     approval_chain_for,
     approval_for,
+    emergency_review_for,
     pause_for,
     post_for,
     post_target_for,
@@ -440,3 +441,28 @@ class TestApprovalDecide(IsolationSuite):
     def url(self, personas: Personas) -> str:
         approval = approval_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, approval.pk])
+
+
+class TestPostEmergencyPublish(IsolationSuite):
+    url_name = "post_emergency_publish"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
+
+
+class TestEmergencyReviewClose(IsolationSuite):
+    url_name = "emergency_review_close"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        review = emergency_review_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, review.pk])
+
+
+class TestEmergencyPublishers(IsolationSuite):
+    url_name = "emergency_publishers"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
