@@ -37,10 +37,11 @@ from approvals.models import (
     StepRule,
     Verdict,
 )
-from approvals.selectors import chain_for_accounts
+from approvals.rules import post_findings, require_allowed
+from approvals.selectors import chain_for_accounts, content_rules
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 from publishing.content import post_content_hash
-from publishing.models import Post, PostMedia, PostRevision, PostStatus
+from publishing.models import Post, PostMedia, PostRevision, PostStatus, PostTarget
 from publishing.services.scheduling import PAST_TOLERANCE, post_schedule
 from publishing.timezones import viewer_zone
 
@@ -51,7 +52,13 @@ SUBMITTERS = frozenset({Role.AUTHOR, Role.ADMIN})
 COMMENT_LONGEST = 5000
 
 
-def post_submit(*, post: Post, actor: Principal, at: datetime | None = None) -> Approval:
+def post_submit(
+    *,
+    post: Post,
+    actor: Principal,
+    at: datetime | None = None,
+    acknowledge_warnings: bool = False,
+) -> Approval:
     """Send the draft ``post`` for approval through the strictest chain of its accounts
     (``approvals.selectors.chain_for_accounts``), to go out at ``at`` once approved
     (the post's ``scheduled_at`` until then; None: a time is chosen once approved);
@@ -62,9 +69,13 @@ def post_submit(*, post: Post, actor: Principal, at: datetime | None = None) -> 
     for its author to choose a new time or publish it now; nothing stale goes out
     unnoticed.
 
+    The agency's content rules (``approvals.rules``) check the post first: what they
+    block refuses it, and their warnings must be acknowledged (``acknowledge_warnings``);
+    the round keeps what they found, and whether it was acknowledged.
+
     Refused: a time past, a post that is not a draft, one whose accounts need no
-    approval, and one that some step has nobody to approve (its author never approves
-    it).
+    approval, one that some step has nobody to approve (its author never approves it),
+    and one the content rules refuse (``approvals.rules.ContentRefused``).
     """
     if not roles_of(agency=post.agency, actor=actor) & SUBMITTERS:
         raise PermissionDenied(_("Only authors and agency admins can submit posts."))
@@ -97,6 +108,8 @@ def post_submit(*, post: Post, actor: Principal, at: datetime | None = None) -> 
                     )
                     % {"position": position, "chain": choice.chain.name}
                 )
+        findings = post_findings(post, content_rules())
+        require_allowed(findings, acknowledged=acknowledge_warnings)
         withdraw_stale(post)
         content_hash = post_content_hash(post)
         latest = PostRevision.objects.filter(post=post).order_by("-number").first()
@@ -109,6 +122,8 @@ def post_submit(*, post: Post, actor: Principal, at: datetime | None = None) -> 
             content_hash=content_hash,
             steps=steps,
             submitted_by=person_of(actor),
+            findings=[finding.as_record() for finding in findings],
+            warnings_acknowledged=bool(findings),
         )
         post.status = PostStatus.IN_REVIEW
         post.scheduled_at = at
@@ -125,6 +140,8 @@ def post_submit(*, post: Post, actor: Principal, at: datetime | None = None) -> 
                 "chain": choice.chain.name,
                 "steps": steps,
                 "at": at,
+                "findings": approval.findings,
+                "warnings_acknowledged": approval.warnings_acknowledged,
             },
         )
         transaction.on_commit(partial(_ask_approvers, approval, post))
@@ -172,6 +189,9 @@ def approval_decide(
             approval=approval, step=approval.step, decided_by=person
         ).exists():
             raise Conflict(_("You have already decided at this step."))
+        if verdict == Verdict.APPROVE:
+            # Checked again: the rules may have changed since it was submitted.
+            require_blocked_nothing(post)
         Decision.objects.create(
             agency=post.agency,
             approval=approval,
@@ -235,13 +255,21 @@ def _schedule_approved(post: Post, approval: Approval) -> dict[str, Any]:
 
 def locked_for_approval(post: Post) -> Post:
     """Return ``post`` locked (the post first, as every change of a post takes it),
-    with its targets and files for its content hash."""
+    with its targets (and their accounts) and files for its content hash and rules."""
     locked = Post.objects.select_for_update(no_key=True, of=("self",)).select_related("agency")
     post = locked.get(pk=post.pk)
     prefetch_related_objects(
-        [post], "targets", Prefetch("media", queryset=PostMedia.objects.select_related("asset"))
+        [post],
+        Prefetch("targets", queryset=PostTarget.objects.select_related("account")),
+        Prefetch("media", queryset=PostMedia.objects.select_related("asset")),
     )
     return post
+
+
+def require_blocked_nothing(post: Post) -> None:
+    """Refuse ``post`` (locked) when the agency's content rules block it as it is."""
+    blocking = [f for f in post_findings(post, content_rules()) if f.blocks]
+    require_allowed(blocking, acknowledged=True)
 
 
 def person_of(actor: Principal) -> User:

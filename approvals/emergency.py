@@ -27,6 +27,7 @@ from approvals.decisions import (
     locked_for_approval,
     person_of,
     post_link,
+    require_blocked_nothing,
     send_quietly,
     withdraw_stale,
 )
@@ -89,8 +90,9 @@ def post_publish_emergency(*, post: Post, actor: Principal, reason: str) -> Emer
 
     Refused: a person the agency does not allow, an API key, no reason, a post already
     on its way, one whose accounts need no approval (it is published now as usual),
-    one that nobody but its publisher could review, and whatever publishing now
-    refuses (the networks' rules, an account the person may not publish to).
+    one that nobody but its publisher could review, one the agency's content rules
+    block, and whatever publishing now refuses (the networks' rules, an account the
+    person may not publish to).
     """
     person = person_of(actor)
     if not may_publish_in_emergency(agency=post.agency, actor=person):
@@ -129,6 +131,7 @@ def post_publish_emergency(*, post: Post, actor: Principal, reason: str) -> Emer
                 )
                 % {"chain": choice.chain.name}
             )
+        require_blocked_nothing(post)
         withdraw_stale(post)
         content_hash = post_content_hash(post)
         latest = PostRevision.objects.filter(post=post).order_by("-number").first()

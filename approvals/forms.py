@@ -1,5 +1,6 @@
 """Forms of the approvals pages: an approval chain, its name, accounts and steps (a
-formset: one row per step, in order; a blank row is left out)."""
+formset: one row per step, in order; a blank row is left out), and the agency's
+content rules."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Role
-from approvals.models import ApprovalChain, StepRule
+from approvals.models import ApprovalChain, RuleSeverity, StepRule
 from approvals.services import StepSpec
 from publishing.models import SocialAccount
 
@@ -166,3 +167,57 @@ def step_initial(steps: Sequence[Any], member_of_user: dict[int, int]) -> list[d
         }
         for step in steps
     ]
+
+
+class LinesField(forms.CharField):
+    """A list typed one entry per line."""
+
+    widget = forms.Textarea(attrs={"rows": 6})
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        return [line for line in str(value or "").splitlines() if line.strip()]
+
+    def prepare_value(self, value: Any) -> str:
+        return "\n".join(value) if isinstance(value, list | tuple) else str(value or "")
+
+
+class ContentRulesForm(forms.Form):
+    """The agency's content rules as admins type them (the service checks each list)."""
+
+    blocked_terms = LinesField(
+        label=_("Terms that block a post"),
+        required=False,
+        help_text=_(
+            "One word or phrase per line, in English or French. Case and accents do not "
+            "matter; hashtags are read as the words they run together."
+        ),
+    )
+    warned_terms = LinesField(
+        label=_("Terms that warn"),
+        required=False,
+        help_text=_("One per line: the author must acknowledge them to submit."),
+    )
+    sensitive = forms.ChoiceField(
+        label=_("Personal and internal information"),
+        choices=RuleSeverity.choices,
+        help_text=_(
+            "Email addresses and phone numbers other than the agency's own, payment card "
+            "and social insurance numbers, internal host names."
+        ),
+    )
+    published_contacts = LinesField(
+        label=_("The agency's published emails and phone numbers"),
+        required=False,
+        help_text=_("One per line: these may be posted."),
+    )
+    internal_hosts = LinesField(
+        label=_("Internal host names"),
+        required=False,
+        help_text=_("One per line, such as intranet.riverton.example: never to be posted."),
+    )
+    guidelines = forms.CharField(
+        label=_("Guidelines"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("The agency's do's and don'ts, shown beside the composer."),
+    )

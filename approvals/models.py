@@ -155,6 +155,10 @@ class Approval(AgencyOwned):
     )
     submitted_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # What the content rules found in the revision submitted (``approvals.rules``), and
+    # whether its submitter acknowledged the warnings among them.
+    findings = models.JSONField(default=list)
+    warnings_acknowledged = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("approval")
@@ -267,3 +271,65 @@ class EmergencyReview(AgencyOwned):
 
     def __str__(self) -> str:
         return f"emergency review {self.pk} of post {self.post_id}"
+
+
+class RuleSeverity(models.TextChoices):
+    """What a content rule does with what it finds."""
+
+    BLOCK = "block", _("Block: the post cannot be submitted")
+    WARN = "warn", _("Warn: the author must acknowledge it")
+    OFF = "off", _("Off")
+
+
+class ContentRule(models.TextChoices):
+    """The kinds of content rule (``approvals.rules``)."""
+
+    TERMS = "terms", _("Terms not to use")
+    SENSITIVE = "sensitive", _("Personal and internal information")
+
+
+class ContentRules(AgencyOwned):
+    """An agency's content rules (``approvals.rules``): terms it never uses, or only
+    knowingly; what it does with personal or internal information, and which of its
+    own contacts and internal host names that means; and its guidelines, shown beside
+    the composer."""
+
+    blocked_terms = ArrayField(
+        models.CharField(max_length=100), default=list, blank=True, verbose_name=_("blocked terms")
+    )
+    warned_terms = ArrayField(
+        models.CharField(max_length=100),
+        default=list,
+        blank=True,
+        verbose_name=_("terms that warn"),
+    )
+    sensitive = models.CharField(
+        _("personal and internal information"),
+        max_length=5,
+        choices=RuleSeverity.choices,
+        default=RuleSeverity.WARN,
+    )
+    published_contacts = ArrayField(
+        models.CharField(max_length=254),
+        default=list,
+        blank=True,
+        verbose_name=_("the agency's published emails and phone numbers"),
+    )
+    internal_hosts = ArrayField(
+        models.CharField(max_length=253),
+        default=list,
+        blank=True,
+        verbose_name=_("internal host names"),
+    )
+    guidelines = models.TextField(_("guidelines"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("content rules")
+        verbose_name_plural = _("content rules")
+        constraints = [
+            models.UniqueConstraint(fields=["agency"], name="content_rules_once_per_agency"),
+        ]
+
+    def __str__(self) -> str:
+        return f"content rules of agency {self.agency_id}"

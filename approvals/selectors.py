@@ -16,6 +16,7 @@ from approvals.models import (
     ApprovalState,
     ApprovalStep,
     ChainAccount,
+    ContentRules,
     Decision,
     EmergencyPublisher,
     EmergencyReview,
@@ -152,3 +153,9 @@ def emergency_publisher_ids() -> set[int]:
     """Return the user ids of the members the bound agency's admins chose to publish in
     an emergency (admins always may)."""
     return set(EmergencyPublisher.objects.values_list("user_id", flat=True))
+
+
+def content_rules() -> ContentRules:
+    """Return the bound agency's content rules, or the rules of an agency that set none
+    (no terms; personal and internal information warns), unsaved."""
+    return ContentRules.objects.first() or ContentRules()

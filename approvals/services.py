@@ -1,5 +1,6 @@
-"""Writes of approvals: agency admins make, change and delete approval chains. Each
-write records its archive event in the same transaction."""
+"""Writes of approvals: agency admins make, change and delete approval chains, and set
+the agency's content rules. Each write records its archive event in the same
+transaction."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from django.utils.translation import gettext as _
 import archive
 from accounts.models import Agency, Membership, Role
 from accounts.services.principals import Principal, require_admin
-from approvals.models import ApprovalChain, ApprovalStep, ChainAccount, StepApprover, StepRule
+from approvals.models import (
+    ApprovalChain,
+    ApprovalStep,
+    ChainAccount,
+    ContentRules,
+    RuleSeverity,
+    StepApprover,
+    StepRule,
+)
 from approvals.selectors import chain_for_accounts, strictness
 from govsocial.errors import GovsocialError
 from publishing.models import SocialAccount
@@ -243,3 +252,87 @@ def _describe(chain: ApprovalChain) -> dict[str, Any]:
             for step in steps
         ],
     }
+
+
+# The most entries of one list of the content rules, and the longest guidelines.
+RULE_LIST_LONGEST = 500
+GUIDELINES_LONGEST = 5000
+RULE_LISTS = {
+    "blocked_terms": 100,
+    "warned_terms": 100,
+    "published_contacts": 254,
+    "internal_hosts": 253,
+}
+
+
+def content_rules_save(
+    *,
+    agency: Agency,
+    actor: Principal,
+    blocked_terms: Sequence[str],
+    warned_terms: Sequence[str],
+    sensitive: str,
+    published_contacts: Sequence[str],
+    internal_hosts: Sequence[str],
+    guidelines: str,
+) -> ContentRules:
+    """Replace the agency's content rules; return them. Each list is kept without
+    blanks or repeats (case aside); a term both blocks and warns is refused."""
+    require_admin(
+        agency=agency, actor=actor, refusal=_("Only an agency admin can change content rules.")
+    )
+    given = {
+        "blocked_terms": blocked_terms,
+        "warned_terms": warned_terms,
+        "published_contacts": published_contacts,
+        "internal_hosts": internal_hosts,
+    }
+    lists = {name: _rule_list(name, values) for name, values in given.items()}
+    both = {t.casefold() for t in lists["blocked_terms"]} & {
+        t.casefold() for t in lists["warned_terms"]
+    }
+    if both:
+        raise GovsocialError(
+            _("A term either blocks or warns, not both: %(terms)s")
+            % {"terms": ", ".join(sorted(both))},
+            field="warned_terms",
+        )
+    if sensitive not in RuleSeverity.values:
+        raise GovsocialError(_("Block, warn, or turn it off."), field="sensitive")
+    guidelines = (guidelines or "").strip()
+    if len(guidelines) > GUIDELINES_LONGEST:
+        raise GovsocialError(
+            _("The guidelines have at most %(count)s characters.") % {"count": GUIDELINES_LONGEST},
+            field="guidelines",
+        )
+    with transaction.atomic():
+        rules: ContentRules
+        rules, _created = ContentRules.objects.update_or_create(
+            agency=agency, defaults=lists | {"sensitive": sensitive, "guidelines": guidelines}
+        )
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="content_rules.saved",
+            obj=agency,
+            data=lists | {"sensitive": sensitive, "guidelines": guidelines},
+        )
+    return rules
+
+
+def _rule_list(name: str, values: Sequence[str]) -> list[str]:
+    """Return one list of the content rules as kept: trimmed, without blanks or repeats;
+    refuse one too long, or with an entry too long."""
+    kept: dict[str, str] = {}
+    for value in values:
+        value = " ".join(value.split())
+        if value:
+            kept.setdefault(value.casefold(), value)
+    longest = RULE_LISTS[name]
+    if len(kept) > RULE_LIST_LONGEST or any(len(v) > longest for v in kept.values()):
+        raise GovsocialError(
+            _("At most %(count)s entries of at most %(length)s characters each.")
+            % {"count": RULE_LIST_LONGEST, "length": longest},
+            field=name,
+        )
+    return list(kept.values())

@@ -34,6 +34,11 @@ urlpatterns = [
         name="emergency_publishers",
     ),
     path(
+        "agencies/<slug:agency_slug>/approvals/content-rules/",
+        views.content_rules,
+        name="content_rules",
+    ),
+    path(
         "agencies/<slug:agency_slug>/approvals/chains/",
         views.approval_chain_list,
         name="approval_chain_list",

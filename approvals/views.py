@@ -25,6 +25,7 @@ from approvals import decisions, emergency, selectors, services
 from approvals.forms import (
     ApprovalChainForm,
     BaseApprovalStepFormSet,
+    ContentRulesForm,
     step_formset,
     step_initial,
 )
@@ -220,8 +221,12 @@ def post_approval_submit(request: HttpRequest, agency_slug: str, post_id: int) -
     if post is None:
         raise Http404
     try:
-        at = _wanted_time(request)
-        decisions.post_submit(post=post, actor=request.user, at=at)  # type: ignore[arg-type]
+        decisions.post_submit(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            at=_wanted_time(request),
+            acknowledge_warnings=bool(request.POST.get("acknowledge_warnings")),
+        )
     except GovsocialError as error:
         messages.error(request, error.message)
     else:
@@ -349,3 +354,29 @@ def emergency_publishers(request: HttpRequest, agency_slug: str) -> HttpResponse
     # is refused.
     status = 403 if request.method == "POST" else 200
     return render(request, "approvals/emergency_publishers.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def content_rules(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the agency's content rules; admins change them."""
+    is_admin = _is_admin(request)
+    rules = selectors.content_rules()
+    initial = {name: getattr(rules, name) for name in ContentRulesForm.base_fields}
+    form = ContentRulesForm(request.POST if request.method == "POST" else None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 403 if not is_admin else 400
+        if is_admin and form.is_valid():
+            try:
+                services.content_rules_save(
+                    agency=request.agency,  # type: ignore[attr-defined]
+                    actor=request.user,  # type: ignore[arg-type]
+                    **form.cleaned_data,
+                )
+            except GovsocialError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("The content rules are saved."))
+                return redirect("content_rules", agency_slug=agency_slug)
+    context = {"form": form, "rules": rules, "is_admin": is_admin}
+    return render(request, "approvals/content_rules.html", context, status=status)

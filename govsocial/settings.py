@@ -288,11 +288,17 @@ SPECTACULAR_SETTINGS = {
         "An agency's members and invitations, network accounts, media library, posts "
         "(written, scheduled, published now, taken off the schedule, in English and "
         "French), calendar with CSV export and import, queue times, crisis pauses, "
-        "approval chains, rounds of approval and emergency posts with their reviews. "
+        "approval chains, rounds of approval, content rules and emergency posts with "
+        "their reviews. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),
     "VERSION": "1",
+    # Two fields named "rule": a step's (any or all) and a content rule's finding.
+    "ENUM_NAME_OVERRIDES": {
+        "StepRuleEnum": "approvals.models.StepRule",
+        "ContentRuleEnum": "approvals.models.ContentRule",
+    },
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -40,6 +40,7 @@ from approvals.models import (
     ApprovalChain,
     ApprovalStep,
     ChainAccount,
+    ContentRules,
     Decision,
     EmergencyPublisher,
     EmergencyReview,
@@ -508,6 +509,13 @@ def emergency_review_for(agency: Agency) -> EmergencyReview:
     return review
 
 
+def content_rules_for(agency: Agency) -> ContentRules:
+    """Store content rules for ``agency`` (one term blocked)."""
+    with agency_scope(agency.pk):
+        rules: ContentRules = ContentRules.objects.create(agency=agency, blocked_terms=["jerk"])
+    return rules
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -536,4 +544,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Decision: decision_for,
     EmergencyPublisher: emergency_publisher_for,
     EmergencyReview: emergency_review_for,
+    ContentRules: content_rules_for,
 }

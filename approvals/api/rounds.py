@@ -65,7 +65,9 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencySc
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Send a draft for approval through the strictest chain of its accounts: a new
         round at its first step, whose approvers are emailed; with ``at``, the post
-        goes on the schedule for that time at its last approval. Refused: a time past,
+        goes on the schedule for that time at its last approval. The content rules
+        check it first: what they block refuses it, and their warnings need
+        ``acknowledge_warnings`` (each finding in ``errors``). Refused: a time past,
         a post that is not a draft, one whose accounts need no approval, one that some
         step has nobody but its author to approve, and an API key (403: a person
         submits)."""
@@ -78,6 +80,7 @@ class ApprovalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencySc
             post=post,
             actor=request.user,  # type: ignore[arg-type]
             at=written.validated_data.get("at"),
+            acknowledge_warnings=written.validated_data["acknowledge_warnings"],
         )
         return self._answer(approval, status.HTTP_201_CREATED)
 

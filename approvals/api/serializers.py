@@ -17,12 +17,14 @@ from approvals.models import (
     Approval,
     ApprovalChain,
     ApprovalState,
+    ContentRule,
     EmergencyReview,
     ReviewState,
+    RuleSeverity,
     StepRule,
     Verdict,
 )
-from approvals.services import NAME_LONGEST
+from approvals.services import GUIDELINES_LONGEST, NAME_LONGEST, RULE_LIST_LONGEST
 from publishing.api.serializers import MomentField
 
 
@@ -166,6 +168,15 @@ class DecisionSerializer(serializers.Serializer):
     decided_at = serializers.DateTimeField()
 
 
+class FindingSerializer(serializers.Serializer):
+    """What one content rule found in a post."""
+
+    rule = serializers.ChoiceField(choices=ContentRule.choices)
+    severity = serializers.ChoiceField(choices=[RuleSeverity.BLOCK, RuleSeverity.WARN])
+    where = serializers.CharField(help_text="the part of the post, as people read it")
+    message = serializers.CharField()
+
+
 class EmailsReadOnce(serializers.ListSerializer):
     """Items whose people (user ids kept in JSON) are named by email: the emails of
     all of them read at once (each item's ids from its serializer's ``user_ids``)."""
@@ -227,6 +238,16 @@ class PeopleByEmail(serializers.Serializer):
                         "decided_at": "2025-03-04T15:12:00Z",
                     }
                 ],
+                "findings": [
+                    {
+                        "rule": "sensitive",
+                        "severity": "warn",
+                        "where": "the text",
+                        "message": "It holds the phone number 613 555 0134: personal or "
+                        "internal information.",
+                    }
+                ],
+                "warnings_acknowledged": True,
             },
         )
     ]
@@ -248,6 +269,10 @@ class ApprovalSerializer(PeopleByEmail):
     submitted_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
     decisions = DecisionSerializer(many=True)
+    findings = FindingSerializer(
+        many=True, help_text="what the content rules found in the revision submitted"
+    )
+    warnings_acknowledged = serializers.BooleanField()
 
     def user_ids(self, instance: Any) -> list[int]:
         return [user_id for step in instance.steps for user_id in step["approvers"]]
@@ -279,6 +304,8 @@ class ApprovalSerializer(PeopleByEmail):
             if approval.closed_at
             else None,
             "decisions": DecisionSerializer(approval.decisions.all(), many=True).data,
+            "findings": approval.findings,
+            "warnings_acknowledged": approval.warnings_acknowledged,
         }
 
 
@@ -286,6 +313,11 @@ class ApprovalSubmitSerializer(serializers.Serializer):
     """The draft to send for approval, and when it goes out once approved."""
 
     post = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="the post's id")
+    acknowledge_warnings = serializers.BooleanField(
+        default=False,
+        help_text="true: the caller has read the content rules' warnings and submits anyway "
+        "(refused without it when there are any, each warning in errors)",
+    )
     at = MomentField(
         required=False,
         help_text=(
@@ -411,4 +443,33 @@ class EmergencyPublishersSerializer(serializers.Serializer):
 
     members = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), max_length=1000
+    )
+
+
+class ContentRulesSerializer(serializers.Serializer):
+    """The agency's content rules: terms that block a post or warn (whole words and
+    phrases, case and accents aside, hashtags read as their words), what personal and
+    internal information does (``block``, ``warn`` or ``off``) and the agency's own
+    contacts and internal host names it means, and the guidelines shown beside the
+    composer. Entries are kept trimmed, without blanks or repeats."""
+
+    blocked_terms = serializers.ListField(
+        child=serializers.CharField(max_length=100, allow_blank=True, trim_whitespace=False),
+        max_length=RULE_LIST_LONGEST,
+    )
+    warned_terms = serializers.ListField(
+        child=serializers.CharField(max_length=100, allow_blank=True, trim_whitespace=False),
+        max_length=RULE_LIST_LONGEST,
+    )
+    sensitive = serializers.ChoiceField(choices=RuleSeverity.choices)
+    published_contacts = serializers.ListField(
+        child=serializers.CharField(max_length=254, allow_blank=True, trim_whitespace=False),
+        max_length=RULE_LIST_LONGEST,
+    )
+    internal_hosts = serializers.ListField(
+        child=serializers.CharField(max_length=253, allow_blank=True, trim_whitespace=False),
+        max_length=RULE_LIST_LONGEST,
+    )
+    guidelines = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=GUIDELINES_LONGEST
     )

@@ -1,8 +1,9 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from approvals.api.emergency import EmergencyReviewViewSet
 from approvals.api.rounds import ApprovalViewSet
-from approvals.api.views import ApprovalChainViewSet
+from approvals.api.views import ApprovalChainViewSet, ContentRulesViewSet
 
 router = SimpleRouter()
 router.register(
@@ -21,4 +22,12 @@ router.register(
     basename="emergencyreview",
 )
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    # One object per agency: read and replaced where it is, no id.
+    path(
+        "agencies/<slug:agency_slug>/content-rules/",
+        ContentRulesViewSet.as_view({"get": "read", "put": "replace"}),
+        name="content-rules",
+    ),
+]

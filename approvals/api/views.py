@@ -15,8 +15,12 @@ from rest_framework.response import Response
 from accounts.selectors import member_list
 from accounts.services.principals import require_admin
 from approvals import selectors, services
-from approvals.api.serializers import ApprovalChainSerializer, ApprovalChainWriteSerializer
-from approvals.models import ApprovalChain
+from approvals.api.serializers import (
+    ApprovalChainSerializer,
+    ApprovalChainWriteSerializer,
+    ContentRulesSerializer,
+)
+from approvals.models import ApprovalChain, ContentRules
 from approvals.services import StepSpec
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import GovsocialError
@@ -117,3 +121,32 @@ def _api_field(field: str | None) -> str | None:
         return field
     *path, last = field.split(".")
     return ".".join([*path, STEP_FIELDS.get(last, last)])
+
+
+class ContentRulesViewSet(AgencyScopedViewSet):
+    """The agency's content rules: every member reads them; admins replace them."""
+
+    model = ContentRules
+    serializer_class = ContentRulesSerializer
+
+    def _answer(self) -> Response:
+        return Response(ContentRulesSerializer(selectors.content_rules()).data)
+
+    @extend_schema(responses=ContentRulesSerializer)
+    def read(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Read the content rules (those of an agency that set none: no terms, and
+        personal and internal information warns)."""
+        return self._answer()
+
+    @extend_schema(request=ContentRulesSerializer, responses=ContentRulesSerializer)
+    def replace(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Replace the content rules (admins). Lists are kept without blanks or repeats;
+        a term that both blocks and warns is refused."""
+        written = ContentRulesSerializer(data=request.data)
+        written.is_valid(raise_exception=True)
+        services.content_rules_save(
+            agency=self.agency,
+            actor=request.user,  # type: ignore[arg-type]
+            **written.validated_data,
+        )
+        return self._answer()

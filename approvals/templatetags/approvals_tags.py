@@ -21,6 +21,7 @@ from approvals.models import (
     StepRule,
     Verdict,
 )
+from approvals.rules import post_findings
 from publishing.models import Post, PostStatus, SocialAccount
 
 register = template.Library()
@@ -89,6 +90,10 @@ def post_approval(context: template.Context, post: Post) -> dict[str, Any]:
         "can_decide": can_decide,
         "can_submit": can_submit,
         "verdicts": Verdict.choices,
+        # What the content rules find in the post as it is now.
+        "findings": post_findings(post, selectors.content_rules())
+        if post.status in BEFORE_THE_SCHEDULE
+        else [],
         "can_emergency": post.status in BEFORE_THE_SCHEDULE
         and choice.needs_approval
         and may_publish_in_emergency(agency=post.agency, actor=viewer),
@@ -107,3 +112,9 @@ def post_approval(context: template.Context, post: Post) -> dict[str, Any]:
 def _names(chain: ApprovalChain | None, account_id: int) -> bool:
     """Say whether ``chain`` (fetched with its accounts) names the account."""
     return chain is not None and any(link.account_id == account_id for link in chain.accounts.all())
+
+
+@register.inclusion_tag("approvals/guidelines.html")
+def agency_guidelines() -> dict[str, Any]:
+    """Return the bound agency's guidelines, for the composer to show beside it."""
+    return {"guidelines": selectors.content_rules().guidelines}

@@ -12,6 +12,7 @@ from tests.factories import (
     InvitationFactory,
     approval_chain_for,
     approval_for,
+    content_rules_for,
     emergency_review_for,
     pause_for,
     post_for,
@@ -308,3 +309,12 @@ class TestEmergencyReviewDetail(_EmergencyReviewEndpoint):
 class TestEmergencyReviewClose(_EmergencyReviewEndpoint):
     url_name = "emergencyreview-close"
     methods = ("post",)
+
+
+class TestContentRules(ApiIsolationSuite):
+    url_name = "content-rules"
+    methods = ("get", "put")
+
+    def url(self, personas: Personas) -> str:
+        content_rules_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug])

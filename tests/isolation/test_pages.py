@@ -16,6 +16,7 @@ from tests.factories import (
     api_key_for,
     approval_chain_for,
     approval_for,
+    content_rules_for,
     emergency_review_for,
     pause_for,
     post_for,
@@ -465,4 +466,13 @@ class TestEmergencyPublishers(IsolationSuite):
     methods = ("get", "post")
 
     def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestContentRules(IsolationSuite):
+    url_name = "content_rules"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        content_rules_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug])

@@ -1,0 +1,271 @@
+"""Content rules: terms an agency never uses (blocking) or uses only knowingly (warning),
+in English and French, across case and accents and inside hashtags; personal and
+internal information; checked at submission (warnings acknowledged and recorded) and
+again at approval; in pages and the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Agency, Role
+from approvals.decisions import approval_decide, post_submit
+from approvals.emergency import post_publish_emergency
+from approvals.models import Approval, RuleSeverity, Verdict
+from approvals.rules import ContentRefused, camel_words, sensitive_found, terms_found
+from approvals.services import content_rules_save
+from archive.models import ArchiveEvent
+from govsocial.errors import GovsocialError, PermissionDenied
+from govsocial.tenancy import agency_scope
+from publishing.models import Post, PostStatus, SocialAccount
+from publishing.services import post_update
+from tests.approvals.test_decisions import account, any_approver_chain, draft, member
+from tests.conftest import Personas
+from tests.factories import publisher_for, social_account_for
+
+pytestmark = pytest.mark.django_db
+
+__all__ = ["account"]  # the fixture, shared with the decisions' tests
+
+
+def rules(personas: Personas, **given: Any) -> None:
+    """Set the agency's content rules: none but what ``given`` says."""
+    content_rules_save(
+        agency=personas.agency_a,
+        actor=personas.admin_a.user,
+        **{
+            "blocked_terms": [],
+            "warned_terms": [],
+            "sensitive": RuleSeverity.WARN,
+            "published_contacts": [],
+            "internal_hosts": [],
+            "guidelines": "",
+        }
+        | given,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [
+        ("Don't be a JERK on the road.", "jerk"),
+        ("#DontJerkAndDrive this weekend", "jerk"),
+        ("Quel imbécile!", "imbecile"),
+        ("Quel IMBECILE !", "imbécile"),
+        ("#SécuritéRoutière : ralentissez", "securite routiere"),
+        ("Ne soyez pas un Idiot Fini.", "idiot fini"),
+    ],
+)
+def test_terms_are_found_as_whole_words_across_case_accents_and_hashtags(
+    text: str, term: str
+) -> None:
+    assert terms_found(text, [term]) == [term]
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [("Beef jerky on sale", "jerk"), ("Un routier prudent", "routiere"), ("idiot", "idiot fini")],
+)
+def test_a_term_inside_another_word_is_not_found(text: str, term: str) -> None:
+    assert terms_found(text, [term]) == []
+
+
+def test_hashtags_are_read_as_the_words_they_run_together() -> None:
+    assert camel_words("NYCMarathon") == "NYC Marathon"
+    assert camel_words("Covid19Vaccins") == "Covid 19 Vaccins"
+    assert camel_words("bon_voyage") == "bon voyage"
+
+
+def test_personal_and_internal_information_is_found_but_the_agencys_own_is_not() -> None:
+    text = (
+        "Call 613-555-0134 or (613) 555 0199, write to ada@mail.example or "
+        "info@riverton.example; card 4111 1111 1111 1111, not 4111 1111 1111 1112; "
+        "SIN 046 454 286; see intranet.riverton.example/forms"
+    )
+    found = sensitive_found(
+        text,
+        published=["613 555 0199", "INFO@riverton.example"],
+        internal_hosts=["intranet.riverton.example"],
+    )
+    assert found == [
+        "what looks like a payment card number",
+        "what looks like a social insurance number",
+        "the email address ada@mail.example",
+        "the phone number 613-555-0134",
+        "the internal address intranet.riverton.example",
+    ]
+
+
+def test_a_prohibited_term_blocks_the_submission_in_english_and_in_french(
+    personas: Personas, in_agency_a: Agency, account: SocialAccount
+) -> None:
+    member(in_agency_a, Role.APPROVER)
+    any_approver_chain(personas, account)
+    rules(personas, blocked_terms=["jerk", "imbécile"], sensitive=RuleSeverity.OFF)
+    for text in ("Road safety: #DontJerkAndDrive", "Ne soyez pas IMBECILE au volant"):
+        post = draft(personas, account, text=text)
+        with pytest.raises(ContentRefused, match="do not allow this post") as refused:
+            post_submit(post=post, actor=personas.author_a.user, acknowledge_warnings=True)
+        assert [p["severity"] for p in refused.value.problems] == ["block"]
+        assert refused.value.problems[0]["where"] == "the text"
+        post.refresh_from_db()
+        assert post.status == PostStatus.DRAFT
+    assert not Approval.objects.exists()
+
+
+def test_a_phone_number_warns_and_the_acknowledgement_is_recorded(
+    personas: Personas, in_agency_a: Agency, account: SocialAccount
+) -> None:
+    member(in_agency_a, Role.APPROVER)
+    any_approver_chain(personas, account)
+    rules(personas)
+    post = draft(personas, account, text="Questions? Call Dana at 613-555-0134.")
+    with pytest.raises(ContentRefused, match="acknowledge them") as refused:
+        post_submit(post=post, actor=personas.author_a.user)
+    assert refused.value.field == "acknowledge_warnings"
+    assert "613-555-0134" in refused.value.problems[0]["message"]
+
+    round_ = post_submit(post=post, actor=personas.author_a.user, acknowledge_warnings=True)
+    assert round_.warnings_acknowledged
+    assert [(f["rule"], f["severity"]) for f in round_.findings] == [("sensitive", "warn")]
+    event = ArchiveEvent.objects.get(verb="post.submitted", object_id=str(post.pk))
+    assert event.data["warnings_acknowledged"] is True
+    assert event.data["findings"] == round_.findings
+
+
+def test_rules_are_checked_again_at_approval_and_at_an_emergency(
+    personas: Personas, in_agency_a: Agency, account: SocialAccount
+) -> None:
+    approver = member(in_agency_a, Role.APPROVER)
+    any_approver_chain(personas, account)
+    post = draft(personas, account, text="The fair opens at noon")
+    round_ = post_submit(post=post, actor=personas.author_a.user)
+    # The agency learns the fair's name may not be used: the approval is refused.
+    rules(personas, blocked_terms=["fair"])
+    with pytest.raises(ContentRefused):
+        approval_decide(approval=round_, actor=approver.user, verdict=Verdict.APPROVE)
+    round_.refresh_from_db()
+    assert not round_.decisions.exists()
+    with pytest.raises(ContentRefused):
+        post_publish_emergency(post=post, actor=personas.admin_a.user, reason="Urgent")
+
+    post = post_update(
+        post=Post.objects.get(pk=post.pk),
+        actor=personas.author_a.user,
+        text="The show opens at noon",
+        link="",
+        campaign="",
+        account_ids=[account.pk],
+        variants={},
+        media=[],
+    )
+    round_ = post_submit(post=post, actor=personas.author_a.user)
+    approval_decide(approval=round_, actor=approver.user, verdict=Verdict.APPROVE)
+    post.refresh_from_db()
+    assert post.status == PostStatus.APPROVED
+
+
+def test_only_admins_set_the_rules_and_a_term_cannot_both_block_and_warn(
+    personas: Personas, in_agency_a: Agency
+) -> None:
+    with pytest.raises(PermissionDenied):
+        content_rules_save(
+            agency=in_agency_a,
+            actor=personas.author_a.user,
+            blocked_terms=["x"],
+            warned_terms=[],
+            sensitive="warn",
+            published_contacts=[],
+            internal_hosts=[],
+            guidelines="",
+        )
+    with pytest.raises(GovsocialError, match="not both") as refused:
+        rules(personas, blocked_terms=["Jerk"], warned_terms=["jerk"])
+    assert refused.value.field == "warned_terms"
+    rules(personas, blocked_terms=[" jerk ", "Jerk", "", "idiot  fini"])
+    saved = ArchiveEvent.objects.filter(verb="content_rules.saved").order_by("-sequence")[0]
+    assert saved.data["blocked_terms"] == ["jerk", "idiot fini"]
+
+
+def test_pages_set_the_rules_show_what_they_find_and_take_the_acknowledgement(
+    personas: Personas,
+) -> None:
+    agency = personas.agency_a
+    member(agency, Role.APPROVER)
+    with agency_scope(agency.pk):
+        account = social_account_for(agency, handle="alpha_roads")
+        publisher_for(agency, account=account, user=personas.author_a.user)
+        any_approver_chain(personas, account)
+        post = draft(personas, account, text="Road works: call 613-555-0134")
+    admin = personas.client_for(personas.admin_a)
+    address = reverse("content_rules", args=["alpha"])
+    form = {
+        "blocked_terms": "jerk\nimbécile",
+        "warned_terms": "",
+        "sensitive": "warn",
+        "published_contacts": "",
+        "internal_hosts": "",
+        "guidelines": "Write plainly. Name the street.",
+    }
+    shown = admin.post(address, form, follow=True).content.decode()
+    assert "The content rules are saved." in shown and "imbécile" in shown
+    author = personas.client_for(personas.author_a)
+    refused = author.post(address, form)
+    assert refused.status_code == 403
+    assert (
+        "Write plainly. Name the street."
+        in author.get(reverse("post_edit", args=["alpha", post.pk])).content.decode()
+    )
+
+    post_page = reverse("post_detail", args=["alpha", post.pk])
+    shown = author.get(post_page).content.decode()
+    assert "The agency's content rules" in shown and "613-555-0134" in shown
+    assert 'name="acknowledge_warnings"' in shown
+    submit = reverse("post_approval_submit", args=["alpha", post.pk])
+    shown = author.post(submit, follow=True).content.decode()
+    assert "acknowledge them" in shown
+    shown = author.post(submit, {"acknowledge_warnings": "1"}, follow=True).content.decode()
+    assert "The post is submitted" in shown
+    assert "The author acknowledged these warnings of the content rules:" in shown
+
+
+def test_the_api_reads_and_replaces_the_rules_and_submits_with_an_acknowledgement(
+    personas: Personas, account: SocialAccount
+) -> None:
+    member(personas.agency_a, Role.APPROVER)
+    with agency_scope(personas.agency_a.pk):
+        any_approver_chain(personas, account)
+        post = draft(personas, account, text="Questions: 613-555-0134")
+    admin = personas.client_for(personas.admin_a)
+    author = personas.client_for(personas.author_a)
+    address = "/api/agencies/alpha/content-rules/"
+    assert author.get(address).json()["sensitive"] == "warn"
+    body = {
+        "blocked_terms": ["jerk"],
+        "warned_terms": [],
+        "sensitive": "warn",
+        "published_contacts": ["613 555 0199"],
+        "internal_hosts": [],
+        "guidelines": "",
+    }
+    assert author.put(address, body, content_type="application/json").status_code == 403
+    saved = admin.put(address, body, content_type="application/json")
+    assert saved.status_code == 200 and saved.json()["blocked_terms"] == ["jerk"]
+
+    rounds = "/api/agencies/alpha/approvals/"
+    refused = author.post(rounds, {"post": post.pk}, content_type="application/json")
+    assert refused.status_code == 400
+    [error] = refused.json()["errors"]
+    assert (error["pointer"], error["rule"], error["severity"]) == (
+        "/acknowledge_warnings",
+        "sensitive",
+        "warn",
+    )
+    created = author.post(
+        rounds, {"post": post.pk, "acknowledge_warnings": True}, content_type="application/json"
+    )
+    assert created.status_code == 201, created.json()
+    assert created.json()["warnings_acknowledged"] is True
+    assert created.json()["findings"][0]["where"] == "the text"
