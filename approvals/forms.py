@@ -15,6 +15,9 @@ from approvals.models import ApprovalChain, RuleSeverity, StepRule
 from approvals.services import StepSpec
 from publishing.models import SocialAccount
 
+# Where the text typed in a refused form of the post's page (a decision's comment, an
+# emergency's reason, a review's note) waits for the page to show it again.
+TYPED = "approvals_typed"
 # Blank rows offered after a chain's steps, for new steps.
 NEW_STEP_ROWS = 2
 # The service's names of a step's fields, as the step form names them.

@@ -23,6 +23,7 @@ from accounts.models import Role, role_labels
 from accounts.selectors import member_list
 from approvals import decisions, emergency, selectors, services
 from approvals.forms import (
+    TYPED,
     ApprovalChainForm,
     BaseApprovalStepFormSet,
     ContentRulesForm,
@@ -265,9 +266,16 @@ def approval_decide(request: HttpRequest, agency_slug: str, approval_id: int) ->
         )
     except GovsocialError as error:
         messages.error(request, error.message)
+        _keep_typed(request, "verdict", "comment")
     else:
         messages.success(request, _decided_message(decided))
     return redirect(_post_page(agency_slug, approval.post_id))
+
+
+def _keep_typed(request: HttpRequest, *names: str) -> None:
+    """Keep what the refused form said in ``names`` for the post's page to show again,
+    so that nobody types a comment twice."""
+    request.session[TYPED] = {name: request.POST.get(name, "")[:5000] for name in names}
 
 
 def _decided_message(approval: Approval) -> str:
@@ -301,6 +309,7 @@ def post_emergency_publish(request: HttpRequest, agency_slug: str, post_id: int)
         )
     except GovsocialError as error:
         messages.error(request, error.message)
+        _keep_typed(request, "reason")
     else:
         messages.success(
             request,
@@ -324,6 +333,7 @@ def emergency_review_close(request: HttpRequest, agency_slug: str, review_id: in
         )
     except GovsocialError as error:
         messages.error(request, error.message)
+        _keep_typed(request, "outcome", "note")
     else:
         messages.success(request, _("Your review is recorded."))
     return redirect(_post_page(agency_slug, review.post_id))

@@ -13,6 +13,7 @@ from accounts.selectors import roles_of
 from approvals import selectors
 from approvals.decisions import SUBMITTERS
 from approvals.emergency import BEFORE_THE_SCHEDULE, may_publish_in_emergency
+from approvals.forms import TYPED
 from approvals.models import (
     Approval,
     ApprovalChain,
@@ -105,6 +106,8 @@ def post_approval(context: template.Context, post: Post) -> dict[str, Any]:
             (ReviewState.ACKNOWLEDGED, ReviewState.ACKNOWLEDGED.label),
             (ReviewState.FLAGGED, ReviewState.FLAGGED.label),
         ],
+        # What a refused form said, to show again (``approvals.forms.TYPED``).
+        "typed": request.session.pop(TYPED, {}),
         "csrf_token": context.get("csrf_token"),
     }
 

@@ -19,6 +19,7 @@ from approvals.emergency import (
     post_publish_emergency,
 )
 from approvals.models import Approval, ApprovalState, EmergencyReview, ReviewState
+from approvals.services import content_rules_save
 from archive.models import ArchiveEvent
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 from govsocial.tenancy import agency_scope
@@ -257,3 +258,26 @@ def test_the_api_publishes_lists_closes_and_chooses_who_may(personas: Personas) 
         approver.user.email,
         "Late",
     )
+
+
+def test_a_refused_emergency_keeps_the_reason_typed(personas: Personas) -> None:
+    post, _approver = water_advisory(personas)
+    with agency_scope(personas.agency_a.pk):
+        content_rules_save(
+            agency=personas.agency_a,
+            actor=personas.admin_a.user,
+            blocked_terms=["boil"],
+            warned_terms=[],
+            sensitive="off",
+            published_contacts=[],
+            internal_hosts=[],
+            guidelines="",
+        )
+    admin = personas.client_for(personas.admin_a)
+    emergency = reverse("post_emergency_publish", args=["alpha", post.pk])
+    shown = _page(admin, emergency, {"reason": "The health unit called at 6:40"})
+    assert "do not allow this post" in shown
+    assert ">The health unit called at 6:40</textarea>" in shown
+    # Shown once: the next visit starts afresh.
+    page = _page(admin, reverse("post_detail", args=["alpha", post.pk]))
+    assert "The health unit called at 6:40" not in page
