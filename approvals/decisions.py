@@ -11,7 +11,8 @@ whose post changed since it was submitted, and the post's next submission withdr
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import secrets
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -26,20 +27,22 @@ from django.utils.translation import gettext as _
 
 import archive
 from accounts.models import ApiKey, Membership, Role, User
-from accounts.selectors import roles_of
+from accounts.selectors import roles_of, token_digest
 from accounts.services.principals import Principal
 from approvals.models import (
     Approval,
     ApprovalState,
     ApprovalStep,
     Decision,
+    ExternalLink,
     StepApprover,
     StepRule,
     Verdict,
 )
 from approvals.rules import post_findings, require_allowed
 from approvals.selectors import chain_for_accounts, content_rules
-from govsocial.errors import Conflict, GovsocialError, PermissionDenied
+from archive.services import NamedActor
+from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
 from publishing.content import post_content_hash
 from publishing.models import Post, PostMedia, PostRevision, PostStatus, PostTarget
 from publishing.services.scheduling import PAST_TOLERANCE, post_schedule
@@ -96,11 +99,15 @@ def post_submit(
                 _("The accounts of this post need no approval: schedule it when it is ready.")
             )
         steps = [
-            {"rule": step.rule, "approvers": approvers_of(step, post)}
+            {
+                "rule": step.rule,
+                "approvers": approvers_of(step, post),
+                "external": step.external_approvers,
+            }
             for step in choice.chain.steps.all()
         ]
         for position, step in enumerate(steps, start=1):
-            if not step["approvers"]:
+            if not step["approvers"] and not step["external"]:
                 raise GovsocialError(
                     _(
                         "Nobody but the author could approve step %(position)s of the chain "
@@ -144,7 +151,7 @@ def post_submit(
                 "warnings_acknowledged": approval.warnings_acknowledged,
             },
         )
-        transaction.on_commit(partial(_ask_approvers, approval, post))
+        _open_step(approval, post)
     return approval
 
 
@@ -158,16 +165,7 @@ def approval_decide(
     post's approved hash. Rejecting or requesting changes (with a comment saying why)
     ends the round and takes the post back to draft.
     """
-    if verdict not in Verdict.values:
-        raise GovsocialError(_("Approve, request changes or reject."), field="verdict")
-    comment = (comment or "").strip()
-    if len(comment) > COMMENT_LONGEST:
-        raise GovsocialError(
-            _("A comment has at most %(count)s characters.") % {"count": COMMENT_LONGEST},
-            field="comment",
-        )
-    if verdict != Verdict.APPROVE and not comment:
-        raise GovsocialError(_("Say what should change, or why."), field="comment")
+    comment = _checked_decision(verdict, comment)
     person = person_of(actor)
     with transaction.atomic():
         post = locked_for_approval(Post.objects.get(pk=approval.post_id))
@@ -179,12 +177,7 @@ def approval_decide(
         step = approval.steps[approval.step - 1]
         if person.pk not in step["approvers"]:
             raise PermissionDenied(_("You are not an approver of this step."))
-        if post.status != PostStatus.IN_REVIEW or post_content_hash(post) != approval.content_hash:
-            # Edited since (publishing took it back to draft): what was submitted is
-            # not what would go out. Its next submission withdraws this round.
-            raise Conflict(
-                _("This post changed after it was submitted: its author must submit it again.")
-            )
+        _require_as_submitted(post, approval)
         if Decision.objects.filter(
             approval=approval, step=approval.step, decided_by=person
         ).exists():
@@ -200,38 +193,106 @@ def approval_decide(
             verdict=verdict,
             comment=comment,
         )
-        decided = {"step": approval.step, "verdict": verdict, "comment": comment}
-        if verdict != Verdict.APPROVE:
-            ended = (
-                ApprovalState.REJECTED
-                if verdict == Verdict.REJECT
-                else ApprovalState.CHANGES_REQUESTED
-            )
-            _close(approval, ended)
-            post.status = PostStatus.DRAFT
-            post.save(update_fields=["status", "updated_at"])
-            _record_decision(post, actor, approval, decided)
-            transaction.on_commit(partial(_tell_author, approval, post, person, comment))
-            return approval
-        if _step_done(approval, step):
-            if approval.step < len(approval.steps):
-                approval.step += 1
-                approval.save(update_fields=["step"])
-                transaction.on_commit(partial(_ask_approvers, approval, post))
-            else:
-                _close(approval, ApprovalState.APPROVED)
-                post.approved_hash = approval.content_hash
-                post.status = PostStatus.APPROVED
-                post.save(update_fields=["approved_hash", "status", "updated_at"])
-                decided["post_approved"] = True
-                outcome = _schedule_approved(post, approval)
-                decided |= outcome
-                transaction.on_commit(
-                    partial(_tell_author, approval, post, person, comment, outcome)
-                )
-        decided["next_step"] = approval.step if approval.state == ApprovalState.PENDING else None
-        _record_decision(post, actor, approval, decided)
+        _settle(post, approval, actor, person.display_name, verdict, comment)
     return approval
+
+
+def external_decide(*, token: str, verdict: str, comment: str = "") -> Approval:
+    """Record the decision of the person outside govsocial that the link ``token`` was
+    sent to, at its round's step, as ``approval_decide`` does a member's; the link is
+    then used. Refused: a link unknown, used or expired, and a round that has moved on
+    or whose post changed since."""
+    comment = _checked_decision(verdict, comment)
+    found = ExternalLink.objects.filter(token_digest=token_digest(token)).first()
+    if found is None:
+        raise NotFound(_("This link is not valid."))
+    with transaction.atomic():
+        post = locked_for_approval(Post.objects.get(pk=found.approval.post_id))
+        approval = Approval.objects.select_for_update().get(pk=found.approval_id)
+        link = ExternalLink.objects.select_for_update().get(pk=found.pk)
+        if link.used_at is not None:
+            raise Conflict(_("This link has been used: each link decides once."))
+        if link.expires_at <= timezone.now():
+            raise Conflict(_("This link has expired: ask the agency for a new one."))
+        if approval.state != ApprovalState.PENDING or approval.step != link.step:
+            raise Conflict(_("This post no longer waits for this decision."))
+        _require_as_submitted(post, approval)
+        if verdict == Verdict.APPROVE:
+            require_blocked_nothing(post)
+        link.verdict, link.comment, link.used_at = verdict, comment, timezone.now()
+        link.save(update_fields=["verdict", "comment", "used_at"])
+        outside = NamedActor(kind="external", name=f"{link.name} <{link.email}>")
+        _settle(post, approval, outside, link.name, verdict, comment, {"link": link.pk})
+    return approval
+
+
+def _checked_decision(verdict: str, comment: str) -> str:
+    """Return the decision's comment trimmed; refuse an unknown verdict, a comment too
+    long, and no comment where one is needed."""
+    if verdict not in Verdict.values:
+        raise GovsocialError(_("Approve, request changes or reject."), field="verdict")
+    comment = (comment or "").strip()
+    if len(comment) > COMMENT_LONGEST:
+        raise GovsocialError(
+            _("A comment has at most %(count)s characters.") % {"count": COMMENT_LONGEST},
+            field="comment",
+        )
+    if verdict != Verdict.APPROVE and not comment:
+        raise GovsocialError(_("Say what should change, or why."), field="comment")
+    return comment
+
+
+def _require_as_submitted(post: Post, approval: Approval) -> None:
+    """Refuse a decision on a post edited since its round was submitted (publishing
+    took it back to draft): what was submitted is not what would go out. Its next
+    submission withdraws the round."""
+    if post.status != PostStatus.IN_REVIEW or post_content_hash(post) != approval.content_hash:
+        raise Conflict(
+            _("This post changed after it was submitted: its author must submit it again.")
+        )
+
+
+def _settle(
+    post: Post,
+    approval: Approval,
+    actor: Principal | NamedActor,
+    decider: str,
+    verdict: str,
+    comment: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Carry a decision just recorded at the round's step through (``decider`` names
+    who made it): rejecting or requesting changes ends the round, the post back to
+    draft; approving completes the step when its rule is met, and the last step
+    approves the post; record the decision's event."""
+    decided = {"step": approval.step, "verdict": verdict, "comment": comment} | (data or {})
+    step = approval.steps[approval.step - 1]
+    if verdict != Verdict.APPROVE:
+        ended = (
+            ApprovalState.REJECTED if verdict == Verdict.REJECT else ApprovalState.CHANGES_REQUESTED
+        )
+        _close(approval, ended)
+        post.status = PostStatus.DRAFT
+        post.save(update_fields=["status", "updated_at"])
+        _record_decision(post, actor, approval, decided)
+        transaction.on_commit(partial(_tell_author, approval, post, decider, comment))
+        return
+    if _step_done(approval, step):
+        if approval.step < len(approval.steps):
+            approval.step += 1
+            approval.save(update_fields=["step"])
+            _open_step(approval, post)
+        else:
+            _close(approval, ApprovalState.APPROVED)
+            post.approved_hash = approval.content_hash
+            post.status = PostStatus.APPROVED
+            post.save(update_fields=["approved_hash", "status", "updated_at"])
+            decided["post_approved"] = True
+            outcome = _schedule_approved(post, approval)
+            decided |= outcome
+            transaction.on_commit(partial(_tell_author, approval, post, decider, comment, outcome))
+    decided["next_step"] = approval.step if approval.state == ApprovalState.PENDING else None
+    _record_decision(post, actor, approval, decided)
 
 
 def _schedule_approved(post: Post, approval: Approval) -> dict[str, Any]:
@@ -293,15 +354,45 @@ def approvers_of(step: ApprovalStep, post: Post) -> list[int]:
 
 
 def _step_done(approval: Approval, step: dict[str, Any]) -> bool:
-    """Say whether the round's current step has the approvals its rule asks for."""
+    """Say whether the round's current step has the approvals its rule asks for, its
+    members' and those of the people outside govsocial it names."""
     approved = set(
         Decision.objects.filter(
             approval=approval, step=approval.step, verdict=Verdict.APPROVE
         ).values_list("decided_by_id", flat=True)
     )
+    approved_outside = set(
+        ExternalLink.objects.filter(
+            approval=approval, step=approval.step, verdict=Verdict.APPROVE
+        ).values_list("email", flat=True)
+    )
     if step["rule"] == StepRule.ANY:
-        return bool(approved)
-    return set(step["approvers"]) <= approved
+        return bool(approved or approved_outside)
+    outside = {person["email"] for person in step.get("external", [])}
+    return set(step["approvers"]) <= approved and outside <= approved_outside
+
+
+def _open_step(approval: Approval, post: Post) -> None:
+    """Start the round's current step: a link for each person outside govsocial it
+    names, valid ``EXTERNAL_LINK_DAYS``; once committed, each approver and each of
+    them is emailed."""
+    step = approval.steps[approval.step - 1]
+    expires_at = timezone.now() + timedelta(days=settings.EXTERNAL_LINK_DAYS)
+    links = []
+    for person in step.get("external", []):
+        token = secrets.token_urlsafe(32)
+        link = ExternalLink.objects.create(
+            agency=post.agency,
+            approval=approval,
+            step=approval.step,
+            name=person["name"],
+            email=person["email"],
+            token_digest=token_digest(token),
+            expires_at=expires_at,
+        )
+        links.append((link, token))
+    transaction.on_commit(partial(_ask_approvers, approval, post))
+    transaction.on_commit(partial(_send_links, approval, post, links))
 
 
 def withdraw_stale(post: Post) -> None:
@@ -319,7 +410,7 @@ def _close(approval: Approval, state: str) -> None:
 
 
 def _record_decision(
-    post: Post, actor: Principal, approval: Approval, data: dict[str, Any]
+    post: Post, actor: Principal | NamedActor, approval: Approval, data: dict[str, Any]
 ) -> None:
     archive.record(
         agency=post.agency,
@@ -355,15 +446,29 @@ def _ask_approvers(approval: Approval, post: Post) -> None:
         )
 
 
+def _send_links(approval: Approval, post: Post, links: list[tuple[ExternalLink, str]]) -> None:
+    """Email each person outside govsocial their link to decide at the round's step."""
+    for link, token in links:
+        address = settings.SITE_URL + reverse(
+            "external_decision", kwargs={"agency_slug": post.agency.slug, "token": token}
+        )
+        context = {"link": link, "approval": approval, "post": post, "address": address}
+        send_quietly(
+            _("%(agency)s asks for your approval of a post") % {"agency": post.agency.name},
+            render_to_string("emails/approval_link.txt", context),
+            link.email,
+        )
+
+
 def _tell_author(
     approval: Approval,
     post: Post,
-    decided_by: User,
+    decided_by: str,
     comment: str,
     outcome: dict[str, Any] | None = None,
 ) -> None:
-    """Email the post's author how the round ended (approved: what became of its time,
-    ``_schedule_approved``'s ``outcome``)."""
+    """Email the post's author how the round ended, and who (by name) ended it
+    (approved: what became of its time, ``_schedule_approved``'s ``outcome``)."""
     zone = viewer_zone(user_zone=post.author.time_zone, agency_zone=post.agency.time_zone)
     context = {
         "approval": approval,

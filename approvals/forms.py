@@ -5,6 +5,7 @@ content rules."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from email.utils import formataddr, parseaddr
 from typing import Any, cast
 
 from django import forms
@@ -21,7 +22,12 @@ TYPED = "approvals_typed"
 # Blank rows offered after a chain's steps, for new steps.
 NEW_STEP_ROWS = 2
 # The service's names of a step's fields, as the step form names them.
-STEP_FIELDS = {"rule": "rule", "roles": "roles", "users": "members"}
+STEP_FIELDS = {
+    "rule": "rule",
+    "roles": "roles",
+    "users": "members",
+    "external_approvers": "outside",
+}
 
 
 class ApprovalChainForm(forms.Form):
@@ -65,9 +71,47 @@ class ApprovalChainForm(forms.Form):
         self.fields["accounts"].choices = choices  # type: ignore[attr-defined]
 
 
+class LinesField(forms.CharField):
+    """A list typed one entry per line."""
+
+    widget = forms.Textarea(attrs={"rows": 6})
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        return [line for line in str(value or "").splitlines() if line.strip()]
+
+    def prepare_value(self, value: Any) -> str:
+        return "\n".join(value) if isinstance(value, list | tuple) else str(value or "")
+
+    def has_changed(self, initial: Any, data: Any) -> bool:
+        # Line by line as shown: a blank row of a formset stays unchanged.
+        def lines(value: Any) -> list[str]:
+            return [line.strip() for line in self.prepare_value(value).splitlines() if line.strip()]
+
+        return lines(initial) != lines(data)
+
+
+class PeopleOutsideField(LinesField):
+    """People outside govsocial, one per line: ``Name <email>`` or an email alone."""
+
+    def to_python(self, value: Any) -> list[tuple[str, str]]:  # type: ignore[override]
+        people = []
+        for line in super().to_python(value):
+            name, email = parseaddr(line)
+            people.append((name, email or line.strip()))
+        return people
+
+    def prepare_value(self, value: Any) -> str:
+        if isinstance(value, list | tuple):
+            return "\n".join(
+                formataddr((p["name"], p["email"])) if isinstance(p, dict) else str(p)
+                for p in value
+            )
+        return str(value or "")
+
+
 class ApprovalStepForm(forms.Form):
     """One step: whether any one or all of its approvers decide, the roles whose
-    members approve, and the members named."""
+    members approve, the members named and the people outside govsocial named."""
 
     rule = forms.ChoiceField(
         label=_("Who must approve"),
@@ -86,6 +130,15 @@ class ApprovalStepForm(forms.Form):
         coerce=int,
         widget=forms.CheckboxSelectMultiple,
         required=False,
+    )
+    outside = PeopleOutsideField(
+        label=_("People outside govsocial"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line, such as Minister's Office <minister@example.gov>: each is "
+            "emailed a link that works once to see the post and decide."
+        ),
     )
 
     def __init__(self, *args: Any, members: Sequence[Membership], **kwargs: Any) -> None:
@@ -120,6 +173,7 @@ class BaseApprovalStepFormSet(forms.BaseFormSet):
                 rule=form.cleaned_data["rule"],
                 roles=form.cleaned_data["roles"],
                 user_ids=[user_of_member[pk] for pk in form.cleaned_data["members"]],
+                externals=form.cleaned_data["outside"],
             )
             for form in self.kept()
         ]
@@ -167,21 +221,10 @@ def step_initial(steps: Sequence[Any], member_of_user: dict[int, int]) -> list[d
                 for a in step.approvers.all()
                 if a.user_id in member_of_user
             ],
+            "outside": step.external_approvers,
         }
         for step in steps
     ]
-
-
-class LinesField(forms.CharField):
-    """A list typed one entry per line."""
-
-    widget = forms.Textarea(attrs={"rows": 6})
-
-    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
-        return [line for line in str(value or "").splitlines() if line.strip()]
-
-    def prepare_value(self, value: Any) -> str:
-        return "\n".join(value) if isinstance(value, list | tuple) else str(value or "")
 
 
 class ContentRulesForm(forms.Form):

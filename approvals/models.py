@@ -86,6 +86,9 @@ class ApprovalStep(AgencyOwned):
         blank=True,
         verbose_name=_("roles"),
     )
+    # People outside govsocial who approve at this step through a link sent to them
+    # (``ExternalLink``): [{"name": …, "email": …}].
+    external_approvers = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = _("approval step")
@@ -333,3 +336,37 @@ class ContentRules(AgencyOwned):
 
     def __str__(self) -> str:
         return f"content rules of agency {self.agency_id}"
+
+
+class ExternalLink(AgencyOwned):
+    """A signed, expiring, single-use link that lets someone outside govsocial (a
+    minister's office, legal counsel) see a round's post as each network would show it
+    and decide at its step: approve, request changes or reject, with a comment.
+
+    Only the token's digest is kept; the link is emailed when its step starts deciding.
+    Its decision is kept here, with the recipient it was sent to.
+    """
+
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="links")
+    step = models.PositiveSmallIntegerField(_("step"))
+    name = models.CharField(_("name"), max_length=100)
+    email = models.EmailField(_("email"))
+    token_digest = models.CharField(max_length=64, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"))
+    used_at = models.DateTimeField(null=True, blank=True)
+    verdict = models.CharField(_("decision"), max_length=20, choices=Verdict.choices, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("approval link")
+        verbose_name_plural = _("approval links")
+        ordering = ["sent_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["approval", "step", "email"], name="external_link_once_per_step"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"link of approval {self.approval_id} step {self.step} for {self.email}"

@@ -10,6 +10,7 @@ from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
 from accounts.models import User
+from accounts.selectors import token_digest
 from approvals.models import (
     Approval,
     ApprovalChain,
@@ -20,6 +21,7 @@ from approvals.models import (
     Decision,
     EmergencyPublisher,
     EmergencyReview,
+    ExternalLink,
     ReviewState,
     StepRule,
 )
@@ -80,9 +82,11 @@ def chain_for_accounts(*, account_ids: Iterable[int]) -> ChainChoice:
 def approval_list(*, post_id: int | None = None) -> QuerySet[Approval]:
     """Return the bound agency's rounds of sign-off (of the post ``post_id`` when
     given), newest first, each with who submitted it, its post (author, targets and
-    their accounts) and its decisions in order, with who made them."""
+    their accounts), its decisions in order, with who made them, and the links sent to
+    people outside govsocial."""
     approvals = Approval.objects.select_related("submitted_by", "post__author").prefetch_related(
         Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+        "links",
         Prefetch("post__targets", queryset=PostTarget.objects.select_related("account")),
     )
     if post_id is not None:
@@ -159,3 +163,12 @@ def content_rules() -> ContentRules:
     """Return the bound agency's content rules, or the rules of an agency that set none
     (no terms; personal and internal information warns), unsaved."""
     return ContentRules.objects.first() or ContentRules()
+
+
+def external_link_by_token(*, token: str) -> ExternalLink | None:
+    """Return the bound agency's link that ``token`` opens, with its round, or None."""
+    return (
+        ExternalLink.objects.select_related("approval")
+        .filter(token_digest=token_digest(token))
+        .first()
+    )

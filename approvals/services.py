@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -28,16 +30,19 @@ from govsocial.errors import GovsocialError
 from publishing.models import SocialAccount
 
 NAME_LONGEST = 100
+EMAIL_LONGEST = 254
 
 
 @dataclass(frozen=True)
 class StepSpec:
     """One step as an admin describes it: the rule, the roles whose members approve,
-    and the members named (by user id)."""
+    the members named (by user id) and the people outside govsocial named."""
 
     rule: str
     roles: Sequence[str] = ()
     user_ids: Sequence[int] = ()
+    # People outside govsocial, as (name, email): each gets a link when the step starts.
+    externals: Sequence[tuple[str, str]] = ()
 
 
 def chain_save(
@@ -99,6 +104,9 @@ def chain_save(
                 position=position,
                 rule=spec.rule,
                 roles=[role for role in Role.values if role in set(spec.roles)],
+                external_approvers=[
+                    {"name": name, "email": email} for name, email in _externals(spec)
+                ],
             )
             StepApprover.objects.bulk_create(
                 StepApprover(agency=agency, step=step, user_id=user_id)
@@ -225,10 +233,52 @@ def _require_steps(agency: Agency, steps: Sequence[StepSpec]) -> None:
                 % {"position": position, "ids": ", ".join(map(str, strangers))},
                 field=f"{field}.users",
             )
-        if not spec.roles and not spec.user_ids:
+        if not spec.roles and not spec.user_ids and not spec.externals:
             raise GovsocialError(
                 _("Step %(position)s has no approvers: name members or choose a role.")
                 % {"position": position},
+                field=field,
+            )
+        _require_externals(spec, f"{field}.external_approvers", position)
+
+
+# The most people outside govsocial one step names.
+EXTERNALS_MOST = 10
+
+
+def _externals(spec: StepSpec) -> list[tuple[str, str]]:
+    """Return the step's people outside govsocial as kept: trimmed, emails in lower
+    case, each email once, a blank name given as the email."""
+    kept: dict[str, str] = {}
+    for name, email in spec.externals:
+        email = email.strip().lower()
+        kept.setdefault(email, " ".join(name.split()) or email)
+    return [(name, email) for email, name in kept.items()]
+
+
+def _require_externals(spec: StepSpec, field: str, position: int) -> None:
+    """Refuse a step's people outside govsocial without a valid email, with a name too
+    long, or too many of them."""
+    externals = _externals(spec)
+    if len(externals) > EXTERNALS_MOST:
+        raise GovsocialError(
+            _("Step %(position)s names more than %(count)s people outside govsocial.")
+            % {"position": position, "count": EXTERNALS_MOST},
+            field=field,
+        )
+    for name, email in externals:
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise GovsocialError(
+                _("Step %(position)s: “%(email)s” is not an email address.")
+                % {"position": position, "email": email},
+                field=field,
+            ) from error
+        if len(name) > NAME_LONGEST or len(email) > EMAIL_LONGEST:
+            raise GovsocialError(
+                _("Step %(position)s: a name has at most %(count)s characters.")
+                % {"position": position, "count": NAME_LONGEST},
                 field=field,
             )
 
@@ -248,7 +298,12 @@ def _describe(chain: ApprovalChain) -> dict[str, Any]:
             ChainAccount.objects.filter(chain=chain).values_list("account_id", flat=True)
         ),
         "steps": [
-            {"rule": step.rule, "roles": list(step.roles), "users": users.get(step.pk, [])}
+            {
+                "rule": step.rule,
+                "roles": list(step.roles),
+                "users": users.get(step.pk, []),
+                "external": step.external_approvers,
+            }
             for step in steps
         ],
     }

@@ -34,6 +34,11 @@ urlpatterns = [
         name="emergency_publishers",
     ),
     path(
+        "agencies/<slug:agency_slug>/approvals/external/<str:token>/",
+        views.external_decision,
+        name="external_decision",
+    ),
+    path(
         "agencies/<slug:agency_slug>/approvals/content-rules/",
         views.content_rules,
         name="content_rules",

@@ -30,8 +30,9 @@ from approvals.forms import (
     step_formset,
     step_initial,
 )
-from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule
+from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule, Verdict
 from govsocial.errors import GovsocialError
+from govsocial.middleware import open_by_token
 from publishing.forms import ScheduleTimeForm
 from publishing.models import PostStatus, SocialAccount
 from publishing.selectors import post_get, social_account_list
@@ -45,6 +46,11 @@ def _is_admin(request: HttpRequest) -> bool:
     return bool(request.membership.has_role(Role.ADMIN))  # type: ignore[attr-defined]
 
 
+def outside_name(person: dict[str, str]) -> str:
+    """Return how pages name a person outside govsocial named at a step."""
+    return _("%(name)s (outside govsocial)") % {"name": person["name"]}
+
+
 def _chain(chain_id: int) -> ApprovalChain:
     chain = selectors.chain_get(chain_id=chain_id)
     if chain is None:
@@ -55,7 +61,8 @@ def _chain(chain_id: int) -> ApprovalChain:
 @dataclass(frozen=True)
 class StepShown:
     """A step as the chains page says it: whether all or any one decide, the members
-    named (by name) and the roles (in the reader's language)."""
+    and the people outside govsocial named (by name) and the roles (in the reader's
+    language)."""
 
     needs_all: bool
     people: list[str]
@@ -87,7 +94,8 @@ def approval_chain_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
             [
                 StepShown(
                     needs_all=step.rule == StepRule.ALL,
-                    people=[a.user.display_name for a in step.approvers.all()],
+                    people=[a.user.display_name for a in step.approvers.all()]
+                    + [outside_name(person) for person in step.external_approvers],
                     roles=role_labels(step.roles),
                 )
                 for step in chain.steps.all()
@@ -390,3 +398,58 @@ def content_rules(request: HttpRequest, agency_slug: str) -> HttpResponse:
                 return redirect("content_rules", agency_slug=agency_slug)
     context = {"form": form, "rules": rules, "is_admin": is_admin}
     return render(request, "approvals/content_rules.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class NetworkVersion:
+    """What one account of the post would publish: its text and first comment."""
+
+    account: str
+    text: str
+    first_comment: str
+
+
+@open_by_token
+@require_http_methods(["GET", "POST"])
+def external_decision(request: HttpRequest, agency_slug: str, token: str) -> HttpResponse:
+    """Let the person outside govsocial a link was sent to see the post as each network
+    would show it and decide at its step, once, before the link expires."""
+    link = selectors.external_link_by_token(token=token)
+    if link is None:
+        raise Http404
+    post = post_get(post_id=link.approval.post_id)
+    if post is None:
+        raise Http404
+    context: dict[str, Any] = {
+        "link": link,
+        "post": post,
+        "agency": request.agency,  # type: ignore[attr-defined]
+        "versions": [
+            NetworkVersion(
+                account=str(target.account),
+                text=target.text if target.has_own_text else post.text,
+                first_comment=target.first_comment,
+            )
+            for target in post.targets.all()
+        ],
+        "verdicts": Verdict.choices,
+        "typed": {"verdict": "", "comment": ""},
+    }
+    waiting = (
+        link.used_at is None
+        and link.expires_at > timezone.now()
+        and link.approval.state == ApprovalState.PENDING
+        and link.approval.step == link.step
+    )
+    if not waiting:
+        return render(request, "approvals/external_closed.html", context, status=410)
+    if request.method == "POST":
+        verdict, comment = request.POST.get("verdict", ""), request.POST.get("comment", "")
+        try:
+            decisions.external_decide(token=token, verdict=verdict, comment=comment)
+        except GovsocialError as error:
+            context |= {"error": error.message, "typed": {"verdict": verdict, "comment": comment}}
+            return render(request, "approvals/external_decision.html", context, status=400)
+        context["decided"] = dict(Verdict.choices)[verdict]
+        return render(request, "approvals/external_decided.html", context)
+    return render(request, "approvals/external_decision.html", context)

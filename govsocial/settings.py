@@ -444,6 +444,9 @@ DELIVERY_RECONCILE_GIVE_UP_SECONDS = float(
 # post's images (Instagram) fetch them from under it, so it must be public.
 SITE_URL = os.environ.get("SITE_URL", "http://localhost:8000").rstrip("/")
 INVITATION_VALID_DAYS = int(os.environ.get("INVITATION_VALID_DAYS", "7"))
+# How long the link that lets someone outside govsocial decide at a step of approval
+# works (once).
+EXTERNAL_LINK_DAYS = int(os.environ.get("EXTERNAL_LINK_DAYS", "7"))
 # How long a link that opens one media file without signing in works (the address
 # Instagram fetches a post's image from; it fetches it at once).
 MEDIA_SHARE_SECONDS = int(os.environ.get("MEDIA_SHARE_SECONDS", "3600"))

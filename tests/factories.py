@@ -44,6 +44,7 @@ from approvals.models import (
     Decision,
     EmergencyPublisher,
     EmergencyReview,
+    ExternalLink,
     StepApprover,
     StepRule,
     Verdict,
@@ -516,6 +517,23 @@ def content_rules_for(agency: Agency) -> ContentRules:
     return rules
 
 
+def external_link_for(agency: Agency, token: str = "") -> ExternalLink:
+    """Store a link of a new round of ``agency`` for someone outside govsocial (the
+    token ``token``, else a new one), valid for a day."""
+    approval = approval_for(agency)
+    with agency_scope(agency.pk):
+        link: ExternalLink = ExternalLink.objects.create(
+            agency=agency,
+            approval=approval,
+            step=1,
+            name="Minister's Office",
+            email=f"minister-{uuid.uuid4().hex[:8]}@example.gov",
+            token_digest=token_digest(token or uuid.uuid4().hex),
+            expires_at=timezone.now() + timedelta(days=1),
+        )
+    return link
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -545,4 +563,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     EmergencyPublisher: emergency_publisher_for,
     EmergencyReview: emergency_review_for,
     ContentRules: content_rules_for,
+    ExternalLink: external_link_for,
 }

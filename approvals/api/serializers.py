@@ -28,9 +28,21 @@ from approvals.services import GUIDELINES_LONGEST, NAME_LONGEST, RULE_LIST_LONGE
 from publishing.api.serializers import MomentField
 
 
+class PersonOutsideSerializer(serializers.Serializer):
+    """Someone outside govsocial who approves at a step through a link emailed to them
+    (it works once, for ``EXTERNAL_LINK_DAYS``)."""
+
+    # Spaces are the service's to trim; a blank name is given as the email.
+    name = serializers.CharField(
+        max_length=NAME_LONGEST, allow_blank=True, trim_whitespace=False, default=""
+    )
+    email = serializers.EmailField()
+
+
 class ApprovalStepSerializer(serializers.Serializer):
-    """One step: its approvers are the members holding one of ``roles`` and the
-    ``members`` named; ``rule`` says whether any one or all of them must approve."""
+    """One step: its approvers are the members holding one of ``roles``, the
+    ``members`` named and the people outside govsocial named (``external_approvers``);
+    ``rule`` says whether any one or all of them must approve."""
 
     rule = serializers.ChoiceField(
         choices=StepRule.choices, help_text="any: one approver is enough; all: every one"
@@ -43,6 +55,7 @@ class ApprovalStepSerializer(serializers.Serializer):
         child=serializers.IntegerField(),
         help_text="member ids (as /members/ gives them) of the members named",
     )
+    external_approvers = PersonOutsideSerializer(many=True)
 
 
 class ApprovalStepWriteSerializer(ApprovalStepSerializer):
@@ -58,6 +71,7 @@ class ApprovalStepWriteSerializer(ApprovalStepSerializer):
         default=list,
         help_text="member ids (as /members/ gives them) of active members to name",
     )
+    external_approvers = PersonOutsideSerializer(many=True, default=list)
 
 
 @extend_schema_serializer(
@@ -70,8 +84,15 @@ class ApprovalStepWriteSerializer(ApprovalStepSerializer):
                 "is_default": False,
                 "accounts": [3, 5],
                 "steps": [
-                    {"rule": "any", "roles": [], "members": [12, 15]},
-                    {"rule": "all", "roles": ["approver"], "members": []},
+                    {"rule": "any", "roles": [], "members": [12, 15], "external_approvers": []},
+                    {
+                        "rule": "all",
+                        "roles": ["approver"],
+                        "members": [],
+                        "external_approvers": [
+                            {"name": "Minister's Office", "email": "minister@example.gov"}
+                        ],
+                    },
                 ],
             },
         )
@@ -110,6 +131,7 @@ class ApprovalChainSerializer(serializers.Serializer):
                         for a in step.approvers.all()
                         if a.user_id in member_of_user
                     ),
+                    "external_approvers": step.external_approvers,
                 }
                 for step in chain.steps.all()
             ],
@@ -156,6 +178,18 @@ class RoundStepSerializer(serializers.Serializer):
         choices=StepRule.choices, help_text="any: one approver is enough; all: every one"
     )
     approvers = serializers.ListField(child=serializers.EmailField())
+    external_approvers = PersonOutsideSerializer(many=True)
+
+
+class ExternalDecisionSerializer(serializers.Serializer):
+    """The decision of someone outside govsocial, made through the link sent to them."""
+
+    step = serializers.IntegerField(help_text="the step's position, from 1")
+    name = serializers.CharField()
+    email = serializers.EmailField()
+    verdict = serializers.ChoiceField(choices=Verdict.choices)
+    comment = serializers.CharField()
+    decided_at = serializers.DateTimeField()
 
 
 class DecisionSerializer(serializers.Serializer):
@@ -223,8 +257,18 @@ class PeopleByEmail(serializers.Serializer):
                 "state": "pending",
                 "step": 2,
                 "steps": [
-                    {"rule": "any", "approvers": ["counsel@riverton.example"]},
-                    {"rule": "all", "approvers": ["grace@riverton.example"]},
+                    {
+                        "rule": "any",
+                        "approvers": ["counsel@riverton.example"],
+                        "external_approvers": [],
+                    },
+                    {
+                        "rule": "all",
+                        "approvers": ["grace@riverton.example"],
+                        "external_approvers": [
+                            {"name": "Minister's Office", "email": "minister@example.gov"}
+                        ],
+                    },
                 ],
                 "submitted_by": "ada@riverton.example",
                 "submitted_at": "2025-03-04T14:05:00Z",
@@ -238,6 +282,7 @@ class PeopleByEmail(serializers.Serializer):
                         "decided_at": "2025-03-04T15:12:00Z",
                     }
                 ],
+                "external_decisions": [],
                 "findings": [
                     {
                         "rule": "sensitive",
@@ -269,6 +314,7 @@ class ApprovalSerializer(PeopleByEmail):
     submitted_at = serializers.DateTimeField()
     closed_at = serializers.DateTimeField(allow_null=True)
     decisions = DecisionSerializer(many=True)
+    external_decisions = ExternalDecisionSerializer(many=True)
     findings = FindingSerializer(
         many=True, help_text="what the content rules found in the revision submitted"
     )
@@ -281,6 +327,7 @@ class ApprovalSerializer(PeopleByEmail):
         """Return the round (fetched with its decisions and who made them)."""
         approval: Approval = instance
         email_of_user = self.emails(approval)
+        moment = serializers.DateTimeField().to_representation
         return {
             "id": approval.pk,
             "post": approval.post_id,
@@ -295,15 +342,26 @@ class ApprovalSerializer(PeopleByEmail):
                     "approvers": [
                         email_of_user[u] for u in step["approvers"] if u in email_of_user
                     ],
+                    "external_approvers": step.get("external", []),
                 }
                 for step in approval.steps
             ],
             "submitted_by": approval.submitted_by.email,
-            "submitted_at": serializers.DateTimeField().to_representation(approval.submitted_at),
-            "closed_at": serializers.DateTimeField().to_representation(approval.closed_at)
-            if approval.closed_at
-            else None,
+            "submitted_at": moment(approval.submitted_at),
+            "closed_at": moment(approval.closed_at) if approval.closed_at else None,
             "decisions": DecisionSerializer(approval.decisions.all(), many=True).data,
+            "external_decisions": [
+                {
+                    "step": link.step,
+                    "name": link.name,
+                    "email": link.email,
+                    "verdict": link.verdict,
+                    "comment": link.comment,
+                    "decided_at": moment(link.used_at),
+                }
+                for link in approval.links.all()
+                if link.used_at is not None
+            ],
             "findings": approval.findings,
             "warnings_acknowledged": approval.warnings_acknowledged,
         }

@@ -102,6 +102,7 @@ class ApprovalChainViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Age
                         rule=step["rule"],
                         roles=step["roles"],
                         user_ids=[user_of_member[pk] for pk in step["members"]],
+                        externals=[(p["name"], p["email"]) for p in step["external_approvers"]],
                     )
                     for step in data["steps"]
                 ],

@@ -86,6 +86,9 @@ def post_approval(context: template.Context, post: Post) -> dict[str, Any]:
         # A round under way whose post was edited since: nobody can decide on it.
         "stale": current is not None and post.status != PostStatus.IN_REVIEW,
         "deciders": deciders,
+        "deciders_outside": current.steps[current.step - 1].get("external", [])
+        if current is not None
+        else [],
         "needs_all": current is not None
         and current.steps[current.step - 1]["rule"] == StepRule.ALL,
         "can_decide": can_decide,

@@ -43,8 +43,17 @@ def counsel(personas: Personas) -> list[Membership]:
 def two_steps(lawyers: list[Membership]) -> list[dict[str, Any]]:
     return [
         {"rule": "any", "members": [m.pk for m in lawyers]},
-        {"rule": "all", "roles": ["approver"]},
+        {
+            "rule": "all",
+            "roles": ["approver"],
+            "external_approvers": [
+                {"name": " Minister's  Office ", "email": "Minister@Example.gov"}
+            ],
+        },
     ]
+
+
+MINISTER = {"name": "Minister's Office", "email": "minister@example.gov"}
 
 
 def test_an_admin_makes_a_two_step_chain_and_reads_it_back(personas: Personas) -> None:
@@ -61,8 +70,13 @@ def test_an_admin_makes_a_two_step_chain_and_reads_it_back(personas: Personas) -
         "is_default": False,
         "accounts": [press.pk],
         "steps": [
-            {"rule": "any", "roles": [], "members": sorted(m.pk for m in lawyers)},
-            {"rule": "all", "roles": ["approver"], "members": []},
+            {
+                "rule": "any",
+                "roles": [],
+                "members": sorted(m.pk for m in lawyers),
+                "external_approvers": [],
+            },
+            {"rule": "all", "roles": ["approver"], "members": [], "external_approvers": [MINISTER]},
         ],
     }
     # Sent again with the same key: the first answer, and still one chain.
@@ -111,7 +125,12 @@ def test_an_admin_key_replaces_a_chain_and_a_new_default_takes_over(personas: Pe
     with agency_scope(personas.agency_a.pk):
         changed = ArchiveEvent.objects.get(verb="approval_chain.changed")
     assert changed.data["before"]["name"] == "Press"
-    assert changed.data["after"]["steps"][1] == {"rule": "all", "roles": ["approver"], "users": []}
+    assert changed.data["after"]["steps"][1] == {
+        "rule": "all",
+        "roles": ["approver"],
+        "users": [],
+        "external": [MINISTER],
+    }
     assert changed.data["replaces_default"] == "Old default"
 
 
@@ -204,5 +223,5 @@ def test_an_admin_deletes_a_chain_and_the_archive_records_it(personas: Personas)
         event = ArchiveEvent.objects.get(verb="approval_chain.deleted")
     assert event.data["before"]["name"] == "Press"
     assert event.data["before"]["steps"] == [
-        {"rule": StepRule.ANY, "roles": ["approver"], "users": []}
+        {"rule": StepRule.ANY, "roles": ["approver"], "users": [], "external": []}
     ]

@@ -50,7 +50,12 @@ def test_an_admin_makes_a_two_step_chain_for_chosen_accounts(
     assert [link.account_id for link in stored.accounts.all()] == [x.pk]
     event = ArchiveEvent.objects.get(verb="approval_chain.created")
     assert event.data["after"]["accounts"] == [x.pk]
-    assert event.data["after"]["steps"][1] == {"rule": "all", "roles": ["approver"], "users": []}
+    assert event.data["after"]["steps"][1] == {
+        "rule": "all",
+        "roles": ["approver"],
+        "users": [],
+        "external": [],
+    }
 
 
 def test_only_an_admin_changes_chains(personas: Personas, in_agency_a: Agency) -> None:

@@ -18,6 +18,7 @@ from tests.factories import (
     approval_for,
     content_rules_for,
     emergency_review_for,
+    external_link_for,
     pause_for,
     post_for,
     post_target_for,
@@ -476,3 +477,24 @@ class TestContentRules(IsolationSuite):
     def url(self, personas: Personas) -> str:
         content_rules_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestExternalDecision(IsolationSuite):
+    """The link for an approver outside govsocial opens to anyone, but a token only
+    works under its own agency's address."""
+
+    url_name = "external_decision"
+    methods = ("get", "post")
+    anonymous_statuses = {404}
+
+    def url(self, personas: Personas) -> str:
+        external_link_for(personas.agency_b, token="b-link")
+        return reverse(self.url_name, args=[personas.agency_a.slug, "b-link"])
+
+    @pytest.mark.django_db
+    def test_a_member_of_the_agency_is_let_in(self, personas: Personas) -> None:
+        external_link_for(personas.agency_a, token="a-link")
+        url = reverse(self.url_name, args=[personas.agency_a.slug, "a-link"])
+        assert personas.client_for(personas.admin_a).get(url).status_code == 200
+        # And so is anyone with the link: it is for people without an account.
+        assert Client().get(url).status_code == 200
