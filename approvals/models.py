@@ -370,3 +370,24 @@ class ExternalLink(AgencyOwned):
 
     def __str__(self) -> str:
         return f"link of approval {self.approval_id} step {self.step} for {self.email}"
+
+
+class PostComment(AgencyOwned):
+    """A message in the thread of a post's approval: what its author answers to its
+    approvers' decisions, or what anyone of them adds (decisions carry their own
+    comments; the thread shows both, in time order)."""
+
+    post = models.ForeignKey("publishing.Post", on_delete=models.CASCADE, related_name="+")
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("comment"))
+    written_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment on a post")
+        verbose_name_plural = _("comments on posts")
+        ordering = ["written_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on post {self.post_id}"

@@ -1,13 +1,16 @@
-"""Reads of approvals: the agency's chains, which chain a post's accounts follow, and
-the rounds of sign-off (a post's, and those waiting for one approver)."""
+"""Reads of approvals: the agency's chains, which chain a post's accounts follow, the
+rounds of sign-off (a post's, and those waiting for one approver), the conversation
+about a post, emergency reviews and content rules."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import BooleanField, Exists, OuterRef, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.selectors import token_digest
@@ -22,6 +25,7 @@ from approvals.models import (
     EmergencyPublisher,
     EmergencyReview,
     ExternalLink,
+    PostComment,
     ReviewState,
     StepRule,
 )
@@ -172,3 +176,51 @@ def external_link_by_token(*, token: str) -> ExternalLink | None:
         .filter(token_digest=token_digest(token))
         .first()
     )
+
+
+def outside_name(name: str) -> str:
+    """Return how pages name a person outside govsocial."""
+    return _("%(name)s (outside govsocial)") % {"name": name}
+
+
+@dataclass(frozen=True)
+class ThreadEntry:
+    """One message of the conversation about a post: who wrote it (by name), when, its
+    text, and, for a decision, what was decided (``verdict``, its label) at which step
+    (``step``)."""
+
+    written_by: str
+    written_at: datetime
+    text: str
+    verdict: str = ""
+    step: int | None = None
+
+
+def post_thread(*, post_id: int) -> list[ThreadEntry]:
+    """Return the conversation about the bound agency's post ``post_id`` in time order:
+    its comments, and the decisions of its rounds that said something (those of people
+    outside govsocial too)."""
+    entries = [
+        ThreadEntry(c.written_by.display_name, c.written_at, c.text)
+        for c in PostComment.objects.filter(post_id=post_id).select_related("written_by")
+    ]
+    decisions = Decision.objects.filter(approval__post_id=post_id).exclude(comment="")
+    entries += [
+        ThreadEntry(
+            d.decided_by.display_name, d.decided_at, d.comment, d.get_verdict_display(), d.step
+        )
+        for d in decisions.select_related("decided_by")
+    ]
+    outside = ExternalLink.objects.filter(approval__post_id=post_id, used_at__isnull=False)
+    entries += [
+        ThreadEntry(
+            outside_name(link.name),
+            link.used_at,
+            link.comment,
+            link.get_verdict_display(),
+            link.step,
+        )
+        for link in outside.exclude(comment="")
+        if link.used_at is not None
+    ]
+    return sorted(entries, key=lambda entry: entry.written_at)

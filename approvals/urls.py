@@ -19,6 +19,11 @@ urlpatterns = [
         name="approval_decide",
     ),
     path(
+        "agencies/<slug:agency_slug>/approvals/posts/<int:post_id>/comments/",
+        views.post_comment_add,
+        name="post_comment_add",
+    ),
+    path(
         "agencies/<slug:agency_slug>/approvals/posts/<int:post_id>/emergency/",
         views.post_emergency_publish,
         name="post_emergency_publish",

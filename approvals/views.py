@@ -7,6 +7,7 @@ the rounds and emergency reviews waiting for the viewer."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role, role_labels
 from accounts.selectors import member_list
-from approvals import decisions, emergency, selectors, services
+from approvals import comments, decisions, emergency, selectors, services
 from approvals.forms import (
     TYPED,
     ApprovalChainForm,
@@ -34,7 +35,7 @@ from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule, V
 from govsocial.errors import GovsocialError
 from govsocial.middleware import open_by_token
 from publishing.forms import ScheduleTimeForm
-from publishing.models import PostStatus, SocialAccount
+from publishing.models import Post, PostStatus, SocialAccount
 from publishing.selectors import post_get, social_account_list
 from publishing.timezones import local_to_utc
 from publishing.views.local import zone_of
@@ -44,11 +45,6 @@ STEPS_PREFIX = "steps"
 
 def _is_admin(request: HttpRequest) -> bool:
     return bool(request.membership.has_role(Role.ADMIN))  # type: ignore[attr-defined]
-
-
-def outside_name(person: dict[str, str]) -> str:
-    """Return how pages name a person outside govsocial named at a step."""
-    return _("%(name)s (outside govsocial)") % {"name": person["name"]}
 
 
 def _chain(chain_id: int) -> ApprovalChain:
@@ -95,7 +91,7 @@ def approval_chain_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
                 StepShown(
                     needs_all=step.rule == StepRule.ALL,
                     people=[a.user.display_name for a in step.approvers.all()]
-                    + [outside_name(person) for person in step.external_approvers],
+                    + [selectors.outside_name(p["name"]) for p in step.external_approvers],
                     roles=role_labels(step.roles),
                 )
                 for step in chain.steps.all()
@@ -226,21 +222,44 @@ def approval_queue(request: HttpRequest, agency_slug: str) -> HttpResponse:
 @require_POST
 def post_approval_submit(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
     """Send a draft for approval through its accounts' chain; go back to the post."""
-    post = post_get(post_id=post_id)
-    if post is None:
-        raise Http404
-    try:
-        decisions.post_submit(
+    return _on_post(
+        request,
+        agency_slug,
+        post_id,
+        lambda post: decisions.post_submit(
             post=post,
             actor=request.user,  # type: ignore[arg-type]
             at=_wanted_time(request),
             acknowledge_warnings=bool(request.POST.get("acknowledge_warnings")),
-        )
+        ),
+        done=_("The post is submitted: its approvers are told."),
+    )
+
+
+def _on_post(
+    request: HttpRequest,
+    agency_slug: str,
+    post_id: int,
+    act: Callable[[Post], object],
+    *,
+    done: str,
+    keep: tuple[str, ...] = (),
+    anchor: str = "",
+) -> HttpResponse:
+    """Do ``act`` to the agency's post ``post_id`` and go back to its page (at
+    ``anchor``), saying ``done``, or why it was refused (what the form said in
+    ``keep`` shown again)."""
+    post = post_get(post_id=post_id)
+    if post is None:
+        raise Http404
+    try:
+        act(post)
     except GovsocialError as error:
         messages.error(request, error.message)
+        _keep_typed(request, *keep)
     else:
-        messages.success(request, _("The post is submitted: its approvers are told."))
-    return redirect(_post_page(agency_slug, post.pk))
+        messages.success(request, done)
+    return redirect(_post_page(agency_slug, post.pk) + anchor)
 
 
 def _wanted_time(request: HttpRequest) -> datetime | None:
@@ -306,24 +325,18 @@ def _decided_message(approval: Approval) -> str:
 def post_emergency_publish(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
     """Publish the post now without its chain's approval, for the reason given; go back
     to the post, which shows the review it opened."""
-    post = post_get(post_id=post_id)
-    if post is None:
-        raise Http404
-    try:
-        emergency.post_publish_emergency(
+    return _on_post(
+        request,
+        agency_slug,
+        post_id,
+        lambda post: emergency.post_publish_emergency(
             post=post,
             actor=request.user,  # type: ignore[arg-type]
             reason=request.POST.get("reason", ""),
-        )
-    except GovsocialError as error:
-        messages.error(request, error.message)
-        _keep_typed(request, "reason")
-    else:
-        messages.success(
-            request,
-            _("Publishing now, in an emergency: its approvers are told and will review it."),
-        )
-    return redirect(_post_page(agency_slug, post.pk))
+        ),
+        done=_("Publishing now, in an emergency: its approvers are told and will review it."),
+        keep=("reason",),
+    )
 
 
 @require_POST
@@ -453,3 +466,21 @@ def external_decision(request: HttpRequest, agency_slug: str, token: str) -> Htt
         context["decided"] = dict(Verdict.choices)[verdict]
         return render(request, "approvals/external_decided.html", context)
     return render(request, "approvals/external_decision.html", context)
+
+
+@require_POST
+def post_comment_add(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
+    """Add the viewer's message to the conversation about the post; go back to it."""
+    return _on_post(
+        request,
+        agency_slug,
+        post_id,
+        lambda post: comments.post_comment(
+            post=post,
+            actor=request.user,  # type: ignore[arg-type]
+            text=request.POST.get("text", ""),
+        ),
+        done=_("Your message is added: the others taking part are told."),
+        keep=("text",),
+        anchor="#post-thread",
+    )

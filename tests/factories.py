@@ -45,6 +45,7 @@ from approvals.models import (
     EmergencyPublisher,
     EmergencyReview,
     ExternalLink,
+    PostComment,
     StepApprover,
     StepRule,
     Verdict,
@@ -534,6 +535,16 @@ def external_link_for(agency: Agency, token: str = "") -> ExternalLink:
     return link
 
 
+def post_comment_for(agency: Agency) -> PostComment:
+    """Store a message about a new draft of ``agency``, by its author."""
+    post = post_for(agency)
+    with agency_scope(agency.pk):
+        comment: PostComment = PostComment.objects.create(
+            agency=agency, post=post, written_by=post.author, text="Until when?"
+        )
+    return comment
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -564,4 +575,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     EmergencyReview: emergency_review_for,
     ContentRules: content_rules_for,
     ExternalLink: external_link_for,
+    PostComment: post_comment_for,
 }

@@ -19,6 +19,7 @@ from approvals.models import (
     ApprovalState,
     ContentRule,
     EmergencyReview,
+    PostComment,
     ReviewState,
     RuleSeverity,
     StepRule,
@@ -531,3 +532,27 @@ class ContentRulesSerializer(serializers.Serializer):
     guidelines = serializers.CharField(
         allow_blank=True, trim_whitespace=False, max_length=GUIDELINES_LONGEST
     )
+
+
+class PostCommentSerializer(serializers.Serializer):
+    """A message in the conversation about a post's approval (decisions carry their own
+    comments, in ``/approvals/``)."""
+
+    id = serializers.IntegerField(read_only=True)
+    post = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="the post's id")
+    written_by = serializers.EmailField(source="written_by.email", read_only=True)
+    # Spaces are the service's to trim: a blank message is a rule's refusal.
+    text = serializers.CharField(
+        allow_blank=True, trim_whitespace=False, max_length=COMMENT_LONGEST
+    )
+    written_at = serializers.DateTimeField(read_only=True)
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        comment: PostComment = instance
+        return {
+            "id": comment.pk,
+            "post": comment.post_id,
+            "written_by": comment.written_by.email,
+            "text": comment.text,
+            "written_at": serializers.DateTimeField().to_representation(comment.written_at),
+        }

@@ -1,6 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from approvals.api.comments import PostCommentViewSet
 from approvals.api.emergency import EmergencyReviewViewSet
 from approvals.api.rounds import ApprovalViewSet
 from approvals.api.views import ApprovalChainViewSet, ContentRulesViewSet
@@ -20,6 +21,11 @@ router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/emergency-reviews",
     EmergencyReviewViewSet,
     basename="emergencyreview",
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/post-comments",
+    PostCommentViewSet,
+    basename="postcomment",
 )
 
 urlpatterns = [

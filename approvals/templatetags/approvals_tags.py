@@ -11,6 +11,7 @@ from django import template
 
 from accounts.selectors import roles_of
 from approvals import selectors
+from approvals.comments import may_comment
 from approvals.decisions import SUBMITTERS
 from approvals.emergency import BEFORE_THE_SCHEDULE, may_publish_in_emergency
 from approvals.forms import TYPED
@@ -109,6 +110,8 @@ def post_approval(context: template.Context, post: Post) -> dict[str, Any]:
             (ReviewState.ACKNOWLEDGED, ReviewState.ACKNOWLEDGED.label),
             (ReviewState.FLAGGED, ReviewState.FLAGGED.label),
         ],
+        "thread": selectors.post_thread(post_id=post.pk),
+        "can_comment": may_comment(post=post, actor=viewer),
         # What a refused form said, to show again (``approvals.forms.TYPED``).
         "typed": request.session.pop(TYPED, {}),
         "csrf_token": context.get("csrf_token"),

@@ -318,3 +318,11 @@ class TestContentRules(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         content_rules_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestPostComments(ApiIsolationSuite):
+    url_name = "postcomment-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])

@@ -498,3 +498,11 @@ class TestExternalDecision(IsolationSuite):
         assert personas.client_for(personas.admin_a).get(url).status_code == 200
         # And so is anyone with the link: it is for people without an account.
         assert Client().get(url).status_code == 200
+
+
+class TestPostCommentAdd(IsolationSuite):
+    url_name = "post_comment_add"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return _post_url(self.url_name, personas)
