@@ -281,3 +281,18 @@ def test_a_refused_emergency_keeps_the_reason_typed(personas: Personas) -> None:
     # Shown once: the next visit starts afresh.
     page = _page(admin, reverse("post_detail", args=["alpha", post.pk]))
     assert "The health unit called at 6:40" not in page
+
+
+def test_the_overview_lists_emergency_posts_until_their_review_is_closed(
+    personas: Personas,
+) -> None:
+    post, approver = water_advisory(personas)
+    with agency_scope(personas.agency_a.pk):
+        review = post_publish_emergency(post=post, actor=personas.admin_a.user, reason=REASON)
+    overview = reverse("agency_home", args=["alpha"])
+    author = personas.client_for(personas.author_a)
+    shown = author.get(overview).content.decode()
+    assert "Emergency posts awaiting review" in shown and "Boil your water" in shown
+    with agency_scope(personas.agency_a.pk):
+        emergency_review_close(review=review, actor=approver.user, outcome=ReviewState.ACKNOWLEDGED)
+    assert "Emergency posts awaiting review" not in author.get(overview).content.decode()
