@@ -261,6 +261,30 @@ class ContentRulesForm(forms.Form):
         required=False,
         help_text=_("One per line, such as intranet.riverton.example: never to be posted."),
     )
+    accessibility = forms.ChoiceField(
+        label=_("Accessibility"),
+        choices=RuleSeverity.choices,
+        help_text=_(
+            "Files without alt text, or alt text that is a file name or a word such as "
+            "“image”; hashtags all in small letters; more than three emoji in a row; "
+            "“click here”."
+        ),
+    )
+    links = forms.ChoiceField(
+        label=_("Links"),
+        choices=RuleSeverity.choices,
+        help_text=_("Link shorteners, and domains other than those below."),
+    )
+    allowed_domains = LinesField(
+        label=_("Domains links may go to"),
+        required=False,
+        help_text=_("One per line, such as riverton.example (its subdomains too); none: any."),
+    )
+    bilingual = forms.ChoiceField(
+        label=_("Both official languages"),
+        choices=RuleSeverity.choices,
+        help_text=_("A post submitted without its translation."),
+    )
     guidelines = forms.CharField(
         label=_("Guidelines"),
         required=False,

@@ -289,13 +289,17 @@ class ContentRule(models.TextChoices):
 
     TERMS = "terms", _("Terms not to use")
     SENSITIVE = "sensitive", _("Personal and internal information")
+    ACCESSIBILITY = "accessibility", _("Accessibility")
+    LINKS = "links", _("Links")
+    BILINGUAL = "bilingual", _("Both official languages")
 
 
 class ContentRules(AgencyOwned):
     """An agency's content rules (``approvals.rules``): terms it never uses, or only
     knowingly; what it does with personal or internal information, and which of its
-    own contacts and internal host names that means; and its guidelines, shown beside
-    the composer."""
+    own contacts and internal host names that means; with accessibility slips; with
+    links (shorteners, domains not allowed); with a post without its translation; and
+    its guidelines, shown beside the composer."""
 
     blocked_terms = ArrayField(
         models.CharField(max_length=100), default=list, blank=True, verbose_name=_("blocked terms")
@@ -323,6 +327,24 @@ class ContentRules(AgencyOwned):
         default=list,
         blank=True,
         verbose_name=_("internal host names"),
+    )
+    accessibility = models.CharField(
+        _("accessibility"), max_length=5, choices=RuleSeverity.choices, default=RuleSeverity.WARN
+    )
+    links = models.CharField(
+        _("links"), max_length=5, choices=RuleSeverity.choices, default=RuleSeverity.WARN
+    )
+    allowed_domains = ArrayField(
+        models.CharField(max_length=253),
+        default=list,
+        blank=True,
+        verbose_name=_("domains links may go to"),
+    )
+    bilingual = models.CharField(
+        _("both official languages"),
+        max_length=5,
+        choices=RuleSeverity.choices,
+        default=RuleSeverity.OFF,
     )
     guidelines = models.TextField(_("guidelines"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)

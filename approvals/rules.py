@@ -12,6 +12,12 @@ recorded with the revision it was checked on.
 - Sensitive information: email addresses and phone numbers other than those the agency
   publishes, payment card numbers and social insurance numbers (their check digit
   right), and the internal host names the agency lists.
+- Accessibility: files without alt text, or whose alt text is a file name, a word such
+  as "image" or the post's text again; hashtags all in small (or capital) letters;
+  more than three emoji in a row; "click here".
+- Links: link shorteners, and domains other than those the agency allows (when it
+  lists any).
+- Both official languages: a post without its translation.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext as _
 
@@ -155,63 +162,195 @@ def sensitive_found(
     return found
 
 
-def _parts(
-    content: Mapping[str, Any], account_names: Mapping[int, str]
-) -> Iterator[tuple[str, str]]:
-    """Yield each text of the post's content with where it is, as people read it."""
-    yield _("the text"), content["text"]
+def _parts(content: Mapping[str, Any], facts: PostFacts) -> Iterator[tuple[str, str, bool]]:
+    """Yield each text of the post's content with where it is, as people read it, and
+    whether it is a file's alt text (read aloud, never published as a post's text)."""
+    yield _("the text"), content["text"], False
     for target in content["targets"]:
-        name = account_names.get(target["account"], str(target["account"]))
+        name = facts.account_names.get(target["account"], str(target["account"]))
         if target["text"] != content["text"]:
-            yield _("the text for %(account)s") % {"account": name}, target["text"]
+            yield _("the text for %(account)s") % {"account": name}, target["text"], False
         if target["first_comment"]:
-            yield _("the first comment on %(account)s") % {"account": name}, target["first_comment"]
+            where = _("the first comment on %(account)s") % {"account": name}
+            yield where, target["first_comment"], False
     for position, item in enumerate(content["media"], start=1):
-        yield _("the alt text of file %(position)s") % {"position": position}, item["alt_text"]
+        where = _("the alt text of file %(position)s") % {"position": position}
+        yield where, item["alt_text"], True
+
+
+@dataclass(frozen=True)
+class PostFacts:
+    """What the rules read of a post besides its content: its accounts' names (by id),
+    its files' names (in order), and whether it has its translation."""
+
+    account_names: Mapping[int, str]
+    file_names: Sequence[str] = ()
+    translated: bool = False
+
+
+# Alt text that says nothing of the picture, folded.
+EMPTY_ALT = frozenset(
+    {"image", "photo", "picture", "img", "graphic", "illustration", "logo", "une image",
+     "une photo", "image of", "photo of", "picture of", "screenshot", "capture d'ecran"}
+)  # fmt: skip
+FILE_NAME = re.compile(r"^[\w\-. ]+\.(?:jpe?g|png|gif|webp|heic|tiff?|bmp|mp4|mov|m4v)$", re.I)
+# Emoji, and what joins them into one (a zero-width joiner, a variation selector).
+EMOJI = "\U0001f300-\U0001faff\u2600-\u27bf\U0001f1e6-\U0001f1ff"
+EMOJI_RUN = re.compile(f"(?:[{EMOJI}][\ufe0f\u200d\U0001f3fb-\U0001f3ff]*){{4,}}")
+# From this length on, a hashtag all in small (or capital) letters likely runs several
+# words together.
+RUN_TOGETHER_LENGTH = 7
+VAGUE_LINK_PHRASES = ("click here", "click this link", "cliquez ici", "cliquez sur ce lien")
+URL = re.compile(r"https?://[^\s<>\"']+", re.I)
+SHORTENERS = frozenset(
+    {"bit.ly", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "buff.ly", "is.gd", "rebrand.ly",
+     "cutt.ly", "shorturl.at", "tiny.cc", "rb.gy", "lnkd.in", "s.id", "t.ly"}
+)  # fmt: skip
+
+
+def accessibility_found(text: str) -> list[str]:
+    """Return what makes ``text`` hard to read with a screen reader, said as people
+    read it: hashtags all in small letters, runs of emoji, links that do not say where
+    they go."""
+    found = [
+        _(
+            "Write #%(tag)s with a capital for each word (such as #RoadSafety): screen "
+            "readers then read its words."
+        )
+        % {"tag": tag}
+        for tag in HASHTAG.findall(text)
+        if len(tag) >= RUN_TOGETHER_LENGTH and tag.isalpha() and (tag.islower() or tag.isupper())
+    ]
+    if EMOJI_RUN.search(text):
+        found.append(_("More than three emoji in a row: screen readers read out every one."))
+    found += [
+        _("Say where the link goes rather than “%(phrase)s”.") % {"phrase": phrase}
+        for phrase in terms_found(text, VAGUE_LINK_PHRASES)
+    ]
+    return found
+
+
+def alt_text_found(alt_text: str, *, file_name: str, post_text: str) -> list[str]:
+    """Return why ``alt_text`` does not describe its file: none, a file name, a word
+    such as "image", or the post's text again."""
+    alt = " ".join(alt_text.split())
+    if not alt:
+        return [_("It has no alt text: describe the picture for people who cannot see it.")]
+    if (
+        folded(alt) in EMPTY_ALT
+        or FILE_NAME.match(alt)
+        or folded(alt) == folded(file_name)
+        or folded(alt) == folded(" ".join(post_text.split()))
+    ):
+        return [_("Its alt text does not describe the picture: say what it shows.")]
+    return []
+
+
+def links_found(text: str, *, allowed_domains: Sequence[str]) -> list[str]:
+    """Return what is wrong with the addresses in ``text``: a link shortener, or a
+    domain the agency does not allow (when it lists any)."""
+    found = []
+    for url in URL.findall(text):
+        host = (urlsplit(url).hostname or "").lower().removeprefix("www.")
+        allowed = [d.lower().removeprefix("www.") for d in allowed_domains]
+        if host in SHORTENERS:
+            found.append(
+                _(
+                    "%(domain)s is a link shortener: give the full address, so people see "
+                    "where it goes."
+                )
+                % {"domain": host}
+            )
+        elif allowed and not any(host == d or host.endswith("." + d) for d in allowed):
+            found.append(
+                _("%(domain)s is not among the domains the agency links to.") % {"domain": host}
+            )
+    return found
 
 
 def content_findings(
-    content: Mapping[str, Any], rules: ContentRules, account_names: Mapping[int, str]
+    content: Mapping[str, Any], rules: ContentRules, facts: PostFacts
 ) -> list[Finding]:
     """Return what the agency's ``rules`` find in a post's ``content``, blocking ones
     first."""
     findings: list[Finding] = []
-    for where, text in _parts(content, account_names):
+
+    def found(rule: str, severity: str, where: str, messages: Iterable[str]) -> None:
+        if severity != RuleSeverity.OFF:
+            findings.extend(Finding(rule, severity, where, message) for message in messages)
+
+    for where, text, is_alt_text in _parts(content, facts):
         if not text:
             continue
         for severity, terms in (
             (RuleSeverity.BLOCK, rules.blocked_terms),
             (RuleSeverity.WARN, rules.warned_terms),
         ):
-            findings += [
-                Finding(
-                    ContentRule.TERMS,
-                    severity,
-                    where,
-                    _("“%(term)s” is on the agency's list of terms not to use.") % {"term": term},
-                )
-                for term in terms_found(text, terms)
-            ]
-        if rules.sensitive != RuleSeverity.OFF:
-            findings += [
-                Finding(
-                    ContentRule.SENSITIVE,
-                    rules.sensitive,
-                    where,
-                    _("It holds %(what)s: personal or internal information.") % {"what": what},
-                )
+            found(
+                ContentRule.TERMS,
+                severity,
+                where,
+                (
+                    _("“%(term)s” is on the agency's list of terms not to use.") % {"term": term}
+                    for term in terms_found(text, terms)
+                ),
+            )
+        found(
+            ContentRule.SENSITIVE,
+            rules.sensitive,
+            where,
+            (
+                _("It holds %(what)s: personal or internal information.") % {"what": what}
                 for what in sensitive_found(
                     text, published=rules.published_contacts, internal_hosts=rules.internal_hosts
                 )
-            ]
+            ),
+        )
+        if not is_alt_text:
+            found(ContentRule.ACCESSIBILITY, rules.accessibility, where, accessibility_found(text))
+            found(
+                ContentRule.LINKS,
+                rules.links,
+                where,
+                links_found(text, allowed_domains=rules.allowed_domains),
+            )
+    if content["link"]:
+        found(
+            ContentRule.LINKS,
+            rules.links,
+            _("the link"),
+            links_found(content["link"], allowed_domains=rules.allowed_domains),
+        )
+    for position, item in enumerate(content["media"], start=1):
+        name = facts.file_names[position - 1] if position <= len(facts.file_names) else ""
+        found(
+            ContentRule.ACCESSIBILITY,
+            rules.accessibility,
+            _("file %(position)s") % {"position": position},
+            alt_text_found(item["alt_text"], file_name=name, post_text=content["text"]),
+        )
+    if not facts.translated:
+        found(
+            ContentRule.BILINGUAL,
+            rules.bilingual,
+            _("the post"),
+            [_("The agency publishes in both official languages: add its translation.")],
+        )
     return sorted(findings, key=lambda finding: not finding.blocks)
 
 
 def post_findings(post: Post, rules: ContentRules) -> list[Finding]:
     """Return what ``rules`` find in ``post`` as it is (fetched with its targets, their
     accounts, and its files)."""
-    names = {target.account_id: str(target.account) for target in post.targets.all()}
-    return content_findings(post_content(post), rules, names)
+    facts = PostFacts(
+        account_names={target.account_id: str(target.account) for target in post.targets.all()},
+        file_names=[
+            attached.asset.original_name
+            for attached in sorted(post.media.all(), key=lambda attached: attached.position)
+        ],
+        translated=post.translation_id is not None,
+    )
+    return content_findings(post_content(post), rules, facts)
 
 
 class ContentRefused(GovsocialError):

@@ -317,6 +317,7 @@ RULE_LISTS = {
     "warned_terms": 100,
     "published_contacts": 254,
     "internal_hosts": 253,
+    "allowed_domains": 253,
 }
 
 
@@ -330,9 +331,15 @@ def content_rules_save(
     published_contacts: Sequence[str],
     internal_hosts: Sequence[str],
     guidelines: str,
+    accessibility: str = RuleSeverity.WARN,
+    links: str = RuleSeverity.WARN,
+    allowed_domains: Sequence[str] = (),
+    bilingual: str = RuleSeverity.OFF,
 ) -> ContentRules:
     """Replace the agency's content rules; return them. Each list is kept without
-    blanks or repeats (case aside); a term both blocks and warns is refused."""
+    blanks or repeats (case aside); a term both blocks and warns is refused. What each
+    kind of finding does (``sensitive``, ``accessibility``, ``links``, ``bilingual``)
+    is block, warn or off."""
     require_admin(
         agency=agency, actor=actor, refusal=_("Only an agency admin can change content rules.")
     )
@@ -341,6 +348,7 @@ def content_rules_save(
         "warned_terms": warned_terms,
         "published_contacts": published_contacts,
         "internal_hosts": internal_hosts,
+        "allowed_domains": allowed_domains,
     }
     lists = {name: _rule_list(name, values) for name, values in given.items()}
     both = {t.casefold() for t in lists["blocked_terms"]} & {
@@ -352,8 +360,15 @@ def content_rules_save(
             % {"terms": ", ".join(sorted(both))},
             field="warned_terms",
         )
-    if sensitive not in RuleSeverity.values:
-        raise GovsocialError(_("Block, warn, or turn it off."), field="sensitive")
+    severities = {
+        "sensitive": sensitive,
+        "accessibility": accessibility,
+        "links": links,
+        "bilingual": bilingual,
+    }
+    for name, severity in severities.items():
+        if severity not in RuleSeverity.values:
+            raise GovsocialError(_("Block, warn, or turn it off."), field=name)
     guidelines = (guidelines or "").strip()
     if len(guidelines) > GUIDELINES_LONGEST:
         raise GovsocialError(
@@ -362,15 +377,10 @@ def content_rules_save(
         )
     with transaction.atomic():
         rules: ContentRules
-        rules, _created = ContentRules.objects.update_or_create(
-            agency=agency, defaults=lists | {"sensitive": sensitive, "guidelines": guidelines}
-        )
+        saved = lists | severities | {"guidelines": guidelines}
+        rules, _created = ContentRules.objects.update_or_create(agency=agency, defaults=saved)
         archive.record(
-            agency=agency,
-            actor=actor,
-            verb="content_rules.saved",
-            obj=agency,
-            data=lists | {"sensitive": sensitive, "guidelines": guidelines},
+            agency=agency, actor=actor, verb="content_rules.saved", obj=agency, data=saved
         )
     return rules
 

@@ -294,10 +294,12 @@ SPECTACULAR_SETTINGS = {
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),
     "VERSION": "1",
-    # Two fields named "rule": a step's (any or all) and a content rule's finding.
+    # Two fields named "rule" (a step's, any or all; a content rule's finding), and one
+    # choice of block, warn or off for every kind of content rule.
     "ENUM_NAME_OVERRIDES": {
         "StepRuleEnum": "approvals.models.StepRule",
         "ContentRuleEnum": "approvals.models.ContentRule",
+        "RuleSeverityEnum": "approvals.models.RuleSeverity",
     },
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -529,6 +529,16 @@ class ContentRulesSerializer(serializers.Serializer):
         child=serializers.CharField(max_length=253, allow_blank=True, trim_whitespace=False),
         max_length=RULE_LIST_LONGEST,
     )
+    accessibility = serializers.ChoiceField(choices=RuleSeverity.choices)
+    links = serializers.ChoiceField(choices=RuleSeverity.choices)
+    allowed_domains = serializers.ListField(
+        child=serializers.CharField(max_length=253, allow_blank=True, trim_whitespace=False),
+        max_length=RULE_LIST_LONGEST,
+        help_text="the domains links may go to (their subdomains too); empty: any",
+    )
+    bilingual = serializers.ChoiceField(
+        choices=RuleSeverity.choices, help_text="a post submitted without its translation"
+    )
     guidelines = serializers.CharField(
         allow_blank=True, trim_whitespace=False, max_length=GUIDELINES_LONGEST
     )

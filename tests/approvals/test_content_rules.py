@@ -14,13 +14,21 @@ from accounts.models import Agency, Role
 from approvals.decisions import approval_decide, post_submit
 from approvals.emergency import post_publish_emergency
 from approvals.models import Approval, RuleSeverity, Verdict
-from approvals.rules import ContentRefused, camel_words, sensitive_found, terms_found
+from approvals.rules import (
+    ContentRefused,
+    accessibility_found,
+    alt_text_found,
+    camel_words,
+    links_found,
+    sensitive_found,
+    terms_found,
+)
 from approvals.services import content_rules_save
 from archive.models import ArchiveEvent
 from govsocial.errors import GovsocialError, PermissionDenied
 from govsocial.tenancy import agency_scope
 from publishing.models import Post, PostStatus, SocialAccount
-from publishing.services import post_update
+from publishing.services import post_translation_add, post_update
 from tests.approvals.test_decisions import account, any_approver_chain, draft, member
 from tests.conftest import Personas
 from tests.factories import publisher_for, social_account_for
@@ -207,6 +215,10 @@ def test_pages_set_the_rules_show_what_they_find_and_take_the_acknowledgement(
         "sensitive": "warn",
         "published_contacts": "",
         "internal_hosts": "",
+        "accessibility": "warn",
+        "links": "warn",
+        "allowed_domains": "",
+        "bilingual": "off",
         "guidelines": "Write plainly. Name the street.",
     }
     shown = admin.post(address, form, follow=True).content.decode()
@@ -248,11 +260,16 @@ def test_the_api_reads_and_replaces_the_rules_and_submits_with_an_acknowledgemen
         "sensitive": "warn",
         "published_contacts": ["613 555 0199"],
         "internal_hosts": [],
+        "accessibility": "warn",
+        "links": "block",
+        "allowed_domains": ["alpha.example"],
+        "bilingual": "off",
         "guidelines": "",
     }
     assert author.put(address, body, content_type="application/json").status_code == 403
     saved = admin.put(address, body, content_type="application/json")
     assert saved.status_code == 200 and saved.json()["blocked_terms"] == ["jerk"]
+    assert (saved.json()["links"], saved.json()["allowed_domains"]) == ("block", ["alpha.example"])
 
     rounds = "/api/agencies/alpha/approvals/"
     refused = author.post(rounds, {"post": post.pk}, content_type="application/json")
@@ -269,3 +286,78 @@ def test_the_api_reads_and_replaces_the_rules_and_submits_with_an_acknowledgemen
     assert created.status_code == 201, created.json()
     assert created.json()["warnings_acknowledged"] is True
     assert created.json()["findings"][0]["where"] == "the text"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Drive safe #roadsafetyweek", "Write #roadsafetyweek with a capital for each word"),
+        ("Drive safe #ROADSAFETY", "Write #ROADSAFETY with a capital for each word"),
+        ("Fireworks tonight 🎆🎆🎆🎆", "More than three emoji in a row"),
+        ("Forms: click here.", "Say where the link goes rather than “click here”."),
+        ("Formulaires : cliquez ICI.", "Say where the link goes rather than “cliquez ici”."),
+    ],
+)
+def test_accessibility_slips_are_found(text: str, expected: str) -> None:
+    [found] = accessibility_found(text)
+    assert found.startswith(expected)
+
+
+def test_camel_case_hashtags_few_emoji_and_plain_links_pass() -> None:
+    assert accessibility_found("Drive safe #RoadSafetyWeek 🚗🚦 see riverton.example/roads") == []
+
+
+@pytest.mark.parametrize(
+    ("alt_text", "file_name", "refused"),
+    [
+        ("", "map.png", True),
+        ("image", "map.png", True),
+        ("Une photo", "map.png", True),
+        ("IMG_2041.JPG", "IMG_2041.JPG", True),
+        ("closure-map", "closure-map", True),
+        ("Roads closed", "map.png", True),
+        ("Map of Main Street, closed from 1st to 3rd Avenue", "map.png", False),
+    ],
+)
+def test_alt_text_must_describe_the_picture(alt_text: str, file_name: str, refused: bool) -> None:
+    found = alt_text_found(alt_text, file_name=file_name, post_text="Roads closed")
+    assert bool(found) is refused
+
+
+def test_shorteners_and_domains_not_allowed_are_found() -> None:
+    text = (
+        "See https://bit.ly/x1 and https://www.alpha.example/roads and https://maps.other.example/"
+    )
+    assert links_found(text, allowed_domains=["alpha.example"]) == [
+        "bit.ly is a link shortener: give the full address, so people see where it goes.",
+        "maps.other.example is not among the domains the agency links to.",
+    ]
+    assert (
+        links_found("https://roads.alpha.example/closures", allowed_domains=["alpha.example"]) == []
+    )
+    assert links_found("https://anywhere.example/", allowed_domains=[]) == []
+
+
+def test_a_post_without_its_translation_is_refused_where_the_agency_publishes_in_both(
+    personas: Personas, in_agency_a: Agency, account: SocialAccount
+) -> None:
+    member(in_agency_a, Role.APPROVER)
+    any_approver_chain(personas, account)
+    rules(personas, bilingual=RuleSeverity.BLOCK)
+    post = draft(personas, account, text="The pools open on Saturday")
+    with pytest.raises(ContentRefused, match="both official languages"):
+        post_submit(post=post, actor=personas.author_a.user)
+    translation = post_translation_add(post=post, actor=personas.author_a.user)
+    post_update(
+        post=translation,
+        actor=personas.author_a.user,
+        text="Les piscines ouvrent samedi",
+        link="",
+        campaign="",
+        account_ids=[account.pk],
+        variants={},
+        media=[],
+    )
+    post.refresh_from_db()
+    round_ = post_submit(post=post, actor=personas.author_a.user)
+    assert round_.findings == []
