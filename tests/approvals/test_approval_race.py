@@ -21,7 +21,8 @@ from govsocial.tenancy import agency_scope
 from publishing.content import post_content_hash
 from publishing.models import Post, PostStatus
 from publishing.selectors import post_get
-from publishing.services import post_create, post_schedule, post_update
+from publishing.services import post_create, post_schedule
+from tests.approvals.test_decisions import rewritten
 from tests.factories import MembershipFactory, publisher_for, social_account_for
 
 ROUNDS = 12
@@ -59,17 +60,8 @@ def _approve(round_: Approval, approver: User) -> str:
     return "approved"
 
 
-def _edit(post_id: int, author: User, account_id: int, text: str) -> str:
-    post_update(
-        post=Post.objects.get(pk=post_id),
-        actor=author,
-        text=text,
-        link="",
-        campaign="",
-        account_ids=[account_id],
-        variants={},
-        media=[],
-    )
+def _edit(post: Post, author: User, account_id: int, text: str) -> str:
+    rewritten(post, author, account_id, text)
     return "edited"
 
 
@@ -99,7 +91,7 @@ def test_an_approval_racing_an_edit_never_approves_a_text_it_did_not_see(
         approved, edited = _both_at_once(
             live_agency,
             partial(_approve, round_, approver),
-            partial(_edit, post.pk, author, account.pk, f"Notice {n}, changed"),
+            partial(_edit, post, author, account.pk, f"Notice {n}, changed"),
         )
         # The edit always lands: changing a post in review or approved takes it back.
         assert edited == "edited"

@@ -27,9 +27,9 @@ from approvals.services import content_rules_save
 from archive.models import ArchiveEvent
 from govsocial.errors import GovsocialError, PermissionDenied
 from govsocial.tenancy import agency_scope
-from publishing.models import Post, PostStatus, SocialAccount
-from publishing.services import post_translation_add, post_update
-from tests.approvals.test_decisions import account, any_approver_chain, draft, member
+from publishing.models import PostStatus, SocialAccount
+from publishing.services import post_translation_add
+from tests.approvals.test_decisions import account, any_approver_chain, draft, member, rewritten
 from tests.conftest import Personas
 from tests.factories import publisher_for, social_account_for
 
@@ -159,16 +159,7 @@ def test_rules_are_checked_again_at_approval_and_at_an_emergency(
     with pytest.raises(ContentRefused):
         post_publish_emergency(post=post, actor=personas.admin_a.user, reason="Urgent")
 
-    post = post_update(
-        post=Post.objects.get(pk=post.pk),
-        actor=personas.author_a.user,
-        text="The show opens at noon",
-        link="",
-        campaign="",
-        account_ids=[account.pk],
-        variants={},
-        media=[],
-    )
+    post = rewritten(post, personas.author_a.user, account.pk, "The show opens at noon")
     round_ = post_submit(post=post, actor=personas.author_a.user)
     approval_decide(approval=round_, actor=approver.user, verdict=Verdict.APPROVE)
     post.refresh_from_db()
@@ -348,16 +339,7 @@ def test_a_post_without_its_translation_is_refused_where_the_agency_publishes_in
     with pytest.raises(ContentRefused, match="both official languages"):
         post_submit(post=post, actor=personas.author_a.user)
     translation = post_translation_add(post=post, actor=personas.author_a.user)
-    post_update(
-        post=translation,
-        actor=personas.author_a.user,
-        text="Les piscines ouvrent samedi",
-        link="",
-        campaign="",
-        account_ids=[account.pk],
-        variants={},
-        media=[],
-    )
+    rewritten(translation, personas.author_a.user, account.pk, "Les piscines ouvrent samedi")
     post.refresh_from_db()
     round_ = post_submit(post=post, actor=personas.author_a.user)
     assert round_.findings == []

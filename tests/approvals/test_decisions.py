@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from accounts.models import Agency, Membership, Role
+from accounts.models import Agency, Membership, Role, User
 from approvals.decisions import approval_decide, post_submit
 from approvals.models import ApprovalState, StepRule, Verdict
 from approvals.services import StepSpec, chain_save
@@ -35,6 +35,20 @@ def draft(personas: Personas, account: SocialAccount, text: str = "Pool closed")
         actor=personas.author_a.user,
         text=text,
         account_ids=[account.pk],
+    )
+
+
+def rewritten(post: Post, author: User, account_id: int, text: str) -> Post:
+    """Return ``post`` with its text changed by ``author`` (for the one account)."""
+    return post_update(
+        post=Post.objects.get(pk=post.pk),
+        actor=author,
+        text=text,
+        link="",
+        campaign="",
+        account_ids=[account_id],
+        variants={},
+        media=[],
     )
 
 
@@ -175,16 +189,7 @@ def test_an_edit_after_submission_voids_the_round_until_the_post_is_submitted_ag
     any_approver_chain(personas, account)
     post = draft(personas, account)
     submitted = post_submit(post=post, actor=personas.author_a.user)
-    post_update(
-        post=post,
-        actor=personas.author_a.user,
-        text="Pool closed until Monday",
-        link="",
-        campaign="",
-        account_ids=[account.pk],
-        variants={},
-        media=[],
-    )
+    rewritten(post, personas.author_a.user, account.pk, "Pool closed until Monday")
     post.refresh_from_db()
     assert post.status == PostStatus.DRAFT
     with pytest.raises(Conflict, match="changed after it was submitted"):
