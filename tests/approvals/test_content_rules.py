@@ -192,7 +192,7 @@ def test_pages_set_the_rules_show_what_they_find_and_take_the_acknowledgement(
     personas: Personas,
 ) -> None:
     agency = personas.agency_a
-    member(agency, Role.APPROVER)
+    approver = member(agency, Role.APPROVER)
     with agency_scope(agency.pk):
         account = social_account_for(agency, handle="alpha_roads")
         publisher_for(agency, account=account, user=personas.author_a.user)
@@ -231,6 +231,11 @@ def test_pages_set_the_rules_show_what_they_find_and_take_the_acknowledgement(
     assert "acknowledge them" in shown
     shown = author.post(submit, {"acknowledge_warnings": "1"}, follow=True).content.decode()
     assert "The post is submitted" in shown
+    assert "The author acknowledged these warnings of the content rules:" in shown
+    # The approver's queue shows the post's version for each account, and the warnings.
+    queue = personas.client_for(approver).get(reverse("approval_queue", args=["alpha"]))
+    shown = queue.content.decode()
+    assert "alpha_roads" in shown and "Road works: call 613-555-0134" in shown
     assert "The author acknowledged these warnings of the content rules:" in shown
 
 
