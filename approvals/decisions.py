@@ -115,6 +115,8 @@ def post_submit(
                     )
                     % {"position": position, "chain": choice.chain.name}
                 )
+        # Its time, for the rules (blackout periods) and, once saved, for its schedule.
+        post.scheduled_at = at
         findings = post_findings(post, content_rules())
         require_allowed(findings, acknowledged=acknowledge_warnings)
         withdraw_stale(post)
@@ -133,7 +135,6 @@ def post_submit(
             warnings_acknowledged=bool(findings),
         )
         post.status = PostStatus.IN_REVIEW
-        post.scheduled_at = at
         post.save(update_fields=["status", "scheduled_at", "updated_at"])
         archive.record(
             agency=post.agency,

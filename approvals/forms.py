@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, Role
 from approvals.models import ApprovalChain, RuleSeverity, StepRule
-from approvals.services import StepSpec
+from approvals.services import NAME_LONGEST, StepSpec
 from publishing.models import SocialAccount
 
 # Where the text typed in a refused form of the post's page (a decision's comment, an
@@ -291,3 +291,35 @@ class ContentRulesForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_("The agency's do's and don'ts, shown beside the composer."),
     )
+
+
+class BlackoutForm(forms.Form):
+    """A blackout period as admins give it: its name, its first and last days in the
+    agency's time zone, what it does, and the accounts it covers (none: all)."""
+
+    name = forms.CharField(label=_("Name"), required=False, max_length=NAME_LONGEST)
+    first_day = forms.DateField(
+        label=_("First day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter the date as year-month-day, such as 2030-03-31.")},
+    )
+    last_day = forms.DateField(
+        label=_("Last day"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter the date as year-month-day, such as 2030-03-31.")},
+    )
+    severity = forms.ChoiceField(
+        label=_("What it does"),
+        choices=[(RuleSeverity.BLOCK, _("Block")), (RuleSeverity.WARN, _("Warn"))],
+        initial=RuleSeverity.BLOCK,
+    )
+    accounts = forms.TypedMultipleChoiceField(
+        label=_("Accounts it covers (none: every account)"),
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+
+    def __init__(self, *args: Any, accounts: Sequence[SocialAccount], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["accounts"].choices = [(a.pk, str(a)) for a in accounts]  # type: ignore[attr-defined]

@@ -292,6 +292,7 @@ class ContentRule(models.TextChoices):
     ACCESSIBILITY = "accessibility", _("Accessibility")
     LINKS = "links", _("Links")
     BILINGUAL = "bilingual", _("Both official languages")
+    BLACKOUT = "blackout", _("Blackout periods")
 
 
 class ContentRules(AgencyOwned):
@@ -413,3 +414,35 @@ class PostComment(AgencyOwned):
 
     def __str__(self) -> str:
         return f"comment {self.pk} on post {self.post_id}"
+
+
+class BlackoutPeriod(AgencyOwned):
+    """A time when the agency's posts must not go out, or only knowingly (an election
+    period), on every account or on those it names: posts meant to go out in it are
+    blocked or warned about by the content rules."""
+
+    name = models.CharField(_("name"), max_length=100)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    severity = models.CharField(
+        _("what it does"),
+        max_length=5,
+        choices=[c for c in RuleSeverity.choices if c[0] != RuleSeverity.OFF],
+        default=RuleSeverity.BLOCK,
+    )
+    # The network accounts it covers, by id; none: every account.
+    account_ids = ArrayField(models.BigIntegerField(), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("blackout period")
+        verbose_name_plural = _("blackout periods")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="blackout_period_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

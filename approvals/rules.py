@@ -18,6 +18,8 @@ recorded with the revision it was checked on.
 - Links: link shorteners, and domains other than those the agency allows (when it
   lists any).
 - Both official languages: a post without its translation.
+- Blackout periods: a post meant to go out in one (or, without a time, now), on an
+  account it covers.
 """
 
 from __future__ import annotations
@@ -29,9 +31,11 @@ from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from approvals.models import ContentRule, ContentRules, RuleSeverity
+from approvals.models import BlackoutPeriod, ContentRule, ContentRules, RuleSeverity
+from approvals.selectors import blackouts_at
 from govsocial.errors import GovsocialError
 from publishing.content import post_content
 from publishing.models import Post
@@ -181,11 +185,14 @@ def _parts(content: Mapping[str, Any], facts: PostFacts) -> Iterator[tuple[str, 
 @dataclass(frozen=True)
 class PostFacts:
     """What the rules read of a post besides its content: its accounts' names (by id),
-    its files' names (in order), and whether it has its translation."""
+    its files' names (in order), whether it has its translation, and the blackout
+    periods of its time."""
 
     account_names: Mapping[int, str]
     file_names: Sequence[str] = ()
     translated: bool = False
+    # The blackout periods the time it is meant to go out at falls in.
+    blackouts: Sequence[BlackoutPeriod] = ()
 
 
 # Alt text that says nothing of the picture, folded.
@@ -329,6 +336,17 @@ def content_findings(
             _("file %(position)s") % {"position": position},
             alt_text_found(item["alt_text"], file_name=name, post_text=content["text"]),
         )
+    for period in facts.blackouts:
+        if not period.account_ids or set(period.account_ids) & set(facts.account_names):
+            found(
+                ContentRule.BLACKOUT,
+                period.severity,
+                _("its time"),
+                [
+                    _("It would go out during the blackout period “%(name)s”.")
+                    % {"name": period.name}
+                ],
+            )
     if not facts.translated:
         found(
             ContentRule.BILINGUAL,
@@ -349,6 +367,8 @@ def post_findings(post: Post, rules: ContentRules) -> list[Finding]:
             for attached in sorted(post.media.all(), key=lambda attached: attached.position)
         ],
         translated=post.translation_id is not None,
+        # Not yet given a time, it would go out now.
+        blackouts=blackouts_at(at=post.scheduled_at or timezone.now()),
     )
     return content_findings(post_content(post), rules, facts)
 

@@ -19,6 +19,7 @@ from approvals.models import (
     ApprovalChain,
     ApprovalState,
     ApprovalStep,
+    BlackoutPeriod,
     ChainAccount,
     ContentRules,
     Decision,
@@ -224,3 +225,13 @@ def post_thread(*, post_id: int) -> list[ThreadEntry]:
         if link.used_at is not None
     ]
     return sorted(entries, key=lambda entry: entry.written_at)
+
+
+def blackout_list() -> QuerySet[BlackoutPeriod]:
+    """Return the bound agency's blackout periods, by start."""
+    return BlackoutPeriod.objects.order_by("starts_at", "pk")
+
+
+def blackouts_at(*, at: datetime) -> list[BlackoutPeriod]:
+    """Return the bound agency's blackout periods that ``at`` falls in."""
+    return list(blackout_list().filter(starts_at__lte=at, ends_at__gt=at))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -19,6 +20,7 @@ from accounts.services.principals import Principal, require_admin
 from approvals.models import (
     ApprovalChain,
     ApprovalStep,
+    BlackoutPeriod,
     ChainAccount,
     ContentRules,
     RuleSeverity,
@@ -401,3 +403,80 @@ def _rule_list(name: str, values: Sequence[str]) -> list[str]:
             field=name,
         )
     return list(kept.values())
+
+
+def blackout_add(
+    *,
+    agency: Agency,
+    actor: Principal,
+    name: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    severity: str,
+    account_ids: Sequence[int] = (),
+) -> BlackoutPeriod:
+    """Add a blackout period (admins): from ``starts_at`` up to ``ends_at``, on the
+    accounts named (none: every account), blocking or warning about posts meant to go
+    out in it."""
+    require_admin(
+        agency=agency, actor=actor, refusal=_("Only an agency admin can change content rules.")
+    )
+    name = " ".join((name or "").split())
+    if not name or len(name) > NAME_LONGEST:
+        raise GovsocialError(
+            _("Give the period a name of at most %(count)s characters.") % {"count": NAME_LONGEST},
+            field="name",
+        )
+    if ends_at <= starts_at:
+        raise GovsocialError(_("The period must end after it starts."), field="ends_at")
+    if severity not in (RuleSeverity.BLOCK, RuleSeverity.WARN):
+        raise GovsocialError(_("Block or warn."), field="severity")
+    wanted = sorted(set(account_ids))
+    known = set(SocialAccount.objects.filter(pk__in=wanted).values_list("pk", flat=True))
+    if set(wanted) - known:
+        raise GovsocialError(
+            _("No such network account: %(ids)s.")
+            % {"ids": ", ".join(map(str, sorted(set(wanted) - known)))},
+            field="accounts",
+        )
+    with transaction.atomic():
+        period: BlackoutPeriod = BlackoutPeriod.objects.create(
+            agency=agency,
+            name=name,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            severity=severity,
+            account_ids=wanted,
+        )
+        archive.record(
+            agency=agency,
+            actor=actor,
+            verb="blackout.added",
+            obj=period,
+            data={
+                "name": name,
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "severity": severity,
+                "accounts": wanted,
+            },
+        )
+    return period
+
+
+def blackout_delete(*, period: BlackoutPeriod, actor: Principal) -> None:
+    """Remove a blackout period (admins); the archive keeps what it was."""
+    require_admin(
+        agency=period.agency,
+        actor=actor,
+        refusal=_("Only an agency admin can change content rules."),
+    )
+    with transaction.atomic():
+        archive.record(
+            agency=period.agency,
+            actor=actor,
+            verb="blackout.deleted",
+            obj=period,
+            data={"name": period.name, "starts_at": period.starts_at, "ends_at": period.ends_at},
+        )
+        period.delete()

@@ -49,6 +49,16 @@ urlpatterns = [
         name="content_rules",
     ),
     path(
+        "agencies/<slug:agency_slug>/approvals/content-rules/blackouts/",
+        views.blackout_add,
+        name="blackout_add",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/approvals/content-rules/blackouts/<int:blackout_id>/delete/",
+        views.blackout_delete,
+        name="blackout_delete",
+    ),
+    path(
         "agencies/<slug:agency_slug>/approvals/chains/",
         views.approval_chain_list,
         name="approval_chain_list",

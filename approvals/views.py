@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -27,6 +28,7 @@ from approvals.forms import (
     TYPED,
     ApprovalChainForm,
     BaseApprovalStepFormSet,
+    BlackoutForm,
     ContentRulesForm,
     step_formset,
     step_initial,
@@ -37,7 +39,7 @@ from govsocial.middleware import open_by_token
 from publishing.forms import ScheduleTimeForm
 from publishing.models import Post, PostStatus, SocialAccount
 from publishing.selectors import post_get, social_account_list
-from publishing.timezones import local_to_utc
+from publishing.timezones import local_to_utc, zone_named
 from publishing.views.local import zone_of
 
 STEPS_PREFIX = "steps"
@@ -391,9 +393,7 @@ def emergency_publishers(request: HttpRequest, agency_slug: str) -> HttpResponse
 def content_rules(request: HttpRequest, agency_slug: str) -> HttpResponse:
     """Show the agency's content rules; admins change them."""
     is_admin = _is_admin(request)
-    rules = selectors.content_rules()
-    initial = {name: getattr(rules, name) for name in ContentRulesForm.base_fields}
-    form = ContentRulesForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = _rules_form(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         status = 403 if not is_admin else 400
@@ -409,8 +409,87 @@ def content_rules(request: HttpRequest, agency_slug: str) -> HttpResponse:
             else:
                 messages.success(request, _("The content rules are saved."))
                 return redirect("content_rules", agency_slug=agency_slug)
-    context = {"form": form, "rules": rules, "is_admin": is_admin}
-    return render(request, "approvals/content_rules.html", context, status=status)
+    return _content_rules_page(request, form, status=status)
+
+
+def _rules_form(data: Any = None) -> ContentRulesForm:
+    """Return the content rules' form, filled with the rules as they are."""
+    rules = selectors.content_rules()
+    initial = {name: getattr(rules, name) for name in ContentRulesForm.base_fields}
+    return ContentRulesForm(data, initial=initial)
+
+
+def _content_rules_page(
+    request: HttpRequest,
+    form: ContentRulesForm,
+    blackout: BlackoutForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Show the content rules page: the rules (``form``), the blackout periods, and the
+    form that adds one (``blackout``), times in the agency's zone."""
+    accounts = list(social_account_list())
+    context = {
+        "form": form,
+        "rules": selectors.content_rules(),
+        "is_admin": _is_admin(request),
+        # Each period, with the names of the accounts it covers (none: every one).
+        "blackouts": [
+            (period, [str(a) for a in accounts if a.pk in period.account_ids])
+            for period in selectors.blackout_list()
+        ],
+        "blackout_form": blackout or BlackoutForm(accounts=accounts),
+    }
+    with timezone.override(_agency_zone(request)):
+        return render(request, "approvals/content_rules.html", context, status=status)
+
+
+def _agency_zone(request: HttpRequest) -> ZoneInfo:
+    return zone_named(request.agency.time_zone)  # type: ignore[attr-defined]
+
+
+@require_POST
+def blackout_add(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Add a blackout period from its first to its last day, whole days in the agency's
+    time zone (admins); go back to the content rules."""
+    accounts = list(social_account_list())
+    form = BlackoutForm(request.POST, accounts=accounts)
+    if form.is_valid():
+        data, zone = form.cleaned_data, _agency_zone(request)
+        try:
+            services.blackout_add(
+                agency=request.agency,  # type: ignore[attr-defined]
+                actor=request.user,  # type: ignore[arg-type]
+                name=data["name"],
+                starts_at=local_to_utc(datetime.combine(data["first_day"], time()), zone),
+                ends_at=local_to_utc(
+                    datetime.combine(data["last_day"] + timedelta(days=1), time()), zone
+                ),
+                severity=data["severity"],
+                account_ids=data["accounts"],
+            )
+        except GovsocialError as error:
+            field = {"ends_at": "last_day"}.get(error.field or "", error.field)
+            form.add_error(field if field in form.fields else None, error.message)
+        else:
+            messages.success(request, _("The blackout period is added."))
+            return redirect("content_rules", agency_slug=agency_slug)
+    status = 403 if not _is_admin(request) else 400
+    return _content_rules_page(request, _rules_form(), form, status=status)
+
+
+@require_POST
+def blackout_delete(request: HttpRequest, agency_slug: str, blackout_id: int) -> HttpResponse:
+    """Remove a blackout period (admins); go back to the content rules."""
+    period = selectors.blackout_list().filter(pk=blackout_id).first()
+    if period is None:
+        raise Http404
+    try:
+        services.blackout_delete(period=period, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The blackout period is removed."))
+    return redirect("content_rules", agency_slug=agency_slug)
 
 
 @dataclass(frozen=True)

@@ -289,7 +289,7 @@ SPECTACULAR_SETTINGS = {
         "(written, scheduled, published now, taken off the schedule, in English and "
         "French), calendar with CSV export and import, queue times, crisis pauses, "
         "approval chains, rounds of approval and the conversation about them, content "
-        "rules and emergency posts with their reviews. "
+        "rules with blackout periods, and emergency posts with their reviews. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),

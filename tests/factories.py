@@ -39,6 +39,7 @@ from approvals.models import (
     Approval,
     ApprovalChain,
     ApprovalStep,
+    BlackoutPeriod,
     ChainAccount,
     ContentRules,
     Decision,
@@ -545,6 +546,19 @@ def post_comment_for(agency: Agency) -> PostComment:
     return comment
 
 
+def blackout_for(agency: Agency) -> BlackoutPeriod:
+    """Store a blackout period of ``agency``, next month, on every account."""
+    start = timezone.now() + timedelta(days=30)
+    with agency_scope(agency.pk):
+        period: BlackoutPeriod = BlackoutPeriod.objects.create(
+            agency=agency,
+            name="Election period",
+            starts_at=start,
+            ends_at=start + timedelta(days=7),
+        )
+    return period
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -576,4 +590,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ContentRules: content_rules_for,
     ExternalLink: external_link_for,
     PostComment: post_comment_for,
+    BlackoutPeriod: blackout_for,
 }

@@ -17,6 +17,7 @@ from approvals.models import (
     Approval,
     ApprovalChain,
     ApprovalState,
+    BlackoutPeriod,
     ContentRule,
     EmergencyReview,
     PostComment,
@@ -565,4 +566,35 @@ class PostCommentSerializer(serializers.Serializer):
             "written_by": comment.written_by.email,
             "text": comment.text,
             "written_at": serializers.DateTimeField().to_representation(comment.written_at),
+        }
+
+
+class BlackoutPeriodSerializer(serializers.Serializer):
+    """A time when posts must not go out (``block``), or only knowingly (``warn``), on
+    the ``accounts`` named (by id; none: every account): from ``starts_at`` up to
+    ``ends_at``."""
+
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(max_length=NAME_LONGEST, allow_blank=True, trim_whitespace=False)
+    starts_at = MomentField(help_text="ISO 8601 with an offset")
+    ends_at = MomentField(help_text="ISO 8601 with an offset; after starts_at")
+    severity = serializers.ChoiceField(choices=[RuleSeverity.BLOCK, RuleSeverity.WARN])
+    accounts = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1),
+        source="account_ids",
+        default=list,
+        max_length=1000,
+        help_text="network account ids; empty: every account",
+    )
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        period: BlackoutPeriod = instance
+        moment = serializers.DateTimeField().to_representation
+        return {
+            "id": period.pk,
+            "name": period.name,
+            "starts_at": moment(period.starts_at),
+            "ends_at": moment(period.ends_at),
+            "severity": period.severity,
+            "accounts": period.account_ids,
         }

@@ -4,7 +4,7 @@ from rest_framework.routers import SimpleRouter
 from approvals.api.comments import PostCommentViewSet
 from approvals.api.emergency import EmergencyReviewViewSet
 from approvals.api.rounds import ApprovalViewSet
-from approvals.api.views import ApprovalChainViewSet, ContentRulesViewSet
+from approvals.api.views import ApprovalChainViewSet, BlackoutPeriodViewSet, ContentRulesViewSet
 
 router = SimpleRouter()
 router.register(
@@ -26,6 +26,11 @@ router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/post-comments",
     PostCommentViewSet,
     basename="postcomment",
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/blackout-periods",
+    BlackoutPeriodViewSet,
+    basename="blackoutperiod",
 )
 
 urlpatterns = [

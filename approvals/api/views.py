@@ -18,9 +18,10 @@ from approvals import selectors, services
 from approvals.api.serializers import (
     ApprovalChainSerializer,
     ApprovalChainWriteSerializer,
+    BlackoutPeriodSerializer,
     ContentRulesSerializer,
 )
-from approvals.models import ApprovalChain, ContentRules
+from approvals.models import ApprovalChain, BlackoutPeriod, ContentRules
 from approvals.services import StepSpec
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import GovsocialError
@@ -151,3 +152,38 @@ class ContentRulesViewSet(AgencyScopedViewSet):
             **written.validated_data,
         )
         return self._answer()
+
+
+class BlackoutPeriodViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScopedViewSet):
+    """The agency's blackout periods, by start: every member reads them; admins add
+    and remove them."""
+
+    model = BlackoutPeriod
+    serializer_class = BlackoutPeriodSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.order_by("starts_at", "pk")
+
+    @extend_schema(request=BlackoutPeriodSerializer, responses={201: BlackoutPeriodSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Add a blackout period (admins). Refused: no name, an end not after its
+        start, and an account that is not the agency's."""
+        written = BlackoutPeriodSerializer(data=request.data)
+        written.is_valid(raise_exception=True)
+        data = written.validated_data
+        period = services.blackout_add(
+            agency=self.agency,
+            actor=request.user,  # type: ignore[arg-type]
+            name=data["name"],
+            starts_at=data["starts_at"],
+            ends_at=data["ends_at"],
+            severity=data["severity"],
+            account_ids=data["account_ids"],
+        )
+        return Response(BlackoutPeriodSerializer(period).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Remove a blackout period (admins); the archive keeps what it was."""
+        services.blackout_delete(period=self.get_object(), actor=request.user)  # type: ignore[arg-type]
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -5,15 +5,17 @@ again at approval; in pages and the API."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Agency, Role
 from approvals.decisions import approval_decide, post_submit
 from approvals.emergency import post_publish_emergency
-from approvals.models import Approval, RuleSeverity, Verdict
+from approvals.models import Approval, BlackoutPeriod, RuleSeverity, Verdict
 from approvals.rules import (
     ContentRefused,
     accessibility_found,
@@ -23,7 +25,7 @@ from approvals.rules import (
     sensitive_found,
     terms_found,
 )
-from approvals.services import content_rules_save
+from approvals.services import blackout_add, content_rules_save
 from archive.models import ArchiveEvent
 from govsocial.errors import GovsocialError, PermissionDenied
 from govsocial.tenancy import agency_scope
@@ -348,3 +350,121 @@ def test_a_post_without_its_translation_is_refused_where_the_agency_publishes_in
     post.refresh_from_db()
     round_ = post_submit(post=post, actor=personas.author_a.user)
     assert round_.findings == []
+
+
+def blackout(
+    personas: Personas, name: str, start: datetime, days: int, **more: Any
+) -> BlackoutPeriod:
+    """Add a blocking blackout period of ``days`` days from ``start`` (as the admin,
+    unless ``actor`` says who)."""
+    given: dict[str, Any] = {"actor": personas.admin_a.user, "severity": RuleSeverity.BLOCK}
+    return blackout_add(
+        agency=personas.agency_a,
+        name=name,
+        starts_at=start,
+        ends_at=start + timedelta(days=days),
+        **given | more,
+    )
+
+
+def test_a_post_meant_for_a_blackout_period_is_blocked_on_the_accounts_it_covers(
+    personas: Personas, in_agency_a: Agency, account: SocialAccount
+) -> None:
+    member(in_agency_a, Role.APPROVER)
+    any_approver_chain(personas, account)
+    rules(personas, accessibility=RuleSeverity.OFF)
+    elsewhere = social_account_for(in_agency_a, handle="alpha_parks")
+    start = timezone.now() + timedelta(days=10)
+    blackout(personas, "  Election   period ", start, 30, account_ids=[account.pk])
+    blackout(personas, "Parks only", start, 30, account_ids=[elsewhere.pk])
+    post = draft(personas, account, text="Vote at the library")
+    with pytest.raises(ContentRefused, match="blackout period “Election period”") as refused:
+        post_submit(post=post, actor=personas.author_a.user, at=start + timedelta(days=1))
+    assert [p["rule"] for p in refused.value.problems] == ["blackout"]
+    # Meant to go out before it: nothing is found.
+    round_ = post_submit(post=post, actor=personas.author_a.user, at=start - timedelta(days=1))
+    assert round_.findings == []
+    with pytest.raises(GovsocialError, match="end after it starts"):
+        blackout(personas, "Backwards", start, 0)
+    with pytest.raises(PermissionDenied):
+        blackout(personas, "Mine", start, 1, actor=personas.author_a.user)
+
+
+def test_admins_add_and_remove_blackout_periods_on_the_page_and_in_the_api(
+    personas: Personas,
+) -> None:
+    admin = personas.client_for(personas.admin_a)
+    add = reverse("blackout_add", args=["alpha"])
+    refused = admin.post(
+        add,
+        {
+            "name": "Backwards",
+            "first_day": "2031-05-10",
+            "last_day": "2031-05-01",
+            "severity": "block",
+        },
+    )
+    assert refused.status_code == 400
+    assert "The period must end after it starts." in refused.content.decode()
+    shown = admin.post(
+        add,
+        {
+            "name": "Election period",
+            "first_day": "2031-05-01",
+            "last_day": "2031-05-10",
+            "severity": "block",
+        },
+        follow=True,
+    ).content.decode()
+    assert "The blackout period is added." in shown and "Election period" in shown
+    with agency_scope(personas.agency_a.pk):
+        period = BlackoutPeriod.objects.get()
+    # Whole days in the agency's zone (America/Toronto: UTC-4 in May).
+    assert (period.starts_at.isoformat(), period.ends_at.isoformat()) == (
+        "2031-05-01T04:00:00+00:00",
+        "2031-05-11T04:00:00+00:00",
+    )
+    author = personas.client_for(personas.author_a)
+    assert (
+        "Election period" in author.get(reverse("content_rules", args=["alpha"])).content.decode()
+    )
+    assert (
+        author.post(
+            add,
+            {"name": "x", "first_day": "2031-01-01", "last_day": "2031-01-02", "severity": "warn"},
+        ).status_code
+        == 403
+    )
+
+    listed = author.get("/api/agencies/alpha/blackout-periods/").json()["results"]
+    assert [(p["name"], p["starts_at"], p["accounts"]) for p in listed] == [
+        ("Election period", "2031-05-01T04:00:00Z", [])
+    ]
+    made = admin.post(
+        "/api/agencies/alpha/blackout-periods/",
+        {
+            "name": "Recess",
+            "starts_at": "2031-07-01T00:00:00-04:00",
+            "ends_at": "2031-07-02T00:00:00-04:00",
+            "severity": "warn",
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201, made.json()
+    assert (
+        admin.delete(f"/api/agencies/alpha/blackout-periods/{made.json()['id']}/").status_code
+        == 204
+    )
+    shown = admin.post(reverse("blackout_delete", args=["alpha", period.pk]), follow=True)
+    assert "The blackout period is removed." in shown.content.decode()
+    with agency_scope(personas.agency_a.pk):
+        assert not BlackoutPeriod.objects.exists()
+        verbs = list(
+            ArchiveEvent.objects.filter(verb__startswith="blackout.").values_list("verb", flat=True)
+        )
+    assert sorted(verbs) == [
+        "blackout.added",
+        "blackout.added",
+        "blackout.deleted",
+        "blackout.deleted",
+    ]

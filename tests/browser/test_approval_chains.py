@@ -1,6 +1,7 @@
 """An admin makes an approval chain of two steps in the browser, by keyboard (the design
 system hides the native boxes and buttons behind their labels): the chains page, the
-form and its error summary, and who may publish in an emergency, pass axe's checks."""
+form and its error summary, who may publish in an emergency, and the content rules with
+a blackout period refused, pass axe's checks."""
 
 from __future__ import annotations
 
@@ -66,4 +67,18 @@ def test_an_admin_makes_a_two_step_chain_and_fixes_a_step_without_approvers(
     assert_accessible(page)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_text("Who may publish in an emergency is saved.")).to_be_visible()
+
+    page.get_by_role("link", name="Approval chains").first.click()
+    page.get_by_role("link", name="Content rules").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Content rules")
+    assert_accessible(page)
+    page.get_by_label("Terms that block a post").fill("jerk")
+    page.get_by_role("button", name="Save the content rules").click()
+    expect(page.get_by_text("The content rules are saved.")).to_be_visible()
+    page.get_by_label("Name", exact=True).fill("Election period")
+    page.get_by_label("First day").fill("2031-05-10")
+    page.get_by_label("Last day").fill("2031-05-01")
+    page.get_by_role("button", name="Add the period").click()
+    expect(page.get_by_role("alert")).to_contain_text("The period must end after it starts.")
+    assert_accessible(page)
     page.close()

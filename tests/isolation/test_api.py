@@ -12,6 +12,7 @@ from tests.factories import (
     InvitationFactory,
     approval_chain_for,
     approval_for,
+    blackout_for,
     content_rules_for,
     emergency_review_for,
     pause_for,
@@ -326,3 +327,20 @@ class TestPostComments(ApiIsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestBlackoutPeriodList(ApiIsolationSuite):
+    url_name = "blackoutperiod-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestBlackoutPeriodDetail(ApiIsolationSuite):
+    url_name = "blackoutperiod-detail"
+    methods = ("get", "delete")
+
+    def url(self, personas: Personas) -> str:
+        period = blackout_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, period.pk])

@@ -16,6 +16,7 @@ from tests.factories import (
     api_key_for,
     approval_chain_for,
     approval_for,
+    blackout_for,
     content_rules_for,
     emergency_review_for,
     external_link_for,
@@ -506,3 +507,20 @@ class TestPostCommentAdd(IsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return _post_url(self.url_name, personas)
+
+
+class TestBlackoutAdd(IsolationSuite):
+    url_name = "blackout_add"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestBlackoutDelete(IsolationSuite):
+    url_name = "blackout_delete"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        period = blackout_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, period.pk])
