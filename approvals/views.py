@@ -39,8 +39,7 @@ from govsocial.middleware import open_by_token
 from publishing.forms import ScheduleTimeForm
 from publishing.models import Post, PostStatus, SocialAccount
 from publishing.selectors import post_get, social_account_list
-from publishing.timezones import local_to_utc, zone_named
-from publishing.views.local import zone_of
+from publishing.timezones import local_to_utc, zone_named, zone_of
 
 STEPS_PREFIX = "steps"
 

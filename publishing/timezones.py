@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.http import HttpRequest
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -75,6 +76,14 @@ def viewer_zone(*, user_zone: str, agency_zone: str) -> ZoneInfo:
     """Return the zone a person reads and enters times in: their own if they chose
     one, else the agency's."""
     return zone_named(user_zone or agency_zone)
+
+
+def zone_of(request: HttpRequest) -> ZoneInfo:
+    """Return the time zone the page's viewer reads and enters times in."""
+    return viewer_zone(
+        user_zone=request.user.time_zone,  # type: ignore[union-attr]
+        agency_zone=request.agency.time_zone,  # type: ignore[attr-defined]
+    )
 
 
 def utc_offset(moment: datetime) -> str:

@@ -4,21 +4,12 @@ one, else the agency's (DESIGN.md, invariant 8)."""
 from __future__ import annotations
 
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from publishing.timezones import viewer_zone
-
-
-def zone_of(request: HttpRequest) -> ZoneInfo:
-    """Return the time zone the viewer reads and enters times in."""
-    return viewer_zone(
-        user_zone=request.user.time_zone,  # type: ignore[union-attr]
-        agency_zone=request.agency.time_zone,  # type: ignore[attr-defined]
-    )
+from publishing.timezones import zone_of
 
 
 def render_local(

@@ -16,7 +16,8 @@ from govsocial.errors import GovsocialError
 from publishing import selectors, services
 from publishing.forms import QueueSlotsForm
 from publishing.models import QueueSlot
-from publishing.views.local import render_local, zone_of
+from publishing.timezones import zone_of
+from publishing.views.local import render_local
 
 
 def _is_admin(request: HttpRequest) -> bool:
