@@ -28,6 +28,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -357,9 +358,9 @@ def content_findings(
     return sorted(findings, key=lambda finding: not finding.blocks)
 
 
-def post_findings(post: Post, rules: ContentRules) -> list[Finding]:
+def post_findings(post: Post, rules: ContentRules, *, at: datetime | None = None) -> list[Finding]:
     """Return what ``rules`` find in ``post`` as it is (fetched with its targets, their
-    accounts, and its files)."""
+    accounts, and its files), meant to go out at ``at`` (else at its time, else now)."""
     facts = PostFacts(
         account_names={target.account_id: str(target.account) for target in post.targets.all()},
         file_names=[
@@ -368,7 +369,7 @@ def post_findings(post: Post, rules: ContentRules) -> list[Finding]:
         ],
         translated=post.translation_id is not None,
         # Not yet given a time, it would go out now.
-        blackouts=blackouts_at(at=post.scheduled_at or timezone.now()),
+        blackouts=blackouts_at(at=at or post.scheduled_at or timezone.now()),
     )
     return content_findings(post_content(post), rules, facts)
 

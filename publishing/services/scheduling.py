@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -42,6 +43,13 @@ from publishing.services.posts import (
 
 # A time this little in the past still counts as now: the form took a moment to send.
 PAST_TOLERANCE = timedelta(minutes=1)
+
+# Sent before a post goes on the schedule, with the locked ``post`` (its files fetched),
+# its ``targets`` (with their accounts) and the time ``at``: each receiver answers with
+# the problems (``PostProblem``) that keep it off the schedule. The apps standing on
+# publishing check here what publishing knows nothing of (approvals: its content rules),
+# without publishing importing them.
+schedule_checks = Signal()
 
 
 class PostProblems(GovsocialError):
@@ -104,10 +112,10 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
     with transaction.atomic():
         own, partner = lock_pair(post)
         paired = partner is not None
-        _require_schedulable(*own, actor, paired=paired)
+        _require_schedulable(*own, actor, at=at, paired=paired)
         if partner is not None:
             try:
-                _require_schedulable(*partner, actor, paired=paired)
+                _require_schedulable(*partner, actor, at=at, paired=paired)
             except GovsocialError as refusal:
                 raise TranslationNotReady(partner[0], refusal) from refusal
         # A crisis pause holds what is scheduled during it as it held what was already.
@@ -119,9 +127,11 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
 
 
 def _require_schedulable(
-    post: Post, targets: list[PostTarget], actor: Principal, *, paired: bool
+    post: Post, targets: list[PostTarget], actor: Principal, *, at: datetime, paired: bool
 ) -> None:
-    """Refuse unless the locked post may go on the schedule as it is."""
+    """Refuse unless the locked post may go on the schedule for ``at`` as it is: the
+    networks' rules, and what the apps standing on publishing check
+    (``schedule_checks``)."""
     require_changeable(post, targets)
     if post.status == PostStatus.IN_REVIEW:
         raise Conflict(_("This post is waiting for approval."))
@@ -162,6 +172,8 @@ def _require_schedulable(
             if not text_of[check.account.pk].strip()
             and all(problem.code != "empty" for problem in check.problems)
         ]
+    for _receiver, found in schedule_checks.send(sender=Post, post=post, targets=targets, at=at):
+        problems += cast(list[PostProblem], found)
     if problems:
         raise PostProblems(problems)
 

@@ -30,7 +30,8 @@ from archive.models import ArchiveEvent
 from govsocial.errors import GovsocialError, PermissionDenied
 from govsocial.tenancy import agency_scope
 from publishing.models import PostStatus, SocialAccount
-from publishing.services import post_translation_add
+from publishing.services import post_schedule, post_translation_add
+from publishing.services.scheduling import PostProblems
 from tests.approvals.test_decisions import account, any_approver_chain, draft, member, rewritten
 from tests.conftest import Personas
 from tests.factories import publisher_for, social_account_for
@@ -468,3 +469,24 @@ def test_admins_add_and_remove_blackout_periods_on_the_page_and_in_the_api(
         "blackout.deleted",
         "blackout.deleted",
     ]
+
+
+def test_what_the_rules_block_stays_off_the_schedule_even_without_approval(
+    personas: Personas, in_agency_a: Agency, account: SocialAccount
+) -> None:
+    rules(personas, blocked_terms=["jerk"])
+    post = draft(personas, account, text="Don't be a #RoadJerk")
+    at = timezone.now() + timedelta(days=1)
+    with pytest.raises(PostProblems) as refused:
+        post_schedule(post=post, actor=personas.author_a.user, at=at)
+    assert [(p.account_id, p.code) for p in refused.value.post_problems] == [
+        (account.pk, "content_terms")
+    ]
+    assert "“jerk” is on the agency's list" in refused.value.post_problems[0].message
+    # A blackout blocks for the time asked, not another.
+    rules(personas)
+    blackout(personas, "Election period", at - timedelta(hours=1), 1)
+    with pytest.raises(PostProblems, match="blackout period"):
+        post_schedule(post=post, actor=personas.author_a.user, at=at)
+    scheduled = post_schedule(post=post, actor=personas.author_a.user, at=at + timedelta(days=2))
+    assert scheduled.status == PostStatus.SCHEDULED
