@@ -44,7 +44,8 @@ from approvals.selectors import chain_for_accounts, content_rules
 from archive.services import NamedActor
 from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
 from publishing.content import post_content_hash
-from publishing.models import Post, PostMedia, PostRevision, PostStatus, PostTarget
+from publishing.models import Post, PostMedia, PostStatus, PostTarget
+from publishing.selectors import post_latest_revision
 from publishing.services.scheduling import PAST_TOLERANCE, post_schedule
 from publishing.timezones import viewer_zone
 
@@ -121,7 +122,7 @@ def post_submit(
         require_allowed(findings, acknowledged=acknowledge_warnings)
         withdraw_stale(post)
         content_hash = post_content_hash(post)
-        latest = PostRevision.objects.filter(post=post).order_by("-number").first()
+        latest = post_latest_revision(post=post)
         approval = Approval.objects.create(
             agency=post.agency,
             post=post,

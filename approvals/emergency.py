@@ -35,7 +35,8 @@ from approvals.models import EmergencyPublisher, EmergencyReview, ReviewState
 from approvals.selectors import chain_for_accounts
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 from publishing.content import post_content_hash
-from publishing.models import Post, PostRevision, PostStatus
+from publishing.models import Post, PostStatus
+from publishing.selectors import post_latest_revision
 from publishing.services.scheduling import post_publish_now
 
 REASON_LONGEST = 2000
@@ -134,7 +135,7 @@ def post_publish_emergency(*, post: Post, actor: Principal, reason: str) -> Emer
         require_blocked_nothing(post)
         withdraw_stale(post)
         content_hash = post_content_hash(post)
-        latest = PostRevision.objects.filter(post=post).order_by("-number").first()
+        latest = post_latest_revision(post=post)
         review = EmergencyReview.objects.create(
             agency=post.agency,
             post=post,

@@ -36,7 +36,7 @@ from publishing.models import (
     TargetState,
 )
 from publishing.networks.limits import ALT_TEXT_LONGEST, TEXT_LONGEST
-from publishing.selectors import account_publishable_by
+from publishing.selectors import account_publishable_by, post_latest_revision
 from publishing.services.accounts import account_require_publisher
 
 # Who writes posts; approvers and viewers read them.
@@ -152,7 +152,7 @@ def require_may_publish(account: SocialAccount, actor: Principal) -> None:
 def revision_add(post: Post, actor: Principal) -> PostRevision:
     """Save the post's content as its next revision."""
     content = post_content(post)
-    latest = PostRevision.objects.filter(post=post).order_by("-number").first()
+    latest = post_latest_revision(post=post)
     revision: PostRevision = PostRevision.objects.create(
         agency_id=post.agency_id,
         post=post,

@@ -29,8 +29,8 @@ from publishing.content import (
     post_content_hash,
     target_content_hash,
 )
-from publishing.models import Post, PostMedia, PostRevision, PostStatus, PostTarget, TargetState
-from publishing.selectors import PauseCover, pause_cover
+from publishing.models import Post, PostMedia, PostStatus, PostTarget, TargetState
+from publishing.selectors import PauseCover, pause_cover, post_latest_revision
 from publishing.services.posts import (
     ON_SCHEDULE,
     lock_pair,
@@ -186,7 +186,7 @@ def _schedule_at(
     ``cover`` pauses their account."""
     agency = post.agency
     content_hash = post_content_hash(post)
-    latest = PostRevision.objects.filter(post=post).order_by("-number").first()
+    latest = post_latest_revision(post=post)
     revision = latest if latest and latest.content_hash == content_hash else None
     revision = revision or revision_add(post, actor)
     if post.approved_hash != content_hash:
