@@ -45,8 +45,9 @@ from archive.services import NamedActor
 from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
 from publishing.content import post_content_hash
 from publishing.models import Post, PostMedia, PostStatus, PostTarget
-from publishing.selectors import post_latest_revision
+from publishing.services.posts import revision_current
 from publishing.services.scheduling import PAST_TOLERANCE, post_schedule
+from publishing.services.transitions import post_status_set
 from publishing.timezones import viewer_zone
 
 logger = logging.getLogger(__name__)
@@ -121,22 +122,21 @@ def post_submit(
         findings = post_findings(post, content_rules())
         require_allowed(findings, acknowledged=acknowledge_warnings)
         withdraw_stale(post)
-        content_hash = post_content_hash(post)
-        latest = post_latest_revision(post=post)
+        revision = revision_current(post, actor)
+        content_hash = revision.content_hash
         approval = Approval.objects.create(
             agency=post.agency,
             post=post,
             chain=choice.chain,
             chain_name=choice.chain.name,
-            revision=latest.number if latest else 0,
+            revision=revision.number,
             content_hash=content_hash,
             steps=steps,
             submitted_by=person_of(actor),
             findings=[finding.as_record() for finding in findings],
             warnings_acknowledged=bool(findings),
         )
-        post.status = PostStatus.IN_REVIEW
-        post.save(update_fields=["status", "scheduled_at", "updated_at"])
+        post_status_set(post, PostStatus.IN_REVIEW, scheduled_at=at)
         archive.record(
             agency=post.agency,
             actor=actor,
@@ -274,8 +274,7 @@ def _settle(
             ApprovalState.REJECTED if verdict == Verdict.REJECT else ApprovalState.CHANGES_REQUESTED
         )
         _close(approval, ended)
-        post.status = PostStatus.DRAFT
-        post.save(update_fields=["status", "updated_at"])
+        post_status_set(post, PostStatus.DRAFT)
         _record_decision(post, actor, approval, decided)
         transaction.on_commit(partial(_tell_author, approval, post, decider, comment))
         return
@@ -286,9 +285,7 @@ def _settle(
             _open_step(approval, post)
         else:
             _close(approval, ApprovalState.APPROVED)
-            post.approved_hash = approval.content_hash
-            post.status = PostStatus.APPROVED
-            post.save(update_fields=["approved_hash", "status", "updated_at"])
+            post_status_set(post, PostStatus.APPROVED, approved_hash=approval.content_hash)
             decided["post_approved"] = True
             outcome = _schedule_approved(post, approval)
             decided |= outcome

@@ -34,10 +34,10 @@ from approvals.decisions import (
 from approvals.models import EmergencyPublisher, EmergencyReview, ReviewState
 from approvals.selectors import chain_for_accounts
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
-from publishing.content import post_content_hash
 from publishing.models import Post, PostStatus
-from publishing.selectors import post_latest_revision
+from publishing.services.posts import revision_current
 from publishing.services.scheduling import post_publish_now
+from publishing.services.transitions import post_status_set
 
 REASON_LONGEST = 2000
 NOTE_LONGEST = 5000
@@ -134,21 +134,19 @@ def post_publish_emergency(*, post: Post, actor: Principal, reason: str) -> Emer
             )
         require_blocked_nothing(post)
         withdraw_stale(post)
-        content_hash = post_content_hash(post)
-        latest = post_latest_revision(post=post)
+        revision = revision_current(post, actor)
+        content_hash = revision.content_hash
         review = EmergencyReview.objects.create(
             agency=post.agency,
             post=post,
-            revision=latest.number if latest else 0,
+            revision=revision.number,
             content_hash=content_hash,
             reason=reason,
             chain_name=choice.chain.name,
             reviewers=reviewers,
             published_by=person,
         )
-        post.approved_hash = content_hash
-        post.status = PostStatus.APPROVED
-        post.save(update_fields=["approved_hash", "status", "updated_at"])
+        post_status_set(post, PostStatus.APPROVED, approved_hash=content_hash)
         archive.record(
             agency=post.agency,
             actor=actor,

@@ -21,7 +21,15 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from publishing.models import AccountHealth, MediaAsset, Post, PostMedia, PostTarget, SocialAccount
+from publishing.models import (
+    AccountHealth,
+    MediaAsset,
+    Post,
+    PostMedia,
+    PostRevision,
+    PostTarget,
+    SocialAccount,
+)
 from publishing.networks.base import MediaItem, OutgoingPost
 from publishing.networks.counts import CharacterCount, character_count
 from publishing.networks.registry import adapter_for
@@ -115,7 +123,30 @@ def target_content_hash(target: PostTarget) -> str:
 
 def post_content(post: Post) -> dict[str, Any]:
     """Return everything the post would send: the base text, the link, the files with
-    their alt text, and each target's account and text (by account id)."""
+    their alt text, and each target's account and text (by account id); and, for a
+    post with a translation, the same of the translation, which goes out with it: an
+    approval of one version is an approval of the pair as it stands."""
+    content = _sent(post)
+    translation = post.translation if post.translation_id is not None else None
+    if translation is not None:
+        content["translation"] = {"post": translation.pk} | _sent(translation)
+    return content
+
+
+def own_content_changed(post: Post) -> bool:
+    """Whether the post's own content (its translation's aside) differs from the
+    revision its approved hash names (True when no revision does)."""
+    approved = (
+        PostRevision.objects.filter(post=post, content_hash=post.approved_hash)
+        .values_list("content", flat=True)
+        .first()
+    )
+    if approved is None:
+        return True
+    return {part: value for part, value in approved.items() if part != "translation"} != _sent(post)
+
+
+def _sent(post: Post) -> dict[str, Any]:
     targets = sorted(post.targets.all(), key=lambda target: target.account_id)
     for target in targets:
         # The prefetched targets point at this very post: no query per target.

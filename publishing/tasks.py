@@ -99,7 +99,7 @@ def _sends_finish(**_signal: Any) -> None:
     """Let the sends in flight be answered and recorded before a worker stops, rather
     than leave them for reconciliation."""
     from publishing.services.delivery.publish import sends_finish
-    from publishing.services.delivery.transitions import stuck_after
+    from publishing.services.transitions import stuck_after
 
     if not sends_finish(timeout=stuck_after()):
         logger.warning("a worker stopped with sends in flight; reconciliation settles them")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,18 +19,16 @@ from govsocial.errors import Conflict, GovsocialError
 from publishing.models import (
     PausedAccount,
     Post,
-    PostStatus,
     PostTarget,
     PublishingPause,
     SocialAccount,
     TargetState,
 )
 from publishing.selectors import pause_cover, pause_list_active
+from publishing.services.transitions import posts_follow_holds, targets_state_set
 
 # What a pause holds: targets waiting for their time or for a retry.
 HOLDABLE = (TargetState.SCHEDULED, TargetState.RETRY_WAIT)
-# What a post still waits on: targets due, held or to be retried.
-WAITING = (*HOLDABLE, TargetState.HELD)
 
 
 def _require_admin(agency: Agency, actor: Principal) -> None:
@@ -123,8 +121,8 @@ def _hold(agency: Agency, account_ids: list[int]) -> int:
     if account_ids:
         targets = targets.filter(account_id__in=account_ids)
     post_ids = _lock_posts_of(targets)
-    count = targets.update(state=TargetState.HELD)
-    _posts_follow(post_ids)
+    count = targets_state_set(targets.filter(post_id__in=post_ids), TargetState.HELD)
+    posts_follow_holds(post_ids)
     return count
 
 
@@ -137,11 +135,12 @@ def _release(agency: Agency, *, overdue_now: bool) -> tuple[int, int]:
         return 0, held.count()
     held = held.exclude(account_id__in=cover.account_ids)
     post_ids = _lock_posts_of(held)
-    released = held.filter(next_attempt_at__gt=now).update(state=TargetState.SCHEDULED)
+    held = held.filter(post_id__in=post_ids)
+    released = targets_state_set(held.filter(next_attempt_at__gt=now), TargetState.SCHEDULED)
     if overdue_now:
         overdue = held.filter(Q(next_attempt_at__lte=now) | Q(next_attempt_at__isnull=True))
-        released += overdue.update(state=TargetState.SCHEDULED, next_attempt_at=now)
-    _posts_follow(post_ids)
+        released += targets_state_set(overdue, TargetState.SCHEDULED, next_attempt_at=now)
+    posts_follow_holds(post_ids)
     still_held = PostTarget.objects.filter(agency=agency, state=TargetState.HELD).count()
     return released, still_held
 
@@ -149,26 +148,9 @@ def _release(agency: Agency, *, overdue_now: bool) -> tuple[int, int]:
 def _lock_posts_of(targets: QuerySet[PostTarget]) -> set[int]:
     """Lock the posts of ``targets``, in the order of their ids, before their targets
     change: posts before targets, as every change of delivery takes them (the lock
-    order in DESIGN.md). Return their ids."""
+    order in DESIGN.md). Return their ids: only their targets change, so a target that
+    came to be held meanwhile on a post not locked waits for the next pass."""
     post_ids = set(targets.values_list("post_id", flat=True))
     locking = Post.objects.select_for_update(no_key=True).filter(pk__in=post_ids).order_by("pk")
     list(locking.values_list("pk", flat=True))
     return post_ids
-
-
-def _posts_follow(post_ids: set[int]) -> None:
-    """Show a post as held while all its waiting targets are held, else as scheduled
-    (one query for the counts, one update per status, however many posts)."""
-    counts = (
-        PostTarget.objects.filter(post_id__in=post_ids, state__in=WAITING)
-        .values("post_id")
-        .annotate(waiting=Count("pk"), held=Count("pk", filter=Q(state=TargetState.HELD)))
-    )
-    by_status: dict[str, list[int]] = {PostStatus.HELD: [], PostStatus.SCHEDULED: []}
-    for row in counts:
-        held = row["held"] == row["waiting"]
-        by_status[PostStatus.HELD if held else PostStatus.SCHEDULED].append(row["post_id"])
-    for status, ids in by_status.items():
-        Post.objects.filter(pk__in=ids, status__in=[PostStatus.SCHEDULED, PostStatus.HELD]).update(
-            status=status
-        )

@@ -38,6 +38,7 @@ from publishing.models import (
 from publishing.networks.limits import ALT_TEXT_LONGEST, TEXT_LONGEST
 from publishing.selectors import account_publishable_by, post_latest_revision
 from publishing.services.accounts import account_require_publisher
+from publishing.services.transitions import post_status_set, targets_state_set
 
 # Who writes posts; approvers and viewers read them.
 COMPOSER_ROLES = frozenset({Role.ADMIN, Role.AUTHOR})
@@ -147,6 +148,15 @@ def require_may_publish(account: SocialAccount, actor: Principal) -> None:
         raise PermissionDenied(
             _("You may not publish to %(account)s; ask an agency admin.") % {"account": account}
         )
+
+
+def revision_current(post: Post, actor: Principal) -> PostRevision:
+    """Return the revision of what the post holds now: its newest, or a new one when
+    that differs (its translation changed since, which the content includes)."""
+    latest = post_latest_revision(post=post)
+    if latest is not None and latest.content_hash == post_content_hash(post):
+        return latest
+    return revision_add(post, actor)
 
 
 def revision_add(post: Post, actor: Principal) -> PostRevision:
@@ -357,13 +367,16 @@ def schedule_leave(post: Post, targets: Sequence[PostTarget], actor: Principal, 
     waiting = [t for t in targets if t.state in ON_SCHEDULE]
     if not waiting:
         return
-    PostTarget.objects.filter(pk__in=[t.pk for t in waiting]).update(
-        state=TargetState.DRAFT, next_attempt_at=None, content_hash=""
-    )
     previous = post.scheduled_at
     if len(waiting) == len(targets):
         back_to_draft(post)
-        post.save()
+    else:
+        targets_state_set(
+            PostTarget.objects.filter(pk__in=[t.pk for t in waiting]),
+            TargetState.DRAFT,
+            next_attempt_at=None,
+            content_hash="",
+        )
     archive.record(
         agency=post.agency,
         actor=actor,
@@ -461,8 +474,8 @@ def post_update(
                 back_to_draft(post)
             # Its translation was approved beside what this version said: it waits too.
             if partner is not None:
-                schedule_leave(*partner, actor, because="translation_changed", translation=post.pk)
-        post.save()
+                approval_void(partner, actor, because="translation_changed", translation=post.pk)
+        post.save(update_fields=["text", "link", "campaign", "language", "updated_at"])
         archive.record(agency=agency, actor=actor, verb="post.updated", obj=post, data=data)
     return post
 
@@ -504,12 +517,31 @@ def post_delete(*, post: Post, actor: Principal) -> None:
         post.delete()
 
 
+def approval_void(locked: Locked, actor: Principal, **why: Any) -> None:
+    """Send the locked post back to draft when it was in review, approved or on the
+    schedule, recorded with ``why``: what was approved is no longer what would go out
+    (its translation changed, came or went)."""
+    post, targets = locked
+    if any(target.state in ON_SCHEDULE for target in targets):
+        schedule_leave(post, targets, actor, **why)
+    elif post.status in REVIEWED:
+        was = post.status
+        back_to_draft(post)
+        archive.record(
+            agency=post.agency,
+            actor=actor,
+            verb="post.back_to_draft",
+            obj=post,
+            data={"from": was} | why,
+        )
+
+
 def back_to_draft(post: Post) -> None:
-    """Take the post and its waiting targets off the schedule, unapproved (the caller
-    saves the post)."""
-    PostTarget.objects.filter(post=post, state__in=WAITING).update(
-        state=TargetState.DRAFT, next_attempt_at=None, content_hash=""
+    """Take the locked post and its waiting targets off the schedule, unapproved."""
+    targets_state_set(
+        PostTarget.objects.filter(post=post, state__in=WAITING),
+        TargetState.DRAFT,
+        next_attempt_at=None,
+        content_hash="",
     )
-    post.status = PostStatus.DRAFT
-    post.scheduled_at = None
-    post.approved_hash = ""
+    post_status_set(post, PostStatus.DRAFT, scheduled_at=None, approved_hash="")

@@ -27,19 +27,19 @@ from publishing.content import (
     composer_checks,
     member_media_url,
     post_content_hash,
-    target_content_hash,
 )
 from publishing.models import Post, PostMedia, PostStatus, PostTarget, TargetState
-from publishing.selectors import PauseCover, pause_cover, post_latest_revision
+from publishing.selectors import PauseCover, pause_cover
 from publishing.services.posts import (
     ON_SCHEDULE,
     lock_pair,
     require_changeable,
     require_composer,
     require_may_publish,
-    revision_add,
+    revision_current,
     schedule_leave,
 )
+from publishing.services.transitions import post_status_set, targets_schedule
 
 # A time this little in the past still counts as now: the form took a moment to send.
 PAST_TOLERANCE = timedelta(minutes=1)
@@ -186,12 +186,11 @@ def _schedule_at(
     ``cover`` pauses their account."""
     agency = post.agency
     content_hash = post_content_hash(post)
-    latest = post_latest_revision(post=post)
-    revision = latest if latest and latest.content_hash == content_hash else None
-    revision = revision or revision_add(post, actor)
+    revision = revision_current(post, actor)
+    approval: dict[str, str] = {}
     if post.approved_hash != content_hash:
         # Its accounts need no approval: the author's scheduling is the approval.
-        post.approved_hash = content_hash
+        approval["approved_hash"] = content_hash
         archive.record(
             agency=agency,
             actor=actor,
@@ -200,17 +199,8 @@ def _schedule_at(
             data={"revision": revision.number, "content_hash": content_hash, "by": "schedule"},
         )
     previous = post.scheduled_at
-    for target in targets:
-        target.post = post
-        held = cover.covers(target.account_id)
-        target.state = TargetState.HELD if held else TargetState.SCHEDULED
-        target.next_attempt_at = at
-        target.content_hash = target_content_hash(target)
-    PostTarget.objects.bulk_update(targets, ["state", "next_attempt_at", "content_hash"])
-    all_held = all(target.state == TargetState.HELD for target in targets)
-    post.status = PostStatus.HELD if all_held else PostStatus.SCHEDULED
-    post.scheduled_at = at
-    post.save()
+    status = targets_schedule(post, targets, at=at, held=cover.covers)
+    post_status_set(post, status, scheduled_at=at, **approval)
     archive.record(
         agency=agency,
         actor=actor,

@@ -18,6 +18,7 @@ from govsocial.errors import Conflict
 from publishing.models import MediaAsset, Post, PostMedia
 from publishing.services.posts import (
     ON_SCHEDULE,
+    approval_void,
     lock_pair,
     post_create,
     require_changeable,
@@ -85,6 +86,10 @@ def post_translation_add(*, post: Post, actor: Principal) -> Post:
         post.save(update_fields=["translation", "updated_at"])
         translation.save(update_fields=["translation", "updated_at"])
         _record("post.translation_linked", (post, translation), actor)
+        # Approved alone, it would now go out with a version nobody approved.
+        approval_void(
+            (post, targets), actor, because="translation_linked", translation=translation.pk
+        )
     return translation
 
 
@@ -103,4 +108,9 @@ def post_translation_unlink(*, post: Post, actor: Principal) -> Post:
         post.save(update_fields=["translation", "updated_at"])
         translation.save(update_fields=["translation", "updated_at"])
         _record("post.translation_unlinked", (post, translation), actor)
+        # Each was approved as one of the pair, not to go out alone.
+        approval_void(
+            (post, targets), actor, because="translation_unlinked", translation=translation.pk
+        )
+        approval_void(partner, actor, because="translation_unlinked", translation=post.pk)
     return post

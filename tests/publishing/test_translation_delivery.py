@@ -15,7 +15,15 @@ from django.utils import timezone
 
 from govsocial.tenancy import agency_scope
 from publishing import services
-from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState
+from publishing.content import post_content, post_content_hash
+from publishing.models import (
+    Post,
+    PostRevision,
+    PostStatus,
+    PostTarget,
+    SocialAccount,
+    TargetState,
+)
 from publishing.services.delivery.translations import translation_refusal
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
@@ -50,6 +58,18 @@ def scheduled_pair(
     with agency_scope(agency.pk):
         Post.objects.filter(pk=english_post.pk).update(translation=french_post)
         Post.objects.filter(pk=french_post.pk).update(translation=english_post)
+        # Approved as a pair, as approvals leave it: each approval covers the other version.
+        for version in Post.objects.filter(pk__in=[english_post.pk, french_post.pk]):
+            PostRevision.objects.create(
+                agency=agency,
+                post=version,
+                number=1,
+                content=post_content(version),
+                content_hash=post_content_hash(version),
+                created_by=version.author,
+            )
+            version.approved_hash = post_content_hash(version)
+            version.save(update_fields=["approved_hash"])
     return english_post, french_post
 
 

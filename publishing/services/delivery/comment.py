@@ -34,7 +34,7 @@ from publishing.networks.registry import adapter_for
 from publishing.networks.timeline import find_sent
 from publishing.selectors import pause_cover
 from publishing.services.accounts import account_health_check
-from publishing.services.delivery.transitions import (
+from publishing.services.transitions import (
     Move,
     Unanswered,
     fresh_account,

@@ -10,7 +10,7 @@ from publishing.models import PostTarget, TargetState
 from publishing.networks.base import NetworkError
 from publishing.networks.registry import adapter_for
 from publishing.services.accounts import account_require_publisher
-from publishing.services.delivery.transitions import Move, fresh_account, target_move
+from publishing.services.transitions import Move, fresh_account, target_move
 
 
 def target_delete(*, target: PostTarget, actor: Principal) -> PostTarget:

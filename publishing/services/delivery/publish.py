@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from govsocial.tenancy import agency_scope
 from publishing.content import (
+    own_content_changed,
     post_content_hash,
     shared_media_url,
     target_content_hash,
@@ -46,7 +47,8 @@ from publishing.selectors import PauseCover, pause_cover
 from publishing.services.accounts import account_health_check
 from publishing.services.delivery.comment import comment_armed
 from publishing.services.delivery.outbox import Outbox
-from publishing.services.delivery.transitions import (
+from publishing.services.delivery.translations import translation_out_note, translation_refusal
+from publishing.services.transitions import (
     Move,
     failed,
     fresh_account,
@@ -56,7 +58,6 @@ from publishing.services.delivery.transitions import (
     target_fail,
     targets_move,
 )
-from publishing.services.delivery.translations import translation_out_note, translation_refusal
 
 logger = logging.getLogger(__name__)
 
@@ -221,6 +222,10 @@ def _claim(targets: Sequence[PostTarget]) -> dict[int, Move]:
         Prefetch("translation__media", files),
         "translation__targets",
     )
+    for post in posts:
+        if post.translation is not None and post.translation.translation_id == post.pk:
+            # Each version's hash covers the other: the pair is read once, both ways.
+            post.translation.translation = post
     cover = pause_cover(agency=posts[0].agency) if posts else None
     return {target.pk: _claim_one(target, cover) for target in targets}
 
@@ -230,7 +235,9 @@ def _claim_one(target: PostTarget, cover: PauseCover | None) -> Move:
     post = target.post
     account: SocialAccount = target.account
     refusal = (
-        _content_refusal(post) or _account_refusal(account) or translation_refusal(post, account)
+        _content_refusal(post, account)
+        or _account_refusal(account)
+        or translation_refusal(post, account)
     )
     if refusal:
         return failed(refusal + translation_out_note(target))
@@ -271,16 +278,21 @@ def _described(target: PostTarget) -> OutgoingPost:
     )
 
 
-def _content_refusal(post: Post) -> str:
-    """Return why the post may not go out as it is now, or ""."""
+def _content_refusal(post: Post, account: SocialAccount) -> str:
+    """Return why the post may not go out as it is now, or "". Its approval covers its
+    translation as it was: when only that changed since, the translation's check says
+    how."""
     if not post.approved_hash:
         return _("This post was not published because it has not been approved.")
-    if post.approved_hash != post_content_hash(post):
-        return _(
-            "This post was changed after it was approved, so it was not published. Send it "
-            "for approval again, then schedule it."
-        )
-    return ""
+    if post.approved_hash == post_content_hash(post):
+        return ""
+    changed = _(
+        "This post was changed after it was approved, so it was not published. Send it "
+        "for approval again, then schedule it."
+    )
+    if own_content_changed(post):
+        return changed
+    return translation_refusal(post, account) or changed
 
 
 def _account_refusal(account: SocialAccount) -> str:

@@ -13,7 +13,8 @@ from publishing.networks.base import NetworkError, RemotePost
 from publishing.networks.registry import adapter_for
 from publishing.networks.timeline import find_sent
 from publishing.services.delivery.comment import comment_armed
-from publishing.services.delivery.transitions import (
+from publishing.services.delivery.translations import translation_out_note
+from publishing.services.transitions import (
     Move,
     Unanswered,
     fresh_account,
@@ -21,7 +22,6 @@ from publishing.services.delivery.transitions import (
     target_advance,
     target_fail,
 )
-from publishing.services.delivery.translations import translation_out_note
 
 UNCONFIRMED = (TargetState.UNCONFIRMED,)
 

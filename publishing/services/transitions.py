@@ -1,6 +1,13 @@
-"""The one way a target's delivery state changes: under the post's lock, only from the
-state the caller saw, recorded in the archive, with the post's status rolled up and the
-author told of a failure."""
+"""The one module that writes a post's status and its targets' states (DESIGN.md,
+invariant 9).
+
+Delivery moves targets one way, ``targets_move``: under the post's lock, only from the
+state the caller saw, each move recorded in the archive, with the post's status rolled
+up and the author told of a failure. The moves people make (scheduling, taking off the
+schedule, an edit that voids an approval, a crisis pause and its end, a decision on an
+approval) go through ``post_status_set`` and ``targets_state_set``, in the caller's
+transaction and under the post's lock, which the caller took; the caller records its
+own event, which says why."""
 
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import connection, transaction
-from django.db.models import Q, Subquery
+from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -25,7 +32,8 @@ from psycopg import sql
 
 import archive
 from archive.services import SYSTEM, Actor
-from publishing.models import Post, PostTarget, SocialAccount, TargetState
+from publishing.content import target_content_hash
+from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState
 from publishing.services.accounts import REFRESH_AHEAD, account_refresh
 
 logger = logging.getLogger(__name__)
@@ -33,6 +41,8 @@ logger = logging.getLogger(__name__)
 TERMINAL = frozenset({TargetState.PUBLISHED, TargetState.FAILED, TargetState.DELETED})
 # A post whose targets are all still in one of these has not started going out.
 NOT_STARTED = frozenset({TargetState.DRAFT, TargetState.SCHEDULED, TargetState.HELD})
+# What a post still waits on while a pause may hold it: targets due, held or to be retried.
+DUE_OR_HELD = frozenset({TargetState.SCHEDULED, TargetState.RETRY_WAIT, TargetState.HELD})
 
 
 @dataclass(frozen=True)
@@ -229,6 +239,65 @@ def failed(reason: str) -> Move:
         "target.failed",
         changes={"failure_reason": reason, "next_attempt_at": None},
     )
+
+
+def post_status_set(post: Post, status: str, **changes: Any) -> None:
+    """Write the locked post's ``status`` and the fields that change with it (its time,
+    its approved hash)."""
+    _require_transaction()
+    post.status = status
+    for name, value in changes.items():
+        setattr(post, name, value)
+    post.save(update_fields=["status", *changes, "updated_at"])
+
+
+def targets_state_set(targets: QuerySet[PostTarget], to: str, **changes: Any) -> int:
+    """Write ``to`` (and ``changes``) on ``targets``, whose posts the caller locked;
+    return how many changed."""
+    _require_transaction()
+    return targets.update(state=to, **changes)
+
+
+def targets_schedule(
+    post: Post, targets: Sequence[PostTarget], *, at: datetime, held: Callable[[int], bool]
+) -> str:
+    """Put the locked post's targets on the schedule for ``at``, held where ``held``
+    says their account is paused, each with the hash of what it will send; return the
+    status the post takes (held when all its targets are)."""
+    _require_transaction()
+    for target in targets:
+        target.post = post
+        target.state = TargetState.HELD if held(target.account_id) else TargetState.SCHEDULED
+        target.next_attempt_at = at
+        target.content_hash = target_content_hash(target)
+    PostTarget.objects.bulk_update(targets, ["state", "next_attempt_at", "content_hash"])
+    all_held = all(target.state == TargetState.HELD for target in targets)
+    return PostStatus.HELD if all_held else PostStatus.SCHEDULED
+
+
+def posts_follow_holds(post_ids: Collection[int]) -> None:
+    """Show each of the locked posts as held while all its waiting targets are held,
+    else as scheduled (one query for the counts, one update per status)."""
+    _require_transaction()
+    counts = (
+        PostTarget.objects.filter(post_id__in=post_ids, state__in=DUE_OR_HELD)
+        .values("post_id")
+        .annotate(waiting=Count("pk"), held=Count("pk", filter=Q(state=TargetState.HELD)))
+    )
+    by_status: dict[str, list[int]] = {PostStatus.HELD: [], PostStatus.SCHEDULED: []}
+    for row in counts:
+        held = row["held"] == row["waiting"]
+        by_status[PostStatus.HELD if held else PostStatus.SCHEDULED].append(row["post_id"])
+    for status, ids in by_status.items():
+        Post.objects.filter(pk__in=ids, status__in=[PostStatus.SCHEDULED, PostStatus.HELD]).update(
+            status=status
+        )
+
+
+def _require_transaction() -> None:
+    """Refuse a write outside a transaction: the post's lock would not be held."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("a post's status and its targets' states change in a transaction")
 
 
 def fresh_account(account: SocialAccount) -> SocialAccount:
