@@ -1,7 +1,8 @@
 """What approvals adds to publishing without publishing importing it: an account
 connected after the chains were made follows the chain that applies to it (the
 agency's default) from its first post; and a post goes on the schedule only if the
-agency's content rules block nothing in it, whatever its accounts' chains."""
+agency's content rules block nothing in it, whatever its accounts' chains, and with its
+warnings acknowledged when its scheduling is its approval."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ from typing import Any
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+import archive
 from approvals.rules import post_findings
 from approvals.selectors import content_rules
 from approvals.services import accounts_follow_chains
-from publishing.content import PostProblem
+from publishing.content import PostProblem, post_content_hash
 from publishing.models import Post, PostTarget, SocialAccount
 from publishing.services.scheduling import schedule_checks
 
@@ -28,21 +30,41 @@ def _new_account_follows_its_chain(
 
 
 @receiver(schedule_checks, dispatch_uid="approvals-content-rules")
-def _content_rules_block(
-    sender: type[Post], post: Post, targets: list[PostTarget], at: datetime, **kwargs: Any
+def _content_rules_check(
+    sender: type[Post],
+    post: Post,
+    targets: list[PostTarget],
+    at: datetime,
+    acknowledge_warnings: bool,
+    **kwargs: Any,
 ) -> list[PostProblem]:
-    """Return what the content rules block in the post, for each of its accounts (the
-    rules' warnings were acknowledged at submission, or are for its author to weigh)."""
-    blocking = [f for f in post_findings(post, content_rules(), at=at) if f.blocks]
+    """Return what the content rules block in the post, for each of its accounts; and,
+    for a post its scheduling approves (its accounts need no approval), their warnings
+    until acknowledged, recording the acknowledgement (a post approved through a chain
+    had its warnings acknowledged at submission)."""
+    findings = post_findings(post, content_rules(), at=at)
+    approves = post.approved_hash != post_content_hash(post)
+    asked = [f for f in findings if f.blocks or (approves and not acknowledge_warnings)]
+    if approves and acknowledge_warnings and findings and not asked:
+        archive.record(
+            agency=post.agency,
+            actor=kwargs["actor"],
+            verb="post.warnings_acknowledged",
+            obj=post,
+            data={
+                "content_hash": post_content_hash(post),
+                "findings": [finding.as_record() for finding in findings],
+            },
+        )
     return [
         PostProblem(
             account_id=target.account_id,
             account=str(target.account),
             network=target.account.network,
-            code=f"content_{finding.rule}",
+            code=f"content_{finding.rule}" if finding.blocks else "content_warning",
             message=f"{finding.where[:1].upper()}{finding.where[1:]}: {finding.message}",
-            field="text",
+            field="text" if finding.blocks else "acknowledge_warnings",
         )
         for target in targets
-        for finding in blocking
+        for finding in asked
     ]

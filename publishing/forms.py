@@ -150,6 +150,11 @@ class ComposerForm(ScheduleTimeForm):
         max_length=100,
         help_text=_("A tag to find the campaign's posts together, such as “Winter roads”."),
     )
+    # Asked when scheduling approves a post the content rules warn about.
+    acknowledge_warnings = forms.BooleanField(
+        label=_("I have read the content rules' warnings above and schedule the post as it is."),
+        required=False,
+    )
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ from publishing.api.serializers import (
     AddToQueueSerializer,
     PostSerializer,
     PostWriteSerializer,
+    PublishNowSerializer,
     ScheduleSerializer,
     TargetChoiceSerializer,
 )
@@ -158,7 +159,9 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
     @action(detail=True, methods=["post"])
     def schedule(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Schedule the post (or move it) to ``at``. Refused with every problem the
-        networks would refuse it for, listed in ``errors``."""
+        networks would refuse it for, what the content rules block and, when scheduling
+        approves the post, their warnings until ``acknowledge_warnings``, listed in
+        ``errors``."""
         post = self.get_object()
         when = ScheduleSerializer(data=request.data)
         when.is_valid(raise_exception=True)
@@ -166,17 +169,22 @@ class PostViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScoped
             post=post,
             actor=request.user,  # type: ignore[arg-type]
             at=when.validated_data["at"],
+            acknowledge_warnings=when.validated_data["acknowledge_warnings"],
         )
         return self._answer(post)
 
-    @extend_schema(request=None, responses=PostSerializer)
+    @extend_schema(request=PublishNowSerializer, responses=PostSerializer)
     @action(detail=True, methods=["post"], url_path="publish-now")
     def publish_now(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Publish the post now: scheduled for this moment, with the rules of
         ``schedule``."""
+        post = self.get_object()
+        asked = PublishNowSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
         post = services.post_publish_now(
-            post=self.get_object(),
+            post=post,
             actor=request.user,  # type: ignore[arg-type]
+            acknowledge_warnings=asked.validated_data["acknowledge_warnings"],
         )
         return self._answer(post)
 

@@ -297,7 +297,19 @@ class MomentField(serializers.Field[datetime, str, str, Any]):
         )
     ]
 )
-class ScheduleSerializer(serializers.Serializer):
+class PublishNowSerializer(serializers.Serializer):
+    """Putting a post on its way; scheduling approves a post whose accounts need no
+    approval, and asks then for the content rules' warnings."""
+
+    acknowledge_warnings = serializers.BooleanField(
+        default=False,
+        help_text="true: the caller has read the content rules' warnings and schedules "
+        "anyway (refused without it when scheduling approves a post that has any, each "
+        "warning in errors with the code content_warning)",
+    )
+
+
+class ScheduleSerializer(PublishNowSerializer):
     """When to publish: an ISO 8601 time with its UTC offset."""
 
     at = MomentField(help_text="ISO 8601 with an offset, e.g. 2030-03-31T09:00:00-04:00")

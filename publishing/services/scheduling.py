@@ -45,8 +45,9 @@ from publishing.services.transitions import post_status_set, targets_schedule
 PAST_TOLERANCE = timedelta(minutes=1)
 
 # Sent before a post goes on the schedule, with the locked ``post`` (its files fetched),
-# its ``targets`` (with their accounts) and the time ``at``: each receiver answers with
-# the problems (``PostProblem``) that keep it off the schedule. The apps standing on
+# its ``targets`` (with their accounts), the time ``at``, the ``actor`` and whether they
+# ``acknowledge_warnings``: each receiver answers with the problems (``PostProblem``)
+# that keep it off the schedule, in the scheduling's transaction. The apps standing on
 # publishing check here what publishing knows nothing of (approvals: its content rules),
 # without publishing importing them.
 schedule_checks = Signal()
@@ -90,7 +91,9 @@ class TranslationNotReady(GovsocialError):
         self.problems = getattr(refusal, "problems", [])
 
 
-def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
+def post_schedule(
+    *, post: Post, actor: Principal, at: datetime, acknowledge_warnings: bool = False
+) -> Post:
     """Put the post, and its translation with it, on the schedule for ``at`` (an aware
     time; moving a scheduled post to another time works the same way).
 
@@ -101,8 +104,10 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
     account that needs approval (``SocialAccount.approval_required``, kept by the
     approvals app) must have been approved as it is; one whose accounts need none is
     approved by its scheduling: ``approved_hash`` becomes its hash, and that is
-    recorded. A target whose account a crisis pause covers is
-    held instead, until the pause ends.
+    recorded. What the apps standing on publishing check (``schedule_checks``) may
+    refuse it too: the approvals app's content rules block, and warn until
+    ``acknowledge_warnings`` when the scheduling approves the post. A target whose
+    account a crisis pause covers is held instead, until the pause ends.
     """
     if timezone.is_naive(at):
         raise GovsocialError(_("Give the time with its time zone."), field="at")
@@ -112,10 +117,13 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
     with transaction.atomic():
         own, partner = lock_pair(post)
         paired = partner is not None
-        _require_schedulable(*own, actor, at=at, paired=paired)
+        warned = acknowledge_warnings
+        _require_schedulable(*own, actor, at=at, paired=paired, acknowledge_warnings=warned)
         if partner is not None:
             try:
-                _require_schedulable(*partner, actor, at=at, paired=paired)
+                _require_schedulable(
+                    *partner, actor, at=at, paired=paired, acknowledge_warnings=warned
+                )
             except GovsocialError as refusal:
                 raise TranslationNotReady(partner[0], refusal) from refusal
         # A crisis pause holds what is scheduled during it as it held what was already.
@@ -127,7 +135,13 @@ def post_schedule(*, post: Post, actor: Principal, at: datetime) -> Post:
 
 
 def _require_schedulable(
-    post: Post, targets: list[PostTarget], actor: Principal, *, at: datetime, paired: bool
+    post: Post,
+    targets: list[PostTarget],
+    actor: Principal,
+    *,
+    at: datetime,
+    paired: bool,
+    acknowledge_warnings: bool,
 ) -> None:
     """Refuse unless the locked post may go on the schedule for ``at`` as it is: the
     networks' rules, and what the apps standing on publishing check
@@ -172,7 +186,14 @@ def _require_schedulable(
             if not text_of[check.account.pk].strip()
             and all(problem.code != "empty" for problem in check.problems)
         ]
-    for _receiver, found in schedule_checks.send(sender=Post, post=post, targets=targets, at=at):
+    for _receiver, found in schedule_checks.send(
+        sender=Post,
+        post=post,
+        targets=targets,
+        at=at,
+        actor=actor,
+        acknowledge_warnings=acknowledge_warnings,
+    ):
         problems += cast(list[PostProblem], found)
     if problems:
         raise PostProblems(problems)
@@ -219,13 +240,15 @@ def _schedule_at(
     return post
 
 
-def post_publish_now(*, post: Post, actor: Principal) -> Post:
+def post_publish_now(*, post: Post, actor: Principal, acknowledge_warnings: bool = False) -> Post:
     """Put the post on the schedule for this moment, through ``post_schedule`` and its
     rules, so that the dispatcher hands it to the workers at once; a crisis pause holds
     it as it holds any scheduled post."""
     with transaction.atomic():
         at = timezone.now()
-        post = post_schedule(post=post, actor=actor, at=at)
+        post = post_schedule(
+            post=post, actor=actor, at=at, acknowledge_warnings=acknowledge_warnings
+        )
         archive.record(
             agency=post.agency,
             actor=actor,

@@ -315,6 +315,8 @@ def _anchor(form: ComposerForm, problem: PostProblem) -> str:
         return f"account-{problem.account_id}"
     if problem.field == "first_comment":
         return f"id_comment_{problem.account_id}"
+    if problem.field == "acknowledge_warnings":
+        return "id_acknowledge_warnings"
     valid = form.is_bound and form.is_valid()
     own_text = form.variants().get(problem.account_id) if valid else None
     return "id_text" if own_text is None else f"id_variant_{problem.account_id}"
@@ -374,14 +376,23 @@ def _schedule(
     zone = zone_of(request)
     try:
         if now:
-            post = services.post_publish_now(post=post, actor=request.user)  # type: ignore[arg-type]
+            post = services.post_publish_now(
+                post=post,
+                actor=request.user,  # type: ignore[arg-type]
+                acknowledge_warnings=data["acknowledge_warnings"],
+            )
         else:
             at = local_to_utc(
                 datetime.combine(data["schedule_date"], data["schedule_time"]),
                 zone,
                 fold=data["schedule_fold"],
             )
-            post = services.post_schedule(post=post, actor=request.user, at=at)  # type: ignore[arg-type]
+            post = services.post_schedule(
+                post=post,
+                actor=request.user,  # type: ignore[arg-type]
+                at=at,
+                acknowledge_warnings=data["acknowledge_warnings"],
+            )
     except services.PostProblems as refused:
         return refused.post_problems
     except LocalTimeError as error:
@@ -473,6 +484,7 @@ def _render_composer(
         **_previews(shown, checks or []),
         "problems": _linked(shown, problems or []),
         "fold_choices": getattr(form, "fold_choices", ()),
+        "warned": any(problem.field == "acknowledge_warnings" for problem in problems or []),
         "autosave": post is None or post.status == PostStatus.DRAFT,
         "action_url": _edit_url(post)
         if post

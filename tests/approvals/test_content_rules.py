@@ -29,7 +29,7 @@ from approvals.services import blackout_add, content_rules_save
 from archive.models import ArchiveEvent
 from govsocial.errors import GovsocialError, PermissionDenied
 from govsocial.tenancy import agency_scope
-from publishing.models import PostStatus, SocialAccount
+from publishing.models import Post, PostStatus, SocialAccount
 from publishing.services import post_schedule, post_translation_add
 from publishing.services.scheduling import PostProblems
 from tests.approvals.test_decisions import account, any_approver_chain, draft, member, rewritten
@@ -490,3 +490,66 @@ def test_what_the_rules_block_stays_off_the_schedule_even_without_approval(
         post_schedule(post=post, actor=personas.author_a.user, at=at)
     scheduled = post_schedule(post=post, actor=personas.author_a.user, at=at + timedelta(days=2))
     assert scheduled.status == PostStatus.SCHEDULED
+
+
+def test_scheduling_that_approves_a_post_asks_for_its_warnings_and_records_them(
+    personas: Personas, in_agency_a: Agency, account: SocialAccount
+) -> None:
+    rules(personas)
+    post = draft(personas, account, text="Questions? Call Dana at 613-555-0134.")
+    at = timezone.now() + timedelta(days=1)
+    with pytest.raises(PostProblems) as refused:
+        post_schedule(post=post, actor=personas.author_a.user, at=at)
+    [problem] = refused.value.post_problems
+    assert (problem.code, problem.field) == ("content_warning", "acknowledge_warnings")
+    assert "613-555-0134" in problem.message
+
+    scheduled = post_schedule(
+        post=post, actor=personas.author_a.user, at=at, acknowledge_warnings=True
+    )
+
+    assert scheduled.status == PostStatus.SCHEDULED
+    event = ArchiveEvent.objects.get(verb="post.warnings_acknowledged", object_id=str(post.pk))
+    assert event.data["content_hash"] == scheduled.approved_hash
+    assert [(f["rule"], f["severity"]) for f in event.data["findings"]] == [("sensitive", "warn")]
+    # Approved as it is, it moves without being asked again.
+    moved = post_schedule(post=post, actor=personas.author_a.user, at=at + timedelta(hours=1))
+    assert moved.scheduled_at == at + timedelta(hours=1)
+
+
+def test_the_composer_and_the_api_take_the_acknowledgement_when_scheduling(
+    personas: Personas, account: SocialAccount
+) -> None:
+    text = "Questions? Call Dana at 613-555-0134."
+    post = draft(personas, account, text=text)
+    other = draft(personas, account, text=text)
+    author = personas.client_for(personas.author_a)
+    day = (timezone.now() + timedelta(days=2)).date().isoformat()
+    form = {
+        "text": text,
+        "language": "en",
+        "accounts": [account.pk],
+        "action": "schedule",
+        "schedule_date": day,
+        "schedule_time": "09:00",
+    }
+    edit = reverse("post_edit", args=["alpha", post.pk])
+
+    asked = author.post(edit, form)
+    assert asked.status_code == 400
+    page = asked.content.decode()
+    assert 'href="#id_acknowledge_warnings"' in page and 'id="id_acknowledge_warnings"' in page
+    assert author.post(edit, form | {"acknowledge_warnings": "on"}).status_code == 302
+    with agency_scope(personas.agency_a.pk):
+        assert Post.objects.get(pk=post.pk).status == PostStatus.SCHEDULED
+
+    address = f"/api/agencies/alpha/posts/{other.pk}/schedule/"
+    at = (timezone.now() + timedelta(days=2)).isoformat()
+    refused = author.post(address, {"at": at}, content_type="application/json")
+    assert refused.status_code == 400
+    assert {e["code"] for e in refused.json()["errors"]} == {"content_warning"}
+    scheduled = author.post(
+        address, {"at": at, "acknowledge_warnings": True}, content_type="application/json"
+    )
+    assert scheduled.status_code == 200, scheduled.json()
+    assert scheduled.json()["status"] == PostStatus.SCHEDULED

@@ -271,6 +271,9 @@ def test_a_file_without_alt_text_cannot_be_scheduled_until_it_has_some(
     assert found == {
         (x.pk, "alt_text_missing", "media"),
         (mastodon.pk, "alt_text_missing", "media"),
+        # The agency's accessibility rule warns of it too.
+        (x.pk, "content_warning", "acknowledge_warnings"),
+        (mastodon.pk, "content_warning", "acknowledge_warnings"),
     }
     update(post, admin, media=[(asset.pk, "Map of the closed streets.")])
     assert schedule(post, admin, soon()).status == PostStatus.SCHEDULED
