@@ -51,6 +51,11 @@ PAST_TOLERANCE = timedelta(minutes=1)
 # publishing check here what publishing knows nothing of (approvals: its content rules),
 # without publishing importing them.
 schedule_checks = Signal()
+# Sent when scheduling approves a post (its accounts need no approval), in the
+# scheduling's transaction, with the locked ``post``, the ``revision`` approved, the
+# ``actor`` and the time ``at``: the approvals app records the approval, with the content
+# rules' warnings the actor acknowledged.
+schedule_approves = Signal()
 
 
 class PostProblems(GovsocialError):
@@ -212,13 +217,7 @@ def _schedule_at(
     if post.approved_hash != content_hash:
         # Its accounts need no approval: the author's scheduling is the approval.
         approval["approved_hash"] = content_hash
-        archive.record(
-            agency=agency,
-            actor=actor,
-            verb="post.approved",
-            obj=post,
-            data={"revision": revision.number, "content_hash": content_hash, "by": "schedule"},
-        )
+        schedule_approves.send(sender=Post, post=post, revision=revision, actor=actor, at=at)
     previous = post.scheduled_at
     status = targets_schedule(post, targets, at=at, held=cover.covers)
     post_status_set(post, status, scheduled_at=at, **approval)

@@ -509,9 +509,10 @@ def test_scheduling_that_approves_a_post_asks_for_its_warnings_and_records_them(
     )
 
     assert scheduled.status == PostStatus.SCHEDULED
-    event = ArchiveEvent.objects.get(verb="post.warnings_acknowledged", object_id=str(post.pk))
-    assert event.data["content_hash"] == scheduled.approved_hash
-    assert [(f["rule"], f["severity"]) for f in event.data["findings"]] == [("sensitive", "warn")]
+    event = ArchiveEvent.objects.get(verb="post.approved", object_id=str(post.pk))
+    assert (event.data["by"], event.data["content_hash"]) == ("schedule", scheduled.approved_hash)
+    acknowledged = event.data["warnings_acknowledged"]
+    assert [(f["rule"], f["severity"]) for f in acknowledged] == [("sensitive", "warn")]
     # Approved as it is, it moves without being asked again.
     moved = post_schedule(post=post, actor=personas.author_a.user, at=at + timedelta(hours=1))
     assert moved.scheduled_at == at + timedelta(hours=1)
