@@ -5,9 +5,9 @@ Delivery moves targets one way, ``targets_move``: under the post's lock, only fr
 state the caller saw, each move recorded in the archive, with the post's status rolled
 up and the author told of a failure. The moves people make (scheduling, taking off the
 schedule, an edit that voids an approval, a crisis pause and its end, a decision on an
-approval) go through ``post_status_set`` and ``targets_state_set``, in the caller's
-transaction and under the post's lock, which the caller took; the caller records its
-own event, which says why."""
+approval) go through ``post_status_set``, ``targets_state_set``, ``targets_schedule``
+and ``posts_follow_holds``, in the caller's transaction and under the post's lock,
+which the caller took; the caller records its own event, which says why."""
 
 from __future__ import annotations
 
