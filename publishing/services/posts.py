@@ -22,6 +22,7 @@ from accounts.selectors import roles_of
 from accounts.services.principals import Principal, person_behind
 from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
 from publishing.content import (
+    content_hash,
     post_content,
     post_content_hash,
 )
@@ -168,7 +169,7 @@ def revision_add(post: Post, actor: Principal) -> PostRevision:
         post=post,
         number=latest.number + 1 if latest else 1,
         content=content,
-        content_hash=post_content_hash(post),
+        content_hash=content_hash(content),
         created_by=person_behind(actor),
     )
     return revision

@@ -211,8 +211,8 @@ def _schedule_at(
     it was approved already) and put its targets on the schedule for ``at``, held where
     ``cover`` pauses their account."""
     agency = post.agency
-    content_hash = post_content_hash(post)
     revision = revision_current(post, actor)
+    content_hash = revision.content_hash
     approval: dict[str, str] = {}
     if post.approved_hash != content_hash:
         # Its accounts need no approval: the author's scheduling is the approval.
