@@ -10,6 +10,7 @@ from typing import Any
 
 from celery import shared_task
 from celery.signals import worker_process_shutdown, worker_ready, worker_shutdown
+from django.conf import settings
 from django.db import DatabaseError, connection
 
 from accounts.models import Agency
@@ -72,9 +73,14 @@ def agency_pauses_expire(*, agency_id: int) -> None:
 def publish_targets(*, agency_id: int, target_ids: list[int]) -> None:
     """Publish these targets now. Safe to run twice: the service claims the rows first."""
     from publishing.services import targets_publish
+    from publishing.services.delivery.publish import sends_room_wait
 
-    # Returns once the sends are handed over: a send that hangs holds only itself.
+    # The sends are handed over without waiting for them: a send that hangs holds only
+    # itself. The worker takes its next task only when it can send a whole batch at
+    # once, so no task waits for room holding targets it has not claimed; meanwhile
+    # other workers take the tasks.
     targets_publish(target_ids=target_ids, wait=False)
+    sends_room_wait(settings.DELIVERY_BATCH)
 
 
 @worker_ready.connect

@@ -177,6 +177,41 @@ def test_a_send_that_hangs_holds_neither_its_batch_nor_the_worker(
         assert len(on_network(emulator, account)) == 2
 
 
+def test_a_worker_without_room_to_send_leaves_the_next_task_to_another(
+    live_agency: Agency, emulator: Emulator, delivery: Delivery
+) -> None:
+    # The first worker's only send slot hangs on one account's network; leases outlast
+    # the test, so the next post can only go out through the task the dispatcher queued.
+    hung = emulated_account_for(live_agency, emulator, "x", "hung_city")
+    emulator.fault("latency", network="x", account="hung_city", path=CREATE_PATH["x"], ms=240_000)
+    delivery.env.update(
+        NETWORK_TIMEOUT_SECONDS="300", DELIVERY_SENDS_AT_ONCE="1", DISPATCH_LEASE_SECONDS="600"
+    )
+    delivery.worker()
+    delivery.dispatcher()
+    first = scheduled_post_for(live_agency, [hung], text="Boil water notice lifted.")
+    with agency_scope(live_agency.pk):
+        waiting = list(PostTarget.objects.filter(post=first))
+    wait_for(
+        lambda: all_in(live_agency, waiting, {TargetState.SENDING}), timeout=120, what="the send"
+    )
+
+    # The next post's task stays in the broker rather than wait in the full worker...
+    (target,) = due_now(live_agency, emulator, ["mastodon"])
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    wait_for(
+        lambda: target.pk in queued_targets(broker, delivery.queue),
+        timeout=120,
+        what="the next task queued",
+    )
+    assert states(live_agency, [target])[target.pk] == TargetState.SCHEDULED
+
+    # ...so a worker with room takes it.
+    delivery.worker()
+    wait_for(lambda: all_in(live_agency, [target], PUBLISHED), timeout=120, what="the next post")
+    assert all_in(live_agency, waiting, {TargetState.SENDING})
+
+
 def test_a_worker_killed_mid_send_leaves_the_post_found_on_the_network_not_sent_again(
     live_agency: Agency, emulator: Emulator, delivery: Delivery
 ) -> None:

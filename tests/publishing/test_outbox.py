@@ -1,5 +1,5 @@
 """The outbox of a worker process: calls made at the same time, each answer recorded as
-it comes, room for a task taken before it claims anything."""
+it comes, and a worker that takes its next task only once it has room to send it."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_a_call_that_hangs_holds_neither_the_hand_over_nor_the_other_answers() -
     network = Network(hanging={3})
     outbox = Outbox(capacity=10, call=network.call, record=network.record)
 
-    outbox.hand_over([1, 2, 3, 4], outbox.reserve(4))
+    outbox.hand_over([1, 2, 3, 4])
 
     wait_for(lambda: network.answers() == {1: 2, 2: 4, 4: 8}, timeout=60, what="the others")
     assert not outbox.finish(timeout=0)
@@ -43,31 +43,33 @@ def test_a_call_that_hangs_holds_neither_the_hand_over_nor_the_other_answers() -
     assert network.answers() == {1: 2, 2: 4, 3: 6, 4: 8}
 
 
-def test_a_task_waits_for_room_while_the_process_has_none() -> None:
+def test_the_next_task_waits_for_room_while_the_process_has_none() -> None:
     network = Network(hanging={1, 2})
     outbox = Outbox(capacity=2, call=network.call, record=network.record)
-    outbox.hand_over([1, 2], outbox.reserve(2))
-    reserved = threading.Event()
+    outbox.hand_over([1, 2])
+    room = threading.Event()
 
-    def next_task() -> None:
-        outbox.hand_over([5], outbox.reserve(1))
-        reserved.set()
+    def before_the_next_task() -> None:
+        outbox.room_wait(1)
+        room.set()
 
-    waiting = threading.Thread(target=next_task)
+    waiting = threading.Thread(target=before_the_next_task)
     waiting.start()
-    assert not reserved.wait(timeout=0.5)
+    assert not room.wait(timeout=0.5)
     network.release.set()
-    assert reserved.wait(timeout=60)
+    assert room.wait(timeout=60)
     waiting.join(timeout=60)
+    outbox.hand_over([5])
     assert outbox.finish(timeout=60)
     assert network.answers() == {1: 2, 2: 4, 5: 10}
 
 
-def test_room_not_used_is_given_back() -> None:
+def test_more_sends_than_room_all_go_out() -> None:
     network = Network(hanging=set())
-    outbox = Outbox(capacity=4, call=network.call, record=network.record)
+    outbox = Outbox(capacity=2, call=network.call, record=network.record)
 
-    outbox.hand_over([7], outbox.reserve(4))
+    outbox.hand_over([7, 8, 9])
 
     assert outbox.finish(timeout=60)
-    assert outbox.reserve(4) == 4
+    assert network.answers() == {7: 14, 8: 16, 9: 18}
+    outbox.room_wait(2)

@@ -2,11 +2,15 @@
 records their answers: a send that hangs holds its own thread until the network
 timeout, never the task that claimed it nor the rest of its batch.
 
-A task claims its targets and hands their sends over (``hand_over``), then returns to
-take the next batch. Each answer is queued the moment it comes; one recording thread
-takes what has come, all at once, and records it (published posts of one agency in one
-transaction). A worker process that dies with sends in flight leaves them "sending",
-committed before the call, for reconciliation to look for on the network.
+A task claims its targets and hands their sends over (``hand_over``), then waits until
+the process has room for another batch (``room_wait``) before it returns: the next task
+is taken from the broker only when its sends can start at once, so a task never holds
+targets unclaimed while it waits (a worker killed then would leave them until their
+lease ends), and while one worker's sends hang the others take the tasks. Each answer
+is queued the moment it comes; one recording thread takes what has come, all at once,
+and records it (published posts of one agency in one transaction). A worker process
+that dies with sends in flight leaves them "sending", committed before the call, for
+reconciliation to look for on the network.
 """
 
 from __future__ import annotations
@@ -46,21 +50,18 @@ class Outbox(Generic[Send, Answer]):
         self._record = record
         self._capacity = capacity
         self._callers = ThreadPoolExecutor(max_workers=capacity, thread_name_prefix="send")
-        # Room is taken before a task claims its targets and given back once an answer
-        # is recorded: a task waits for room rather than claim targets that would wait
-        # behind the calls in flight (a worker killed then would leave them unsent).
+        # Room is taken as calls are handed over and given back once their answers are
+        # recorded.
         self._free = capacity
         self._room = threading.Condition()
         self._answers: queue.SimpleQueue[tuple[Send, Answer]] = queue.SimpleQueue()
         self._recorder = threading.Thread(target=self._record_forever, name="record", daemon=True)
         self._recorder.start()
 
-    def reserve(self, wanted: int) -> int:
-        """Wait until there is room for ``wanted`` calls (or all of it, if fewer), take
-        it and return how much was taken, for ``hand_over``."""
-        wanted = min(wanted, self._capacity)
-        self._take(wanted)
-        return wanted
+    def room_wait(self, wanted: int) -> None:
+        """Wait until there is room for ``wanted`` calls (or all of it, if fewer)."""
+        with self._room:
+            self._room.wait_for(partial(self._has_room, wanted))
 
     def answers(self, sends: Sequence[Send]) -> list[Answer]:
         """Make the calls at the same time and return their answers, in order, for the
@@ -71,13 +72,10 @@ class Outbox(Generic[Send, Answer]):
         finally:
             self._give(len(sends))
 
-    def hand_over(self, sends: Sequence[Send], reserved: int) -> None:
-        """Make the calls in the room ``reserved`` (taking more if they need it, giving
-        back what they do not) and record each answer as it comes, without waiting."""
-        if len(sends) > reserved:
-            self._take(len(sends) - reserved)
-        else:
-            self._give(reserved - len(sends))
+    def hand_over(self, sends: Sequence[Send]) -> None:
+        """Make the calls, once there is room for them, and record each answer as it
+        comes, without waiting for it."""
+        self._take(len(sends))
         for send in sends:
             self._callers.submit(self._call, send).add_done_callback(partial(self._answered, send))
 
@@ -92,8 +90,11 @@ class Outbox(Generic[Send, Answer]):
 
     def _take(self, count: int) -> None:
         with self._room:
-            self._room.wait_for(lambda: self._free >= min(count, self._capacity))
+            self._room.wait_for(partial(self._has_room, count))
             self._free -= count
+
+    def _has_room(self, count: int) -> bool:
+        return self._free >= min(count, self._capacity)
 
     def _give(self, count: int) -> None:
         with self._room:

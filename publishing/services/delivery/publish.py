@@ -76,12 +76,11 @@ def targets_publish(*, target_ids: Sequence[int], wait: bool = True) -> list[Pos
     "sending", committed before any network is called: a crash after a call leaves a
     target that reconciliation looks for on the network instead of sending it again.
     Then each outcome is stored the moment the sends are done. Without ``wait`` (the
-    workers), room is first taken in this process's outbox, then the sends are handed
-    to it, which records each answer as it comes, and only the targets that ended
-    without a send are returned: a send that hangs holds nothing but its own thread.
+    workers), the sends are handed to this process's outbox, which records each answer
+    as it comes, and only the targets that ended without a send are returned: a send
+    that hangs holds nothing but its own thread.
     """
     outbox = _outbox()
-    reserved = 0 if wait else outbox.reserve(len(target_ids))
     ended: list[PostTarget | None] = []
     sends = []
     try:
@@ -98,7 +97,7 @@ def targets_publish(*, target_ids: Sequence[int], wait: bool = True) -> list[Pos
     finally:
         if not wait:
             # What was claimed goes out even when a later step failed.
-            outbox.hand_over(sends, reserved)
+            outbox.hand_over(sends)
     if wait:
         ended.extend(_record(list(zip(sends, outbox.answers(sends), strict=True))))
     return [target for target in ended if target is not None]
@@ -107,6 +106,12 @@ def targets_publish(*, target_ids: Sequence[int], wait: bool = True) -> list[Pos
 def sends_ready() -> None:
     """Start this process's outbox (a worker starting)."""
     _outbox()
+
+
+def sends_room_wait(count: int) -> None:
+    """Wait until this process has room to start ``count`` sends at once (a worker
+    about to take its next task)."""
+    _outbox().room_wait(count)
 
 
 def sends_finish(timeout: float) -> bool:
