@@ -13,9 +13,11 @@ import os
 import re
 import signal
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from govsocial.launch.secrets_file import load_secrets
 from tests.delivery_processes import wait_for
 from tests.launch.launcher_process import Launcher, group_members, running
 
@@ -153,6 +155,19 @@ def test_manage_commands_connect_as_the_app_role_without_the_owners_credentials(
 
     assert shown.returncode == 0, shown.stdout + shown.stderr
     assert "role govsocial_app False" in shown.stdout
+
+
+def test_no_process_it_runs_holds_the_owners_credentials(launcher: Launcher) -> None:
+    # Only migrations, run before the children start, connect as the tables' owner.
+    owner_password = load_secrets(launcher.data)["db_owner_password"].encode()
+    started = dict(re.findall(r"\[launch\] (?:re)?started (\S+) \(pid (\d+)\)", launcher.output()))
+    assert {"web", "worker-1", "dispatcher", "scheduler", "emulator"} <= started.keys()
+
+    for name, leader in started.items():
+        for pid in group_members(int(leader)):
+            environment = Path(f"/proc/{pid}/environ").read_bytes()
+            assert b"DATABASE_OWNER_URL" not in environment, name
+            assert owner_password not in environment, name
 
 
 def test_sigterm_stops_every_process_it_started_including_a_restarted_redis(

@@ -1,5 +1,6 @@
 """One worker configuration: `make run`, docker-compose.yml, the tests and the
-benchmarks start the delivery workers with the same command."""
+benchmarks start the delivery workers with the same command; and in docker-compose.yml,
+as in `make run`, only migrations hold the tables' owner's credentials."""
 
 from __future__ import annotations
 
@@ -27,3 +28,17 @@ def test_make_run_starts_one_worker_per_cpu_each_named_apart() -> None:
     assert len({spec.name for spec in workers}) == len(workers)
     for spec in workers:
         assert tuple(spec.argv[2 : 2 + len(WORKER_COMMAND)]) == WORKER_COMMAND
+
+
+def test_docker_compose_gives_the_owners_credentials_to_migrations_alone() -> None:
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+
+    holders = {
+        name
+        for name, service in compose["services"].items()
+        if "OWNER" in yaml.safe_dump(service.get("environment", {}))
+        or "govsocial_owner" in yaml.safe_dump(service.get("command", ""))
+    }
+
+    # PostgreSQL's own container creates the roles from it.
+    assert holders == {"migrate", "postgres"}
