@@ -1,8 +1,10 @@
 """Find a network's adapter and connector; modules are imported on first use.
 
-Each module exposes ``adapter(network, settings)`` and ``connector(network, settings)``;
-the settings come from Django's ``NETWORKS`` (see ``govsocial/settings.py``), so an
-adapter itself never reads configuration.
+Each module exposes ``network_adapter(network, settings)`` and
+``network_connector(network, settings)`` (named apart from the ``adapter`` and
+``connector`` modules a package may import only when asked); the settings come from
+Django's ``NETWORKS`` (see ``govsocial/settings.py``), so an adapter itself never reads
+configuration.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ def adapter_for(network: Network | str) -> NetworkAdapter:
 
 @cache
 def _adapter(network: Network, configured: NetworkSettings) -> NetworkAdapter:
-    adapter: NetworkAdapter = _module(network).adapter(network, configured)
+    adapter: NetworkAdapter = _module(network).network_adapter(network, configured)
     return adapter
 
 
@@ -59,7 +61,7 @@ def connector_for(network: Network | str) -> AccountConnector | PasswordConnecto
     """Return the flow that connects an account of ``network``: OAuth, or an app
     password for Bluesky."""
     network = Network(network)
-    connector: AccountConnector | PasswordConnector = _module(network).connector(
+    connector: AccountConnector | PasswordConnector = _module(network).network_connector(
         network, network_settings(network)
     )
     return connector

@@ -26,19 +26,28 @@ are not read. Bluesky lets no one else hide replies through its API: ``hide`` re
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from publishing.networks.base import Network, NetworkSettings
-from publishing.networks.bluesky.adapter import BlueskyAdapter
-from publishing.networks.bluesky.connector import BlueskyConnector
-from publishing.networks.bluesky.session import SESSION_EXPIRED
 
-__all__ = ["SESSION_EXPIRED", "BlueskyAdapter", "BlueskyConnector", "adapter", "connector"]
+if TYPE_CHECKING:
+    from publishing.networks.bluesky.adapter import BlueskyAdapter
+    from publishing.networks.bluesky.connector import BlueskyConnector
+
+# atproto takes seconds to import (its models are built at import): it is imported by
+# the first process that talks to Bluesky, not by every one that counts a post's
+# characters with this package's rules (every page, every worker at its start).
 
 
-def adapter(network: Network, settings: NetworkSettings) -> BlueskyAdapter:
+def network_adapter(network: Network, settings: NetworkSettings) -> BlueskyAdapter:
     """Return the adapter that publishes to Bluesky."""
+    from publishing.networks.bluesky.adapter import BlueskyAdapter
+
     return BlueskyAdapter(settings)
 
 
-def connector(network: Network, settings: NetworkSettings) -> BlueskyConnector:
+def network_connector(network: Network, settings: NetworkSettings) -> BlueskyConnector:
     """Return the app-password flow that connects a Bluesky account."""
+    from publishing.networks.bluesky.connector import BlueskyConnector
+
     return BlueskyConnector(settings)

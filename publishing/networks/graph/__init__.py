@@ -13,13 +13,15 @@ from publishing.networks.graph.facebook import FacebookAdapter
 from publishing.networks.graph.instagram import InstagramAdapter
 
 
-def adapter(network: Network, settings: NetworkSettings) -> FacebookAdapter | InstagramAdapter:
+def network_adapter(
+    network: Network, settings: NetworkSettings
+) -> FacebookAdapter | InstagramAdapter:
     """Return the adapter for a Facebook page or an Instagram account."""
     if network == Network.INSTAGRAM:
         return InstagramAdapter(settings)
     return FacebookAdapter(settings)
 
 
-def connector(network: Network, settings: NetworkSettings) -> GraphConnector:
+def network_connector(network: Network, settings: NetworkSettings) -> GraphConnector:
     """Return the Facebook Login flow, which connects pages and Instagram accounts alike."""
     return GraphConnector(network, settings)

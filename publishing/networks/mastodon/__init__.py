@@ -19,14 +19,14 @@ from publishing.networks.mastodon.adapter import MastodonAdapter
 from publishing.networks.mastodon.connector import MastodonConnector
 
 
-def adapter(network: Network, settings: NetworkSettings) -> MastodonAdapter:
+def network_adapter(network: Network, settings: NetworkSettings) -> MastodonAdapter:
     """Return the adapter for the Mastodon instance in ``settings``."""
     return MastodonAdapter(network, settings)
 
 
-def connector(network: Network, settings: NetworkSettings) -> MastodonConnector:
+def network_connector(network: Network, settings: NetworkSettings) -> MastodonConnector:
     """Return the OAuth flow for the Mastodon instance in ``settings``."""
     return MastodonConnector(network, settings)
 
 
-__all__ = ["MastodonAdapter", "MastodonConnector", "adapter", "connector"]
+__all__ = ["MastodonAdapter", "MastodonConnector", "network_adapter", "network_connector"]

@@ -12,14 +12,14 @@ from publishing.networks.base import Network, NetworkSettings
 from publishing.networks.x.adapter import XAdapter
 from publishing.networks.x.connector import XConnector
 
-__all__ = ["XAdapter", "XConnector", "adapter", "connector"]
+__all__ = ["XAdapter", "XConnector", "network_adapter", "network_connector"]
 
 
-def adapter(network: Network, settings: NetworkSettings) -> XAdapter:
+def network_adapter(network: Network, settings: NetworkSettings) -> XAdapter:
     """Return the X adapter for ``settings``."""
     return XAdapter(settings)
 
 
-def connector(network: Network, settings: NetworkSettings) -> XConnector:
+def network_connector(network: Network, settings: NetworkSettings) -> XConnector:
     """Return the X account connector for ``settings``."""
     return XConnector(settings)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -104,8 +105,16 @@ def targets_publish(*, target_ids: Sequence[int], wait: bool = True) -> list[Pos
 
 
 def sends_ready() -> None:
-    """Start this process's outbox (a worker starting)."""
+    """Start this process's outbox, and load every network's client library beside it
+    (a worker starting): the worker takes tasks meanwhile, and a first send to a
+    network waits at most for what is left of its library's loading."""
     _outbox()
+    threading.Thread(target=_adapters_load, name="adapters", daemon=True).start()
+
+
+def _adapters_load() -> None:
+    for network in settings.NETWORKS:
+        adapter_for(network)
 
 
 def sends_room_wait(count: int) -> None:

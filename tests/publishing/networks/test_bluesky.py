@@ -21,7 +21,7 @@ from publishing.networks.base import (
     PermanentNetworkError,
     TransientNetworkError,
 )
-from publishing.networks.bluesky import SESSION_EXPIRED
+from publishing.networks.bluesky.session import SESSION_EXPIRED
 from publishing.networks.registry import adapter_for, connector_for
 from tests.emulator_client import Emulator
 
