@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,8 +12,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Agency, User
-from accounts.selectors import memberships_of_user
+from accounts.models import Agency, Membership, User
 
 
 @dataclass(frozen=True)
@@ -82,9 +82,10 @@ class SessionLimits:
     lifetime_seconds: int
 
 
-def session_limits(*, user: User) -> SessionLimits:
-    """Return the strictest limits among the agencies ``user`` belongs to."""
-    agencies = [m.agency for m in memberships_of_user(user=user)]
+def session_limits(*, memberships: Sequence[Membership]) -> SessionLimits:
+    """Return the strictest limits among the agencies of a person's ``memberships``
+    (``memberships_of_user``)."""
+    agencies = [m.agency for m in memberships]
     if not agencies:
         return SessionLimits(idle_seconds=15 * 60, lifetime_seconds=12 * 3600)
     return SessionLimits(

@@ -6,8 +6,6 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from accounts.selectors import memberships_of_user
-
 
 def agency_navigation(request: HttpRequest) -> dict[str, Any]:
     """Return the agency switcher's choices and the agency being viewed."""
@@ -17,5 +15,6 @@ def agency_navigation(request: HttpRequest) -> dict[str, Any]:
     return {
         "current_agency": getattr(request, "agency", None),
         "current_membership": getattr(request, "membership", None),
-        "user_memberships": list(memberships_of_user(user=user)),
+        # Read by SessionLimitMiddleware, which every signed-in request passes.
+        "user_memberships": getattr(request, "user_memberships", []),
     }

@@ -27,7 +27,7 @@ from accounts.policy import (
     session_limits,
     session_start,
 )
-from accounts.selectors import agency_get_active, membership_for
+from accounts.selectors import agency_get_active, membership_for, memberships_of_user
 from govsocial.api.problems import is_api
 from govsocial.tenancy import agency_scope, user_scope
 
@@ -128,7 +128,10 @@ class SessionLimitMiddleware:
                 session_start(session, at=now)
             signed_in_at, last_seen_at = session[SIGNED_IN_AT], session[LAST_SEEN_AT]
             with user_scope(user.pk):
-                limits = session_limits(user=user)
+                memberships = list(memberships_of_user(user=user))
+            # Read once a request: the layout's agency switcher lists them too.
+            request.user_memberships = memberships  # type: ignore[attr-defined]
+            limits = session_limits(memberships=memberships)
             if (
                 now - last_seen_at > limits.idle_seconds
                 or now - signed_in_at > limits.lifetime_seconds
