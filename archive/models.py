@@ -49,3 +49,28 @@ class ArchiveEvent(AgencyOwned):
 
     def __str__(self) -> str:
         return f"#{self.sequence} {self.verb}"
+
+
+class ArchiveHead(AgencyOwned):
+    """The deployment's signature on an agency's log as it stood: how many events it
+    held and its head hash (see ``archive.signing``). Signed at intervals and on demand;
+    a log that no longer matches a head it was signed with has been tampered with."""
+
+    append_only = True
+
+    origin = models.CharField(_("log"), max_length=300)
+    size = models.BigIntegerField(_("events"))
+    # The hash of the log's last event (hex), as the checkpoint gives it in base64.
+    root = models.CharField(_("head hash"), max_length=64)
+    signed_at = models.DateTimeField(_("signed at"))
+    key_id = models.CharField(_("key"), max_length=16)
+    signature = models.CharField(_("signature"), max_length=88)
+
+    class Meta:
+        verbose_name = _("signed head")
+        verbose_name_plural = _("signed heads")
+        ordering = ["agency_id", "signed_at"]
+        indexes = [models.Index(fields=["agency", "signed_at"], name="archive_head_when")]
+
+    def __str__(self) -> str:
+        return f"{self.size} events at {self.signed_at:%Y-%m-%d %H:%M}"

@@ -1,4 +1,4 @@
-"""Writing to the archive and checking its chains."""
+"""Writing to the archive, signing its heads, and checking its chains against them."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from django.db import connection, models
 from django.utils import timezone
 from psycopg import sql
 
-from archive import Event
+from archive import Event, signing
 from archive.chain import CHAINED_FIELDS, GENESIS_HASH, ChainReport, chain_check, event_hash
-from archive.models import ArchiveEvent
+from archive.models import ArchiveEvent, ArchiveHead
 from archive.origin import current_origin
 from govsocial.errors import GovsocialError
 from govsocial.tenancy import agency_scope, current_scope
@@ -170,3 +170,71 @@ def chain_verify(*, agency_id: int) -> ChainReport:
         .iterator(chunk_size=2000)
     )
     return chain_check(rows)
+
+
+def head_sign(*, agency_id: int, again: bool = False) -> ArchiveHead | None:
+    """Sign the bound agency's log as it stands: its size and the hash of its last
+    event. Return the new head, or None when the log has not grown since the last one
+    (unless signing ``again``, which dates the same head anew)."""
+    if not connection.in_atomic_block:
+        raise ArchiveError("a head is signed inside a transaction")
+    last = ArchiveEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    size, root = (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)
+    previous = ArchiveHead.objects.order_by("-signed_at").values("size").first()
+    if previous is not None and previous["size"] == size and not again:
+        return None
+    origin, signed_at = signing.origin(agency_id), timezone.now()
+    key_id, signature = signing.sign(
+        signing.checkpoint(origin=origin, size=size, root=bytes.fromhex(root), signed_at=signed_at)
+    )
+    head: ArchiveHead = ArchiveHead.objects.create(
+        agency_id=agency_id,
+        origin=origin,
+        size=size,
+        root=root,
+        signed_at=signed_at,
+        key_id=key_id,
+        signature=signature,
+    )
+    return head
+
+
+@dataclass(frozen=True)
+class HeadReport:
+    """The outcome of checking one agency's log against the heads it was signed with."""
+
+    heads_checked: int
+    # The first head the log no longer matches, and how.
+    bad_head: ArchiveHead | None = None
+    problem: str = ""
+
+    @property
+    def intact(self) -> bool:
+        return self.bad_head is None
+
+
+def heads_check(*, agency_id: int) -> HeadReport:
+    """Check the bound agency's signed heads, oldest first: each is signed by one of
+    the deployment's keys, and the log still ends, at its size, in its hash. (Whether
+    the events before it still lead to that hash is the chain's check.)"""
+    heads = list(ArchiveHead.objects.for_agency(agency_id).order_by("signed_at"))
+    ends = dict(
+        ArchiveEvent.objects.for_agency(agency_id)
+        .filter(sequence__in={head.size for head in heads})
+        .values_list("sequence", "hash")
+    )
+    ends[0] = GENESIS_HASH
+    for checked, head in enumerate(heads):
+        message = signing.checkpoint(
+            origin=head.origin,
+            size=head.size,
+            root=bytes.fromhex(head.root),
+            signed_at=head.signed_at,
+        )
+        if not signing.signature_valid(message, key_name=head.key_id, signature=head.signature):
+            return HeadReport(checked, head, "its signature is not the deployment's")
+        if head.size not in ends:
+            return HeadReport(checked, head, f"the log no longer holds its event {head.size}")
+        if ends[head.size] != head.root:
+            return HeadReport(checked, head, f"the log's event {head.size} was rewritten")
+    return HeadReport(len(heads))

@@ -39,6 +39,13 @@ DEBUG = env_bool("DEBUG", False)
 SECRET_KEY = env_required("SECRET_KEY")
 # Fernet keys for secrets at rest, newest first (see govsocial/encryption.py).
 ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
+# The Ed25519 key the archive's heads are signed with (32 bytes in base64), and the
+# public keys of the keys it replaced, so that heads they signed still verify (see
+# archive/signing.py).
+ARCHIVE_SIGNING_KEY = os.environ.get("ARCHIVE_SIGNING_KEY", "")
+ARCHIVE_RETIRED_PUBLIC_KEYS = env_list("ARCHIVE_RETIRED_PUBLIC_KEYS")
+# How often every agency's log is signed (when it has grown since).
+ARCHIVE_HEAD_INTERVAL_SECONDS = float(os.environ.get("ARCHIVE_HEAD_INTERVAL_SECONDS", "3600"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 HTTPS = env_bool("GOVSOCIAL_HTTPS", True)
@@ -342,6 +349,10 @@ CELERY_BEAT_SCHEDULE = {
     "archive-verify-chains": {
         "task": "archive.tasks.chains_verify",
         "schedule": 24 * 60 * 60,
+    },
+    "archive-sign-heads": {
+        "task": "archive.tasks.heads_sign",
+        "schedule": ARCHIVE_HEAD_INTERVAL_SECONDS,
     },
 }
 

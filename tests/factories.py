@@ -51,8 +51,8 @@ from approvals.models import (
     StepRule,
     Verdict,
 )
-from archive.models import ArchiveEvent
-from archive.services import SYSTEM
+from archive.models import ArchiveEvent, ArchiveHead
+from archive.services import SYSTEM, head_sign
 from govsocial.tenancy import agency_scope
 from publishing import services as publishing_services
 from publishing.content import post_content_hash
@@ -147,6 +147,14 @@ def archive_event_for(agency: Agency) -> ArchiveEvent:
     """Record one event in ``agency``'s chain, as the application does."""
     with agency_scope(agency.pk), transaction.atomic():
         return archive.record(agency=agency, actor=SYSTEM, verb="test.event")
+
+
+def archive_head_for(agency: Agency) -> ArchiveHead:
+    """Sign ``agency``'s log once more, as the periodic task does."""
+    with agency_scope(agency.pk), transaction.atomic():
+        head = head_sign(agency_id=agency.pk, again=True)
+    assert head is not None
+    return head
 
 
 def api_key_for(agency: Agency, role: str = Role.ADMIN, **fields: Any) -> tuple[ApiKey, str]:
@@ -563,6 +571,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
     ArchiveEvent: archive_event_for,
+    ArchiveHead: archive_head_for,
     ApiKey: lambda agency: api_key_for(agency)[0],
     IdempotencyKey: idempotency_key_for,
     AgencySignOn: sign_on_for,

@@ -210,6 +210,9 @@ def _child_env(services: Services, db: DatabaseUrls, data: Path, redis_url: str)
         "REDIS_URL": redis_url,
         "SECRET_KEY": os.environ.get("SECRET_KEY") or services.secrets["secret_key"],
         "ENCRYPTION_KEYS": os.environ.get("ENCRYPTION_KEYS") or services.secrets["encryption_key"],
+        "ARCHIVE_SIGNING_KEY": (
+            os.environ.get("ARCHIVE_SIGNING_KEY") or services.secrets["archive_signing_key"]
+        ),
         "GOVSOCIAL_DATA_DIR": str(data),
         # Served over plain http on localhost; production terminates TLS elsewhere.
         "GOVSOCIAL_HTTPS": "0",

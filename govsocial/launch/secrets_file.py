@@ -1,4 +1,5 @@
-"""Keep the generated secrets (Django key, database and Redis passwords) in one file."""
+"""Keep the generated secrets (Django key, database and Redis passwords, the encryption
+and archive signing keys) in one file."""
 
 from __future__ import annotations
 
@@ -21,6 +22,11 @@ def _fernet_key() -> str:
     return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
 
 
+def _ed25519_key() -> str:
+    # Any 32 bytes are an Ed25519 private key.
+    return base64.b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
 # name -> how to make it
 SECRET_MAKERS: dict[str, Callable[[], str]] = {
     "secret_key": _token(50),
@@ -28,6 +34,7 @@ SECRET_MAKERS: dict[str, Callable[[], str]] = {
     "db_app_password": _token(32),
     "redis_password": _token(32),
     "encryption_key": _fernet_key,
+    "archive_signing_key": _ed25519_key,
 }
 
 

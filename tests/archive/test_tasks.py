@@ -1,4 +1,5 @@
-"""The nightly chain check runs in a real Celery worker, bound to each agency in turn."""
+"""The nightly chain check and the signing of heads run in a real Celery worker, bound to
+each agency in turn."""
 
 from __future__ import annotations
 
@@ -13,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from accounts.models import Agency
-from archive.tasks import chain_verify_agency
+from archive.models import ArchiveHead
+from archive.tasks import chain_verify_agency, head_sign_agency
 from govsocial.launch.commands import WORKER_COMMAND
-from govsocial.tenancy import AgencyNotBound, bound_agency_id, with_agency_scope
+from govsocial.tenancy import AgencyNotBound, agency_scope, bound_agency_id, with_agency_scope
 from tests.archive.conftest import tamper_as_owner
+from tests.delivery_processes import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,6 +61,27 @@ def test_a_worker_finds_a_tampered_chain(
     chain_verify_agency.apply_async(kwargs={"agency_id": agency.pk}, queue=queue)
     content = _wait_for(log, f"archive chain of agency {agency.pk} is broken")
     assert "broken at sequence 2: its content does not match its hash" in content
+
+
+def test_a_worker_signs_an_agencys_head_once_for_the_same_log(
+    worker: tuple[str, Path],
+    committed_agency: Callable[[int], Agency],
+    django_db_blocker: pytest.FixtureRequest,
+) -> None:
+    queue, log = worker
+    agency = committed_agency(3)
+
+    def heads() -> list[tuple[int, str]]:
+        with django_db_blocker.unblock(), agency_scope(agency.pk):  # type: ignore[attr-defined]
+            return list(ArchiveHead.objects.values_list("size", "key_id"))
+
+    head_sign_agency.apply_async(kwargs={"agency_id": agency.pk}, queue=queue)
+    wait_for(lambda: bool(heads()), timeout=120, what="the head signed")
+    # Twice over the same log: the second finds nothing new to sign.
+    again = head_sign_agency.apply_async(kwargs={"agency_id": agency.pk}, queue=queue)
+    _wait_for(log, f"{again.id}] succeeded", timeout=120)
+
+    assert [size for size, _ in heads()] == [3]
 
 
 def test_the_task_decorator_binds_the_agency_for_the_run_only() -> None:

@@ -34,7 +34,7 @@ def test_verify_names_the_first_tampered_sequence(
         assert "6 events, chain intact" in out.getvalue()
         tamper_as_owner(agency, sequence=4)
         out = StringIO()
-        with pytest.raises(CommandError, match="1 chain"):
+        with pytest.raises(CommandError, match="1 problem"):
             call_command("archive_verify", agency=agency.slug, stdout=out)
     assert "chain broken at sequence 4" in out.getvalue()
     assert "3 events before it are intact" in out.getvalue()

@@ -1,4 +1,5 @@
-"""Check the archive's hash chains and name the first bad sequence number."""
+"""Check the archive's hash chains and their signed heads; name the first bad sequence
+number or head."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from typing import Any
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from archive.services import chain_verify
+from archive.services import chain_verify, heads_check
 from govsocial.tenancy import agency_scope
 
 
 class Command(BaseCommand):
-    help = "Check every agency's archive chain (or one agency's with --agency SLUG)."
+    help = (
+        "Check every agency's archive chain and signed heads (or one agency's with --agency SLUG)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--agency", metavar="SLUG", help="check only this agency")
@@ -29,6 +32,7 @@ class Command(BaseCommand):
             # An operator's command is its own entry point: it binds each agency in turn.
             with agency_scope(agency.pk):
                 report = chain_verify(agency_id=agency.pk)
+                heads = heads_check(agency_id=agency.pk)
             if report.intact:
                 self.stdout.write(f"{agency.slug}: {report.events_checked} events, chain intact")
             else:
@@ -37,5 +41,14 @@ class Command(BaseCommand):
                     f"{agency.slug}: chain broken at sequence {report.first_bad_sequence}"
                     f" ({report.problem}); {report.events_checked} events before it are intact"
                 )
+            if heads.bad_head is not None:
+                broken += 1
+                self.stdout.write(
+                    f"{agency.slug}: does not match its head signed at"
+                    f" {heads.bad_head.signed_at:%Y-%m-%d %H:%M:%S} UTC"
+                    f" ({heads.bad_head.size} events): {heads.problem}"
+                )
+            else:
+                self.stdout.write(f"{agency.slug}: matches its {heads.heads_checked} signed heads")
         if broken:
-            raise CommandError(f"{broken} chain(s) broken")
+            raise CommandError(f"{broken} problem(s) found")

@@ -1,0 +1,98 @@
+"""The deployment's signature on the archive's heads: Ed25519, with the key in
+configuration (``ARCHIVE_SIGNING_KEY``) and the public keys of keys used before it
+(``ARCHIVE_RETIRED_PUBLIC_KEYS``) kept so that older heads still verify.
+
+A head is signed as its checkpoint, text anyone can rebuild from an exported head:
+
+    <origin>            which log: the site's host, "/archive/", the agency's id (kept
+                        with the head as it was signed)
+    <size>              how many events the log held
+    <root>              its head hash, in base64
+    <signed at>         when, in UTC (ISO 8601 with microseconds)
+
+each line ending with a newline, as C2SP's tlog-checkpoint writes its first three.
+Keys are named by the first 8 bytes of the SHA-256 of their 32-byte public key, in hex.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import hashlib
+from urllib.parse import urlsplit
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from archive.chain import utc_text
+
+
+def origin(agency_id: int) -> str:
+    """Return the name of an agency's log in this deployment's checkpoints."""
+    return f"{urlsplit(settings.SITE_URL).netloc}/archive/{agency_id}"
+
+
+def checkpoint(*, origin: str, size: int, root: bytes, signed_at: dt.datetime) -> bytes:
+    """Return the text a head's signature covers."""
+    root_text = base64.b64encode(root).decode("ascii")
+    return f"{origin}\n{size}\n{root_text}\n{utc_text(signed_at)}\n".encode()
+
+
+def public_key_text(key: Ed25519PublicKey) -> str:
+    """Return the 32-byte public key in base64, as it is published."""
+    return base64.b64encode(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).decode("ascii")
+
+
+def key_id(key: Ed25519PublicKey) -> str:
+    """Return the name of a public key: its SHA-256's first 8 bytes, in hex."""
+    return hashlib.sha256(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()[:16]
+
+
+def signing_key() -> Ed25519PrivateKey:
+    """Return the key heads are signed with now."""
+    seed = _decoded("ARCHIVE_SIGNING_KEY", settings.ARCHIVE_SIGNING_KEY)
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def public_keys() -> dict[str, Ed25519PublicKey]:
+    """Return every key a head of this deployment may be signed with, by name: the
+    signing key's and the retired ones'."""
+    keys = [signing_key().public_key()] + [
+        Ed25519PublicKey.from_public_bytes(_decoded("ARCHIVE_RETIRED_PUBLIC_KEYS", text))
+        for text in settings.ARCHIVE_RETIRED_PUBLIC_KEYS
+    ]
+    return {key_id(key): key for key in keys}
+
+
+def sign(message: bytes) -> tuple[str, str]:
+    """Return the signing key's name and its signature of ``message``, in base64."""
+    key = signing_key()
+    signature = base64.b64encode(key.sign(message)).decode("ascii")
+    return key_id(key.public_key()), signature
+
+
+def signature_valid(message: bytes, *, key_name: str, signature: str) -> bool:
+    """Return whether ``signature`` (base64) is the named known key's of ``message``."""
+    key = public_keys().get(key_name)
+    if key is None:
+        return False
+    try:
+        key.verify(base64.b64decode(signature, validate=True), message)
+    except (InvalidSignature, binascii.Error):
+        return False
+    return True
+
+
+def _decoded(setting: str, text: str) -> bytes:
+    """Return a 32-byte key given in base64, or refuse the configuration."""
+    try:
+        raw = base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raw = b""
+    if len(raw) != 32:
+        raise ImproperlyConfigured(f"{setting} must hold 32 bytes in base64.")
+    return raw
