@@ -172,17 +172,22 @@ def chain_verify(*, agency_id: int) -> ChainReport:
     return chain_check(rows)
 
 
-def head_sign(*, agency_id: int, again: bool = False) -> ArchiveHead | None:
+def head_sign_when_grown(*, agency_id: int) -> ArchiveHead | None:
+    """Sign the bound agency's log if it grew since its last head (the periodic
+    signing); return the new head, or None."""
+    size, _ = _log_end()
+    previous = ArchiveHead.objects.order_by("-signed_at").values("size").first()
+    if previous is not None and previous["size"] == size:
+        return None
+    return head_sign(agency_id=agency_id)
+
+
+def head_sign(*, agency_id: int) -> ArchiveHead:
     """Sign the bound agency's log as it stands: its size and the hash of its last
-    event. Return the new head, or None when the log has not grown since the last one
-    (unless signing ``again``, which dates the same head anew)."""
+    event. Signing an unchanged log again dates the same head anew."""
     if not connection.in_atomic_block:
         raise ArchiveError("a head is signed inside a transaction")
-    last = ArchiveEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-    size, root = (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)
-    previous = ArchiveHead.objects.order_by("-signed_at").values("size").first()
-    if previous is not None and previous["size"] == size and not again:
-        return None
+    size, root = _log_end()
     origin, signed_at = signing.origin(agency_id), timezone.now()
     key_id, signature = signing.sign(
         signing.checkpoint(origin=origin, size=size, root=bytes.fromhex(root), signed_at=signed_at)
@@ -197,6 +202,12 @@ def head_sign(*, agency_id: int, again: bool = False) -> ArchiveHead | None:
         signature=signature,
     )
     return head
+
+
+def _log_end() -> tuple[int, str]:
+    """Return the bound agency's log size and the hash it ends in."""
+    last = ArchiveEvent.objects.order_by("-sequence").values("sequence", "hash").first()
+    return (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ def head_sign_agency(*, agency_id: int) -> None:
     second finds the log the same size as its head and signs nothing."""
     from django.db import transaction
 
-    from archive.services import head_sign
+    from archive.services import head_sign_when_grown
 
     with transaction.atomic():
-        head_sign(agency_id=agency_id)
+        head_sign_when_grown(agency_id=agency_id)

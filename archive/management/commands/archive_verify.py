@@ -5,30 +5,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.apps import apps
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError
 
+from archive.management.agencies import AgencyCommand
 from archive.services import chain_verify, heads_check
 from govsocial.tenancy import agency_scope
 
 
-class Command(BaseCommand):
+class Command(AgencyCommand):
     help = (
         "Check every agency's archive chain and signed heads (or one agency's with --agency SLUG)."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--agency", metavar="SLUG", help="check only this agency")
-
     def handle(self, *args: Any, **options: Any) -> None:
-        agency_model = apps.get_model("accounts", "Agency")
-        agencies = agency_model.objects.order_by("slug")
-        if options["agency"]:
-            agencies = agencies.filter(slug=options["agency"])
-            if not agencies.exists():
-                raise CommandError(f"No agency has the short name “{options['agency']}”.")
         broken = 0
-        for agency in agencies:
+        for agency in self.agencies(options):
             # An operator's command is its own entry point: it binds each agency in turn.
             with agency_scope(agency.pk):
                 report = chain_verify(agency_id=agency.pk)
