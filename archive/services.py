@@ -175,19 +175,23 @@ def chain_verify(*, agency_id: int) -> ChainReport:
 def head_sign_when_grown(*, agency_id: int) -> ArchiveHead | None:
     """Sign the bound agency's log if it grew since its last head (the periodic
     signing); return the new head, or None."""
-    size, _ = _log_end()
+    size, root = _log_end()
     previous = ArchiveHead.objects.order_by("-signed_at").values("size").first()
     if previous is not None and previous["size"] == size:
         return None
-    return head_sign(agency_id=agency_id)
+    return _head_signed(agency_id, size, root)
 
 
 def head_sign(*, agency_id: int) -> ArchiveHead:
     """Sign the bound agency's log as it stands: its size and the hash of its last
     event. Signing an unchanged log again dates the same head anew."""
+    return _head_signed(agency_id, *_log_end())
+
+
+def _head_signed(agency_id: int, size: int, root: str) -> ArchiveHead:
+    """Sign and store the head of a log of ``size`` events ending in ``root``."""
     if not connection.in_atomic_block:
         raise ArchiveError("a head is signed inside a transaction")
-    size, root = _log_end()
     origin, signed_at = signing.origin(agency_id), timezone.now()
     key_id, signature = signing.sign(
         signing.checkpoint(origin=origin, size=size, root=bytes.fromhex(root), signed_at=signed_at)
@@ -235,6 +239,7 @@ def heads_check(*, agency_id: int) -> HeadReport:
         .values_list("sequence", "hash")
     )
     ends[0] = GENESIS_HASH
+    keys = signing.public_keys()
     for checked, head in enumerate(heads):
         message = signing.checkpoint(
             origin=head.origin,
@@ -242,7 +247,8 @@ def heads_check(*, agency_id: int) -> HeadReport:
             root=bytes.fromhex(head.root),
             signed_at=head.signed_at,
         )
-        if not signing.signature_valid(message, key_name=head.key_id, signature=head.signature):
+        key = keys.get(head.key_id)
+        if not signing.signature_valid(message, key=key, signature=head.signature):
             return HeadReport(checked, head, "its signature is not the deployment's")
         if head.size not in ends:
             return HeadReport(checked, head, f"the log no longer holds its event {head.size}")

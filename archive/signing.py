@@ -75,9 +75,9 @@ def sign(message: bytes) -> tuple[str, str]:
     return key_id(key.public_key()), signature
 
 
-def signature_valid(message: bytes, *, key_name: str, signature: str) -> bool:
-    """Return whether ``signature`` (base64) is the named known key's of ``message``."""
-    key = public_keys().get(key_name)
+def signature_valid(message: bytes, *, key: Ed25519PublicKey | None, signature: str) -> bool:
+    """Return whether ``signature`` (base64) is ``key``'s of ``message``; a head names
+    its key, which is None when it is none of ``public_keys()``."""
     if key is None:
         return False
     try:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 import pytest
 from django.db import transaction
+from psycopg.rows import dict_row
 
 import archive
 from accounts.models import Agency
@@ -37,20 +40,26 @@ def committed_agency(django_db_blocker: pytest.FixtureRequest) -> Callable[[int]
     return make
 
 
+@contextmanager
+def as_owner(agency: Agency) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+    """Connect as the tables' owner with the archive's refusing triggers disabled, as an
+    attacker with the database's keys would."""
+    with psycopg.connect(
+        os.environ["DATABASE_OWNER_URL"], autocommit=True, row_factory=dict_row
+    ) as owner:
+        owner.execute("SELECT set_config('govsocial.agency_id', %s, false)", [str(agency.pk)])
+        owner.execute("ALTER TABLE archive_archiveevent DISABLE TRIGGER USER")
+        try:
+            yield owner
+        finally:
+            owner.execute("ALTER TABLE archive_archiveevent ENABLE TRIGGER USER")
+
+
 def tamper_as_owner(agency: Agency, sequence: int) -> None:
     """Change one event's data as the tables' owner, with the refusing trigger disabled."""
-    with psycopg.connect(os.environ["DATABASE_OWNER_URL"], autocommit=True) as owner:
-        owner.execute("SELECT set_config('govsocial.agency_id', %s, false)", [str(agency.pk)])
+    with as_owner(agency) as owner:
         owner.execute(
-            "ALTER TABLE archive_archiveevent DISABLE TRIGGER archive_refuse_update_delete"
+            "UPDATE archive_archiveevent SET data = '{\"n\": 42}' "
+            "WHERE agency_id = %s AND sequence = %s",
+            [agency.pk, sequence],
         )
-        try:
-            owner.execute(
-                "UPDATE archive_archiveevent SET data = '{\"n\": 42}' "
-                "WHERE agency_id = %s AND sequence = %s",
-                [agency.pk, sequence],
-            )
-        finally:
-            owner.execute(
-                "ALTER TABLE archive_archiveevent ENABLE TRIGGER archive_refuse_update_delete"
-            )

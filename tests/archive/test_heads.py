@@ -8,16 +8,14 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from io import StringIO
-from typing import Any
 
 import psycopg
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
-from psycopg.rows import dict_row
 
 from accounts.models import Agency
 from archive.chain import CHAINED_FIELDS, event_hash
@@ -25,21 +23,7 @@ from archive.models import ArchiveHead
 from archive.services import head_sign_when_grown, heads_check
 from archive.signing import public_key_text, signing_key
 from govsocial.tenancy import agency_scope
-
-
-@contextmanager
-def as_owner(agency: Agency) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-    """Connect as the tables' owner with the archive's refusing trigger disabled, as an
-    attacker with the database's keys would."""
-    with psycopg.connect(
-        os.environ["DATABASE_OWNER_URL"], autocommit=True, row_factory=dict_row
-    ) as owner:
-        owner.execute("SELECT set_config('govsocial.agency_id', %s, false)", [str(agency.pk)])
-        owner.execute("ALTER TABLE archive_archiveevent DISABLE TRIGGER USER")
-        try:
-            yield owner
-        finally:
-            owner.execute("ALTER TABLE archive_archiveevent ENABLE TRIGGER USER")
+from tests.archive.conftest import as_owner
 
 
 def signed(agency: Agency) -> ArchiveHead | None:
