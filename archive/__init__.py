@@ -31,7 +31,7 @@ def record(
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> ArchiveEvent:
-    """Append an event to ``agency``'s chain in the caller's transaction."""
+    """Record an event of ``agency`` in the caller's transaction."""
     from archive.services import event_record
 
     return event_record(agency=agency, actor=actor, verb=verb, obj=obj, data=data)
@@ -40,8 +40,8 @@ def record(
 def record_each(
     *, agency: models.Model, actor: Actor, events: Sequence[Event]
 ) -> list[ArchiveEvent]:
-    """Append several events, in order, to ``agency``'s chain in the caller's transaction:
-    one lock of the chain and one write for all of them."""
+    """Record several events of ``agency``, in order, in the caller's transaction, with
+    one write for all of them."""
     from archive.services import events_record
 
     return events_record(agency=agency, actor=actor, events=events)

@@ -195,11 +195,15 @@ class Frontier:
     size: int = 0
     hashes: list[bytes] = field(default_factory=list)
 
+    @staticmethod
+    def pieces(size: int) -> list[Subtree]:
+        """Return the complete subtrees the frontier of a tree of ``size`` leaves holds."""
+        return range_subtrees(0, size) if size else []
+
     @classmethod
     def of(cls, size: int, subtree_hash: Callable[[Subtree], bytes]) -> Frontier:
         """Return the frontier of a stored tree of ``size`` leaves."""
-        pieces = range_subtrees(0, size) if size else []
-        return cls(size, [subtree_hash(piece) for piece in pieces])
+        return cls(size, [subtree_hash(piece) for piece in cls.pieces(size)])
 
     def append(self, leaf: bytes) -> list[tuple[Subtree, bytes]]:
         """Add the leaf hash ``leaf``; return the subtrees it completed, the leaf's own

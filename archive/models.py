@@ -1,25 +1,43 @@
-"""The archive: every action of every agency, append-only and hash-chained."""
+"""The archive: every action of every agency, append-only, in a Merkle tree per agency."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Func
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
 
+from archive.entries import SALT_BYTES
 from govsocial.tenancy import AgencyOwned
+
+# pg_current_xact_id(), 64 bits and never wrapping, as a bigint.
+TRANSACTION_ID = Cast(
+    Cast(Func(function="pg_current_xact_id", output_field=models.TextField()), models.TextField()),
+    models.BigIntegerField(),
+)
 
 
 class ArchiveEvent(AgencyOwned):
     """One recorded action: who did what to which object, when, from where, with data.
 
-    Rows are never updated or deleted (the database refuses it); each agency's events
-    form a chain in which every hash covers the previous one.
+    Rows are never updated or deleted (the database refuses it), but for the erasure
+    of their content (``event_content_erase``). The sequencer places
+    each committed event in its agency's log (``ArchiveLeaf``), where the leaf commits
+    to its facts and, through ``commitment``, to its salted content (``archive.entries``).
     """
 
-    # The grant command gives the app role only SELECT and INSERT on this table.
+    # The grant command gives the app role only SELECT and INSERT on this table, and
+    # the right to call the sequencers' read and the erasure of an event's content
+    # (migration 0003).
     append_only = True
+    app_functions: ClassVar[tuple[str, ...]] = (
+        "archive_pending_agencies",
+        "archive_erase_content",
+    )
 
-    sequence = models.BigIntegerField(_("sequence"))
     occurred_at = models.DateTimeField(_("when"))
     actor_type = models.CharField(_("actor type"), max_length=40)
     actor_id = models.CharField(_("actor id"), max_length=64, blank=True)
@@ -28,40 +46,91 @@ class ArchiveEvent(AgencyOwned):
     object_type = models.CharField(_("object type"), max_length=80, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     object_repr = models.CharField(_("object"), max_length=300, blank=True)
-    ip_address = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # As the request gave it: what the commitment covers is what is stored.
+    ip_address = models.CharField(_("IP address"), max_length=45, blank=True)
     user_agent = models.CharField(_("user agent"), max_length=500, blank=True)
     request_id = models.CharField(_("request id"), max_length=64, blank=True)
     data = models.JSONField(_("data"), default=dict, encoder=DjangoJSONEncoder)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    # The salt (hex) and the SHA-256 over it and the content, which the leaf holds.
+    salt = models.CharField(max_length=2 * SALT_BYTES, blank=True)
+    commitment = models.CharField(max_length=64)
+    # The recording transaction's id: the sequencer takes events in the order their
+    # transactions began, and only once no transaction begun before theirs is running.
+    txid = models.BigIntegerField(editable=False, db_default=TRANSACTION_ID)
 
     class Meta:
         verbose_name = _("archive event")
         verbose_name_plural = _("archive events")
-        ordering = ["agency_id", "sequence"]
-        constraints = [
-            models.UniqueConstraint(fields=["agency", "sequence"], name="archive_event_sequence"),
-        ]
+        ordering = ["agency_id", "id"]
         indexes = [
             models.Index(fields=["agency", "verb"], name="archive_event_verb"),
             models.Index(fields=["agency", "occurred_at"], name="archive_event_when"),
+            models.Index(fields=["agency", "txid", "id"], name="archive_event_order"),
         ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.verb}"
+        return f"{self.verb} at {self.occurred_at:%Y-%m-%d %H:%M:%S}"
+
+
+class ArchiveLeaf(AgencyOwned):
+    """An event's place in its agency's log: its position and its leaf hash (hex)."""
+
+    append_only = True
+
+    position = models.BigIntegerField(_("position"))
+    event = models.OneToOneField(ArchiveEvent, on_delete=models.PROTECT, related_name="+")
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("log leaf")
+        verbose_name_plural = _("log leaves")
+        ordering = ["agency_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "position"], name="archive_leaf_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"leaf {self.position}"
+
+
+class ArchiveSubtree(AgencyOwned):
+    """The hash (hex) of a complete subtree of two leaves or more of an agency's log,
+    stored once, when its last leaf arrives (``archive.merkle.Frontier``): the subtree
+    at ``level`` with ``index`` covers positions [index << level, (index + 1) << level)."""
+
+    append_only = True
+
+    level = models.SmallIntegerField()
+    index = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("log subtree")
+        verbose_name_plural = _("log subtrees")
+        ordering = ["agency_id", "level", "index"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "level", "index"], name="archive_subtree_place"
+            ),
+            models.CheckConstraint(condition=models.Q(level__gte=1), name="archive_subtree_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"subtree {self.level}/{self.index}"
 
 
 class ArchiveHead(AgencyOwned):
     """The deployment's signature on an agency's log as it stood: how many events it
-    held and its head hash (see ``archive.signing``). Signed at intervals and on demand;
-    a log that no longer matches a head it was signed with has been tampered with."""
+    held and its tree's root (see ``archive.signing``). Signed at intervals and on
+    demand; a log that no longer matches a head it was signed with has been tampered
+    with."""
 
     append_only = True
 
     origin = models.CharField(_("log"), max_length=300)
     size = models.BigIntegerField(_("events"))
-    # The hash of the log's last event (hex), as the checkpoint gives it in base64.
-    root = models.CharField(_("head hash"), max_length=64)
+    # The root of the log's tree (hex), as the checkpoint gives it in base64.
+    root = models.CharField(_("root"), max_length=64)
     signed_at = models.DateTimeField(_("signed at"))
     key_id = models.CharField(_("key"), max_length=16)
     signature = models.CharField(_("signature"), max_length=88)

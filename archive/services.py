@@ -1,4 +1,5 @@
-"""Writing to the archive, signing its heads, and checking its chains against them."""
+"""Writing to the archive: recording events, placing them in each agency's log (the
+sequencer's work), and signing the log's heads."""
 
 from __future__ import annotations
 
@@ -9,23 +10,23 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from psycopg import sql
 
 from archive import Event, signing
-from archive.chain import CHAINED_FIELDS, GENESIS_HASH, ChainReport, chain_check, event_hash
+from archive.entries import commitment, event_leaf, new_salt
+from archive.errors import ArchiveError
+from archive.merkle import Frontier
 from archive.models import ArchiveEvent, ArchiveHead
 from archive.origin import current_origin
-from govsocial.errors import GovsocialError
+from archive.selectors import log_end, log_size, subtree_hashes
 from govsocial.tenancy import agency_scope, current_scope
 
-# Two-key advisory lock namespace for "append to agency N's chain".
-_CHAIN_LOCK_NAMESPACE = 7301
-
-
-class ArchiveError(GovsocialError):
-    """An archive write that would break an invariant."""
+# Two-key advisory lock namespace for "place agency N's events in its log": only
+# sequencers take it, so that two never race for the same positions.
+_SEQUENCER_LOCK_NAMESPACE = 7301
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def event_record(
     obj: models.Model | None = None,
     data: dict[str, Any] | None = None,
 ) -> ArchiveEvent:
-    """Append one event to ``agency``'s chain inside the caller's transaction.
+    """Record one event of ``agency`` inside the caller's transaction.
 
     The caller's change and this record commit or roll back together, so there is no
     change without its record and no record without its change.
@@ -78,8 +79,9 @@ def event_record(
 def events_record(
     *, agency: models.Model, actor: Actor, events: Sequence[Event]
 ) -> list[ArchiveEvent]:
-    """Append ``events``, in order, to ``agency``'s chain inside the caller's
-    transaction, under one lock of the chain and in one write."""
+    """Insert ``events``, in order, for ``agency`` inside the caller's transaction, in one
+    write and under no lock: the sequencer places them in the agency's log once the
+    transaction has committed."""
     if not connection.in_atomic_block:
         raise ArchiveError("archive events are written inside the transaction of their change")
     agency_id: int = agency.pk
@@ -93,65 +95,58 @@ def events_record(
         if scope.agency_id == agency_id
         else agency_scope(agency_id, user_id=scope.user_id)
     )
+    actor_type, actor_id, actor_name = _actor_fields(actor)
+    origin = current_origin()
+    occurred_at = timezone.now()
+    rows = []
+    for verb, obj, data in events:
+        object_type, object_id, object_repr = _object_fields(obj)
+        fields: dict[str, Any] = {
+            "agency_id": agency_id,
+            "occurred_at": occurred_at,
+            "actor_type": actor_type,
+            "actor_id": actor_id,
+            "actor_name": actor_name,
+            "verb": verb,
+            "object_type": object_type,
+            "object_id": object_id,
+            "object_repr": object_repr,
+            "ip_address": origin.ip_address or "",
+            "user_agent": origin.user_agent,
+            "request_id": origin.request_id,
+            # Round-trip through JSON so the commitment covers exactly what is stored.
+            "data": json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+            "salt": new_salt(),
+        }
+        fields["commitment"] = commitment(fields, salt=fields["salt"])
+        rows.append(fields)
     with binding:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [_CHAIN_LOCK_NAMESPACE, agency_id]
-            )
-        head = ArchiveEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-        sequence, prev_hash = (head["sequence"], head["hash"]) if head else (0, GENESIS_HASH)
-        actor_type, actor_id, actor_name = _actor_fields(actor)
-        origin = current_origin()
-        occurred_at = timezone.now()
-        rows = []
-        for verb, obj, data in events:
-            object_type, object_id, object_repr = _object_fields(obj)
-            sequence += 1
-            fields: dict[str, Any] = {
-                "agency_id": agency_id,
-                "sequence": sequence,
-                "occurred_at": occurred_at,
-                "actor_type": actor_type,
-                "actor_id": actor_id,
-                "actor_name": actor_name,
-                "verb": verb,
-                "object_type": object_type,
-                "object_id": object_id,
-                "object_repr": object_repr,
-                "ip_address": origin.ip_address,
-                "user_agent": origin.user_agent,
-                "request_id": origin.request_id,
-                # Round-trip through JSON so the hash covers exactly what is stored.
-                "data": json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
-                "prev_hash": prev_hash,
-            }
-            fields["hash"] = prev_hash = event_hash(fields)
-            rows.append(fields)
         return _insert(rows)
 
 
 def _insert(rows: list[dict[str, Any]]) -> list[ArchiveEvent]:
     """Write the events in one statement: their rows travel as one JSON document, so
-    that appending costs the database's work rather than the ORM's, field by field."""
+    that recording costs the database's work rather than the ORM's, field by field."""
     document = json.dumps(
         [row | {"occurred_at": row["occurred_at"].isoformat()} for row in rows],
         cls=DjangoJSONEncoder,
     )
     with connection.cursor() as cursor:
         cursor.execute(_INSERT.as_string(connection.connection), [document])
-        ids = dict(cursor.fetchall())
-    return [ArchiveEvent(id=ids[row["sequence"]], **row) for row in rows]
+        ids = [event_id for (event_id,) in cursor.fetchall()]
+    return [ArchiveEvent(id=event_id, **row) for event_id, row in zip(ids, rows, strict=True)]
 
 
-# The columns an event is written with, each named and typed as the table has it.
+# The columns an event is written with, each named and typed as the table has it; the
+# transaction's id is the database's to give.
 _COLUMNS: list[tuple[str, str]] = [
     (str(f.column), str(f.db_type(connection)))
     for f in ArchiveEvent._meta.concrete_fields
-    if not f.primary_key
+    if not f.primary_key and f.name != "txid"
 ]
 _INSERT = sql.SQL(
-    "INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_to_recordset(%s::jsonb) "
-    "AS event({typed}) RETURNING sequence, id"
+    "INSERT INTO {table} ({columns}) SELECT {columns} FROM jsonb_to_recordset(%s::jsonb)"
+    " AS event({typed}) RETURNING id"
 ).format(
     table=sql.Identifier(ArchiveEvent._meta.db_table),
     columns=sql.SQL(", ").join([sql.Identifier(name) for name, _ in _COLUMNS]),
@@ -161,21 +156,105 @@ _INSERT = sql.SQL(
 )
 
 
-def chain_verify(*, agency_id: int) -> ChainReport:
-    """Check the bound agency's chain from its first event; name the first bad one."""
-    rows = (
-        ArchiveEvent.objects.for_agency(agency_id)
-        .order_by("sequence")
-        .values("hash", *CHAINED_FIELDS)
-        .iterator(chunk_size=2000)
-    )
-    return chain_check(rows)
+# The verb of the event that records an erasure; its object is the erased event.
+CONTENT_ERASED = "archive.content_erased"
+
+
+def event_content_erase(*, event: ArchiveEvent, actor: Actor, reason: str) -> ArchiveEvent:
+    """Erase what the bound agency's ``event`` said (its content and the salt that
+    committed to it), leaving its facts, its leaf and every proof as they were, and
+    record the erasure and its reason; return the erasure's event."""
+    if not reason.strip():
+        raise ArchiveError(_("Give the reason for the erasure: it is recorded with it."))
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT archive_erase_content(%s)", [event.pk])
+            if not cursor.fetchone()[0]:
+                raise ArchiveError(_("This event's content was erased already."))
+        return event_record(
+            agency=event.agency,
+            actor=actor,
+            verb=CONTENT_ERASED,
+            obj=event,
+            data={"reason": reason},
+        )
+
+
+def log_integrate(*, agency_id: int, limit: int | None) -> int:
+    """Place the bound agency's events (up to ``limit``, or all) in its log, in the order
+    of their transactions, and return how many; 0 when another sequencer is at it.
+
+    An event is placed once no transaction that began before its own is still running,
+    so none can commit later with an earlier place: the log's order never changes.
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [_SEQUENCER_LOCK_NAMESPACE, agency_id]
+        )
+        if not cursor.fetchone()[0]:
+            return 0
+        cursor.execute(_LAST_PLACED, [agency_id])
+        last = cursor.fetchone() or (-1, 0)
+        cursor.execute(_PENDING, [agency_id, *last, limit])
+        names = [column.name for column in cursor.description]
+        pending = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        if not pending:
+            return 0
+        size = log_size()
+        pieces = Frontier.pieces(size)
+        known = subtree_hashes(pieces)
+        frontier = Frontier.of(size, lambda piece: bytes.fromhex(known[piece]))
+        leaves: list[tuple[int, int, str]] = []
+        subtrees: list[tuple[int, int, str]] = []
+        for event in pending:
+            leaf = event_leaf(event, commitment=event["commitment"])
+            leaves.append((frontier.size, event["id"], leaf))
+            for (level, index), node in frontier.append(bytes.fromhex(leaf))[1:]:
+                subtrees.append((level, index, node.hex()))
+        cursor.execute(
+            "INSERT INTO archive_archiveleaf (agency_id, position, event_id, hash)"
+            " SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::text[])",
+            [agency_id, *map(list, zip(*leaves, strict=True))],
+        )
+        if subtrees:
+            cursor.execute(
+                "INSERT INTO archive_archivesubtree (agency_id, level, index, hash)"
+                " SELECT %s, * FROM unnest(%s::smallint[], %s::bigint[], %s::text[])",
+                [agency_id, *map(list, zip(*subtrees, strict=True))],
+            )
+    return len(pending)
+
+
+# The transaction and id of the last event placed in the bound agency's log.
+_LAST_PLACED = (
+    "SELECT e.txid, e.id FROM archive_archiveleaf AS l"
+    " JOIN archive_archiveevent AS e ON e.id = l.event_id"
+    " WHERE l.agency_id = %s ORDER BY l.position DESC LIMIT 1"
+)
+# The events after it whose transactions, and every transaction begun before them,
+# have ended.
+_PENDING = (
+    "SELECT id, agency_id, occurred_at, actor_type, actor_id, verb, object_type, object_id,"
+    " request_id, commitment FROM archive_archiveevent"
+    " WHERE agency_id = %s AND (txid, id) > (%s, %s)"
+    " AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+    " ORDER BY txid, id LIMIT %s"
+)
+
+
+def pending_agencies() -> list[int]:
+    """Return the agencies with events to place in their logs."""
+    # With no agency bound the archive shows nothing: the database function is the one
+    # read across agencies, and it answers with agency ids only.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT agency_id FROM archive_pending_agencies()")
+        return [agency_id for (agency_id,) in cursor.fetchall()]
 
 
 def head_sign_when_grown(*, agency_id: int) -> ArchiveHead | None:
     """Sign the bound agency's log if it grew since its last head (the periodic
     signing); return the new head, or None."""
-    size, root = _log_end()
+    size, root = log_end()
     previous = ArchiveHead.objects.order_by("-signed_at").values("size").first()
     if previous is not None and previous["size"] == size:
         return None
@@ -183,75 +262,28 @@ def head_sign_when_grown(*, agency_id: int) -> ArchiveHead | None:
 
 
 def head_sign(*, agency_id: int) -> ArchiveHead:
-    """Sign the bound agency's log as it stands: its size and the hash of its last
-    event. Signing an unchanged log again dates the same head anew."""
-    return _head_signed(agency_id, *_log_end())
+    """Place the bound agency's committed events in its log, then sign the log as it
+    stands: its size and its root. Signing an unchanged log again dates the same head
+    anew."""
+    log_integrate(agency_id=agency_id, limit=None)
+    return _head_signed(agency_id, *log_end())
 
 
-def _head_signed(agency_id: int, size: int, root: str) -> ArchiveHead:
-    """Sign and store the head of a log of ``size`` events ending in ``root``."""
+def _head_signed(agency_id: int, size: int, root: bytes) -> ArchiveHead:
+    """Sign and store the head of a log of ``size`` events with root ``root``."""
     if not connection.in_atomic_block:
         raise ArchiveError("a head is signed inside a transaction")
     origin, signed_at = signing.origin(agency_id), timezone.now()
     key_id, signature = signing.sign(
-        signing.checkpoint(origin=origin, size=size, root=bytes.fromhex(root), signed_at=signed_at)
+        signing.checkpoint(origin=origin, size=size, root=root, signed_at=signed_at)
     )
     head: ArchiveHead = ArchiveHead.objects.create(
         agency_id=agency_id,
         origin=origin,
         size=size,
-        root=root,
+        root=root.hex(),
         signed_at=signed_at,
         key_id=key_id,
         signature=signature,
     )
     return head
-
-
-def _log_end() -> tuple[int, str]:
-    """Return the bound agency's log size and the hash it ends in."""
-    last = ArchiveEvent.objects.order_by("-sequence").values("sequence", "hash").first()
-    return (last["sequence"], last["hash"]) if last else (0, GENESIS_HASH)
-
-
-@dataclass(frozen=True)
-class HeadReport:
-    """The outcome of checking one agency's log against the heads it was signed with."""
-
-    heads_checked: int
-    # The first head the log no longer matches, and how.
-    bad_head: ArchiveHead | None = None
-    problem: str = ""
-
-    @property
-    def intact(self) -> bool:
-        return self.bad_head is None
-
-
-def heads_check(*, agency_id: int) -> HeadReport:
-    """Check the bound agency's signed heads, oldest first: each is signed by one of
-    the deployment's keys, and the log still ends, at its size, in its hash. (Whether
-    the events before it still lead to that hash is the chain's check.)"""
-    heads = list(ArchiveHead.objects.for_agency(agency_id).order_by("signed_at"))
-    ends = dict(
-        ArchiveEvent.objects.for_agency(agency_id)
-        .filter(sequence__in={head.size for head in heads})
-        .values_list("sequence", "hash")
-    )
-    ends[0] = GENESIS_HASH
-    keys = signing.public_keys()
-    for checked, head in enumerate(heads):
-        message = signing.checkpoint(
-            origin=head.origin,
-            size=head.size,
-            root=bytes.fromhex(head.root),
-            signed_at=head.signed_at,
-        )
-        key = keys.get(head.key_id)
-        if not signing.signature_valid(message, key=key, signature=head.signature):
-            return HeadReport(checked, head, "its signature is not the deployment's")
-        if head.size not in ends:
-            return HeadReport(checked, head, f"the log no longer holds its event {head.size}")
-        if ends[head.size] != head.root:
-            return HeadReport(checked, head, f"the log's event {head.size} was rewritten")
-    return HeadReport(len(heads))

@@ -7,7 +7,7 @@ A head is signed as its checkpoint, text anyone can rebuild from an exported hea
     <origin>            which log: the site's host, "/archive/", the agency's id (kept
                         with the head as it was signed)
     <size>              how many events the log held
-    <root>              its head hash, in base64
+    <root>              its tree's root (RFC 6962), in base64
     <signed at>         when, in UTC (ISO 8601 with microseconds)
 
 each line ending with a newline, as C2SP's tlog-checkpoint writes its first three.
@@ -19,7 +19,6 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
-import hashlib
 from urllib.parse import urlsplit
 
 from cryptography.exceptions import InvalidSignature
@@ -28,7 +27,8 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from archive.chain import utc_text
+from archive import proofs
+from archive.entries import utc_text
 
 
 def origin(agency_id: int) -> str:
@@ -38,8 +38,7 @@ def origin(agency_id: int) -> str:
 
 def checkpoint(*, origin: str, size: int, root: bytes, signed_at: dt.datetime) -> bytes:
     """Return the text a head's signature covers."""
-    root_text = base64.b64encode(root).decode("ascii")
-    return f"{origin}\n{size}\n{root_text}\n{utc_text(signed_at)}\n".encode()
+    return proofs.checkpoint(origin=origin, size=size, root=root, signed_at=utc_text(signed_at))
 
 
 def public_key_text(key: Ed25519PublicKey) -> str:
@@ -48,8 +47,8 @@ def public_key_text(key: Ed25519PublicKey) -> str:
 
 
 def key_id(key: Ed25519PublicKey) -> str:
-    """Return the name of a public key: its SHA-256's first 8 bytes, in hex."""
-    return hashlib.sha256(key.public_bytes(Encoding.Raw, PublicFormat.Raw)).hexdigest()[:16]
+    """Return the name of a public key (see ``archive.proofs.key_id``)."""
+    return proofs.key_id(key.public_bytes(Encoding.Raw, PublicFormat.Raw))
 
 
 def signing_key() -> Ed25519PrivateKey:
@@ -66,6 +65,16 @@ def public_keys() -> dict[str, Ed25519PublicKey]:
         for text in settings.ARCHIVE_RETIRED_PUBLIC_KEYS
     ]
     return {key_id(key): key for key in keys}
+
+
+def published_keys() -> list[dict[str, str | bool]]:
+    """Return the public keys as the deployment publishes them: the current one first,
+    then the retired ones, each with its name."""
+    current = key_id(signing_key().public_key())
+    return [
+        {"key_id": name, "public_key": public_key_text(key), "current": name == current}
+        for name, key in public_keys().items()
+    ]
 
 
 def sign(message: bytes) -> tuple[str, str]:

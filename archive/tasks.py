@@ -1,5 +1,5 @@
 """Periodic work on the archive, one task per agency: signing each log's head, and
-checking each chain against its heads."""
+checking each log from its events up."""
 
 from __future__ import annotations
 
@@ -22,32 +22,34 @@ def _each_agency(task: Any) -> None:
 
 
 @shared_task(acks_late=True)
-def chains_verify() -> None:
-    """Queue a chain check for every agency."""
-    _each_agency(chain_verify_agency)
+def logs_verify() -> None:
+    """Queue a check of every agency's log."""
+    _each_agency(log_verify_agency)
 
 
 @shared_task(acks_late=True)
 @with_agency_scope
-def chain_verify_agency(*, agency_id: int) -> None:
-    """Check one agency's chain and raise the alarm in the log when it is broken."""
-    from archive.services import chain_verify, heads_check
+def log_verify_agency(*, agency_id: int) -> None:
+    """Check one agency's log and raise the alarm in the log when it does not hold."""
+    from django.db import transaction
 
-    report = chain_verify(agency_id=agency_id)
-    if not report.intact:
-        logger.critical(
-            "archive chain of agency %s is broken at sequence %s: %s",
-            agency_id,
-            report.first_bad_sequence,
-            report.problem,
-        )
-    heads = heads_check(agency_id=agency_id)
-    if not heads.intact:
+    from archive.verification import log_verify
+
+    with transaction.atomic():
+        report = log_verify(agency_id=agency_id)
+    if report.bad_head is not None:
         logger.critical(
             "archive of agency %s does not match its head signed at %s: %s",
             agency_id,
-            heads.bad_head.signed_at if heads.bad_head else None,
-            heads.problem,
+            report.bad_head.signed_at,
+            report.problem,
+        )
+    elif not report.intact:
+        logger.critical(
+            "archive of agency %s is damaged at position %s: %s",
+            agency_id,
+            report.bad_position,
+            report.problem,
         )
 
 

@@ -17,7 +17,7 @@ Without options it runs three scenarios, each printing one JSON line:
 ``--latency-ms`` and ``--spread-s`` replace the figures of those picked. ``--posts``
 without ``--scenario`` runs one scenario, steady if ``--spread-s`` is given, else burst.
 The accounts are spread over ``--agencies`` agencies, as in a deployment shared by
-several; each agency's archive chain takes its events one at a time.
+several.
 
 Posts are written and scheduled as people do it: an agency admin (a member with the
 admin role in every agency) writes each post with ``post_create``, then puts it on the

@@ -46,6 +46,11 @@ ARCHIVE_SIGNING_KEY = os.environ.get("ARCHIVE_SIGNING_KEY", "")
 ARCHIVE_RETIRED_PUBLIC_KEYS = env_list("ARCHIVE_RETIRED_PUBLIC_KEYS")
 # How often every agency's log is signed (when it has grown since).
 ARCHIVE_HEAD_INTERVAL_SECONDS = float(os.environ.get("ARCHIVE_HEAD_INTERVAL_SECONDS", "3600"))
+# The longest a committed event waits for its place in its agency's log (once every
+# transaction begun before its own has ended): the sequencer looks four times as often.
+# It places at most ARCHIVE_SEQUENCER_BATCH events of an agency in one transaction.
+ARCHIVE_MERGE_DELAY_SECONDS = float(os.environ.get("ARCHIVE_MERGE_DELAY_SECONDS", "1"))
+ARCHIVE_SEQUENCER_BATCH = int(os.environ.get("ARCHIVE_SEQUENCER_BATCH", "10000"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 HTTPS = env_bool("GOVSOCIAL_HTTPS", True)
@@ -346,8 +351,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.idempotency_keys_purge",
         "schedule": 60 * 60,
     },
-    "archive-verify-chains": {
-        "task": "archive.tasks.chains_verify",
+    "archive-verify-logs": {
+        "task": "archive.tasks.logs_verify",
         "schedule": 24 * 60 * 60,
     },
     "archive-sign-heads": {

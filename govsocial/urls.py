@@ -20,9 +20,11 @@ urlpatterns = [
     path("api/", include("accounts.api.urls")),
     path("api/", include("publishing.api.urls")),
     path("api/", include("approvals.api.urls")),
+    path("api/", include("archive.api.urls")),
     path("", include("publishing.urls")),
     path("", include("approvals.urls")),
     path("", include("accounts.urls")),
+    path("", include("archive.urls")),
 ]
 
 # Under /api/ these answer problem documents; elsewhere, the site's pages.

@@ -11,16 +11,14 @@ dispatch``; one or several may run.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 from collections import defaultdict
 from functools import partial
-from types import FrameType
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 
+from govsocial.polling import PollingLoop
 from govsocial.tenancy import agency_scope
 from publishing.models import FIRST_COMMENT, TargetState
 
@@ -31,8 +29,6 @@ SEND_STATES = frozenset({TargetState.SCHEDULED, TargetState.RETRY_WAIT, TargetSt
 # The broker is asked a few times, quickly: a post waits for its lease rather than
 # the dispatcher waiting on a broker that is down.
 HAND_OVER_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1}
-# How long to pause after the database failed a pass, before trying again.
-ERROR_PAUSE_SECONDS = 1.0
 
 
 def due_tickets(*, limit: int) -> dict[int, list[int]]:
@@ -123,8 +119,11 @@ def _leases_end(target_ids: list[int]) -> None:
         logger.exception("could not end the leases of %s; they run out instead", target_ids)
 
 
-class Dispatcher:
-    """Poll for due tickets until asked to stop (SIGTERM, SIGINT or ``stop``)."""
+class Dispatcher(PollingLoop):
+    """Poll for due tickets until asked to stop; a pass that found a full batch is
+    followed at once."""
+
+    name = "dispatcher"
 
     def __init__(
         self,
@@ -134,33 +133,12 @@ class Dispatcher:
         batch: int | None = None,
     ) -> None:
         """Take the settings' timings unless given others."""
-        self.poll_seconds = poll_seconds or settings.DISPATCH_POLL_SECONDS
+        super().__init__(poll_seconds=poll_seconds or settings.DISPATCH_POLL_SECONDS)
         self.lease_seconds = lease_seconds or settings.DISPATCH_LEASE_SECONDS
         self.batch = batch or settings.DISPATCH_BATCH
-        self._stopping = threading.Event()
 
-    def stop(self, signum: int | None = None, frame: FrameType | None = None) -> None:
-        """Finish the pass under way, then return from ``run``."""
-        self._stopping.set()
-
-    def run(self) -> None:
-        """Dispatch until stopped; a pass that found a full batch is followed at once."""
-        if threading.current_thread() is threading.main_thread():
-            signal.signal(signal.SIGTERM, self.stop)
-            signal.signal(signal.SIGINT, self.stop)
-        logger.info("dispatcher polling every %.2f s", self.poll_seconds)
-        while not self._stopping.is_set():
-            try:
-                handed = self.dispatch_once()
-            except DatabaseError:
-                logger.exception("dispatch pass failed; trying again")
-                connection.close()
-                self._stopping.wait(ERROR_PAUSE_SECONDS)
-                continue
-            if handed < self.batch:
-                self._stopping.wait(self.poll_seconds)
-        connection.close()
-        logger.info("dispatcher stopped")
+    def pass_once(self) -> bool:
+        return self.dispatch_once() >= self.batch
 
     def dispatch_once(self) -> int:
         """Lease and hand over what is due now; return how many tickets were handed."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 import time
 import uuid
 from collections.abc import Callable
@@ -51,7 +52,9 @@ from approvals.models import (
     StepRule,
     Verdict,
 )
-from archive.models import ArchiveEvent, ArchiveHead
+from archive.entries import FACT_FIELDS, event_leaf
+from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf, ArchiveSubtree
+from archive.selectors import log_size
 from archive.services import SYSTEM, head_sign
 from govsocial.tenancy import agency_scope
 from publishing import services as publishing_services
@@ -144,9 +147,35 @@ class InvitationFactory(factory.django.DjangoModelFactory):
 
 
 def archive_event_for(agency: Agency) -> ArchiveEvent:
-    """Record one event in ``agency``'s chain, as the application does."""
+    """Record one event of ``agency``, as the application does."""
     with agency_scope(agency.pk), transaction.atomic():
         return archive.record(agency=agency, actor=SYSTEM, verb="test.event")
+
+
+def archive_leaf_for(agency: Agency) -> ArchiveLeaf:
+    """Place a new event of ``agency`` last in its log, as the sequencer would once the
+    event's transaction has committed (a test's never does)."""
+    event = archive_event_for(agency)
+    with agency_scope(agency.pk), transaction.atomic():
+        leaf: ArchiveLeaf = ArchiveLeaf.objects.create(
+            agency=agency,
+            position=log_size(),
+            event=event,
+            hash=event_leaf(
+                {name: getattr(event, name) for name in FACT_FIELDS}, commitment=event.commitment
+            ),
+        )
+    return leaf
+
+
+def archive_subtree_for(agency: Agency) -> ArchiveSubtree:
+    """Store the hash of a subtree of ``agency``'s log that no other row holds."""
+    with agency_scope(agency.pk), transaction.atomic():
+        index = ArchiveSubtree.objects.filter(level=1).count()
+        subtree: ArchiveSubtree = ArchiveSubtree.objects.create(
+            agency=agency, level=1, index=index, hash=secrets.token_hex(32)
+        )
+    return subtree
 
 
 def archive_head_for(agency: Agency) -> ArchiveHead:
@@ -570,6 +599,8 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Invitation: lambda agency: InvitationFactory(agency=agency),
     ArchiveEvent: archive_event_for,
     ArchiveHead: archive_head_for,
+    ArchiveLeaf: archive_leaf_for,
+    ArchiveSubtree: archive_subtree_for,
     ApiKey: lambda agency: api_key_for(agency)[0],
     IdempotencyKey: idempotency_key_for,
     AgencySignOn: sign_on_for,

@@ -24,7 +24,7 @@ def agency_create(
     parent: Agency | None = None,
     actor: User | NamedActor,
 ) -> Agency:
-    """Create an agency (an operator's act) and open its archive chain."""
+    """Create an agency (an operator's act) and open its archive log."""
     agency = Agency(
         name=name,
         slug=slug,

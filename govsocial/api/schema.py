@@ -138,6 +138,9 @@ class ApiSchema(AutoSchema):
     def problem_statuses(self) -> set[int]:
         """Return the error statuses this operation can answer with."""
         statuses = set(EVERY_OPERATION)
+        if not self.view.authentication_classes:
+            # Open to anyone: no credential to miss or refuse.
+            statuses -= {401, 403}
         under_an_agency = isinstance(self.view, AgencyScopedViewSet)
         if under_an_agency:
             statuses |= UNDER_AN_AGENCY

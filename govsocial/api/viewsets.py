@@ -17,7 +17,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import Agency, ApiKey, IdempotencyKey
 from accounts.policy import second_factor_gap
-from accounts.selectors import agency_get_active, membership_for
+from accounts.selectors import agency_get_active, membership_for, roles_of
 from govsocial.api import idempotency
 from govsocial.api.exceptions import InvalidParameter
 from govsocial.tenancy import AgencyOwned, agency_scope, user_scope
@@ -64,6 +64,10 @@ class AgencyScopedViewSet(ApiViewSet):
 
     model: type[AgencyOwned]
     agency: Agency
+    # The roles of which the caller needs one to use the endpoint at all (None: any
+    # member), and what a caller without one is told.
+    reader_roles: frozenset[str] | None = None
+    reader_refusal: str = ""
     # The Idempotency-Key this request holds while it acts.
     idempotency_claim: IdempotencyKey | None = None
 
@@ -113,6 +117,10 @@ class AgencyScopedViewSet(ApiViewSet):
             if gap is not None:
                 raise exceptions.PermissionDenied(str(gap.message))
         self.agency = agency
+        if self.reader_roles is not None and not self.reader_roles & roles_of(
+            agency=agency, actor=principal
+        ):
+            raise exceptions.PermissionDenied(self.reader_refusal)
         super().initial(request, *args, **kwargs)
         self.idempotency_claim = idempotency.claim(request, agency=agency, caller=principal)
 

@@ -57,6 +57,8 @@ def app_processes(port: int, data: Path, emulator_port: int) -> list[ChildSpec]:
                                 "-l", "INFO", "--schedule", str(data / "celerybeat-schedule")]),
         # Hands posts to the worker the moment they are due (the schedule is in PostgreSQL).
         ChildSpec("dispatcher", [PYTHON, "manage.py", "dispatch"]),
+        # Places each committed archive event in its agency's log within a second.
+        ChildSpec("sequencer", [PYTHON, "manage.py", "sequence"]),
     ]  # fmt: skip
 
 

@@ -57,7 +57,7 @@ def test_leaving_the_secret_empty_keeps_the_saved_one(personas: Personas) -> Non
     )
     with agency_scope(personas.agency_a.pk):
         sign_on = AgencySignOn.objects.get()
-        changes = ArchiveEvent.objects.filter(verb="agency.sign_on_changed").order_by("sequence")
+        changes = ArchiveEvent.objects.filter(verb="agency.sign_on_changed").order_by("id")
         last = list(changes)[-1]
     assert (sign_on.client_id, sign_on.client_secret) == ("new-id", "very-secret")
     assert last.data["client_secret_changed"] is False

@@ -28,7 +28,7 @@ def zone_events(agency_id: int, user: User) -> list[dict[str, str]]:
     with agency_scope(agency_id):
         return list(
             ArchiveEvent.objects.filter(verb="user.time_zone_changed", object_id=str(user.pk))
-            .order_by("sequence")
+            .order_by("id")
             .values_list("data", flat=True)
         )
 

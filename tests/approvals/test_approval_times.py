@@ -36,7 +36,7 @@ __all__ = ["account"]  # the fixture, shared with the decisions' tests
 
 def decided_event(post: Post) -> dict[str, Any]:
     event = ArchiveEvent.objects.filter(verb="approval.decided", object_id=str(post.pk))
-    return event.order_by("-sequence")[0].data
+    return event.order_by("-id")[0].data
 
 
 def time_passes(post: Post) -> None:

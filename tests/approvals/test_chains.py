@@ -172,7 +172,7 @@ def test_a_new_default_replaces_the_old_one_and_says_so(
     new = chain_save(agency=in_agency_a, actor=admin, name="New", steps=steps, is_default=True)
     old.refresh_from_db()
     assert not old.is_default and new.is_default
-    event = ArchiveEvent.objects.filter(verb="approval_chain.created").order_by("-sequence")[0]
+    event = ArchiveEvent.objects.filter(verb="approval_chain.created").order_by("-id")[0]
     assert event.data["replaces_default"] == "Old"
 
 

@@ -187,7 +187,7 @@ def test_only_admins_set_the_rules_and_a_term_cannot_both_block_and_warn(
         rules(personas, blocked_terms=["Jerk"], warned_terms=["jerk"])
     assert refused.value.field == "warned_terms"
     rules(personas, blocked_terms=[" jerk ", "Jerk", "", "idiot  fini"])
-    saved = ArchiveEvent.objects.filter(verb="content_rules.saved").order_by("-sequence")[0]
+    saved = ArchiveEvent.objects.filter(verb="content_rules.saved").order_by("-id")[0]
     assert saved.data["blocked_terms"] == ["jerk", "idiot fini"]
 
 

@@ -48,7 +48,7 @@ def test_the_author_answers_the_approvers_request_and_each_side_is_told(
             post_comment(post=post, actor=approver.user, text="Then say so in the post.")
         assert mailoutbox[-1].to == [personas.author_a.user.email]
         thread = post_thread(post_id=post.pk)
-        event = ArchiveEvent.objects.filter(verb="post.commented").order_by("sequence")[0]
+        event = ArchiveEvent.objects.filter(verb="post.commented").order_by("id")[0]
     assert [(e.written_by, e.text, e.verdict) for e in thread] == [
         (approver.user.display_name, "Until when?", "Request changes"),
         (personas.author_a.user.display_name, "Until Monday noon.", ""),

@@ -46,7 +46,7 @@ def allowed_author(personas: Personas) -> Membership:
 
 
 def events(post: Post, verb: str) -> list[dict[str, Any]]:
-    found = ArchiveEvent.objects.filter(verb=verb, object_id=str(post.pk)).order_by("sequence")
+    found = ArchiveEvent.objects.filter(verb=verb, object_id=str(post.pk)).order_by("id")
     return [event.data for event in found]
 
 

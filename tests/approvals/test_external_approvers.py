@@ -98,7 +98,7 @@ def test_the_second_steps_person_outside_approves_once_through_the_link(
         round_.refresh_from_db()
         post.refresh_from_db()
         link = ExternalLink.objects.get(approval=round_)
-        event = ArchiveEvent.objects.filter(verb="approval.decided").order_by("-sequence")[0]
+        event = ArchiveEvent.objects.filter(verb="approval.decided").order_by("-id")[0]
     assert (round_.state, post.status) == (ApprovalState.APPROVED, PostStatus.APPROVED)
     assert (link.verdict, link.comment, link.used_at is not None) == (
         "approve",

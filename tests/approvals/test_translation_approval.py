@@ -61,7 +61,7 @@ def assert_sent_back(post: Post, because: str, other: Post) -> None:
     assert post.status == PostStatus.DRAFT and post.approved_hash == ""
     event = (
         ArchiveEvent.objects.filter(object_type="publishing.post", object_id=str(post.pk))
-        .order_by("-sequence")
+        .order_by("-id")
         .first()
     )
     assert event is not None and event.verb == "post.back_to_draft"

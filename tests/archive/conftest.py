@@ -15,13 +15,14 @@ from psycopg.rows import dict_row
 
 import archive
 from accounts.models import Agency
-from archive.services import SYSTEM
+from archive.services import SYSTEM, log_integrate
 from govsocial.tenancy import agency_scope
 
 
 @pytest.fixture
 def committed_agency(django_db_blocker: pytest.FixtureRequest) -> Callable[[int], Agency]:
-    """Return a function that commits a new agency with ``n`` events in its chain.
+    """Return a function that commits a new agency with ``n`` events, placed in its log
+    as the sequencer places them.
 
     The rows stay: the test database is created afresh for every run.
     """
@@ -35,9 +36,26 @@ def committed_agency(django_db_blocker: pytest.FixtureRequest) -> Callable[[int]
                 for n in range(events):
                     with transaction.atomic():
                         archive.record(agency=agency, actor=SYSTEM, verb="test.step", data={"n": n})
+            placed(agency)
         return agency
 
     return make
+
+
+def placed(agency: Agency) -> int:
+    """Place the agency's committed events in its log now, as the sequencer does within
+    the merge delay; return how many."""
+    with agency_scope(agency.pk):
+        return log_integrate(agency_id=agency.pk, limit=None)
+
+
+# Every table of the archive, each refusing changes through its triggers.
+ARCHIVE_TABLES = (
+    "archive_archiveevent",
+    "archive_archiveleaf",
+    "archive_archivesubtree",
+    "archive_archivehead",
+)
 
 
 @contextmanager
@@ -48,18 +66,21 @@ def as_owner(agency: Agency) -> Iterator[psycopg.Connection[dict[str, Any]]]:
         os.environ["DATABASE_OWNER_URL"], autocommit=True, row_factory=dict_row
     ) as owner:
         owner.execute("SELECT set_config('govsocial.agency_id', %s, false)", [str(agency.pk)])
-        owner.execute("ALTER TABLE archive_archiveevent DISABLE TRIGGER USER")
+        for table in ARCHIVE_TABLES:
+            owner.execute(f"ALTER TABLE {table} DISABLE TRIGGER USER")
         try:
             yield owner
         finally:
-            owner.execute("ALTER TABLE archive_archiveevent ENABLE TRIGGER USER")
+            for table in ARCHIVE_TABLES:
+                owner.execute(f"ALTER TABLE {table} ENABLE TRIGGER USER")
 
 
-def tamper_as_owner(agency: Agency, sequence: int) -> None:
-    """Change one event's data as the tables' owner, with the refusing trigger disabled."""
+def tamper_as_owner(agency: Agency, position: int) -> None:
+    """Change the data of the event at ``position`` of the agency's log as the tables'
+    owner, with the refusing triggers disabled."""
     with as_owner(agency) as owner:
         owner.execute(
-            "UPDATE archive_archiveevent SET data = '{\"n\": 42}' "
-            "WHERE agency_id = %s AND sequence = %s",
-            [agency.pk, sequence],
+            "UPDATE archive_archiveevent SET data = '{\"n\": 42}' WHERE id ="
+            " (SELECT event_id FROM archive_archiveleaf WHERE agency_id = %s AND position = %s)",
+            [agency.pk, position],
         )

@@ -1,7 +1,7 @@
 """Signed heads: the deployment signs each agency's log as it stands, and a log changed
-behind the application's back no longer matches them, however consistently its chain
-was rewritten: a rewritten tail, a deleted last event, a deleted log. Heads signed with
-a key since retired still verify."""
+behind the application's back no longer matches them, however consistently its tree
+was rebuilt: a rewritten log, a deleted last event, a deleted log. Heads signed with a
+key since retired still verify."""
 
 from __future__ import annotations
 
@@ -17,13 +17,15 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.test import override_settings
 
+import archive
 from accounts.models import Agency
-from archive.chain import CHAINED_FIELDS, event_hash
+from archive.entries import commitment, event_leaf
+from archive.merkle import Frontier
 from archive.models import ArchiveHead
-from archive.services import head_sign_when_grown, heads_check
+from archive.services import SYSTEM, head_sign_when_grown
 from archive.signing import public_key_text, signing_key
 from govsocial.tenancy import agency_scope
-from tests.archive.conftest import as_owner
+from tests.archive.conftest import as_owner, placed
 
 
 def signed(agency: Agency) -> ArchiveHead | None:
@@ -40,31 +42,56 @@ def verify(agency: Agency) -> str:
     return out.getvalue()
 
 
-def rewrite_from(agency: Agency, sequence: int) -> None:
-    """Change one event and rewrite every later one with the project's own hashing, so
-    that the chain alone still holds."""
+def rewrite_from(agency: Agency, position: int) -> None:
+    """Change the event at ``position`` and rebuild the log after it with the project's
+    own hashing: its commitment, its leaf, and every subtree, so that the log alone
+    still holds."""
     with as_owner(agency) as owner:
         rows = owner.execute(
-            "SELECT * FROM archive_archiveevent WHERE agency_id = %s AND sequence >= %s "
-            "ORDER BY sequence",
-            [agency.pk, sequence],
+            "SELECT e.*, l.position FROM archive_archiveleaf AS l"
+            " JOIN archive_archiveevent AS e ON e.id = l.event_id"
+            " WHERE l.agency_id = %s ORDER BY l.position",
+            [agency.pk],
         ).fetchall()
-        prev_hash = rows[0]["prev_hash"]
+        changed = rows[position]
+        changed["data"] = {"n": "what was never said"}
+        changed["commitment"] = commitment(changed, salt=changed["salt"])
+        owner.execute(
+            "UPDATE archive_archiveevent SET data = %s, commitment = %s WHERE id = %s",
+            [psycopg.types.json.Jsonb(changed["data"]), changed["commitment"], changed["id"]],
+        )
+        owner.execute("DELETE FROM archive_archivesubtree WHERE agency_id = %s", [agency.pk])
+        frontier = Frontier()
         for row in rows:
-            fields = {name: row[name] for name in CHAINED_FIELDS} | {"prev_hash": prev_hash}
-            if row["sequence"] == sequence:
-                fields["data"] = {"n": "what was never said"}
-            prev_hash = event_hash(fields)
+            leaf = event_leaf(row, commitment=row["commitment"])
             owner.execute(
-                "UPDATE archive_archiveevent SET data = %s, prev_hash = %s, hash = %s "
-                "WHERE id = %s",
-                [
-                    psycopg.types.json.Jsonb(fields["data"]),
-                    fields["prev_hash"],
-                    prev_hash,
-                    row["id"],
-                ],
+                "UPDATE archive_archiveleaf SET hash = %s WHERE event_id = %s", [leaf, row["id"]]
             )
+            for (level, index), node in frontier.append(bytes.fromhex(leaf))[1:]:
+                owner.execute(
+                    "INSERT INTO archive_archivesubtree (agency_id, level, index, hash)"
+                    " VALUES (%s, %s, %s, %s)",
+                    [agency.pk, level, index, node.hex()],
+                )
+
+
+def delete_from(agency: Agency, position: int) -> None:
+    """Delete the log from ``position`` on, events, leaves and subtrees."""
+    with as_owner(agency) as owner:
+        owner.execute(
+            "DELETE FROM archive_archivesubtree WHERE agency_id = %s"
+            " AND ((index + 1) << level) > %s",
+            [agency.pk, position],
+        )
+        events = owner.execute(
+            "DELETE FROM archive_archiveleaf WHERE agency_id = %s AND position >= %s"
+            " RETURNING event_id",
+            [agency.pk, position],
+        ).fetchall()
+        owner.execute(
+            "DELETE FROM archive_archiveevent WHERE id = ANY(%s)",
+            [[row["event_id"] for row in events]],
+        )
 
 
 @pytest.fixture
@@ -87,41 +114,40 @@ def test_a_signed_log_matches_its_head_and_an_unchanged_one_is_signed_again_on_d
     call_command("archive_sign", agency=agency.slug, stdout=out)
     assert f"{agency.slug}: signed 5 events with key " in out.getvalue()
 
-    said = verify(agency)
-
-    assert "5 events, chain intact" in said
-    assert "matches its 2 signed heads" in said
+    assert "5 events intact, matching its 2 signed heads" in verify(agency)
 
 
-def test_a_tail_rewritten_with_the_projects_own_hashing_is_caught(agency: Agency) -> None:
-    rewrite_from(agency, 3)
+def test_a_log_rewritten_with_the_projects_own_hashing_is_caught(agency: Agency) -> None:
+    rewrite_from(agency, 2)
 
     said = verify(agency)
 
-    assert "5 events, chain intact" in said, "the chain alone cannot tell"
-    assert "(5 events): the log's event 5 was rewritten" in said
+    assert "(5 events): the log's first 5 events were rewritten" in said
 
 
 def test_a_deleted_last_event_is_caught(agency: Agency) -> None:
-    with as_owner(agency) as owner:
-        owner.execute(
-            "DELETE FROM archive_archiveevent WHERE agency_id = %s AND sequence = 5", [agency.pk]
-        )
+    delete_from(agency, 4)
 
     said = verify(agency)
 
-    assert "4 events, chain intact" in said
-    assert "(5 events): the log no longer holds its event 5" in said
+    assert "(5 events): the log holds 4 events, fewer than the 5 it was signed with" in said
 
 
 def test_a_deleted_log_is_caught(agency: Agency) -> None:
-    with as_owner(agency) as owner:
-        owner.execute("DELETE FROM archive_archiveevent WHERE agency_id = %s", [agency.pk])
+    delete_from(agency, 0)
 
     said = verify(agency)
 
-    assert "0 events, chain intact" in said
-    assert "the log no longer holds its event 5" in said
+    assert "(5 events): the log holds 0 events, fewer than the 5 it was signed with" in said
+
+
+def test_a_log_grown_after_its_head_still_matches_it(agency: Agency) -> None:
+    with transaction.atomic(), agency_scope(agency.pk):
+        archive.record(agency=agency, actor=SYSTEM, verb="test.later")
+    assert placed(agency) == 1
+    call_command("archive_sign", agency=agency.slug, stdout=StringIO())
+
+    assert "6 events intact, matching its 2 signed heads" in verify(agency)
 
 
 def test_heads_signed_with_a_retired_key_verify_and_a_forgotten_key_does_not(
@@ -136,17 +162,8 @@ def test_heads_signed_with_a_retired_key_verify_and_a_forgotten_key_does_not(
 
     with rotated:
         call_command("archive_sign", agency=agency.slug, stdout=StringIO())
-        with agency_scope(agency.pk):
-            assert heads_check(agency_id=agency.pk).heads_checked == 2
-    with forgotten, agency_scope(agency.pk):
-        report = heads_check(agency_id=agency.pk)
+        assert "5 events intact, matching its 2 signed heads" in verify(agency)
+    with forgotten:
+        said = verify(agency)
 
-    assert report.problem == "its signature is not the deployment's"
-    assert report.heads_checked == 0
-
-
-def test_the_owner_cannot_change_a_head_while_the_trigger_stands(agency: Agency) -> None:
-    with psycopg.connect(os.environ["DATABASE_OWNER_URL"], autocommit=True) as owner:
-        owner.execute("SELECT set_config('govsocial.agency_id', %s, false)", [str(agency.pk)])
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"):
-            owner.execute("DELETE FROM archive_archivehead WHERE agency_id = %s", [agency.pk])
+    assert "(5 events): its signature is not the deployment's" in said

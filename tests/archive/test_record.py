@@ -1,4 +1,5 @@
-"""Recording events: one chain per agency, append-only, same hashes in every time zone."""
+"""Recording events: in the caller's transaction, append-only, each committing to its
+content through a salt of its own, the same bytes in every time zone."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ import zoneinfo
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Model
 from django.db.utils import ProgrammingError
 from django.test import override_settings
 from django.utils import timezone
 
 import archive
-from archive.chain import GENESIS_HASH, canonical_bytes, chain_check, event_hash
-from archive.models import ArchiveEvent
+from archive.entries import commitment, entry_bytes
+from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf, ArchiveSubtree
 from archive.origin import Origin, origin_bound
-from archive.services import SYSTEM, ArchiveError, chain_verify
+from archive.services import SYSTEM, ArchiveError
 from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
+from tests.factories import ROW_MAKERS
 
 pytestmark = pytest.mark.django_db
 
@@ -34,16 +37,16 @@ def _record(personas: Personas, verb: str, **data: object) -> ArchiveEvent:
         )
 
 
-def test_events_form_a_chain_per_agency(personas: Personas) -> None:
+def test_an_event_commits_to_its_content_through_a_salt_of_its_own(personas: Personas) -> None:
     with agency_scope(personas.agency_a.pk):
-        first = _record(personas, "test.first", n=1)
-        second = _record(personas, "test.second", n=2)
-    assert (first.sequence, second.sequence) == (1, 2)
-    assert first.prev_hash == GENESIS_HASH
-    assert second.prev_hash == first.hash
-    with agency_scope(personas.agency_b.pk), transaction.atomic():
-        other = archive.record(agency=personas.agency_b, actor=SYSTEM, verb="test.other")
-    assert other.sequence == 1
+        first = _record(personas, "test.same", n=1)
+        second = _record(personas, "test.same", n=1)
+        stored = ArchiveEvent.objects.values().get(pk=first.pk)
+
+    assert stored["commitment"] == commitment(stored, salt=stored["salt"])
+    assert len(bytes.fromhex(first.salt)) == 16
+    assert first.salt != second.salt
+    assert first.commitment != second.commitment, "the same content is not recognisable"
 
 
 def test_an_event_says_who_what_when_and_from_where(personas: Personas) -> None:
@@ -79,13 +82,17 @@ def test_recording_for_another_agency_than_the_bound_one_is_refused(personas: Pe
         _record(personas, "test.crossed")
 
 
-def test_the_application_cannot_update_or_delete_events(personas: Personas) -> None:
+@pytest.mark.parametrize("model", [ArchiveEvent, ArchiveLeaf, ArchiveSubtree, ArchiveHead])
+def test_the_application_cannot_update_or_delete_the_archive(
+    personas: Personas, model: type[Model]
+) -> None:
+    row = ROW_MAKERS[model](personas.agency_a)
+    table = model._meta.db_table
     with agency_scope(personas.agency_a.pk):
-        event = _record(personas, "test.keep")
         for statement in (
-            f"UPDATE archive_archiveevent SET verb = 'forged' WHERE id = {event.pk}",  # noqa: S608
-            f"DELETE FROM archive_archiveevent WHERE id = {event.pk}",  # noqa: S608
-            "TRUNCATE archive_archiveevent",
+            f"UPDATE {table} SET agency_id = agency_id WHERE id = {row.pk}",  # noqa: S608
+            f"DELETE FROM {table} WHERE id = {row.pk}",  # noqa: S608
+            f"TRUNCATE {table} CASCADE",
         ):
             with (
                 pytest.raises(ProgrammingError, match="permission denied"),
@@ -93,48 +100,37 @@ def test_the_application_cannot_update_or_delete_events(personas: Personas) -> N
                 connection.cursor() as cursor,
             ):
                 cursor.execute(statement)
-        assert ArchiveEvent.objects.get(pk=event.pk).verb == "test.keep"
+        assert model.objects.filter(pk=row.pk).exists()
 
 
-def test_the_chain_verifies_and_names_a_changed_event(personas: Personas) -> None:
-    with agency_scope(personas.agency_a.pk):
-        for n in range(5):
-            _record(personas, "test.step", n=n)
-        report = chain_verify(agency_id=personas.agency_a.pk)
-        assert (report.intact, report.events_checked) == (True, 5)
-        rows = list(ArchiveEvent.objects.order_by("sequence").values())
-    rows[2]["data"] = {"n": 99}
-    report = chain_check(rows)
-    assert report.first_bad_sequence == 3
-    del rows[3]
-    rows[2]["data"] = {"n": 2}
-    assert chain_check(rows).first_bad_sequence == 4
-
-
-def test_canonical_bytes_are_the_same_in_every_time_zone(
+def test_an_events_entry_and_commitment_are_the_same_in_every_time_zone(
     personas: Personas, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with agency_scope(personas.agency_a.pk):
         event = _record(personas, "test.tz", note="café")
         row = ArchiveEvent.objects.values().get(pk=event.pk)
-        renditions = [
-            row["occurred_at"].astimezone(zoneinfo.ZoneInfo(name))
-            for name in ("Pacific/Chatham", "America/St_Johns", "Asia/Kolkata")
-        ]
-        for moment in renditions:
-            assert canonical_bytes({**row, "occurred_at": moment}) == canonical_bytes(row)
-        # The machine's and Django's zones play no part either.
-        monkeypatch.setenv("TZ", "Pacific/Chatham")
+    entry = entry_bytes(row, commitment=row["commitment"])
+    for name in ("Pacific/Chatham", "America/St_Johns", "Asia/Kolkata"):
+        moment = row["occurred_at"].astimezone(zoneinfo.ZoneInfo(name))
+        assert entry_bytes({**row, "occurred_at": moment}, commitment=row["commitment"]) == entry
+    # The machine's and Django's zones play no part either.
+    monkeypatch.setenv("TZ", "Pacific/Chatham")
+    time.tzset()
+    try:
+        with (
+            override_settings(TIME_ZONE="America/St_Johns"),
+            timezone.override("Asia/Kolkata"),
+            agency_scope(personas.agency_a.pk),
+        ):
+            reread = ArchiveEvent.objects.values().get(pk=event.pk)
+            assert entry_bytes(reread, commitment=reread["commitment"]) == entry
+            assert commitment(reread, salt=reread["salt"]) == event.commitment
+    finally:
+        monkeypatch.delenv("TZ")
         time.tzset()
-        try:
-            with override_settings(TIME_ZONE="America/St_Johns"), timezone.override("Asia/Kolkata"):
-                assert chain_verify(agency_id=personas.agency_a.pk).intact
-                reread = ArchiveEvent.objects.values().get(pk=event.pk)
-                assert event_hash(reread) == event.hash
-        finally:
-            monkeypatch.delenv("TZ")
-            time.tzset()
-    assert b'"note":"caf\xc3\xa9"' in canonical_bytes(row)
-    assert b'"occurred_at":"' + row["occurred_at"].strftime(
-        "%Y-%m-%dT%H:%M:%S.%f"
-    ).encode() + b'Z"' in canonical_bytes(row)
+    assert (
+        b'"occurred_at":"' + row["occurred_at"].strftime("%Y-%m-%dT%H:%M:%S.%f").encode() + b'Z"'
+        in entry
+    )
+    assert b'"verb":"test.tz"' in entry
+    assert "café".encode() not in entry, "the content is in the entry only as its commitment"

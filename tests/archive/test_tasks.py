@@ -1,4 +1,4 @@
-"""The nightly chain check and the signing of heads run in a real Celery worker, bound to
+"""The nightly check of the logs and the signing of heads run in a real Celery worker, bound to
 each agency in turn."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 
 from accounts.models import Agency
 from archive.models import ArchiveHead
-from archive.tasks import chain_verify_agency, head_sign_agency
+from archive.tasks import head_sign_agency, log_verify_agency
 from govsocial.launch.commands import WORKER_COMMAND
 from govsocial.tenancy import AgencyNotBound, agency_scope, bound_agency_id, with_agency_scope
 from tests.archive.conftest import tamper_as_owner
@@ -52,15 +52,15 @@ def worker(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         process.wait(timeout=30)
 
 
-def test_a_worker_finds_a_tampered_chain(
+def test_a_worker_finds_a_tampered_log(
     worker: tuple[str, Path], committed_agency: Callable[[int], Agency]
 ) -> None:
     queue, log = worker
     agency = committed_agency(3)
-    tamper_as_owner(agency, sequence=2)
-    chain_verify_agency.apply_async(kwargs={"agency_id": agency.pk}, queue=queue)
-    content = _wait_for(log, f"archive chain of agency {agency.pk} is broken")
-    assert "broken at sequence 2: its content does not match its hash" in content
+    tamper_as_owner(agency, position=1)
+    log_verify_agency.apply_async(kwargs={"agency_id": agency.pk}, queue=queue)
+    content = _wait_for(log, f"archive of agency {agency.pk} is damaged")
+    assert "damaged at position 1: its content does not match its commitment" in content
 
 
 def test_a_worker_signs_an_agencys_head_once_for_the_same_log(

@@ -102,7 +102,7 @@ def _verbs(walk: Walk) -> list[tuple[str, str]]:
                 Q(object_type="publishing.post", object_id=str(walk.post_id))
                 | Q(object_type="publishing.posttarget", object_id__in=[str(t) for t in targets])
             )
-            return list(events.order_by("sequence").values_list("verb", "actor_id"))
+            return list(events.order_by("id").values_list("verb", "actor_id"))
     finally:
         connection.close()
 

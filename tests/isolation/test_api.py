@@ -12,6 +12,8 @@ from tests.factories import (
     InvitationFactory,
     approval_chain_for,
     approval_for,
+    archive_head_for,
+    archive_leaf_for,
     blackout_for,
     content_rules_for,
     emergency_review_for,
@@ -344,3 +346,37 @@ class TestBlackoutPeriodDetail(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         period = blackout_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, period.pk])
+
+
+class TestArchiveHeadList(ApiIsolationSuite):
+    url_name = "archivehead-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestArchiveHeadDetail(ApiIsolationSuite):
+    url_name = "archivehead-detail"
+
+    def url(self, personas: Personas) -> str:
+        head = archive_head_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, head.pk])
+
+
+class TestArchiveHeadConsistency(ApiIsolationSuite):
+    url_name = "archivehead-consistency"
+
+    def url(self, personas: Personas) -> str:
+        first, second = archive_head_for(personas.agency_a), archive_head_for(personas.agency_a)
+        path = reverse(self.url_name, args=[personas.agency_a.slug, first.pk])
+        return f"{path}?to={second.pk}"
+
+
+class TestArchiveEventProof(ApiIsolationSuite):
+    url_name = "archiveevent-proof"
+
+    def url(self, personas: Personas) -> str:
+        leaf = archive_leaf_for(personas.agency_a)
+        archive_head_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, leaf.event_id])

@@ -12,7 +12,7 @@ from govsocial.launch.common import REPO_ROOT, LaunchError
 def test_without_arguments_every_benchmark_runs_without_options() -> None:
     chosen = benchmarks([])
 
-    assert {script.name for script, _ in chosen} >= {"archive_chain.py", "publish.py"}
+    assert {script.name for script, _ in chosen} >= {"archive.py", "publish.py"}
     assert all(options == [] for _, options in chosen)
 
 
@@ -28,5 +28,5 @@ def test_options_without_a_benchmark_are_refused_with_the_way_to_name_one() -> N
 
 
 def test_an_unknown_benchmark_is_refused_naming_the_known_ones() -> None:
-    with pytest.raises(LaunchError, match="benchmarks: api, archive_chain, publish"):
+    with pytest.raises(LaunchError, match="benchmarks: api, archive, publish"):
         benchmarks(["publsh"])

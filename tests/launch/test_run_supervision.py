@@ -136,7 +136,7 @@ def test_manage_runs_a_command_beside_run_and_leaves_its_servers_running(
     verified = launcher.manage("archive_verify")
 
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "chain intact" in verified.stdout
+    assert "events intact" in verified.stdout
     assert "another launcher is using the embedded servers" in verified.stdout
     assert launcher.redis_state() == redis
     assert launcher.healthy()
@@ -161,7 +161,7 @@ def test_no_process_it_runs_holds_the_owners_credentials(launcher: Launcher) -> 
     # Only migrations, run before the children start, connect as the tables' owner.
     owner_password = load_secrets(launcher.data)["db_owner_password"].encode()
     started = dict(re.findall(r"\[launch\] (?:re)?started (\S+) \(pid (\d+)\)", launcher.output()))
-    assert {"web", "worker-1", "dispatcher", "scheduler", "emulator"} <= started.keys()
+    assert {"web", "worker-1", "dispatcher", "sequencer", "scheduler", "emulator"} <= started.keys()
 
     for name, leader in started.items():
         for pid in group_members(int(leader)):
@@ -198,7 +198,7 @@ def test_manage_alone_starts_the_servers_and_stops_them_afterwards(launcher: Lau
     verified = launcher.manage("archive_verify")
 
     assert verified.returncode == 0, verified.stdout + verified.stderr
-    assert "chain intact" in verified.stdout
+    assert "events intact" in verified.stdout
     assert "started embedded Redis" in verified.stdout
     assert not (launcher.data / "redis" / "state.json").exists(), "its Redis was stopped"
     assert not (launcher.data / "pg" / "postmaster.pid").exists(), (

@@ -82,7 +82,7 @@ def events_of(target: PostTarget) -> list[tuple[str, dict[str, Any]]]:
             ArchiveEvent.objects.filter(
                 object_type="publishing.posttarget", object_id=str(target.pk)
             )
-            .order_by("sequence")
+            .order_by("id")
             .values_list("verb", "data")
         )
 

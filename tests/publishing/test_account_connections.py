@@ -59,7 +59,7 @@ def _accounts(personas: Personas) -> list[SocialAccount]:
 
 def _verbs(personas: Personas) -> list[str]:
     with agency_scope(personas.agency_a.pk):
-        return list(ArchiveEvent.objects.order_by("sequence").values_list("verb", flat=True))
+        return list(ArchiveEvent.objects.order_by("id").values_list("verb", flat=True))
 
 
 def test_an_admin_connects_an_x_account_and_sees_it_healthy(

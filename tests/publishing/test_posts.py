@@ -127,7 +127,7 @@ def revisions(post: Post) -> list[PostRevision]:
 def verbs(post: Post) -> list[str]:
     with agency_scope(post.agency_id):
         events = ArchiveEvent.objects.filter(object_type="publishing.post", object_id=str(post.pk))
-        return list(events.order_by("sequence").values_list("verb", flat=True))
+        return list(events.order_by("id").values_list("verb", flat=True))
 
 
 def current_hash(post: Post) -> str:

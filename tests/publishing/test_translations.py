@@ -105,7 +105,7 @@ def verbs(post: Post) -> list[str]:
     with agency_scope(post.agency_id):
         return list(
             ArchiveEvent.objects.filter(object_type="publishing.post", object_id=str(post.pk))
-            .order_by("sequence")
+            .order_by("id")
             .values_list("verb", flat=True)
         )
 

@@ -1,0 +1,68 @@
+"""The archive's documents as the API gives them: the deployment's keys, signed heads,
+and proofs in the shape ``archive.proofs`` checks offline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from archive.models import ArchiveHead
+from archive.selectors import head_document
+
+
+class ArchiveKeySerializer(serializers.Serializer[Any]):
+    """A public key heads of this deployment are signed with."""
+
+    key_id = serializers.CharField(help_text="The key's name: its SHA-256's first 8 bytes, hex.")
+    public_key = serializers.CharField(help_text="The Ed25519 public key, 32 bytes in base64.")
+    current = serializers.BooleanField(help_text="Whether new heads are signed with it.")
+
+
+class HeadDocumentSerializer(serializers.Serializer[Any]):
+    """A signed head of an agency's log, as its checkpoint gives it."""
+
+    origin = serializers.CharField(help_text="The log: the site's host, /archive/, the agency.")
+    size = serializers.IntegerField(help_text="How many events the log held.")
+    # The metaclass takes declared fields off the class, so this does not hide Field.root.
+    root = serializers.CharField(  # type: ignore[assignment]
+        help_text="The root of its Merkle tree, in base64."
+    )
+    signed_at = serializers.CharField(help_text="When it was signed: UTC, ISO 8601, microseconds.")
+    key_id = serializers.CharField(help_text="The name of the key that signed it.")
+    signature = serializers.CharField(help_text="Ed25519 over its checkpoint, in base64.")
+
+
+class HeadSerializer(HeadDocumentSerializer):
+    """A signed head of the agency's log, with its id."""
+
+    id = serializers.IntegerField()
+
+    def to_representation(self, instance: ArchiveHead) -> dict[str, Any]:
+        return {"id": instance.pk, **head_document(instance)}
+
+
+class InclusionProofSerializer(serializers.Serializer[Any]):
+    """The proof that an event is in the log as a signed head has it."""
+
+    head = HeadDocumentSerializer()
+    position = serializers.IntegerField(help_text="The event's place in the log, from 0.")
+    entry = serializers.DictField(
+        help_text="The event's log entry: its facts and the commitment to its content."
+    )
+    event_content = serializers.DictField(
+        required=False,
+        help_text="The event's content and salt, absent once the content was erased.",
+    )
+    proof = serializers.ListField(
+        child=serializers.CharField(), help_text="The hashes of the path, in base64."
+    )
+
+
+class ConsistencyProofSerializer(serializers.Serializer[Any]):
+    """The proof that the log as a later head has it extends the log as an earlier one had
+    it."""
+
+    first = HeadDocumentSerializer()
+    second = HeadDocumentSerializer()
+    proof = serializers.ListField(child=serializers.CharField(), help_text="Hashes, in base64.")

@@ -1,0 +1,153 @@
+"""The archive through the API: the deployment's public keys, for anyone; an agency's
+signed heads, the signing of a new one, and the proofs of its log, for its records
+officers and admins."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from archive import signing
+from archive.api.serializers import (
+    ArchiveKeySerializer,
+    ConsistencyProofSerializer,
+    HeadSerializer,
+    InclusionProofSerializer,
+)
+from archive.errors import ArchiveError
+from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf
+from archive.selectors import consistency_document, inclusion_document
+from archive.services import head_sign
+from govsocial.api.exceptions import InvalidParameter
+from govsocial.api.parameters import AN_ID, id_param
+from govsocial.api.viewsets import AgencyScopedViewSet, ApiViewSet
+
+# Who reads an agency's archive: its records officers and its admins.
+ARCHIVE_READERS = frozenset({"records_officer", "admin"})
+
+
+class ArchiveKeyViewSet(ApiViewSet):
+    """The public keys the deployment's heads are signed with: anyone may check a head."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    serializer_class = ArchiveKeySerializer
+    pagination_class = None
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """List the current key and the retired ones whose heads still verify."""
+        return Response(ArchiveKeySerializer(signing.published_keys(), many=True).data)
+
+
+class ArchiveReaderViewSet(AgencyScopedViewSet):
+    """An agency's archive, read by its records officers and admins only."""
+
+    reader_roles = ARCHIVE_READERS
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        self.reader_refusal = _("Only the agency's records officers and admins read its archive.")
+        super().initial(request, *args, **kwargs)
+
+    def signed_head(self, request: Request, name: str) -> ArchiveHead | None:
+        """Return the agency's head the query parameter ``name`` names, or None without it."""
+        head_id = id_param(request, name)
+        if head_id is None:
+            return None
+        head = ArchiveHead.objects.filter(agency=self.agency, pk=head_id).first()
+        if head is None:
+            raise InvalidParameter(name, _("The agency has no signed head with this id."))
+        return head
+
+
+class HeadViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ArchiveReaderViewSet
+):
+    """The agency's signed heads, newest first; signing one now."""
+
+    model = ArchiveHead
+    serializer_class = HeadSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.order_by("-signed_at")
+
+    @extend_schema(request=None, responses={201: HeadSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Place the events that wait and sign the agency's log as it stands now."""
+        with transaction.atomic():
+            head = head_sign(agency_id=self.agency.pk)
+        return Response(HeadSerializer(head).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "to", AN_ID, required=True, description="the id of a later head, as large or larger"
+            )
+        ],
+        responses=ConsistencyProofSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def consistency(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Prove that the log as head ``to`` has it extends the log as this head has it."""
+        later = self.signed_head(request, "to")
+        if later is None:
+            raise InvalidParameter("to", _("Name the later head with “to”."))
+        try:
+            document = consistency_document(first=self.get_object(), second=later)
+        except ArchiveError as error:
+            raise InvalidParameter("to", error.message, rule=True) from None
+        return Response(ConsistencyProofSerializer(document).data)
+
+
+class EventProofViewSet(ArchiveReaderViewSet):
+    """The proof that one of the agency's events is in its log."""
+
+    model = ArchiveEvent
+    serializer_class = InclusionProofSerializer
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "head", AN_ID, description="a signed head's id (default: the latest one)"
+            )
+        ],
+        responses=InclusionProofSerializer,
+    )
+    @action(detail=True, methods=["get"])
+    def proof(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Prove that the event is in the log as a signed head has it."""
+        event = self.get_object()
+        head = self.signed_head(request, "head") or self._latest_head_with(event)
+        try:
+            document = inclusion_document(event=event, head=head)
+        except ArchiveError as error:
+            raise InvalidParameter("head", error.message, rule=True) from None
+        return Response(InclusionProofSerializer(document).data)
+
+    def _latest_head_with(self, event: ArchiveEvent) -> ArchiveHead:
+        position = (
+            ArchiveLeaf.objects.filter(event_id=event.pk).values_list("position", flat=True).first()
+        )
+        head = (
+            ArchiveHead.objects.filter(agency=self.agency, size__gt=position)
+            .order_by("-signed_at")
+            .first()
+            if position is not None
+            else None
+        )
+        if head is None:
+            raise ArchiveError(
+                _(
+                    "The event is in no signed head yet: sign one (POST to the agency's"
+                    " archive/heads/) or wait for the hourly signing."
+                )
+            )
+        return head
