@@ -64,7 +64,9 @@ class ArchiveReaderViewSet(AgencyScopedViewSet):
             return None
         head = ArchiveHead.objects.filter(agency=self.agency, pk=head_id).first()
         if head is None:
-            raise InvalidParameter(name, _("The agency has no signed head with this id."))
+            raise InvalidParameter(
+                name, _("The agency has no signed head with this id."), rule=True
+            )
         return head
 
 
