@@ -5,11 +5,15 @@ rebuilt tree at its size, and no recorded event left out of the log before its l
 from __future__ import annotations
 
 import json
+import queue
+import threading
+import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 from archive import signing
 from archive.entries import CONTENT_FIELDS, FACT_FIELDS, event_problem
@@ -17,6 +21,7 @@ from archive.errors import ArchiveError
 from archive.merkle import Frontier
 from archive.models import ArchiveEvent, ArchiveHead
 from archive.services import CONTENT_ERASED
+from govsocial.tenancy import agency_scope
 
 # Rows read from the server at a time, so that a log of millions is checked in little
 # memory.
@@ -127,23 +132,68 @@ def log_verify(*, agency_id: int) -> LogReport:
     return LogReport(frontier.size, heads_checked)
 
 
-def _stream(query: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
-    """Yield the rows of ``query`` from a server-side cursor, a chunk at a time."""
-    connection.ensure_connection()
-    with connection.connection.cursor(name=f"verify_{id(query)}") as cursor:
-        cursor.itersize = _CHUNK
-        cursor.execute(query, params)
-        yield from cursor
+def _stream(agency_id: int, query: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of ``query`` about the agency, read a chunk ahead on a thread and
+    a connection of their own: the database prepares the next rows while Python hashes
+    these. (The log only grows, so what another transaction reads of it holds.)"""
+    chunks: queue.Queue[list[tuple[Any, ...]] | BaseException | None] = queue.Queue(maxsize=2)
+    stopping = threading.Event()
+
+    def offer(item: list[tuple[Any, ...]] | BaseException | None) -> bool:
+        while not stopping.is_set():
+            with suppress(queue.Full):
+                chunks.put(item, timeout=0.1)
+                return True
+        return False
+
+    def read() -> None:
+        try:
+            with agency_scope(agency_id), transaction.atomic():
+                # A first statement through Django binds the agency in this transaction.
+                ArchiveHead.objects.exists()
+                # The same plan whatever the statistics say (a log just written has
+                # none yet): each leaf's event found by its id, never by a scan.
+                raw = connection.connection
+                for setting in ("enable_seqscan", "enable_hashjoin", "enable_mergejoin"):
+                    raw.execute(f"SET LOCAL {setting} = off")
+                with raw.cursor(name=f"verify_{uuid.uuid4().hex}") as cursor:
+                    cursor.execute(query, params)
+                    while chunk := cursor.fetchmany(_CHUNK):
+                        if not offer(chunk):
+                            return
+            offer(None)
+        except BaseException as error:  # handed over, and raised by the one reading
+            offer(error)
+        finally:
+            connection.close()
+
+    reader = threading.Thread(target=read, name="archive-verify-read")
+    reader.start()
+    try:
+        while (chunk := chunks.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise chunk
+            yield from chunk
+    finally:
+        stopping.set()
+        reader.join()
 
 
 _EVENT_FIELDS = ("id", *FACT_FIELDS, *CONTENT_FIELDS, "salt", "commitment")
+# An event's time as ``archive.entries.utc_text`` writes it.
+_UTC_TEXT = """to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
 
 
 def _leaves(agency_id: int) -> Iterator[tuple[int, str, dict[str, Any] | None]]:
     """Yield each leaf of the log in order: its position, its hash, and its event's
     fields (None when the event is gone)."""
-    columns = ", ".join(f"e.{name}" for name in _EVENT_FIELDS)
+    # The time as the entry has it, written by PostgreSQL rather than parsed and
+    # written again here, a million times over in a large log.
+    columns = ", ".join(
+        _UTC_TEXT if name == "occurred_at" else f"e.{name}" for name in _EVENT_FIELDS
+    )
     rows = _stream(
+        agency_id,
         f"SELECT l.position, l.hash, {columns} FROM archive_archiveleaf AS l"  # noqa: S608
         " LEFT JOIN archive_archiveevent AS e ON e.id = l.event_id"
         " WHERE l.agency_id = %s ORDER BY l.position",
@@ -163,6 +213,7 @@ def _stored_subtrees(agency_id: int) -> Iterator[tuple[int, int, str]]:
     """Yield the stored subtrees in the order a frontier completes them: by their last
     leaf, then from the bottom up."""
     return _stream(
+        agency_id,
         "SELECT level, index, hash FROM archive_archivesubtree WHERE agency_id = %s"
         " ORDER BY ((index + 1) << level), level",
         [agency_id],
