@@ -12,7 +12,9 @@ COPY . .
 RUN SECRET_KEY=collectstatic DATABASE_URL=postgresql://build/build REDIS_URL=redis://build \
     STATIC_ROOT=/app/staticfiles python manage.py collectstatic --noinput -v 0
 
-RUN useradd --system --home /app govsocial
+# The media library and what the archive keeps whole, on the volume docker-compose.yml
+# mounts here (a named volume starts with this folder's owner).
+RUN useradd --system --home /app govsocial && mkdir -p /files && chown govsocial /files
 USER govsocial
 ENV STATIC_ROOT=/app/staticfiles
 EXPOSE 8000

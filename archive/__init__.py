@@ -1,6 +1,7 @@
 """The append-only, tamper-evident archive of every action.
 
-Apps record through ``archive.record(agency=…, actor=…, verb=…, obj=…, data=…)``.
+Apps record through ``archive.record(agency=…, actor=…, verb=…, obj=…, data=…)``, and
+keep what was published whole through ``archive.keep(agency=…, contents=…)``.
 """
 
 from __future__ import annotations
@@ -45,3 +46,25 @@ def record_each(
     from archive.services import events_record
 
     return events_record(agency=agency, actor=actor, events=events)
+
+
+def keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]) -> list[str]:
+    """Keep each of ``contents`` (bytes and media type) whole in ``agency``'s archive,
+    named by its SHA-256; return the hashes, for events to point to."""
+    from archive.services import contents_keep
+
+    return contents_keep(agency=agency, contents=contents)
+
+
+def keep_documents(*, agency: models.Model, documents: Sequence[dict[str, Any]]) -> list[str]:
+    """Keep each JSON document whole in ``agency``'s archive, in its canonical bytes (see
+    ``archive.entries``); return the hashes."""
+    from archive.entries import canonical
+    from archive.services import contents_keep
+
+    contents = [(canonical(document), DOCUMENT_TYPE) for document in documents]
+    return contents_keep(agency=agency, contents=contents)
+
+
+# The media type of the documents the archive keeps.
+DOCUMENT_TYPE = "application/json"

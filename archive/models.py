@@ -7,7 +7,7 @@ from typing import ClassVar
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Func
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Now
 from django.utils.translation import gettext_lazy as _
 
 from archive.entries import SALT_BYTES
@@ -143,3 +143,31 @@ class ArchiveHead(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.size} events at {self.signed_at:%Y-%m-%d %H:%M}"
+
+
+class ArchiveContent(AgencyOwned):
+    """Bytes the archive keeps whole, named by their SHA-256: what was published (a JSON
+    document) and the media it carried. Kept once per agency; the bytes live in the
+    archive's storage (``STORAGES["archive"]``) under ``content_name``."""
+
+    append_only = True
+
+    sha256 = models.CharField(max_length=64)
+    media_type = models.CharField(_("media type"), max_length=100)
+    size = models.BigIntegerField(_("size"))
+    kept_at = models.DateTimeField(_("kept at"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("kept content")
+        verbose_name_plural = _("kept content")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "sha256"], name="archive_content_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.media_type} {self.sha256[:12]}"
+
+
+def content_name(agency_id: int, sha256: str) -> str:
+    """Return where the archive's storage keeps an agency's content of this hash."""
+    return f"{agency_id}/{sha256[:2]}/{sha256}"

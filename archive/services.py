@@ -3,12 +3,15 @@ sequencer's work), and signing the log's heads."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -18,7 +21,7 @@ from archive import Event, signing
 from archive.entries import commitment, event_leaf, new_salt
 from archive.errors import ArchiveError
 from archive.merkle import Frontier
-from archive.models import ArchiveEvent, ArchiveHead
+from archive.models import ArchiveEvent, ArchiveHead, content_name
 from archive.origin import current_origin
 from archive.selectors import log_end, log_size, subtree_hashes
 from govsocial.tenancy import agency_scope, current_scope
@@ -145,6 +148,33 @@ _COLUMNS = [
 ]
 _INSERT = f"INSERT INTO {ArchiveEvent._meta.db_table} ({', '.join(_COLUMNS)}) VALUES"
 _ROW = "(" + ", ".join("%s::jsonb" if name == "data" else "%s" for name in _COLUMNS) + ")"
+
+
+def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]) -> list[str]:
+    """Keep each of ``contents`` (its bytes and media type) whole in ``agency``'s archive,
+    named by its SHA-256, and return the hashes in order. The same bytes are kept once;
+    the files are written before their rows, so a row always has its file."""
+    if current_scope().agency_id != agency.pk:
+        raise ArchiveError("content is kept for the bound agency")
+    if not contents:
+        return []
+    storage = storages["archive"]
+    digests, rows = [], {}
+    for content, media_type in contents:
+        digest = hashlib.sha256(content).hexdigest()
+        name = content_name(agency.pk, digest)
+        if digest not in rows and not storage.exists(name):
+            storage.save(name, ContentFile(content))
+        digests.append(digest)
+        rows[digest] = (agency.pk, digest, media_type, len(content))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO archive_archivecontent (agency_id, sha256, media_type, size)"
+            " SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[])"
+            " ON CONFLICT (agency_id, sha256) DO NOTHING",
+            [list(column) for column in zip(*rows.values(), strict=True)],
+        )
+    return digests
 
 
 # The verb of the event that records an erasure; its object is the erased event.

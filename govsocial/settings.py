@@ -265,9 +265,16 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 # Uploaded media (the agencies' libraries); served only to the agency's members.
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", DATA_DIR / "media"))
 MEDIA_URL = "/media/"
+# What the archive keeps whole (each published post and its media), named by SHA-256
+# and never changed: every process that publishes or reads the archive must see it.
+ARCHIVE_ROOT = Path(os.environ.get("ARCHIVE_ROOT", DATA_DIR / "archive"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "archive": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": ARCHIVE_ROOT},
+    },
 }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

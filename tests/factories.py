@@ -53,7 +53,13 @@ from approvals.models import (
     Verdict,
 )
 from archive.entries import FACT_FIELDS, event_leaf
-from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf, ArchiveSubtree
+from archive.models import (
+    ArchiveContent,
+    ArchiveEvent,
+    ArchiveHead,
+    ArchiveLeaf,
+    ArchiveSubtree,
+)
 from archive.selectors import log_size
 from archive.services import SYSTEM, head_sign
 from govsocial.tenancy import agency_scope
@@ -166,6 +172,14 @@ def archive_leaf_for(agency: Agency) -> ArchiveLeaf:
             ),
         )
     return leaf
+
+
+def archive_content_for(agency: Agency) -> ArchiveContent:
+    """Keep a document in ``agency``'s archive, as publishing does."""
+    with agency_scope(agency.pk):
+        (digest,) = archive.keep_documents(agency=agency, documents=[{"made": "by a test"}])
+        content: ArchiveContent = ArchiveContent.objects.get(sha256=digest)
+    return content
 
 
 def archive_subtree_for(agency: Agency) -> ArchiveSubtree:
@@ -601,6 +615,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ArchiveHead: archive_head_for,
     ArchiveLeaf: archive_leaf_for,
     ArchiveSubtree: archive_subtree_for,
+    ArchiveContent: archive_content_for,
     ApiKey: lambda agency: api_key_for(agency)[0],
     IdempotencyKey: idempotency_key_for,
     AgencySignOn: sign_on_for,

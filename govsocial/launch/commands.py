@@ -4,6 +4,7 @@ the app, the checks, the benchmarks or one operator's command."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import time
 from collections.abc import Iterator
@@ -180,7 +181,10 @@ def _fresh_environment(kind: str) -> Iterator[dict[str, str]]:
         db = _database(services, suffix=f"_{kind}_{slot}")
         redis_url = with_db(services.redis_url, slot)
         flush_db(redis_url)
-        env = _child_env(services, db, data, redis_url)
+        # What the archive keeps whole goes with the database: this run's own, empty.
+        archive_root = data / f"archive_{kind}_{slot}"
+        shutil.rmtree(archive_root, ignore_errors=True)
+        env = _child_env(services, db, data, redis_url) | {"ARCHIVE_ROOT": str(archive_root)}
         _prepare(env, db, [])
         # Tests and benchmarks set up what the app role may not (tampering, fixtures);
         # nothing of run or manage gets the owner's credentials.

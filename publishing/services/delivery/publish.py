@@ -7,7 +7,7 @@ import secrets
 import threading
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
 
@@ -47,6 +47,7 @@ from publishing.networks.registry import adapter_for
 from publishing.selectors import PauseCover, pause_cover
 from publishing.services.accounts import account_health_check
 from publishing.services.delivery.comment import comment_armed
+from publishing.services.delivery.kept import published_keep
 from publishing.services.delivery.outbox import Outbox
 from publishing.services.delivery.translations import translation_out_note, translation_refusal
 from publishing.services.transitions import (
@@ -325,7 +326,14 @@ def _account_refusal(account: SocialAccount) -> str:
 
 
 def _published(sent: Sequence[tuple[_Send, PublishedPost]]) -> list[PostTarget]:
-    """Store the remote ids and permalinks the networks just gave."""
+    """Store the remote ids and permalinks the networks just gave, and keep whole in
+    the archive what went out with them (the event points to it)."""
+    now = timezone.now()
+    sent = [
+        (send, replace(published, published_at=published.published_at or now))
+        for send, published in sent
+    ]
+    kept = published_keep([(send.target, send.outgoing, answer) for send, answer in sent])
     moves = {
         send.target.pk: Move(
             TargetState.PUBLISHED,
@@ -333,11 +341,12 @@ def _published(sent: Sequence[tuple[_Send, PublishedPost]]) -> list[PostTarget]:
             changes={
                 "remote_id": published.remote_id,
                 "permalink": published.permalink,
-                "published_at": published.published_at or timezone.now(),
+                "published_at": published.published_at,
                 "next_attempt_at": None,
                 "failure_reason": "",
             }
             | comment_armed(send.target),
+            data={"published": kept[send.target.pk]},
         )
         for send, published in sent
     }

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from publishing.content import target_outgoing
 from publishing.models import PostTarget, TargetState
-from publishing.networks.base import NetworkError, RemotePost
+from publishing.networks.base import NetworkError, PublishedPost, RemotePost
 from publishing.networks.registry import adapter_for
 from publishing.networks.timeline import find_sent
 from publishing.services.delivery.comment import comment_armed
+from publishing.services.delivery.kept import published_keep
 from publishing.services.delivery.translations import translation_out_note
 from publishing.services.transitions import (
     Move,
@@ -24,6 +27,8 @@ from publishing.services.transitions import (
 )
 
 UNCONFIRMED = (TargetState.UNCONFIRMED,)
+
+logger = logging.getLogger(__name__)
 
 
 def target_reconcile(*, target_id: int) -> PostTarget | None:
@@ -98,7 +103,15 @@ def _unanswered(target: PostTarget) -> Unanswered:
 
 
 def _found(target: PostTarget, found: RemotePost) -> PostTarget | None:
-    """Store the post found on the account as this target's."""
+    """Store the post found on the account as this target's, and keep whole in the
+    archive what went out."""
+    answer = PublishedPost(found.remote_id, found.permalink, found.created_at)
+    try:
+        kept = published_keep([(target, target_outgoing(target), answer)])
+    except OSError as error:
+        # A file gone from the library since it was sent: the record says so.
+        logger.warning("a file of post %s could not be read: %s", target.post_id, error)
+        kept = {}
     return target_advance(
         target,
         from_states=UNCONFIRMED,
@@ -113,7 +126,7 @@ def _found(target: PostTarget, found: RemotePost) -> PostTarget | None:
                 "failure_reason": "",
             }
             | comment_armed(target),
-            data={"reconciled": True},
+            data={"reconciled": True, "published": kept.get(target.pk, "")},
         ),
     )
 
