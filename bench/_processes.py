@@ -1,6 +1,6 @@
 """The processes a publishing benchmark runs, each logging to a file of its own: the
-network emulator, delivery (a Celery worker as ``make run`` starts it, and one
-dispatcher), and a Redis of the benchmark's own that it may restart."""
+network emulator, delivery (Celery workers as ``make run`` starts them, one dispatcher
+and the archive's sequencer), and a Redis of the benchmark's own that it may restart."""
 
 from __future__ import annotations
 
@@ -103,8 +103,9 @@ def start_emulator(processes: Processes, url: str) -> None:
 
 class Delivery:
     """Run the delivery workers as ``make run`` starts them (one per CPU), taking tasks
-    from ``queue`` alone, and one dispatcher, all on the broker at ``broker_url``; a
-    killed worker is replaced as ``make run``'s supervisor replaces it."""
+    from ``queue`` alone, one dispatcher and the archive's sequencer, all on the broker
+    at ``broker_url``; a killed worker is replaced as ``make run``'s supervisor replaces
+    it."""
 
     def __init__(self, logs: Path, queue: str, broker_url: str) -> None:
         """Prepare the processes' environment; nothing runs yet."""
@@ -115,9 +116,11 @@ class Delivery:
         self._started = 0
 
     def start(self) -> None:
-        """Start the workers and the dispatcher; return once the workers are ready."""
+        """Start the workers, the dispatcher and the sequencer; return once the workers
+        are ready."""
         logs = [self.start_worker() for _ in range(os.cpu_count() or 1)]
         self.processes.start("dispatcher", ["manage.py", "dispatch"], self.env)
+        self.processes.start("sequencer", ["manage.py", "sequence"], self.env)
         for log in logs:
             self.wait_ready(log)
 
@@ -144,7 +147,7 @@ class Delivery:
         self.processes.kill(worker)
 
     def stop(self) -> None:
-        """Stop the workers and the dispatcher."""
+        """Stop the workers, the dispatcher and the sequencer."""
         self.processes.stop()
 
 

@@ -33,9 +33,10 @@ Delivery runs as ``make run`` runs it: one worker per CPU, each started with
 ``WORKER_COMMAND`` (``govsocial/launch/commands.py``: one process, keeping
 DELIVERY_SENDS_AT_ONCE sends in flight on threads of its own) with only ``-Q`` and
 ``-n`` added so that it takes this run's tasks alone (DELIVERY_QUEUE names the queue),
-and one dispatcher, ``python manage.py dispatch``. Every DELIVERY_*, DISPATCH_* and
-network timeout setting is the shipped default (one set in the environment is dropped,
-with a note), so what is measured is what ships.
+one dispatcher, ``python manage.py dispatch``, and the archive's sequencer, ``python
+manage.py sequence``, which places every event in its agency's log. Every DELIVERY_*,
+DISPATCH_* and network timeout setting is the shipped default (one set in the
+environment is dropped, with a note), so what is measured is what ships.
 
 Keys of the burst and steady lines: ``bench``, ``posts``, ``accounts``, ``latency_ms``,
 ``published``, ``duplicates`` and ``lost`` (counted on the emulator),
@@ -576,7 +577,7 @@ def target_records(planned: list[Planned]) -> dict[str, Record]:
                 object_type=kind,
                 object_id__in=[str(pk) for pk in targets],
                 verb__in=[SENDING, UNCONFIRMED, *ENDED],
-            ).order_by("sequence")
+            ).order_by("id")
             for object_id, verb, at in events.values_list("object_id", "verb", "occurred_at"):
                 targets[int(object_id)][1].events.append((verb, at))
         records.update(targets.values())
