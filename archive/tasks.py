@@ -30,13 +30,19 @@ def logs_verify() -> None:
 @shared_task(acks_late=True)
 @with_agency_scope
 def log_verify_agency(*, agency_id: int) -> None:
-    """Check one agency's log and raise the alarm in the log when it does not hold."""
+    """Check one agency's log and kept files; raise the alarm in the log when they do
+    not hold."""
     from django.db import transaction
 
-    from archive.verification import log_verify
+    from archive.verification import contents_verify, log_verify
 
     with transaction.atomic():
         report = log_verify(agency_id=agency_id)
+        kept = contents_verify(agency_id=agency_id)
+    if not kept.intact:
+        logger.critical(
+            "archive of agency %s: kept file %s: %s", agency_id, kept.bad_file, kept.problem
+        )
     if report.bad_head is not None:
         logger.critical(
             "archive of agency %s does not match its head signed at %s: %s",

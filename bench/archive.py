@@ -24,14 +24,14 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any, cast
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 # The repository, not bench/, comes first: this script's name is the app's.
@@ -60,6 +60,7 @@ from archive.selectors import (  # noqa: E402
 )
 from archive.services import SYSTEM, log_integrate, pending_agencies  # noqa: E402
 from archive.verification import log_verify  # noqa: E402
+from bench._processes import Processes, wait_for  # noqa: E402
 from govsocial.tenancy import agency_scope  # noqa: E402
 
 DATA = {"x": "y" * 64}
@@ -120,8 +121,9 @@ def record(agency: Agency, count: int, committed: list[float] | None = None) -> 
         connection.close()
 
 
+# The statements below are built of the module's own column names, no input.
 INSERT = (
-    f"INSERT INTO archive_archiveevent ({', '.join(COLUMNS)})"  # noqa: S608
+    f"INSERT INTO archive_archiveevent ({', '.join(COLUMNS)})"  # noqa: S608  # nosec B608
     f" VALUES ({', '.join(['%s'] * len(COLUMNS))})"
 )
 
@@ -178,31 +180,23 @@ def sequencer_lag(events: int, writers: int, placed_per_s: float) -> None:
     """Record at full speed with the shipped sequencer running; report each event's
     wait, with the rate the sequencer placed a large log at."""
     agency = new_agency()
-    sequencer = subprocess.Popen(
-        [sys.executable, "manage.py", "sequence"],
-        cwd=REPO_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    # Timed from when it polls, as in a running deployment, not from its start.
-    ready = time.monotonic() + 120
-    said = cast(IO[str], sequencer.stderr)
-    for line in said:
-        if "sequencer polling every" in line or time.monotonic() > ready:
-            break
-    threading.Thread(target=said.read, daemon=True).start()
-    # And from a log caught up with what the scenarios before left to place.
-    while pending_agencies() and time.monotonic() < ready:
-        time.sleep(0.1)
+    processes = Processes(Path(tempfile.mkdtemp(prefix="bench-archive-")))
+    _, log = processes.start("sequencer", ["manage.py", "sequence"])
+    # Timed from when it polls, as in a running deployment, not from its start, and from
+    # a log caught up with what the scenarios before left to place.
+    wait_for(lambda: b"sequencer polling every" in log.read_bytes(), "the sequencer", log)
+    wait_for(lambda: not pending_agencies(), "the sequencer catching up", log, timeout=120)
     sizes: list[tuple[float, int]] = []
     done = threading.Event()
+    with agency_scope(agency.pk):
+        # The agency's creation, placed already.
+        before = log_size()
 
     def watch() -> None:
         try:
             with agency_scope(agency.pk):
                 while not done.is_set():
-                    sizes.append((time.monotonic(), log_size()))
+                    sizes.append((time.monotonic(), log_size() - before))
                     time.sleep(0.01)
         finally:
             connection.close()
@@ -225,8 +219,7 @@ def sequencer_lag(events: int, writers: int, placed_per_s: float) -> None:
     finally:
         done.set()
         watcher.join()
-        sequencer.terminate()
-        sequencer.wait(30)
+        processes.stop()
     if sizes[-1][1] < total:
         raise SystemExit(f"the sequencer placed {sizes[-1][1]} of {total} events in 120 s")
     # The k-th event to commit is placed once the log holds k events or more.
@@ -255,7 +248,7 @@ def big_log(events: int) -> tuple[Agency, float]:
     agency = new_agency()
     typed = ", ".join(f"{name} {TYPES[name]}" for name in COLUMNS)
     statement = (
-        f"INSERT INTO archive_archiveevent ({', '.join(COLUMNS)})"  # noqa: S608
+        f"INSERT INTO archive_archiveevent ({', '.join(COLUMNS)})"  # noqa: S608  # nosec B608
         f" SELECT {', '.join(COLUMNS)} FROM jsonb_to_recordset(%s::jsonb) AS event({typed})"
     )
     with agency_scope(agency.pk):
@@ -277,7 +270,7 @@ def big_log(events: int) -> tuple[Agency, float]:
 
 
 def proofs(agency: Agency, samples: int) -> None:
-    chooser = random.Random(6962)  # noqa: S311  (positions to prove, not secrets)
+    chooser = random.Random(6962)  # noqa: S311  # nosec B311 - positions to prove, not secrets
     inclusion, consistency = [], []
     with agency_scope(agency.pk), transaction.atomic():
         size, root = log_end()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import pytest
 from django.core.files.storage import storages
@@ -13,6 +14,7 @@ from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 
 from archive.models import ArchiveContent, content_name
+from archive.verification import contents_verify
 from govsocial.tenancy import agency_scope
 from publishing.content import post_content_hash
 from publishing.models import TargetState
@@ -138,3 +140,30 @@ def test_a_post_found_on_the_network_after_its_answer_was_lost_is_kept_too(
         done.remote_id,
         [],
     )
+
+
+def test_a_kept_file_changed_or_gone_is_named_by_the_check(
+    personas: Personas, quiet: Emulator
+) -> None:
+    agency = personas.agency_a
+    account = emulated_account_for(agency, quiet, "mastodon", HANDLES["mastodon"])
+    post = scheduled_post_for(agency, [account], text="Pool open.")
+    post_media_for(agency, post=post, asset=uploaded_media_for(agency, data=IMAGE))
+    with agency_scope(agency.pk):
+        post.approved_hash = post_content_hash(post)
+        post.save(update_fields=["approved_hash"])
+        assert publish(post.targets.get()) is not None
+        assert contents_verify(agency_id=agency.pk).files_checked == 2
+        image = hashlib.sha256(IMAGE).hexdigest()
+        path = Path(storages["archive"].path(content_name(agency.pk, image)))
+
+        path.write_bytes(IMAGE + b"!")
+        changed = contents_verify(agency_id=agency.pk)
+        path.unlink()
+        gone = contents_verify(agency_id=agency.pk)
+
+    assert (changed.bad_file, changed.problem) == (
+        image,
+        "its file no longer holds the bytes it is named by",
+    )
+    assert (gone.bad_file, gone.problem) == (image, "its file is missing")

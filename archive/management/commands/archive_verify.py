@@ -1,5 +1,5 @@
-"""Check the archive's logs from their events up, against their signed heads; name the
-first bad position or head."""
+"""Check the archive's logs from their events up, against their signed heads, and the
+files it keeps whole; name the first bad position, head or file."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 
 from archive.management.agencies import AgencyCommand
-from archive.verification import log_verify
+from archive.verification import contents_verify, log_verify
 from govsocial.tenancy import agency_scope
 
 
@@ -22,6 +22,12 @@ class Command(AgencyCommand):
             # An operator's command is its own entry point: it binds each agency in turn.
             with agency_scope(agency.pk), transaction.atomic():
                 report = log_verify(agency_id=agency.pk)
+                kept = contents_verify(agency_id=agency.pk)
+            if kept.intact:
+                self.stdout.write(f"{agency.slug}: {kept.files_checked} kept files intact")
+            else:
+                broken += 1
+                self.stdout.write(f"{agency.slug}: kept file {kept.bad_file}: {kept.problem}")
             if report.intact:
                 self.stdout.write(
                     f"{agency.slug}: {report.events_checked} events intact,"
