@@ -17,7 +17,7 @@ from rest_framework.viewsets import GenericViewSet
 
 from accounts.models import Agency, ApiKey, IdempotencyKey
 from accounts.policy import second_factor_gap
-from accounts.selectors import agency_get_active, membership_for, roles_of
+from accounts.selectors import agency_get_active, membership_for
 from govsocial.api import idempotency
 from govsocial.api.exceptions import InvalidParameter
 from govsocial.tenancy import AgencyOwned, agency_scope, user_scope
@@ -100,6 +100,7 @@ class AgencyScopedViewSet(ApiViewSet):
                 raise Http404
             agency = principal.agency
             self.scope_stack.enter_context(agency_scope(agency.pk))
+            roles = {principal.role}
         else:
             found = agency_get_active(slug=slug)
             if found is None:
@@ -116,10 +117,9 @@ class AgencyScopedViewSet(ApiViewSet):
             )
             if gap is not None:
                 raise exceptions.PermissionDenied(str(gap.message))
+            roles = set(membership.roles)
         self.agency = agency
-        if self.reader_roles is not None and not self.reader_roles & roles_of(
-            agency=agency, actor=principal
-        ):
+        if self.reader_roles is not None and not self.reader_roles & roles:
             raise exceptions.PermissionDenied(self.reader_refusal)
         super().initial(request, *args, **kwargs)
         self.idempotency_claim = idempotency.claim(request, agency=agency, caller=principal)
