@@ -23,6 +23,7 @@ from django.db.models.functions import Cast
 
 from archive.entries import commitment, event_leaf, new_salt, utc_text
 from archive.merkle import Frontier
+from archive.migrations._append_only import refused_changes
 from govsocial.tenancy import agency_row_security
 
 # The chain as 0001 defined it: the fields its hashes covered, and how.
@@ -141,15 +142,6 @@ def _chain_to_tree(cursor: Any, agency_id: int) -> None:
                 [agency_id, level, index, node.hex()],
             )
     cursor.execute("DELETE FROM archive_archivehead WHERE agency_id = %s", [agency_id])
-
-
-def _refusing_triggers(table: str) -> list[str]:
-    return [
-        f"CREATE TRIGGER archive_refuse_update_delete BEFORE UPDATE OR DELETE ON {table}"
-        " FOR EACH ROW EXECUTE FUNCTION archive_refuse_change()",
-        f"CREATE TRIGGER archive_refuse_truncate BEFORE TRUNCATE ON {table}"
-        " FOR EACH STATEMENT EXECUTE FUNCTION archive_refuse_change()",
-    ]
 
 
 # The sequencers' one read across agencies, made like publishing_due_tickets (see
@@ -326,11 +318,8 @@ class Migration(migrations.Migration):
         ),
         agency_row_security("archive_archiveleaf"),
         agency_row_security("archive_archivesubtree"),
-        migrations.RunSQL(
-            sql=_refusing_triggers("archive_archiveleaf")
-            + _refusing_triggers("archive_archivesubtree"),
-            reverse_sql=migrations.RunSQL.noop,
-        ),
+        refused_changes("archive_archiveleaf"),
+        refused_changes("archive_archivesubtree"),
         migrations.RunPython(chains_to_trees, elidable=False),
         migrations.AlterModelOptions(
             name='archiveevent',

@@ -4,6 +4,7 @@ import django.db.models.deletion
 import django.db.models.functions.datetime
 from django.db import migrations, models
 
+from archive.migrations._append_only import refused_changes
 from govsocial.tenancy import agency_row_security
 
 
@@ -32,16 +33,5 @@ class Migration(migrations.Migration):
             },
         ),
         agency_row_security("archive_archivecontent"),
-        migrations.RunSQL(
-            sql=[
-                "CREATE TRIGGER archive_refuse_update_delete BEFORE UPDATE OR DELETE ON"
-                " archive_archivecontent FOR EACH ROW EXECUTE FUNCTION archive_refuse_change()",
-                "CREATE TRIGGER archive_refuse_truncate BEFORE TRUNCATE ON"
-                " archive_archivecontent FOR EACH STATEMENT EXECUTE FUNCTION archive_refuse_change()",
-            ],
-            reverse_sql=[
-                "DROP TRIGGER IF EXISTS archive_refuse_truncate ON archive_archivecontent",
-                "DROP TRIGGER IF EXISTS archive_refuse_update_delete ON archive_archivecontent",
-            ],
-        ),
+        refused_changes("archive_archivecontent"),
     ]
