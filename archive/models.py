@@ -145,6 +145,29 @@ class ArchiveHead(AgencyOwned):
         return f"{self.size} events at {self.signed_at:%Y-%m-%d %H:%M}"
 
 
+class ArchiveTimestamp(AgencyOwned):
+    """A time-stamping authority's token (RFC 3161) over a head's signature: proof from
+    a third party that the head existed by ``stamped_at``. Asked for after the head is
+    signed, when ``ARCHIVE_TIMESTAMP_URL`` names an authority (``archive.timestamps``)."""
+
+    append_only = True
+
+    head = models.OneToOneField(
+        ArchiveHead, on_delete=models.PROTECT, related_name="timestamp", verbose_name=_("head")
+    )
+    authority = models.CharField(_("authority"), max_length=500)
+    # The authority's whole answer (a DER TimeStampResp), as checked when it came.
+    response = models.BinaryField(_("answer"))
+    stamped_at = models.DateTimeField(_("stamped at"))
+
+    class Meta:
+        verbose_name = _("time-stamp")
+        verbose_name_plural = _("time-stamps")
+
+    def __str__(self) -> str:
+        return f"{self.head} stamped at {self.stamped_at:%Y-%m-%d %H:%M:%S}"
+
+
 class ArchiveContent(AgencyOwned):
     """Bytes the archive keeps whole, named by their SHA-256: what was published (a JSON
     document) and the media it carried. Kept once per agency; the bytes live in the

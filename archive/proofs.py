@@ -6,7 +6,13 @@ whether a proof holds, and why not.
 A signed head, as the API and export packages give it::
 
     {"origin": …, "size": 11, "root": base64, "signed_at": "2026-12-03T10:00:00.000000Z",
-     "key_id": hex, "signature": base64}
+     "key_id": hex, "signature": base64,
+     "timestamp": {"authority": url, "stamped_at": "…Z", "response": base64}}
+
+where ``timestamp``, present once a time-stamping authority stamped the head, is the
+authority's RFC 3161 answer over the head's signature (its SHA-256). With
+``--tsa-chain CHAIN.pem`` (the authority's certificate, then those that issued it up
+to its root) every head of the proof must carry a time-stamp that holds.
 
 An inclusion proof: ``{"head": head, "position": 6, "entry": {…}, "proof": [base64, …]}``,
 where ``entry`` is the event's log entry (its facts and ``content``, the commitment to
@@ -27,11 +33,18 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from rfc3161_client import (
+    VerificationError,
+    Verifier,
+    VerifierBuilder,
+    decode_timestamp_response,
+)
 
 from archive import merkle
-from archive.entries import canonical, commitment
+from archive.entries import canonical, commitment, utc_text
 
 
 def checkpoint(*, origin: str, size: int, root: bytes, signed_at: str) -> bytes:
@@ -60,6 +73,31 @@ def head_problem(head: Mapping[str, Any], public_key: bytes) -> str:
         Ed25519PublicKey.from_public_bytes(public_key).verify(_decoded(head["signature"]), message)
     except (KeyError, TypeError, ValueError, InvalidSignature):
         return "the head's signature does not hold"
+    return ""
+
+
+def timestamp_verifier(chain: Sequence[x509.Certificate], *, nonce: int | None = None) -> Verifier:
+    """Return what checks a time-stamp against ``chain``: the authority's certificate
+    (pinned: a token signed by any other does not hold), then those that issued it, up
+    to its root."""
+    return VerifierBuilder(
+        tsa_certificate=chain[0], intermediates=list(chain[1:-1]), roots=[chain[-1]], nonce=nonce
+    ).build()
+
+
+def timestamp_problem(head: Mapping[str, Any], chain: Sequence[x509.Certificate]) -> str:
+    """Return why ``head`` carries no time-stamp that holds against ``chain`` (the
+    authority's certificate, then its issuers up to the root), or ""."""
+    stamp = head.get("timestamp")
+    if not stamp:
+        return "the head has no time-stamp"
+    try:
+        response = decode_timestamp_response(_decoded(stamp["response"]))
+        timestamp_verifier(chain).verify_message(response, _decoded(head["signature"]))
+    except (KeyError, TypeError, ValueError, IndexError, VerificationError) as error:
+        return f"the head's time-stamp does not hold ({error})"
+    if utc_text(response.tst_info.gen_time) != stamp.get("stamped_at"):
+        return "the head's time-stamp is not of the time it shows"
     return ""
 
 
@@ -114,12 +152,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--public-key", required=True, help="the deployment's public key (32 bytes in base64)"
     )
+    parser.add_argument(
+        "--tsa-chain",
+        type=Path,
+        help="the time-stamping authority's certificate chain (PEM): its heads' time-stamps"
+        " must hold too",
+    )
     args = parser.parse_args(argv)
     try:
         document = json.loads(args.proof.read_text(encoding="utf-8"))
         public_key = _decoded(args.public_key)
         check = inclusion_problem if "entry" in document else consistency_problem
         problem = check(document, public_key)
+        if args.tsa_chain and not problem:
+            chain = x509.load_pem_x509_certificates(args.tsa_chain.read_bytes())
+            heads = (
+                [document["head"]]
+                if "entry" in document
+                else [document["first"], document["second"]]
+            )
+            problem = next(filter(None, (timestamp_problem(head, chain) for head in heads)), "")
     except (OSError, ValueError, KeyError, TypeError, binascii.Error) as error:
         problem = f"not a proof this tool can read ({error})"
     if problem:

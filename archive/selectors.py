@@ -22,7 +22,7 @@ from archive.merkle import (
     range_hash,
     range_subtrees,
 )
-from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf
+from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf, ArchiveTimestamp
 from govsocial.tenancy import current_scope
 
 
@@ -90,8 +90,9 @@ def consistency_proof(*, first: int, second: int) -> list[bytes]:
 
 
 def head_document(head: ArchiveHead) -> dict[str, Any]:
-    """Return a signed head as ``archive.proofs`` reads it."""
-    return {
+    """Return a signed head as ``archive.proofs`` reads it, with its time-stamp once it
+    has one."""
+    document: dict[str, Any] = {
         "origin": head.origin,
         "size": head.size,
         "root": _text(bytes.fromhex(head.root)),
@@ -99,6 +100,16 @@ def head_document(head: ArchiveHead) -> dict[str, Any]:
         "key_id": head.key_id,
         "signature": head.signature,
     }
+    try:
+        stamp = head.timestamp
+    except ArchiveTimestamp.DoesNotExist:
+        return document
+    document["timestamp"] = {
+        "authority": stamp.authority,
+        "stamped_at": utc_text(stamp.stamped_at),
+        "response": _text(bytes(stamp.response)),
+    }
+    return document
 
 
 def inclusion_document(*, event: ArchiveEvent, head: ArchiveHead) -> dict[str, Any]:

@@ -3,6 +3,7 @@ sequencer's work), and signing the log's heads."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from collections.abc import Sequence
@@ -10,6 +11,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.serializers.json import DjangoJSONEncoder
@@ -17,11 +19,11 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from archive import Event, signing
+from archive import Event, signing, timestamps
 from archive.entries import commitment, event_leaf, new_salt
 from archive.errors import ArchiveError
 from archive.merkle import Frontier
-from archive.models import ArchiveEvent, ArchiveHead, content_name
+from archive.models import ArchiveEvent, ArchiveHead, ArchiveTimestamp, content_name
 from archive.origin import current_origin
 from archive.selectors import log_end, log_size, subtree_hashes
 from govsocial.tenancy import agency_scope, current_scope
@@ -307,4 +309,33 @@ def _head_signed(agency_id: int, size: int, root: bytes) -> ArchiveHead:
         key_id=key_id,
         signature=signature,
     )
+    if timestamps.configured():
+        from archive.tasks import heads_timestamp_agency
+
+        transaction.on_commit(lambda: heads_timestamp_agency.delay(agency_id=agency_id))
     return head
+
+
+def heads_timestamp() -> int:
+    """Have the time-stamping authority stamp each of the bound agency's heads that it
+    has not stamped yet, oldest first; return how many it stamped. Each is asked for
+    outside any transaction and kept in its own, so a slow authority holds no lock; if
+    another worker kept one first, its stamp stands. Raise ArchiveError when the
+    authority cannot stamp one (the next run tries again)."""
+    if connection.in_atomic_block:
+        raise ArchiveError("heads are time-stamped outside a transaction")
+    stamped = 0
+    for head in ArchiveHead.objects.filter(timestamp__isnull=True).order_by("signed_at"):
+        response, stamped_at = timestamps.stamp(base64.b64decode(head.signature))
+        with transaction.atomic():
+            _, created = ArchiveTimestamp.objects.get_or_create(
+                head=head,
+                defaults={
+                    "agency_id": head.agency_id,
+                    "authority": settings.ARCHIVE_TIMESTAMP_URL,
+                    "response": response,
+                    "stamped_at": stamped_at,
+                },
+            )
+        stamped += created
+    return stamped

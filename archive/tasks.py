@@ -1,5 +1,5 @@
-"""Periodic work on the archive, one task per agency: signing each log's head, and
-checking each log from its events up."""
+"""Periodic work on the archive, one task per agency: signing each log's head, having
+the heads time-stamped, and checking each log from its events up."""
 
 from __future__ import annotations
 
@@ -76,3 +76,31 @@ def head_sign_agency(*, agency_id: int) -> None:
 
     with transaction.atomic():
         head_sign_when_grown(agency_id=agency_id)
+
+
+@shared_task(acks_late=True)
+def heads_timestamp() -> None:
+    """Queue, when an authority is configured, the stamping of every agency's heads
+    that it has not stamped yet (those it could not stamp when they were signed)."""
+    from archive import timestamps
+
+    if timestamps.configured():
+        _each_agency(heads_timestamp_agency)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def heads_timestamp_agency(*, agency_id: int) -> None:
+    """Have one agency's unstamped heads stamped; when the authority cannot, say so in
+    the log and leave them for the next run. Nothing when no authority is configured
+    (any longer)."""
+    from archive import timestamps
+    from archive.errors import ArchiveError
+    from archive.services import heads_timestamp
+
+    if not timestamps.configured():
+        return
+    try:
+        heads_timestamp()
+    except ArchiveError as error:
+        logger.warning("heads of agency %s not time-stamped: %s", agency_id, error)

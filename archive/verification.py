@@ -1,7 +1,8 @@
 """Checking an agency's log from its events up: each event against its leaf, the tree
 rebuilt from the leaves and compared with the one stored, each signed head against the
-rebuilt tree at its size, and no recorded event left out of the log before its last;
-and checking that every file the archive keeps whole still holds its bytes."""
+rebuilt tree at its size (and its time-stamp against the authority's chain, when one is
+configured), and no recorded event left out of the log before its last; and checking
+that every file the archive keeps whole still holds its bytes."""
 
 from __future__ import annotations
 
@@ -12,14 +13,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.storage import storages
 from django.db import connection
 
-from archive import signing
+from archive import proofs, signing, timestamps
 from archive.entries import CONTENT_FIELDS, FACT_FIELDS, event_problem
 from archive.errors import ArchiveError
 from archive.merkle import Frontier
 from archive.models import ArchiveContent, ArchiveEvent, ArchiveHead, content_name
+from archive.selectors import head_document
 from archive.services import CONTENT_ERASED
 
 # Rows read from the server at a time, so that a log of millions is checked in little
@@ -37,6 +40,8 @@ class LogReport:
     problem: str = ""
     bad_position: int | None = None
     bad_head: ArchiveHead | None = None
+    # Heads whose time-stamp was checked against the authority's chain.
+    stamps_checked: int = 0
 
     @property
     def intact(self) -> bool:
@@ -48,8 +53,14 @@ def log_verify(*, agency_id: int) -> LogReport:
     first problem and name it."""
     if not connection.in_atomic_block:
         raise ArchiveError("a log is checked inside a transaction")
-    heads = list(ArchiveHead.objects.for_agency(agency_id).order_by("size", "signed_at"))
+    heads = list(
+        ArchiveHead.objects.for_agency(agency_id)
+        .select_related("timestamp")
+        .order_by("size", "signed_at")
+    )
     keys = signing.public_keys()
+    chain = timestamps.chain() if settings.ARCHIVE_TIMESTAMP_CHAIN else None
+    stamps_checked = 0
     for head in heads:
         message = signing.checkpoint(
             origin=head.origin,
@@ -61,6 +72,12 @@ def log_verify(*, agency_id: int) -> LogReport:
             message, key=keys.get(head.key_id), signature=head.signature
         ):
             return LogReport(0, 0, "its signature is not the deployment's", bad_head=head)
+        document = head_document(head)
+        if chain is not None and "timestamp" in document:
+            problem = proofs.timestamp_problem(document, chain)
+            if problem:
+                return LogReport(0, 0, problem, bad_head=head)
+            stamps_checked += 1
     waiting = iter(heads)
     head = next(waiting, None)
     heads_checked = 0
@@ -128,7 +145,7 @@ def log_verify(*, agency_id: int) -> LogReport:
         return LogReport(
             frontier.size, heads_checked, f"event {left_out} was recorded but left out of the log"
         )
-    return LogReport(frontier.size, heads_checked)
+    return LogReport(frontier.size, heads_checked, stamps_checked=stamps_checked)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,8 @@
 - ``/graph/{version}``: Graph API, Facebook pages and Instagram (see ``emulator.graph``).
 - ``/mastodon``: Mastodon's API (see ``emulator.mastodon``).
 - ``/bluesky/xrpc``: AT Protocol XRPC (see ``emulator.bluesky``).
+- ``/tsa/``: a time-stamping authority (RFC 3161, see ``emulator.tsa``), and its
+  certificate chain at ``/tsa/chain.pem``.
 - ``/``: a page listing the accounts per network, and ``/accounts/{network}/{handle}``,
   each account's timeline with its replies.
 

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from emulator import admin, bluesky, mastodon, pages, x
+from emulator import admin, bluesky, mastodon, pages, tsa, x
 from emulator.graph import routes as graph_routes
 from emulator.state import Settings, World
 
@@ -28,7 +28,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Mount("/graph", routes=graph_routes.routes),
             Mount("/mastodon", routes=mastodon.routes),
             Mount("/bluesky", routes=bluesky.routes),
+            Mount("/tsa", routes=tsa.routes),
         ]
     )
     app.state.world = World(settings or Settings())
+    app.state.tsa = tsa.Authority()
     return app

@@ -44,6 +44,13 @@ ENCRYPTION_KEYS = env_list("ENCRYPTION_KEYS")
 # archive/signing.py).
 ARCHIVE_SIGNING_KEY = os.environ.get("ARCHIVE_SIGNING_KEY", "")
 ARCHIVE_RETIRED_PUBLIC_KEYS = env_list("ARCHIVE_RETIRED_PUBLIC_KEYS")
+# An RFC 3161 time-stamping authority that stamps each signed head (off when empty), and
+# its certificate chain in a PEM file: its own certificate first, its root last (see
+# archive/timestamps.py).
+ARCHIVE_TIMESTAMP_URL = os.environ.get("ARCHIVE_TIMESTAMP_URL", "")
+ARCHIVE_TIMESTAMP_CHAIN = os.environ.get("ARCHIVE_TIMESTAMP_CHAIN", "")
+# How often heads left unstamped (the authority could not be reached) are stamped.
+ARCHIVE_TIMESTAMP_RETRY_SECONDS = float(os.environ.get("ARCHIVE_TIMESTAMP_RETRY_SECONDS", "600"))
 # How often every agency's log is signed (when it has grown since).
 ARCHIVE_HEAD_INTERVAL_SECONDS = float(os.environ.get("ARCHIVE_HEAD_INTERVAL_SECONDS", "3600"))
 # The longest a committed event waits for its place in its agency's log (once every
@@ -365,6 +372,10 @@ CELERY_BEAT_SCHEDULE = {
     "archive-sign-heads": {
         "task": "archive.tasks.heads_sign",
         "schedule": ARCHIVE_HEAD_INTERVAL_SECONDS,
+    },
+    "archive-stamp-heads": {
+        "task": "archive.tasks.heads_timestamp",
+        "schedule": ARCHIVE_TIMESTAMP_RETRY_SECONDS,
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import secrets
 import time
@@ -20,6 +21,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
+from rfc3161_client import TimestampRequestBuilder, decode_timestamp_response
 
 import archive
 from accounts import services
@@ -59,9 +61,11 @@ from archive.models import (
     ArchiveHead,
     ArchiveLeaf,
     ArchiveSubtree,
+    ArchiveTimestamp,
 )
 from archive.selectors import log_size
 from archive.services import SYSTEM, head_sign
+from emulator.tsa import Authority
 from govsocial.tenancy import agency_scope
 from publishing import services as publishing_services
 from publishing.content import post_content_hash
@@ -196,6 +200,23 @@ def archive_head_for(agency: Agency) -> ArchiveHead:
     """Sign ``agency``'s log once more, as the periodic task does."""
     with agency_scope(agency.pk), transaction.atomic():
         return head_sign(agency_id=agency.pk)
+
+
+def archive_timestamp_for(agency: Agency) -> ArchiveTimestamp:
+    """Sign ``agency``'s log and have an authority (the emulator's, in this process)
+    stamp the head."""
+    head = archive_head_for(agency)
+    query = TimestampRequestBuilder().data(base64.b64decode(head.signature)).build()
+    response = Authority().answer(query.as_bytes())
+    with agency_scope(agency.pk):
+        stamp: ArchiveTimestamp = ArchiveTimestamp.objects.create(
+            agency=agency,
+            head=head,
+            authority="emulator",
+            response=response,
+            stamped_at=decode_timestamp_response(response).tst_info.gen_time,
+        )
+    return stamp
 
 
 def api_key_for(agency: Agency, role: str = Role.ADMIN, **fields: Any) -> tuple[ApiKey, str]:
@@ -616,6 +637,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ArchiveLeaf: archive_leaf_for,
     ArchiveSubtree: archive_subtree_for,
     ArchiveContent: archive_content_for,
+    ArchiveTimestamp: archive_timestamp_for,
     ApiKey: lambda agency: api_key_for(agency)[0],
     IdempotencyKey: idempotency_key_for,
     AgencySignOn: sign_on_for,

@@ -19,6 +19,18 @@ class ArchiveKeySerializer(serializers.Serializer[Any]):
     current = serializers.BooleanField(help_text="Whether new heads are signed with it.")
 
 
+class TimestampSerializer(serializers.Serializer[Any]):
+    """A time-stamping authority's token over a head's signature (RFC 3161)."""
+
+    authority = serializers.CharField(help_text="The authority's address.")
+    stamped_at = serializers.CharField(
+        help_text="The time it vouches the head existed by: UTC, ISO 8601."
+    )
+    response = serializers.CharField(
+        help_text="Its TimeStampResp (DER, in base64), over the SHA-256 of the signature."
+    )
+
+
 class HeadDocumentSerializer(serializers.Serializer[Any]):
     """A signed head of an agency's log, as its checkpoint gives it."""
 
@@ -31,6 +43,9 @@ class HeadDocumentSerializer(serializers.Serializer[Any]):
     signed_at = serializers.CharField(help_text="When it was signed: UTC, ISO 8601, microseconds.")
     key_id = serializers.CharField(help_text="The name of the key that signed it.")
     signature = serializers.CharField(help_text="Ed25519 over its checkpoint, in base64.")
+    timestamp = TimestampSerializer(
+        required=False, help_text="Absent until a time-stamping authority stamped it."
+    )
 
 
 class HeadSerializer(HeadDocumentSerializer):

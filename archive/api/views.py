@@ -79,7 +79,7 @@ class HeadViewSet(
     serializer_class = HeadSerializer
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.order_by("-signed_at")
+        return queryset.select_related("timestamp").order_by("-signed_at")
 
     @extend_schema(request=None, responses={201: HeadSerializer})
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -29,9 +29,10 @@ class Command(AgencyCommand):
                 broken += 1
                 self.stdout.write(f"{agency.slug}: kept file {kept.bad_file}: {kept.problem}")
             if report.intact:
+                stamps = f" ({report.stamps_checked} time-stamped)" if report.stamps_checked else ""
                 self.stdout.write(
                     f"{agency.slug}: {report.events_checked} events intact,"
-                    f" matching its {report.heads_checked} signed heads"
+                    f" matching its {report.heads_checked} signed heads{stamps}"
                 )
                 continue
             broken += 1

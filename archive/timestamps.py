@@ -1,0 +1,82 @@
+"""Time-stamps of signed heads from an RFC 3161 time-stamping authority.
+
+When ``ARCHIVE_TIMESTAMP_URL`` names an authority, every head is sent to it once signed
+(the SHA-256 of the head's signature, with a nonce), and its answer is kept only if it
+holds against the authority's certificate chain (``ARCHIVE_TIMESTAMP_CHAIN``, a PEM
+file: the authority's certificate first, its root last): a third party then vouches
+that the head, and so the whole log it signs, existed by that time. The chain is pinned
+rather than trusted through any root, so a token signed by another certificate, even
+one that root issued, does not hold. ``archive.proofs.timestamp_problem`` checks the
+same offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+from cryptography import x509
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from rfc3161_client import (
+    HashAlgorithm,
+    PKIStatus,
+    TimestampRequestBuilder,
+    VerificationError,
+    decode_timestamp_response,
+)
+
+from archive.errors import ArchiveError
+from archive.proofs import timestamp_verifier
+
+QUERY = "application/timestamp-query"
+
+
+def configured() -> bool:
+    """Return whether heads are to be time-stamped."""
+    return bool(settings.ARCHIVE_TIMESTAMP_URL)
+
+
+def chain() -> list[x509.Certificate]:
+    """Return the authority's certificate chain, or refuse the configuration."""
+    try:
+        with open(settings.ARCHIVE_TIMESTAMP_CHAIN, "rb") as pem:
+            return x509.load_pem_x509_certificates(pem.read())
+    except (OSError, ValueError) as error:
+        raise ImproperlyConfigured(
+            f"ARCHIVE_TIMESTAMP_CHAIN must name a PEM file of the authority's certificate"
+            f" chain ({error})."
+        ) from error
+
+
+def stamp(message: bytes) -> tuple[bytes, dt.datetime]:
+    """Return the authority's answer over ``message`` (DER) and the time it vouches
+    for, once checked; raise ArchiveError when it cannot be had or does not hold."""
+    certificates = chain()
+    request = (
+        TimestampRequestBuilder()
+        .data(message)
+        .hash_algorithm(HashAlgorithm.SHA256)
+        .nonce(nonce=True)
+        .cert_request(cert_request=True)
+        .build()
+    )
+    try:
+        answer = httpx.post(
+            settings.ARCHIVE_TIMESTAMP_URL,
+            content=request.as_bytes(),
+            headers={"Content-Type": QUERY},
+            timeout=settings.NETWORK_TIMEOUT_SECONDS,
+        )
+        answer.raise_for_status()
+        response = decode_timestamp_response(answer.content)
+    except (httpx.HTTPError, ValueError) as error:
+        raise ArchiveError(f"the time-stamping authority did not answer ({error})") from error
+    if response.status != PKIStatus.GRANTED:
+        reasons = "; ".join(response.status_string) or f"status {response.status}"
+        raise ArchiveError(f"the time-stamping authority refused ({reasons})")
+    try:
+        timestamp_verifier(certificates, nonce=request.nonce).verify_message(response, message)
+    except VerificationError as error:
+        raise ArchiveError(f"the time-stamp does not hold ({error})") from error
+    return answer.content, response.tst_info.gen_time
