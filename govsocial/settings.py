@@ -283,6 +283,29 @@ STORAGES = {
         "OPTIONS": {"location": ARCHIVE_ROOT},
     },
 }
+# On several hosts, media and the archive's files live on S3-compatible storage instead:
+# S3_BUCKET names the bucket (media under media/, the archive under archive/),
+# S3_ARCHIVE_BUCKET another one for the archive (one with Object Lock, say), and
+# S3_ENDPOINT_URL a server other than AWS's; the credentials come as AWS_ACCESS_KEY_ID and
+# AWS_SECRET_ACCESS_KEY (or the host's role). Objects stay private: the app serves them.
+S3_BUCKET = os.environ.get("S3_BUCKET", "")
+if S3_BUCKET:
+    _S3 = {
+        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+        "region_name": os.environ.get("S3_REGION") or None,
+        "default_acl": None,
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _S3 | {"bucket_name": S3_BUCKET, "location": "media"},
+    }
+    STORAGES["archive"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _S3
+        | {"bucket_name": os.environ.get("S3_ARCHIVE_BUCKET") or S3_BUCKET, "location": "archive"},
+    }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
