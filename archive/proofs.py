@@ -12,7 +12,8 @@ A signed head, as the API and export packages give it::
 where ``timestamp``, present once a time-stamping authority stamped the head, is the
 authority's RFC 3161 answer over the head's signature (its SHA-256). With
 ``--tsa-chain CHAIN.pem`` (the authority's certificate, then those that issued it up
-to its root) every head of the proof must carry a time-stamp that holds.
+to its root; once per certificate the authority used) every head of the proof must carry
+a time-stamp that holds against one of them.
 
 An inclusion proof: ``{"head": head, "position": 6, "entry": {…}, "proof": [base64, …]}``,
 where ``entry`` is the event's log entry (its facts and ``content``, the commitment to
@@ -85,20 +86,25 @@ def timestamp_verifier(chain: Sequence[x509.Certificate], *, nonce: int | None =
     ).build()
 
 
-def timestamp_problem(head: Mapping[str, Any], chain: Sequence[x509.Certificate]) -> str:
-    """Return why ``head`` carries no time-stamp that holds against ``chain`` (the
-    authority's certificate, then its issuers up to the root), or ""."""
+def timestamp_problem(head: Mapping[str, Any], chains: Sequence[Sequence[x509.Certificate]]) -> str:
+    """Return why ``head`` carries no time-stamp that holds against one of ``chains``
+    (each the authority's certificate, then those that issued it up to the root: an
+    authority that changed certificate has a chain per certificate), or ""."""
     stamp = head.get("timestamp")
     if not stamp:
         return "the head has no time-stamp"
-    try:
-        response = decode_timestamp_response(_decoded(stamp["response"]))
-        timestamp_verifier(chain).verify_message(response, _decoded(head["signature"]))
-    except (KeyError, TypeError, ValueError, IndexError, VerificationError) as error:
-        return f"the head's time-stamp does not hold ({error})"
-    if utc_text(response.tst_info.gen_time) != stamp.get("stamped_at"):
-        return "the head's time-stamp is not of the time it shows"
-    return ""
+    problem = "no certificate chain of the authority is given"
+    for chain in chains:
+        try:
+            response = decode_timestamp_response(_decoded(stamp["response"]))
+            timestamp_verifier(chain).verify_message(response, _decoded(head["signature"]))
+        except (KeyError, TypeError, ValueError, IndexError, VerificationError) as error:
+            problem = f"the head's time-stamp does not hold ({error})"
+            continue
+        if utc_text(response.tst_info.gen_time) != stamp.get("stamped_at"):
+            return "the head's time-stamp is not of the time it shows"
+        return ""
+    return problem
 
 
 def inclusion_problem(document: Mapping[str, Any], public_key: bytes) -> str:
@@ -155,6 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--tsa-chain",
         type=Path,
+        action="append",
         help="the time-stamping authority's certificate chain (PEM): its heads' time-stamps"
         " must hold too",
     )
@@ -165,13 +172,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         check = inclusion_problem if "entry" in document else consistency_problem
         problem = check(document, public_key)
         if args.tsa_chain and not problem:
-            chain = x509.load_pem_x509_certificates(args.tsa_chain.read_bytes())
+            chains = [x509.load_pem_x509_certificates(path.read_bytes()) for path in args.tsa_chain]
             heads = (
                 [document["head"]]
                 if "entry" in document
                 else [document["first"], document["second"]]
             )
-            problem = next(filter(None, (timestamp_problem(head, chain) for head in heads)), "")
+            problem = next(filter(None, (timestamp_problem(head, chains) for head in heads)), "")
     except (OSError, ValueError, KeyError, TypeError, binascii.Error) as error:
         problem = f"not a proof this tool can read ({error})"
     if problem:

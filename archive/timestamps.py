@@ -3,7 +3,8 @@
 When ``ARCHIVE_TIMESTAMP_URL`` names an authority, every head is sent to it once signed
 (the SHA-256 of the head's signature, with a nonce), and its answer is kept only if it
 holds against the authority's certificate chain (``ARCHIVE_TIMESTAMP_CHAIN``, a PEM
-file: the authority's certificate first, its root last): a third party then vouches
+file: the authority's certificate first, its root last; the chains of certificates it
+signed with before in ``ARCHIVE_TIMESTAMP_RETIRED_CHAINS``): a third party then vouches
 that the head, and so the whole log it signs, existed by that time. The chain is pinned
 rather than trusted through any root, so a token signed by another certificate, even
 one that root issued, does not hold. ``archive.proofs.timestamp_problem`` checks the
@@ -37,22 +38,31 @@ def configured() -> bool:
     return bool(settings.ARCHIVE_TIMESTAMP_URL)
 
 
-def chain() -> list[x509.Certificate]:
-    """Return the authority's certificate chain, or refuse the configuration."""
+def chains() -> list[list[x509.Certificate]]:
+    """Return the authority's certificate chains: the one it signs with now
+    (``ARCHIVE_TIMESTAMP_CHAIN``), then those it signed with before
+    (``ARCHIVE_TIMESTAMP_RETIRED_CHAINS``); refuse a configuration that names none or
+    one that cannot be read."""
+    paths = [settings.ARCHIVE_TIMESTAMP_CHAIN, *settings.ARCHIVE_TIMESTAMP_RETIRED_CHAINS]
+    if not paths[0]:
+        raise ImproperlyConfigured("ARCHIVE_TIMESTAMP_CHAIN must name the authority's chain.")
+    return [_chain(path) for path in paths]
+
+
+def _chain(path: str) -> list[x509.Certificate]:
     try:
-        with open(settings.ARCHIVE_TIMESTAMP_CHAIN, "rb") as pem:
+        with open(path, "rb") as pem:
             return x509.load_pem_x509_certificates(pem.read())
     except (OSError, ValueError) as error:
         raise ImproperlyConfigured(
-            f"ARCHIVE_TIMESTAMP_CHAIN must name a PEM file of the authority's certificate"
-            f" chain ({error})."
+            f"{path} is not a PEM file of the authority's certificate chain ({error})."
         ) from error
 
 
 def stamp(message: bytes) -> tuple[bytes, dt.datetime]:
     """Return the authority's answer over ``message`` (DER) and the time it vouches
     for, once checked; raise ArchiveError when it cannot be had or does not hold."""
-    certificates = chain()
+    certificates = chains()[0]
     request = (
         TimestampRequestBuilder()
         .data(message)

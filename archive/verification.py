@@ -59,7 +59,7 @@ def log_verify(*, agency_id: int) -> LogReport:
         .order_by("size", "signed_at")
     )
     keys = signing.public_keys()
-    chain = timestamps.chain() if settings.ARCHIVE_TIMESTAMP_CHAIN else None
+    chains = timestamps.chains() if settings.ARCHIVE_TIMESTAMP_CHAIN else None
     stamps_checked = 0
     for head in heads:
         message = signing.checkpoint(
@@ -73,8 +73,8 @@ def log_verify(*, agency_id: int) -> LogReport:
         ):
             return LogReport(0, 0, "its signature is not the deployment's", bad_head=head)
         document = head_document(head)
-        if chain is not None and "timestamp" in document:
-            problem = proofs.timestamp_problem(document, chain)
+        if chains is not None and "timestamp" in document:
+            problem = proofs.timestamp_problem(document, chains)
             if problem:
                 return LogReport(0, 0, problem, bad_head=head)
             stamps_checked += 1

@@ -49,6 +49,9 @@ ARCHIVE_RETIRED_PUBLIC_KEYS = env_list("ARCHIVE_RETIRED_PUBLIC_KEYS")
 # archive/timestamps.py).
 ARCHIVE_TIMESTAMP_URL = os.environ.get("ARCHIVE_TIMESTAMP_URL", "")
 ARCHIVE_TIMESTAMP_CHAIN = os.environ.get("ARCHIVE_TIMESTAMP_CHAIN", "")
+# The chains of certificates the authority signed with before (PEM files), so that the
+# heads they stamped still check.
+ARCHIVE_TIMESTAMP_RETIRED_CHAINS = env_list("ARCHIVE_TIMESTAMP_RETIRED_CHAINS")
 # How often heads left unstamped (the authority could not be reached) are stamped.
 ARCHIVE_TIMESTAMP_RETRY_SECONDS = float(os.environ.get("ARCHIVE_TIMESTAMP_RETRY_SECONDS", "600"))
 # How often every agency's log is signed (when it has grown since).

@@ -96,7 +96,7 @@ def test_a_head_signed_through_the_api_is_stamped_once_committed_and_holds_offli
     stamp = listed[0]["timestamp"]
     assert stamp["authority"].endswith("/tsa/") and stamp["stamped_at"] >= head["signed_at"][:19]
     certificates = x509.load_pem_x509_certificates(chain.read_bytes())
-    assert proofs.timestamp_problem(listed[0], certificates) == ""
+    assert proofs.timestamp_problem(listed[0], [certificates]) == ""
     with agency_scope(agency.pk):
         signed_head = ArchiveHead.objects.get(pk=head["id"])
         document = inclusion_document(event=first_event(agency), head=signed_head)
@@ -111,6 +111,9 @@ def test_a_head_signed_through_the_api_is_stamped_once_committed_and_holds_offli
     refused = proofs.main([str(proof), "--public-key", PUBLIC_KEY, "--tsa-chain", str(stranger)])
     assert refused == 1
     assert "does not hold: the head's time-stamp does not hold" in capsys.readouterr().out
+    # Given every chain the authority used, one of them vouches for it.
+    either = ["--tsa-chain", str(stranger), "--tsa-chain", str(chain)]
+    assert proofs.main([str(proof), "--public-key", PUBLIC_KEY, *either]) == 0
 
 
 def test_each_head_is_stamped_once_however_often_the_stamping_runs(
@@ -190,3 +193,18 @@ def test_the_owner_cannot_change_a_stamp(agency: Agency, chain: Path, statement:
         pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
     ):
         owner.execute(statement)  # type: ignore[arg-type]
+
+
+def test_heads_stamped_before_the_authority_changed_certificate_still_check(
+    agency: Agency, chain: Path, tmp_path: Path, settings: pytest.FixtureRequest
+) -> None:
+    for _ in range(2):
+        signed(agency)
+    stamped(agency)
+    renewed = tmp_path / "renewed.pem"
+    renewed.write_bytes(Authority().chain_pem())
+    settings.ARCHIVE_TIMESTAMP_CHAIN = str(renewed)  # type: ignore[attr-defined]
+
+    assert "the head's time-stamp does not hold" in verify(agency)
+    settings.ARCHIVE_TIMESTAMP_RETIRED_CHAINS = [str(chain)]  # type: ignore[attr-defined]
+    assert "matching its 2 signed heads (2 time-stamped)" in verify(agency)
