@@ -4,27 +4,18 @@ the heads time-stamped, and checking each log from its events up."""
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from celery import shared_task
-from django.apps import apps
 
-from govsocial.tenancy import with_agency_scope
+from govsocial.tenancy import each_agency, with_agency_scope
 
 logger = logging.getLogger("govsocial.archive")
-
-
-def _each_agency(task: Any) -> None:
-    """Queue ``task`` once for every agency."""
-    agency_model = apps.get_model("accounts", "Agency")
-    for agency_id in agency_model.objects.values_list("id", flat=True):
-        task.delay(agency_id=agency_id)
 
 
 @shared_task(acks_late=True)
 def logs_verify() -> None:
     """Queue a check of every agency's log."""
-    _each_agency(log_verify_agency)
+    each_agency(log_verify_agency, active_only=False)
 
 
 @shared_task(acks_late=True)
@@ -62,7 +53,7 @@ def log_verify_agency(*, agency_id: int) -> None:
 @shared_task(acks_late=True)
 def heads_sign() -> None:
     """Queue the signing of every agency's head."""
-    _each_agency(head_sign_agency)
+    each_agency(head_sign_agency, active_only=False)
 
 
 @shared_task(acks_late=True)
@@ -85,7 +76,7 @@ def heads_timestamp() -> None:
     from archive import timestamps
 
     if timestamps.configured():
-        _each_agency(heads_timestamp_agency)
+        each_agency(heads_timestamp_agency, active_only=False)
 
 
 @shared_task(acks_late=True)

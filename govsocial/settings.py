@@ -381,12 +381,17 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 # How often every connected network account is asked whether its token still works.
 ACCOUNT_HEALTH_CHECK_SECONDS = int(os.environ.get("ACCOUNT_HEALTH_CHECK_SECONDS", "300"))
+# How often each account's inbox is polled, and the languages told apart in what
+# citizens write (ISO 639-1 codes, two or more; see inbox/languages.py).
+INBOX_POLL_SECONDS = int(os.environ.get("INBOX_POLL_SECONDS", "60"))
+INBOX_LANGUAGES = env_list("INBOX_LANGUAGES", "en,fr,es")
 CELERY_BEAT_SCHEDULE = {
     "publishing-accounts-health-check": {
         "task": "publishing.tasks.accounts_health_check",
         "schedule": ACCOUNT_HEALTH_CHECK_SECONDS,
     },
     "publishing-pauses-expire": {"task": "publishing.tasks.pauses_expire", "schedule": 60},
+    "inbox-poll": {"task": "inbox.tasks.inboxes_poll", "schedule": INBOX_POLL_SECONDS},
     "accounts-idempotency-keys-purge": {
         "task": "accounts.tasks.idempotency_keys_purge",
         "schedule": 60 * 60,

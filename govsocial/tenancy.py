@@ -98,6 +98,18 @@ def with_agency_scope(task: Callable[P, R]) -> Callable[P, R]:
     return run
 
 
+def each_agency(task: Any, *, active_only: bool = True) -> None:
+    """Queue ``task`` once for every agency (only the active ones, unless told), each
+    run bound to its agency by ``with_agency_scope``."""
+    from django.apps import apps
+
+    agencies = apps.get_model("accounts", "Agency").objects.all()
+    if active_only:
+        agencies = agencies.filter(is_active=True)
+    for agency_id in agencies.values_list("id", flat=True):
+        task.delay(agency_id=agency_id)
+
+
 # The ORM wall ---------------------------------------------------------------------
 
 

@@ -14,21 +14,15 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 
 from accounts.models import Agency
-from govsocial.tenancy import with_agency_scope
+from govsocial.tenancy import each_agency, with_agency_scope
 
 logger = logging.getLogger(__name__)
-
-
-def _each_active_agency(task: Any) -> None:
-    """Queue ``task`` once for every active agency."""
-    for agency_id in Agency.objects.filter(is_active=True).values_list("id", flat=True):
-        task.delay(agency_id=agency_id)
 
 
 @shared_task(acks_late=True)
 def accounts_health_check() -> None:
     """Queue a health check of every active agency's accounts."""
-    _each_active_agency(agency_accounts_health_check)
+    each_agency(agency_accounts_health_check)
 
 
 @shared_task(acks_late=True)
@@ -56,7 +50,7 @@ def account_health_check(*, agency_id: int, account_id: int) -> None:
 @shared_task(acks_late=True)
 def pauses_expire() -> None:
     """Queue the end of expired crisis pauses for every active agency."""
-    _each_active_agency(agency_pauses_expire)
+    each_agency(agency_pauses_expire)
 
 
 @shared_task(acks_late=True)

@@ -67,6 +67,8 @@ from archive.selectors import log_size
 from archive.services import SYSTEM, head_sign
 from emulator.tsa import Authority
 from govsocial.tenancy import agency_scope
+from inbox import services as inbox_services
+from inbox.models import InboxItem, InboxItemVersion, InboxPoll
 from publishing import services as publishing_services
 from publishing.content import post_content_hash
 from publishing.models import (
@@ -85,7 +87,7 @@ from publishing.models import (
     SocialAccountPublisher,
     TargetState,
 )
-from publishing.networks.base import Network
+from publishing.networks.base import InboundItem, InboundKind, Network
 from tests.emulator_client import Emulator
 
 PASSWORD = "correct horse battery staple"
@@ -629,6 +631,38 @@ def blackout_for(agency: Agency) -> BlackoutPeriod:
     return period
 
 
+def inbox_item_for(agency: Agency, text: str = "When does the pool open?") -> InboxItem:
+    """Receive a citizen's comment on an account of ``agency``, as polling does."""
+    account = social_account_for(agency)
+    comment = InboundItem(
+        remote_id=uuid.uuid4().hex,
+        kind=InboundKind.COMMENT,
+        author_handle="amara_okafor",
+        author_name="Amara Okafor",
+        text=text,
+        created_at=timezone.now(),
+    )
+    with agency_scope(agency.pk):
+        (item,) = inbox_services.items_receive(account=account, items=[comment])
+    return item
+
+
+def inbox_version_for(agency: Agency) -> InboxItemVersion:
+    """Receive a citizen's comment; return its first version."""
+    item = inbox_item_for(agency)
+    with agency_scope(agency.pk):
+        version: InboxItemVersion = InboxItemVersion.objects.get(item=item)
+    return version
+
+
+def inbox_poll_for(agency: Agency) -> InboxPoll:
+    """Store where polling a new account of ``agency`` has got to."""
+    account = social_account_for(agency)
+    with agency_scope(agency.pk):
+        poll: InboxPoll = InboxPoll.objects.create(agency=agency, account=account, cursor="c1")
+    return poll
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -666,4 +700,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ExternalLink: external_link_for,
     PostComment: post_comment_for,
     BlackoutPeriod: blackout_for,
+    InboxItem: inbox_item_for,
+    InboxItemVersion: inbox_version_for,
+    InboxPoll: inbox_poll_for,
 }

@@ -1,0 +1,134 @@
+"""The inbox: what citizens wrote to an agency's accounts (replies, mentions, comments,
+messages), each item once per account however often it is fetched, every version of
+its text, and where polling each account has got to."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
+
+from govsocial.tenancy import AgencyOwned
+
+
+class ItemKind(models.TextChoices):
+    """What reached the account (the adapters' ``InboundKind``)."""
+
+    REPLY = "reply", _("Reply")
+    MENTION = "mention", _("Mention")
+    COMMENT = "comment", _("Comment")
+    MESSAGE = "message", _("Direct message")
+
+
+class ItemStatus(models.TextChoices):
+    """Where the agency is with an item."""
+
+    OPEN = "open", _("Open")
+    WAITING = "waiting", _("Waiting")
+    CLOSED = "closed", _("Closed")
+
+
+class InboxItem(AgencyOwned):
+    """One thing a citizen wrote to one of the agency's accounts, as the network last
+    showed it. Its versions (``InboxItemVersion``) and the archive keep what it said
+    before; an item gone from the network stays, marked deleted."""
+
+    account = models.ForeignKey(
+        "publishing.SocialAccount",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    remote_id = models.CharField(_("id on the network"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=16, choices=ItemKind.choices)
+    author_handle = models.CharField(_("author's handle"), max_length=255)
+    author_name = models.CharField(_("author's name"), max_length=255, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    permalink = models.URLField(_("address"), max_length=2000, blank=True)
+    # What it answers on the network, and our post's copy there when it is one.
+    in_reply_to_remote_id = models.CharField(max_length=255, blank=True)
+    target = models.ForeignKey(
+        "publishing.PostTarget",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("our post"),
+    )
+    # The conversation it belongs to: the remote id of the post that started it (or,
+    # for direct messages, the author's handle).
+    thread = models.CharField(_("conversation"), max_length=255)
+    written_at = models.DateTimeField(_("written"))
+    received_at = models.DateTimeField(_("received"), db_default=Now())
+    # ISO 639-1, empty when too short or unclear to tell.
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.OPEN
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+
+    class Meta:
+        verbose_name = _("inbox item")
+        verbose_name_plural = _("inbox items")
+        ordering = ["-written_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "remote_id"], name="inbox_item_once")
+        ]
+        indexes = [
+            models.Index(fields=["agency", "-written_at"], name="inbox_item_newest"),
+            models.Index(fields=["agency", "thread"], name="inbox_item_thread"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.author_handle}: {self.text[:60]}"
+
+
+class InboxItemVersion(AgencyOwned):
+    """What an item said at one time: the first as received, then each edit seen."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    text = models.TextField(_("text"), blank=True)
+    seen_at = models.DateTimeField(_("seen"), db_default=Now())
+    # The kept document of this version (``archive.keep_documents``).
+    content = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+        ordering = ["item_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "number"], name="inbox_version_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} v{self.number}"
+
+
+class InboxPoll(AgencyOwned):
+    """Where polling one account has got to: the network's cursor, and when the account
+    may next be asked (later when the network says it is throttled)."""
+
+    account = models.OneToOneField(
+        "publishing.SocialAccount", on_delete=models.PROTECT, related_name="+"
+    )
+    cursor = models.CharField(max_length=1000, blank=True)
+    next_poll_at = models.DateTimeField(db_default=Now())
+    polled_at = models.DateTimeField(null=True, blank=True)
+    problem = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("inbox polling")
+        verbose_name_plural = _("inbox polling")
+
+    def __str__(self) -> str:
+        return f"{self.account_id} next at {self.next_poll_at}"

@@ -1,0 +1,234 @@
+"""The inbox's writes: what reached an account, stored once per item however often it
+arrives (a poll twice, a push and a poll together), every version of its text kept, and
+each first sight or edit recorded in the archive with its content kept whole; and the
+polling of one account, through its network's adapter, from where the last poll left off.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models.functions import Now
+
+import archive
+from archive import Event
+from archive.services import SYSTEM
+from inbox.languages import language_of
+from inbox.models import InboxItem, InboxItemVersion, InboxPoll
+from publishing.models import AccountHealth, PostTarget, SocialAccount
+from publishing.networks.base import (
+    InboundItem,
+    InboundKind,
+    NetworkError,
+    TransientNetworkError,
+)
+from publishing.networks.registry import adapter_for
+from publishing.services import account_refresh
+
+logger = logging.getLogger(__name__)
+
+RECEIVED = "inbox.item_received"
+EDITED = "inbox.item_edited"
+# How long a claimed poll keeps others off the account (longer than any fetch takes).
+POLL_LEASE = timedelta(minutes=2)
+# How long an account waits after the network failed without saying how long.
+POLL_BACKOFF = timedelta(minutes=1)
+
+_COLUMNS = (
+    "agency_id", "account_id", "remote_id", "kind", "author_handle", "author_name", "text",
+    "permalink", "in_reply_to_remote_id", "target_id", "thread", "written_at", "language",
+    "version", "status",
+)  # fmt: skip
+
+
+def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> list[InboxItem]:
+    """Store what ``account`` received: each item new to it once, and a new version of
+    each known item whose text changed; record each in the archive. Return the items
+    stored or changed, oldest first. Safe to run at once with another receipt of the
+    same items: each is stored and recorded by exactly one of them."""
+    items = sorted({item.remote_id: item for item in items}.values(), key=_written)
+    if not items:
+        return []
+    languages = {item.remote_id: language_of(item.text) for item in items}
+    with transaction.atomic():
+        known = {
+            row.remote_id: row
+            for row in InboxItem.objects.select_for_update(no_key=True).filter(
+                account=account, remote_id__in=[item.remote_id for item in items]
+            )
+        }
+        fresh = [item for item in items if item.remote_id not in known]
+        stored = _inserted(account, fresh, languages)
+        edited = [
+            (known[item.remote_id], item)
+            for item in items
+            if item.remote_id in known and known[item.remote_id].text != item.text
+        ]
+        for row, item in edited:
+            row.text, row.version = item.text, row.version + 1
+            row.language = languages[item.remote_id]
+            row.save(update_fields=["text", "version", "language"])
+        changed = [(row, RECEIVED, item) for row, item in stored]
+        changed += [(row, EDITED, item) for row, item in edited]
+        _record(account, changed)
+    return [row for row, _verb, _item in changed]
+
+
+def _written(item: InboundItem) -> datetime:
+    return item.created_at
+
+
+def _inserted(
+    account: SocialAccount, items: Sequence[InboundItem], languages: dict[str, str]
+) -> list[tuple[InboxItem, InboundItem]]:
+    """Insert the items no row holds yet, skipping any another transaction inserted
+    meanwhile; return the rows this one inserted with their items, oldest first."""
+    if not items:
+        return []
+    replied = {item.in_reply_to_remote_id for item in items} - {""}
+    targets = dict(
+        PostTarget.objects.filter(account=account, remote_id__in=replied).values_list(
+            "remote_id", "id"
+        )
+    )
+    threads = dict(
+        InboxItem.objects.filter(account=account, remote_id__in=replied).values_list(
+            "remote_id", "thread"
+        )
+    )
+    rows = []
+    for item in items:
+        thread = _thread(item, threads)
+        threads[item.remote_id] = thread
+        rows.append(
+            (
+                account.agency_id, account.pk, item.remote_id, str(item.kind),
+                item.author_handle[:255], item.author_name[:255], item.text,
+                item.permalink[:2000], item.in_reply_to_remote_id,
+                targets.get(item.in_reply_to_remote_id), thread, item.created_at,
+                languages[item.remote_id], 1, "open",
+            )
+        )  # fmt: skip
+    placeholders = ", ".join("(" + ", ".join(["%s"] * len(_COLUMNS)) + ")" for _ in rows)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO inbox_inboxitem ({', '.join(_COLUMNS)}) VALUES {placeholders}"  # noqa: S608
+            " ON CONFLICT (account_id, remote_id) DO NOTHING RETURNING id",
+            [value for row in rows for value in row],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    by_id = {item.remote_id: item for item in items}
+    rows_made = InboxItem.objects.filter(pk__in=ids).order_by("written_at", "pk")
+    return [(row, by_id[row.remote_id]) for row in rows_made]
+
+
+def _thread(item: InboundItem, threads: dict[str, str]) -> str:
+    """Return the conversation ``item`` belongs to: a direct message's is its author's;
+    a reply's is that of what it answers, or what it answers when that is not known
+    here; anything else starts its own."""
+    if item.kind == InboundKind.MESSAGE:
+        return f"@{item.author_handle}"[:255]
+    parent = item.in_reply_to_remote_id
+    if parent:
+        return threads.get(parent, parent)
+    return item.remote_id
+
+
+def _record(account: SocialAccount, changed: list[tuple[InboxItem, str, InboundItem]]) -> None:
+    """Keep each version whole, store it, and record its event."""
+    if not changed:
+        return
+    documents = [_document(account, row, item) for row, _verb, item in changed]
+    contents = archive.keep_documents(agency=account.agency, documents=documents)
+    InboxItemVersion.objects.bulk_create(
+        InboxItemVersion(
+            agency_id=account.agency_id,
+            item=row,
+            number=row.version,
+            text=row.text,
+            content=content,
+        )
+        for (row, _verb, _item), content in zip(changed, contents, strict=True)
+    )
+    archive.record_each(
+        agency=account.agency,
+        actor=SYSTEM,
+        events=[
+            Event(verb, row, document | {"version": row.version, "content": content})
+            for (row, verb, _item), document, content in zip(
+                changed, documents, contents, strict=True
+            )
+        ],
+    )
+
+
+def _document(account: SocialAccount, row: InboxItem, item: InboundItem) -> dict[str, Any]:
+    """Return the item as received, for the archive."""
+    return {
+        "network": account.network,
+        "account": account.handle,
+        "remote_id": item.remote_id,
+        "kind": str(item.kind),
+        "author_handle": item.author_handle,
+        "author_name": item.author_name,
+        "text": item.text,
+        "permalink": item.permalink,
+        "written_at": item.created_at.isoformat(),
+        "in_reply_to": item.in_reply_to_remote_id,
+        "language": row.language,
+    }
+
+
+def account_poll(*, account: SocialAccount) -> int:
+    """Fetch what reached ``account`` since its last poll and store it, if the account
+    is due (at most one poll of an account at a time); return how many items were new
+    or changed. A network that throttles or fails defers the account's next poll."""
+    if account.disconnected_at is not None or account.health == AccountHealth.NEEDS_REAUTHORISATION:
+        return 0
+    # The database's clock decides when an account is due, whichever host asks.
+    poll = _poll_row(account)
+    claimed = InboxPoll.objects.filter(pk=poll.pk, next_poll_at__lte=Now()).update(
+        next_poll_at=Now() + POLL_LEASE
+    )
+    if not claimed:
+        return 0
+    cursor = InboxPoll.objects.values_list("cursor", flat=True).get(pk=poll.pk)
+    try:
+        account = account_refresh(account=account)
+        page = adapter_for(account.network).fetch_inbound(account.credentials(), cursor=cursor)
+    except NetworkError as error:
+        wait = POLL_BACKOFF
+        if isinstance(error, TransientNetworkError) and error.retry_after is not None:
+            wait = timedelta(seconds=error.retry_after)
+        InboxPoll.objects.filter(pk=poll.pk).update(
+            next_poll_at=Now() + max(wait, POLL_BACKOFF), problem=error.reason[:500]
+        )
+        logger.info("inbox of account %s not polled: %s", account.pk, error.reason)
+        return 0
+    with transaction.atomic():
+        received = items_receive(account=account, items=page.items)
+        InboxPoll.objects.filter(pk=poll.pk).update(
+            cursor=page.cursor,
+            polled_at=Now(),
+            problem="",
+            next_poll_at=Now() + timedelta(seconds=settings.INBOX_POLL_SECONDS) - POLL_EARLY,
+        )
+    return len(received)
+
+
+# A poll is due a little before a whole interval has passed, so that the scheduler's
+# next tick, an interval after the last, finds it due.
+POLL_EARLY = timedelta(seconds=2)
+
+
+def _poll_row(account: SocialAccount) -> InboxPoll:
+    """Return the account's polling row, made on its first poll."""
+    poll: InboxPoll = InboxPoll.objects.get_or_create(
+        account=account, defaults={"agency_id": account.agency_id}
+    )[0]
+    return poll

@@ -1,0 +1,36 @@
+"""Polling the inbox, fanned out one task per agency, then per account, so a slow
+network never holds up another account."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from govsocial.tenancy import each_agency, with_agency_scope
+
+
+@shared_task(acks_late=True)
+def inboxes_poll() -> None:
+    """Queue the polling of every active agency's accounts."""
+    each_agency(agency_inbox_poll)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def agency_inbox_poll(*, agency_id: int) -> None:
+    """Queue the polling of each of the agency's connected accounts."""
+    from publishing.selectors import social_account_list
+
+    for account_id in social_account_list(connected_only=True).values_list("id", flat=True):
+        account_inbox_poll.delay(agency_id=agency_id, account_id=account_id)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def account_inbox_poll(*, agency_id: int, account_id: int) -> None:
+    """Poll one account's inbox if it is due. Safe to run twice: the poll is claimed."""
+    from inbox.services import account_poll
+    from publishing.selectors import social_account_get
+
+    account = social_account_get(account_id=account_id)
+    if account is not None:
+        account_poll(account=account)

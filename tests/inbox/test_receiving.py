@@ -1,0 +1,169 @@
+"""What citizens write reaches the inbox: polled per account through the network's
+adapter from the emulator, stored once however often it arrives (two receipts racing in
+two connections too), every version kept, each recorded in the archive with what it
+said; a throttled network defers the account's next poll."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db.models.functions import Now
+from django.utils import timezone
+
+from accounts.models import Agency
+from govsocial.tenancy import agency_scope
+from inbox.models import InboxItemVersion, InboxPoll, ItemKind
+from inbox.services import EDITED, RECEIVED, account_poll, items_receive
+from publishing.models import PostTarget, SocialAccount, TargetState
+from publishing.networks.base import Network, OutgoingPost
+from publishing.networks.registry import adapter_for
+from tests.emulator_client import Emulator
+from tests.factories import AgencyFactory, emulated_account_for, post_target_for
+from tests.inbox.conftest import citizen, events, items
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agency() -> Agency:
+    return AgencyFactory(name="City of Riverton", slug="riverton")
+
+
+@pytest.fixture
+def mastodon(agency: Agency, quiet: Emulator) -> SocialAccount:
+    return emulated_account_for(agency, quiet, "mastodon", "riverton")
+
+
+def published(agency: Agency, account: SocialAccount, text: str) -> PostTarget:
+    """Publish ``text`` on the account and store it as our post's copy there."""
+    sent = adapter_for(Network(account.network)).publish(account.credentials(), OutgoingPost(text))
+    return post_target_for(
+        agency,
+        account=account,
+        state=TargetState.PUBLISHED,
+        remote_id=sent.remote_id,
+        permalink=sent.permalink,
+    )
+
+
+def poll_now(account: SocialAccount) -> int:
+    """Poll the account as the scheduler's next tick would, due or not."""
+    with agency_scope(account.agency_id):
+        InboxPoll.objects.filter(account=account).update(next_poll_at=Now())
+        return account_poll(account=account)
+
+
+def test_replies_to_our_post_and_messages_are_polled_into_the_inbox_once(
+    agency: Agency, mastodon: SocialAccount, quiet: Emulator
+) -> None:
+    ours = published(agency, mastodon, "Pools open on Saturday")
+    reply = quiet.inbound(
+        network="mastodon",
+        account="riverton",
+        kind="reply",
+        text="@riverton which pools open on Saturday?",
+        in_reply_to=ours.remote_id,
+    )
+    message = quiet.inbound(
+        network="mastodon",
+        account="riverton",
+        kind="message",
+        text="@riverton Merci beaucoup pour votre aide",
+    )
+
+    with agency_scope(agency.pk):
+        assert account_poll(account=mastodon) == 2
+        # Not due again until an interval has passed.
+        assert account_poll(account=mastodon) == 0
+    assert poll_now(mastodon) == 0
+
+    answer, private = items(agency)
+    assert (answer.remote_id, answer.kind, answer.target_id) == (
+        reply["id"],
+        ItemKind.REPLY,
+        ours.pk,
+    )
+    assert answer.thread == ours.remote_id and answer.language == "en"
+    assert answer.author_handle.endswith("@town.example") and answer.permalink
+    assert (private.remote_id, private.kind, private.language) == (
+        message["id"],
+        ItemKind.MESSAGE,
+        "fr",
+    )
+    assert private.thread == f"@{private.author_handle}" and private.target_id is None
+    recorded = events(agency, RECEIVED)
+    assert [event.object_id for event in recorded] == [str(answer.pk), str(private.pk)]
+    assert recorded[0].data["text"] == "@riverton which pools open on Saturday?"
+    with agency_scope(agency.pk):
+        assert InboxPoll.objects.get(account=mastodon).polled_at is not None
+        assert list(InboxItemVersion.objects.values_list("item_id", "number")) == [
+            (answer.pk, 1),
+            (private.pk, 1),
+        ]
+
+
+def test_an_item_received_again_is_stored_once_and_an_edit_is_a_new_version(
+    agency: Agency, mastodon: SocialAccount
+) -> None:
+    first = citizen("c1", "The bridge is closed again")
+    with agency_scope(agency.pk):
+        assert [item.remote_id for item in items_receive(account=mastodon, items=[first])] == ["c1"]
+        assert items_receive(account=mastodon, items=[first, first]) == []
+        edited = items_receive(
+            account=mastodon, items=[citizen("c1", "The bridge is closed again, since 9:00")]
+        )
+        versions = list(InboxItemVersion.objects.order_by("number").values_list("number", "text"))
+
+    assert [(item.version, item.text) for item in edited] == [
+        (2, "The bridge is closed again, since 9:00")
+    ]
+    assert versions == [
+        (1, "The bridge is closed again"),
+        (2, "The bridge is closed again, since 9:00"),
+    ]
+    assert len(items(agency)) == 1
+    assert [event.data["version"] for event in events(agency, RECEIVED)] == [1]
+    [edit] = events(agency, EDITED)
+    assert (edit.data["version"], edit.data["text"]) == (
+        2,
+        "The bridge is closed again, since 9:00",
+    )
+    assert edit.data["content"] != events(agency, RECEIVED)[0].data["content"]
+
+
+def test_a_reply_to_a_reply_joins_its_conversation(agency: Agency, mastodon: SocialAccount) -> None:
+    later = datetime(2026, 12, 4, 9, 31, tzinfo=UTC)
+    with agency_scope(agency.pk):
+        items_receive(
+            account=mastodon,
+            items=[citizen("c1", "Is the pool heated?", in_reply_to_remote_id="p9")],
+        )
+        items_receive(
+            account=mastodon,
+            items=[
+                citizen(
+                    "c3", "Thanks!", in_reply_to_remote_id="c2", created_at=later + timedelta(1)
+                ),
+                citizen("c2", "It is, since May", in_reply_to_remote_id="c1", created_at=later),
+            ],
+        )
+    assert [(item.remote_id, item.thread) for item in items(agency)] == [
+        ("c1", "p9"),
+        ("c2", "p9"),
+        ("c3", "p9"),
+    ]
+
+
+def test_a_throttled_network_defers_the_accounts_next_poll(
+    agency: Agency, mastodon: SocialAccount, quiet: Emulator
+) -> None:
+    quiet.fault("rate_limit", network="mastodon", reset_in=120, count=1)
+    before = timezone.now()
+
+    assert poll_now(mastodon) == 0
+
+    with agency_scope(agency.pk):
+        poll = InboxPoll.objects.get(account=mastodon)
+    assert poll.next_poll_at >= before + timedelta(seconds=120)
+    assert poll.problem and poll.polled_at is None
