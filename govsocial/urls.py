@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("approvals.urls")),
     path("", include("accounts.urls")),
     path("", include("archive.urls")),
+    path("", include("inbox.urls")),
 ]
 
 # Under /api/ these answer problem documents; elsewhere, the site's pages.

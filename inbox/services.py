@@ -14,12 +14,17 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import Now
+from django.utils.translation import gettext as _
 
 import archive
+from accounts.models import Agency, Role, User
+from accounts.selectors import roles_of
+from accounts.services.principals import Principal
 from archive import Event
 from archive.services import SYSTEM
+from govsocial.errors import GovsocialError, PermissionDenied
 from inbox.languages import language_of
-from inbox.models import InboxItem, InboxItemVersion, InboxPoll
+from inbox.models import InboxItem, InboxItemVersion, InboxPoll, ItemStatus
 from publishing.models import AccountHealth, PostTarget, SocialAccount
 from publishing.networks.base import (
     InboundItem,
@@ -232,3 +237,55 @@ def _poll_row(account: SocialAccount) -> InboxPoll:
         account=account, defaults={"agency_id": account.agency_id}
     )[0]
     return poll
+
+
+# Who works the inbox: answers, assigns, changes an item's status.
+WORKER_ROLES = frozenset({Role.ADMIN, Role.APPROVER, Role.AUTHOR})
+
+
+def require_worker(*, agency: Agency, actor: Principal) -> None:
+    """Refuse the action unless ``actor`` works ``agency``'s inbox."""
+    if not roles_of(agency=agency, actor=actor) & WORKER_ROLES:
+        raise PermissionDenied(_("Only the agency's admins, approvers and authors work its inbox."))
+
+
+def item_status_set(*, item: InboxItem, status: str, actor: Principal) -> InboxItem:
+    """Move ``item`` to ``status`` (open, waiting for the citizen, closed), recorded."""
+    require_worker(agency=item.agency, actor=actor)
+    if status not in ItemStatus.values:
+        raise GovsocialError(_("Choose open, waiting or closed."), field="status")
+    with transaction.atomic():
+        item = InboxItem.objects.select_for_update(no_key=True).get(pk=item.pk)
+        if item.status == status:
+            return item
+        before, item.status = item.status, status
+        item.save(update_fields=["status"])
+        archive.record(
+            agency=item.agency,
+            actor=actor,
+            verb="inbox.item_status_changed",
+            obj=item,
+            data={"before": before, "after": status},
+        )
+    return item
+
+
+def item_assign(*, item: InboxItem, assignee: User | None, actor: Principal) -> InboxItem:
+    """Give ``item`` to ``assignee`` (a member who works the inbox), or to nobody."""
+    require_worker(agency=item.agency, actor=actor)
+    if assignee is not None and not roles_of(agency=item.agency, actor=assignee) & WORKER_ROLES:
+        raise GovsocialError(_("Assign items to a member who works the inbox."), field="assignee")
+    with transaction.atomic():
+        item = InboxItem.objects.select_for_update(no_key=True).get(pk=item.pk)
+        if item.assignee_id == (assignee.pk if assignee else None):
+            return item
+        item.assignee = assignee
+        item.save(update_fields=["assignee"])
+        archive.record(
+            agency=item.agency,
+            actor=actor,
+            verb="inbox.item_assigned",
+            obj=item,
+            data={"assignee": assignee.email if assignee else None},
+        )
+    return item

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
@@ -133,3 +136,13 @@ def local_to_utc(
         field=field,
         choices=(_moment(earlier), _moment(later)),
     )
+
+
+def render_local(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    """Render ``template`` with every time shown in the viewer's zone (DESIGN.md,
+    invariant 8), which the page names as ``viewer_zone``."""
+    zone = zone_of(request)
+    with timezone.override(zone):
+        return render(request, template, context | {"viewer_zone": zone.key}, status=status)

@@ -26,8 +26,7 @@ from publishing.models import NETWORK_CHOICES, Post, PostStatus, is_overdue, sta
 from publishing.schedule_export import schedule_csv, schedule_entries
 from publishing.selectors import ScheduledPost
 from publishing.services.posts import COMPOSER_ROLES
-from publishing.timezones import LocalTimeError, local_to_utc, zone_of
-from publishing.views.local import render_local
+from publishing.timezones import LocalTimeError, local_to_utc, render_local, zone_of
 
 # Posts the calendar lets their authors move: on the schedule, not on their way yet.
 MOVABLE = frozenset({PostStatus.SCHEDULED, PostStatus.HELD})

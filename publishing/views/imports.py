@@ -14,9 +14,8 @@ from publishing.services.bulk import (
     ScheduleFileRefused,
     schedule_file_read,
 )
-from publishing.timezones import zone_named
+from publishing.timezones import render_local, zone_named
 from publishing.views.calendar import may_compose
-from publishing.views.local import render_local
 
 
 @require_http_methods(["GET", "POST"])

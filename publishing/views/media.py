@@ -18,7 +18,7 @@ from govsocial.middleware import open_by_token
 from publishing import selectors, services
 from publishing.forms import MediaUploadForm
 from publishing.models import MediaAsset
-from publishing.views.local import render_local
+from publishing.timezones import render_local
 
 
 def _asset(asset_id: int) -> MediaAsset:

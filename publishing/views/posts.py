@@ -34,8 +34,7 @@ from publishing.models import (
 )
 from publishing.services.posts import COMPOSER_ROLES, REVIEWED, WAITING
 from publishing.services.queue import QUEUEABLE
-from publishing.timezones import LocalTimeError, local_to_utc, zone_of
-from publishing.views.local import render_local
+from publishing.timezones import LocalTimeError, local_to_utc, render_local, zone_of
 
 PAGE_SIZE = 50
 # What the composer's submit buttons ask for.

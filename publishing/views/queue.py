@@ -16,8 +16,7 @@ from govsocial.errors import GovsocialError
 from publishing import selectors, services
 from publishing.forms import QueueSlotsForm
 from publishing.models import QueueSlot
-from publishing.timezones import zone_of
-from publishing.views.local import render_local
+from publishing.timezones import render_local, zone_of
 
 
 def _is_admin(request: HttpRequest) -> bool:

@@ -20,6 +20,7 @@ from tests.factories import (
     content_rules_for,
     emergency_review_for,
     external_link_for,
+    inbox_item_for,
     pause_for,
     post_for,
     post_target_for,
@@ -524,3 +525,19 @@ class TestBlackoutDelete(IsolationSuite):
     def url(self, personas: Personas) -> str:
         period = blackout_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, period.pk])
+
+
+class TestInboxList(IsolationSuite):
+    url_name = "inbox_list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestInboxItem(IsolationSuite):
+    url_name = "inbox_item"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        item = inbox_item_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])

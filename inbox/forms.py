@@ -1,0 +1,91 @@
+"""The inbox's forms: narrowing the list, an item's status and its assignee."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import get_language_info
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership
+from inbox.models import ItemKind, ItemStatus
+from publishing.models import SocialAccount
+from publishing.models.accounts import NETWORK_CHOICES
+
+ANY = [("", _("Any"))]
+
+
+class ItemFilterForm(forms.Form):
+    """Narrow the inbox by account, network, kind, status, assignee and language, and
+    search its text."""
+
+    q = forms.CharField(label=_("Text contains"), required=False, max_length=200)
+    account = forms.TypedChoiceField(
+        label=_("Account"), coerce=int, required=False, empty_value=None
+    )
+    network = forms.ChoiceField(label=_("Network"), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), required=False, choices=ANY + ItemKind.choices)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=ANY + ItemStatus.choices)
+    assignee = forms.TypedChoiceField(
+        label=_("Assigned to"), coerce=int, required=False, empty_value=None
+    )
+    language = forms.ChoiceField(label=_("Language"), required=False)
+
+    def __init__(
+        self,
+        *args: Any,
+        accounts: Sequence[SocialAccount],
+        workers: Sequence[Membership],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].choices = ANY + [(a.pk, str(a)) for a in accounts]  # type: ignore[attr-defined]
+        self.fields["network"].choices = ANY + list(NETWORK_CHOICES)  # type: ignore[attr-defined]
+        self.fields["assignee"].choices = ANY + [(m.user_id, m.user.display_name) for m in workers]  # type: ignore[attr-defined]
+        self.fields["language"].choices = ANY + language_choices()  # type: ignore[attr-defined]
+
+    def filters(self) -> dict[str, Any] | None:
+        """Return the chosen filters as ``item_list`` takes them; None when one names
+        nothing that exists (no item matches it)."""
+        if not self.is_bound:
+            return {}
+        if not self.is_valid():
+            return None
+        data = self.cleaned_data
+        return {
+            "account_id": data["account"],
+            "network": data["network"],
+            "kind": data["kind"],
+            "status": data["status"],
+            "assignee_id": data["assignee"],
+            "language": data["language"],
+            "text": data["q"].strip(),
+        }
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """Return the languages the inbox tells apart, named in the reader's language."""
+    return [(code, get_language_info(code)["name_translated"]) for code in settings.INBOX_LANGUAGES]
+
+
+class StatusForm(forms.Form):
+    """Move an item to another status."""
+
+    status = forms.ChoiceField(label=_("Status"), choices=ItemStatus.choices)
+
+
+class AssignForm(forms.Form):
+    """Give an item to a member who works the inbox, or to nobody."""
+
+    assignee = forms.TypedChoiceField(
+        label=_("Assigned to"), coerce=int, required=False, empty_value=None
+    )
+
+    def __init__(self, *args: Any, workers: Sequence[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assignee"].choices = [("", _("Nobody"))] + [  # type: ignore[attr-defined]
+            (m.user_id, m.user.display_name) for m in workers
+        ]

@@ -1,0 +1,68 @@
+"""The inbox's reads: items of the bound agency, filtered and searched, and an item's
+conversation."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import Membership
+from inbox.models import InboxItem, InboxItemVersion
+from inbox.services import WORKER_ROLES
+
+
+def item_list(
+    *,
+    account_id: int | None = None,
+    network: str = "",
+    kind: str = "",
+    status: str = "",
+    assignee_id: int | None = None,
+    language: str = "",
+    text: str = "",
+) -> QuerySet[InboxItem]:
+    """Return the bound agency's items, newest first, narrowed by what is given."""
+    items = InboxItem.objects.select_related("account", "assignee")
+    if account_id is not None:
+        items = items.filter(account_id=account_id)
+    if network:
+        items = items.filter(account__network=network)
+    if kind:
+        items = items.filter(kind=kind)
+    if status:
+        items = items.filter(status=status)
+    if assignee_id is not None:
+        items = items.filter(assignee_id=assignee_id)
+    if language:
+        items = items.filter(language=language)
+    if text:
+        items = items.filter(text__icontains=text)
+    return items.order_by("-written_at", "-id")
+
+
+def item_get(*, item_id: int) -> InboxItem | None:
+    """Return one item of the bound agency, or None."""
+    return (
+        InboxItem.objects.select_related("account", "assignee", "target__post")
+        .filter(pk=item_id)
+        .first()
+    )
+
+
+def conversation(*, item: InboxItem) -> QuerySet[InboxItem]:
+    """Return the items of ``item``'s conversation on its account, oldest first."""
+    return (
+        InboxItem.objects.filter(account_id=item.account_id, thread=item.thread)
+        .select_related("assignee")
+        .order_by("written_at", "id")
+    )
+
+
+def versions(*, item: InboxItem) -> QuerySet[InboxItemVersion]:
+    """Return what ``item`` said over time, first to last."""
+    return InboxItemVersion.objects.filter(item=item).order_by("number")
+
+
+def inbox_workers() -> list[Membership]:
+    """Return the bound agency's active members who work the inbox, by name."""
+    members = Membership.objects.filter(is_active=True, roles__overlap=list(WORKER_ROLES))
+    return sorted(members.select_related("user"), key=lambda m: m.user.display_name.lower())

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from inbox import views
+
+urlpatterns = [
+    path("agencies/<slug:agency_slug>/inbox/", views.inbox_list, name="inbox_list"),
+    path("agencies/<slug:agency_slug>/inbox/<int:item_id>/", views.inbox_item, name="inbox_item"),
+]

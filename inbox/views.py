@@ -1,0 +1,111 @@
+"""The inbox's pages: the list of what citizens wrote, and one item with its
+conversation, its versions, its status and who has it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Membership, User
+from govsocial.errors import GovsocialError
+from inbox import selectors, services
+from inbox.forms import AssignForm, ItemFilterForm, StatusForm
+from inbox.models import InboxItem
+from publishing.selectors import social_account_list
+from publishing.timezones import render_local
+
+PAGE_SIZE = 50
+
+
+def _is_worker(request: HttpRequest) -> bool:
+    membership = request.membership  # type: ignore[attr-defined]
+    return membership.is_active and bool(set(membership.roles) & services.WORKER_ROLES)
+
+
+@require_GET
+def inbox_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """List what citizens wrote to the agency's accounts, newest first, narrowed by the
+    filters and the search."""
+    workers = selectors.inbox_workers()
+    filters = ItemFilterForm(
+        request.GET or None, accounts=list(social_account_list()), workers=workers
+    )
+    chosen = filters.filters()
+    items = selectors.item_list(**chosen) if chosen is not None else selectors.item_list().none()
+    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    return render_local(request, "inbox/inbox_list.html", context)
+
+
+def _item(item_id: int) -> InboxItem:
+    item = selectors.item_get(item_id=item_id)
+    if item is None:
+        raise Http404
+    return item
+
+
+@require_http_methods(["GET", "POST"])
+def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResponse:
+    """Show one item in its conversation, with what it said before; those who work
+    the inbox change its status or give it to someone."""
+    item = _item(item_id)
+    workers = selectors.inbox_workers()
+    status_form = StatusForm(initial={"status": item.status})
+    assign_form = AssignForm(initial={"assignee": item.assignee_id}, workers=workers)
+    code = 200
+    if request.method == "POST":
+        status_form, assign_form, done = _act(request, item, status_form, assign_form, workers)
+        if done:
+            return redirect("inbox_item", agency_slug=agency_slug, item_id=item.pk)
+        code = 400
+    context = {
+        "item": item,
+        "conversation": selectors.conversation(item=item),
+        "versions": selectors.versions(item=item) if item.version > 1 else [],
+        "status_form": status_form,
+        "assign_form": assign_form,
+        "can_work": _is_worker(request),
+    }
+    return render_local(request, "inbox/inbox_item.html", context, status=code)
+
+
+def _act(
+    request: HttpRequest,
+    item: InboxItem,
+    status_form: StatusForm,
+    assign_form: AssignForm,
+    workers: Sequence[Membership],
+) -> tuple[StatusForm, AssignForm, bool]:
+    """Apply the form that was sent; return the forms to show and whether it was done."""
+    actor = request.user
+    try:
+        if "status" in request.POST:
+            status_form = StatusForm(request.POST)
+            if not status_form.is_valid():
+                return status_form, assign_form, False
+            services.item_status_set(
+                item=item,
+                status=status_form.cleaned_data["status"],
+                actor=actor,  # type: ignore[arg-type]
+            )
+            messages.success(request, _("The item's status is changed."))
+        else:
+            assign_form = AssignForm(request.POST, workers=workers)
+            if not assign_form.is_valid():
+                return status_form, assign_form, False
+            chosen = assign_form.cleaned_data["assignee"]
+            assignee = User.objects.filter(pk=chosen).first() if chosen else None
+            services.item_assign(item=item, assignee=assignee, actor=actor)  # type: ignore[arg-type]
+            messages.success(request, _("Who has the item is saved."))
+    except GovsocialError as error:
+        messages.error(request, error.message)
+        return status_form, assign_form, False
+    return status_form, assign_form, True

@@ -1,0 +1,64 @@
+"""A citizen's reply reaches the inbox; an author opens it from the list, reads it in
+its conversation, closes it, by keyboard, on pages that pass axe's checks."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from playwright.sync_api import Browser, expect
+
+from accounts.models import Agency
+from govsocial.tenancy import agency_scope
+from inbox.services import account_poll
+from publishing.models import SocialAccount
+from tests.browser.conftest import Member, assert_accessible, authorise_on_the_network, sign_in
+from tests.emulator_client import Emulator
+
+
+def _poll(agency_slug: str) -> int:
+    """Poll the agency's account now, as the scheduler's tick would."""
+    try:
+        agency = Agency.objects.get(slug=agency_slug)
+        with agency_scope(agency.pk):
+            return account_poll(account=SocialAccount.objects.get())
+    finally:
+        connection.close()
+
+
+def test_an_author_works_a_citizens_reply_from_arrival_to_closed(
+    web_server: str,
+    browser: Browser,
+    committed_admin: Member,
+    networks: Emulator,
+    django_db_blocker: pytest.FixtureRequest,
+) -> None:
+    networks.configure(citizens=False)
+    page = browser.new_page()
+    sign_in(page, web_server, committed_admin)
+    page.get_by_role("link", name="Network accounts").click()
+    page.get_by_role("button", name="Connect Mastodon").click()
+    authorise_on_the_network(page, "inbox_city")
+    expect(page.get_by_text("Mastodon inbox_city is connected.")).to_be_visible()
+    networks.inbound(
+        network="mastodon",
+        account="inbox_city",
+        kind="mention",
+        text="@inbox_city is the library open on Sunday?",
+    )
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
+        assert thread.submit(_poll, committed_admin.agency_slug).result() == 1
+
+    page.get_by_role("link", name="Inbox", exact=True).click()
+    expect(page.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="@inbox_city is the library open on Sunday?").click()
+    expect(page.get_by_role("heading", name="Conversation")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_label("Status").select_option(label="Closed")
+    page.get_by_role("button", name="Change the status").click()
+
+    expect(page.get_by_text("The item's status is changed.")).to_be_visible()
+    expect(page.locator(".govsocial-status--closed")).to_have_text("Closed")
+    page.close()
