@@ -138,3 +138,24 @@ def test_the_inbox_speaks_french(personas: Personas, received: list[InboxItem]) 
     client = personas.client_for(personas.author_a)
     page = client.get(reverse("inbox_list", args=["alpha"]), headers={"Accept-Language": "fr"})
     assert "Boîte de réception" in page.content.decode()
+
+
+def test_a_long_inbox_comes_in_pages(personas: Personas) -> None:
+    account = social_account_for(personas.agency_a)
+    with agency_scope(personas.agency_a.pk):
+        items_receive(
+            account=account,
+            items=[
+                citizen(f"c{n}", f"Comment number {n}.", created_at=NOON + timedelta(minutes=n))
+                for n in range(51)
+            ],
+        )
+    client = personas.client_for(personas.author_a)
+    url = reverse("inbox_list", args=["alpha"])
+
+    first = client.get(url, {"status": "open"}).content.decode()
+    second = client.get(url, {"status": "open", "page": 2}).content.decode()
+
+    assert "Page 1 of 2" in first and "status=open&amp;page=2" in first
+    assert "Comment number 50." in first and "Comment number 0." not in first
+    assert "Comment number 0." in second and "Previous page" in second
