@@ -89,3 +89,14 @@ class AssignForm(forms.Form):
         self.fields["assignee"].choices = [("", _("Nobody"))] + [  # type: ignore[attr-defined]
             (m.user_id, m.user.display_name) for m in workers
         ]
+
+
+class ReplyForm(forms.Form):
+    """The agency's answer to an item."""
+
+    text = forms.CharField(
+        label=_("Your reply"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Write the reply.")},
+    )

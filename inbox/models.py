@@ -34,6 +34,9 @@ class InboxItem(AgencyOwned):
     showed it. Its versions (``InboxItemVersion``) and the archive keep what it said
     before; an item gone from the network stays, marked deleted."""
 
+    # In a conversation: written by a citizen, not by the agency (``InboxReply``).
+    by_agency = False
+
     account = models.ForeignKey(
         "publishing.SocialAccount",
         on_delete=models.PROTECT,
@@ -132,3 +135,56 @@ class InboxPoll(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.account_id} next at {self.next_poll_at}"
+
+
+class ReplyState(models.TextChoices):
+    """Where the agency's answer to an item is on its way to the network."""
+
+    QUEUED = "queued", _("Waiting to be sent")
+    SENDING = "sending", _("Being sent")
+    UNCONFIRMED = "unconfirmed", _("Checking with the network")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Not sent")
+
+
+class InboxReply(AgencyOwned):
+    """The agency's public answer to an item (private, for a direct message), sent
+    through the account's network at most once: "sending" is committed before the
+    network is called, and an answer that never came is settled by reading the item's
+    replies on the network, never by sending again."""
+
+    # In a conversation: written by the agency (see ``InboxItem.by_agency``).
+    by_agency = True
+
+    item = models.ForeignKey(InboxItem, on_delete=models.PROTECT, related_name="replies")
+    text = models.TextField(_("text"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField(_("written"), db_default=Now())
+    state = models.CharField(
+        _("state"), max_length=16, choices=ReplyState.choices, default=ReplyState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When it is next tried (queued) or looked for on the network (unconfirmed).
+    next_attempt_at = models.DateTimeField(db_default=Now())
+    sending_at = models.DateTimeField(null=True, blank=True)
+    remote_id = models.CharField(max_length=255, blank=True)
+    permalink = models.URLField(_("address"), max_length=2000, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    failure_reason = models.TextField(_("why it was not sent"), blank=True)
+
+    class Meta:
+        verbose_name = _("reply")
+        verbose_name_plural = _("replies")
+        ordering = ["written_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="inbox_reply_due",
+                condition=models.Q(state__in=["queued", "sending", "unconfirmed"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"reply to {self.item_id}: {self.text[:60]}"

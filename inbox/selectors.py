@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import Membership
-from inbox.models import InboxItem, InboxItemVersion
+from inbox.models import InboxItem, InboxItemVersion, InboxReply
 from inbox.services import WORKER_ROLES
 
 
@@ -48,13 +48,16 @@ def item_get(*, item_id: int) -> InboxItem | None:
     )
 
 
-def conversation(*, item: InboxItem) -> QuerySet[InboxItem]:
-    """Return the items of ``item``'s conversation on its account, oldest first."""
-    return (
-        InboxItem.objects.filter(account_id=item.account_id, thread=item.thread)
-        .select_related("assignee")
-        .order_by("written_at", "id")
-    )
+def conversation(*, item: InboxItem) -> list[InboxItem | InboxReply]:
+    """Return ``item``'s conversation on its account, oldest first: what citizens
+    wrote and the agency's replies."""
+    said: list[InboxItem | InboxReply] = [
+        *InboxItem.objects.filter(account_id=item.account_id, thread=item.thread),
+        *InboxReply.objects.filter(
+            item__account_id=item.account_id, item__thread=item.thread
+        ).select_related("written_by"),
+    ]
+    return sorted(said, key=lambda entry: (entry.written_at, isinstance(entry, InboxReply)))
 
 
 def versions(*, item: InboxItem) -> QuerySet[InboxItemVersion]:

@@ -27,10 +27,23 @@ def agency_inbox_poll(*, agency_id: int) -> None:
 @shared_task(acks_late=True)
 @with_agency_scope
 def account_inbox_poll(*, agency_id: int, account_id: int) -> None:
-    """Poll one account's inbox if it is due. Safe to run twice: the poll is claimed."""
+    """Poll one account's inbox if it is due, and send its replies that are due.
+    Safe to run twice: the poll and each reply are claimed."""
+    from inbox.replies import replies_due, reply_send
     from inbox.services import account_poll
     from publishing.selectors import social_account_get
 
     account = social_account_get(account_id=account_id)
     if account is not None:
         account_poll(account=account)
+        for reply_id in replies_due(account=account):
+            reply_send(reply_id=reply_id)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def reply_send_task(*, agency_id: int, reply_id: int) -> None:
+    """Send one reply now that it is written. Safe to run twice: the reply is claimed."""
+    from inbox.replies import reply_send
+
+    reply_send(reply_id=reply_id)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -15,8 +16,9 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Membership, User
 from govsocial.errors import GovsocialError
 from inbox import selectors, services
-from inbox.forms import AssignForm, ItemFilterForm, StatusForm
+from inbox.forms import AssignForm, ItemFilterForm, ReplyForm, StatusForm
 from inbox.models import InboxItem
+from inbox.replies import reply_create
 from publishing.selectors import social_account_list
 from publishing.timezones import render_local
 
@@ -58,11 +60,14 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
     the inbox change its status or give it to someone."""
     item = _item(item_id)
     workers = selectors.inbox_workers()
-    status_form = StatusForm(initial={"status": item.status})
-    assign_form = AssignForm(initial={"assignee": item.assignee_id}, workers=workers)
+    forms = {
+        "status_form": StatusForm(initial={"status": item.status}),
+        "assign_form": AssignForm(initial={"assignee": item.assignee_id}, workers=workers),
+        "reply_form": ReplyForm(),
+    }
     code = 200
     if request.method == "POST":
-        status_form, assign_form, done = _act(request, item, status_form, assign_form, workers)
+        done = _act(request, item, forms, workers)
         if done:
             return redirect("inbox_item", agency_slug=agency_slug, item_id=item.pk)
         code = 400
@@ -70,9 +75,8 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
         "item": item,
         "conversation": selectors.conversation(item=item),
         "versions": selectors.versions(item=item) if item.version > 1 else [],
-        "status_form": status_form,
-        "assign_form": assign_form,
         "can_work": _is_worker(request),
+        **forms,
     }
     return render_local(request, "inbox/inbox_item.html", context, status=code)
 
@@ -80,32 +84,41 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
 def _act(
     request: HttpRequest,
     item: InboxItem,
-    status_form: StatusForm,
-    assign_form: AssignForm,
+    forms: dict[str, Form],
     workers: Sequence[Membership],
-) -> tuple[StatusForm, AssignForm, bool]:
-    """Apply the form that was sent; return the forms to show and whether it was done."""
+) -> bool:
+    """Apply the form that was sent (a reply, a status, an assignee), replacing it in
+    ``forms`` to show its errors; return whether it was done."""
     actor = request.user
     try:
-        if "status" in request.POST:
-            status_form = StatusForm(request.POST)
-            if not status_form.is_valid():
-                return status_form, assign_form, False
-            services.item_status_set(
-                item=item,
-                status=status_form.cleaned_data["status"],
-                actor=actor,  # type: ignore[arg-type]
-            )
-            messages.success(request, _("The item's status is changed."))
+        if "text" in request.POST:
+            form: Form = ReplyForm(request.POST)
+            forms["reply_form"] = form
+            if form.is_valid():
+                reply_create(item=item, text=form.cleaned_data["text"], actor=actor)  # type: ignore[arg-type]
+                messages.success(request, _("Your reply is on its way."))
+        elif "status" in request.POST:
+            form = StatusForm(request.POST)
+            forms["status_form"] = form
+            if form.is_valid():
+                services.item_status_set(
+                    item=item,
+                    status=form.cleaned_data["status"],
+                    actor=actor,  # type: ignore[arg-type]
+                )
+                messages.success(request, _("The item's status is changed."))
         else:
-            assign_form = AssignForm(request.POST, workers=workers)
-            if not assign_form.is_valid():
-                return status_form, assign_form, False
-            chosen = assign_form.cleaned_data["assignee"]
-            assignee = User.objects.filter(pk=chosen).first() if chosen else None
-            services.item_assign(item=item, assignee=assignee, actor=actor)  # type: ignore[arg-type]
-            messages.success(request, _("Who has the item is saved."))
+            form = AssignForm(request.POST, workers=workers)
+            forms["assign_form"] = form
+            if form.is_valid():
+                chosen = form.cleaned_data["assignee"]
+                assignee = User.objects.filter(pk=chosen).first() if chosen else None
+                services.item_assign(item=item, assignee=assignee, actor=actor)  # type: ignore[arg-type]
+                messages.success(request, _("Who has the item is saved."))
     except GovsocialError as error:
-        messages.error(request, error.message)
-        return status_form, assign_form, False
-    return status_form, assign_form, True
+        if error.field and error.field in form.fields:
+            form.add_error(error.field, error.message)
+        else:
+            messages.error(request, error.message)
+        return False
+    return form.is_valid()

@@ -67,8 +67,9 @@ from archive.selectors import log_size
 from archive.services import SYSTEM, head_sign
 from emulator.tsa import Authority
 from govsocial.tenancy import agency_scope
+from inbox import replies as inbox_replies
 from inbox import services as inbox_services
-from inbox.models import InboxItem, InboxItemVersion, InboxPoll
+from inbox.models import InboxItem, InboxItemVersion, InboxPoll, InboxReply
 from publishing import services as publishing_services
 from publishing.content import post_content_hash
 from publishing.models import (
@@ -663,6 +664,14 @@ def inbox_poll_for(agency: Agency) -> InboxPoll:
     return poll
 
 
+def inbox_reply_for(agency: Agency) -> InboxReply:
+    """Write the agency's reply to a citizen's comment, as the item's page does."""
+    item = inbox_item_for(agency)
+    author = MembershipFactory(agency=agency, roles=[Role.AUTHOR]).user
+    with agency_scope(agency.pk):
+        return inbox_replies.reply_create(item=item, text="Monday at 9.", actor=author)
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -703,4 +712,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     InboxItem: inbox_item_for,
     InboxItemVersion: inbox_version_for,
     InboxPoll: inbox_poll_for,
+    InboxReply: inbox_reply_for,
 }
