@@ -341,7 +341,9 @@ SPECTACULAR_SETTINGS = {
         "(written, scheduled, published now, taken off the schedule, in English and "
         "French), calendar with CSV export and import, queue times, crisis pauses, "
         "approval chains, rounds of approval and the conversation about them, content "
-        "rules with blackout periods, and emergency posts with their reviews. "
+        "rules with blackout periods, emergency posts with their reviews, the inbox "
+        "(what citizens wrote, its status, assignee and the agency's replies), and the "
+        "archive's signed heads and proofs. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),
@@ -352,6 +354,8 @@ SPECTACULAR_SETTINGS = {
         "StepRuleEnum": "approvals.models.StepRule",
         "ContentRuleEnum": "approvals.models.ContentRule",
         "RuleSeverityEnum": "approvals.models.RuleSeverity",
+        "InboxItemStatusEnum": "inbox.models.ItemStatus",
+        "InboxReplyStateEnum": "inbox.models.ReplyState",
     },
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/", include("publishing.api.urls")),
     path("api/", include("approvals.api.urls")),
     path("api/", include("archive.api.urls")),
+    path("api/", include("inbox.api.urls")),
     path("", include("publishing.urls")),
     path("", include("approvals.urls")),
     path("", include("accounts.urls")),

@@ -122,7 +122,8 @@ def _inserted(
     placeholders = ", ".join("(" + ", ".join(["%s"] * len(_COLUMNS)) + ")" for _ in rows)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO inbox_inboxitem ({', '.join(_COLUMNS)}) VALUES {placeholders}"  # noqa: S608
+            # Only the module's own column names and placeholders are formatted in.
+            f"INSERT INTO inbox_inboxitem ({', '.join(_COLUMNS)}) VALUES {placeholders}"  # noqa: S608  # nosec B608
             " ON CONFLICT (account_id, remote_id) DO NOTHING RETURNING id",
             [value for row in rows for value in row],
         )

@@ -159,8 +159,9 @@ class ApiSchema(AutoSchema):
 
 
 def _plain_text(described: dict[str, Any]) -> bool:
-    """Return whether ``described`` is any text (no format, choices or pattern)."""
-    return described.get("type") == "string" and not described.keys() & {
+    """Return whether ``described`` is any text, or none (no format, choices or
+    pattern)."""
+    return described.get("type") in ("string", ["string", "null"]) and not described.keys() & {
         "format",
         "enum",
         "pattern",

@@ -17,6 +17,7 @@ from tests.factories import (
     blackout_for,
     content_rules_for,
     emergency_review_for,
+    inbox_item_for,
     pause_for,
     post_for,
     social_account_for,
@@ -380,3 +381,28 @@ class TestArchiveEventProof(ApiIsolationSuite):
         leaf = archive_leaf_for(personas.agency_a)
         archive_head_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, leaf.event_id])
+
+
+class TestInboxItemList(ApiIsolationSuite):
+    url_name = "inboxitem-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestInboxItemDetail(ApiIsolationSuite):
+    url_name = "inboxitem-detail"
+    methods = ("get", "patch")
+
+    def url(self, personas: Personas) -> str:
+        item = inbox_item_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])
+
+
+class TestInboxItemReplies(ApiIsolationSuite):
+    url_name = "inboxitem-replies"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        item = inbox_item_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])

@@ -1,0 +1,92 @@
+"""Shapes of the inbox in the API: an item as the network showed it and where the
+agency is with it; the agency's replies; the filters of the list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from rest_framework import serializers
+
+from govsocial.api.parameters import LARGEST_ID
+from inbox.models import InboxItem, InboxReply, ItemKind, ItemStatus
+from publishing.models.accounts import NETWORK_CHOICES
+
+TEXT_LONGEST = 5000
+
+
+class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
+    """What a citizen wrote to one of the agency's accounts, as the network last showed
+    it, and where the agency is with it."""
+
+    account = serializers.IntegerField(source="account_id", help_text="the account's id")
+    network = serializers.CharField(source="account.network")
+    post = serializers.SerializerMethodField(help_text="our post it answers, when it is one")
+    assignee = serializers.EmailField(
+        source="assignee.email", allow_null=True, help_text="who has it, by email"
+    )
+
+    class Meta:
+        model = InboxItem
+        fields = [
+            "id", "account", "network", "remote_id", "kind", "author_handle", "author_name",
+            "text", "permalink", "in_reply_to_remote_id", "post", "thread", "written_at",
+            "received_at", "language", "version", "status", "assignee",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_post(self, item: InboxItem) -> int | None:
+        return item.target.post_id if item.target_id else None  # type: ignore[union-attr]
+
+    def to_representation(self, instance: InboxItem) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["assignee"] = instance.assignee.email if instance.assignee_id else None  # type: ignore[union-attr]
+        return data
+
+
+class InboxItemChangeSerializer(serializers.Serializer[Any]):
+    """Where the agency is with an item: its status, and who has it (a member who works
+    the inbox, by email; null: nobody)."""
+
+    status = serializers.ChoiceField(choices=ItemStatus.choices, required=False)
+    assignee = serializers.EmailField(required=False, allow_null=True)
+
+
+class InboxItemQuerySerializer(serializers.Serializer[Any]):
+    """The list's filters."""
+
+    account = serializers.IntegerField(
+        required=False, min_value=1, max_value=LARGEST_ID, help_text="only this account's items"
+    )
+    network = serializers.ChoiceField(
+        choices=NETWORK_CHOICES, required=False, help_text="only this network's items"
+    )
+    kind = serializers.ChoiceField(choices=ItemKind.choices, required=False)
+    status = serializers.ChoiceField(choices=ItemStatus.choices, required=False)
+    assignee = serializers.EmailField(
+        required=False, help_text="only the items of this member, by email"
+    )
+    language = serializers.ChoiceField(
+        choices=(), required=False, help_text="only items in this language (ISO 639-1)"
+    )
+    q = serializers.CharField(required=False, max_length=200, help_text="text contains")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = list(settings.INBOX_LANGUAGES)  # type: ignore[attr-defined]
+
+
+class InboxReplySerializer(serializers.ModelSerializer[InboxReply]):
+    """The agency's answer to an item, and where it is on its way to the network."""
+
+    item = serializers.IntegerField(source="item_id", read_only=True)
+    written_by = serializers.EmailField(source="written_by.email", read_only=True)
+
+    class Meta:
+        model = InboxReply
+        fields = [
+            "id", "item", "text", "written_by", "written_at", "state", "remote_id",
+            "permalink", "sent_at", "failure_reason",
+        ]  # fmt: skip
+        read_only_fields = [name for name in fields if name != "text"]
+        extra_kwargs = {"text": {"max_length": TEXT_LONGEST}}

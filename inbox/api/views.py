@@ -1,0 +1,94 @@
+"""The inbox through the API: every member reads the agency's items and replies; those
+who work the inbox (admins, approvers, authors, and keys with one of those roles) change
+an item's status and assignee and reply, with the same rules and events as the pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from accounts.models import User
+from govsocial.api.viewsets import AgencyScopedViewSet
+from govsocial.errors import GovsocialError
+from inbox import selectors, services
+from inbox.api.serializers import (
+    InboxItemChangeSerializer,
+    InboxItemQuerySerializer,
+    InboxItemSerializer,
+    InboxReplySerializer,
+)
+from inbox.models import InboxItem, InboxReply
+from inbox.replies import reply_create
+
+
+@extend_schema_view(list=extend_schema(parameters=[InboxItemQuerySerializer]))
+class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScopedViewSet):
+    """What citizens wrote to the agency's accounts, newest first."""
+
+    model = InboxItem
+    serializer_class = InboxItemSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        items = queryset.select_related("account", "assignee", "target").order_by(
+            "-written_at", "-id"
+        )
+        if self.action != "list":
+            return items
+        query = InboxItemQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        chosen = query.validated_data
+        assignee = chosen.get("assignee")
+        narrowed = selectors.item_list(
+            account_id=chosen.get("account"),
+            network=chosen.get("network", ""),
+            kind=chosen.get("kind", ""),
+            status=chosen.get("status", ""),
+            language=chosen.get("language", ""),
+            text=chosen.get("q", ""),
+        )
+        if assignee:
+            narrowed = narrowed.filter(assignee__email__iexact=assignee)
+        return items.filter(pk__in=narrowed.values("pk"))
+
+    @extend_schema(request=InboxItemChangeSerializer, responses=InboxItemSerializer)
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Change the item's status, its assignee, or both."""
+        item = self.get_object()
+        change = InboxItemChangeSerializer(data=request.data)
+        change.is_valid(raise_exception=True)
+        actor: Any = request.user
+        if "assignee" in change.validated_data:
+            email = change.validated_data["assignee"]
+            assignee = User.objects.filter(email__iexact=email).first() if email else None
+            if email and assignee is None:
+                raise GovsocialError(_("No member has this email."), field="assignee")
+            item = services.item_assign(item=item, assignee=assignee, actor=actor)
+        if "status" in change.validated_data:
+            item = services.item_status_set(
+                item=item, status=change.validated_data["status"], actor=actor
+            )
+        return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
+
+    @extend_schema(methods=["get"], request=None, responses=InboxReplySerializer(many=True))
+    @extend_schema(
+        methods=["post"], request=InboxReplySerializer, responses={201: InboxReplySerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def replies(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The agency's replies to the item, oldest first; POST writes one, checked by
+        the network's rules and sent by a worker (its ``state`` says how far it got)."""
+        item = self.get_object()
+        if request.method == "GET":
+            written = InboxReply.objects.filter(item=item).select_related("written_by")
+            return Response(InboxReplySerializer(written, many=True).data)
+        sent = InboxReplySerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        reply = reply_create(item=item, text=sent.validated_data["text"], actor=request.user)  # type: ignore[arg-type]
+        return Response(InboxReplySerializer(reply).data, status=status.HTTP_201_CREATED)
