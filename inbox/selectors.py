@@ -39,6 +39,12 @@ def item_list(
     return items.order_by("-written_at", "-id")
 
 
+def newest_item_id() -> int:
+    """Return the id of the bound agency's newest item (0: none yet)."""
+    newest = InboxItem.objects.order_by("-id").values_list("id", flat=True).first()
+    return newest or 0
+
+
 def item_get(*, item_id: int) -> InboxItem | None:
     """Return one item of the bound agency, or None."""
     return (

@@ -4,5 +4,10 @@ from inbox import views
 
 urlpatterns = [
     path("agencies/<slug:agency_slug>/inbox/", views.inbox_list, name="inbox_list"),
+    path(
+        "agencies/<slug:agency_slug>/inbox/arrivals/",
+        views.inbox_arrivals,
+        name="inbox_arrivals",
+    ),
     path("agencies/<slug:agency_slug>/inbox/<int:item_id>/", views.inbox_item, name="inbox_item"),
 ]

@@ -43,8 +43,30 @@ def inbox_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "filters": filters, "query": query.urlencode()}
+    context = {
+        "page": page,
+        "filters": filters,
+        "query": query.urlencode(),
+        "newest": selectors.newest_item_id(),
+        "arrived": 0,
+    }
     return render_local(request, "inbox/inbox_list.html", context)
+
+
+@require_GET
+def inbox_arrivals(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Answer the inbox page asking what arrived since it was shown (``after``, the
+    newest item it knew): nothing (204) while that is what it already says (``told``),
+    else how many arrived, in its live region."""
+    try:
+        after, told = int(request.GET.get("after", "0")), int(request.GET.get("told", "0"))
+    except ValueError:
+        return HttpResponse(status=400)
+    arrived = selectors.item_list().filter(pk__gt=after).count()
+    if arrived == told:
+        return HttpResponse(status=204)
+    context = {"newest": after, "arrived": arrived}
+    return render_local(request, "inbox/inbox_arrivals.html", context)
 
 
 def _item(item_id: int) -> InboxItem:

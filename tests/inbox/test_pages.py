@@ -159,3 +159,30 @@ def test_a_long_inbox_comes_in_pages(personas: Personas) -> None:
     assert "Page 1 of 2" in first and "status=open&amp;page=2" in first
     assert "Comment number 50." in first and "Comment number 0." not in first
     assert "Comment number 0." in second and "Previous page" in second
+
+
+def test_the_inbox_page_hears_of_new_items_without_reloading(
+    personas: Personas, received: list[InboxItem]
+) -> None:
+    client = personas.client_for(personas.author_a)
+    page = client.get(reverse("inbox_list", args=["alpha"])).content.decode()
+    newest = max(item.pk for item in received)
+    arrivals = reverse("inbox_arrivals", args=["alpha"])
+    assert f'{arrivals}?after={newest}&amp;told=0"' in page and 'role="status"' in page
+
+    nothing = client.get(arrivals, {"after": newest, "told": 0})
+    with agency_scope(personas.agency_a.pk):
+        items_receive(
+            account=received[0].account,
+            items=[
+                citizen("c9", "Thank you!", created_at=NOON + timedelta(hours=1)),
+                citizen("c10", "Merci !", created_at=NOON + timedelta(hours=2)),
+            ],
+        )
+    two = client.get(arrivals, {"after": newest, "told": 0})
+    again = client.get(arrivals, {"after": newest, "told": 2})
+
+    assert nothing.status_code == 204
+    assert "2 new items arrived." in two.content.decode()
+    assert f"after={newest}&amp;told=2" in two.content.decode()
+    assert again.status_code == 204

@@ -534,6 +534,13 @@ class TestInboxList(IsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug])
 
 
+class TestInboxArrivals(IsolationSuite):
+    url_name = "inbox_arrivals"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug]) + "?after=0&told=1"
+
+
 class TestInboxItem(IsolationSuite):
     url_name = "inbox_item"
     methods = ("get", "post")
