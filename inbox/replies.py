@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from archive.services import SYSTEM
 from govsocial.errors import GovsocialError
 from inbox.models import InboxItem, InboxReply, ReplyState
 from inbox.services import require_worker
+from inbox.transitions import reply_claim, reply_move
 from publishing.models import SocialAccount
 from publishing.networks.base import (
     NetworkError,
@@ -99,16 +100,10 @@ def reply_send(*, reply_id: int) -> InboxReply | None:
     """Send a due reply of the bound agency, or settle one whose answer never came;
     return it as it ended up, or None when there was nothing to do (not due, or
     another worker had it)."""
-    replies = InboxReply.objects.filter(pk=reply_id)
-    replies.filter(state=ReplyState.SENDING, sending_at__lt=Now() - _sending_lease()).update(
-        state=ReplyState.UNCONFIRMED, next_attempt_at=Now()
-    )
-    due = replies.filter(next_attempt_at__lte=Now())
-    if due.filter(state=ReplyState.QUEUED).update(
-        state=ReplyState.SENDING, sending_at=Now(), attempts=F("attempts") + 1
-    ):
+    claimed = reply_claim(reply_id=reply_id, stuck_after=_sending_lease(), look_after=LOOK_AFTER)
+    if claimed == "send":
         return _send(_reply(reply_id))
-    if due.filter(state=ReplyState.UNCONFIRMED).update(next_attempt_at=Now() + LOOK_AFTER):
+    if claimed == "look":
         return _look(_reply(reply_id))
     return None
 
@@ -173,8 +168,8 @@ def _look(reply: InboxReply) -> InboxReply:
     return reply
 
 
-def _moved(reply: InboxReply, **changes: object) -> InboxReply:
-    InboxReply.objects.filter(pk=reply.pk).update(**changes)
+def _moved(reply: InboxReply, state: str, **changes: Any) -> InboxReply:
+    reply_move(reply_id=reply.pk, state=state, **changes)
     return _reply(reply.pk)
 
 

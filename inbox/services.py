@@ -25,6 +25,7 @@ from archive.services import SYSTEM
 from govsocial.errors import GovsocialError, PermissionDenied
 from inbox.languages import language_of
 from inbox.models import InboxItem, InboxItemVersion, InboxPoll, ItemStatus
+from inbox.transitions import item_status_move
 from publishing.models import AccountHealth, PostTarget, SocialAccount
 from publishing.networks.base import (
     InboundItem,
@@ -257,10 +258,9 @@ def item_status_set(*, item: InboxItem, status: str, actor: Principal) -> InboxI
         raise GovsocialError(_("Choose open, waiting or closed."), field="status")
     with transaction.atomic():
         item = InboxItem.objects.select_for_update(no_key=True).get(pk=item.pk)
-        if item.status == status:
+        before = item_status_move(item=item, status=status)
+        if before is None:
             return item
-        before, item.status = item.status, status
-        item.save(update_fields=["status"])
         archive.record(
             agency=item.agency,
             actor=actor,
