@@ -11,7 +11,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
-from inbox.models import ItemKind, ItemStatus
+from inbox.models import ItemKind, ItemStatus, PolicyClause
 from publishing.models import SocialAccount
 from publishing.models.accounts import NETWORK_CHOICES
 
@@ -99,4 +99,39 @@ class ReplyForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write the reply.")},
+    )
+
+
+class ModerationForm(forms.Form):
+    """Hide an item on the network, or show it again, under a clause of the policy."""
+
+    clause = forms.TypedChoiceField(
+        label=_("Clause of the comment policy"),
+        coerce=int,
+        error_messages={"required": _("Choose the clause of the comment policy that applies.")},
+    )
+    note = forms.CharField(
+        label=_("Note (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+    def __init__(self, *args: Any, clauses: Sequence[PolicyClause], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["clause"].choices = [("", _("Choose a clause"))] + [  # type: ignore[attr-defined]
+            (clause.pk, str(clause)) for clause in clauses
+        ]
+
+
+class ClauseForm(forms.Form):
+    """A new clause of the agency's comment policy."""
+
+    code = forms.CharField(label=_("Number"), max_length=20)
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text = forms.CharField(
+        label=_("What it says"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
     )

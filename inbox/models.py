@@ -67,6 +67,8 @@ class InboxItem(AgencyOwned):
     # ISO 639-1, empty when too short or unclear to tell.
     language = models.CharField(_("language"), max_length=8, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # Hidden on the network by the agency, under a clause of its comment policy.
+    hidden = models.BooleanField(_("hidden"), default=False)
     status = models.CharField(
         _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.OPEN
     )
@@ -188,3 +190,25 @@ class InboxReply(AgencyOwned):
 
     def __str__(self) -> str:
         return f"reply to {self.item_id}: {self.text[:60]}"
+
+
+class PolicyClause(AgencyOwned):
+    """A clause of the agency's published comment policy (for example "3.2 — Personal
+    attacks"): every moderation names the one it applies. A clause is retired rather
+    than deleted, so that past decisions keep theirs."""
+
+    code = models.CharField(_("number"), max_length=20)
+    title = models.CharField(_("title"), max_length=200)
+    text = models.TextField(_("what it says"), blank=True)
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("comment policy clause")
+        verbose_name_plural = _("comment policy clauses")
+        ordering = ["code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "code"], name="policy_clause_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} — {self.title}"

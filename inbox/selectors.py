@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import Membership
-from inbox.models import InboxItem, InboxItemVersion, InboxReply
+from inbox.models import InboxItem, InboxItemVersion, InboxReply, PolicyClause
 from inbox.services import WORKER_ROLES
 
 
@@ -75,3 +75,9 @@ def inbox_workers() -> list[Membership]:
     """Return the bound agency's active members who work the inbox, by name."""
     members = Membership.objects.filter(is_active=True, roles__overlap=list(WORKER_ROLES))
     return sorted(members.select_related("user"), key=lambda m: m.user.display_name.lower())
+
+
+def policy_clauses(*, in_force_only: bool = False) -> QuerySet[PolicyClause]:
+    """Return the bound agency's comment policy, clause by clause."""
+    clauses = PolicyClause.objects.order_by("code", "id")
+    return clauses.filter(retired_at__isnull=True) if in_force_only else clauses

@@ -48,7 +48,7 @@ POLL_BACKOFF = timedelta(minutes=1)
 _COLUMNS = (
     "agency_id", "account_id", "remote_id", "kind", "author_handle", "author_name", "text",
     "permalink", "in_reply_to_remote_id", "target_id", "thread", "written_at", "language",
-    "version", "status",
+    "version", "hidden", "status",
 )  # fmt: skip
 
 
@@ -117,7 +117,7 @@ def _inserted(
                 item.author_handle[:255], item.author_name[:255], item.text,
                 item.permalink[:2000], item.in_reply_to_remote_id,
                 targets.get(item.in_reply_to_remote_id), thread, item.created_at,
-                languages[item.remote_id], 1, "open",
+                languages[item.remote_id], 1, False, "open",
             )
         )  # fmt: skip
     placeholders = ", ".join("(" + ", ".join(["%s"] * len(_COLUMNS)) + ")" for _ in rows)

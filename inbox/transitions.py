@@ -1,5 +1,6 @@
 """The inbox's state machines, written here and nowhere else (DESIGN.md, invariant 9):
-an item's status (open, waiting, closed), and a reply's way to the network (queued,
+an item's status (open, waiting, closed) and whether it is hidden on the network, and a
+reply's way to the network (queued,
 sending, sent, unconfirmed, failed; see ``inbox.replies``). Each move is one
 conditional write, so two workers never both make it."""
 
@@ -22,6 +23,16 @@ def item_status_move(*, item: InboxItem, status: str) -> str | None:
     before, item.status = item.status, status
     item.save(update_fields=["status"])
     return before
+
+
+def item_hidden_move(*, item: InboxItem, hidden: bool) -> bool:
+    """Mark ``item`` (its row locked by the caller) hidden on the network or shown;
+    return whether that changed."""
+    if item.hidden == hidden:
+        return False
+    item.hidden = hidden
+    item.save(update_fields=["hidden"])
+    return True
 
 
 def reply_claim(*, reply_id: int, stuck_after: timedelta, look_after: timedelta) -> str | None:

@@ -10,4 +10,5 @@ urlpatterns = [
         name="inbox_arrivals",
     ),
     path("agencies/<slug:agency_slug>/inbox/<int:item_id>/", views.inbox_item, name="inbox_item"),
+    path("agencies/<slug:agency_slug>/inbox/policy/", views.policy_page, name="inbox_policy"),
 ]

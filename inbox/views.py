@@ -13,11 +13,18 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.models import Membership, User
+from accounts.models import Membership, Role, User
 from govsocial.errors import GovsocialError
-from inbox import selectors, services
-from inbox.forms import AssignForm, ItemFilterForm, ReplyForm, StatusForm
-from inbox.models import InboxItem
+from inbox import moderation, selectors, services
+from inbox.forms import (
+    AssignForm,
+    ClauseForm,
+    ItemFilterForm,
+    ModerationForm,
+    ReplyForm,
+    StatusForm,
+)
+from inbox.models import InboxItem, PolicyClause
 from inbox.replies import reply_create
 from publishing.selectors import social_account_list
 from publishing.timezones import render_local
@@ -82,14 +89,16 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
     the inbox change its status or give it to someone."""
     item = _item(item_id)
     workers = selectors.inbox_workers()
+    clauses = list(selectors.policy_clauses(in_force_only=True))
     forms = {
+        "moderation_form": ModerationForm(clauses=clauses),
         "status_form": StatusForm(initial={"status": item.status}),
         "assign_form": AssignForm(initial={"assignee": item.assignee_id}, workers=workers),
         "reply_form": ReplyForm(),
     }
     code = 200
     if request.method == "POST":
-        done = _act(request, item, forms, workers)
+        done = _act(request, item, forms, workers, clauses)
         if done:
             return redirect("inbox_item", agency_slug=agency_slug, item_id=item.pk)
         code = 400
@@ -108,13 +117,33 @@ def _act(
     item: InboxItem,
     forms: dict[str, Form],
     workers: Sequence[Membership],
+    clauses: Sequence[PolicyClause],
 ) -> bool:
-    """Apply the form that was sent (a reply, a status, an assignee), replacing it in
-    ``forms`` to show its errors; return whether it was done."""
+    """Apply the form that was sent (a reply, a moderation, a status, an assignee),
+    replacing it in ``forms`` to show its errors; return whether it was done."""
     actor = request.user
+    form: Form
     try:
-        if "text" in request.POST:
-            form: Form = ReplyForm(request.POST)
+        if "clause" in request.POST:
+            form = ModerationForm(request.POST, clauses=clauses)
+            forms["moderation_form"] = form
+            if form.is_valid():
+                hide = not item.hidden
+                moderation.item_hide(
+                    item=item,
+                    hidden=hide,
+                    clause=next(c for c in clauses if c.pk == form.cleaned_data["clause"]),
+                    note=form.cleaned_data["note"],
+                    actor=actor,  # type: ignore[arg-type]
+                )
+                messages.success(
+                    request,
+                    _("It is hidden on the network.")
+                    if hide
+                    else _("It shows on the network again."),
+                )
+        elif "text" in request.POST:
+            form = ReplyForm(request.POST)
             forms["reply_form"] = form
             if form.is_valid():
                 reply_create(item=item, text=form.cleaned_data["text"], actor=actor)  # type: ignore[arg-type]
@@ -144,3 +173,39 @@ def _act(
             messages.error(request, error.message)
         return False
     return form.is_valid()
+
+
+@require_http_methods(["GET", "POST"])
+def policy_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the agency's comment policy, the clauses moderation names; admins add
+    clauses and retire them."""
+    agency = request.agency  # type: ignore[attr-defined]
+    form = ClauseForm(request.POST if request.method == "POST" else None)
+    code = 200
+    if request.method == "POST":
+        try:
+            if "retire" in request.POST:
+                retired = request.POST["retire"]
+                clauses = selectors.policy_clauses()
+                clause = clauses.filter(pk=int(retired)).first() if retired.isdigit() else None
+                if clause is None:
+                    raise Http404
+                moderation.clause_retire(clause=clause, actor=request.user)  # type: ignore[arg-type]
+                messages.success(request, _("The clause is retired."))
+                return redirect("inbox_policy", agency_slug=agency.slug)
+            if form.is_valid():
+                moderation.clause_add(agency=agency, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+                messages.success(request, _("The clause is added."))
+                return redirect("inbox_policy", agency_slug=agency.slug)
+        except GovsocialError as error:
+            if error.field in form.fields:
+                form.add_error(error.field, error.message)
+            else:
+                messages.error(request, error.message)
+        code = 400
+    context = {
+        "clauses": selectors.policy_clauses(),
+        "form": form,
+        "is_admin": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
+    }
+    return render_local(request, "inbox/policy.html", context, status=code)

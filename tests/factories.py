@@ -67,9 +67,10 @@ from archive.selectors import log_size
 from archive.services import SYSTEM, head_sign
 from emulator.tsa import Authority
 from govsocial.tenancy import agency_scope
+from inbox import moderation as inbox_moderation
 from inbox import replies as inbox_replies
 from inbox import services as inbox_services
-from inbox.models import InboxItem, InboxItemVersion, InboxPoll, InboxReply
+from inbox.models import InboxItem, InboxItemVersion, InboxPoll, InboxReply, PolicyClause
 from publishing import services as publishing_services
 from publishing.content import post_content_hash
 from publishing.models import (
@@ -672,6 +673,15 @@ def inbox_reply_for(agency: Agency) -> InboxReply:
         return inbox_replies.reply_create(item=item, text="Monday at 9.", actor=author)
 
 
+def policy_clause_for(agency: Agency) -> PolicyClause:
+    """Add a clause to the comment policy of ``agency``, as its admin does."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        return inbox_moderation.clause_add(
+            agency=agency, code=uuid.uuid4().hex[:8], title="Personal attacks", text="", actor=admin
+        )
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -713,4 +723,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     InboxItemVersion: inbox_version_for,
     InboxPoll: inbox_poll_for,
     InboxReply: inbox_reply_for,
+    PolicyClause: policy_clause_for,
 }

@@ -9,7 +9,7 @@ from django.conf import settings
 from rest_framework import serializers
 
 from govsocial.api.parameters import LARGEST_ID
-from inbox.models import InboxItem, InboxReply, ItemKind, ItemStatus
+from inbox.models import InboxItem, InboxReply, ItemKind, ItemStatus, PolicyClause
 from publishing.models.accounts import NETWORK_CHOICES
 
 TEXT_LONGEST = 5000
@@ -31,7 +31,7 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
         fields = [
             "id", "account", "network", "remote_id", "kind", "author_handle", "author_name",
             "text", "permalink", "in_reply_to_remote_id", "post", "thread", "written_at",
-            "received_at", "language", "version", "status", "assignee",
+            "received_at", "language", "version", "hidden", "status", "assignee",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -42,6 +42,24 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
         data = super().to_representation(instance)
         data["assignee"] = instance.assignee.email if instance.assignee_id else None  # type: ignore[union-attr]
         return data
+
+
+class ModerationSerializer(serializers.Serializer[Any]):
+    """Hide an item on its network, or show it again, under a clause of the agency's
+    comment policy (by its number)."""
+
+    hidden = serializers.BooleanField(help_text="true: hide it; false: show it again")
+    clause = serializers.CharField(max_length=20, help_text="the clause's number, in force")
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class PolicyClauseSerializer(serializers.ModelSerializer[PolicyClause]):
+    """A clause of the agency's comment policy."""
+
+    class Meta:
+        model = PolicyClause
+        fields = ["id", "code", "title", "text", "retired_at"]
+        read_only_fields = fields
 
 
 class InboxItemChangeSerializer(serializers.Serializer[Any]):

@@ -1,10 +1,15 @@
 from rest_framework.routers import SimpleRouter
 
-from inbox.api.views import InboxItemViewSet
+from inbox.api.views import InboxItemViewSet, PolicyClauseViewSet
 
 router = SimpleRouter()
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/inbox/items", InboxItemViewSet, basename="inboxitem"
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/inbox/policy-clauses",
+    PolicyClauseViewSet,
+    basename="policyclause",
 )
 
 urlpatterns = router.urls

@@ -17,14 +17,16 @@ from rest_framework.response import Response
 from accounts.models import User
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import GovsocialError
-from inbox import selectors, services
+from inbox import moderation, selectors, services
 from inbox.api.serializers import (
     InboxItemChangeSerializer,
     InboxItemQuerySerializer,
     InboxItemSerializer,
     InboxReplySerializer,
+    ModerationSerializer,
+    PolicyClauseSerializer,
 )
-from inbox.models import InboxItem, InboxReply
+from inbox.models import InboxItem, InboxReply, PolicyClause
 from inbox.replies import reply_create
 
 
@@ -92,3 +94,35 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
         sent.is_valid(raise_exception=True)
         reply = reply_create(item=item, text=sent.validated_data["text"], actor=request.user)  # type: ignore[arg-type]
         return Response(InboxReplySerializer(reply).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ModerationSerializer, responses=InboxItemSerializer)
+    @action(detail=True, methods=["post"])
+    def hide(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Hide the item on its network, or show it again, under a clause of the
+        comment policy; a network that cannot hide says so (400) and nothing changes."""
+        item = self.get_object()
+        asked = ModerationSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        clause = (
+            selectors.policy_clauses(in_force_only=True)
+            .filter(code=asked.validated_data["clause"].strip())
+            .first()
+        )
+        item = moderation.item_hide(
+            item=item,
+            hidden=asked.validated_data["hidden"],
+            clause=clause,
+            note=asked.validated_data["note"],
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
+
+
+class PolicyClauseViewSet(mixins.ListModelMixin, AgencyScopedViewSet):
+    """The agency's comment policy, clause by clause (admins keep it on its page)."""
+
+    model = PolicyClause
+    serializer_class = PolicyClauseSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.order_by("code", "id")

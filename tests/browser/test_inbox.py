@@ -1,5 +1,6 @@
-"""A citizen's reply reaches the inbox; an author opens it from the list, reads it in
-its conversation, closes it, by keyboard, on pages that pass axe's checks."""
+"""A citizen's reply reaches the inbox; an admin opens it from the list, reads it in
+its conversation, closes it and adds a clause to the comment policy, on pages that pass
+axe's checks."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _poll(agency_slug: str) -> int:
         connection.close()
 
 
-def test_an_author_works_a_citizens_reply_from_arrival_to_closed(
+def test_an_admin_works_a_citizens_reply_from_arrival_to_closed(
     web_server: str,
     browser: Browser,
     committed_admin: Member,
@@ -61,4 +62,12 @@ def test_an_author_works_a_citizens_reply_from_arrival_to_closed(
 
     expect(page.get_by_text("The item's status is changed.")).to_be_visible()
     expect(page.locator(".govsocial-status--closed")).to_have_text("Closed")
+
+    # The admin keeps the comment policy that moderation names.
+    page.get_by_role("link", name="The comment policy").click()
+    page.get_by_label("Number").fill("3.2")
+    page.get_by_label("Title").fill("Personal attacks")
+    page.get_by_role("button", name="Add the clause").click()
+    expect(page.get_by_role("rowheader", name="3.2")).to_be_visible()
+    assert_accessible(page)
     page.close()

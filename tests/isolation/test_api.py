@@ -406,3 +406,19 @@ class TestInboxItemReplies(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         item = inbox_item_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])
+
+
+class TestInboxItemHide(ApiIsolationSuite):
+    url_name = "inboxitem-hide"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        item = inbox_item_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])
+
+
+class TestPolicyClauseList(ApiIsolationSuite):
+    url_name = "policyclause-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])

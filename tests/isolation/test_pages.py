@@ -541,6 +541,14 @@ class TestInboxArrivals(IsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug]) + "?after=0&told=1"
 
 
+class TestInboxPolicy(IsolationSuite):
+    url_name = "inbox_policy"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
 class TestInboxItem(IsolationSuite):
     url_name = "inbox_item"
     methods = ("get", "post")
