@@ -11,7 +11,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership
-from inbox.models import ItemKind, ItemStatus, PolicyClause
+from inbox.models import ItemKind, ItemStatus, PolicyClause, SavedReply
 from publishing.models import SocialAccount
 from publishing.models.accounts import NETWORK_CHOICES
 
@@ -135,3 +135,33 @@ class ClauseForm(forms.Form):
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class SavedReplyForm(forms.Form):
+    """A reply the agency keeps ready."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    text_en = forms.CharField(
+        label=_("In English"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("{handle} becomes the citizen's handle, {agency} the agency's name."),
+    )
+    text_fr = forms.CharField(
+        label=_("In French"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Used for items in French."),
+    )
+
+
+class UseSavedForm(forms.Form):
+    """Start the reply from a saved one."""
+
+    saved = forms.TypedChoiceField(label=_("Saved reply"), coerce=int)
+
+    def __init__(self, *args: Any, saved: Sequence[SavedReply], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["saved"].choices = [(reply.pk, reply.title) for reply in saved]  # type: ignore[attr-defined]

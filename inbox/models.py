@@ -212,3 +212,21 @@ class PolicyClause(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.code} — {self.title}"
+
+
+class SavedReply(AgencyOwned):
+    """A reply the agency keeps ready, in English and French, with placeholders filled
+    in when it is used: ``{handle}`` (the citizen's handle) and ``{agency}`` (the
+    agency's name)."""
+
+    title = models.CharField(_("title"), max_length=200)
+    text_en = models.TextField(_("in English"), blank=True)
+    text_fr = models.TextField(_("in French"), blank=True)
+
+    class Meta:
+        verbose_name = _("saved reply")
+        verbose_name_plural = _("saved replies")
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import Membership
-from inbox.models import InboxItem, InboxItemVersion, InboxReply, PolicyClause
+from inbox.models import InboxItem, InboxItemVersion, InboxReply, PolicyClause, SavedReply
 from inbox.services import WORKER_ROLES
 
 
@@ -81,3 +81,8 @@ def policy_clauses(*, in_force_only: bool = False) -> QuerySet[PolicyClause]:
     """Return the bound agency's comment policy, clause by clause."""
     clauses = PolicyClause.objects.order_by("code", "id")
     return clauses.filter(retired_at__isnull=True) if in_force_only else clauses
+
+
+def saved_replies() -> QuerySet[SavedReply]:
+    """Return the replies the bound agency keeps ready, by title."""
+    return SavedReply.objects.order_by("title", "id")

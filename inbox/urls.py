@@ -11,4 +11,9 @@ urlpatterns = [
     ),
     path("agencies/<slug:agency_slug>/inbox/<int:item_id>/", views.inbox_item, name="inbox_item"),
     path("agencies/<slug:agency_slug>/inbox/policy/", views.policy_page, name="inbox_policy"),
+    path(
+        "agencies/<slug:agency_slug>/inbox/saved-replies/",
+        views.saved_replies_page,
+        name="inbox_saved_replies",
+    ),
 ]

@@ -3,10 +3,12 @@ conversation, its versions, its status and who has it."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Model, QuerySet
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -22,10 +24,13 @@ from inbox.forms import (
     ItemFilterForm,
     ModerationForm,
     ReplyForm,
+    SavedReplyForm,
     StatusForm,
+    UseSavedForm,
 )
 from inbox.models import InboxItem, PolicyClause
 from inbox.replies import reply_create
+from inbox.saved import saved_reply_add, saved_reply_filled, saved_reply_remove
 from publishing.selectors import social_account_list
 from publishing.timezones import render_local
 
@@ -90,11 +95,18 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
     item = _item(item_id)
     workers = selectors.inbox_workers()
     clauses = list(selectors.policy_clauses(in_force_only=True))
-    forms = {
+    saved = list(selectors.saved_replies())
+    use_saved = UseSavedForm(request.GET or None, saved=saved)
+    started = ""
+    if use_saved.is_valid():
+        chosen = next(reply for reply in saved if reply.pk == use_saved.cleaned_data["saved"])
+        started = saved_reply_filled(saved=chosen, item=item)
+    forms: dict[str, Form | None] = {
         "moderation_form": ModerationForm(clauses=clauses),
         "status_form": StatusForm(initial={"status": item.status}),
         "assign_form": AssignForm(initial={"assignee": item.assignee_id}, workers=workers),
-        "reply_form": ReplyForm(),
+        "reply_form": ReplyForm(initial={"text": started}),
+        "use_saved_form": use_saved if saved else None,
     }
     code = 200
     if request.method == "POST":
@@ -115,7 +127,7 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
 def _act(
     request: HttpRequest,
     item: InboxItem,
-    forms: dict[str, Form],
+    forms: dict[str, Form | None],
     workers: Sequence[Membership],
     clauses: Sequence[PolicyClause],
 ) -> bool:
@@ -179,24 +191,61 @@ def _act(
 def policy_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
     """Show the agency's comment policy, the clauses moderation names; admins add
     clauses and retire them."""
+    return _kept_by_admins(
+        request,
+        form=ClauseForm(request.POST if request.method == "POST" else None),
+        rows=selectors.policy_clauses(),
+        add=moderation.clause_add,
+        added=_("The clause is added."),
+        remove=lambda clause, actor: moderation.clause_retire(clause=clause, actor=actor),
+        removed=_("The clause is retired."),
+        remove_field="retire",
+        template="inbox/policy.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def saved_replies_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the replies the agency keeps ready; admins add and remove them."""
+    return _kept_by_admins(
+        request,
+        form=SavedReplyForm(request.POST if request.method == "POST" else None),
+        rows=selectors.saved_replies(),
+        add=saved_reply_add,
+        added=_("The reply is saved."),
+        remove=lambda saved, actor: saved_reply_remove(saved=saved, actor=actor),
+        removed=_("The saved reply is removed."),
+        remove_field="remove",
+        template="inbox/saved_replies.html",
+    )
+
+
+def _kept_by_admins(
+    request: HttpRequest,
+    *,
+    form: Form,
+    rows: QuerySet[Any],
+    add: Callable[..., object],
+    added: str,
+    remove: Callable[[Any, Any], object],
+    removed: str,
+    remove_field: str,
+    template: str,
+) -> HttpResponse:
+    """Show a list the agency's admins keep (``rows``): they add one with ``form``
+    (``add``) and take one off by its id posted as ``remove_field`` (``remove``)."""
     agency = request.agency  # type: ignore[attr-defined]
-    form = ClauseForm(request.POST if request.method == "POST" else None)
     code = 200
     if request.method == "POST":
         try:
-            if "retire" in request.POST:
-                retired = request.POST["retire"]
-                clauses = selectors.policy_clauses()
-                clause = clauses.filter(pk=int(retired)).first() if retired.isdigit() else None
-                if clause is None:
-                    raise Http404
-                moderation.clause_retire(clause=clause, actor=request.user)  # type: ignore[arg-type]
-                messages.success(request, _("The clause is retired."))
-                return redirect("inbox_policy", agency_slug=agency.slug)
+            if remove_field in request.POST:
+                remove(_posted(rows, request.POST[remove_field]), request.user)
+                messages.success(request, removed)
+                return redirect(request.path)
             if form.is_valid():
-                moderation.clause_add(agency=agency, actor=request.user, **form.cleaned_data)  # type: ignore[arg-type]
-                messages.success(request, _("The clause is added."))
-                return redirect("inbox_policy", agency_slug=agency.slug)
+                add(agency=agency, actor=request.user, **form.cleaned_data)
+                messages.success(request, added)
+                return redirect(request.path)
         except GovsocialError as error:
             if error.field in form.fields:
                 form.add_error(error.field, error.message)
@@ -204,8 +253,19 @@ def policy_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
                 messages.error(request, error.message)
         code = 400
     context = {
-        "clauses": selectors.policy_clauses(),
+        "rows": rows,
         "form": form,
         "is_admin": request.membership.has_role(Role.ADMIN),  # type: ignore[attr-defined]
     }
-    return render_local(request, "inbox/policy.html", context, status=code)
+    return render_local(request, template, context, status=code)
+
+
+Row = TypeVar("Row", bound=Model)
+
+
+def _posted(rows: QuerySet[Row], posted_id: str) -> Row:
+    """Return the row of ``rows`` a form names by its id, or answer 404."""
+    row = rows.filter(pk=int(posted_id)).first() if posted_id.isdigit() else None
+    if row is None:
+        raise Http404
+    return row

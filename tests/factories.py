@@ -69,8 +69,16 @@ from emulator.tsa import Authority
 from govsocial.tenancy import agency_scope
 from inbox import moderation as inbox_moderation
 from inbox import replies as inbox_replies
+from inbox import saved as inbox_saved
 from inbox import services as inbox_services
-from inbox.models import InboxItem, InboxItemVersion, InboxPoll, InboxReply, PolicyClause
+from inbox.models import (
+    InboxItem,
+    InboxItemVersion,
+    InboxPoll,
+    InboxReply,
+    PolicyClause,
+    SavedReply,
+)
 from publishing import services as publishing_services
 from publishing.content import post_content_hash
 from publishing.models import (
@@ -682,6 +690,15 @@ def policy_clause_for(agency: Agency) -> PolicyClause:
         )
 
 
+def saved_reply_for(agency: Agency) -> SavedReply:
+    """Keep a reply ready for ``agency``, as its admin does."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        return inbox_saved.saved_reply_add(
+            agency=agency, title="Hours", text_en="Open 9 to 5.", text_fr="", actor=admin
+        )
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -724,4 +741,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     InboxPoll: inbox_poll_for,
     InboxReply: inbox_reply_for,
     PolicyClause: policy_clause_for,
+    SavedReply: saved_reply_for,
 }

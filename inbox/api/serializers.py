@@ -9,7 +9,14 @@ from django.conf import settings
 from rest_framework import serializers
 
 from govsocial.api.parameters import LARGEST_ID
-from inbox.models import InboxItem, InboxReply, ItemKind, ItemStatus, PolicyClause
+from inbox.models import (
+    InboxItem,
+    InboxReply,
+    ItemKind,
+    ItemStatus,
+    PolicyClause,
+    SavedReply,
+)
 from publishing.models.accounts import NETWORK_CHOICES
 
 TEXT_LONGEST = 5000
@@ -59,6 +66,16 @@ class PolicyClauseSerializer(serializers.ModelSerializer[PolicyClause]):
     class Meta:
         model = PolicyClause
         fields = ["id", "code", "title", "text", "retired_at"]
+        read_only_fields = fields
+
+
+class SavedReplySerializer(serializers.ModelSerializer[SavedReply]):
+    """A reply the agency keeps ready: ``{handle}`` stands for the citizen's handle,
+    ``{agency}`` for the agency's name."""
+
+    class Meta:
+        model = SavedReply
+        fields = ["id", "title", "text_en", "text_fr"]
         read_only_fields = fields
 
 

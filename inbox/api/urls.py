@@ -1,6 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
-from inbox.api.views import InboxItemViewSet, PolicyClauseViewSet
+from inbox.api.views import InboxItemViewSet, PolicyClauseViewSet, SavedReplyViewSet
 
 router = SimpleRouter()
 router.register(
@@ -10,6 +10,11 @@ router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/inbox/policy-clauses",
     PolicyClauseViewSet,
     basename="policyclause",
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/inbox/saved-replies",
+    SavedReplyViewSet,
+    basename="savedreply",
 )
 
 urlpatterns = router.urls

@@ -25,8 +25,9 @@ from inbox.api.serializers import (
     InboxReplySerializer,
     ModerationSerializer,
     PolicyClauseSerializer,
+    SavedReplySerializer,
 )
-from inbox.models import InboxItem, InboxReply, PolicyClause
+from inbox.models import InboxItem, InboxReply, PolicyClause, SavedReply
 from inbox.replies import reply_create
 
 
@@ -126,3 +127,13 @@ class PolicyClauseViewSet(mixins.ListModelMixin, AgencyScopedViewSet):
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.order_by("code", "id")
+
+
+class SavedReplyViewSet(mixins.ListModelMixin, AgencyScopedViewSet):
+    """The replies the agency keeps ready (admins keep them on their page)."""
+
+    model = SavedReply
+    serializer_class = SavedReplySerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.order_by("title", "id")

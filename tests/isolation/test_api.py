@@ -422,3 +422,10 @@ class TestPolicyClauseList(ApiIsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestSavedReplyList(ApiIsolationSuite):
+    url_name = "savedreply-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])

@@ -549,6 +549,14 @@ class TestInboxPolicy(IsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug])
 
 
+class TestInboxSavedReplies(IsolationSuite):
+    url_name = "inbox_saved_replies"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
 class TestInboxItem(IsolationSuite):
     url_name = "inbox_item"
     methods = ("get", "post")
