@@ -33,6 +33,7 @@ class ItemFilterForm(forms.Form):
         label=_("Assigned to"), coerce=int, required=False, empty_value=None
     )
     language = forms.ChoiceField(label=_("Language"), required=False)
+    tag = forms.CharField(label=_("Tag"), required=False, max_length=50)
 
     def __init__(
         self,
@@ -63,6 +64,7 @@ class ItemFilterForm(forms.Form):
             "assignee_id": data["assignee"],
             "language": data["language"],
             "text": data["q"].strip(),
+            "tag": data["tag"].strip(),
         }
 
 
@@ -165,3 +167,28 @@ class UseSavedForm(forms.Form):
     def __init__(self, *args: Any, saved: Sequence[SavedReply], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["saved"].choices = [(reply.pk, reply.title) for reply in saved]  # type: ignore[attr-defined]
+
+
+class NoteForm(forms.Form):
+    """A note for the agency's members, never sent."""
+
+    note = forms.CharField(
+        label=_("Internal note"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write the note.")},
+    )
+
+
+class TagsForm(forms.Form):
+    """The item's tags, separated by commas."""
+
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=600,
+        help_text=_("Separated by commas, such as: roads, complaint."),
+    )
+
+    def chosen(self) -> list[str]:
+        return self.cleaned_data["tags"].split(",")

@@ -5,6 +5,8 @@ its text, and where polling each account has got to."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
@@ -80,6 +82,10 @@ class InboxItem(AgencyOwned):
         related_name="+",
         verbose_name=_("assigned to"),
     )
+    # The agency's own labels ("roads", "complaint"…), to sort and find items by.
+    tags = ArrayField(
+        models.CharField(max_length=50), verbose_name=_("tags"), default=list, blank=True
+    )
 
     class Meta:
         verbose_name = _("inbox item")
@@ -91,10 +97,31 @@ class InboxItem(AgencyOwned):
         indexes = [
             models.Index(fields=["agency", "-written_at"], name="inbox_item_newest"),
             models.Index(fields=["agency", "thread"], name="inbox_item_thread"),
+            GinIndex(fields=["tags"], name="inbox_item_tags"),
         ]
 
     def __str__(self) -> str:
         return f"{self.author_handle}: {self.text[:60]}"
+
+
+class InboxNote(AgencyOwned):
+    """A note the agency's members write on an item for each other: never sent to the
+    network, kept in the archive."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField(_("note"))
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    written_at = models.DateTimeField(_("written"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+        ordering = ["written_at", "id"]
+
+    def __str__(self) -> str:
+        return f"note on {self.item_id}: {self.text[:60]}"
 
 
 class InboxItemVersion(AgencyOwned):

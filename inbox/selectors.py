@@ -6,7 +6,14 @@ from __future__ import annotations
 from django.db.models import QuerySet
 
 from accounts.models import Membership
-from inbox.models import InboxItem, InboxItemVersion, InboxReply, PolicyClause, SavedReply
+from inbox.models import (
+    InboxItem,
+    InboxItemVersion,
+    InboxNote,
+    InboxReply,
+    PolicyClause,
+    SavedReply,
+)
 from inbox.services import WORKER_ROLES
 
 
@@ -19,6 +26,7 @@ def item_list(
     assignee_id: int | None = None,
     language: str = "",
     text: str = "",
+    tag: str = "",
 ) -> QuerySet[InboxItem]:
     """Return the bound agency's items, newest first, narrowed by what is given."""
     items = InboxItem.objects.select_related("account", "assignee")
@@ -36,6 +44,8 @@ def item_list(
         items = items.filter(language=language)
     if text:
         items = items.filter(text__icontains=text)
+    if tag:
+        items = items.filter(tags__contains=[tag])
     return items.order_by("-written_at", "-id")
 
 
@@ -64,6 +74,11 @@ def conversation(*, item: InboxItem) -> list[InboxItem | InboxReply]:
         ).select_related("written_by"),
     ]
     return sorted(said, key=lambda entry: (entry.written_at, isinstance(entry, InboxReply)))
+
+
+def notes(*, item: InboxItem) -> QuerySet[InboxNote]:
+    """Return the members' notes on ``item``, oldest first."""
+    return InboxNote.objects.filter(item=item).select_related("written_by")
 
 
 def versions(*, item: InboxItem) -> QuerySet[InboxItemVersion]:

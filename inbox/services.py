@@ -19,12 +19,12 @@ from django.utils.translation import gettext as _
 import archive
 from accounts.models import Agency, Role, User
 from accounts.selectors import roles_of
-from accounts.services.principals import Principal
+from accounts.services.principals import Principal, person_behind
 from archive import Event
 from archive.services import SYSTEM
 from govsocial.errors import GovsocialError, PermissionDenied
 from inbox.languages import language_of
-from inbox.models import InboxItem, InboxItemVersion, InboxPoll, ItemStatus
+from inbox.models import InboxItem, InboxItemVersion, InboxNote, InboxPoll, ItemStatus
 from inbox.transitions import item_status_move
 from publishing.models import AccountHealth, PostTarget, SocialAccount
 from publishing.networks.base import (
@@ -48,8 +48,10 @@ POLL_BACKOFF = timedelta(minutes=1)
 _COLUMNS = (
     "agency_id", "account_id", "remote_id", "kind", "author_handle", "author_name", "text",
     "permalink", "in_reply_to_remote_id", "target_id", "thread", "written_at", "language",
-    "version", "hidden", "status",
+    "version", "hidden", "status", "tags",
 )  # fmt: skip
+# Each column's placeholder: an empty list is an array only once cast.
+_ROW = "(" + ", ".join("%s::varchar(50)[]" if c == "tags" else "%s" for c in _COLUMNS) + ")"
 
 
 def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> list[InboxItem]:
@@ -107,7 +109,7 @@ def _inserted(
             "remote_id", "thread"
         )
     )
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for item in items:
         thread = _thread(item, threads)
         threads[item.remote_id] = thread
@@ -117,10 +119,10 @@ def _inserted(
                 item.author_handle[:255], item.author_name[:255], item.text,
                 item.permalink[:2000], item.in_reply_to_remote_id,
                 targets.get(item.in_reply_to_remote_id), thread, item.created_at,
-                languages[item.remote_id], 1, False, "open",
+                languages[item.remote_id], 1, False, "open", [],
             )
         )  # fmt: skip
-    placeholders = ", ".join("(" + ", ".join(["%s"] * len(_COLUMNS)) + ")" for _ in rows)
+    placeholders = ", ".join(_ROW for _ in rows)
     with connection.cursor() as cursor:
         cursor.execute(
             # Only the module's own column names and placeholders are formatted in.
@@ -288,5 +290,63 @@ def item_assign(*, item: InboxItem, assignee: User | None, actor: Principal) -> 
             verb="inbox.item_assigned",
             obj=item,
             data={"assignee": assignee.email if assignee else None},
+        )
+    return item
+
+
+NOTE_LONGEST = 5000
+TAG_LONGEST = 50
+TAGS_MOST = 10
+
+
+def note_add(*, item: InboxItem, text: str, actor: Principal) -> InboxNote:
+    """Write a note on ``item`` for the agency's members; recorded."""
+    require_worker(agency=item.agency, actor=actor)
+    text = text.strip()
+    if not text:
+        raise GovsocialError(_("Write the note."), field="note")
+    if len(text) > NOTE_LONGEST:
+        raise GovsocialError(
+            _("Keep it under %(count)s characters.") % {"count": NOTE_LONGEST}, field="note"
+        )
+    with transaction.atomic():
+        note: InboxNote = InboxNote.objects.create(
+            agency=item.agency, item=item, text=text, written_by=person_behind(actor)
+        )
+        archive.record(
+            agency=item.agency,
+            actor=actor,
+            verb="inbox.note_added",
+            obj=note,
+            data={"item": item.pk, "text": text},
+        )
+    return note
+
+
+def item_tags_set(*, item: InboxItem, tags: Sequence[str], actor: Principal) -> InboxItem:
+    """Give ``item`` these tags (trimmed, each once, in the order given); recorded."""
+    require_worker(agency=item.agency, actor=actor)
+    chosen = list(dict.fromkeys(tag.strip() for tag in tags if tag.strip()))
+    if len(chosen) > TAGS_MOST:
+        raise GovsocialError(
+            _("Give an item at most %(count)s tags.") % {"count": TAGS_MOST}, field="tags"
+        )
+    if any(len(tag) > TAG_LONGEST for tag in chosen):
+        raise GovsocialError(
+            _("Keep each tag under %(count)s characters.") % {"count": TAG_LONGEST},
+            field="tags",
+        )
+    with transaction.atomic():
+        item = InboxItem.objects.select_for_update(no_key=True).get(pk=item.pk)
+        if item.tags == chosen:
+            return item
+        before, item.tags = item.tags, chosen
+        item.save(update_fields=["tags"])
+        archive.record(
+            agency=item.agency,
+            actor=actor,
+            verb="inbox.item_tagged",
+            obj=item,
+            data={"before": before, "after": chosen},
         )
     return item

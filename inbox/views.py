@@ -23,9 +23,11 @@ from inbox.forms import (
     ClauseForm,
     ItemFilterForm,
     ModerationForm,
+    NoteForm,
     ReplyForm,
     SavedReplyForm,
     StatusForm,
+    TagsForm,
     UseSavedForm,
 )
 from inbox.models import InboxItem, PolicyClause
@@ -107,6 +109,8 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
         "assign_form": AssignForm(initial={"assignee": item.assignee_id}, workers=workers),
         "reply_form": ReplyForm(initial={"text": started}),
         "use_saved_form": use_saved if saved else None,
+        "note_form": NoteForm(),
+        "tags_form": TagsForm(initial={"tags": ", ".join(item.tags)}),
     }
     code = 200
     if request.method == "POST":
@@ -118,6 +122,7 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
         "item": item,
         "conversation": selectors.conversation(item=item),
         "versions": selectors.versions(item=item) if item.version > 1 else [],
+        "notes": selectors.notes(item=item),
         "can_work": _is_worker(request),
         **forms,
     }
@@ -154,6 +159,18 @@ def _act(
                     if hide
                     else _("It shows on the network again."),
                 )
+        elif "note" in request.POST:
+            form = NoteForm(request.POST)
+            forms["note_form"] = form
+            if form.is_valid():
+                services.note_add(item=item, text=form.cleaned_data["note"], actor=actor)  # type: ignore[arg-type]
+                messages.success(request, _("The note is added."))
+        elif "tags" in request.POST:
+            form = TagsForm(request.POST)
+            forms["tags_form"] = form
+            if form.is_valid():
+                services.item_tags_set(item=item, tags=form.chosen(), actor=actor)  # type: ignore[arg-type]
+                messages.success(request, _("The tags are saved."))
         elif "text" in request.POST:
             form = ReplyForm(request.POST)
             forms["reply_form"] = form

@@ -74,6 +74,7 @@ from inbox import services as inbox_services
 from inbox.models import (
     InboxItem,
     InboxItemVersion,
+    InboxNote,
     InboxPoll,
     InboxReply,
     PolicyClause,
@@ -699,6 +700,14 @@ def saved_reply_for(agency: Agency) -> SavedReply:
         )
 
 
+def inbox_note_for(agency: Agency) -> InboxNote:
+    """Write a member's note on a citizen's comment to ``agency``."""
+    item = inbox_item_for(agency)
+    author = MembershipFactory(agency=agency, roles=[Role.AUTHOR]).user
+    with agency_scope(agency.pk):
+        return inbox_services.note_add(item=item, text="Ask the pools team.", actor=author)
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -742,4 +751,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     InboxReply: inbox_reply_for,
     PolicyClause: policy_clause_for,
     SavedReply: saved_reply_for,
+    InboxNote: inbox_note_for,
 }

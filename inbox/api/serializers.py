@@ -11,6 +11,7 @@ from rest_framework import serializers
 from govsocial.api.parameters import LARGEST_ID
 from inbox.models import (
     InboxItem,
+    InboxNote,
     InboxReply,
     ItemKind,
     ItemStatus,
@@ -38,7 +39,7 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
         fields = [
             "id", "account", "network", "remote_id", "kind", "author_handle", "author_name",
             "text", "permalink", "in_reply_to_remote_id", "post", "thread", "written_at",
-            "received_at", "language", "version", "hidden", "status", "assignee",
+            "received_at", "language", "version", "hidden", "status", "assignee", "tags",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -85,6 +86,9 @@ class InboxItemChangeSerializer(serializers.Serializer[Any]):
 
     status = serializers.ChoiceField(choices=ItemStatus.choices, required=False)
     assignee = serializers.EmailField(required=False, allow_null=True)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=50), max_length=10, required=False
+    )
 
 
 class InboxItemQuerySerializer(serializers.Serializer[Any]):
@@ -105,10 +109,24 @@ class InboxItemQuerySerializer(serializers.Serializer[Any]):
         choices=(), required=False, help_text="only items in this language (ISO 639-1)"
     )
     q = serializers.CharField(required=False, max_length=200, help_text="text contains")
+    tag = serializers.CharField(required=False, max_length=50, help_text="only items with this tag")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["language"].choices = list(settings.INBOX_LANGUAGES)  # type: ignore[attr-defined]
+
+
+class InboxNoteSerializer(serializers.ModelSerializer[InboxNote]):
+    """A note the agency's members wrote on an item for each other."""
+
+    item = serializers.IntegerField(source="item_id", read_only=True)
+    written_by = serializers.EmailField(source="written_by.email", read_only=True)
+
+    class Meta:
+        model = InboxNote
+        fields = ["id", "item", "text", "written_by", "written_at"]
+        read_only_fields = ["id", "item", "written_by", "written_at"]
+        extra_kwargs = {"text": {"max_length": TEXT_LONGEST}}
 
 
 class InboxReplySerializer(serializers.ModelSerializer[InboxReply]):

@@ -22,6 +22,7 @@ from inbox.api.serializers import (
     InboxItemChangeSerializer,
     InboxItemQuerySerializer,
     InboxItemSerializer,
+    InboxNoteSerializer,
     InboxReplySerializer,
     ModerationSerializer,
     PolicyClauseSerializer,
@@ -55,6 +56,7 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
             status=chosen.get("status", ""),
             language=chosen.get("language", ""),
             text=chosen.get("q", ""),
+            tag=chosen.get("tag", ""),
         )
         if assignee:
             narrowed = narrowed.filter(assignee__email__iexact=assignee)
@@ -73,6 +75,10 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
             if email and assignee is None:
                 raise GovsocialError(_("No member has this email."), field="assignee")
             item = services.item_assign(item=item, assignee=assignee, actor=actor)
+        if "tags" in change.validated_data:
+            item = services.item_tags_set(
+                item=item, tags=change.validated_data["tags"], actor=actor
+            )
         if "status" in change.validated_data:
             item = services.item_status_set(
                 item=item, status=change.validated_data["status"], actor=actor
@@ -95,6 +101,21 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
         sent.is_valid(raise_exception=True)
         reply = reply_create(item=item, text=sent.validated_data["text"], actor=request.user)  # type: ignore[arg-type]
         return Response(InboxReplySerializer(reply).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["get"], request=None, responses=InboxNoteSerializer(many=True))
+    @extend_schema(
+        methods=["post"], request=InboxNoteSerializer, responses={201: InboxNoteSerializer}
+    )
+    @action(detail=True, methods=["get", "post"])
+    def notes(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The members' notes on the item, oldest first (never sent); POST adds one."""
+        item = self.get_object()
+        if request.method == "GET":
+            return Response(InboxNoteSerializer(selectors.notes(item=item), many=True).data)
+        sent = InboxNoteSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        note = services.note_add(item=item, text=sent.validated_data["text"], actor=request.user)  # type: ignore[arg-type]
+        return Response(InboxNoteSerializer(note).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ModerationSerializer, responses=InboxItemSerializer)
     @action(detail=True, methods=["post"])

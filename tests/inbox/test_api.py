@@ -129,3 +129,22 @@ def test_a_reply_is_queued_through_the_api_and_listed(
     assert (written.json()["state"], written.json()["text"]) == (ReplyState.QUEUED, "Monday at 9.")
     assert empty.status_code == 400 and too_long.status_code == 400
     assert [reply["id"] for reply in listed] == [written.json()["id"]]
+
+
+def test_notes_and_tags_through_the_api(personas: Personas, received: list[InboxItem]) -> None:
+    client = api(personas)
+    url = f"{BASE}{received[0].pk}/"
+
+    tagged = client.patch(
+        url, {"tags": ["pools", "pools", " complaint "]}, content_type="application/json"
+    )
+    noted = client.post(
+        f"{url}notes/", {"text": "Ask the pools team."}, content_type="application/json"
+    )
+    found = client.get(BASE, {"tag": "complaint"}).json()
+    notes = client.get(f"{url}notes/").json()
+
+    assert tagged.status_code == 200 and tagged.json()["tags"] == ["pools", "complaint"]
+    assert noted.status_code == 201
+    assert [item["remote_id"] for item in found["results"]] == ["c1"]
+    assert [note["text"] for note in notes] == ["Ask the pools team."]

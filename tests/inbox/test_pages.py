@@ -186,3 +186,26 @@ def test_the_inbox_page_hears_of_new_items_without_reloading(
     assert "2 new items arrived." in two.content.decode()
     assert f"after={newest}&amp;told=2" in two.content.decode()
     assert again.status_code == 204
+
+
+def test_members_note_and_tag_an_item_and_find_it_by_its_tag(
+    personas: Personas, received: list[InboxItem]
+) -> None:
+    client = personas.client_for(personas.author_a)
+    url = reverse("inbox_item", args=["alpha", received[0].pk])
+
+    noted = client.post(url, {"note": "Ask the pools team."}, follow=True)
+    tagged = client.post(url, {"tags": "pools, complaint, pools, "}, follow=True)
+    too_many = client.post(url, {"tags": ",".join(f"t{n}" for n in range(11))})
+    listed = client.get(reverse("inbox_list", args=["alpha"]), {"tag": "pools"})
+
+    assert "The note is added." in noted.content.decode()
+    assert "Ask the pools team." in noted.content.decode()
+    assert "The tags are saved." in tagged.content.decode()
+    assert too_many.status_code == 400 and "at most 10 tags" in too_many.content.decode()
+    assert "When does the pool reopen" in listed.content.decode()
+    assert "Bonjour" not in listed.content.decode()
+    with agency_scope(personas.agency_a.pk):
+        assert InboxItem.objects.get(pk=received[0].pk).tags == ["pools", "complaint"]
+        verbs = set(ArchiveEvent.objects.values_list("verb", flat=True))
+    assert {"inbox.note_added", "inbox.item_tagged"} <= verbs

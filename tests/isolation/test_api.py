@@ -429,3 +429,12 @@ class TestSavedReplyList(ApiIsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestInboxItemNotes(ApiIsolationSuite):
+    url_name = "inboxitem-notes"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        item = inbox_item_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])
