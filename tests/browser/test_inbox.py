@@ -1,9 +1,11 @@
-"""A citizen's reply reaches the inbox; an admin opens it from the list, reads it in
-its conversation, closes it and adds a clause to the comment policy, on pages that pass
+"""A citizen's mention reaches the inbox; an admin opens it from the list, reads it in
+its conversation, answers it with a saved reply (sent once to the network, shown in the
+conversation), closes it and adds a clause to the comment policy, on pages that pass
 axe's checks."""
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -12,6 +14,7 @@ from playwright.sync_api import Browser, expect
 
 from accounts.models import Agency
 from govsocial.tenancy import agency_scope
+from inbox.replies import replies_due, reply_send
 from inbox.services import account_poll
 from publishing.models import SocialAccount
 from tests.browser.conftest import Member, assert_accessible, authorise_on_the_network, sign_in
@@ -24,6 +27,17 @@ def _poll(agency_slug: str) -> int:
         agency = Agency.objects.get(slug=agency_slug)
         with agency_scope(agency.pk):
             return account_poll(account=SocialAccount.objects.get())
+    finally:
+        connection.close()
+
+
+def _send_due_replies(agency_slug: str) -> list[str]:
+    """Send the agency's due replies now, as a worker would; return their states."""
+    try:
+        agency = Agency.objects.get(slug=agency_slug)
+        with agency_scope(agency.pk):
+            due = replies_due(account=SocialAccount.objects.get())
+            return [str(getattr(reply_send(reply_id=pk), "state", "")) for pk in due]
     finally:
         connection.close()
 
@@ -57,9 +71,37 @@ def test_an_admin_works_a_citizens_reply_from_arrival_to_closed(
     page.get_by_role("link", name="@inbox_city is the library open on Sunday?").click()
     expect(page.get_by_role("heading", name="Conversation")).to_be_visible()
     assert_accessible(page)
+    item_url = page.url
+
+    # The admin keeps a reply ready, then answers with it.
+    page.get_by_role("link", name="Back to the inbox").click()
+    page.get_by_role("link", name="Saved replies").click()
+    page.get_by_label("Title", exact=True).fill("Library hours")
+    page.get_by_label("In English").fill("Hello {handle}, the library opens at noon on Sundays.")
+    page.get_by_role("button", name="Save the reply").click()
+    expect(page.get_by_text("The reply is saved.")).to_be_visible()
+    assert_accessible(page)
+    page.goto(item_url)
+    page.get_by_label("Saved reply", exact=True).select_option(label="Library hours")
+    page.get_by_role("button", name="Start from it").click()
+    expect(page.get_by_label("Your reply")).to_have_value(
+        re.compile(r"^Hello @\S+, the library opens at noon on Sundays\.$")
+    )
+    page.get_by_role("button", name="Send as inbox_city").click()
+    expect(page.get_by_text("Your reply is on its way.")).to_be_visible()
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
+        assert thread.submit(_send_due_replies, committed_admin.agency_slug).result() == ["sent"]
+    page.reload()
+    expect(page.locator(".govsocial-conversation__ours")).to_contain_text("Sent")
+    sent = [
+        post
+        for post in networks.posts(network="mastodon", account="inbox_city", origin="account")
+        if "the library opens at noon" in str(post["text"])
+    ]
+    assert len(sent) == 1
+
     page.get_by_label("Status").select_option(label="Closed")
     page.get_by_role("button", name="Change the status").click()
-
     expect(page.get_by_text("The item's status is changed.")).to_be_visible()
     expect(page.locator(".govsocial-status--closed")).to_have_text("Closed")
 
