@@ -14,13 +14,14 @@ from accounts.models import Agency
 from accounts.services.principals import Principal, require_admin
 from govsocial.errors import GovsocialError
 from inbox.models import InboxItem, PolicyClause
-from inbox.services import require_worker
+from inbox.services import require_within, require_worker
 from inbox.transitions import item_hidden_move
 from publishing.networks.base import NetworkError
 from publishing.networks.registry import adapter_for
 from publishing.services import account_refresh
 
 NOTE_LONGEST = 2000
+CLAUSE_LONGEST = 5000
 
 
 def item_hide(
@@ -33,11 +34,7 @@ def item_hide(
             _("Choose the clause of the comment policy that applies."), field="clause"
         )
     note = note.strip()
-    if len(note) > NOTE_LONGEST:
-        raise GovsocialError(
-            _("Keep it under %(count)s characters.") % {"count": NOTE_LONGEST},
-            field="note",
-        )
+    require_within("note", note, NOTE_LONGEST)
     try:
         account = account_refresh(account=item.account)
         adapter_for(account.network).hide(account.credentials(), item.remote_id, hidden=hidden)
@@ -63,15 +60,18 @@ def clause_add(
     require_admin(
         agency=agency, actor=actor, refusal=_("Only an agency admin keeps the comment policy.")
     )
-    code, title = code.strip(), title.strip()
+    code, title, text = code.strip(), title.strip(), text.strip()
     if not code or not title:
         raise GovsocialError(
             _("Give the clause a number and a title."), field="code" if not code else "title"
         )
+    require_within("code", code, 20)
+    require_within("title", title, 200)
+    require_within("text", text, CLAUSE_LONGEST)
     try:
         with transaction.atomic():
             clause: PolicyClause = PolicyClause.objects.create(
-                agency=agency, code=code, title=title, text=text.strip()
+                agency=agency, code=code, title=title, text=text
             )
             archive.record(
                 agency=agency,

@@ -12,6 +12,7 @@ from accounts.models import Agency
 from accounts.services.principals import Principal, require_admin
 from govsocial.errors import GovsocialError
 from inbox.models import InboxItem, SavedReply
+from inbox.services import require_within
 
 TITLE_LONGEST = 200
 TEXT_LONGEST = 5000
@@ -29,15 +30,9 @@ def saved_reply_add(
         raise GovsocialError(_("Give the saved reply a title."), field="title")
     if not (text_en or text_fr):
         raise GovsocialError(_("Write the reply in English, French or both."), field="text_en")
-    for field, value, longest in (
-        ("title", title, TITLE_LONGEST),
-        ("text_en", text_en, TEXT_LONGEST),
-        ("text_fr", text_fr, TEXT_LONGEST),
-    ):
-        if len(value) > longest:
-            raise GovsocialError(
-                _("Keep it under %(count)s characters.") % {"count": longest}, field=field
-            )
+    require_within("title", title, TITLE_LONGEST)
+    require_within("text_en", text_en, TEXT_LONGEST)
+    require_within("text_fr", text_fr, TEXT_LONGEST)
     with transaction.atomic():
         saved: SavedReply = SavedReply.objects.create(
             agency=agency, title=title, text_en=text_en, text_fr=text_fr

@@ -247,6 +247,14 @@ def _poll_row(account: SocialAccount) -> InboxPoll:
 WORKER_ROLES = frozenset({Role.ADMIN, Role.APPROVER, Role.AUTHOR})
 
 
+def require_within(field: str, value: str, longest: int) -> None:
+    """Refuse ``value`` when it is longer than ``longest`` characters, naming ``field``."""
+    if len(value) > longest:
+        raise GovsocialError(
+            _("Keep it under %(count)s characters.") % {"count": longest}, field=field
+        )
+
+
 def require_worker(*, agency: Agency, actor: Principal) -> None:
     """Refuse the action unless ``actor`` works ``agency``'s inbox."""
     if not roles_of(agency=agency, actor=actor) & WORKER_ROLES:
@@ -305,10 +313,7 @@ def note_add(*, item: InboxItem, text: str, actor: Principal) -> InboxNote:
     text = text.strip()
     if not text:
         raise GovsocialError(_("Write the note."), field="note")
-    if len(text) > NOTE_LONGEST:
-        raise GovsocialError(
-            _("Keep it under %(count)s characters.") % {"count": NOTE_LONGEST}, field="note"
-        )
+    require_within("note", text, NOTE_LONGEST)
     with transaction.atomic():
         note: InboxNote = InboxNote.objects.create(
             agency=item.agency, item=item, text=text, written_by=person_behind(actor)
