@@ -88,6 +88,8 @@ def events_record(
     transaction has committed."""
     if not connection.in_atomic_block:
         raise ArchiveError("archive events are written inside the transaction of their change")
+    if not events:
+        return []
     agency_id: int = agency.pk
     scope = current_scope()
     if scope.agency_id is not None and scope.agency_id != agency_id:

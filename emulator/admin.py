@@ -7,6 +7,7 @@ Tests, the demo and the benchmarks drive the emulator through these JSON endpoin
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from starlette.requests import Request
@@ -18,7 +19,7 @@ from emulator.citizens import CITIZENS, citizen, say
 from emulator.faults import FaultError
 from emulator.graph import facebook
 from emulator.ratelimit import RatePolicy
-from emulator.state import CHANNELS, NETWORK_OF_CHANNEL, NETWORKS, Actor, World
+from emulator.state import CHANNELS, NETWORK_OF_CHANNEL, NETWORKS, Actor, Post, World
 
 CREDENTIALS: dict[str, Callable[..., dict[str, Any]]] = {
     "x": x.credentials,
@@ -241,6 +242,39 @@ async def add_inbound(request: Request) -> Response:
     return JSONResponse(post.to_json(), status_code=201)
 
 
+# Where an author may change a post's text after writing it: X makes an edit a new
+# post, Bluesky's app has no edits, Instagram none for comments.
+EDITABLE = ("mastodon", "facebook")
+
+
+def _citizens_post(request: Request) -> Post:
+    """Return the live post the path names, written by a synthetic citizen."""
+    channel = _network(request.path_params["network"], CHANNELS)
+    post = _world(request).find_post(channel, request.path_params["post_id"])
+    if post is None or not post.author.citizen:
+        raise AdminError("no live citizen's post on that network has that id")
+    return post
+
+
+async def edit_post(request: Request) -> Response:
+    """Have a citizen change the text of what they wrote, where the network allows it."""
+    post = _citizens_post(request)
+    if post.channel not in EDITABLE:
+        raise AdminError(f"{post.channel} does not let its users edit what they wrote")
+    text = (await _body(request)).get("text")
+    if not isinstance(text, str) or not text:
+        raise AdminError("text is required")
+    post.text, post.edited_at = text, datetime.now(UTC)
+    return JSONResponse(post.to_json())
+
+
+async def delete_post(request: Request) -> Response:
+    """Have a citizen delete what they wrote."""
+    post = _citizens_post(request)
+    post.deleted = True
+    return JSONResponse(post.to_json())
+
+
 async def list_faults(request: Request) -> Response:
     """List the faults in force."""
     return JSONResponse({"faults": [f.to_json() for f in _world(request).faults.active()]})
@@ -276,6 +310,8 @@ routes: list[BaseRoute] = [
     Route("/accounts/{network}/{handle}/expire", _admin(expire_tokens), methods=["POST"]),
     Route("/posts", _admin(list_posts), methods=["GET"]),
     Route("/inbound", _admin(add_inbound), methods=["POST"]),
+    Route("/posts/{network}/{post_id:path}", _admin(edit_post), methods=["PATCH"]),
+    Route("/posts/{network}/{post_id:path}", _admin(delete_post), methods=["DELETE"]),
     Route("/faults", _admin(list_faults), methods=["GET"]),
     Route("/faults", _admin(add_fault), methods=["POST"]),
     Route("/faults", _admin(clear_faults), methods=["DELETE"]),

@@ -195,7 +195,7 @@ def status_json(post: Post, call: Call) -> dict[str, Any]:
         "replies_count": len(call.world.replies_to(post)),
         "reblogs_count": 0,
         "favourites_count": 0,
-        "edited_at": None,
+        "edited_at": timestamp(post.edited_at) if post.edited_at else None,
         "favourited": False,
         "reblogged": False,
         "muted": False,

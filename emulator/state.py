@@ -157,6 +157,8 @@ class Post:
     media: list[Media] = field(default_factory=list)
     hidden: bool = False
     deleted: bool = False
+    # When its author last changed its text, where the network allows it.
+    edited_at: datetime | None = None
     # Private messages: the conversation they belong to.
     conversation: str = ""
     # Per network: Bluesky's record and cid, Mastodon's idempotency key.
@@ -186,6 +188,7 @@ class Post:
             "media": [media.to_json() for media in self.media],
             "hidden": self.hidden,
             "deleted": self.deleted,
+            "edited_at": self.edited_at.isoformat() if self.edited_at else None,
         }
 
 

@@ -43,6 +43,8 @@ DEFAULT_SCOPES = ("tweet.read", "tweet.write", "users.read", "offline.access", "
 MEDIA_EXPIRY = 86400
 INVALID_REQUEST = "https://api.twitter.com/2/problems/invalid-request"
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
+# The most posts one lookup by ids may name.
+TWEETS_AT_ONCE = 100
 
 
 def problem(status: int, detail: str = "") -> JSONResponse:
@@ -313,6 +315,25 @@ def _attachable(world: World, account: Actor, media_ids: list[str]) -> list[Medi
     return found
 
 
+async def get_tweets(call: Call) -> Response:
+    """Return the posts among ``ids`` (comma-separated, at most 100); each missing one is
+    an error beside them, as X answers."""
+    params = await call.params()
+    ids = [i for i in str(params.get("ids", "")).split(",") if i]
+    if not ids or len(ids) > TWEETS_AT_ONCE:
+        raise _reject_invalid(f"The `ids` query parameter names 1 to {TWEETS_AT_ONCE} posts.")
+    found = [call.world.find_post("x", post_id) for post_id in ids]
+    posts = [post for post in found if post is not None]
+    fields = _fields(params, "tweet.fields")
+    body: dict[str, Any] = {}
+    if posts:
+        body["data"] = [tweet_json(post, fields, call.world) for post in posts]
+    errors = [_missing(i) for i, post in zip(ids, found, strict=True) if post is None]
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body)
+
+
 async def delete_tweet(call: Call) -> Response:
     """Delete one of the caller's posts."""
     post = call.world.find_post("x", call.request.path_params["id"])
@@ -326,7 +347,12 @@ async def delete_tweet(call: Call) -> Response:
 
 def _not_found(post_id: str) -> JSONResponse:
     """Return X's answer for a post that does not exist (200 with an error, as X does)."""
-    error = {
+    return JSONResponse({"errors": [_missing(post_id)]})
+
+
+def _missing(post_id: str) -> dict[str, str]:
+    """Return X's error for a post that does not exist."""
+    return {
         "value": post_id,
         "detail": f"Could not find tweet with id: [{post_id}].",
         "title": "Not Found Error",
@@ -335,7 +361,6 @@ def _not_found(post_id: str) -> JSONResponse:
         "resource_id": post_id,
         "type": NOT_FOUND,
     }
-    return JSONResponse({"errors": [error]})
 
 
 async def get_tweet(call: Call) -> Response:
@@ -645,6 +670,7 @@ def _api(path: str, handler: Any, *methods: str, auth: bool = True) -> Route:
 routes: list[BaseRoute] = [
     _api("/2/tweets", create_tweet, "POST"),
     _api("/2/tweets/search/recent", search_recent, "GET"),
+    _api("/2/tweets", get_tweets, "GET"),
     _api("/2/tweets/{id}", get_tweet, "GET"),
     _api("/2/tweets/{id}", delete_tweet, "DELETE"),
     _api("/2/tweets/{id}/hidden", hide_reply, "PUT"),

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,10 @@ class InboxItem(AgencyOwned):
     tags = ArrayField(
         models.CharField(max_length=50), verbose_name=_("tags"), default=list, blank=True
     )
+    # When its network was last asked whether it still holds the item, and as what
+    # text (``inbox.services.account_reread``); when it was found gone from there.
+    checked_at = models.DateTimeField(_("checked on the network"), db_default=Now())
+    deleted_on_network_at = models.DateTimeField(_("deleted on the network"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbox item")
@@ -98,6 +103,12 @@ class InboxItem(AgencyOwned):
             models.Index(fields=["agency", "-written_at"], name="inbox_item_newest"),
             models.Index(fields=["agency", "thread"], name="inbox_item_thread"),
             GinIndex(fields=["tags"], name="inbox_item_tags"),
+            # The items still re-read: those of the last days not yet found deleted.
+            models.Index(
+                fields=["account", "received_at"],
+                condition=Q(deleted_on_network_at=None),
+                name="inbox_item_to_reread",
+            ),
         ]
 
     def __str__(self) -> str:

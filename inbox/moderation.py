@@ -14,7 +14,7 @@ from accounts.models import Agency
 from accounts.services.principals import Principal, require_admin
 from govsocial.errors import GovsocialError
 from inbox.models import InboxItem, PolicyClause
-from inbox.services import require_within, require_worker
+from inbox.services import require_on_network, require_within, require_worker
 from inbox.transitions import item_hidden_move
 from publishing.networks.base import NetworkError
 from publishing.networks.registry import adapter_for
@@ -29,6 +29,7 @@ def item_hide(
 ) -> InboxItem:
     """Hide ``item`` on its network (or show it again) under ``clause``; recorded."""
     require_worker(agency=item.agency, actor=actor)
+    require_on_network(item)
     if clause is None or clause.retired_at is not None:
         raise GovsocialError(
             _("Choose the clause of the comment policy that applies."), field="clause"

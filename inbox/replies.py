@@ -25,7 +25,7 @@ from accounts.services.principals import Principal, person_behind
 from archive.services import SYSTEM
 from govsocial.errors import GovsocialError
 from inbox.models import InboxItem, InboxReply, ReplyState
-from inbox.services import require_worker
+from inbox.services import require_on_network, require_worker
 from inbox.transitions import reply_claim, reply_move
 from publishing.models import SocialAccount
 from publishing.networks.base import (
@@ -58,6 +58,7 @@ def reply_create(*, item: InboxItem, text: str, actor: Principal) -> InboxReply:
     """Write the agency's answer to ``item``, checked by its network's rules, and queue
     it; recorded in the archive."""
     require_worker(agency=item.agency, actor=actor)
+    require_on_network(item)
     text = text.strip()
     if not text:
         raise GovsocialError(_("Write the reply."), field="text")

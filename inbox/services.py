@@ -7,13 +7,14 @@ polling of one account, through its network's adapter, from where the last poll 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models.functions import Now
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
@@ -31,6 +32,7 @@ from publishing.networks.base import (
     InboundItem,
     InboundKind,
     NetworkError,
+    RemotePost,
     TransientNetworkError,
 )
 from publishing.networks.registry import adapter_for
@@ -40,10 +42,15 @@ logger = logging.getLogger(__name__)
 
 RECEIVED = "inbox.item_received"
 EDITED = "inbox.item_edited"
+DELETED = "inbox.item_deleted_on_network"
 # How long a claimed poll keeps others off the account (longer than any fetch takes).
 POLL_LEASE = timedelta(minutes=2)
 # How long an account waits after the network failed without saying how long.
 POLL_BACKOFF = timedelta(minutes=1)
+# How long after it arrived an item is re-read for edits and deletions, and how many
+# of an account's items each poll re-reads.
+REREAD_FOR = timedelta(days=7)
+REREAD_EACH_POLL = 20
 
 _COLUMNS = (
     "agency_id", "account_id", "remote_id", "kind", "author_handle", "author_name", "text",
@@ -62,6 +69,7 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
     items = sorted({item.remote_id: item for item in items}.values(), key=_written)
     if not items:
         return []
+    # Detected before the transaction, which would otherwise be held open meanwhile.
     languages = {item.remote_id: language_of(item.text) for item in items}
     with transaction.atomic():
         known = {
@@ -72,19 +80,29 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
         }
         fresh = [item for item in items if item.remote_id not in known]
         stored = _inserted(account, fresh, languages)
-        edited = [
-            (known[item.remote_id], item)
-            for item in items
-            if item.remote_id in known and known[item.remote_id].text != item.text
-        ]
-        for row, item in edited:
-            row.text, row.version = item.text, row.version + 1
-            row.language = languages[item.remote_id]
-            row.save(update_fields=["text", "version", "language"])
-        changed = [(row, RECEIVED, item) for row, item in stored]
-        changed += [(row, EDITED, item) for row, item in edited]
+        edited = _edited(
+            ((known[item.remote_id], item.text) for item in items if item.remote_id in known),
+            languages,
+        )
+        changed = [(row, RECEIVED) for row in stored] + [(row, EDITED) for row in edited]
         _record(account, changed)
-    return [row for row, _verb, _item in changed]
+    return [row for row, _verb in changed]
+
+
+def _edited(
+    found: Iterable[tuple[InboxItem, str]], languages: Mapping[str, str]
+) -> list[InboxItem]:
+    """Give each locked row whose text on the network differs the text found there (its
+    language in ``languages`` by remote id), as its next version; return the rows
+    changed."""
+    changed = []
+    for row, text in found:
+        if row.text != text:
+            row.text, row.version = text, row.version + 1
+            row.language = languages[row.remote_id]
+            row.save(update_fields=["text", "version", "language"])
+            changed.append(row)
+    return changed
 
 
 def _written(item: InboundItem) -> datetime:
@@ -93,9 +111,9 @@ def _written(item: InboundItem) -> datetime:
 
 def _inserted(
     account: SocialAccount, items: Sequence[InboundItem], languages: dict[str, str]
-) -> list[tuple[InboxItem, InboundItem]]:
+) -> list[InboxItem]:
     """Insert the items no row holds yet, skipping any another transaction inserted
-    meanwhile; return the rows this one inserted with their items, oldest first."""
+    meanwhile; return the rows this one inserted, oldest first."""
     if not items:
         return []
     replied = {item.in_reply_to_remote_id for item in items} - {""}
@@ -131,9 +149,7 @@ def _inserted(
             [value for row in rows for value in row],
         )
         ids = [row[0] for row in cursor.fetchall()]
-    by_id = {item.remote_id: item for item in items}
-    rows_made = InboxItem.objects.filter(pk__in=ids).order_by("written_at", "pk")
-    return [(row, by_id[row.remote_id]) for row in rows_made]
+    return list(InboxItem.objects.filter(pk__in=ids).order_by("written_at", "pk"))
 
 
 def _thread(item: InboundItem, threads: dict[str, str]) -> str:
@@ -148,11 +164,11 @@ def _thread(item: InboundItem, threads: dict[str, str]) -> str:
     return item.remote_id
 
 
-def _record(account: SocialAccount, changed: list[tuple[InboxItem, str, InboundItem]]) -> None:
+def _record(account: SocialAccount, changed: list[tuple[InboxItem, str]]) -> None:
     """Keep each version whole, store it, and record its event."""
     if not changed:
         return
-    documents = [_document(account, row, item) for row, _verb, item in changed]
+    documents = [_document(account, row) for row, _verb in changed]
     contents = archive.keep_documents(agency=account.agency, documents=documents)
     InboxItemVersion.objects.bulk_create(
         InboxItemVersion(
@@ -162,41 +178,90 @@ def _record(account: SocialAccount, changed: list[tuple[InboxItem, str, InboundI
             text=row.text,
             content=content,
         )
-        for (row, _verb, _item), content in zip(changed, contents, strict=True)
+        for (row, _verb), content in zip(changed, contents, strict=True)
     )
     archive.record_each(
         agency=account.agency,
         actor=SYSTEM,
         events=[
             Event(verb, row, document | {"version": row.version, "content": content})
-            for (row, verb, _item), document, content in zip(
-                changed, documents, contents, strict=True
-            )
+            for (row, verb), document, content in zip(changed, documents, contents, strict=True)
         ],
     )
 
 
-def _document(account: SocialAccount, row: InboxItem, item: InboundItem) -> dict[str, Any]:
-    """Return the item as received, for the archive."""
+def _document(account: SocialAccount, row: InboxItem) -> dict[str, Any]:
+    """Return the item as the network shows it now, for the archive."""
     return {
         "network": account.network,
         "account": account.handle,
-        "remote_id": item.remote_id,
-        "kind": str(item.kind),
-        "author_handle": item.author_handle,
-        "author_name": item.author_name,
-        "text": item.text,
-        "permalink": item.permalink,
-        "written_at": item.created_at.isoformat(),
-        "in_reply_to": item.in_reply_to_remote_id,
+        "remote_id": row.remote_id,
+        "kind": row.kind,
+        "author_handle": row.author_handle,
+        "author_name": row.author_name,
+        "text": row.text,
+        "permalink": row.permalink,
+        "written_at": row.written_at.isoformat(),
+        "in_reply_to": row.in_reply_to_remote_id,
         "language": row.language,
     }
 
 
+def items_reread(
+    *, account: SocialAccount, asked: Sequence[str], found: Sequence[RemotePost]
+) -> list[InboxItem]:
+    """Store what re-reading the items ``asked`` (remote ids) on the network ``found``:
+    a new version of each whose text changed, and each the network no longer holds
+    marked deleted there, when noticed (its versions stay); record each in the archive.
+    Return the items changed."""
+    texts = {post.remote_id: post.text for post in found}
+    languages = {remote_id: language_of(text) for remote_id, text in texts.items()}
+    with transaction.atomic():
+        rows = list(
+            InboxItem.objects.select_for_update(no_key=True).filter(
+                account=account, remote_id__in=asked, deleted_on_network_at=None
+            )
+        )
+        edited = _edited(
+            ((row, texts[row.remote_id]) for row in rows if row.remote_id in texts), languages
+        )
+        _record(account, [(row, EDITED) for row in edited])
+        gone = [row for row in rows if row.remote_id not in texts]
+        noticed = timezone.now()
+        InboxItem.objects.filter(pk__in=[row.pk for row in gone]).update(
+            deleted_on_network_at=noticed
+        )
+        InboxItem.objects.filter(pk__in=[row.pk for row in rows]).update(checked_at=Now())
+        archive.record_each(
+            agency=account.agency,
+            actor=SYSTEM,
+            events=[
+                Event(DELETED, row, {"noticed_at": noticed.isoformat(), "noticed_by": "re-read"})
+                for row in gone
+            ],
+        )
+    return edited + gone
+
+
+def _to_reread(account: SocialAccount) -> list[str]:
+    """Return the remote ids of the account's items due to be re-read: those received
+    in the last ``REREAD_FOR``, not yet found deleted, read longest ago first."""
+    return list(
+        InboxItem.objects.filter(
+            account=account,
+            deleted_on_network_at=None,
+            received_at__gte=Now() - REREAD_FOR,
+        )
+        .order_by("checked_at", "pk")
+        .values_list("remote_id", flat=True)[:REREAD_EACH_POLL]
+    )
+
+
 def account_poll(*, account: SocialAccount) -> int:
-    """Fetch what reached ``account`` since its last poll and store it, if the account
-    is due (at most one poll of an account at a time); return how many items were new
-    or changed. A network that throttles or fails defers the account's next poll."""
+    """Fetch what reached ``account`` since its last poll and store it, and re-read a
+    few of its recent items for edits and deletions, if the account is due (at most one
+    poll of an account at a time); return how many items were new or changed. A network
+    that throttles or fails defers the account's next poll."""
     if account.disconnected_at is not None or account.health == AccountHealth.NEEDS_REAUTHORISATION:
         return 0
     # The database's clock decides when an account is due, whichever host asks.
@@ -207,9 +272,11 @@ def account_poll(*, account: SocialAccount) -> int:
     if not claimed:
         return 0
     cursor = InboxPoll.objects.values_list("cursor", flat=True).get(pk=poll.pk)
+    asked = _to_reread(account)
     try:
         account = account_refresh(account=account)
-        page = adapter_for(account.network).fetch_inbound(account.credentials(), cursor=cursor)
+        adapter = adapter_for(account.network)
+        page = adapter.fetch_inbound(account.credentials(), cursor=cursor)
     except NetworkError as error:
         wait = POLL_BACKOFF
         if isinstance(error, TransientNetworkError) and error.retry_after is not None:
@@ -219,8 +286,19 @@ def account_poll(*, account: SocialAccount) -> int:
         )
         logger.info("inbox of account %s not polled: %s", account.pk, error.reason)
         return 0
+    found: Sequence[RemotePost] | None = None
+    try:
+        found = adapter.fetch_current(account.credentials(), remote_ids=asked) if asked else []
+    except NetworkError as error:
+        logger.info("items of account %s not re-read: %s", account.pk, error.reason)
     with transaction.atomic():
         received = items_receive(account=account, items=page.items)
+        if found is None:
+            # Asked again after the others, so that no item the network will not read
+            # holds the others up.
+            InboxItem.objects.filter(account=account, remote_id__in=asked).update(checked_at=Now())
+        else:
+            received += items_reread(account=account, asked=asked, found=found)
         InboxPoll.objects.filter(pk=poll.pk).update(
             cursor=page.cursor,
             polled_at=Now(),
@@ -252,6 +330,17 @@ def require_within(field: str, value: str, longest: int) -> None:
     if len(value) > longest:
         raise GovsocialError(
             _("Keep it under %(count)s characters.") % {"count": longest}, field=field
+        )
+
+
+def require_on_network(item: InboxItem) -> None:
+    """Refuse to act on the network on an item its author deleted there."""
+    if item.deleted_on_network_at is not None:
+        raise GovsocialError(
+            _(
+                "Its author deleted it on the network: it can no longer be answered or "
+                "moderated there."
+            )
         )
 
 

@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import uvicorn
@@ -115,6 +116,16 @@ class Emulator:
     def inbound(self, **fields: Any) -> dict[str, Any]:
         """Have a citizen reply, mention or write a message."""
         return dict(self._admin("POST", "/inbound", fields))
+
+    def edit(self, network: str, post_id: str, text: str) -> dict[str, Any]:
+        """Have the citizen who wrote a post change its text."""
+        return dict(
+            self._admin("PATCH", f"/posts/{network}/{quote(post_id, safe='')}", {"text": text})
+        )
+
+    def delete(self, network: str, post_id: str) -> dict[str, Any]:
+        """Have the citizen who wrote a post delete it."""
+        return dict(self._admin("DELETE", f"/posts/{network}/{quote(post_id, safe='')}"))
 
     def fault(self, kind: str, **fields: Any) -> dict[str, Any]:
         """Add a fault and return it."""

@@ -39,7 +39,8 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
         fields = [
             "id", "account", "network", "remote_id", "kind", "author_handle", "author_name",
             "text", "permalink", "in_reply_to_remote_id", "post", "thread", "written_at",
-            "received_at", "language", "version", "hidden", "status", "assignee", "tags",
+            "received_at", "language", "version", "hidden", "deleted_on_network_at", "status",
+            "assignee", "tags",
         ]  # fmt: skip
         read_only_fields = fields
 

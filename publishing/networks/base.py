@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -171,7 +172,8 @@ class PublishedPost:
 
 @dataclass(frozen=True)
 class RemotePost:
-    """A post already on the account's timeline (for reconciling unconfirmed sends)."""
+    """A post as the network holds it: the account's own (reconciling unconfirmed sends)
+    or an item that reached it (re-read for edits and deletions)."""
 
     remote_id: str
     text: str
@@ -256,6 +258,13 @@ class NetworkAdapter(Protocol):
 
     def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
         """Return replies, mentions, comments and messages newer than ``cursor``."""
+        ...
+
+    def fetch_current(
+        self, account: AccountCredentials, *, remote_ids: Sequence[str]
+    ) -> list[RemotePost]:
+        """Return those of ``remote_ids`` (items that reached the account) the network
+        still holds, as they read now; one it no longer holds is left out."""
         ...
 
     def reply(self, account: AccountCredentials, *, in_reply_to: str, text: str) -> PublishedPost:

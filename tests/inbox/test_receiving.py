@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import Agency
 from govsocial.tenancy import agency_scope
-from inbox.models import InboxItemVersion, InboxPoll, ItemKind
-from inbox.services import EDITED, RECEIVED, account_poll, items_receive
+from inbox.models import InboxItem, InboxItemVersion, InboxPoll, ItemKind
+from inbox.services import DELETED, EDITED, RECEIVED, REREAD_FOR, account_poll, items_receive
 from publishing.models import PostTarget, SocialAccount, TargetState
 from publishing.networks.base import Network, OutgoingPost
 from publishing.networks.registry import adapter_for
@@ -130,6 +130,56 @@ def test_an_item_received_again_is_stored_once_and_an_edit_is_a_new_version(
         "The bridge is closed again, since 9:00",
     )
     assert edit.data["content"] != events(agency, RECEIVED)[0].data["content"]
+
+
+def test_an_item_edited_then_deleted_on_the_network_keeps_both_versions_and_its_deletion(
+    agency: Agency, mastodon: SocialAccount, quiet: Emulator
+) -> None:
+    ours = published(agency, mastodon, "Pools open on Saturday")
+    said = quiet.inbound(
+        network="mastodon",
+        account="riverton",
+        kind="reply",
+        text="@riverton the pool staff were rude",
+        in_reply_to=ours.remote_id,
+    )
+    assert poll_now(mastodon) == 1
+
+    quiet.edit("mastodon", said["id"], "@riverton the pool staff were rude to my son")
+    assert poll_now(mastodon) == 1
+    quiet.delete("mastodon", said["id"])
+    assert poll_now(mastodon) == 1
+    assert poll_now(mastodon) == 0
+
+    [item] = items(agency)
+    with agency_scope(agency.pk):
+        versions = list(item.versions.values_list("number", "text"))
+    assert versions == [
+        (1, "@riverton the pool staff were rude"),
+        (2, "@riverton the pool staff were rude to my son"),
+    ]
+    assert item.text == "@riverton the pool staff were rude to my son"
+    assert item.deleted_on_network_at is not None
+    [edit] = events(agency, EDITED)
+    [deletion] = events(agency, DELETED)
+    assert edit.data["text"] == "@riverton the pool staff were rude to my son"
+    assert deletion.object_id == str(item.pk) and deletion.data["noticed_by"] == "re-read"
+    assert deletion.data["noticed_at"] == item.deleted_on_network_at.isoformat()
+
+
+def test_items_past_the_reread_window_are_not_read_again(
+    agency: Agency, mastodon: SocialAccount, quiet: Emulator
+) -> None:
+    said = quiet.inbound(
+        network="mastodon", account="riverton", kind="mention", text="@riverton hi"
+    )
+    assert poll_now(mastodon) == 1
+    with agency_scope(agency.pk):
+        InboxItem.objects.update(received_at=timezone.now() - REREAD_FOR - timedelta(minutes=1))
+    quiet.delete("mastodon", said["id"])
+
+    assert poll_now(mastodon) == 0
+    assert items(agency)[0].deleted_on_network_at is None
 
 
 def test_a_reply_to_a_reply_joins_its_conversation(agency: Agency, mastodon: SocialAccount) -> None:

@@ -16,7 +16,7 @@ from django.urls import reverse
 from accounts.models import Agency
 from archive.models import ArchiveContent, ArchiveEvent
 from govsocial.tenancy import agency_scope
-from inbox.models import InboxItem, InboxReply, ReplyState
+from inbox.models import InboxItem, InboxPoll, InboxReply, ReplyState
 from inbox.replies import reply_send
 from inbox.services import account_poll
 from publishing.models import SocialAccount
@@ -98,6 +98,26 @@ def test_a_reply_is_sent_once_and_shows_in_the_conversation(
         kept = ArchiveContent.objects.filter(sha256=verbs[1][1]["content"]).exists()
     assert [verb for verb, _data in verbs] == ["inbox.reply_written", "inbox.reply_sent"]
     assert verbs[0][1]["text"] == "Yes, until 8 p.m. today." and kept
+
+
+def test_an_item_deleted_on_the_network_says_so_and_cannot_be_answered(
+    personas: Personas, account: SocialAccount, item: InboxItem, quiet: Emulator
+) -> None:
+    quiet.delete("mastodon", item.remote_id)
+    with agency_scope(personas.agency_a.pk):
+        InboxPoll.objects.update(next_poll_at=Now())
+        assert account_poll(account=account) == 1
+
+    page = personas.client_for(personas.author_a).get(
+        reverse("inbox_item", args=["alpha", item.pk])
+    )
+    answered = write(personas, item, "We are sorry to hear it.")
+
+    assert "Deleted by its author; noticed" in page.content.decode()
+    assert 'name="text"' not in page.content.decode()
+    assert "can no longer be answered or moderated there" in answered
+    with agency_scope(personas.agency_a.pk):
+        assert not InboxReply.objects.exists()
 
 
 def test_a_reply_the_network_would_refuse_is_not_queued(

@@ -34,6 +34,8 @@ INBOUND_REASONS = {
     "quote": InboundKind.MENTION,
 }
 PAGE_SIZE = 100
+# The most posts one getPosts call may name.
+POSTS_AT_ONCE = 25
 # Reading stops after this many pages: an account's first poll need not go back years.
 MAX_PAGES = 10
 
@@ -110,19 +112,19 @@ class BlueskyAdapter:
                     created_at = _moment(item.post.indexed_at)
                     if created_at < since:
                         return found
-                    found.append(self._remote(account, item.post))
+                    found.append(self._remote(item.post))
                 cursor = page.cursor
                 if not cursor:
                     break
         return found
 
-    def _remote(self, account: AccountCredentials, post: Any) -> RemotePost:
-        """Return one of the account's posts (a post view) as reconciliation compares it."""
+    def _remote(self, post: Any) -> RemotePost:
+        """Return a post view as reconciliation and re-reading compare it."""
         return RemotePost(
             remote_id=post.uri,
             text=_text(post.record),
             created_at=_moment(post.indexed_at),
-            permalink=self._permalink(account.handle, post.uri),
+            permalink=self._permalink(post.author.handle, post.uri),
         )
 
     def comment(self, account: AccountCredentials, *, on: str, text: str) -> PublishedPost:
@@ -137,11 +139,26 @@ class BlueskyAdapter:
         ):
             thread = client.get_post_thread(on, depth=1).thread
         return [
-            self._remote(account, reply.post)
+            self._remote(reply.post)
             for reply in getattr(thread, "replies", None) or []
             if getattr(reply, "post", None) is not None
             and reply.post.author.did == account.remote_id
         ]
+
+    def fetch_current(
+        self, account: AccountCredentials, *, remote_ids: Sequence[str]
+    ) -> list[RemotePost]:
+        """Return the posts among ``remote_ids`` (AT URIs) Bluesky still holds, asking for
+        25 at a time; the app view leaves deleted ones out."""
+        found: list[RemotePost] = []
+        with (
+            open_client(self.settings, usable_access_token(account)) as client,
+            calling(writes=False, refused="reading the posts"),
+        ):
+            for start in range(0, len(remote_ids), POSTS_AT_ONCE):
+                uris = list(remote_ids[start : start + POSTS_AT_ONCE])
+                found += [self._remote(post) for post in client.get_posts(uris).posts]
+        return found
 
     def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
         """Return replies, mentions and quotes newer than ``cursor`` (all when it is empty),

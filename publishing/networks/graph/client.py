@@ -12,7 +12,7 @@ import hashlib
 import hmac
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -25,6 +25,7 @@ from publishing.networks.base import (
     NetworkSettings,
     OutcomeUnknownError,
     PermanentNetworkError,
+    RemotePost,
     TransientNetworkError,
 )
 from publishing.networks.http import httpx_client, retry_after_seconds, transport_error
@@ -40,6 +41,8 @@ DAILY_POSTS_SPENT = (9, 2207042)
 SERVICE_CODES = frozenset({1, 2})
 # The most pages of a list one operation reads, so a huge history cannot stall a worker.
 MAX_PAGES = 20
+# Graph answers "does not exist" (code 100, subcode 33) for an object deleted.
+GONE = "100:33"
 _CODE_PREFIX = re.compile(r"^\(#\d+\)\s*")
 
 
@@ -74,6 +77,15 @@ class GraphSession:
     def get(self, path: str, **params: Any) -> dict[str, Any]:
         """Read ``path`` (``fields``, ``since``… in ``params``)."""
         return self._call("GET", path, writes=False, params=self._proven(params))
+
+    def get_if_there(self, path: str, **params: Any) -> dict[str, Any] | None:
+        """Read ``path`` as ``get`` does, or return None when the object is gone."""
+        try:
+            return self.get(path, **params)
+        except PermanentNetworkError as error:
+            if error.code != GONE:
+                raise
+        return None
 
     def post(
         self,
@@ -147,6 +159,9 @@ class GraphAdapter:
     session per operation acting with the account's token."""
 
     network_name = "Facebook"
+    # The fields of a comment that hold its text and when it was written.
+    text_field = "message"
+    written_field = "created_time"
 
     def __init__(self, settings: NetworkSettings) -> None:
         """Remember where Graph lives; nothing is called until an operation runs."""
@@ -155,6 +170,26 @@ class GraphAdapter:
     def _session(self, account: AccountCredentials) -> GraphSession:
         """Open a session acting with the account's (page) token."""
         return GraphSession(self._settings, account.access_token, network_name=self.network_name)
+
+    def fetch_current(
+        self, account: AccountCredentials, *, remote_ids: Sequence[str]
+    ) -> list[RemotePost]:
+        """Return the comments and messages among ``remote_ids`` still on the network,
+        one read each: Graph fails a read of several ids when one of them is gone."""
+        fields = f"id,{self.text_field},{self.written_field}"
+        found = []
+        with self._session(account) as graph:
+            for remote_id in remote_ids:
+                entry = graph.get_if_there(remote_id, fields=fields)
+                if entry is not None:
+                    found.append(
+                        RemotePost(
+                            remote_id=str(entry["id"]),
+                            text=str(entry.get(self.text_field, "")),
+                            created_at=graph_time(str(entry[self.written_field])),
+                        )
+                    )
+        return found
 
 
 def graph_error(

@@ -26,15 +26,13 @@ from publishing.networks.base import (
     RemotePost,
     ValidationProblem,
 )
-from publishing.networks.graph.client import GraphAdapter, GraphSession, graph_time
+from publishing.networks.graph.client import GONE, GraphAdapter, GraphSession, graph_time
 from publishing.networks.graph.inbound import InboundCursor
 from publishing.networks.graph.rules import facebook_problems, text_as_sent
 
 # How many of the page's newest posts are searched for new comments.
 POSTS_WATCHED = 25
 COMMENT_FIELDS = "id,message,created_time,from,parent,permalink_url"
-# Graph answers "does not exist" (code 100, subcode 33) for an object already deleted.
-GONE = "100:33"
 
 
 class FacebookAdapter(GraphAdapter):

@@ -38,6 +38,8 @@ class InstagramAdapter(GraphAdapter):
 
     network = Network.INSTAGRAM
     network_name = "Instagram"
+    text_field = "text"
+    written_field = "timestamp"
 
     def validate(self, post: OutgoingPost) -> list[ValidationProblem]:
         """Return every reason Instagram would refuse ``post`` (empty when none)."""

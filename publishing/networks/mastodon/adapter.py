@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -124,6 +125,22 @@ class MastodonAdapter:
         newest = str(notifications[0].id) if notifications else cursor
         return InboundPage(items=items, cursor=newest)
 
+    def fetch_current(
+        self, account: AccountCredentials, *, remote_ids: Sequence[str]
+    ) -> list[RemotePost]:
+        """Return the statuses among ``remote_ids`` the instance still holds, as they read
+        now (Mastodon edits a status in place), one read each: reading several at once
+        needs Mastodon 4.3."""
+        client = self._client(account)
+        found: list[RemotePost] = []
+        with translated(client):
+            for remote_id in remote_ids:
+                try:
+                    found.append(_remote(client.status(remote_id)))
+                except MastodonNotFoundError:
+                    continue
+        return found
+
     def reply(self, account: AccountCredentials, *, in_reply_to: str, text: str) -> PublishedPost:
         """Answer a status, mentioning its author and keeping its visibility, so a reply
         to a private message stays private."""
@@ -203,7 +220,7 @@ def _published(status: Any) -> PublishedPost:
 
 
 def _remote(status: Any) -> RemotePost:
-    """Return one of the account's statuses as reconciliation compares it."""
+    """Return a status as reconciliation and re-reading compare it."""
     return RemotePost(
         remote_id=str(status.id),
         text=plain_text(status.content),

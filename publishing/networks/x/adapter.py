@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -26,6 +26,8 @@ from publishing.networks.x.api import XConnection, calling, profile_of, refusal,
 from publishing.networks.x.media import MediaUpload, media_problems
 
 PAGE_SIZE = 100
+# The most posts one lookup by ids may name.
+POSTS_AT_ONCE = 100
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
 INBOUND_FIELDS = ["created_at", "author_id", "referenced_tweets", "conversation_id"]
 
@@ -160,7 +162,9 @@ class XAdapter(XConnection):
     def _remote_posts(
         self, account: AccountCredentials, pages: Iterable[dict[str, Any]]
     ) -> list[RemotePost]:
-        """Return the account's posts on the pages read, as reconciliation compares them."""
+        """Return the posts on the pages read, as reconciliation and re-reading compare
+        them (addressed under the account's handle: X finds a post by its id whatever
+        handle the address names)."""
         return [
             RemotePost(
                 remote_id=str(t["id"]),
@@ -187,6 +191,25 @@ class XAdapter(XConnection):
                 tweet_fields=["created_at"],
             )
         return self._remote_posts(account, [page])
+
+    def fetch_current(
+        self, account: AccountCredentials, *, remote_ids: Sequence[str]
+    ) -> list[RemotePost]:
+        """Return the posts among ``remote_ids`` X still holds; X names each missing one
+        in an error beside them. (An edit on X is a new post: the one asked for reads as
+        it was.)"""
+        client = self._client(account)
+        pages = []
+        with calling(writes=False):
+            for start in range(0, len(remote_ids), POSTS_AT_ONCE):
+                pages.append(
+                    client.get_tweets(
+                        list(remote_ids[start : start + POSTS_AT_ONCE]),
+                        user_auth=False,
+                        tweet_fields=["created_at"],
+                    )
+                )
+        return self._remote_posts(account, pages)
 
     def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
         """Return citizens' replies and mentions newer than ``cursor`` (a post id), newest

@@ -225,6 +225,23 @@ def test_inbound_replies_and_mentions_arrive_once_and_then_only_newer_ones(
     assert [i.text for i in later.items] == [f"@{HANDLE} hi"]
 
 
+def test_reading_items_again_leaves_out_the_deleted(
+    networks: Emulator, bluesky: NetworkAdapter, account: AccountCredentials
+) -> None:
+    post = bluesky.publish(account, OutgoingPost(text="Road work on Elm"))
+    kept = _citizen_replies(networks, post.remote_id, "How long?", citizen="amara_okafor")["id"]
+    deleted = _citizen_mentions(networks, f"@{HANDLE} spam")["id"]
+    networks.delete("bluesky", deleted)
+    # More than Bluesky returns for one request: asked for in several.
+    others = [_citizen_mentions(networks, f"@{HANDLE} {n}")["id"] for n in range(25)]
+
+    found = bluesky.fetch_current(account, remote_ids=[kept, deleted, *others])
+
+    assert [p.remote_id for p in found] == [kept, *others]
+    assert found[0].text == "How long?"
+    assert found[0].permalink.startswith(networks.url("/bluesky/profile/amara-okafor"))
+
+
 def test_an_item_at_the_cursors_instant_that_was_not_seen_still_arrives(
     networks: Emulator, bluesky: NetworkAdapter, account: AccountCredentials
 ) -> None:

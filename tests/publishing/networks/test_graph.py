@@ -267,6 +267,39 @@ def test_instagram_inbound_brings_comments_and_replies_then_only_newer_ones(
     assert [i.text for i in third.items] == ["See you"] and third.items[0].remote_id == newer
 
 
+def test_reading_facebook_items_again_gives_edits_and_leaves_out_the_deleted(
+    networks: Emulator, riverton: Riverton
+) -> None:
+    adapter = adapter_for(Network.FACEBOOK)
+    post = adapter.publish(riverton.facebook, OutgoingPost(text="Road work on Elm")).remote_id
+    comment = citizen_says(networks, "facebook", "How long?", to=post)
+    deleted = citizen_says(networks, "facebook", "Useless!", to=post, citizen="ben_tremblay")
+    message = citizen_says(networks, "facebook", "Is Elm open to bikes?")
+    networks.edit("facebook", comment, "How long will it last?")
+    networks.delete("facebook", deleted)
+
+    found = adapter.fetch_current(riverton.facebook, remote_ids=[comment, deleted, message])
+
+    assert [(p.remote_id, p.text) for p in found] == [
+        (comment, "How long will it last?"),
+        (message, "Is Elm open to bikes?"),
+    ]
+
+
+def test_reading_instagram_comments_again_leaves_out_the_deleted(
+    networks: Emulator, riverton: Riverton
+) -> None:
+    adapter = adapter_for(Network.INSTAGRAM)
+    media = adapter.publish(riverton.instagram, publishable(Network.INSTAGRAM)).remote_id
+    kept = citizen_says(networks, "instagram", "Love it", to=media)
+    deleted = citizen_says(networks, "instagram", "Boring", to=media, citizen="grace_kim")
+    networks.delete("instagram", deleted)
+
+    found = adapter.fetch_current(riverton.instagram, remote_ids=[kept, deleted])
+
+    assert [(p.remote_id, p.text) for p in found] == [(kept, "Love it")]
+
+
 def test_replies_answer_a_facebook_comment_in_public_and_a_message_in_private(
     networks: Emulator, riverton: Riverton
 ) -> None:

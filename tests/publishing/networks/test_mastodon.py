@@ -229,6 +229,26 @@ def test_more_inbound_items_than_one_page_arrive_without_a_gap(quiet: Emulator) 
     assert page.cursor == ids[-1]
 
 
+def test_reading_items_again_gives_their_edited_text_and_leaves_out_the_deleted(
+    quiet: Emulator,
+) -> None:
+    adapter = adapter_for(Network.MASTODON)
+    account = credentials(quiet)
+    kept, edited, deleted = (
+        citizen_writes(quiet, "mention", f"@riverton {text}")["id"]
+        for text in ("thanks", "the bus is late", "spam")
+    )
+    quiet.edit("mastodon", edited, "@riverton the 7 bus is 20 minutes late")
+    quiet.delete("mastodon", deleted)
+
+    found = adapter.fetch_current(account, remote_ids=[kept, edited, deleted])
+
+    assert [(post.remote_id, post.text) for post in found] == [
+        (kept, "@riverton thanks"),
+        (edited, "@riverton the 7 bus is 20 minutes late"),
+    ]
+
+
 def test_a_reply_mentions_the_citizen_and_a_reply_to_a_message_stays_private(
     quiet: Emulator,
 ) -> None:

@@ -213,6 +213,22 @@ def test_inbound_brings_replies_and_mentions_then_only_newer_ones_from_the_curso
     assert third.items == () and third.cursor == later["id"]
 
 
+def test_reading_items_again_leaves_out_the_deleted_and_x_refuses_edits_as_new_posts(
+    x: NetworkAdapter, riverton: AccountCredentials, quiet: Emulator
+) -> None:
+    kept, deleted = (
+        citizen_mention(quiet, f"@riverton {text}")["id"] for text in ("lights out", "spam")
+    )
+    quiet.delete("x", deleted)
+
+    found = x.fetch_current(riverton, remote_ids=[kept, deleted])
+
+    assert [(p.remote_id, p.text) for p in found] == [(kept, "@riverton lights out")]
+    with pytest.raises(httpx.HTTPStatusError) as refused:
+        quiet.edit("x", kept, "@riverton lights back on")
+    assert "does not let its users edit" in refused.value.response.text
+
+
 def test_a_cursor_reads_every_page_of_what_came_since(
     x: NetworkAdapter, riverton: AccountCredentials, quiet: Emulator
 ) -> None:
