@@ -32,7 +32,10 @@ Admin API (JSON, under ``/_emulator/``)::
                                            to the command line's
     GET    /config                         {"latency_ms", "seed", "citizens", "fetch_media",
                                             "rate_limits": {network: {"limit", "window_seconds"}}}
-    PUT    /config           same fields   change any of them
+    PUT    /config           same fields   change any of them; "meta_webhook": {"url",
+                                           "verify_token", "app_secret"} (or null) is where
+                                           Facebook and Instagram push (GET shows the url,
+                                           "verified", "delivered", "failed", "waiting")
     GET    /accounts?network=              {"accounts": [account]}
     POST   /accounts         {"network", "handle", "display_name"?, "password"?}
                                            201 (200 if it existed): account + fresh tokens

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 import uvicorn
@@ -14,6 +15,7 @@ import uvicorn
 from emulator.app import create_app
 from emulator.ratelimit import RatePolicy
 from emulator.state import NETWORKS, Settings
+from emulator.webhooks import Subscription
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -34,6 +36,21 @@ def parse(argv: list[str]) -> argparse.Namespace:
         "--fetch-media",
         action="store_true",
         help="Instagram fetches each image_url, refusing what it cannot fetch (off: trusted)",
+    )
+    parser.add_argument(
+        "--meta-webhook",
+        metavar="URL",
+        help="push Facebook's and Instagram's notifications to this webhook",
+    )
+    parser.add_argument(
+        "--meta-verify-token",
+        default=os.environ.get("META_WEBHOOK_VERIFY_TOKEN", ""),
+        help="the webhook's verify token (default: $META_WEBHOOK_VERIFY_TOKEN)",
+    )
+    parser.add_argument(
+        "--meta-app-secret",
+        default=os.environ.get("FACEBOOK_APP_SECRET", ""),
+        help="the app secret pushes are signed with (default: $FACEBOOK_APP_SECRET)",
     )
     parser.add_argument(
         "--rate-limit",
@@ -68,6 +85,11 @@ def main(argv: list[str]) -> int:
         citizens=not args.no_citizens,
         fetch_media=args.fetch_media,
         rate_limits=rate_limits(args.rate_limit),
+        meta_webhook=(
+            Subscription(args.meta_webhook, args.meta_verify_token, args.meta_app_secret)
+            if args.meta_webhook
+            else None
+        ),
     )
     uvicorn.run(
         create_app(settings),

@@ -18,8 +18,10 @@ from emulator import bluesky, mastodon, x
 from emulator.citizens import CITIZENS, citizen, say
 from emulator.faults import FaultError
 from emulator.graph import facebook
+from emulator.graph.webhooks import notification
 from emulator.ratelimit import RatePolicy
 from emulator.state import CHANNELS, NETWORK_OF_CHANNEL, NETWORKS, Actor, Post, World
+from emulator.webhooks import Pushes, Subscription
 
 CREDENTIALS: dict[str, Callable[..., dict[str, Any]]] = {
     "x": x.credentials,
@@ -109,6 +111,7 @@ def _config(world: World) -> dict[str, Any]:
         "seed": world.seed,
         "citizens": world.citizens,
         "fetch_media": world.fetch_media,
+        "meta_webhook": world.pushes.to_json(),
         "rate_limits": {
             network: {"limit": policy.limit, "window_seconds": policy.window_seconds}
             for network, policy in world.limiter.policies.items()
@@ -137,6 +140,8 @@ async def put_config(request: Request) -> Response:
         world.citizens = bool(body["citizens"])
     if "fetch_media" in body:
         world.fetch_media = bool(body["fetch_media"])
+    if "meta_webhook" in body:
+        world.pushes = Pushes(_subscription(body["meta_webhook"]))
     for network, policy in (body.get("rate_limits") or {}).items():
         _network(network)
         limit, window = policy.get("limit"), policy.get("window_seconds")
@@ -144,6 +149,18 @@ async def put_config(request: Request) -> Response:
             raise AdminError("rate_limits need a positive limit and window_seconds")
         world.limiter.set_policy(network, RatePolicy(limit, window))
     return JSONResponse(_config(world))
+
+
+def _subscription(value: object) -> Subscription | None:
+    """Read ``{"url", "verify_token", "app_secret"}`` (or null: no subscription)."""
+    if value is None:
+        return None
+    fields = ("url", "verify_token", "app_secret")
+    if not isinstance(value, dict) or not all(isinstance(value.get(f), str) for f in fields):
+        raise AdminError("meta_webhook needs url, verify_token and app_secret (or null)")
+    if not value["url"].startswith(("http://", "https://")):
+        raise AdminError("meta_webhook's url must be an http(s) address")
+    return Subscription(value["url"], value["verify_token"], value["app_secret"])
 
 
 async def list_accounts(request: Request) -> Response:
@@ -265,6 +282,7 @@ async def edit_post(request: Request) -> Response:
     if not isinstance(text, str) or not text:
         raise AdminError("text is required")
     post.text, post.edited_at = text, datetime.now(UTC)
+    _world(request).pushes.push(notification(post, "edited"))
     return JSONResponse(post.to_json())
 
 
@@ -272,6 +290,7 @@ async def delete_post(request: Request) -> Response:
     """Have a citizen delete what they wrote."""
     post = _citizens_post(request)
     post.deleted = True
+    _world(request).pushes.push(notification(post, "remove"))
     return JSONResponse(post.to_json())
 
 

@@ -14,6 +14,7 @@ import random
 
 import regex
 
+from emulator.graph.webhooks import notification
 from emulator.posting import publish
 from emulator.state import Actor, Post, World, base32, stable_number
 
@@ -117,7 +118,7 @@ def say(
     conversation = ""
     if kind == "message":
         conversation = f"t_{stable_number(account.id, author.id, digits=15)}"
-    return publish(
+    post = publish(
         world,
         channel,
         author,
@@ -127,6 +128,8 @@ def say(
         kind=kind,
         conversation=conversation,
     )
+    world.pushes.push(notification(post, "add"))
+    return post
 
 
 def _topic(text: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 
 from emulator.faults import FaultBook
 from emulator.ratelimit import RateLimiter, RatePolicy
+from emulator.webhooks import Pushes, Subscription
 
 # An account lives on one of these; Instagram accounts ride on a Facebook page.
 NETWORKS = ("x", "facebook", "mastodon", "bluesky")
@@ -53,6 +54,8 @@ class Settings:
     # Off, the image Instagram is given by address is taken on trust: tests publish
     # with no web server to fetch from. ``run`` turns it on.
     fetch_media: bool = False
+    # Where Facebook and Instagram push notifications, once the app subscribed.
+    meta_webhook: Subscription | None = None
 
 
 def stable_number(*parts: str, digits: int) -> int:
@@ -211,6 +214,7 @@ class World:
         self.seed = self.settings.seed if seed is None else seed
         self.citizens = self.settings.citizens
         self.fetch_media = self.settings.fetch_media
+        self.pushes = Pushes(self.settings.meta_webhook)
         self.accounts: dict[tuple[str, str], Actor] = {}
         self.actors_by_id: dict[tuple[str, str], Actor] = {}
         self.tokens: dict[str, Token] = {}

@@ -472,6 +472,12 @@ def network_configuration(emulator_url: str) -> dict[str, dict[str, str | float]
 
 
 NETWORKS = network_configuration(EMULATOR_URL)
+# The word Meta sends back when subscribing the app's webhook (/webhooks/meta/, where
+# Facebook and Instagram push comments and messages, signed with the app secret);
+# empty: no webhook, polling alone.
+META_WEBHOOK_VERIFY_TOKEN = os.environ.get("META_WEBHOOK_VERIFY_TOKEN") or (
+    "govsocial-demo-verify" if EMULATOR_URL else ""
+)
 
 # Delivery (publishing.dispatcher, publishing.services.delivery). The dispatcher polls
 # PostgreSQL for due targets this often, and a target it handed to the workers is handed

@@ -6,10 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from accounts.views import SignInView
 from govsocial.api.problems import problem_type_detail
 from govsocial.health import healthz
+from inbox.webhooks import meta_webhook
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("webhooks/meta/", meta_webhook, name="meta_webhook"),
     # Ahead of allauth's own: the same page, plus routing to an agency's single sign-on.
     path("accounts/login/", SignInView.as_view()),
     path("accounts/", include("allauth.urls")),

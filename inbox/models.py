@@ -4,6 +4,8 @@ its text, and where polling each account has got to."""
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -39,6 +41,9 @@ class InboxItem(AgencyOwned):
 
     # In a conversation: written by a citizen, not by the agency (``InboxReply``).
     by_agency = False
+    # The webhook's lookup of the accounts a push reached (migration 0007), for
+    # grant_app_role to let the app role call.
+    app_functions: ClassVar[tuple[str, ...]] = ("inbox_accounts_named",)
 
     account = models.ForeignKey(
         "publishing.SocialAccount",

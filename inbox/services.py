@@ -226,21 +226,41 @@ def items_reread(
             ((row, texts[row.remote_id]) for row in rows if row.remote_id in texts), languages
         )
         _record(account, [(row, EDITED) for row in edited])
-        gone = [row for row in rows if row.remote_id not in texts]
-        noticed = timezone.now()
-        InboxItem.objects.filter(pk__in=[row.pk for row in gone]).update(
-            deleted_on_network_at=noticed
-        )
+        gone = _deleted(account, [row for row in rows if row.remote_id not in texts], "re-read")
         InboxItem.objects.filter(pk__in=[row.pk for row in rows]).update(checked_at=Now())
-        archive.record_each(
-            agency=account.agency,
-            actor=SYSTEM,
-            events=[
-                Event(DELETED, row, {"noticed_at": noticed.isoformat(), "noticed_by": "re-read"})
-                for row in gone
-            ],
-        )
     return edited + gone
+
+
+def items_pushed(
+    *, account: SocialAccount, items: Sequence[InboundItem], removed: Sequence[str]
+) -> list[InboxItem]:
+    """Store what the network pushed about ``account``: ``items`` as ``items_receive``
+    does, and the items ``removed`` (remote ids) marked deleted on the network. Return
+    the items stored or changed."""
+    changed = items_receive(account=account, items=items)
+    with transaction.atomic():
+        rows = InboxItem.objects.select_for_update(no_key=True).filter(
+            account=account, remote_id__in=removed, deleted_on_network_at=None
+        )
+        return changed + _deleted(account, list(rows), "push")
+
+
+def _deleted(account: SocialAccount, rows: list[InboxItem], noticed_by: str) -> list[InboxItem]:
+    """Mark the locked ``rows`` deleted on the network, noticed now by ``noticed_by``
+    (a re-read or a push); record each. Return them."""
+    noticed = timezone.now()
+    InboxItem.objects.filter(pk__in=[row.pk for row in rows]).update(deleted_on_network_at=noticed)
+    for row in rows:
+        row.deleted_on_network_at = noticed
+    archive.record_each(
+        agency=account.agency,
+        actor=SYSTEM,
+        events=[
+            Event(DELETED, row, {"noticed_at": noticed.isoformat(), "noticed_by": noticed_by})
+            for row in rows
+        ],
+    )
+    return rows
 
 
 def _to_reread(account: SocialAccount) -> list[str]:

@@ -26,6 +26,11 @@ from tests.emulator_client import Emulator, EmulatorServer
 from tests.factories import AgencyFactory, MembershipFactory
 from tests.web_server import web_media_root, web_server  # noqa: F401
 
+# The webhook's verify token and the app secret of the processes a test starts.
+WEBHOOK_SECRETS = {
+    "META_WEBHOOK_VERIFY_TOKEN": "webhook-verify-token",
+    "FACEBOOK_APP_SECRET": "webhook-app-secret",
+}
 # Where the Django test client's Mastodon authorisations come back to.
 MASTODON_CALLBACK = "http://testserver/networks/mastodon/callback/"
 
@@ -52,10 +57,13 @@ def web_port() -> int:
 @pytest.fixture(scope="session")
 def network_environment(emulator_server: Emulator, web_port: int) -> dict[str, str]:
     """Return what points the processes a test starts, web server and workers alike, at
-    the session's emulator, as the run command gives its own: the emulator's address and
-    govsocial's Mastodon app, registered there once for the web server's callback."""
-    return {"EMULATOR_URL": emulator_server.base_url} | mastodon_app(
-        emulator_server.base_url, web_port
+    the session's emulator, as the run command gives its own: the emulator's address,
+    govsocial's Mastodon app, registered there once for the web server's callback, and
+    the secrets the emulator's Facebook signs its pushes to the webhook with."""
+    return (
+        {"EMULATOR_URL": emulator_server.base_url}
+        | mastodon_app(emulator_server.base_url, web_port)
+        | WEBHOOK_SECRETS
     )
 
 

@@ -4,6 +4,7 @@ the app, the checks, the benchmarks or one operator's command."""
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import socket
 import time
@@ -47,9 +48,12 @@ def app_processes(port: int, data: Path, emulator_port: int) -> list[ChildSpec]:
     """Return the long-running processes of ``run``, one row each, in start order."""
     return [
         # The networks' stand-in starts first: the web and the worker publish to it.
-        # Its Instagram downloads each image from the web server, as the real one does.
+        # Its Instagram downloads each image from the web server, as the real one does;
+        # Facebook and Instagram push to the web server's webhook, signed with the app
+        # secret the site has (META_WEBHOOK_VERIFY_TOKEN, FACEBOOK_APP_SECRET: _site_env).
         ChildSpec("emulator", [PYTHON, "-m", "emulator", "--host", "127.0.0.1",
-                               "--port", str(emulator_port), "--fetch-media"]),
+                               "--port", str(emulator_port), "--fetch-media",
+                               "--meta-webhook", f"{_local_url(port)}/webhooks/meta/"]),
         ChildSpec("web", [PYTHON, "-m", "gunicorn", "govsocial.wsgi:application",
                           "-b", f"127.0.0.1:{port}", "--workers", "2", "--threads", "4",
                           "--access-logfile", "-"]),
@@ -232,6 +236,11 @@ def _site_env(data: Path, port: int, emulator_port: int) -> dict[str, str]:
         "DEBUG": "0",
         "STATIC_ROOT": str(data / "static"),
         "EMULATOR_URL": _local_url(emulator_port),
+        # Shared by the site and the emulator's Facebook, which signs its pushes with it.
+        "META_WEBHOOK_VERIFY_TOKEN": (
+            os.environ.get("META_WEBHOOK_VERIFY_TOKEN") or secrets.token_urlsafe(16)
+        ),
+        "FACEBOOK_APP_SECRET": os.environ.get("FACEBOOK_APP_SECRET") or secrets.token_urlsafe(24),
         # Links in emails, and the image addresses Instagram fetches, point here.
         "SITE_URL": os.environ.get("SITE_URL") or _local_url(port),
     }
