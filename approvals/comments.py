@@ -15,9 +15,10 @@ import archive
 from accounts.models import Role, User
 from accounts.selectors import roles_of
 from accounts.services.principals import Principal
-from approvals.decisions import COMMENT_LONGEST, person_of, post_link, send_quietly
+from approvals.decisions import COMMENT_LONGEST, person_of, post_link
 from approvals.models import Approval, Decision, PostComment
 from govsocial.errors import GovsocialError, PermissionDenied
+from govsocial.mail import send_quietly
 from publishing.models import Post
 
 # Who takes part in the conversation: those who write posts and those who approve them.

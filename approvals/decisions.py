@@ -10,14 +10,12 @@ whose post changed since it was submitted, and the post's next submission withdr
 
 from __future__ import annotations
 
-import logging
 import secrets
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.template.loader import render_to_string
@@ -43,14 +41,13 @@ from approvals.rules import post_findings, require_allowed
 from approvals.selectors import chain_for_accounts, content_rules
 from archive.services import NamedActor
 from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
+from govsocial.mail import send_quietly
 from publishing.content import post_content_hash
 from publishing.models import Post, PostMedia, PostStatus, PostTarget
 from publishing.services.posts import revision_current
 from publishing.services.scheduling import PAST_TOLERANCE, post_schedule
 from publishing.services.transitions import post_status_set
 from publishing.timezones import viewer_zone
-
-logger = logging.getLogger(__name__)
 
 # Who may submit a post for approval: those who write posts.
 SUBMITTERS = frozenset({Role.AUTHOR, Role.ADMIN})
@@ -487,13 +484,3 @@ def _tell_author(
     send_quietly(
         subject, render_to_string("emails/approval_decided.txt", context), post.author.email
     )
-
-
-def send_quietly(subject: str, body: str, to: str) -> None:
-    """Email ``to``; a mail server down is logged, never raised."""
-    try:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to])
-    except OSError:
-        # What it tells of is recorded and shown on the post; a mail server being
-        # down must not undo it.
-        logger.exception("could not email %s about an approval", to)

@@ -28,12 +28,12 @@ from approvals.decisions import (
     person_of,
     post_link,
     require_blocked_nothing,
-    send_quietly,
     withdraw_stale,
 )
 from approvals.models import EmergencyPublisher, EmergencyReview, ReviewState
 from approvals.selectors import chain_for_accounts
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
+from govsocial.mail import send_quietly
 from publishing.models import Post, PostStatus
 from publishing.services.posts import revision_current
 from publishing.services.scheduling import post_publish_now

@@ -8,6 +8,7 @@ import contextlib
 import os
 import secrets
 import signal
+import socket
 import subprocess  # the benchmark runs the app as its processes  # nosec B404
 import sys
 import time
@@ -25,6 +26,13 @@ from govsocial.launch.redis_embedded import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def wait_for(condition: Callable[[], bool], what: str, logs: Path, timeout: float = 60.0) -> None:

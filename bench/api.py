@@ -103,6 +103,9 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govsocial.settings")
+
+from bench._processes import Processes, free_port, start_emulator, wait_for  # noqa: E402
+
 LOGS = Path(tempfile.mkdtemp(prefix="bench-api-"))
 # What ships is measured: the web server takes the settings' own limit per key and pool.
 SHIPPED = ("API_KEY_RATE", "DATABASE_POOL_SIZE")
@@ -111,15 +114,8 @@ for _name in [name for name in os.environ if name.startswith(SHIPPED)]:
     del os.environ[_name]
 
 
-def _free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-WEB_PORT = _free_port()
-EMULATOR_URL = f"http://127.0.0.1:{_free_port()}"
+WEB_PORT = free_port()
+EMULATOR_URL = f"http://127.0.0.1:{free_port()}"
 # make run's site settings (``_site_env`` in govsocial/launch/commands.py), for the web
 # server and for this process, whose test client counts the queries ("testserver").
 SITE_ENV = {
@@ -148,7 +144,7 @@ from django.utils import timezone  # noqa: E402
 from accounts.models import Agency, Role, User  # noqa: E402
 from accounts.services import agency_create, api_key_create, membership_add  # noqa: E402
 from archive.services import SYSTEM  # noqa: E402
-from bench._processes import Processes, start_emulator, wait_for  # noqa: E402
+from bench._accounts import x_account_connect  # noqa: E402
 from govsocial.api.throttling import ApiKeyRateThrottle  # noqa: E402
 from govsocial.launch.commands import app_processes  # noqa: E402
 from govsocial.launch.totp import totp_code  # noqa: E402
@@ -161,12 +157,6 @@ from publishing.content import (  # noqa: E402
     target_content_hash,
 )
 from publishing.models import Post, PostRevision, PostStatus, PostTarget  # noqa: E402
-from publishing.networks.base import (  # noqa: E402
-    AccountCredentials,
-    AccountProfile,
-    ConnectableAccount,
-    Network,
-)
 
 # Each agency's people and accounts besides its admin, and its zone.
 MEMBERS = 30
@@ -237,24 +227,9 @@ def connect_accounts(agency: Agency, admin: User, run: str) -> list[int]:
     ids = []
     with httpx.Client(base_url=EMULATOR_URL, timeout=30) as emulator:
         for n in range(ACCOUNTS):
-            found = emulator.post(
-                "/_emulator/accounts", json={"network": "x", "handle": f"{agency.slug}_{run}_{n}"}
-            ).json()
-            grant = ConnectableAccount(
-                profile=AccountProfile(
-                    remote_id=found["id"], handle=found["handle"], display_name=agency.name
-                ),
-                credentials=AccountCredentials(
-                    network=Network.X,
-                    remote_id=found["id"],
-                    handle=found["handle"],
-                    access_token=found["access_token"],
-                    refresh_token=found["refresh_token"],
-                    token_expires_at=timezone.now() + timedelta(hours=2),
-                ),
-                scopes=("tweet.read", "tweet.write", "users.read", "offline.access"),
+            account, _credentials = x_account_connect(
+                emulator, agency=agency, admin=admin, handle=f"{agency.slug}_{run}_{n}"
             )
-            account, _new = services.account_connect(agency=agency, actor=admin, grant=grant)
             ids.append(account.pk)
     return ids
 

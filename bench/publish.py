@@ -120,6 +120,9 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "govsocial.settings")
+
+from bench._processes import free_port  # noqa: E402
+
 LOGS = Path(tempfile.mkdtemp(prefix="bench-publish-"))
 # What ships is measured: this process and the ones it starts take the settings' own
 # delivery timings, whatever the environment says.
@@ -146,14 +149,7 @@ RATE_LIMIT_RESET_S = 30
 CREATE_POST = "/x/2/tweets"
 
 
-def _free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-EMULATOR_URL = f"http://127.0.0.1:{_free_port()}"
+EMULATOR_URL = f"http://127.0.0.1:{free_port()}"
 QUEUE = f"bench-publish-{uuid.uuid4().hex[:8]}"
 os.environ |= {"EMULATOR_URL": EMULATOR_URL, "DELIVERY_QUEUE": QUEUE}
 

@@ -7,11 +7,12 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership
-from inbox.models import ItemKind, ItemStatus, PolicyClause, SavedReply
+from accounts.models import Membership, User
+from inbox.models import ItemKind, ItemStatus, PolicyClause, Priority, SavedReply
 from publishing.models import SocialAccount
 from publishing.models.accounts import NETWORK_CHOICES
 
@@ -29,6 +30,9 @@ class ItemFilterForm(forms.Form):
     network = forms.ChoiceField(label=_("Network"), required=False)
     kind = forms.ChoiceField(label=_("Kind"), required=False, choices=ANY + ItemKind.choices)
     status = forms.ChoiceField(label=_("Status"), required=False, choices=ANY + ItemStatus.choices)
+    priority = forms.ChoiceField(
+        label=_("Priority"), required=False, choices=ANY + Priority.choices
+    )
     assignee = forms.TypedChoiceField(
         label=_("Assigned to"), coerce=int, required=False, empty_value=None
     )
@@ -65,6 +69,7 @@ class ItemFilterForm(forms.Form):
             "language": data["language"],
             "text": data["q"].strip(),
             "tag": data["tag"].strip(),
+            "priority": data["priority"],
         }
 
 
@@ -192,3 +197,102 @@ class TagsForm(forms.Form):
 
     def chosen(self) -> list[str]:
         return self.cleaned_data["tags"].split(",")
+
+
+def _listed(value: str) -> list[str]:
+    """Return the comma-separated entries of ``value``, trimmed, empty ones left out."""
+    return [entry.strip() for entry in value.split(",") if entry.strip()]
+
+
+class RuleForm(forms.Form):
+    """A new routing rule."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    words = forms.CharField(
+        label=_("When it says one of these words"),
+        required=False,
+        max_length=5000,
+        help_text=_("Separated by commas, such as: pothole, nid-de-poule. Case and accents aside."),
+    )
+    account: forms.ModelChoiceField[SocialAccount] = forms.ModelChoiceField(
+        label=_("When it reached this account"),
+        queryset=None,  # the bound agency's, given when the form is made
+        required=False,
+        empty_label=_("Any account"),
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Assign it to"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("Nobody"),
+    )
+    tag = forms.CharField(label=_("Tag it"), required=False, max_length=50)
+    priority = forms.ChoiceField(label=_("Priority at least"), choices=Priority.choices)
+
+    def __init__(
+        self,
+        *args: Any,
+        accounts: QuerySet[SocialAccount],
+        workers: Sequence[Membership],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["account"].queryset = accounts  # type: ignore[attr-defined]
+        self.fields["assignee"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[m.user_id for m in workers]
+        )
+        self.fields["assignee"].label_from_instance = lambda user: user.display_name  # type: ignore[attr-defined]
+
+    def clean_words(self) -> list[str]:
+        return _listed(self.cleaned_data["words"])
+
+
+WEEKDAYS = (
+    _("Monday"), _("Tuesday"), _("Wednesday"), _("Thursday"), _("Friday"), _("Saturday"),
+    _("Sunday"),
+)  # fmt: skip
+
+
+class TimeOfDayInput(forms.TimeInput):
+    """A time of day, picked with the browser's own control."""
+
+    input_type = "time"
+
+
+class CoverageForm(forms.Form):
+    """The inbox's business hours, who is on duty after them, and its urgent words."""
+
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Open on"),
+        coerce=int,
+        required=False,
+        choices=list(enumerate(WEEKDAYS)),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    opens_at = forms.TimeField(label=_("Opens at"), widget=TimeOfDayInput(format="%H:%M"))
+    closes_at = forms.TimeField(label=_("Closes at"), widget=TimeOfDayInput(format="%H:%M"))
+    after_hours = forms.ModelMultipleChoiceField(
+        label=_("On duty after hours"),
+        queryset=User.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    urgent_words = forms.CharField(
+        label=_("Urgent words"),
+        required=False,
+        max_length=6000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Separated by commas. An item that says one is urgent, and whoever is on duty "
+            "is emailed."
+        ),
+    )
+
+    def __init__(self, *args: Any, workers: Sequence[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["after_hours"]
+        field.queryset = User.objects.filter(pk__in=[m.user_id for m in workers])  # type: ignore[attr-defined]
+        field.label_from_instance = lambda user: user.display_name  # type: ignore[attr-defined]
+
+    def clean_urgent_words(self) -> list[str]:
+        return _listed(self.cleaned_data["urgent_words"])

@@ -34,6 +34,15 @@ class ItemStatus(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+class Priority(models.TextChoices):
+    """How soon an item should be answered: routing rules raise it, urgent words make
+    it urgent."""
+
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
 class InboxItem(AgencyOwned):
     """One thing a citizen wrote to one of the agency's accounts, as the network last
     showed it. Its versions (``InboxItemVersion``) and the archive keep what it said
@@ -79,6 +88,9 @@ class InboxItem(AgencyOwned):
     hidden = models.BooleanField(_("hidden"), default=False)
     status = models.CharField(
         _("status"), max_length=16, choices=ItemStatus.choices, default=ItemStatus.OPEN
+    )
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, db_default=Priority.NORMAL
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -273,3 +285,75 @@ class SavedReply(AgencyOwned):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RoutingRule(AgencyOwned):
+    """A rule the agency's admins write for new items: those that reached its account
+    (when it names one) and say one of its words (when it has any; whole words, case
+    and accents aside) go to its member, get its tag and at least its priority. Every
+    rule that matches applies, oldest first; the first that names a member gives the
+    item to them. Retired rather than deleted, so that past routing keeps its rule."""
+
+    name = models.CharField(_("name"), max_length=200)
+    words = ArrayField(
+        models.CharField(max_length=100), verbose_name=_("words"), default=list, blank=True
+    )
+    account = models.ForeignKey(
+        "publishing.SocialAccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("account"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("assign to"),
+    )
+    tag = models.CharField(_("tag"), max_length=50, blank=True)
+    priority = models.CharField(
+        _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
+    )
+    retired_at = models.DateTimeField(_("retired"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("routing rule")
+        verbose_name_plural = _("routing rules")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Coverage(AgencyOwned):
+    """When the agency's inbox is staffed and who covers it otherwise: its business
+    hours (in the agency's time zone), the members on duty after hours, and the words
+    that make an item urgent and alert whoever is on duty."""
+
+    weekdays = ArrayField(
+        models.PositiveSmallIntegerField(),
+        verbose_name=_("open on"),
+        default=list,
+        blank=True,
+        help_text=_("0 is Monday, 6 is Sunday."),
+    )
+    opens_at = models.TimeField(_("opens at"))
+    closes_at = models.TimeField(_("closes at"))
+    after_hours = ArrayField(
+        models.BigIntegerField(), verbose_name=_("on duty after hours"), default=list, blank=True
+    )
+    urgent_words = ArrayField(
+        models.CharField(max_length=100), verbose_name=_("urgent words"), default=list, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("inbox coverage")
+        verbose_name_plural = _("inbox coverage")
+        constraints = [models.UniqueConstraint(fields=["agency"], name="coverage_once")]
+
+    def __str__(self) -> str:
+        return f"coverage of {self.agency_id}"

@@ -3,7 +3,7 @@ conversation."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from accounts.models import Membership
 from inbox.models import (
@@ -12,6 +12,7 @@ from inbox.models import (
     InboxNote,
     InboxReply,
     PolicyClause,
+    RoutingRule,
     SavedReply,
 )
 from inbox.services import WORKER_ROLES
@@ -27,6 +28,7 @@ def item_list(
     language: str = "",
     text: str = "",
     tag: str = "",
+    priority: str = "",
 ) -> QuerySet[InboxItem]:
     """Return the bound agency's items, newest first, narrowed by what is given."""
     items = InboxItem.objects.select_related("account", "assignee")
@@ -46,6 +48,8 @@ def item_list(
         items = items.filter(text__icontains=text)
     if tag:
         items = items.filter(tags__contains=[tag])
+    if priority:
+        items = items.filter(priority=priority)
     return items.order_by("-written_at", "-id")
 
 
@@ -96,6 +100,13 @@ def policy_clauses(*, in_force_only: bool = False) -> QuerySet[PolicyClause]:
     """Return the bound agency's comment policy, clause by clause."""
     clauses = PolicyClause.objects.order_by("code", "id")
     return clauses.filter(retired_at__isnull=True) if in_force_only else clauses
+
+
+def routing_rules() -> QuerySet[RoutingRule]:
+    """Return the bound agency's routing rules, those in force first, oldest first."""
+    return RoutingRule.objects.select_related("account", "assignee").order_by(
+        F("retired_at").asc(nulls_first=True), "id"
+    )
 
 
 def saved_replies() -> QuerySet[SavedReply]:

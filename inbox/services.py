@@ -86,6 +86,10 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
         )
         changed = [(row, RECEIVED) for row in stored] + [(row, EDITED) for row in edited]
         _record(account, changed)
+        # Imported here: routing imports this module.
+        from inbox.routing import items_route
+
+        items_route(account=account, rows=stored)
     return [row for row, _verb in changed]
 
 
@@ -321,16 +325,15 @@ def account_poll(*, account: SocialAccount) -> int:
             received += items_reread(account=account, asked=asked, found=found)
         InboxPoll.objects.filter(pk=poll.pk).update(
             cursor=page.cursor,
+            # Due again half an interval after this poll ended: the scheduler's next tick,
+            # an interval after the one that queued this poll, finds it due however long
+            # the fan-out took to reach it (under half an interval). Polls stay an
+            # interval apart: only the ticks start them.
             polled_at=Now(),
             problem="",
-            next_poll_at=Now() + timedelta(seconds=settings.INBOX_POLL_SECONDS) - POLL_EARLY,
+            next_poll_at=Now() + timedelta(seconds=settings.INBOX_POLL_SECONDS / 2),
         )
     return len(received)
-
-
-# A poll is due a little before a whole interval has passed, so that the scheduler's
-# next tick, an interval after the last, finds it due.
-POLL_EARLY = timedelta(seconds=2)
 
 
 def _poll_row(account: SocialAccount) -> InboxPoll:

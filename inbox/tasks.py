@@ -42,6 +42,16 @@ def account_inbox_poll(*, agency_id: int, account_id: int) -> None:
 
 @shared_task(acks_late=True)
 @with_agency_scope
+def urgent_alert(*, agency_id: int, item_ids: list[int]) -> None:
+    """Alert whoever is on duty about urgent items that just arrived."""
+    from accounts.models import Agency
+    from inbox.routing import urgent_items_alert
+
+    urgent_items_alert(agency=Agency.objects.get(pk=agency_id), item_ids=item_ids)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
 def reply_send_task(*, agency_id: int, reply_id: int) -> None:
     """Send one reply now that it is written. Safe to run twice: the reply is claimed."""
     from inbox.replies import reply_send

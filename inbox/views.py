@@ -17,14 +17,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Membership, Role, User
 from govsocial.errors import GovsocialError
-from inbox import moderation, selectors, services
+from inbox import moderation, routing, selectors, services
 from inbox.forms import (
+    WEEKDAYS,
     AssignForm,
     ClauseForm,
+    CoverageForm,
     ItemFilterForm,
     ModerationForm,
     NoteForm,
     ReplyForm,
+    RuleForm,
     SavedReplyForm,
     StatusForm,
     TagsForm,
@@ -235,6 +238,71 @@ def saved_replies_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         remove_field="remove",
         template="inbox/saved_replies.html",
     )
+
+
+@require_http_methods(["GET", "POST"])
+def routing_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the agency's routing rules; admins add rules and retire them."""
+    return _kept_by_admins(
+        request,
+        form=RuleForm(
+            request.POST if request.method == "POST" else None,
+            accounts=social_account_list(connected_only=True),
+            workers=selectors.inbox_workers(),
+        ),
+        rows=selectors.routing_rules(),
+        add=routing.rule_add,
+        added=_("The rule is added: it applies to what arrives from now on."),
+        remove=lambda rule, actor: routing.rule_retire(rule=rule, actor=actor),
+        removed=_("The rule is retired."),
+        remove_field="retire",
+        template="inbox/routing.html",
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def coverage_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the inbox's business hours, who is on duty after them and the urgent words;
+    admins change them."""
+    agency = request.agency  # type: ignore[attr-defined]
+    is_admin = request.membership.has_role(Role.ADMIN)  # type: ignore[attr-defined]
+    workers = selectors.inbox_workers()
+    coverage = routing.coverage_of(agency)
+    initial = {
+        "weekdays": coverage.weekdays,
+        # As the browser's time control takes them (the field component shows the
+        # value as given).
+        "opens_at": coverage.opens_at.strftime("%H:%M"),
+        "closes_at": coverage.closes_at.strftime("%H:%M"),
+        "after_hours": coverage.after_hours,
+        "urgent_words": ", ".join(coverage.urgent_words),
+    }
+    form = CoverageForm(
+        request.POST if request.method == "POST" else None, initial=initial, workers=workers
+    )
+    code = 200
+    if request.method == "POST":
+        try:
+            if form.is_valid():
+                routing.coverage_set(
+                    agency=agency,
+                    actor=request.user,  # type: ignore[arg-type]
+                    **form.cleaned_data,
+                )
+                messages.success(request, _("The inbox's coverage is saved."))
+                return redirect(request.path)
+        except GovsocialError as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        code = 400
+    on_duty_after = [m.user for m in workers if m.user_id in coverage.after_hours]
+    context = {
+        "form": form,
+        "coverage": coverage,
+        "weekdays": [WEEKDAYS[day] for day in coverage.weekdays],
+        "after_hours": on_duty_after,
+        "is_admin": is_admin,
+    }
+    return render_local(request, "inbox/coverage.html", context, status=code)
 
 
 def _kept_by_admins(

@@ -8,6 +8,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
+from datetime import time as time_of_day
 from datetime import timedelta
 from typing import Any
 
@@ -69,15 +70,18 @@ from emulator.tsa import Authority
 from govsocial.tenancy import agency_scope
 from inbox import moderation as inbox_moderation
 from inbox import replies as inbox_replies
+from inbox import routing as inbox_routing
 from inbox import saved as inbox_saved
 from inbox import services as inbox_services
 from inbox.models import (
+    Coverage,
     InboxItem,
     InboxItemVersion,
     InboxNote,
     InboxPoll,
     InboxReply,
     PolicyClause,
+    RoutingRule,
     SavedReply,
 )
 from publishing import services as publishing_services
@@ -708,6 +712,37 @@ def inbox_note_for(agency: Agency) -> InboxNote:
         return inbox_services.note_add(item=item, text="Ask the pools team.", actor=author)
 
 
+def routing_rule_for(agency: Agency) -> RoutingRule:
+    """Write a routing rule for ``agency``, as its admin does."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        return inbox_routing.rule_add(
+            agency=agency,
+            actor=admin,
+            name="Roads",
+            words=["pothole"],
+            account=None,
+            assignee=None,
+            tag="roads",
+            priority="high",
+        )
+
+
+def coverage_for(agency: Agency) -> Coverage:
+    """Set ``agency``'s inbox hours and urgent words, as its admin does."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        return inbox_routing.coverage_set(
+            agency=agency,
+            actor=admin,
+            weekdays=[0, 1, 2, 3, 4],
+            opens_at=time_of_day(9),
+            closes_at=time_of_day(17),
+            after_hours=[],
+            urgent_words=["help"],
+        )
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -752,4 +787,6 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     PolicyClause: policy_clause_for,
     SavedReply: saved_reply_for,
     InboxNote: inbox_note_for,
+    RoutingRule: routing_rule_for,
+    Coverage: coverage_for,
 }

@@ -16,6 +16,8 @@ from inbox.models import (
     ItemKind,
     ItemStatus,
     PolicyClause,
+    Priority,
+    RoutingRule,
     SavedReply,
 )
 from publishing.models.accounts import NETWORK_CHOICES
@@ -40,7 +42,7 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
             "id", "account", "network", "remote_id", "kind", "author_handle", "author_name",
             "text", "permalink", "in_reply_to_remote_id", "post", "thread", "written_at",
             "received_at", "language", "version", "hidden", "deleted_on_network_at", "status",
-            "assignee", "tags",
+            "priority", "assignee", "tags",
         ]  # fmt: skip
         read_only_fields = fields
 
@@ -111,6 +113,7 @@ class InboxItemQuerySerializer(serializers.Serializer[Any]):
     )
     q = serializers.CharField(required=False, max_length=200, help_text="text contains")
     tag = serializers.CharField(required=False, max_length=50, help_text="only items with this tag")
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -144,3 +147,42 @@ class InboxReplySerializer(serializers.ModelSerializer[InboxReply]):
         ]  # fmt: skip
         read_only_fields = [name for name in fields if name != "text"]
         extra_kwargs = {"text": {"max_length": TEXT_LONGEST}}
+
+
+class RoutingRuleSerializer(serializers.ModelSerializer[RoutingRule]):
+    """A routing rule: new items that reached its account (null: any) and say one of its
+    words (none: anything) go to its member (by email), get its tag and at least its
+    priority."""
+
+    account = serializers.IntegerField(
+        source="account_id", allow_null=True, required=False, default=None, min_value=1,
+        max_value=LARGEST_ID, help_text="the account's id; null: any account",
+    )  # fmt: skip
+    assignee = serializers.EmailField(
+        source="assignee.email", allow_null=True, required=False, default=None,
+        help_text="the member who gets the items, by email; null: nobody",
+    )  # fmt: skip
+    words = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=50, required=False, default=list
+    )
+
+    class Meta:
+        model = RoutingRule
+        fields = ["id", "name", "words", "account", "assignee", "tag", "priority", "retired_at"]
+        read_only_fields = ["id", "retired_at"]
+        extra_kwargs = {"tag": {"required": False, "default": ""}}
+
+
+class CoverageSerializer(serializers.Serializer[Any]):
+    """The inbox's business hours (in the agency's time zone), who is on duty after them
+    (members who work the inbox, by email) and the words that make an item urgent."""
+
+    weekdays = serializers.ListField(
+        child=serializers.IntegerField(min_value=0, max_value=6),
+        max_length=7,
+        help_text="0 is Monday, 6 is Sunday",
+    )
+    opens_at = serializers.TimeField()
+    closes_at = serializers.TimeField()
+    after_hours = serializers.ListField(child=serializers.EmailField(), max_length=200)
+    urgent_words = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50)

@@ -1,6 +1,13 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from inbox.api.views import InboxItemViewSet, PolicyClauseViewSet, SavedReplyViewSet
+from inbox.api.views import (
+    CoverageViewSet,
+    InboxItemViewSet,
+    PolicyClauseViewSet,
+    RoutingRuleViewSet,
+    SavedReplyViewSet,
+)
 
 router = SimpleRouter()
 router.register(
@@ -16,5 +23,17 @@ router.register(
     SavedReplyViewSet,
     basename="savedreply",
 )
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/inbox/routing-rules",
+    RoutingRuleViewSet,
+    basename="routingrule",
+)
 
-urlpatterns = router.urls
+urlpatterns = [
+    *router.urls,
+    path(
+        "agencies/<slug:agency_slug>/inbox/coverage/",
+        CoverageViewSet.as_view({"get": "retrieve", "put": "update"}),
+        name="inbox-coverage",
+    ),
+]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -17,8 +17,9 @@ from rest_framework.response import Response
 from accounts.models import User
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import GovsocialError
-from inbox import moderation, selectors, services
+from inbox import moderation, routing, selectors, services
 from inbox.api.serializers import (
+    CoverageSerializer,
     InboxItemChangeSerializer,
     InboxItemQuerySerializer,
     InboxItemSerializer,
@@ -26,10 +27,20 @@ from inbox.api.serializers import (
     InboxReplySerializer,
     ModerationSerializer,
     PolicyClauseSerializer,
+    RoutingRuleSerializer,
     SavedReplySerializer,
 )
-from inbox.models import InboxItem, InboxReply, PolicyClause, SavedReply
+from inbox.models import (
+    Coverage,
+    InboxItem,
+    InboxReply,
+    PolicyClause,
+    Priority,
+    RoutingRule,
+    SavedReply,
+)
 from inbox.replies import reply_create
+from publishing.models import SocialAccount
 
 
 @extend_schema_view(list=extend_schema(parameters=[InboxItemQuerySerializer]))
@@ -57,6 +68,7 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
             language=chosen.get("language", ""),
             text=chosen.get("q", ""),
             tag=chosen.get("tag", ""),
+            priority=chosen.get("priority", ""),
         )
         if assignee:
             narrowed = narrowed.filter(assignee__email__iexact=assignee)
@@ -158,3 +170,106 @@ class SavedReplyViewSet(mixins.ListModelMixin, AgencyScopedViewSet):
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset.order_by("title", "id")
+
+
+def _member(email: str | None, field: str) -> User | None:
+    """Return the user with ``email`` (None for none), or refuse naming ``field``."""
+    if not email:
+        return None
+    person = User.objects.filter(email__iexact=email).first()
+    if person is None:
+        raise GovsocialError(_("No member has this email."), field=field)
+    return person
+
+
+class RoutingRuleViewSet(mixins.ListModelMixin, AgencyScopedViewSet):
+    """The agency's routing rules, those in force first; admins add rules (POST) and
+    retire them (``/{id}/retire/``), applying to what arrives from then on."""
+
+    model = RoutingRule
+    serializer_class = RoutingRuleSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(pk__in=selectors.routing_rules().values("pk")).order_by(
+            F("retired_at").asc(nulls_first=True), "id"
+        )
+
+    @extend_schema(responses={201: RoutingRuleSerializer})
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Add a rule."""
+        asked = RoutingRuleSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        data = asked.validated_data
+        account_id = data.get("account_id")
+        account = SocialAccount.objects.filter(pk=account_id).first() if account_id else None
+        if account_id and account is None:
+            raise GovsocialError(_("The agency has no such account."), field="account")
+        rule = routing.rule_add(
+            agency=self.agency,
+            actor=request.user,  # type: ignore[arg-type]
+            name=data["name"],
+            words=data["words"],
+            account=account,
+            assignee=_member((data.get("assignee") or {}).get("email"), "assignee"),
+            tag=data["tag"],
+            priority=data.get("priority", Priority.NORMAL),
+        )
+        answer = RoutingRuleSerializer(self.get_queryset().get(pk=rule.pk)).data
+        return Response(answer, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=RoutingRuleSerializer)
+    @action(detail=True, methods=["post"])
+    def retire(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Stop applying the rule; it stays, named by what it routed."""
+        rule = routing.rule_retire(rule=self.get_object(), actor=request.user)  # type: ignore[arg-type]
+        return Response(RoutingRuleSerializer(self.get_queryset().get(pk=rule.pk)).data)
+
+
+class CoverageViewSet(AgencyScopedViewSet):
+    """The inbox's business hours, who is on duty after them, and its urgent words
+    (the defaults until an admin sets them with PUT)."""
+
+    model = Coverage
+    serializer_class = CoverageSerializer
+
+    @extend_schema(responses=CoverageSerializer)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The coverage in force."""
+        return Response(_coverage_shape(routing.coverage_of(self.agency)))
+
+    @extend_schema(request=CoverageSerializer, responses=CoverageSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Set the coverage (admins)."""
+        asked = CoverageSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        data = asked.validated_data
+        coverage = routing.coverage_set(
+            agency=self.agency,
+            actor=request.user,  # type: ignore[arg-type]
+            weekdays=data["weekdays"],
+            opens_at=data["opens_at"],
+            closes_at=data["closes_at"],
+            after_hours=[
+                person
+                for email in data["after_hours"]
+                if (person := _member(email, "after_hours")) is not None
+            ],
+            urgent_words=data["urgent_words"],
+        )
+        return Response(_coverage_shape(coverage))
+
+
+def _coverage_shape(coverage: Coverage) -> dict[str, Any]:
+    """Return ``coverage`` as the API shows it (its members by email)."""
+    emails = User.objects.filter(pk__in=coverage.after_hours).order_by("email")
+    return dict(
+        CoverageSerializer(
+            {
+                "weekdays": coverage.weekdays,
+                "opens_at": coverage.opens_at,
+                "closes_at": coverage.closes_at,
+                "after_hours": list(emails.values_list("email", flat=True)),
+                "urgent_words": coverage.urgent_words,
+            }
+        ).data
+    )

@@ -1,7 +1,7 @@
 """A citizen's mention reaches the inbox; an admin opens it from the list, reads it in
 its conversation, answers it with a saved reply (sent once to the network, shown in the
-conversation), closes it and adds a clause to the comment policy, on pages that pass
-axe's checks."""
+conversation), closes it, adds a clause to the comment policy, a routing rule and the
+inbox's hours, on pages that pass axe's checks."""
 
 from __future__ import annotations
 
@@ -111,5 +111,25 @@ def test_an_admin_works_a_citizens_reply_from_arrival_to_closed(
     page.get_by_label("Title").fill("Personal attacks")
     page.get_by_role("button", name="Add the clause").click()
     expect(page.get_by_role("rowheader", name="3.2")).to_be_visible()
+    assert_accessible(page)
+
+    # The admin routes questions about the library, and sets the inbox's hours.
+    page.get_by_role("link", name="Back to the inbox").click()
+    page.get_by_role("link", name="Routing rules").click()
+    page.get_by_label("Name", exact=True).fill("Library")
+    page.get_by_label("When it says one of these words").fill("library, bibliothèque")
+    page.get_by_label("Tag it").fill("library")
+    page.get_by_label("Priority at least").select_option(label="High")
+    page.get_by_role("button", name="Add the rule").click()
+    expect(page.get_by_role("rowheader", name="Library")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Hours and urgent words").click()
+    page.get_by_text("Saturday", exact=True).click()
+    page.get_by_label("Opens at").fill("08:00")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("The inbox's coverage is saved.")).to_be_visible()
+    expect(
+        page.get_by_text("Monday, Tuesday, Wednesday, Thursday, Friday, Saturday")
+    ).to_be_visible()
     assert_accessible(page)
     page.close()

@@ -148,3 +148,79 @@ def test_notes_and_tags_through_the_api(personas: Personas, received: list[Inbox
     assert noted.status_code == 201
     assert [item["remote_id"] for item in found["results"]] == ["c1"]
     assert [note["text"] for note in notes] == ["Ask the pools team."]
+
+
+def test_admins_keep_routing_rules_and_coverage_through_the_api(personas: Personas) -> None:
+    admin, author = api(personas, Role.ADMIN), api(personas, Role.AUTHOR)
+    rules = "/api/agencies/alpha/inbox/routing-rules/"
+    coverage = "/api/agencies/alpha/inbox/coverage/"
+    account = social_account_for(personas.agency_a, handle="riverton")
+
+    made = admin.post(
+        rules,
+        {
+            "name": "Water",
+            "words": ["flood", "inondation"],
+            "account": account.pk,
+            "assignee": personas.author_a.user.email,
+            "priority": "high",
+        },
+        content_type="application/json",
+    )
+    refused = author.post(
+        rules, {"name": "Mine", "words": ["x"], "tag": "y"}, content_type="application/json"
+    )
+    stranger = admin.post(
+        rules,
+        {"name": "Who", "words": ["x"], "assignee": "nobody@example.gov"},
+        content_type="application/json",
+    )
+    retired = admin.post(f"{rules}{made.json()['id']}/retire/")
+    before = author.get(coverage).json()
+    hours = {
+        "weekdays": [0, 1, 2],
+        "opens_at": "08:00",
+        "closes_at": "16:30",
+        "after_hours": [personas.author_a.user.email],
+        "urgent_words": ["help", "aide"],
+    }
+    set_by_author = author.put(coverage, hours, content_type="application/json")
+    saved = admin.put(coverage, hours, content_type="application/json")
+
+    assert made.status_code == 201, made.content
+    assert made.json() | {"id": 0} == {
+        "id": 0,
+        "name": "Water",
+        "words": ["flood", "inondation"],
+        "account": account.pk,
+        "assignee": personas.author_a.user.email,
+        "tag": "",
+        "priority": "high",
+        "retired_at": None,
+    }
+    assert refused.status_code == 403
+    assert stranger.status_code == 400
+    assert stranger.json()["errors"] == [
+        {"pointer": "/assignee", "detail": "No member has this email."}
+    ]
+    assert retired.json()["retired_at"] is not None
+    assert [rule["name"] for rule in author.get(rules).json()["results"]] == ["Water"]
+    assert before["weekdays"] == [0, 1, 2, 3, 4] and "urgence" in before["urgent_words"]
+    assert set_by_author.status_code == 403
+    assert saved.status_code == 200 and saved.json() | {"opens_at": "08:00"} == hours | {
+        "opens_at": "08:00",
+        "closes_at": "16:30:00",
+    }
+
+
+def test_items_are_filtered_by_priority(personas: Personas) -> None:
+    account = social_account_for(personas.agency_a, handle="riverton")
+    with agency_scope(personas.agency_a.pk):
+        items_receive(
+            account=account,
+            items=[citizen("u1", "Emergency: water on the road"), citizen("c2", "Thanks")],
+        )
+
+    urgent = api(personas, Role.VIEWER).get(BASE, {"priority": "urgent"}).json()["results"]
+
+    assert [(item["remote_id"], item["priority"]) for item in urgent] == [("u1", "urgent")]

@@ -20,6 +20,7 @@ from tests.factories import (
     inbox_item_for,
     pause_for,
     post_for,
+    routing_rule_for,
     social_account_for,
     uploaded_media_for,
 )
@@ -438,3 +439,28 @@ class TestInboxItemNotes(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         item = inbox_item_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])
+
+
+class TestRoutingRuleList(ApiIsolationSuite):
+    url_name = "routingrule-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRoutingRuleRetire(ApiIsolationSuite):
+    url_name = "routingrule-retire"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        rule = routing_rule_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, rule.pk])
+
+
+class TestInboxCoverage(ApiIsolationSuite):
+    url_name = "inbox-coverage"
+    methods = ("get", "put")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])

@@ -24,6 +24,7 @@ from tests.factories import (
     pause_for,
     post_for,
     post_target_for,
+    routing_rule_for,
     social_account_for,
     uploaded_media_for,
 )
@@ -551,6 +552,23 @@ class TestInboxPolicy(IsolationSuite):
 
 class TestInboxSavedReplies(IsolationSuite):
     url_name = "inbox_saved_replies"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestInboxRouting(IsolationSuite):
+    url_name = "inbox_routing"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        routing_rule_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestInboxCoverage(IsolationSuite):
+    url_name = "inbox_coverage"
     methods = ("get", "post")
 
     def url(self, personas: Personas) -> str:
