@@ -145,7 +145,10 @@ def urgent_items_alert(*, agency: Agency, item_ids: Sequence[int]) -> None:
         for person in people:
             send_quietly(
                 _("Urgent: %(author)s wrote to %(account)s")
-                % {"author": item.author_handle, "account": item.account.handle},
+                % {
+                    "author": item.author_name or item.author_handle,
+                    "account": item.account.handle,
+                },
                 body,
                 person.email,
             )
