@@ -181,7 +181,8 @@ class InboxPoll(AgencyOwned):
     account = models.OneToOneField(
         "publishing.SocialAccount", on_delete=models.PROTECT, related_name="+"
     )
-    cursor = models.CharField(max_length=1000, blank=True)
+    # As long as the network makes it: Graph's names every item of its newest second.
+    cursor = models.TextField(blank=True)
     next_poll_at = models.DateTimeField(db_default=Now())
     polled_at = models.DateTimeField(null=True, blank=True)
     problem = models.CharField(max_length=500, blank=True)

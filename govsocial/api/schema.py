@@ -99,6 +99,8 @@ class ApiSchema(AutoSchema):
         if (
             direction == "request"
             and isinstance(field, serializers.CharField)
+            # A field with a pattern of its own (added after this) already rules NUL out.
+            and not isinstance(field, serializers.RegexField)
             and _plain_text(described)
         ):
             described["pattern"] = NO_NUL

@@ -23,6 +23,8 @@ from inbox.models import (
 from publishing.models.accounts import NETWORK_CHOICES
 
 TEXT_LONGEST = 5000
+# A time of day as the coverage's hours are given: the agency's clock, no offset.
+HOUR_MINUTE = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
 
 class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
@@ -182,7 +184,7 @@ class CoverageSerializer(serializers.Serializer[Any]):
         max_length=7,
         help_text="0 is Monday, 6 is Sunday",
     )
-    opens_at = serializers.TimeField()
-    closes_at = serializers.TimeField()
+    opens_at = serializers.RegexField(HOUR_MINUTE, help_text="HH:MM, in the agency's time zone")
+    closes_at = serializers.RegexField(HOUR_MINUTE, help_text="HH:MM, in the agency's time zone")
     after_hours = serializers.ListField(child=serializers.EmailField(), max_length=200)
     urgent_words = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50)

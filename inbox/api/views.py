@@ -4,6 +4,7 @@ an item's status and assignee and reply, with the same rules and events as the p
 
 from __future__ import annotations
 
+from datetime import time
 from typing import Any
 
 from django.db.models import F, QuerySet
@@ -247,8 +248,8 @@ class CoverageViewSet(AgencyScopedViewSet):
             agency=self.agency,
             actor=request.user,  # type: ignore[arg-type]
             weekdays=data["weekdays"],
-            opens_at=data["opens_at"],
-            closes_at=data["closes_at"],
+            opens_at=time.fromisoformat(data["opens_at"]),
+            closes_at=time.fromisoformat(data["closes_at"]),
             after_hours=[
                 person
                 for email in data["after_hours"]
@@ -266,8 +267,8 @@ def _coverage_shape(coverage: Coverage) -> dict[str, Any]:
         CoverageSerializer(
             {
                 "weekdays": coverage.weekdays,
-                "opens_at": coverage.opens_at,
-                "closes_at": coverage.closes_at,
+                "opens_at": coverage.opens_at.strftime("%H:%M"),
+                "closes_at": coverage.closes_at.strftime("%H:%M"),
                 "after_hours": list(emails.values_list("email", flat=True)),
                 "urgent_words": coverage.urgent_words,
             }

@@ -207,10 +207,11 @@ def test_admins_keep_routing_rules_and_coverage_through_the_api(personas: Person
     assert [rule["name"] for rule in author.get(rules).json()["results"]] == ["Water"]
     assert before["weekdays"] == [0, 1, 2, 3, 4] and "urgence" in before["urgent_words"]
     assert set_by_author.status_code == 403
-    assert saved.status_code == 200 and saved.json() | {"opens_at": "08:00"} == hours | {
-        "opens_at": "08:00",
-        "closes_at": "16:30:00",
-    }
+    assert saved.status_code == 200 and saved.json() == hours
+    assert (
+        admin.put(coverage, hours | {"opens_at": "8h"}, content_type="application/json").status_code
+        == 400
+    )
 
 
 def test_items_are_filtered_by_priority(personas: Personas) -> None:
