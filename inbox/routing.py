@@ -27,7 +27,8 @@ from archive.services import SYSTEM
 from govsocial.errors import GovsocialError
 from govsocial.mail import send_quietly
 from inbox.models import Coverage, InboxItem, Priority, RoutingRule
-from inbox.services import TAG_LONGEST, TAGS_MOST, WORKER_ROLES, require_within
+from inbox.selectors import inbox_workers
+from inbox.services import TAG_LONGEST, TAGS_MOST, require_within, works_inbox
 from publishing.models import SocialAccount
 
 # Words that make an item urgent until the agency's admins choose their own.
@@ -123,15 +124,13 @@ def on_duty(agency: Agency, moment: datetime) -> list[User]:
     agency's business hours, else the after-hours members (else its admins)."""
     coverage = coverage_of(agency)
     local = moment.astimezone(ZoneInfo(agency.time_zone))
-    members = Membership.objects.filter(is_active=True).select_related("user")
+    workers = inbox_workers()
     open_now = coverage.opens_at <= local.time() < coverage.closes_at
     if local.weekday() in coverage.weekdays and open_now:
-        chosen = members.filter(roles__overlap=list(WORKER_ROLES))
-    else:
-        chosen = members.filter(user_id__in=coverage.after_hours, roles__overlap=list(WORKER_ROLES))
-        if not chosen.exists():
-            chosen = members.filter(roles__contains=[Role.ADMIN])
-    return [membership.user for membership in chosen.order_by("user_id")]
+        return [membership.user for membership in workers]
+    named = [m.user for m in workers if m.user_id in coverage.after_hours]
+    admins = Membership.objects.filter(is_active=True, roles__contains=[Role.ADMIN])
+    return named or [membership.user for membership in admins.select_related("user")]
 
 
 def urgent_items_alert(*, agency: Agency, item_ids: Sequence[int]) -> None:
@@ -187,12 +186,7 @@ def rule_add(
         )
     if priority not in Priority.values:
         raise GovsocialError(_("Choose normal, high or urgent."), field="priority")
-    if (
-        assignee is not None
-        and not Membership.objects.filter(
-            user=assignee, is_active=True, roles__overlap=list(WORKER_ROLES)
-        ).exists()
-    ):
+    if assignee is not None and not works_inbox(agency=agency, actor=assignee):
         raise GovsocialError(_("Assign items to a member who works the inbox."), field="assignee")
     if not (assignee or tag or priority != Priority.NORMAL):
         raise GovsocialError(
@@ -264,11 +258,7 @@ def coverage_set(
         raise GovsocialError(_("Choose days of the week."), field="weekdays")
     if days and opens_at >= closes_at:
         raise GovsocialError(_("Close after opening, on the same day."), field="closes_at")
-    workers = set(
-        Membership.objects.filter(is_active=True, roles__overlap=list(WORKER_ROLES)).values_list(
-            "user_id", flat=True
-        )
-    )
+    workers = {membership.user_id for membership in inbox_workers()}
     if any(person.pk not in workers for person in after_hours):
         raise GovsocialError(
             _("Choose members who work the inbox to be on duty."), field="after_hours"

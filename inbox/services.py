@@ -367,9 +367,14 @@ def require_on_network(item: InboxItem) -> None:
         )
 
 
+def works_inbox(*, agency: Agency, actor: Principal) -> bool:
+    """Return whether ``actor`` works ``agency``'s inbox."""
+    return bool(roles_of(agency=agency, actor=actor) & WORKER_ROLES)
+
+
 def require_worker(*, agency: Agency, actor: Principal) -> None:
     """Refuse the action unless ``actor`` works ``agency``'s inbox."""
-    if not roles_of(agency=agency, actor=actor) & WORKER_ROLES:
+    if not works_inbox(agency=agency, actor=actor):
         raise PermissionDenied(_("Only the agency's admins, approvers and authors work its inbox."))
 
 
@@ -396,7 +401,7 @@ def item_status_set(*, item: InboxItem, status: str, actor: Principal) -> InboxI
 def item_assign(*, item: InboxItem, assignee: User | None, actor: Principal) -> InboxItem:
     """Give ``item`` to ``assignee`` (a member who works the inbox), or to nobody."""
     require_worker(agency=item.agency, actor=actor)
-    if assignee is not None and not roles_of(agency=item.agency, actor=assignee) & WORKER_ROLES:
+    if assignee is not None and not works_inbox(agency=item.agency, actor=assignee):
         raise GovsocialError(_("Assign items to a member who works the inbox."), field="assignee")
     with transaction.atomic():
         item = InboxItem.objects.select_for_update(no_key=True).get(pk=item.pk)
