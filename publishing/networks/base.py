@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -105,6 +107,34 @@ class PermanentNetworkError(NetworkError):
 class OutcomeUnknownError(NetworkError):
     """The request left but no answer came back (timeout, dropped connection): the post
     may or may not exist. Never resend blindly; reconcile with ``fetch_recent``."""
+
+
+# The moment after which no call that publishes may start, while one is set.
+_WRITES_START_BY: ContextVar[datetime | None] = ContextVar("writes_start_by", default=None)
+
+
+@contextmanager
+def writes_start_by(deadline: datetime) -> Iterator[None]:
+    """Within, refuse to start a call that publishes after ``deadline`` (see
+    ``write_starts``).
+
+    Delivery takes a send as lost once its last call could have timed out, reckoned
+    from the latest moment that call may start; a send whose reads and uploads ran late
+    must not publish after that, or reconciliation, finding nothing yet, sends it again.
+    """
+    token = _WRITES_START_BY.set(deadline)
+    try:
+        yield
+    finally:
+        _WRITES_START_BY.reset(token)
+
+
+def write_starts() -> None:
+    """Say a call that publishes is about to start (every adapter, just before it);
+    raise ``TransientNetworkError`` instead, nothing sent, when it is too late."""
+    deadline = _WRITES_START_BY.get()
+    if deadline is not None and datetime.now(UTC) > deadline:
+        raise TransientNetworkError("The send could not start in time; it is tried again.")
 
 
 # What goes in ---------------------------------------------------------------------

@@ -379,7 +379,8 @@ def _tell_author(target: PostTarget) -> None:
 
 def stuck_after() -> float:
     """Return how long a target may stay "sending" before its worker is taken as lost:
-    the network timeout (per call; a post with files makes several) plus a margin."""
+    the margin within which the call that publishes must start (reads and uploads
+    come first), plus the network timeout of that call."""
     timeouts = [float(n.get("timeout_seconds", 10)) for n in settings.NETWORKS.values()]
     return max(timeouts, default=10.0) + settings.DELIVERY_SENDING_MARGIN_SECONDS
 
@@ -390,6 +391,11 @@ class Unanswered:
     the same reckoning for a post and for its first comment."""
 
     at: datetime
+
+    def write_deadline(self) -> datetime:
+        """Return the latest moment the call that publishes may start: one starting
+        then has its answer, or has timed out, when the send is taken as lost."""
+        return self.at + timedelta(seconds=settings.DELIVERY_SENDING_MARGIN_SECONDS)
 
     def lost(self) -> bool:
         """Say whether its worker is taken as lost: no answer could take this long."""

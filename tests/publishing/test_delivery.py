@@ -30,7 +30,13 @@ from publishing.models import (
 from publishing.services import target_delete, targets_publish
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
-from tests.factories import MembershipFactory, emulated_account_for, scheduled_post_for
+from tests.factories import (
+    MembershipFactory,
+    emulated_account_for,
+    post_media_for,
+    scheduled_post_for,
+    uploaded_media_for,
+)
 from tests.publishing.delivery import (
     CREATE_PATH,
     HANDLES,
@@ -459,16 +465,36 @@ def test_one_task_sends_several_targets_together_and_settles_each_by_its_own_ans
     assert on_network(quiet, accounts["mastodon"]) == []
 
 
-def test_a_send_that_could_not_start_in_time_is_not_made_but_tried_again(
-    personas: Personas, quiet: Emulator, settings: Any
+# The calls that make a post's files ready, before the one that publishes it.
+UPLOAD_PATH = {
+    "x": "/x/2/media/upload",
+    "mastodon": "/api/v2/media",
+    "facebook": "/photos",
+    "bluesky": "com.atproto.repo.uploadBlob",
+}
+
+
+@pytest.mark.parametrize("network", list(UPLOAD_PATH))
+def test_a_post_whose_uploads_ran_late_is_not_published_then_but_tried_again(
+    personas: Personas, quiet: Emulator, settings: Any, network: str
 ) -> None:
-    # No time at all to start: as if the worker had been held up since the claim, by
-    # which time the dispatcher takes the send for lost and looks for it on the network.
-    settings.DELIVERY_SENDING_MARGIN_SECONDS = 0
-    target = one_target(personas, quiet, "x")
+    # The uploads end after the moment the post had to start going out: by then the
+    # dispatcher takes the send for lost and looks for it on the network, finds
+    # nothing and sends it again, so this send must not publish.
+    settings.DELIVERY_SENDING_MARGIN_SECONDS = 0.5
+    target = one_target(personas, quiet, network)
+    with agency_scope(personas.agency_a.pk):
+        post = Post.objects.get(pk=target.post_id)
+    for position in range(2):
+        asset = uploaded_media_for(personas.agency_a)
+        post_media_for(personas.agency_a, post=post, asset=asset, position=position)
+    with agency_scope(personas.agency_a.pk):
+        post.approved_hash = post_content_hash(post)
+        post.save(update_fields=["approved_hash"])
+    quiet.fault("latency", network=network, path=UPLOAD_PATH[network], ms=600)
 
     waiting = publish(target)
 
     assert waiting is not None and waiting.state == TargetState.RETRY_WAIT
-    assert waiting.failure_reason == "The send could not start in time."
+    assert waiting.failure_reason == "The send could not start in time; it is tried again."
     assert on_network(quiet, target.account) == []

@@ -196,6 +196,24 @@ def test_a_rate_limited_comment_waits_for_the_time_the_network_said(
     assert len(comments_on(quiet, target)) == 1
 
 
+def test_a_comment_that_could_not_start_in_time_is_not_posted_then_but_tried_again(
+    personas: Personas, quiet: Emulator, settings: Any
+) -> None:
+    target = one_target(personas, quiet, "mastodon", first_comment=LINK_COMMENT)
+    publish(target)
+    # No time at all: as if the worker had been held up since it claimed the comment,
+    # by which time the dispatcher takes it for lost and looks for it under the post.
+    settings.DELIVERY_SENDING_MARGIN_SECONDS = 0
+
+    waiting = comment(target)
+
+    assert waiting is not None and waiting.comment_state == CommentState.WAITING
+    assert waiting.comment_failure_reason == (
+        "The send could not start in time; it is tried again."
+    )
+    assert comments_on(quiet, target) == []
+
+
 def test_a_post_with_its_comment_is_still_deleted_from_the_network(
     personas: Personas, quiet: Emulator
 ) -> None:

@@ -20,6 +20,7 @@ from publishing.networks.base import (
     OutcomeUnknownError,
     PermanentNetworkError,
     TransientNetworkError,
+    write_starts,
 )
 from publishing.networks.http import retry_after_seconds, transport_error
 
@@ -79,7 +80,10 @@ def expires_at(jwt: str) -> datetime | None:
 
 @contextmanager
 def calling(*, writes: bool, refused: str) -> Iterator[None]:
-    """Turn what atproto and httpx raise into the three network errors."""
+    """Turn what atproto and httpx raise into the three network errors; a call that
+    ``writes`` does not start too late."""
+    if writes:
+        write_starts()
     try:
         yield
     except (AtProtocolError, httpx.HTTPError) as error:

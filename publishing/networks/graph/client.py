@@ -27,6 +27,7 @@ from publishing.networks.base import (
     PermanentNetworkError,
     RemotePost,
     TransientNetworkError,
+    write_starts,
 )
 from publishing.networks.http import httpx_client, retry_after_seconds, transport_error
 
@@ -122,7 +123,10 @@ class GraphSession:
         return {**params, "appsecret_proof": self._proof} if self._proof else dict(params)
 
     def _call(self, method: str, path: str, *, writes: bool, **request: Any) -> dict[str, Any]:
-        """Make one call; return its JSON object or raise one of the three errors."""
+        """Make one call; return its JSON object or raise one of the three errors (a
+        call that ``writes`` does not start too late)."""
+        if writes:
+            write_starts()
         try:
             response = self._http.request(method, f"{self._base}/{path.lstrip('/')}", **request)
         except httpx.TransportError as error:

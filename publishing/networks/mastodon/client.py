@@ -29,6 +29,7 @@ from publishing.networks.base import (
     OutcomeUnknownError,
     PermanentNetworkError,
     TransientNetworkError,
+    write_starts,
 )
 from publishing.networks.http import transport_error
 
@@ -87,7 +88,9 @@ def translated(client: Mastodon, *, writes: bool = False) -> Iterator[None]:
     """Raise Mastodon.py's errors as the three the publishing state machine knows.
 
     ``writes``: the call creates a status, so an answer that never came means the status
-    may exist."""
+    may exist (and it does not start too late)."""
+    if writes:
+        write_starts()
     try:
         yield
     except MastodonError as error:

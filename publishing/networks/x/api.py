@@ -25,6 +25,7 @@ from publishing.networks.base import (
     NetworkSettings,
     PermanentNetworkError,
     TransientNetworkError,
+    write_starts,
 )
 from publishing.networks.http import requests_session, retry_after_seconds, transport_error
 
@@ -159,7 +160,9 @@ def answer_error(response: requests.Response) -> NetworkError:
 @contextmanager
 def calling(*, writes: bool) -> Iterator[None]:
     """Turn what tweepy and requests raise into the three errors; ``writes`` says whether
-    repeating the call could do its work twice."""
+    repeating the call could do its work twice (it does not start too late, then)."""
+    if writes:
+        write_starts()
     try:
         yield
     except tweepy.HTTPException as error:

@@ -29,6 +29,7 @@ from publishing.networks.base import (
     PublishedPost,
     RemotePost,
     TransientNetworkError,
+    writes_start_by,
 )
 from publishing.networks.registry import adapter_for
 from publishing.networks.timeline import find_sent
@@ -155,9 +156,10 @@ def _send(target: PostTarget) -> PostTarget | None:
         # Renewing a token posts nothing: a plain retry.
         return _retry(claimed, TransientNetworkError(error.reason))
     try:
-        posted = adapter_for(account.network).comment(
-            account.credentials(), on=claimed.remote_id, text=claimed.first_comment
-        )
+        with writes_start_by(_unanswered(claimed).write_deadline()):
+            posted = adapter_for(account.network).comment(
+                account.credentials(), on=claimed.remote_id, text=claimed.first_comment
+            )
     except TransientNetworkError as error:
         return _retry(claimed, error)
     except PermanentNetworkError as error:

@@ -8,7 +8,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 
 from django.conf import settings
@@ -41,6 +41,7 @@ from publishing.networks.base import (
     PermanentNetworkError,
     PublishedPost,
     TransientNetworkError,
+    writes_start_by,
 )
 from publishing.networks.counts import text_as_sent
 from publishing.networks.registry import adapter_for
@@ -52,6 +53,7 @@ from publishing.services.delivery.outbox import Outbox
 from publishing.services.delivery.translations import translation_out_note, translation_refusal
 from publishing.services.transitions import (
     Move,
+    Unanswered,
     failed,
     fresh_account,
     now_plus,
@@ -137,8 +139,8 @@ class _Send:
     target: PostTarget
     account: SocialAccount
     outgoing: OutgoingPost
-    # A send that has not started by then does not start (see ``_send_all``).
-    start_by: datetime
+    # The call that publishes does not start after then (``Unanswered.write_deadline``).
+    write_deadline: datetime
 
 
 def _prepare(target: PostTarget) -> _Send | PostTarget | None:
@@ -162,19 +164,15 @@ def _prepare(target: PostTarget) -> _Send | PostTarget | None:
             ),
         )
     claimed_at = target.sending_at or timezone.now()
-    start_by = claimed_at + timedelta(seconds=settings.DELIVERY_SENDING_MARGIN_SECONDS)
-    return _Send(target, account, outgoing, start_by)
+    return _Send(target, account, outgoing, Unanswered(claimed_at).write_deadline())
 
 
 def _send(one: _Send) -> PublishedPost | Exception:
     """Send one post to its network; return the network's answer, or the error it
     ended with (each error is settled by its kind when the answer is recorded)."""
-    if timezone.now() > one.start_by:
-        # Too late to start: the dispatcher is about to take this send for lost and
-        # look for it on the network; going now could make a second copy.
-        return TransientNetworkError("The send could not start in time.")
     try:
-        return adapter_for(one.account.network).publish(one.account.credentials(), one.outgoing)
+        with writes_start_by(one.write_deadline):
+            return adapter_for(one.account.network).publish(one.account.credentials(), one.outgoing)
     except Exception as error:
         return error
 
