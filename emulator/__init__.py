@@ -45,9 +45,12 @@ Admin API (JSON, under ``/_emulator/``)::
                                            {"count", "posts": [post]}, newest first
     POST   /inbound          {"network", "account", "kind": reply|mention|message, "text",
                               "in_reply_to"?, "citizen"?}   a citizen writes; 201 post
+                                           (400 when the account blocked the citizen)
     PATCH  /posts/{network}/{id}   {"text"}   the citizen who wrote it edits it (mastodon,
                                            facebook: the networks that allow it); post
     DELETE /posts/{network}/{id}           the citizen who wrote it deletes it; post
+    GET    /blocked?network=&account=      {"blocked": [id]}: whom the account blocked
+                                           (X, Mastodon, Bluesky and Facebook pages can)
     GET    /faults                         {"faults": [fault]}
     POST   /faults           {"kind", "network"?, "account"?, "method"?, "path"?, "count"?,
                               "ms"?, "status"?, "code"?, "reset_in"?, "hold_ms"?}   201 fault

@@ -255,6 +255,8 @@ async def add_inbound(request: Request) -> Response:
     name = str(body.get("citizen") or CITIZENS[0][0])
     display = dict(CITIZENS).get(name, name.replace("_", " ").title())
     author = citizen(world, account.network, name, display)
+    if world.blocks(account, author):
+        raise AdminError(f"{account.handle} blocked {name}: the network refuses them")
     post = say(world, channel, account, author, text, kind=kind, to=parent)
     return JSONResponse(post.to_json(), status_code=201)
 
@@ -294,6 +296,16 @@ async def delete_post(request: Request) -> Response:
     return JSONResponse(post.to_json())
 
 
+async def list_blocked(request: Request) -> Response:
+    """List the ids of those an account blocked (``?network=&account=``)."""
+    world = _world(request)
+    network = _network(request.query_params.get("network"))
+    account = world.find_account(network, request.query_params.get("account", ""))
+    if account is None or account.citizen:
+        raise AdminError("account must name an existing account of that network")
+    return JSONResponse({"blocked": sorted(world.blocked.get((network, account.id), set()))})
+
+
 async def list_faults(request: Request) -> Response:
     """List the faults in force."""
     return JSONResponse({"faults": [f.to_json() for f in _world(request).faults.active()]})
@@ -331,6 +343,7 @@ routes: list[BaseRoute] = [
     Route("/inbound", _admin(add_inbound), methods=["POST"]),
     Route("/posts/{network}/{post_id:path}", _admin(edit_post), methods=["PATCH"]),
     Route("/posts/{network}/{post_id:path}", _admin(delete_post), methods=["DELETE"]),
+    Route("/blocked", _admin(list_blocked), methods=["GET"]),
     Route("/faults", _admin(list_faults), methods=["GET"]),
     Route("/faults", _admin(add_fault), methods=["POST"]),
     Route("/faults", _admin(clear_faults), methods=["DELETE"]),

@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from emulator.ids import cid
+from emulator.ids import cid, tid
 from emulator.pages import document, permalink
 from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
@@ -48,6 +48,7 @@ from emulator.state import (
 )
 
 POST_COLLECTION = "app.bsky.feed.post"
+BLOCK_COLLECTION = "app.bsky.graph.block"
 SERVICE_DID = "did:web:bluesky.emulator.test"
 BLOB_LIMIT = 50 * 1024 * 1024
 # Signs the emulator's JWTs; they are checked by lookup, so the key only makes them well-formed.
@@ -345,8 +346,10 @@ async def create_record(call: Call) -> Response:
     """Create an ``app.bsky.feed.post`` record after checking it as the lexicon does."""
     params = await call.params()
     account = _own_repo(call, params.get("repo"))
+    if params.get("collection") == BLOCK_COLLECTION:
+        return _block(call, account, params.get("record"))
     if params.get("collection") != POST_COLLECTION:
-        raise _reject(f"The emulator stores only {POST_COLLECTION} records")
+        raise _reject(f"The emulator stores only {POST_COLLECTION} and {BLOCK_COLLECTION} records")
     record = params.get("record")
     if not isinstance(record, dict) or not isinstance(record.get("text"), str):
         raise _reject(f'Invalid {POST_COLLECTION} record: Record must have the property "text"')
@@ -377,6 +380,18 @@ async def create_record(call: Call) -> Response:
     return JSONResponse(
         {"uri": post.id, "cid": cid_of(post), "commit": commit, "validationStatus": "valid"}
     )
+
+
+def _block(call: Call, account: Actor, record: object) -> Response:
+    """Store an ``app.bsky.graph.block`` record: its subject's posts no longer reach
+    the account."""
+    subject = record.get("subject") if isinstance(record, dict) else None
+    if not isinstance(subject, str) or not subject.startswith("did:"):
+        raise _reject(f"Invalid {BLOCK_COLLECTION} record: Record/subject must be a did")
+    call.world.block(account, subject)
+    uri = f"at://{account.id}/{BLOCK_COLLECTION}/{tid(call.world.next_number())}"
+    commit = {"cid": cid(uri.encode()), "rev": uri.rsplit("/", 1)[-1]}
+    return JSONResponse({"uri": uri, "cid": cid(uri.encode()), "commit": commit})
 
 
 def _reply_parent(call: Call, reply: object) -> Post | None:

@@ -87,6 +87,8 @@ def react(world: World, post: Post) -> None:
     topic = _topic(post.text)
     for _ in range(rng.choice(REPLY_COUNTS)):
         author = citizen(world, account.network, *rng.choice(CITIZENS))
+        if world.blocks(account, author):
+            continue
         text = rng.choice(REPLIES).format(topic=topic)
         if post.channel in ("x", "mastodon"):
             # Both networks put the account's handle in front of a reply.
@@ -94,6 +96,8 @@ def react(world: World, post: Post) -> None:
         say(world, post.channel, account, author, text, kind="reply", to=post)
     if rng.random() < MENTION_CHANCE:
         author = citizen(world, account.network, *rng.choice(CITIZENS))
+        if world.blocks(account, author):
+            return
         text = rng.choice(MENTIONS).format(handle=f"@{account.handle}")
         if post.channel == "instagram":
             say(world, post.channel, account, author, text, kind="reply", to=post)

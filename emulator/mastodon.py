@@ -330,6 +330,34 @@ async def delete_status(call: Call) -> Response:
     return JSONResponse(status_json(post, call) | {"text": post.text})
 
 
+async def block_account(call: Call) -> Response:
+    """Block an account: what it writes no longer reaches the caller. Answer the
+    relationship, as Mastodon does."""
+    actor = call.world.actors_by_id.get(("mastodon", call.request.path_params["id"]))
+    if actor is None or actor is call.account:
+        raise _reject("Record not found", 404)
+    call.world.block(call.account, actor.id)
+    relationship = dict.fromkeys(
+        (
+            "following",
+            "showing_reblogs",
+            "notifying",
+            "followed_by",
+            "blocked_by",
+            "muting",
+            "muting_notifications",
+            "requested",
+            "requested_by",
+            "domain_blocking",
+            "endorsed",
+        ),
+        False,
+    )
+    return JSONResponse(
+        {"id": actor.id, "blocking": True, "languages": None, "note": ""} | relationship
+    )
+
+
 async def status_context(call: Call) -> Response:
     """Return a status's ancestors and descendants (its replies)."""
     post = _status(call)
@@ -667,6 +695,7 @@ routes: list[BaseRoute] = [
     _api("/api/v1/statuses/{id}/context", status_context, "GET"),
     _api("/api/v1/accounts/verify_credentials", verify_credentials, "GET"),
     _api("/api/v1/accounts/{id}/statuses", account_statuses, "GET"),
+    _api("/api/v1/accounts/{id}/block", block_account, "POST"),
     _api("/api/v1/notifications", notifications, "GET"),
     _api("/api/v2/media", post_media, "POST"),
     _api("/api/v1/media/{id}", get_media, "GET"),

@@ -182,6 +182,7 @@ class Post:
             "network": self.channel,
             "account": self.owner.handle,
             "author": self.author.handle,
+            "author_id": self.author.id,
             "origin": "citizen" if self.author.citizen else "account",
             "kind": self.kind,
             "text": self.text,
@@ -221,6 +222,8 @@ class World:
         self.media: dict[tuple[str, str], Media] = {}
         self.posts: dict[tuple[str, str], Post] = {}
         self.faults = FaultBook()
+        # Who each account blocked: (network, account id) -> the ids of the blocked.
+        self.blocked: dict[tuple[str, str], set[str]] = {}
         self.limiter = RateLimiter(self.settings.rate_limits)
         # Networks keep their own small stores here (OAuth codes, idempotency keys).
         self.stores: dict[str, Any] = {}
@@ -258,6 +261,14 @@ class World:
         for actor_id in (actor.id, actor.user_id, actor.instagram_id):
             if actor_id:
                 self.actors_by_id[(actor.network, actor_id)] = actor
+
+    def block(self, account: Actor, author_id: str) -> None:
+        """Have ``account`` block ``author_id`` (again is harmless)."""
+        self.blocked.setdefault((account.network, account.id), set()).add(author_id)
+
+    def blocks(self, account: Actor, author: Actor) -> bool:
+        """Say whether ``account`` blocked ``author``."""
+        return author.id in self.blocked.get((account.network, account.id), set())
 
     def accounts_on(self, network: str | None) -> list[Actor]:
         """Return the accounts of one network (all when None), oldest first."""

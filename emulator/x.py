@@ -394,6 +394,19 @@ async def hide_reply(call: Call) -> Response:
     return JSONResponse({"data": {"hidden": post.hidden}})
 
 
+async def block_user(call: Call) -> Response:
+    """Block a user (``{"target_user_id"}``) as the calling user, named in the path:
+    what they write no longer reaches the caller."""
+    body = await call.params()
+    if call.request.path_params["id"] != call.account.id:
+        raise Reject(problem(403, "You can only block users on behalf of the calling user."))
+    target = call.world.actors_by_id.get(("x", str(body.get("target_user_id", ""))))
+    if target is None or target is call.account:
+        raise _reject_invalid("target_user_id must name another user")
+    call.world.block(call.account, target.id)
+    return JSONResponse({"data": {"blocking": True}})
+
+
 async def status_page(request: Request) -> Response:
     """Send X's address of a post (``/<handle>/status/<id>``) to the post on its account's
     timeline page; as on X, the handle in the address does not have to be the author's."""
@@ -677,6 +690,7 @@ routes: list[BaseRoute] = [
     _api("/2/users/me", get_me, "GET"),
     _api("/2/users/{id}/tweets", user_tweets, "GET"),
     _api("/2/users/{id}/mentions", user_mentions, "GET"),
+    _api("/2/users/{id}/blocking", block_user, "POST"),
     _api("/2/media/upload/initialize", media_initialize, "POST"),
     _api("/2/media/upload/{id}/append", media_append, "POST"),
     _api("/2/media/upload/{id}/finalize", media_finalize, "POST"),

@@ -356,6 +356,7 @@ SPECTACULAR_SETTINGS = {
         "RuleSeverityEnum": "approvals.models.RuleSeverity",
         "InboxItemStatusEnum": "inbox.models.ItemStatus",
         "InboxReplyStateEnum": "inbox.models.ReplyState",
+        "ModerationActionEnum": "inbox.moderation.Action",
     },
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

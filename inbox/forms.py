@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
 from inbox.models import ItemKind, ItemStatus, PolicyClause, Priority, SavedReply
+from inbox.moderation import Action
 from publishing.models import SocialAccount
 from publishing.models.accounts import NETWORK_CHOICES
 
@@ -110,8 +111,14 @@ class ReplyForm(forms.Form):
 
 
 class ModerationForm(forms.Form):
-    """Hide an item on the network, or show it again, under a clause of the policy."""
+    """Do something to an item on its network (what its network allows) under a clause
+    of the policy."""
 
+    action = forms.ChoiceField(
+        label=_("What to do"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose what to do on the network.")},
+    )
     clause = forms.TypedChoiceField(
         label=_("Clause of the comment policy"),
         coerce=int,
@@ -124,8 +131,15 @@ class ModerationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args: Any, clauses: Sequence[PolicyClause], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        actions: Sequence[Action],
+        clauses: Sequence[PolicyClause],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [(action.value, action.label) for action in actions]  # type: ignore[attr-defined]
         self.fields["clause"].choices = [("", _("Choose a clause"))] + [  # type: ignore[attr-defined]
             (clause.pk, str(clause)) for clause in clauses
         ]

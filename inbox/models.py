@@ -108,6 +108,8 @@ class InboxItem(AgencyOwned):
     # text (``inbox.services.account_reread``); when it was found gone from there.
     checked_at = models.DateTimeField(_("checked on the network"), db_default=Now())
     deleted_on_network_at = models.DateTimeField(_("deleted on the network"), null=True, blank=True)
+    # Deleted by the agency under its comment policy, rather than by its author.
+    deleted_by_agency = models.BooleanField(_("deleted by the agency"), db_default=False)
 
     class Meta:
         verbose_name = _("inbox item")
@@ -328,6 +330,27 @@ class RoutingRule(AgencyOwned):
 
     def __str__(self) -> str:
         return self.name
+
+
+class BlockedAuthor(AgencyOwned):
+    """Someone an account of the agency blocked on its network, under a clause of the
+    comment policy: what they write no longer reaches it there."""
+
+    account = models.ForeignKey(
+        "publishing.SocialAccount", on_delete=models.PROTECT, related_name="+"
+    )
+    author_handle = models.CharField(_("author's handle"), max_length=255)
+    blocked_at = models.DateTimeField(_("blocked"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("blocked author")
+        verbose_name_plural = _("blocked authors")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "author_handle"], name="blocked_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.author_handle
 
 
 class Coverage(AgencyOwned):

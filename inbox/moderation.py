@@ -1,11 +1,14 @@
-"""Moderation: hiding a citizen's comment on the network, or showing it again, under a
-clause of the agency's published comment policy, recorded with who, when and why. The
-network is asked first (where it cannot, it says so and nothing changes); the item
-stays in the inbox and in the archive either way. Admins keep the policy's clauses."""
+"""Moderation: hiding a citizen's comment on the network or showing it again, deleting
+it there, or blocking its author, under a clause of the agency's published comment
+policy, recorded with who, when and why. Each network allows some of these
+(``NetworkAdapter.moderations``); the network is asked first (where it cannot, it says
+so and nothing changes); the item stays in the inbox and in the archive whatever is
+done. Admins keep the policy's clauses."""
 
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -13,10 +16,11 @@ import archive
 from accounts.models import Agency
 from accounts.services.principals import Principal, require_admin
 from govsocial.errors import GovsocialError
-from inbox.models import InboxItem, PolicyClause
+from inbox import selectors
+from inbox.models import BlockedAuthor, InboxItem, PolicyClause
 from inbox.services import require_on_network, require_within, require_worker
-from inbox.transitions import item_hidden_move
-from publishing.networks.base import NetworkError
+from inbox.transitions import item_deleted_move, item_hidden_move
+from publishing.networks.base import InboundKind, Moderation, NetworkError
 from publishing.networks.registry import adapter_for
 from publishing.services import account_refresh
 
@@ -24,12 +28,54 @@ NOTE_LONGEST = 2000
 CLAUSE_LONGEST = 5000
 
 
-def item_hide(
-    *, item: InboxItem, hidden: bool, clause: PolicyClause | None, note: str, actor: Principal
+class Action(TextChoices):
+    """What a member may do to an item on its network, under the comment policy."""
+
+    HIDE = "hide", _("Hide it on the network")
+    SHOW = "show", _("Show it again on the network")
+    DELETE = "delete", _("Delete it on the network")
+    BLOCK = "block", _("Block its author on the network")
+
+
+VERBS = {
+    Action.HIDE: "inbox.item_hidden",
+    Action.SHOW: "inbox.item_shown",
+    Action.DELETE: "inbox.item_deleted",
+    Action.BLOCK: "inbox.author_blocked",
+}
+DONE = {
+    Action.HIDE: _("It is hidden on the network."),
+    Action.SHOW: _("It shows on the network again."),
+    Action.DELETE: _("It is deleted on the network."),
+    Action.BLOCK: _("Its author is blocked on the network."),
+}
+
+
+def item_actions(item: InboxItem, *, author_blocked: bool) -> list[Action]:
+    """Return what may be done to ``item`` on its network now: what the network lets
+    its account do to an item of its kind, as far as it is not done already."""
+    if item.deleted_on_network_at is not None:
+        return []
+    allowed = adapter_for(item.account.network).moderations(InboundKind(item.kind))
+    actions = []
+    if Moderation.HIDE in allowed:
+        actions.append(Action.SHOW if item.hidden else Action.HIDE)
+    if Moderation.DELETE in allowed:
+        actions.append(Action.DELETE)
+    if Moderation.BLOCK in allowed and not author_blocked:
+        actions.append(Action.BLOCK)
+    return actions
+
+
+def item_moderate(
+    *, item: InboxItem, action: str, clause: PolicyClause | None, note: str, actor: Principal
 ) -> InboxItem:
-    """Hide ``item`` on its network (or show it again) under ``clause``; recorded."""
+    """Do ``action`` to ``item`` on its network under ``clause``, then record it with
+    who, when and why. The network is asked first: where it cannot, it says why and
+    nothing changes. The item stays in the inbox and in the archive whatever is done."""
     require_worker(agency=item.agency, actor=actor)
     require_on_network(item)
+    _require_undone(item, action)
     if clause is None or clause.retired_at is not None:
         raise GovsocialError(
             _("Choose the clause of the comment policy that applies."), field="clause"
@@ -38,20 +84,50 @@ def item_hide(
     require_within("note", note, NOTE_LONGEST)
     try:
         account = account_refresh(account=item.account)
-        adapter_for(account.network).hide(account.credentials(), item.remote_id, hidden=hidden)
+        adapter, credentials = adapter_for(account.network), account.credentials()
+        if action == Action.DELETE:
+            adapter.delete_comment(credentials, item.remote_id)
+        elif action == Action.BLOCK:
+            adapter.block_author(credentials, item.remote_id)
+        else:
+            adapter.hide(credentials, item.remote_id, hidden=action == Action.HIDE)
     except NetworkError as error:
         raise GovsocialError(error.reason) from error
     with transaction.atomic():
         item = InboxItem.objects.select_for_update(no_key=True).get(pk=item.pk)
-        item_hidden_move(item=item, hidden=hidden)
+        if action == Action.DELETE:
+            item_deleted_move(item=item)
+        elif action == Action.BLOCK:
+            BlockedAuthor.objects.get_or_create(
+                agency=item.agency, account=item.account, author_handle=item.author_handle
+            )
+        else:
+            item_hidden_move(item=item, hidden=action == Action.HIDE)
         archive.record(
             agency=item.agency,
             actor=actor,
-            verb="inbox.item_hidden" if hidden else "inbox.item_shown",
+            verb=VERBS[Action(action)],
             obj=item,
-            data={"clause": clause.code, "clause_title": clause.title, "note": note},
+            data={
+                "clause": clause.code,
+                "clause_title": clause.title,
+                "note": note,
+                "author": item.author_handle,
+            },
         )
     return item
+
+
+def _require_undone(item: InboxItem, action: str) -> None:
+    """Refuse an action that is not one, or is done already."""
+    if action not in Action.values:
+        raise GovsocialError(_("Choose what to do on the network."), field="action")
+    if action == Action.HIDE and item.hidden:
+        raise GovsocialError(_("It is hidden on the network already."), field="action")
+    if action == Action.SHOW and not item.hidden:
+        raise GovsocialError(_("It is not hidden on the network."), field="action")
+    if action == Action.BLOCK and selectors.blocked_author(item=item) is not None:
+        raise GovsocialError(_("Its author is blocked on the network already."), field="action")
 
 
 def clause_add(

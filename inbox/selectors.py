@@ -3,10 +3,11 @@ conversation."""
 
 from __future__ import annotations
 
-from django.db.models import F, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from accounts.models import Membership
 from inbox.models import (
+    BlockedAuthor,
     InboxItem,
     InboxItemVersion,
     InboxNote,
@@ -83,6 +84,22 @@ def conversation(*, item: InboxItem) -> list[InboxItem | InboxReply]:
 def notes(*, item: InboxItem) -> QuerySet[InboxNote]:
     """Return the members' notes on ``item``, oldest first."""
     return InboxNote.objects.filter(item=item).select_related("written_by")
+
+
+def blocked_author(*, item: InboxItem) -> BlockedAuthor | None:
+    """Return the block of ``item``'s author by its account, if they are blocked."""
+    return BlockedAuthor.objects.filter(
+        account=item.account_id, author_handle=item.author_handle
+    ).first()
+
+
+def with_author_blocked(items: QuerySet[InboxItem]) -> QuerySet[InboxItem]:
+    """Return ``items`` each with ``author_blocked``: whether its account blocked its
+    author (``blocked_author`` for a whole page at once)."""
+    blocks = BlockedAuthor.objects.filter(
+        account=OuterRef("account"), author_handle=OuterRef("author_handle")
+    )
+    return items.annotate(author_blocked=Exists(blocks))
 
 
 def versions(*, item: InboxItem) -> QuerySet[InboxItemVersion]:

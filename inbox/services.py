@@ -357,7 +357,14 @@ def require_within(field: str, value: str, longest: int) -> None:
 
 
 def require_on_network(item: InboxItem) -> None:
-    """Refuse to act on the network on an item its author deleted there."""
+    """Refuse to act on the network on an item deleted there."""
+    if item.deleted_by_agency:
+        raise GovsocialError(
+            _(
+                "It was deleted on the network under the comment policy: it can no longer "
+                "be answered or moderated there."
+            )
+        )
     if item.deleted_on_network_at is not None:
         raise GovsocialError(
             _(

@@ -1,6 +1,6 @@
 """The inbox's state machines, written here and nowhere else (DESIGN.md, invariant 9):
-an item's status (open, waiting, closed) and whether it is hidden on the network, and a
-reply's way to the network (queued,
+an item's status (open, waiting, closed), whether it is hidden on the network or was
+deleted there by the agency, and a reply's way to the network (queued,
 sending, sent, unconfirmed, failed; see ``inbox.replies``). Each move is one
 conditional write, so two workers never both make it."""
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import F
 from django.db.models.functions import Now
+from django.utils import timezone
 
 from inbox.models import InboxItem, InboxReply, ReplyState
 
@@ -32,6 +33,17 @@ def item_hidden_move(*, item: InboxItem, hidden: bool) -> bool:
         return False
     item.hidden = hidden
     item.save(update_fields=["hidden"])
+    return True
+
+
+def item_deleted_move(*, item: InboxItem) -> bool:
+    """Mark ``item`` (its row locked by the caller) deleted on the network by the
+    agency; return whether that changed (its author may have deleted it first)."""
+    if item.deleted_on_network_at is not None:
+        return False
+    item.deleted_on_network_at = timezone.now()
+    item.deleted_by_agency = True
+    item.save(update_fields=["deleted_on_network_at", "deleted_by_agency"])
     return True
 
 

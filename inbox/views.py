@@ -100,6 +100,8 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
     item = _item(item_id)
     workers = selectors.inbox_workers()
     clauses = list(selectors.policy_clauses(in_force_only=True))
+    blocked = selectors.blocked_author(item=item)
+    actions = moderation.item_actions(item, author_blocked=blocked is not None)
     saved = list(selectors.saved_replies())
     use_saved = UseSavedForm(request.GET or None, saved=saved)
     started = ""
@@ -107,7 +109,7 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
         chosen = next(reply for reply in saved if reply.pk == use_saved.cleaned_data["saved"])
         started = saved_reply_filled(saved=chosen, item=item)
     forms: dict[str, Form | None] = {
-        "moderation_form": ModerationForm(clauses=clauses),
+        "moderation_form": ModerationForm(actions=actions, clauses=clauses),
         "status_form": StatusForm(initial={"status": item.status}),
         "assign_form": AssignForm(initial={"assignee": item.assignee_id}, workers=workers),
         "reply_form": ReplyForm(initial={"text": started}),
@@ -117,7 +119,7 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
     }
     code = 200
     if request.method == "POST":
-        done = _act(request, item, forms, workers, clauses)
+        done = _act(request, item, forms, workers, (actions, clauses))
         if done:
             return redirect("inbox_item", agency_slug=agency_slug, item_id=item.pk)
         code = 400
@@ -126,6 +128,7 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
         "conversation": selectors.conversation(item=item),
         "versions": selectors.versions(item=item) if item.version > 1 else [],
         "notes": selectors.notes(item=item),
+        "blocked": blocked,
         "can_work": _is_worker(request),
         **forms,
     }
@@ -137,7 +140,7 @@ def _act(
     item: InboxItem,
     forms: dict[str, Form | None],
     workers: Sequence[Membership],
-    clauses: Sequence[PolicyClause],
+    moderations: tuple[Sequence[moderation.Action], Sequence[PolicyClause]],
 ) -> bool:
     """Apply the form that was sent (a reply, a moderation, a status, an assignee),
     replacing it in ``forms`` to show its errors; return whether it was done."""
@@ -145,23 +148,19 @@ def _act(
     form: Form
     try:
         if "clause" in request.POST:
-            form = ModerationForm(request.POST, clauses=clauses)
+            actions, clauses = moderations
+            form = ModerationForm(request.POST, actions=actions, clauses=clauses)
             forms["moderation_form"] = form
             if form.is_valid():
-                hide = not item.hidden
-                moderation.item_hide(
+                action = moderation.Action(form.cleaned_data["action"])
+                moderation.item_moderate(
                     item=item,
-                    hidden=hide,
+                    action=action,
                     clause=next(c for c in clauses if c.pk == form.cleaned_data["clause"]),
                     note=form.cleaned_data["note"],
                     actor=actor,  # type: ignore[arg-type]
                 )
-                messages.success(
-                    request,
-                    _("It is hidden on the network.")
-                    if hide
-                    else _("It shows on the network again."),
-                )
+                messages.success(request, moderation.DONE[action])
         elif "note" in request.POST:
             form = NoteForm(request.POST)
             forms["note_form"] = form

@@ -117,6 +117,11 @@ class Emulator:
         """Have a citizen reply, mention or write a message."""
         return dict(self._admin("POST", "/inbound", fields))
 
+    def blocked(self, network: str, account: str) -> list[str]:
+        """Return the ids of those ``account`` blocked."""
+        found = self._admin("GET", f"/blocked?network={network}&account={quote(account)}")
+        return list(found["blocked"])
+
     def edit(self, network: str, post_id: str, text: str) -> dict[str, Any]:
         """Have the citizen who wrote a post change its text."""
         return dict(

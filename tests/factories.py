@@ -74,6 +74,7 @@ from inbox import routing as inbox_routing
 from inbox import saved as inbox_saved
 from inbox import services as inbox_services
 from inbox.models import (
+    BlockedAuthor,
     Coverage,
     InboxItem,
     InboxItemVersion,
@@ -728,6 +729,17 @@ def routing_rule_for(agency: Agency) -> RoutingRule:
         )
 
 
+def blocked_author_for(agency: Agency) -> BlockedAuthor:
+    """Block, from an account of ``agency``, the author of a comment it received (the
+    row moderation writes once the network has blocked them)."""
+    item = inbox_item_for(agency)
+    with agency_scope(agency.pk):
+        blocked: BlockedAuthor = BlockedAuthor.objects.create(
+            agency=agency, account=item.account, author_handle=item.author_handle
+        )
+    return blocked
+
+
 def coverage_for(agency: Agency) -> Coverage:
     """Set ``agency``'s inbox hours and urgent words, as its admin does."""
     admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
@@ -789,4 +801,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     InboxNote: inbox_note_for,
     RoutingRule: routing_rule_for,
     Coverage: coverage_for,
+    BlockedAuthor: blocked_author_for,
 }

@@ -184,6 +184,24 @@ async def delete_object(call: Call, post: Post, params: dict[str, Any]) -> Respo
     return JSONResponse({"success": True})
 
 
+async def block_people(call: Call, account: Actor, params: dict[str, Any]) -> Response:
+    """Block people from the page (``user``, or ``psid`` for someone who wrote to it,
+    a comma-separated list): what they write no longer reaches it. Answer each id with
+    true, as Graph does."""
+    _page_only(call)
+    named = str(params.get("user") or params.get("psid") or "")
+    ids = [part.strip() for part in named.split(",") if part.strip()]
+    if not ids:
+        raise reject("(#100) The parameter user is required")
+    for person in ids:
+        actor = call.world.actors_by_id.get(("facebook", person))
+        if actor is None or actor is account:
+            raise reject(f"(#100) Invalid user id: {person}")
+    for person in ids:
+        call.world.block(account, person)
+    return JSONResponse(dict.fromkeys(ids, True))
+
+
 async def page_posts(call: Call, account: Actor, params: dict[str, Any]) -> Response:
     """List the page's posts, newest first, within ``since``/``until``."""
     posts = call.world.posts_where(

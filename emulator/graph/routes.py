@@ -66,6 +66,7 @@ EDGE: dict[tuple[str, str, str], GraphHandler] = {
     ("page", "photos", "POST"): facebook.publish_photo,
     ("page", "conversations", "GET"): facebook.conversations,
     ("page", "messages", "POST"): facebook.send_message,
+    ("page", "blocked", "POST"): facebook.block_people,
     ("post", "comments", "GET"): facebook.list_comments,
     ("post", "comments", "POST"): facebook.add_comment,
     ("comment", "comments", "GET"): facebook.list_comments,

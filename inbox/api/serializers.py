@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from govsocial.api.parameters import LARGEST_ID
@@ -20,6 +21,7 @@ from inbox.models import (
     RoutingRule,
     SavedReply,
 )
+from inbox.moderation import Action, item_actions
 from publishing.models.accounts import NETWORK_CHOICES
 
 TEXT_LONGEST = 5000
@@ -37,16 +39,28 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
     assignee = serializers.EmailField(
         source="assignee.email", allow_null=True, help_text="who has it, by email"
     )
+    moderations = serializers.SerializerMethodField(
+        help_text="what may be done to it on its network now (see moderate)"
+    )
+    author_blocked = serializers.BooleanField(
+        read_only=True, help_text="whether its account blocked its author on the network"
+    )
 
     class Meta:
         model = InboxItem
         fields = [
             "id", "account", "network", "remote_id", "kind", "author_handle", "author_name",
             "text", "permalink", "in_reply_to_remote_id", "post", "thread", "written_at",
-            "received_at", "language", "version", "hidden", "deleted_on_network_at", "status",
-            "priority", "assignee", "tags",
+            "received_at", "language", "version", "hidden", "deleted_on_network_at",
+            "deleted_by_agency", "author_blocked", "moderations", "status", "priority",
+            "assignee", "tags",
         ]  # fmt: skip
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.ChoiceField(Action.choices)))
+    def get_moderations(self, item: InboxItem) -> list[str]:
+        blocked = bool(getattr(item, "author_blocked", False))
+        return [action.value for action in item_actions(item, author_blocked=blocked)]
 
     def get_post(self, item: InboxItem) -> int | None:
         return item.target.post_id if item.target_id else None  # type: ignore[union-attr]
@@ -58,10 +72,12 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
 
 
 class ModerationSerializer(serializers.Serializer[Any]):
-    """Hide an item on its network, or show it again, under a clause of the agency's
-    comment policy (by its number)."""
+    """Do something to an item on its network under a clause of the agency's comment
+    policy (by its number)."""
 
-    hidden = serializers.BooleanField(help_text="true: hide it; false: show it again")
+    action = serializers.ChoiceField(
+        choices=Action.choices, help_text="one of the item's moderations"
+    )
     clause = serializers.CharField(max_length=20, help_text="the clause's number, in force")
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 

@@ -52,8 +52,8 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
     serializer_class = InboxItemSerializer
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        items = queryset.select_related("account", "assignee", "target").order_by(
-            "-written_at", "-id"
+        items = selectors.with_author_blocked(
+            queryset.select_related("account", "assignee", "target").order_by("-written_at", "-id")
         )
         if self.action != "list":
             return items
@@ -132,9 +132,11 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
 
     @extend_schema(request=ModerationSerializer, responses=InboxItemSerializer)
     @action(detail=True, methods=["post"])
-    def hide(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """Hide the item on its network, or show it again, under a clause of the
-        comment policy; a network that cannot hide says so (400) and nothing changes."""
+    def moderate(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Hide the item on its network or show it again, delete it there, or block its
+        author, under a clause of the comment policy. The item's ``moderations`` say
+        what its network allows; a network that cannot says so (400) and nothing
+        changes."""
         item = self.get_object()
         asked = ModerationSerializer(data=request.data)
         asked.is_valid(raise_exception=True)
@@ -143,9 +145,9 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
             .filter(code=asked.validated_data["clause"].strip())
             .first()
         )
-        item = moderation.item_hide(
+        item = moderation.item_moderate(
             item=item,
-            hidden=asked.validated_data["hidden"],
+            action=asked.validated_data["action"],
             clause=clause,
             note=asked.validated_data["note"],
             actor=request.user,  # type: ignore[arg-type]

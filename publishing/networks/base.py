@@ -220,6 +220,14 @@ class InboundKind(StrEnum):
     MESSAGE = "message"
 
 
+class Moderation(StrEnum):
+    """What an account may do to what reached it, where its network lets it."""
+
+    HIDE = "hide"  # and show again
+    DELETE = "delete"
+    BLOCK = "block"  # its author
+
+
 @dataclass(frozen=True)
 class InboundItem:
     """A citizen's reply, mention, comment or message."""
@@ -311,9 +319,23 @@ class NetworkAdapter(Protocol):
         first comment whose answer never came)."""
         ...
 
+    def moderations(self, kind: InboundKind) -> frozenset[Moderation]:
+        """Return what the network lets the account do to an item of ``kind``."""
+        ...
+
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide or unhide a comment; raise PermanentNetworkError where the network
         cannot."""
+        ...
+
+    def delete_comment(self, account: AccountCredentials, remote_id: str) -> None:
+        """Delete someone's comment under the account's post (one already gone counts as
+        deleted); raise PermanentNetworkError where the network cannot."""
+        ...
+
+    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+        """Block, from the account, whoever wrote the item ``remote_id``; raise
+        PermanentNetworkError where the network cannot."""
         ...
 
     def profile(self, account: AccountCredentials) -> AccountProfile:

@@ -1,7 +1,8 @@
 """A citizen's mention reaches the inbox; an admin opens it from the list, reads it in
 its conversation, answers it with a saved reply (sent once to the network, shown in the
-conversation), closes it, adds a clause to the comment policy, a routing rule and the
-inbox's hours, on pages that pass axe's checks."""
+conversation), closes it, adds a clause to the comment policy and blocks the citizen
+under it, adds a routing rule and sets the inbox's hours, on pages that pass axe's
+checks."""
 
 from __future__ import annotations
 
@@ -112,6 +113,17 @@ def test_an_admin_works_a_citizens_reply_from_arrival_to_closed(
     page.get_by_role("button", name="Add the clause").click()
     expect(page.get_by_role("rowheader", name="3.2")).to_be_visible()
     assert_accessible(page)
+
+    # Under it, the admin blocks the citizen: Mastodon lets an account block, not hide.
+    page.goto(item_url)
+    expect(page.get_by_label("Hide it on the network")).to_have_count(0)
+    page.get_by_text("Block its author on the network", exact=True).click()
+    page.get_by_label("Clause of the comment policy").select_option(index=1)
+    page.get_by_role("button", name="Do it on the network").click()
+    expect(page.get_by_text("Its author is blocked on the network.")).to_be_visible()
+    expect(page.get_by_text("Blocked by the account")).to_be_visible()
+    assert_accessible(page)
+    assert len(networks.blocked("mastodon", "inbox_city")) == 1
 
     # The admin routes questions about the library, and sets the inbox's hours.
     page.get_by_role("link", name="Back to the inbox").click()

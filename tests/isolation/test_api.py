@@ -409,8 +409,8 @@ class TestInboxItemReplies(ApiIsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])
 
 
-class TestInboxItemHide(ApiIsolationSuite):
-    url_name = "inboxitem-hide"
+class TestInboxItemModerate(ApiIsolationSuite):
+    url_name = "inboxitem-moderate"
     methods = ("post",)
 
     def url(self, personas: Personas) -> str:

@@ -16,6 +16,7 @@ from publishing.networks.base import (
     InboundKind,
     InboundPage,
     MediaItem,
+    Moderation,
     Network,
     NetworkSettings,
     OutgoingPost,
@@ -190,6 +191,33 @@ class BlueskyAdapter:
     def reply(self, account: AccountCredentials, *, in_reply_to: str, text: str) -> PublishedPost:
         """Answer a citizen's post publicly, in its thread."""
         return self.publish(account, OutgoingPost(text=text, reply_to_remote_id=in_reply_to))
+
+    def moderations(self, kind: InboundKind) -> frozenset[Moderation]:
+        """An account blocks authors; it can neither hide nor delete their posts."""
+        return frozenset({Moderation.BLOCK})
+
+    def delete_comment(self, account: AccountCredentials, remote_id: str) -> None:
+        """Refuse: a Bluesky account deletes only its own posts."""
+        raise PermanentNetworkError(
+            "Bluesky does not let an account delete other people's posts. Block the "
+            "author, or report the post to Bluesky."
+        )
+
+    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+        """Block, from the account, the author of the post ``remote_id`` (the DID its
+        at:// address begins with)."""
+        author = _uri(remote_id).hostname
+        with (
+            open_client(self.settings, usable_access_token(account)) as client,
+            # Blocking twice only adds a second block record: "try again" is safe.
+            calling(writes=False, refused="the block"),
+        ):
+            client.app.bsky.graph.block.create(
+                account.remote_id,
+                models.AppBskyGraphBlock.Record(
+                    subject=author, created_at=client.get_current_time_iso()
+                ),
+            )
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Refuse: Bluesky offers govsocial no way to hide a reply."""

@@ -103,9 +103,13 @@ class GraphSession:
         """
         return self._call("POST", path, writes=writes, data=self._proven(data), files=files)
 
-    def delete(self, path: str) -> dict[str, Any]:
-        """Delete the object at ``path``."""
-        return self._call("DELETE", path, writes=True, params=self._proven({}))
+    def delete(self, path: str) -> None:
+        """Delete the object at ``path``; one already gone counts as deleted."""
+        try:
+            self._call("DELETE", path, writes=True, params=self._proven({}))
+        except PermanentNetworkError as error:
+            if error.code != GONE:
+                raise
 
     def pages(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
         """Yield every item of a Graph list, following its ``after`` cursors."""

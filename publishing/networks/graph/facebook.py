@@ -18,6 +18,7 @@ from publishing.networks.base import (
     InboundKind,
     InboundPage,
     MediaItem,
+    Moderation,
     Network,
     NetworkError,
     OutgoingPost,
@@ -26,7 +27,7 @@ from publishing.networks.base import (
     RemotePost,
     ValidationProblem,
 )
-from publishing.networks.graph.client import GONE, GraphAdapter, GraphSession, graph_time
+from publishing.networks.graph.client import GraphAdapter, GraphSession, graph_time
 from publishing.networks.graph.inbound import InboundCursor
 from publishing.networks.graph.rules import facebook_problems, text_as_sent
 
@@ -72,11 +73,7 @@ class FacebookAdapter(GraphAdapter):
     def delete(self, account: AccountCredentials, remote_id: str) -> None:
         """Delete a page post or comment; one already gone counts as deleted."""
         with self._session(account) as graph:
-            try:
-                graph.delete(remote_id)
-            except PermanentNetworkError as error:
-                if error.code != GONE:
-                    raise
+            graph.delete(remote_id)
 
     def fetch_recent(self, account: AccountCredentials, *, since: datetime) -> list[RemotePost]:
         """Return the page's own posts created since ``since``, newest first."""
@@ -178,6 +175,32 @@ class FacebookAdapter(GraphAdapter):
                 for comment in graph.pages(f"{on}/comments", fields=COMMENT_FIELDS, limit=100)
                 if str((comment.get("from") or {}).get("id", "")) == account.remote_id
             ]
+
+    def moderations(self, kind: InboundKind) -> frozenset[Moderation]:
+        """A page hides and deletes comments, and blocks who wrote a comment or a
+        message."""
+        if kind == InboundKind.MESSAGE:
+            return frozenset({Moderation.BLOCK})
+        return frozenset({Moderation.HIDE, Moderation.DELETE, Moderation.BLOCK})
+
+    def delete_comment(self, account: AccountCredentials, remote_id: str) -> None:
+        """Delete a comment on the page's post."""
+        if _is_message(remote_id):
+            raise PermanentNetworkError(
+                "Facebook does not let a page delete a private message it received."
+            )
+        self.delete(account, remote_id)
+
+    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+        """Block from the page whoever wrote the comment or message ``remote_id``."""
+        with self._session(account) as graph:
+            written = graph.get(remote_id, fields="from")
+            author = str((written.get("from") or {}).get("id", ""))
+            if not author:
+                raise PermanentNetworkError("Facebook does not say who wrote this.")
+            person = {"psid" if _is_message(remote_id) else "user": author}
+            # Blocking twice is harmless, so a cut-off answer means "try again".
+            graph.post(f"{account.remote_id}/blocked", person, writes=False)
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide or show a comment on the page."""

@@ -16,6 +16,7 @@ from publishing.networks.base import (
     InboundItem,
     InboundKind,
     InboundPage,
+    Moderation,
     Network,
     NetworkError,
     OutgoingPost,
@@ -157,6 +158,21 @@ class InstagramAdapter(GraphAdapter):
                 for comment in graph.pages(f"{on}/comments", fields=COMMENT_FIELDS, limit=100)
                 if str(comment.get("username", "")).lower() == account.handle.lower()
             ]
+
+    def moderations(self, kind: InboundKind) -> frozenset[Moderation]:
+        """An account hides and deletes comments on its posts; it cannot block."""
+        return frozenset({Moderation.HIDE, Moderation.DELETE})
+
+    def delete_comment(self, account: AccountCredentials, remote_id: str) -> None:
+        """Delete a comment on one of the account's posts."""
+        with self._session(account) as graph:
+            graph.delete(remote_id)
+
+    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+        """Refuse: the Graph API does not let apps block Instagram accounts."""
+        raise PermanentNetworkError(
+            "Instagram does not let apps block accounts. Block them in the Instagram app."
+        )
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide or show a comment."""

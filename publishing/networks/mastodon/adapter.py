@@ -17,6 +17,7 @@ from publishing.networks.base import (
     InboundKind,
     InboundPage,
     MediaItem,
+    Moderation,
     Network,
     NetworkSettings,
     OutgoingPost,
@@ -173,6 +174,25 @@ class MastodonAdapter:
             for status in thread.descendants
             if str(status.account.id) == account.remote_id and str(status.in_reply_to_id) == on
         ]
+
+    def moderations(self, kind: InboundKind) -> frozenset[Moderation]:
+        """An account blocks authors; Mastodon has no hiding, and others' statuses are
+        theirs to delete."""
+        return frozenset({Moderation.BLOCK})
+
+    def delete_comment(self, account: AccountCredentials, remote_id: str) -> None:
+        """Refuse: a Mastodon account deletes only its own statuses."""
+        raise PermanentNetworkError(
+            "Mastodon does not let an account delete other people's statuses. Block the "
+            "author, or report the status to its server."
+        )
+
+    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+        """Block, from the account, the author of the status ``remote_id``."""
+        client = self._client(account)
+        # Blocking twice is harmless, so a cut-off answer means "try again".
+        with translated(client):
+            client.account_block(client.status(remote_id).account.id)
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Refuse: Mastodon has no way to hide a reply to an account's post."""

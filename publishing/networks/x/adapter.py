@@ -15,6 +15,7 @@ from publishing.networks.base import (
     InboundItem,
     InboundKind,
     InboundPage,
+    Moderation,
     OutgoingPost,
     PermanentNetworkError,
     PublishedPost,
@@ -263,6 +264,34 @@ class XAdapter(XConnection):
             # x.com/i/status/<id> finds a post whoever wrote it.
             permalink=self.permalink(handle or "i", str(tweet["id"])),
         )
+
+    def moderations(self, kind: InboundKind) -> frozenset[Moderation]:
+        """An account hides replies in its conversations and blocks their authors; it
+        cannot delete what others wrote."""
+        if kind == InboundKind.REPLY:
+            return frozenset({Moderation.HIDE, Moderation.BLOCK})
+        return frozenset({Moderation.BLOCK})
+
+    def delete_comment(self, account: AccountCredentials, remote_id: str) -> None:
+        """Refuse: X lets an account delete only its own posts."""
+        raise PermanentNetworkError(
+            "X does not let an account delete other people's posts. Hide the reply, or "
+            "block its author."
+        )
+
+    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+        """Block, from the account, the author of the post ``remote_id``."""
+        client = self._client(account)
+        # Blocking twice is harmless, so a cut-off answer means "try again".
+        with calling(writes=False):
+            post = client.get_tweet(remote_id, tweet_fields=["author_id"], user_auth=False)
+            # tweepy has no call of its own for blocking: its plain request does it.
+            client.request(
+                "POST",
+                f"/2/users/{account.remote_id}/blocking",
+                json={"target_user_id": str(post["data"]["author_id"])},
+                user_auth=False,
+            )
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide (or show again) a reply in a conversation the account started; X refuses
