@@ -12,6 +12,7 @@ from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
+from inbox.figures import PERIODS
 from inbox.models import ItemKind, ItemStatus, PolicyClause, Priority, SavedReply
 from inbox.moderation import Action
 from publishing.models import SocialAccount
@@ -271,6 +272,17 @@ class TimeOfDayInput(forms.TimeInput):
     """A time of day, picked with the browser's own control."""
 
     input_type = "time"
+
+
+class PeriodForm(forms.Form):
+    """The period the response-time figures cover."""
+
+    days = forms.TypedChoiceField(
+        label=_("Over the last"),
+        coerce=int,
+        choices=[(days, _("%(days)s days") % {"days": days}) for days in PERIODS],
+        error_messages={"invalid_choice": _("Choose 7, 30 or 90 days.")},
+    )
 
 
 class CoverageForm(forms.Form):

@@ -13,6 +13,7 @@ urlpatterns = [
     path("agencies/<slug:agency_slug>/inbox/policy/", views.policy_page, name="inbox_policy"),
     path("agencies/<slug:agency_slug>/inbox/routing/", views.routing_page, name="inbox_routing"),
     path("agencies/<slug:agency_slug>/inbox/coverage/", views.coverage_page, name="inbox_coverage"),
+    path("agencies/<slug:agency_slug>/inbox/figures/", views.figures_page, name="inbox_figures"),
     path(
         "agencies/<slug:agency_slug>/inbox/saved-replies/",
         views.saved_replies_page,

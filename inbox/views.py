@@ -4,6 +4,7 @@ conversation, its versions, its status and who has it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 from typing import Any, TypeVar
 
 from django.contrib import messages
@@ -18,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Membership, Role, User
 from govsocial.errors import GovsocialError
 from inbox import moderation, routing, selectors, services
+from inbox.figures import AGES, response_figures
 from inbox.forms import (
     WEEKDAYS,
     AssignForm,
@@ -26,6 +28,7 @@ from inbox.forms import (
     ItemFilterForm,
     ModerationForm,
     NoteForm,
+    PeriodForm,
     ReplyForm,
     RuleForm,
     SavedReplyForm,
@@ -36,10 +39,12 @@ from inbox.forms import (
 from inbox.models import InboxItem, PolicyClause
 from inbox.replies import reply_create
 from inbox.saved import saved_reply_add, saved_reply_filled, saved_reply_remove
+from inbox.templatetags.inbox_tags import wait
 from publishing.selectors import social_account_list
 from publishing.timezones import render_local
 
 PAGE_SIZE = 50
+DEFAULT_PERIOD = 30
 
 
 def _is_worker(request: HttpRequest) -> bool:
@@ -257,6 +262,31 @@ def routing_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         remove_field="retire",
         template="inbox/routing.html",
     )
+
+
+@require_GET
+def figures_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show how long what reached the accounts waited for a first answer, per account
+    and per member, in and out of business hours, and how long open items have waited."""
+    form = PeriodForm(request.GET or {"days": DEFAULT_PERIOD})
+    valid = form.is_valid()
+    days = form.cleaned_data["days"] if valid else DEFAULT_PERIOD
+    context = {
+        "form": form,
+        "figures": response_figures(agency=request.agency, days=days),  # type: ignore[attr-defined]
+        "ages": _age_labels(),
+    }
+    return render_local(request, "inbox/figures.html", context, status=200 if valid else 400)
+
+
+def _age_labels() -> list[str]:
+    """Name the open items' age buckets (``inbox.figures.AGES``) in the page's language."""
+    labels = [_("Under %(age)s") % {"age": wait(AGES[0])}]
+    labels += [
+        _("%(shortest)s to %(longest)s") % {"shortest": wait(shorter), "longest": wait(longer)}
+        for shorter, longer in pairwise(AGES)
+    ]
+    return [*labels, _("Over %(age)s") % {"age": wait(AGES[-1])}]
 
 
 @require_http_methods(["GET", "POST"])

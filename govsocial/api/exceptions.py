@@ -57,7 +57,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         problem = _problem(request, response.status_code, detail, code=code, errors=errors)
     elif isinstance(exc, exceptions.ValidationError):
         detail = _("Some fields are not valid: each is listed with what is wrong.")
-        problem = _problem(request, response.status_code, detail, errors=field_errors(exc.detail))
+        code = "refused" if _by_rules_only(exc.detail) else None
+        problem = _problem(
+            request, response.status_code, detail, code=code, errors=field_errors(exc.detail)
+        )
     else:
         code = "malformed-request" if isinstance(exc, exceptions.ParseError) else None
         problem = _problem(request, response.status_code, str(response.data["detail"]), code=code)
@@ -66,6 +69,20 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         if header.lower() in ("www-authenticate", "retry-after", "allow"):
             problem[header] = value
     return problem
+
+
+# What a field refuses by a rule beyond what its schema says: a moment outside the years
+# that can be stored (year 1 at a positive offset is before year 1 in UTC).
+RULE_CODES = frozenset({"overflow"})
+
+
+def _by_rules_only(detail: Any) -> bool:
+    """Say whether every error in a validation error's ``detail`` is a rule's."""
+    if isinstance(detail, dict):
+        return all(_by_rules_only(value) for value in detail.values())
+    if isinstance(detail, list):
+        return all(_by_rules_only(value) for value in detail)
+    return getattr(detail, "code", None) in RULE_CODES
 
 
 def _problem(request: Any, status_code: int, detail: str, **kwargs: Any) -> Response:

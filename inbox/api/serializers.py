@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from govsocial.api.parameters import LARGEST_ID
+from inbox.figures import PERIODS
 from inbox.models import (
     InboxItem,
     InboxNote,
@@ -189,6 +190,58 @@ class RoutingRuleSerializer(serializers.ModelSerializer[RoutingRule]):
         fields = ["id", "name", "words", "account", "assignee", "tag", "priority", "retired_at"]
         read_only_fields = ["id", "retired_at"]
         extra_kwargs = {"tag": {"required": False, "default": ""}}
+
+
+class FiguresQuerySerializer(serializers.Serializer[Any]):
+    """The period the response-time figures cover."""
+
+    days = serializers.ChoiceField(
+        choices=PERIODS, required=False, default=30, help_text="days back from now"
+    )
+
+
+class TimingSerializer(serializers.Serializer[Any]):
+    """How long a group of items waited for their first answer."""
+
+    answered = serializers.IntegerField(help_text="items answered")
+    median_seconds = serializers.FloatField(allow_null=True)
+    p90_seconds = serializers.FloatField(allow_null=True, help_text="the 90th percentile")
+
+
+class FiguresRowSerializer(serializers.Serializer[Any]):
+    """One account's or one member's figures."""
+
+    id = serializers.IntegerField(help_text="the account's or the member's id")
+    name = serializers.CharField()
+    overall = TimingSerializer()
+    in_hours = TimingSerializer(help_text="items that arrived in business hours")
+    after_hours = TimingSerializer(help_text="items that arrived outside them")
+
+
+class WaitingSerializer(serializers.Serializer[Any]):
+    """How long an account's open items have waited."""
+
+    id = serializers.IntegerField(help_text="the account's id")
+    name = serializers.CharField()
+    counts = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="open items that waited under each of up_to_seconds, then longer",
+    )
+    total = serializers.IntegerField()
+
+
+class FiguresSerializer(serializers.Serializer[Any]):
+    """The first answer's wait per account and per member, from when an item reached
+    the inbox to when the agency's first reply to it was sent, over the period; and the
+    open items now."""
+
+    since = serializers.DateTimeField()
+    days = serializers.IntegerField()
+    unanswered = serializers.IntegerField(help_text="items of the period with no answer yet")
+    by_account = FiguresRowSerializer(many=True)
+    by_member = FiguresRowSerializer(many=True)
+    up_to_seconds = serializers.ListField(child=serializers.IntegerField())
+    open_by_age = WaitingSerializer(many=True)
 
 
 class CoverageSerializer(serializers.Serializer[Any]):

@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from inbox.api.views import (
     CoverageViewSet,
+    FiguresViewSet,
     InboxItemViewSet,
     PolicyClauseViewSet,
     RoutingRuleViewSet,
@@ -35,5 +36,10 @@ urlpatterns = [
         "agencies/<slug:agency_slug>/inbox/coverage/",
         CoverageViewSet.as_view({"get": "retrieve", "put": "update"}),
         name="inbox-coverage",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/inbox/figures/",
+        FiguresViewSet.as_view({"get": "retrieve"}),
+        name="inbox-figures",
     ),
 ]

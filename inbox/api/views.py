@@ -4,7 +4,7 @@ an item's status and assignee and reply, with the same rules and events as the p
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import time, timedelta
 from typing import Any
 
 from django.db.models import F, QuerySet
@@ -21,6 +21,8 @@ from govsocial.errors import GovsocialError
 from inbox import moderation, routing, selectors, services
 from inbox.api.serializers import (
     CoverageSerializer,
+    FiguresQuerySerializer,
+    FiguresSerializer,
     InboxItemChangeSerializer,
     InboxItemQuerySerializer,
     InboxItemSerializer,
@@ -31,6 +33,7 @@ from inbox.api.serializers import (
     RoutingRuleSerializer,
     SavedReplySerializer,
 )
+from inbox.figures import AGES, Row, response_figures
 from inbox.models import (
     Coverage,
     InboxItem,
@@ -260,6 +263,57 @@ class CoverageViewSet(AgencyScopedViewSet):
             urgent_words=data["urgent_words"],
         )
         return Response(_coverage_shape(coverage))
+
+
+class FiguresViewSet(AgencyScopedViewSet):
+    """Response times: how long what reached the accounts waited for a first answer,
+    per account and per member, in and out of business hours; open items by age."""
+
+    model = InboxItem
+    serializer_class = FiguresSerializer
+
+    @extend_schema(parameters=[FiguresQuerySerializer], responses=FiguresSerializer)
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The figures over the last ``days`` days."""
+        query = FiguresQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        figures = response_figures(agency=self.agency, days=int(query.validated_data["days"]))
+        return Response(
+            FiguresSerializer(
+                {
+                    "since": figures.since,
+                    "days": figures.days,
+                    "unanswered": figures.unanswered,
+                    "by_account": [_row_shape(row) for row in figures.by_account],
+                    "by_member": [_row_shape(row) for row in figures.by_member],
+                    "up_to_seconds": [int(age.total_seconds()) for age in AGES],
+                    "open_by_age": [
+                        {"id": w.key, "name": w.name, "counts": w.counts, "total": w.total}
+                        for w in figures.open_by_age
+                    ],
+                }
+            ).data
+        )
+
+
+def _row_shape(row: Row) -> dict[str, Any]:
+    """Return one account's or member's figures as the API shows them."""
+    return {"id": row.key, "name": row.name} | {
+        group: {
+            "answered": timing.answered,
+            "median_seconds": _seconds(timing.median),
+            "p90_seconds": _seconds(timing.p90),
+        }
+        for group, timing in (
+            ("overall", row.overall),
+            ("in_hours", row.in_hours),
+            ("after_hours", row.after_hours),
+        )
+    }
+
+
+def _seconds(span: timedelta | None) -> float | None:
+    return None if span is None else round(span.total_seconds(), 1)
 
 
 def _coverage_shape(coverage: Coverage) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """A citizen's mention reaches the inbox; an admin opens it from the list, reads it in
 its conversation, answers it with a saved reply (sent once to the network, shown in the
 conversation), closes it, adds a clause to the comment policy and blocks the citizen
-under it, adds a routing rule and sets the inbox's hours, on pages that pass axe's
-checks."""
+under it, adds a routing rule, sets the inbox's hours and reads the response times, on
+pages that pass axe's checks."""
 
 from __future__ import annotations
 
@@ -143,5 +143,13 @@ def test_an_admin_works_a_citizens_reply_from_arrival_to_closed(
     expect(
         page.get_by_text("Monday, Tuesday, Wednesday, Thursday, Friday, Saturday")
     ).to_be_visible()
+    assert_accessible(page)
+
+    # The reply counts in the response times.
+    page.get_by_role("link", name="Back to the inbox").click()
+    page.get_by_role("link", name="Response times").click()
+    expect(page.get_by_role("heading", name="First answer, by account")).to_be_visible()
+    answered = page.get_by_role("table", name="First answer, by account")
+    expect(answered.get_by_role("rowheader", name=re.compile("inbox_city"))).to_be_visible()
     assert_accessible(page)
     page.close()

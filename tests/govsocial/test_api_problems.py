@@ -78,6 +78,19 @@ def test_a_domain_refusal_names_its_field(personas: Personas) -> None:
     assert body["errors"] == [{"pointer": "/link", "detail": body["detail"]}]
 
 
+def test_a_moment_no_year_can_hold_is_refused_by_a_rule(personas: Personas) -> None:
+    # Year 1 at three hours ahead of UTC is in year 0 in UTC: valid by the schema.
+    refused = key_client(personas).post(
+        reverse("pause-list", args=["alpha"]),
+        {"reason": "Storm", "until": "0001-01-01T01:00:00+03:00", "account_ids": []},
+        content_type="application/json",
+    )
+
+    body = problem(refused, 400)
+    assert body["type"].endswith("/refused/")
+    assert [error["pointer"] for error in body["errors"]] == ["/until"]
+
+
 def test_patching_a_member_with_nothing_changes_nothing_and_takes_an_admin(
     personas: Personas,
 ) -> None:

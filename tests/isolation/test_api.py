@@ -464,3 +464,11 @@ class TestInboxCoverage(ApiIsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestInboxFigures(ApiIsolationSuite):
+    url_name = "inbox-figures"
+
+    def url(self, personas: Personas) -> str:
+        inbox_item_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug])

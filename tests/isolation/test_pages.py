@@ -575,6 +575,14 @@ class TestInboxCoverage(IsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug])
 
 
+class TestInboxFigures(IsolationSuite):
+    url_name = "inbox_figures"
+
+    def url(self, personas: Personas) -> str:
+        inbox_item_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
 class TestInboxItem(IsolationSuite):
     url_name = "inbox_item"
     methods = ("get", "post")
