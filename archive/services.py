@@ -7,8 +7,10 @@ import base64
 import hashlib
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.conf import settings
@@ -23,11 +25,20 @@ from archive import Event, signing, timestamps
 from archive.entries import commitment, event_leaf, new_salt
 from archive.errors import ArchiveError
 from archive.merkle import Frontier
-from archive.models import ArchiveEvent, ArchiveHead, ArchiveTimestamp, content_name
+from archive.models import (
+    ArchiveContent,
+    ArchiveEvent,
+    ArchiveHead,
+    ArchiveTimestamp,
+    content_name,
+)
 from archive.origin import current_origin
 from archive.selectors import log_end, log_size, subtree_hashes
+from govsocial.bulk import rows_insert
 from govsocial.tenancy import agency_scope, current_scope
 
+# How many of the archive's files one process writes at once.
+FILE_WRITERS = 8
 # Two-key advisory lock namespace for "place agency N's events in its log": only
 # sequencers take it, so that two never race for the same positions.
 _SEQUENCER_LOCK_NAMESPACE = 7301
@@ -132,26 +143,22 @@ def events_record(
 
 def _insert(rows: list[dict[str, Any]]) -> list[ArchiveEvent]:
     """Write the events in one plain INSERT, as cheap as writing any row."""
-    placeholders = ", ".join([_ROW] * len(rows))
     values = [
-        json.dumps(row[name], cls=DjangoJSONEncoder) if name == "data" else row[name]
+        [json.dumps(row[name], cls=DjangoJSONEncoder) if name == "data" else row[name]
+         for name in _COLUMNS]
         for row in rows
-        for name in _COLUMNS
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(f"{_INSERT} {placeholders} RETURNING id", values)
-        ids = [event_id for (event_id,) in cursor.fetchall()]
+    ]  # fmt: skip
+    inserted = rows_insert(ArchiveEvent, _COLUMNS, values, returning=["id"])
+    ids = [event_id for (event_id,) in inserted]
     return [ArchiveEvent(id=event_id, **row) for event_id, row in zip(ids, rows, strict=True)]
 
 
 # The columns an event is written with; the transaction's id is the database's to give.
-_COLUMNS = [
+_COLUMNS = tuple(
     str(f.column)
     for f in ArchiveEvent._meta.concrete_fields
     if not f.primary_key and f.name != "txid"
-]
-_INSERT = f"INSERT INTO {ArchiveEvent._meta.db_table} ({', '.join(_COLUMNS)}) VALUES"
-_ROW = "(" + ", ".join("%s::jsonb" if name == "data" else "%s" for name in _COLUMNS) + ")"
+)
 
 
 def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]) -> list[str]:
@@ -162,23 +169,38 @@ def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]
         raise ArchiveError("content is kept for the bound agency")
     if not contents:
         return []
-    storage = storages["archive"]
     digests, rows = [], {}
+    files: dict[str, bytes] = {}
     for content, media_type in contents:
         digest = hashlib.sha256(content).hexdigest()
-        name = content_name(agency.pk, digest)
-        if digest not in rows and not storage.exists(name):
-            storage.save(name, ContentFile(content))
+        files.setdefault(content_name(agency.pk, digest), content)
         digests.append(digest)
         rows[digest] = (agency.pk, digest, media_type, len(content))
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO archive_archivecontent (agency_id, sha256, media_type, size)"
-            " SELECT * FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::bigint[])"
-            " ON CONFLICT (agency_id, sha256) DO NOTHING",
-            [list(column) for column in zip(*rows.values(), strict=True)],
-        )
+    # Each file is a few system calls (or a request to object storage): written side
+    # by side, and all written before any row.
+    list(_file_writers().map(_file_keep, files.items()))
+    rows_insert(
+        ArchiveContent,
+        ("agency_id", "sha256", "media_type", "size"),
+        list(rows.values()),
+        conflict="ON CONFLICT (agency_id, sha256) DO NOTHING",
+    )
     return digests
+
+
+def _file_keep(named: tuple[str, bytes]) -> None:
+    """Write one content's file, unless the archive holds it already."""
+    name, content = named
+    storage = storages["archive"]
+    if not storage.exists(name):
+        storage.save(name, ContentFile(content))
+
+
+@cache
+def _file_writers() -> ThreadPoolExecutor:
+    """Return this process's threads that write the archive's files (made on first use,
+    so in a worker after it forks)."""
+    return ThreadPoolExecutor(max_workers=FILE_WRITERS, thread_name_prefix="archive-file")
 
 
 # The verb of the event that records an erasure; its object is the erased event.

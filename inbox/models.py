@@ -10,7 +10,7 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, Value
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
@@ -102,7 +102,11 @@ class InboxItem(AgencyOwned):
     )
     # The agency's own labels ("roads", "complaint"…), to sort and find items by.
     tags = ArrayField(
-        models.CharField(max_length=50), verbose_name=_("tags"), default=list, blank=True
+        models.CharField(max_length=50),
+        verbose_name=_("tags"),
+        default=list,
+        db_default=Value([], ArrayField(models.CharField(max_length=50))),
+        blank=True,
     )
     # When its network was last asked whether it still holds the item, and as what
     # text (``inbox.services.account_reread``); when it was found gone from there.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import regex
@@ -53,10 +54,16 @@ def folded(text: str) -> str:
 
 def says_any(text: str, words: Iterable[str]) -> bool:
     """Return whether ``text`` says one of ``words`` as a whole word (or phrase)."""
+    pattern = _saying(tuple(words))
+    return pattern is not None and pattern.search(folded(text)) is not None
+
+
+@lru_cache(maxsize=256)
+def _saying(words: tuple[str, ...]) -> regex.Pattern[str] | None:
+    """Return the pattern that finds any of ``words`` whole (None when there are none),
+    made once for each list of words: every item received is searched with it."""
     alternatives = "|".join(regex.escape(folded(word)) for word in words if word.strip())
-    if not alternatives:
-        return False
-    return regex.search(rf"(?<!\w)(?:{alternatives})(?!\w)", folded(text)) is not None
+    return regex.compile(rf"(?<!\w)(?:{alternatives})(?!\w)") if alternatives else None
 
 
 def coverage_of(agency: Agency) -> Coverage:

@@ -23,8 +23,9 @@ from accounts.selectors import roles_of
 from accounts.services.principals import Principal, person_behind
 from archive import Event
 from archive.services import SYSTEM
+from govsocial.bulk import rows_insert
 from govsocial.errors import GovsocialError, PermissionDenied
-from inbox.languages import language_of
+from inbox.languages import language_of, languages_of
 from inbox.models import InboxItem, InboxItemVersion, InboxNote, InboxPoll, ItemStatus
 from inbox.transitions import item_status_move
 from publishing.models import AccountHealth, PostTarget, SocialAccount
@@ -52,13 +53,15 @@ POLL_BACKOFF = timedelta(minutes=1)
 REREAD_FOR = timedelta(days=7)
 REREAD_EACH_POLL = 20
 
+# What a new item's row is written with; the rest are the table's defaults.
 _COLUMNS = (
     "agency_id", "account_id", "remote_id", "kind", "author_handle", "author_name", "text",
     "permalink", "in_reply_to_remote_id", "target_id", "thread", "written_at", "language",
-    "version", "hidden", "status", "tags",
+    "version", "hidden", "status",
 )  # fmt: skip
-# Each column's placeholder: an empty list is an array only once cast.
-_ROW = "(" + ", ".join("%s::varchar(50)[]" if c == "tags" else "%s" for c in _COLUMNS) + ")"
+# Every column of a row, as an insert returns it to make the item.
+_ITEM_FIELDS = tuple(field.attname for field in InboxItem._meta.concrete_fields)
+_VERSION_COLUMNS = ("agency_id", "item_id", "number", "text", "content")
 
 
 def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> list[InboxItem]:
@@ -69,8 +72,7 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
     items = sorted({item.remote_id: item for item in items}.values(), key=_written)
     if not items:
         return []
-    # Detected before the transaction, which would otherwise be held open meanwhile.
-    languages = {item.remote_id: language_of(item.text) for item in items}
+    languages = _languages(account, {item.remote_id: item.text for item in items})
     with transaction.atomic():
         known = {
             row.remote_id: row
@@ -93,6 +95,26 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
     return [row for row, _verb in changed]
 
 
+def _languages(account: SocialAccount, texts: Mapping[str, str]) -> dict[str, str]:
+    """Return the language of each of ``texts`` (by remote id) new to the account or
+    changed: told before the transaction, which would otherwise be held open meanwhile.
+    An item stored as it is needs none (a poll offers most items again)."""
+    known = dict(
+        InboxItem.objects.filter(account=account, remote_id__in=list(texts)).values_list(
+            "remote_id", "text"
+        )
+    )
+    telling = [remote_id for remote_id, text in texts.items() if known.get(remote_id) != text]
+    told = languages_of([texts[remote_id] for remote_id in telling])
+    return dict(zip(telling, told, strict=True))
+
+
+def _language(languages: Mapping[str, str], remote_id: str, text: str) -> str:
+    """Return the language told for ``remote_id``, or tell it now: the item was stored
+    or changed by another receipt since ``_languages`` looked."""
+    return languages[remote_id] if remote_id in languages else language_of(text)
+
+
 def _edited(
     found: Iterable[tuple[InboxItem, str]], languages: Mapping[str, str]
 ) -> list[InboxItem]:
@@ -103,7 +125,7 @@ def _edited(
     for row, text in found:
         if row.text != text:
             row.text, row.version = text, row.version + 1
-            row.language = languages[row.remote_id]
+            row.language = _language(languages, row.remote_id, text)
             row.save(update_fields=["text", "version", "language"])
             changed.append(row)
     return changed
@@ -114,7 +136,7 @@ def _written(item: InboundItem) -> datetime:
 
 
 def _inserted(
-    account: SocialAccount, items: Sequence[InboundItem], languages: dict[str, str]
+    account: SocialAccount, items: Sequence[InboundItem], languages: Mapping[str, str]
 ) -> list[InboxItem]:
     """Insert the items no row holds yet, skipping any another transaction inserted
     meanwhile; return the rows this one inserted, oldest first."""
@@ -141,19 +163,18 @@ def _inserted(
                 item.author_handle[:255], item.author_name[:255], item.text,
                 item.permalink[:2000], item.in_reply_to_remote_id,
                 targets.get(item.in_reply_to_remote_id), thread, item.created_at,
-                languages[item.remote_id], 1, False, "open", [],
+                _language(languages, item.remote_id, item.text), 1, False, ItemStatus.OPEN,
             )
         )  # fmt: skip
-    placeholders = ", ".join(_ROW for _ in rows)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            # Only the module's own column names and placeholders are formatted in.
-            f"INSERT INTO inbox_inboxitem ({', '.join(_COLUMNS)}) VALUES {placeholders}"  # noqa: S608  # nosec B608
-            " ON CONFLICT (account_id, remote_id) DO NOTHING RETURNING id",
-            [value for row in rows for value in row],
-        )
-        ids = [row[0] for row in cursor.fetchall()]
-    return list(InboxItem.objects.filter(pk__in=ids).order_by("written_at", "pk"))
+    inserted = rows_insert(
+        InboxItem,
+        _COLUMNS,
+        rows,
+        conflict="ON CONFLICT (account_id, remote_id) DO NOTHING",
+        returning=[str(field.column) for field in InboxItem._meta.concrete_fields],
+    )
+    made = [InboxItem.from_db(connection.alias, _ITEM_FIELDS, row) for row in inserted]
+    return sorted(made, key=lambda row: (row.written_at, row.pk))
 
 
 def _thread(item: InboundItem, threads: dict[str, str]) -> str:
@@ -174,15 +195,13 @@ def _record(account: SocialAccount, changed: list[tuple[InboxItem, str]]) -> Non
         return
     documents = [_document(account, row) for row, _verb in changed]
     contents = archive.keep_documents(agency=account.agency, documents=documents)
-    InboxItemVersion.objects.bulk_create(
-        InboxItemVersion(
-            agency_id=account.agency_id,
-            item=row,
-            number=row.version,
-            text=row.text,
-            content=content,
-        )
-        for (row, _verb), content in zip(changed, contents, strict=True)
+    rows_insert(
+        InboxItemVersion,
+        _VERSION_COLUMNS,
+        [
+            (account.agency_id, row.pk, row.version, row.text, content)
+            for (row, _verb), content in zip(changed, contents, strict=True)
+        ],
     )
     archive.record_each(
         agency=account.agency,
@@ -219,7 +238,7 @@ def items_reread(
     marked deleted there, when noticed (its versions stay); record each in the archive.
     Return the items changed."""
     texts = {post.remote_id: post.text for post in found}
-    languages = {remote_id: language_of(text) for remote_id, text in texts.items()}
+    languages = _languages(account, texts)
     with transaction.atomic():
         rows = list(
             InboxItem.objects.select_for_update(no_key=True).filter(

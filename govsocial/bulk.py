@@ -1,0 +1,49 @@
+"""Insert many rows of one table in one statement: each column goes as one array,
+unnested by PostgreSQL. The statement's text depends only on the columns, so psycopg
+reads it once however many rows go (a VALUES list with a placeholder per value is a new
+statement for every number of rows, and reading its placeholders costs as much as the
+insert), and there are as many parameters as columns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+from typing import Any
+
+from django.db import connection, models
+
+
+def rows_insert(
+    model: type[models.Model],
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    conflict: str = "",
+    returning: Sequence[str] = (),
+) -> list[tuple[Any, ...]]:
+    """Insert ``rows`` (values in the order of ``columns``, scalar columns only) into
+    ``model``'s table in one statement, ``conflict`` its ``ON CONFLICT …`` clause if
+    any; return the ``returning`` columns of the rows inserted, in order."""
+    if not rows:
+        return []
+    statement = _statement(model, tuple(columns), conflict, tuple(returning))
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [list(column) for column in zip(*rows, strict=True)])
+        return list(cursor.fetchall()) if returning else []
+
+
+@cache
+def _statement(
+    model: type[models.Model], columns: tuple[str, ...], conflict: str, returning: tuple[str, ...]
+) -> str:
+    """Return the statement for these columns: each cast to an array of its column's
+    own type (only the model's column names and types are formatted in)."""
+    fields = {str(field.column): field for field in model._meta.concrete_fields}
+    arrays = ", ".join(f"%s::{fields[column].db_type(connection)}[]" for column in columns)
+    statement = (
+        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)})"  # noqa: S608  # nosec B608
+        f" SELECT * FROM unnest({arrays}) {conflict}"
+    )
+    if returning:
+        statement += f" RETURNING {', '.join(returning)}"
+    return statement
