@@ -86,6 +86,7 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
             ((known[item.remote_id], item.text) for item in items if item.remote_id in known),
             languages,
         )
+        _completed((known[item.remote_id], item) for item in items if item.remote_id in known)
         changed = [(row, RECEIVED) for row in stored] + [(row, EDITED) for row in edited]
         _record(account, changed)
         # Imported here: routing imports this module.
@@ -129,6 +130,23 @@ def _edited(
             row.save(update_fields=["text", "version", "language"])
             changed.append(row)
     return changed
+
+
+def _completed(found: Iterable[tuple[InboxItem, InboundItem]]) -> None:
+    """Give each locked row the author's name and the address it lacks and the network
+    now gives (a push names neither a Messenger sender nor a comment's page; the next
+    poll does): what the citizen wrote is unchanged, so it is no new version."""
+    for row, item in found:
+        missing = {
+            field: value[:limit]
+            for field, value, limit in (
+                ("author_name", item.author_name, 255),
+                ("permalink", item.permalink, 2000),
+            )
+            if value and not getattr(row, field)
+        }
+        if missing:
+            InboxItem.objects.filter(pk=row.pk).update(**missing)
 
 
 def _written(item: InboundItem) -> datetime:

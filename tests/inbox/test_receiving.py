@@ -16,7 +16,7 @@ from govsocial.tenancy import agency_scope
 from inbox.models import InboxItem, InboxItemVersion, InboxPoll, ItemKind
 from inbox.services import DELETED, EDITED, RECEIVED, REREAD_FOR, account_poll, items_receive
 from publishing.models import PostTarget, SocialAccount, TargetState
-from publishing.networks.base import Network, OutgoingPost
+from publishing.networks.base import InboundKind, Network, OutgoingPost
 from publishing.networks.registry import adapter_for
 from tests.emulator_client import Emulator
 from tests.factories import AgencyFactory, emulated_account_for, post_target_for
@@ -130,6 +130,26 @@ def test_an_item_received_again_is_stored_once_and_an_edit_is_a_new_version(
         "The bridge is closed again, since 9:00",
     )
     assert edit.data["content"] != events(agency, RECEIVED)[0].data["content"]
+
+
+def test_what_a_push_did_not_say_is_filled_in_by_the_poll_without_a_new_version(
+    agency: Agency, mastodon: SocialAccount
+) -> None:
+    # A push names neither a Messenger sender nor a comment's page; the poll does.
+    pushed = citizen("m1", "Is the pool open?", author_name="", kind=InboundKind.MESSAGE)
+    polled = citizen("m1", "Is the pool open?", permalink="https://town.example/m1")
+    with agency_scope(agency.pk):
+        items_receive(account=mastodon, items=[pushed])
+        assert items_receive(account=mastodon, items=[polled]) == []
+        again = items_receive(account=mastodon, items=[pushed])
+
+    [item] = items(agency)
+    assert (item.author_name, item.permalink, item.version) == (
+        "Amara Okafor",
+        "https://town.example/m1",
+        1,
+    )
+    assert again == [] and len(events(agency, RECEIVED)) == 1 and events(agency, EDITED) == []
 
 
 def test_an_item_edited_then_deleted_on_the_network_keeps_both_versions_and_its_deletion(
