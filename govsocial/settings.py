@@ -501,7 +501,9 @@ DELIVERY_SENDS_AT_ONCE = int(os.environ.get("DELIVERY_SENDS_AT_ONCE", "100"))
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "5"))
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
 DELIVERY_RETRY_MAX_SECONDS = float(os.environ.get("DELIVERY_RETRY_MAX_SECONDS", "1800"))
-# A target still "sending" this long after the network timeout lost its worker: it is
+# The call that publishes starts within this long of the claim or not at all (the token,
+# uploads and a video's processing come first; too slow, the send is tried again): a
+# target still "sending" this long after the network timeout lost its worker, and is
 # checked on (never sent again blindly).
 DELIVERY_SENDING_MARGIN_SECONDS = float(os.environ.get("DELIVERY_SENDING_MARGIN_SECONDS", "60"))
 # Reconciliation reads the account's posts from this long before the send (the network's
