@@ -37,6 +37,7 @@ from publishing.models import SocialAccount
 
 # The periods the figures cover, in days back from now.
 PERIODS = (7, 30, 90)
+DEFAULT_PERIOD = 30
 # How long open items have waited: each bucket's upper bound (the last has none).
 AGES = (timedelta(hours=1), timedelta(hours=8), timedelta(days=1), timedelta(days=3))
 

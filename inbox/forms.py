@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.db.models import QuerySet
-from django.utils.translation import get_language_info
+from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
@@ -280,9 +280,15 @@ class PeriodForm(forms.Form):
     days = forms.TypedChoiceField(
         label=_("Over the last"),
         coerce=int,
-        choices=[(days, _("%(days)s days") % {"days": days}) for days in PERIODS],
         error_messages={"invalid_choice": _("Choose 7, 30 or 90 days.")},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Named in the reader's language, so when the form is made.
+        self.fields["days"].choices = [  # type: ignore[attr-defined]
+            (days, gettext("%(days)s days") % {"days": days}) for days in PERIODS
+        ]
 
 
 class CoverageForm(forms.Form):

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 import archive
 from accounts.models import Agency
@@ -31,10 +32,10 @@ CLAUSE_LONGEST = 5000
 class Action(TextChoices):
     """What a member may do to an item on its network, under the comment policy."""
 
-    HIDE = "hide", _("Hide it on the network")
-    SHOW = "show", _("Show it again on the network")
-    DELETE = "delete", _("Delete it on the network")
-    BLOCK = "block", _("Block its author on the network")
+    HIDE = "hide", gettext_lazy("Hide it on the network")
+    SHOW = "show", gettext_lazy("Show it again on the network")
+    DELETE = "delete", gettext_lazy("Delete it on the network")
+    BLOCK = "block", gettext_lazy("Block its author on the network")
 
 
 VERBS = {
@@ -44,10 +45,10 @@ VERBS = {
     Action.BLOCK: "inbox.author_blocked",
 }
 DONE = {
-    Action.HIDE: _("It is hidden on the network."),
-    Action.SHOW: _("It shows on the network again."),
-    Action.DELETE: _("It is deleted on the network."),
-    Action.BLOCK: _("Its author is blocked on the network."),
+    Action.HIDE: gettext_lazy("It is hidden on the network."),
+    Action.SHOW: gettext_lazy("It shows on the network again."),
+    Action.DELETE: gettext_lazy("It is deleted on the network."),
+    Action.BLOCK: gettext_lazy("Its author is blocked on the network."),
 }
 
 

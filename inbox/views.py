@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Membership, Role, User
 from govsocial.errors import GovsocialError
 from inbox import moderation, routing, selectors, services
-from inbox.figures import AGES, response_figures
+from inbox.figures import AGES, DEFAULT_PERIOD, response_figures
 from inbox.forms import (
     WEEKDAYS,
     AssignForm,
@@ -44,7 +44,6 @@ from publishing.selectors import social_account_list
 from publishing.timezones import render_local
 
 PAGE_SIZE = 50
-DEFAULT_PERIOD = 30
 
 
 def _is_worker(request: HttpRequest) -> bool:

@@ -10,7 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from govsocial.api.parameters import LARGEST_ID
-from inbox.figures import PERIODS
+from inbox.figures import DEFAULT_PERIOD, PERIODS
 from inbox.models import (
     InboxItem,
     InboxNote,
@@ -196,7 +196,7 @@ class FiguresQuerySerializer(serializers.Serializer[Any]):
     """The period the response-time figures cover."""
 
     days = serializers.ChoiceField(
-        choices=PERIODS, required=False, default=30, help_text="days back from now"
+        choices=PERIODS, required=False, default=DEFAULT_PERIOD, help_text="days back from now"
     )
 
 

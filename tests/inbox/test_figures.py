@@ -130,6 +130,7 @@ def test_the_page_and_the_api_show_the_figures(
     url = reverse("inbox_figures", args=["alpha"])
     page = personas.client_for(personas.author_a).get(url, {"days": "7"}).content.decode()
     wrong = personas.client_for(personas.author_a).get(url, {"days": "12"})
+    french = personas.client_for(personas.author_a).get(url, headers={"accept-language": "fr"})
     _key, token = api_key_for(personas.agency_a, Role.AUTHOR)
     api = Client(headers={"Authorization": f"Bearer {token}"})
     answer = api.get("/api/agencies/alpha/inbox/figures/", {"days": 7}).json()
@@ -138,6 +139,8 @@ def test_the_page_and_the_api_show_the_figures(
     assert "30 min" in page and "4 h 6 min" in page and "5 h" in page
     assert personas.author_a.user.display_name in page
     assert wrong.status_code == 400
+    assert "Délais de réponse" in french.content.decode()
+    assert ">30 jours</option>" in french.content.decode()
     (account,) = answer["by_account"]
     assert account["overall"] == {"answered": 3, "median_seconds": 1800.0, "p90_seconds": 14760.0}
     assert answer["unanswered"] == 2

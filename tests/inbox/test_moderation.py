@@ -217,12 +217,17 @@ def test_a_worker_blocks_the_author_who_then_reaches_the_account_no_more(
     url = reverse("inbox_item", args=["alpha", item.pk])
     client = personas.client_for(personas.author_a)
 
-    blocked = client.post(url, {"action": "block", "clause": clause.pk}, follow=True)
+    blocked = client.post(
+        url,
+        {"action": "block", "clause": clause.pk},
+        follow=True,
+        headers={"accept-language": "fr"},
+    )
     again = client.post(url, {"action": "block", "clause": clause.pk})
 
     page = blocked.content.decode()
-    assert "Its author is blocked on the network." in page
-    assert "Blocked by the account" in page
+    assert "Son auteur est bloqué sur le réseau." in page
+    assert "Bloqué par le compte" in page
     assert again.status_code == 400
     assert quiet.blocked(network, "riverton") == [_citizen_id(quiet, network, item)]
     with pytest.raises(httpx.HTTPStatusError):
