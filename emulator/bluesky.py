@@ -389,7 +389,9 @@ def _block(call: Call, account: Actor, record: object) -> Response:
     if not isinstance(subject, str) or not subject.startswith("did:"):
         raise _reject(f"Invalid {BLOCK_COLLECTION} record: Record/subject must be a did")
     call.world.block(account, subject)
-    uri = f"at://{account.id}/{BLOCK_COLLECTION}/{tid(call.world.next_number())}"
+    rkey = tid(call.world.next_number())
+    call.world.stores.setdefault("bluesky_blocks", {})[(account.id, rkey)] = subject
+    uri = f"at://{account.id}/{BLOCK_COLLECTION}/{rkey}"
     commit = {"cid": cid(uri.encode()), "rev": uri.rsplit("/", 1)[-1]}
     return JSONResponse({"uri": uri, "cid": cid(uri.encode()), "commit": commit})
 
@@ -448,10 +450,16 @@ def _embedded_images(call: Call, account: Actor, embed: object) -> list[Media]:
 
 
 async def delete_record(call: Call) -> Response:
-    """Delete one of the caller's posts (answering the same when it is already gone)."""
+    """Delete one of the caller's posts or blocks (answering the same when it is
+    already gone)."""
     params = await call.params()
     account = _own_repo(call, params.get("repo"))
     uri = f"at://{account.id}/{params.get('collection')}/{params.get('rkey')}"
+    if params.get("collection") == BLOCK_COLLECTION:
+        blocks = call.world.stores.get("bluesky_blocks", {})
+        subject = blocks.pop((account.id, str(params.get("rkey"))), None)
+        if subject is not None:
+            call.world.unblock(account, subject)
     post = call.world.find_post("bluesky", uri)
     if post is not None:
         post.deleted = True

@@ -333,28 +333,34 @@ async def delete_status(call: Call) -> Response:
 async def block_account(call: Call) -> Response:
     """Block an account: what it writes no longer reaches the caller. Answer the
     relationship, as Mastodon does."""
+    actor = _other_account(call)
+    call.world.block(call.account, actor.id)
+    return JSONResponse(_relationship(actor, blocking=True))
+
+
+async def unblock_account(call: Call) -> Response:
+    """Lift the caller's block of an account; answer the relationship."""
+    actor = _other_account(call)
+    call.world.unblock(call.account, actor.id)
+    return JSONResponse(_relationship(actor, blocking=False))
+
+
+def _other_account(call: Call) -> Actor:
+    """Return the account the path names, another than the caller's."""
     actor = call.world.actors_by_id.get(("mastodon", call.request.path_params["id"]))
     if actor is None or actor is call.account:
         raise _reject("Record not found", 404)
-    call.world.block(call.account, actor.id)
-    relationship = dict.fromkeys(
-        (
-            "following",
-            "showing_reblogs",
-            "notifying",
-            "followed_by",
-            "blocked_by",
-            "muting",
-            "muting_notifications",
-            "requested",
-            "requested_by",
-            "domain_blocking",
-            "endorsed",
-        ),
-        False,
-    )
-    return JSONResponse(
-        {"id": actor.id, "blocking": True, "languages": None, "note": ""} | relationship
+    return actor
+
+
+def _relationship(actor: Actor, *, blocking: bool) -> dict[str, Any]:
+    """Describe the caller's relationship with ``actor``: only its block is kept here."""
+    unkept = (
+        "following", "showing_reblogs", "notifying", "followed_by", "blocked_by", "muting",
+        "muting_notifications", "requested", "requested_by", "domain_blocking", "endorsed",
+    )  # fmt: skip
+    return {"id": actor.id, "blocking": blocking, "languages": None, "note": ""} | dict.fromkeys(
+        unkept, False
     )
 
 
@@ -696,6 +702,7 @@ routes: list[BaseRoute] = [
     _api("/api/v1/accounts/verify_credentials", verify_credentials, "GET"),
     _api("/api/v1/accounts/{id}/statuses", account_statuses, "GET"),
     _api("/api/v1/accounts/{id}/block", block_account, "POST"),
+    _api("/api/v1/accounts/{id}/unblock", unblock_account, "POST"),
     _api("/api/v1/notifications", notifications, "GET"),
     _api("/api/v2/media", post_media, "POST"),
     _api("/api/v1/media/{id}", get_media, "GET"),

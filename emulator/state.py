@@ -266,6 +266,10 @@ class World:
         """Have ``account`` block ``author_id`` (again is harmless)."""
         self.blocked.setdefault((account.network, account.id), set()).add(author_id)
 
+    def unblock(self, account: Actor, author_id: str) -> None:
+        """Have ``account`` lift its block of ``author_id`` (none is harmless)."""
+        self.blocked.get((account.network, account.id), set()).discard(author_id)
+
     def blocks(self, account: Actor, author: Actor) -> bool:
         """Say whether ``account`` blocked ``author``."""
         return author.id in self.blocked.get((account.network, account.id), set())

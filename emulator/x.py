@@ -407,6 +407,14 @@ async def block_user(call: Call) -> Response:
     return JSONResponse({"data": {"blocking": True}})
 
 
+async def unblock_user(call: Call) -> Response:
+    """Lift the calling user's block of the user named last in the path."""
+    if call.request.path_params["id"] != call.account.id:
+        raise Reject(problem(403, "You can only unblock users on behalf of the calling user."))
+    call.world.unblock(call.account, call.request.path_params["target_user_id"])
+    return JSONResponse({"data": {"blocking": False}})
+
+
 async def status_page(request: Request) -> Response:
     """Send X's address of a post (``/<handle>/status/<id>``) to the post on its account's
     timeline page; as on X, the handle in the address does not have to be the author's."""
@@ -691,6 +699,7 @@ routes: list[BaseRoute] = [
     _api("/2/users/{id}/tweets", user_tweets, "GET"),
     _api("/2/users/{id}/mentions", user_mentions, "GET"),
     _api("/2/users/{id}/blocking", block_user, "POST"),
+    _api("/2/users/{id}/blocking/{target_user_id}", unblock_user, "DELETE"),
     _api("/2/media/upload/initialize", media_initialize, "POST"),
     _api("/2/media/upload/{id}/append", media_append, "POST"),
     _api("/2/media/upload/{id}/finalize", media_finalize, "POST"),

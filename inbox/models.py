@@ -345,6 +345,9 @@ class BlockedAuthor(AgencyOwned):
     )
     author_handle = models.CharField(_("author's handle"), max_length=255)
     blocked_at = models.DateTimeField(_("blocked"), db_default=Now())
+    # The block's own id where the network gives it one (Bluesky's block record), to
+    # lift it by.
+    block = models.CharField(max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("blocked author")

@@ -36,6 +36,7 @@ class Action(TextChoices):
     SHOW = "show", gettext_lazy("Show it again on the network")
     DELETE = "delete", gettext_lazy("Delete it on the network")
     BLOCK = "block", gettext_lazy("Block its author on the network")
+    UNBLOCK = "unblock", gettext_lazy("Unblock its author on the network")
 
 
 VERBS = {
@@ -43,12 +44,14 @@ VERBS = {
     Action.SHOW: "inbox.item_shown",
     Action.DELETE: "inbox.item_deleted",
     Action.BLOCK: "inbox.author_blocked",
+    Action.UNBLOCK: "inbox.author_unblocked",
 }
 DONE = {
     Action.HIDE: gettext_lazy("It is hidden on the network."),
     Action.SHOW: gettext_lazy("It shows on the network again."),
     Action.DELETE: gettext_lazy("It is deleted on the network."),
     Action.BLOCK: gettext_lazy("Its author is blocked on the network."),
+    Action.UNBLOCK: gettext_lazy("Its author is no longer blocked on the network."),
 }
 
 
@@ -63,8 +66,8 @@ def item_actions(item: InboxItem, *, author_blocked: bool) -> list[Action]:
         actions.append(Action.SHOW if item.hidden else Action.HIDE)
     if Moderation.DELETE in allowed:
         actions.append(Action.DELETE)
-    if Moderation.BLOCK in allowed and not author_blocked:
-        actions.append(Action.BLOCK)
+    if Moderation.BLOCK in allowed:
+        actions.append(Action.UNBLOCK if author_blocked else Action.BLOCK)
     return actions
 
 
@@ -76,7 +79,7 @@ def item_moderate(
     nothing changes. The item stays in the inbox and in the archive whatever is done."""
     require_worker(agency=item.agency, actor=actor)
     require_on_network(item)
-    _require_undone(item, action)
+    blocked = _require_undone(item, action)
     if clause is None or clause.retired_at is not None:
         raise GovsocialError(
             _("Choose the clause of the comment policy that applies."), field="clause"
@@ -86,10 +89,13 @@ def item_moderate(
     try:
         account = account_refresh(account=item.account)
         adapter, credentials = adapter_for(account.network), account.credentials()
+        block = ""
         if action == Action.DELETE:
             adapter.delete_comment(credentials, item.remote_id)
         elif action == Action.BLOCK:
-            adapter.block_author(credentials, item.remote_id)
+            block = adapter.block_author(credentials, item.remote_id)
+        elif action == Action.UNBLOCK and blocked is not None:
+            adapter.unblock_author(credentials, item.remote_id, block=blocked.block)
         else:
             adapter.hide(credentials, item.remote_id, hidden=action == Action.HIDE)
     except NetworkError as error:
@@ -100,8 +106,15 @@ def item_moderate(
             item_deleted_move(item=item)
         elif action == Action.BLOCK:
             BlockedAuthor.objects.get_or_create(
-                agency=item.agency, account=item.account, author_handle=item.author_handle
+                agency=item.agency,
+                account=item.account,
+                author_handle=item.author_handle,
+                defaults={"block": block},
             )
+        elif action == Action.UNBLOCK:
+            BlockedAuthor.objects.filter(
+                account=item.account, author_handle=item.author_handle
+            ).delete()
         else:
             item_hidden_move(item=item, hidden=action == Action.HIDE)
         archive.record(
@@ -119,16 +132,21 @@ def item_moderate(
     return item
 
 
-def _require_undone(item: InboxItem, action: str) -> None:
-    """Refuse an action that is not one, or is done already."""
+def _require_undone(item: InboxItem, action: str) -> BlockedAuthor | None:
+    """Refuse an action that is not one, or is done already; return the block of the
+    item's author, if any."""
     if action not in Action.values:
         raise GovsocialError(_("Choose what to do on the network."), field="action")
     if action == Action.HIDE and item.hidden:
         raise GovsocialError(_("It is hidden on the network already."), field="action")
     if action == Action.SHOW and not item.hidden:
         raise GovsocialError(_("It is not hidden on the network."), field="action")
-    if action == Action.BLOCK and selectors.blocked_author(item=item) is not None:
+    blocked = selectors.blocked_author(item=item)
+    if action == Action.BLOCK and blocked is not None:
         raise GovsocialError(_("Its author is blocked on the network already."), field="action")
+    if action == Action.UNBLOCK and blocked is None:
+        raise GovsocialError(_("Its author is not blocked on the network."), field="action")
+    return blocked
 
 
 def clause_add(

@@ -202,6 +202,16 @@ async def block_people(call: Call, account: Actor, params: dict[str, Any]) -> Re
     return JSONResponse(dict.fromkeys(ids, True))
 
 
+async def unblock_people(call: Call, account: Actor, params: dict[str, Any]) -> Response:
+    """Lift the page's block of people (``user`` or ``psid``); answer success."""
+    _page_only(call)
+    named = str(params.get("user") or params.get("psid") or "")
+    for person in (part.strip() for part in named.split(",")):
+        if person:
+            call.world.unblock(account, person)
+    return JSONResponse({"success": True})
+
+
 async def page_posts(call: Call, account: Actor, params: dict[str, Any]) -> Response:
     """List the page's posts, newest first, within ``since``/``until``."""
     posts = call.world.posts_where(

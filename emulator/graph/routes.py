@@ -67,6 +67,7 @@ EDGE: dict[tuple[str, str, str], GraphHandler] = {
     ("page", "conversations", "GET"): facebook.conversations,
     ("page", "messages", "POST"): facebook.send_message,
     ("page", "blocked", "POST"): facebook.block_people,
+    ("page", "blocked", "DELETE"): facebook.unblock_people,
     ("post", "comments", "GET"): facebook.list_comments,
     ("post", "comments", "POST"): facebook.add_comment,
     ("comment", "comments", "GET"): facebook.list_comments,
@@ -153,5 +154,5 @@ routes: list[BaseRoute] = [
         DIALECT, "/{version}/oauth/access_token", facebook.access_token, ["GET", "POST"], auth=False
     ),
     api_route(DIALECT, "/{version}/{node}", node, ["GET", "POST", "DELETE"]),
-    api_route(DIALECT, "/{version}/{node}/{edge}", edge, ["GET", "POST"]),
+    api_route(DIALECT, "/{version}/{node}/{edge}", edge, ["GET", "POST", "DELETE"]),
 ]

@@ -333,9 +333,15 @@ class NetworkAdapter(Protocol):
         deleted); raise PermanentNetworkError where the network cannot."""
         ...
 
-    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
-        """Block, from the account, whoever wrote the item ``remote_id``; raise
+    def block_author(self, account: AccountCredentials, remote_id: str) -> str:
+        """Block, from the account, whoever wrote the item ``remote_id``; return the
+        block's own id where the network gives it one (else ""); raise
         PermanentNetworkError where the network cannot."""
+        ...
+
+    def unblock_author(self, account: AccountCredentials, remote_id: str, *, block: str) -> None:
+        """Lift the block of whoever wrote the item ``remote_id`` (``block``: what
+        ``block_author`` returned)."""
         ...
 
     def profile(self, account: AccountCredentials) -> AccountProfile:

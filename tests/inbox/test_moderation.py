@@ -39,6 +39,7 @@ MODERATIONS = [
     "inbox.item_shown",
     "inbox.item_deleted",
     "inbox.author_blocked",
+    "inbox.author_unblocked",
 ]
 
 
@@ -210,7 +211,7 @@ def test_a_worker_deletes_a_comment_on_the_network_and_it_stays_on_the_record(
 
 
 @pytest.mark.parametrize("network", ["x", "mastodon", "facebook", "bluesky"])
-def test_a_worker_blocks_the_author_who_then_reaches_the_account_no_more(
+def test_a_worker_blocks_the_author_who_then_reaches_the_account_no_more_until_unblocked(
     personas: Personas, quiet: Emulator, clause: PolicyClause, network: str
 ) -> None:
     item = received_reply(personas, quiet, network)
@@ -236,6 +237,18 @@ def test_a_worker_blocks_the_author_who_then_reaches_the_account_no_more(
         (event,) = ArchiveEvent.objects.filter(verb="inbox.author_blocked")
         assert BlockedAuthor.objects.get().author_handle == item.author_handle
     assert (event.data["clause"], event.data["author"]) == ("3.2", item.author_handle)
+    assert 'value="unblock"' in page
+
+    # A block made in error is lifted, on the record too.
+    lifted = client.post(url, {"action": "unblock", "clause": clause.pk}, follow=True)
+
+    assert "Its author is no longer blocked on the network." in lifted.content.decode()
+    assert quiet.blocked(network, "riverton") == []
+    quiet.inbound(network=network, account="riverton", kind="mention", text="Back again")
+    with agency_scope(personas.agency_a.pk):
+        assert not BlockedAuthor.objects.exists()
+        (lift,) = ArchiveEvent.objects.filter(verb="inbox.author_unblocked")
+    assert lift.data["author"] == item.author_handle
 
 
 def _citizen_id(quiet: Emulator, network: str, item: InboxItem) -> str:

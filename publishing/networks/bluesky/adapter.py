@@ -203,21 +203,31 @@ class BlueskyAdapter:
             "author, or report the post to Bluesky."
         )
 
-    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+    def block_author(self, account: AccountCredentials, remote_id: str) -> str:
         """Block, from the account, the author of the post ``remote_id`` (the DID its
-        at:// address begins with)."""
+        at:// address begins with); return the block record's at:// address."""
         author = _uri(remote_id).hostname
         with (
             open_client(self.settings, usable_access_token(account)) as client,
             # Blocking twice only adds a second block record: "try again" is safe.
             calling(writes=False, refused="the block"),
         ):
-            client.app.bsky.graph.block.create(
+            made = client.app.bsky.graph.block.create(
                 account.remote_id,
                 models.AppBskyGraphBlock.Record(
                     subject=author, created_at=client.get_current_time_iso()
                 ),
             )
+        return str(made.uri)
+
+    def unblock_author(self, account: AccountCredentials, remote_id: str, *, block: str) -> None:
+        """Lift the block by deleting its record (``block``, its at:// address)."""
+        with (
+            open_client(self.settings, usable_access_token(account)) as client,
+            # Deleting a record already gone succeeds: safe to repeat.
+            calling(writes=False, refused="lifting the block"),
+        ):
+            client.app.bsky.graph.block.delete(account.remote_id, _uri(block).rkey)
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Refuse: Bluesky offers govsocial no way to hide a reply."""

@@ -103,10 +103,11 @@ class GraphSession:
         """
         return self._call("POST", path, writes=writes, data=self._proven(data), files=files)
 
-    def delete(self, path: str) -> None:
-        """Delete the object at ``path``; one already gone counts as deleted."""
+    def delete(self, path: str, **params: Any) -> None:
+        """Delete the object at ``path`` (or what ``params`` name of it); one already
+        gone counts as deleted."""
         try:
-            self._call("DELETE", path, writes=True, params=self._proven({}))
+            self._call("DELETE", path, writes=True, params=self._proven(params))
         except PermanentNetworkError as error:
             if error.code != GONE:
                 raise

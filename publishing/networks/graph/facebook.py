@@ -191,16 +191,17 @@ class FacebookAdapter(GraphAdapter):
             )
         self.delete(account, remote_id)
 
-    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+    def block_author(self, account: AccountCredentials, remote_id: str) -> str:
         """Block from the page whoever wrote the comment or message ``remote_id``."""
         with self._session(account) as graph:
-            written = graph.get(remote_id, fields="from")
-            author = str((written.get("from") or {}).get("id", ""))
-            if not author:
-                raise PermanentNetworkError("Facebook does not say who wrote this.")
-            person = {"psid" if _is_message(remote_id) else "user": author}
             # Blocking twice is harmless, so a cut-off answer means "try again".
-            graph.post(f"{account.remote_id}/blocked", person, writes=False)
+            graph.post(f"{account.remote_id}/blocked", _author(graph, remote_id), writes=False)
+        return ""
+
+    def unblock_author(self, account: AccountCredentials, remote_id: str, *, block: str) -> None:
+        """Lift the page's block of whoever wrote the comment or message ``remote_id``."""
+        with self._session(account) as graph:
+            graph.delete(f"{account.remote_id}/blocked", **_author(graph, remote_id))
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide or show a comment on the page."""
@@ -277,6 +278,16 @@ def _inbound(entry: dict[str, Any], kind: InboundKind, in_reply_to: str = "") ->
         in_reply_to_remote_id=str(in_reply_to),
         permalink=str(entry.get("permalink_url", "")),
     )
+
+
+def _author(graph: GraphSession, remote_id: str) -> dict[str, str]:
+    """Return who wrote the comment or message ``remote_id``, as the page's blocked list
+    names them (``user``, or ``psid`` for who wrote to the page)."""
+    written = graph.get(remote_id, fields="from")
+    author = str((written.get("from") or {}).get("id", ""))
+    if not author:
+        raise PermanentNetworkError("Facebook does not say who wrote this.")
+    return {"psid" if _is_message(remote_id) else "user": author}
 
 
 def _is_message(remote_id: str) -> bool:

@@ -168,11 +168,15 @@ class InstagramAdapter(GraphAdapter):
         with self._session(account) as graph:
             graph.delete(remote_id)
 
-    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+    def block_author(self, account: AccountCredentials, remote_id: str) -> str:
         """Refuse: the Graph API does not let apps block Instagram accounts."""
         raise PermanentNetworkError(
             "Instagram does not let apps block accounts. Block them in the Instagram app."
         )
+
+    def unblock_author(self, account: AccountCredentials, remote_id: str, *, block: str) -> None:
+        """Refuse, as blocking: nothing here was blocked through govsocial."""
+        self.block_author(account, remote_id)
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide or show a comment."""

@@ -187,12 +187,19 @@ class MastodonAdapter:
             "author, or report the status to its server."
         )
 
-    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+    def block_author(self, account: AccountCredentials, remote_id: str) -> str:
         """Block, from the account, the author of the status ``remote_id``."""
         client = self._client(account)
         # Blocking twice is harmless, so a cut-off answer means "try again".
         with translated(client):
             client.account_block(client.status(remote_id).account.id)
+        return ""
+
+    def unblock_author(self, account: AccountCredentials, remote_id: str, *, block: str) -> None:
+        """Lift the account's block of the author of the status ``remote_id``."""
+        client = self._client(account)
+        with translated(client):
+            client.account_unblock(client.status(remote_id).account.id)
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Refuse: Mastodon has no way to hide a reply to an account's post."""

@@ -279,19 +279,34 @@ class XAdapter(XConnection):
             "block its author."
         )
 
-    def block_author(self, account: AccountCredentials, remote_id: str) -> None:
+    def block_author(self, account: AccountCredentials, remote_id: str) -> str:
         """Block, from the account, the author of the post ``remote_id``."""
         client = self._client(account)
         # Blocking twice is harmless, so a cut-off answer means "try again".
         with calling(writes=False):
-            post = client.get_tweet(remote_id, tweet_fields=["author_id"], user_auth=False)
+            author = self._author_of(client, remote_id)
             # tweepy has no call of its own for blocking: its plain request does it.
             client.request(
                 "POST",
                 f"/2/users/{account.remote_id}/blocking",
-                json={"target_user_id": str(post["data"]["author_id"])},
+                json={"target_user_id": author},
                 user_auth=False,
             )
+        return ""
+
+    def unblock_author(self, account: AccountCredentials, remote_id: str, *, block: str) -> None:
+        """Lift the account's block of the author of the post ``remote_id``."""
+        client = self._client(account)
+        with calling(writes=False):
+            author = self._author_of(client, remote_id)
+            client.request(
+                "DELETE", f"/2/users/{account.remote_id}/blocking/{author}", user_auth=False
+            )
+
+    def _author_of(self, client: Any, remote_id: str) -> str:
+        """Return the id of who wrote the post ``remote_id``."""
+        post = client.get_tweet(remote_id, tweet_fields=["author_id"], user_auth=False)
+        return str(post["data"]["author_id"])
 
     def hide(self, account: AccountCredentials, remote_id: str, *, hidden: bool) -> None:
         """Hide (or show again) a reply in a conversation the account started; X refuses
