@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import TextChoices
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -19,7 +18,7 @@ from accounts.services.principals import Principal, require_admin
 from govsocial.errors import GovsocialError
 from inbox import selectors
 from inbox.models import BlockedAuthor, InboxItem, PolicyClause
-from inbox.services import require_on_network, require_within, require_worker
+from inbox.services import kept_retire, require_on_network, require_within, require_worker
 from inbox.transitions import item_deleted_move, item_hidden_move
 from publishing.networks.base import InboundKind, Moderation, NetworkError
 from publishing.networks.registry import adapter_for
@@ -183,21 +182,11 @@ def clause_add(
 
 def clause_retire(*, clause: PolicyClause, actor: Principal) -> PolicyClause:
     """Retire a clause: no new decision names it; past ones keep it."""
-    require_admin(
-        agency=clause.agency,
+    kept_retire(
+        row=clause,
         actor=actor,
         refusal=_("Only an agency admin keeps the comment policy."),
+        verb="inbox.policy_clause_retired",
+        data={"code": clause.code},
     )
-    if clause.retired_at is not None:
-        return clause
-    with transaction.atomic():
-        clause.retired_at = timezone.now()
-        clause.save(update_fields=["retired_at"])
-        archive.record(
-            agency=clause.agency,
-            actor=actor,
-            verb="inbox.policy_clause_retired",
-            obj=clause,
-            data={"code": clause.code},
-        )
     return clause

@@ -29,7 +29,7 @@ from govsocial.errors import GovsocialError
 from govsocial.mail import send_quietly
 from inbox.models import Coverage, InboxItem, Priority, RoutingRule
 from inbox.selectors import inbox_workers
-from inbox.services import TAG_LONGEST, TAGS_MOST, require_within, works_inbox
+from inbox.services import TAG_LONGEST, TAGS_MOST, kept_retire, require_within, works_inbox
 from publishing.models import SocialAccount
 
 # Words that make an item urgent until the agency's admins choose their own.
@@ -228,21 +228,13 @@ def rule_add(
 
 def rule_retire(*, rule: RoutingRule, actor: Principal) -> RoutingRule:
     """Stop applying ``rule`` (admins); it stays, named by what it routed."""
-    require_admin(
-        agency=rule.agency, actor=actor, refusal=_("Only an agency admin writes the rules.")
+    kept_retire(
+        row=rule,
+        actor=actor,
+        refusal=_("Only an agency admin writes the rules."),
+        verb="inbox.routing_rule_retired",
+        data={"name": rule.name},
     )
-    if rule.retired_at is not None:
-        return rule
-    with transaction.atomic():
-        rule.retired_at = timezone.now()
-        rule.save(update_fields=["retired_at"])
-        archive.record(
-            agency=rule.agency,
-            actor=actor,
-            verb="inbox.routing_rule_retired",
-            obj=rule,
-            data={"name": rule.name},
-        )
     return rule
 
 

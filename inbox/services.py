@@ -20,13 +20,21 @@ from django.utils.translation import gettext as _
 import archive
 from accounts.models import Agency, Role, User
 from accounts.selectors import roles_of
-from accounts.services.principals import Principal, person_behind
+from accounts.services.principals import Principal, person_behind, require_admin
 from archive import Event
 from archive.services import SYSTEM
 from govsocial.bulk import rows_insert
 from govsocial.errors import GovsocialError, PermissionDenied
 from inbox.languages import language_of, languages_of
-from inbox.models import InboxItem, InboxItemVersion, InboxNote, InboxPoll, ItemStatus
+from inbox.models import (
+    InboxItem,
+    InboxItemVersion,
+    InboxNote,
+    InboxPoll,
+    ItemStatus,
+    PolicyClause,
+    RoutingRule,
+)
 from inbox.transitions import item_status_move
 from publishing.models import AccountHealth, PostTarget, SocialAccount
 from publishing.networks.base import (
@@ -383,6 +391,26 @@ def _poll_row(account: SocialAccount) -> InboxPoll:
 
 # Who works the inbox: answers, assigns, changes an item's status.
 WORKER_ROLES = frozenset({Role.ADMIN, Role.APPROVER, Role.AUTHOR})
+
+
+def kept_retire(
+    *,
+    row: PolicyClause | RoutingRule,
+    actor: Principal,
+    refusal: str,
+    verb: str,
+    data: dict[str, Any],
+) -> None:
+    """Retire what admins keep for the inbox (a policy clause, a routing rule): nothing
+    new uses it, what used it keeps it; recorded as ``verb``. Refused to anyone but an
+    admin (``refusal`` says why); retiring it again does nothing."""
+    require_admin(agency=row.agency, actor=actor, refusal=refusal)
+    if row.retired_at is not None:
+        return
+    with transaction.atomic():
+        row.retired_at = timezone.now()
+        row.save(update_fields=["retired_at"])
+        archive.record(agency=row.agency, actor=actor, verb=verb, obj=row, data=data)
 
 
 def require_within(field: str, value: str, longest: int) -> None:
