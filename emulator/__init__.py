@@ -9,6 +9,8 @@
 - ``/bluesky/xrpc``: AT Protocol XRPC (see ``emulator.bluesky``).
 - ``/tsa/``: a time-stamping authority (RFC 3161, see ``emulator.tsa``), and its
   certificate chain at ``/tsa/chain.pem``.
+- ``/media/{network}/{id}``: the files citizens attached, served without a token as the
+  networks' media hosts serve them (see ``emulator.media``).
 - ``/``: a page listing the accounts per network, and ``/accounts/{network}/{handle}``,
   each account's timeline with its replies.
 
@@ -44,8 +46,10 @@ Admin API (JSON, under ``/_emulator/``)::
     GET    /posts?network=&account=&origin=account|citizen&kind=&include_deleted=1
                                            {"count", "posts": [post]}, newest first
     POST   /inbound          {"network", "account", "kind": reply|mention|message, "text",
-                              "in_reply_to"?, "citizen"?}   a citizen writes; 201 post
-                                           (400 when the account blocked the citizen)
+                              "in_reply_to"?, "citizen"?, "media"?: [{"mime_type"?,
+                              "alt"?, "content"? (base64; a small PNG when absent)}]}
+                                           a citizen writes; 201 post (400 when the
+                                           account blocked the citizen)
     PATCH  /posts/{network}/{id}   {"text"}   the citizen who wrote it edits it (mastodon,
                                            facebook: the networks that allow it); post
     DELETE /posts/{network}/{id}           the citizen who wrote it deletes it; post

@@ -19,6 +19,7 @@ from emulator.citizens import CITIZENS, citizen, say
 from emulator.faults import FaultError
 from emulator.graph import facebook
 from emulator.graph.webhooks import notification
+from emulator.media import MediaRefused, attached
 from emulator.ratelimit import RatePolicy
 from emulator.state import CHANNELS, NETWORK_OF_CHANNEL, NETWORKS, Actor, Post, World
 from emulator.webhooks import Pushes, Subscription
@@ -257,7 +258,12 @@ async def add_inbound(request: Request) -> Response:
     author = citizen(world, account.network, name, display)
     if world.blocks(account, author):
         raise AdminError(f"{account.handle} blocked {name}: the network refuses them")
-    post = say(world, channel, account, author, text, kind=kind, to=parent)
+    try:
+        origin = f"{request.url.scheme}://{request.url.netloc}"
+        media = attached(world, channel, author, body.get("media"), origin=origin)
+    except MediaRefused as error:
+        raise AdminError(str(error)) from None
+    post = say(world, channel, account, author, text, kind=kind, to=parent, media=media)
     return JSONResponse(post.to_json(), status_code=201)
 
 

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from emulator import admin, bluesky, mastodon, pages, tsa, x
+from emulator import admin, bluesky, mastodon, media, pages, tsa, x
 from emulator.graph import routes as graph_routes
 from emulator.state import Settings, World
 
@@ -24,6 +24,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/avatars/{network}/{handle}.svg", pages.avatar),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             Mount("/_emulator", routes=admin.routes),
+            Mount("/media", routes=media.routes),
             Mount("/x", routes=x.routes),
             Mount("/graph", routes=graph_routes.routes),
             Mount("/mastodon", routes=mastodon.routes),

@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from emulator.ids import cid, tid
+from emulator.media import blob_ref
 from emulator.pages import document, permalink
 from emulator.pipeline import Call, Reject, api_route, bearer
 from emulator.posting import publish
@@ -172,6 +173,11 @@ def record_of(post: Post) -> dict[str, Any]:
         }
         if post.in_reply_to is not None:
             record["reply"] = {"root": _ref(post.root), "parent": _ref(post.in_reply_to)}
+        if post.author.citizen and post.media:
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [{"alt": m.alt, "image": blob_ref(m)} for m in post.media],
+            }
         mention = f"@{post.owner.handle}"
         start = post.text.find(mention)
         if post.kind == "mention" and start >= 0:
@@ -223,8 +229,8 @@ def post_view(post: Post, call: Call) -> dict[str, Any]:
             "$type": "app.bsky.embed.images#view",
             "images": [
                 {
-                    "thumb": f"{call.origin}/bluesky/blobs/{m.url}",
-                    "fullsize": f"{call.origin}/bluesky/blobs/{m.url}",
+                    "thumb": m.url if m.content else f"{call.origin}/bluesky/blobs/{m.url}",
+                    "fullsize": m.url if m.content else f"{call.origin}/bluesky/blobs/{m.url}",
                     "alt": m.alt,
                 }
                 for m in post.media

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Sequence
 
 import regex
 
 from emulator.graph.webhooks import notification
 from emulator.posting import publish
-from emulator.state import Actor, Post, World, base32, stable_number
+from emulator.state import Actor, Media, Post, World, base32, stable_number
 
 CITIZENS = (
     ("amara_okafor", "Amara Okafor"),
@@ -117,8 +118,10 @@ def say(
     *,
     kind: str,
     to: Post | None = None,
+    media: Sequence[Media] = (),
 ) -> Post:
-    """Store a citizen's reply, mention or private message to ``account`` and return it."""
+    """Store a citizen's reply, mention or private message to ``account`` (with the
+    files ``media`` attached) and return it."""
     conversation = ""
     if kind == "message":
         conversation = f"t_{stable_number(account.id, author.id, digits=15)}"
@@ -131,6 +134,7 @@ def say(
         owner=account,
         kind=kind,
         conversation=conversation,
+        media=media,
     )
     world.pushes.push(notification(post, "add"))
     return post

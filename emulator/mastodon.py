@@ -160,6 +160,8 @@ def media_json(media: Media, call: Call) -> dict[str, Any]:
     """Describe an upload as Mastodon's MediaAttachment entity."""
     ready = media.state == "succeeded"
     url = f"{call.origin}/mastodon/system/media/{media.id}" if ready else None
+    if media.content:
+        url = media.url  # a citizen's file, served by the media host
     return {
         "id": media.id,
         "type": media.kind if media.kind != "gif" else "gifv",

@@ -131,6 +131,8 @@ class Media:
     expected_size: int = 0
     used: bool = False
     created_at: float = field(default_factory=time.time)
+    # The bytes, for a file a citizen attached: served at ``/media/<network>/<id>``.
+    content: bytes = b""
 
     @property
     def kind(self) -> str:

@@ -222,9 +222,29 @@ def _includes(call: Call, posts: list[Post], params: dict[str, Any]) -> dict[str
     if "attachments.media_keys" in expansions:
         media = [m for p in posts for m in p.media]
         if media:
-            kinds = {"image": "photo", "gif": "animated_gif", "video": "video"}
-            includes["media"] = [{"media_key": media_key(m), "type": kinds[m.kind]} for m in media]
+            fields = _fields(params, "media.fields")
+            includes["media"] = [media_json(m, fields) for m in media]
     return includes
+
+
+def media_json(media: Media, fields: set[str]) -> dict[str, Any]:
+    """Describe a file as X's media object, with the requested ``media.fields``: a
+    photo has its ``url``, a video or GIF its ``variants`` (X gives neither for an
+    upload still being processed)."""
+    kinds = {"image": "photo", "gif": "animated_gif", "video": "video"}
+    data: dict[str, Any] = {"media_key": media_key(media), "type": kinds[media.kind]}
+    served = media.url if media.content else ""
+    optional: dict[str, Any] = {
+        "url": served if media.kind == "image" and served else None,
+        "alt_text": media.alt or None,
+        "preview_image_url": served if media.kind != "image" and served else None,
+        "variants": (
+            [{"bit_rate": 632000, "content_type": "video/mp4", "url": served}]
+            if media.kind != "image" and served
+            else None
+        ),
+    }
+    return data | {k: v for k, v in optional.items() if k in fields and v is not None}
 
 
 def _moment(params: dict[str, Any], name: str) -> datetime | None:

@@ -135,12 +135,17 @@ def post_json(call: Call, post: Post, fields: dict[str, str]) -> dict[str, Any]:
         "comment_count": lambda: len(call.world.replies_to(post)),
         "can_hide": lambda: not author.citizen or post.in_reply_to is not None,
         "full_picture": lambda: post.media[0].url if post.media else None,
-        "attachments": lambda: {
-            "data": [
-                {"media_type": "photo", "target": {"id": m.id}, "description": m.alt}
-                for m in post.media
-            ]
-        },
+        "attachments": lambda: (
+            _message_attachments(post)
+            if post.kind == "message"
+            else {
+                "data": [
+                    {"media_type": "photo", "target": {"id": m.id}, "description": m.alt}
+                    for m in post.media
+                ]
+            }
+        ),
+        "attachment": lambda: _comment_attachment(post),
         "to": lambda: {"data": [{"name": post.owner.display_name, "id": post.owner.id}]},
     }
     if post.kind == "message":
@@ -151,6 +156,39 @@ def post_json(call: Call, post: Post, fields: dict[str, str]) -> dict[str, Any]:
         default = ("message", "created_time")
     selected = select(available, fields, default)
     return {k: v for k, v in selected.items() if v is not None}
+
+
+def _comment_attachment(post: Post) -> dict[str, Any] | None:
+    """Describe the photo or video a citizen's comment carries (Graph's ``attachment``
+    of a comment: one file; none for a post or a comment without one)."""
+    if post.in_reply_to is None or post.kind == "message" or not post.media:
+        return None
+    media = post.media[0]
+    if media.kind == "video":
+        return {
+            "type": "video_inline",
+            "media": {"image": {"src": media.url}, "source": media.url},
+            "target": {"id": media.id},
+            "url": media.url,
+        }
+    return {
+        "type": "photo",
+        "media": {"image": {"src": media.url, "width": 8, "height": 8}},
+        "target": {"id": media.id, "url": media.url},
+        "url": media.url,
+        "description": media.alt,
+    }
+
+
+def _message_attachments(post: Post) -> dict[str, Any]:
+    """Describe the files a private message carries (a message's ``attachments``)."""
+    data = []
+    for media in post.media:
+        described: dict[str, Any] = {"id": media.id, "mime_type": media.mime, "size": media.size}
+        field = "video_data" if media.kind == "video" else "image_data"
+        described[field] = {"url": media.url, "preview_url": media.url}
+        data.append(described)
+    return {"data": data}
 
 
 async def describe_post(call: Call, post: Post, params: dict[str, Any]) -> Response:

@@ -41,6 +41,8 @@ def _feed_comment(post: Post, parent: Post, verb: str) -> dict[str, Any]:
     }
     if verb != "remove":
         value["message"] = post.text
+        for media in post.media[:1]:
+            value["video" if media.kind == "video" else "photo"] = media.url
     change = {"field": "feed", "value": value}
     return {
         "object": "page",
@@ -50,12 +52,18 @@ def _feed_comment(post: Post, parent: Post, verb: str) -> dict[str, Any]:
 
 def _message(post: Post) -> dict[str, Any]:
     """A page's ``messaging`` event for one private message (times in milliseconds)."""
+    message: dict[str, Any] = {"mid": post.id, "text": post.text}
     event = {
         "sender": {"id": post.author.id},
         "recipient": {"id": post.owner.id},
         "timestamp": int(post.created_at.timestamp() * 1000),
-        "message": {"mid": post.id, "text": post.text},
+        "message": message,
     }
+    if post.media:
+        message["attachments"] = [
+            {"type": "video" if m.kind == "video" else "image", "payload": {"url": m.url}}
+            for m in post.media
+        ]
     entry = {"id": post.owner.id, "time": int(time.time() * 1000), "messaging": [event]}
     return {"object": "page", "entry": [entry]}
 

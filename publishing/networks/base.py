@@ -228,9 +228,36 @@ class Moderation(StrEnum):
     BLOCK = "block"  # its author
 
 
+class InboundMediaKind(StrEnum):
+    """What a file a citizen attached is."""
+
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+@dataclass(frozen=True)
+class InboundMedia:
+    """A file a citizen attached to what they wrote, where the network serves it, with
+    the alt text they gave (empty when none). ``mime_type`` is empty when the network
+    says only the kind: the download's answer tells it."""
+
+    url: str
+    kind: InboundMediaKind = InboundMediaKind.IMAGE
+    alt_text: str = ""
+    mime_type: str = ""
+
+
+@dataclass(frozen=True)
+class DownloadedMedia:
+    """A citizen's file as downloaded from the network: its bytes and media type."""
+
+    content: bytes
+    mime_type: str
+
+
 @dataclass(frozen=True)
 class InboundItem:
-    """A citizen's reply, mention, comment or message."""
+    """A citizen's reply, mention, comment or message, with the files it carries."""
 
     remote_id: str
     kind: InboundKind
@@ -240,6 +267,7 @@ class InboundItem:
     created_at: datetime
     in_reply_to_remote_id: str = ""
     permalink: str = ""
+    media: tuple[InboundMedia, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -296,6 +324,11 @@ class NetworkAdapter(Protocol):
 
     def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
         """Return replies, mentions, comments and messages newer than ``cursor``."""
+        ...
+
+    def download(self, account: AccountCredentials, *, url: str, max_bytes: int) -> DownloadedMedia:
+        """Return the file a citizen attached, read from ``url`` (an ``InboundMedia``'s);
+        refuse (PermanentNetworkError) one larger than ``max_bytes``."""
         ...
 
     def fetch_current(

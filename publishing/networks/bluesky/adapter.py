@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -12,8 +13,11 @@ from atproto_core.exceptions import AtProtocolError
 from publishing.networks.base import (
     AccountCredentials,
     AccountProfile,
+    DownloadedMedia,
     InboundItem,
     InboundKind,
+    InboundMedia,
+    InboundMediaKind,
     InboundPage,
     MediaItem,
     Moderation,
@@ -27,6 +31,7 @@ from publishing.networks.base import (
 )
 from publishing.networks.bluesky.rules import full_text, problems
 from publishing.networks.bluesky.session import calling, open_client, usable_access_token
+from publishing.networks.download import media_download
 
 WEB_APP = "https://bsky.app"
 INBOUND_REASONS = {
@@ -186,7 +191,13 @@ class BlueskyAdapter:
                 if older or not page.cursor:
                     break
                 params = params.model_copy(update={"cursor": page.cursor})
+            files = _embedded_files(client, [item.remote_id for item in items if item.media])
+        items = [replace(item, media=files.get(item.remote_id, ())) for item in items]
         return InboundPage(items=tuple(items), cursor=_next_cursor(items, after, seen))
+
+    def download(self, account: AccountCredentials, *, url: str, max_bytes: int) -> DownloadedMedia:
+        """Return a citizen's image from Bluesky's CDN."""
+        return media_download(self.settings, url, max_bytes=max_bytes)
 
     def reply(self, account: AccountCredentials, *, in_reply_to: str, text: str) -> PublishedPost:
         """Answer a citizen's post publicly, in its thread."""
@@ -262,6 +273,9 @@ class BlueskyAdapter:
             created_at=moment,
             in_reply_to_remote_id=reply.parent.uri if reply else note.reason_subject or "",
             permalink=self._permalink(note.author.handle, note.uri),
+            # Only marked here: the record names its images by blob, and the post's
+            # view (``_embedded_files``) gives their addresses.
+            media=_marked_images(note.record),
         )
 
     def _permalink(self, handle: str, uri: str) -> str:
@@ -293,6 +307,30 @@ def _images(client: Client, media: Sequence[MediaItem]) -> models.AppBskyEmbedIm
         for item in media
     ]
     return models.AppBskyEmbedImages.Main(images=images)
+
+
+def _marked_images(record: Any) -> tuple[InboundMedia, ...]:
+    """Return one placeholder per image a post record embeds (none when it embeds
+    none), for ``_embedded_files`` to replace with the images' addresses."""
+    embed = getattr(record, "embed", None)
+    images = getattr(embed, "images", None) if embed is not None else None
+    return tuple(InboundMedia(url="") for _ in images or [])
+
+
+def _embedded_files(client: Client, uris: Sequence[str]) -> dict[str, tuple[InboundMedia, ...]]:
+    """Return the images each of the posts ``uris`` shows, by post, read from the posts'
+    views (``app.bsky.embed.images#view``: the full-size image's address and its alt
+    text); a post with a video or an image that no longer shows gets none."""
+    found: dict[str, tuple[InboundMedia, ...]] = {}
+    for start in range(0, len(uris), POSTS_AT_ONCE):
+        for post in client.get_posts(list(uris[start : start + POSTS_AT_ONCE])).posts:
+            images = getattr(post.embed, "images", None) if post.embed is not None else None
+            found[post.uri] = tuple(
+                InboundMedia(url=image.fullsize, kind=InboundMediaKind.IMAGE, alt_text=image.alt)
+                for image in images or []
+                if image.fullsize
+            )
+    return found
 
 
 def _uri(remote_id: str) -> AtUri:

@@ -21,6 +21,7 @@ import httpx
 
 from publishing.networks.base import (
     AccountCredentials,
+    DownloadedMedia,
     NetworkError,
     NetworkSettings,
     OutcomeUnknownError,
@@ -29,6 +30,7 @@ from publishing.networks.base import (
     TransientNetworkError,
     write_starts,
 )
+from publishing.networks.download import media_download
 from publishing.networks.http import httpx_client, retry_after_seconds, transport_error
 
 # Graph's throttling codes (app, user, page, API-specific) and its business use case
@@ -179,6 +181,10 @@ class GraphAdapter:
     def _session(self, account: AccountCredentials) -> GraphSession:
         """Open a session acting with the account's (page) token."""
         return GraphSession(self._settings, account.access_token, network_name=self.network_name)
+
+    def download(self, account: AccountCredentials, *, url: str, max_bytes: int) -> DownloadedMedia:
+        """Return a citizen's file from Meta's CDN (its address is signed: no token)."""
+        return media_download(self._settings, url, max_bytes=max_bytes)
 
     def fetch_current(
         self, account: AccountCredentials, *, remote_ids: Sequence[str]

@@ -16,6 +16,8 @@ from publishing.networks.base import (
     AccountProfile,
     InboundItem,
     InboundKind,
+    InboundMedia,
+    InboundMediaKind,
     InboundPage,
     MediaItem,
     Moderation,
@@ -33,7 +35,8 @@ from publishing.networks.graph.rules import facebook_problems, text_as_sent
 
 # How many of the page's newest posts are searched for new comments.
 POSTS_WATCHED = 25
-COMMENT_FIELDS = "id,message,created_time,from,parent,permalink_url"
+COMMENT_FIELDS = "id,message,created_time,from,parent,permalink_url,attachment"
+MESSAGE_FIELDS = "id,message,created_time,from,attachments"
 
 
 class FacebookAdapter(GraphAdapter):
@@ -129,7 +132,7 @@ class FacebookAdapter(GraphAdapter):
         found: list[InboundItem] = []
         for conversation in graph.pages(
             f"{account.remote_id}/conversations",
-            fields="id,updated_time,messages{id,message,created_time,from}",
+            fields=f"id,updated_time,messages{{{MESSAGE_FIELDS}}}",
             limit=25,
         ):
             if graph_time(conversation["updated_time"]) < position.since:
@@ -277,7 +280,37 @@ def _inbound(entry: dict[str, Any], kind: InboundKind, in_reply_to: str = "") ->
         created_at=graph_time(entry["created_time"]),
         in_reply_to_remote_id=str(in_reply_to),
         permalink=str(entry.get("permalink_url", "")),
+        media=(*comment_media(entry.get("attachment")), *message_media(entry.get("attachments"))),
     )
+
+
+def comment_media(attachment: Any) -> tuple[InboundMedia, ...]:
+    """Return the photo or video a comment carries (its ``attachment``), if any."""
+    if not isinstance(attachment, dict):
+        return ()
+    media = attachment.get("media") or {}
+    if attachment.get("type") == "photo" and (media.get("image") or {}).get("src"):
+        image = str(media["image"]["src"])
+        alt = str(attachment.get("description") or "")
+        return (InboundMedia(url=image, kind=InboundMediaKind.IMAGE, alt_text=alt),)
+    if str(attachment.get("type", "")).startswith("video") and media.get("source"):
+        return (InboundMedia(url=str(media["source"]), kind=InboundMediaKind.VIDEO),)
+    return ()
+
+
+def message_media(attachments: Any) -> tuple[InboundMedia, ...]:
+    """Return the images and videos a private message carries (its ``attachments``)."""
+    found = []
+    for attachment in (attachments or {}).get("data") or []:
+        mime = str(attachment.get("mime_type") or "")
+        for field, kind in (
+            ("image_data", InboundMediaKind.IMAGE),
+            ("video_data", InboundMediaKind.VIDEO),
+        ):
+            url = (attachment.get(field) or {}).get("url")
+            if url:
+                found.append(InboundMedia(url=str(url), kind=kind, mime_type=mime))
+    return tuple(found)
 
 
 def _author(graph: GraphSession, remote_id: str) -> dict[str, str]:

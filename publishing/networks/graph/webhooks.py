@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from publishing.networks.base import InboundItem, InboundKind, Network
+from publishing.networks.base import (
+    InboundItem,
+    InboundKind,
+    InboundMedia,
+    InboundMediaKind,
+    Network,
+)
 
 SIGNATURE_PREFIX = "sha256="
 NETWORK_OF_OBJECT = {"page": Network.FACEBOOK, "instagram": Network.INSTAGRAM}
@@ -89,6 +95,7 @@ def _entry(network: Network, entry: Mapping[str, Any]) -> Pushed:
                     author_name="",
                     text=str(message.get("text", "")),
                     created_at=_moment(event.get("timestamp", 0) / 1000),
+                    media=_message_files(message),
                 )
             )
     return found
@@ -115,7 +122,25 @@ def _feed_change(found: Pushed, value: Mapping[str, Any], sent_at: datetime) -> 
             text=str(value.get("message", "")),
             created_at=_moment(value.get("created_time")) if "created_time" in value else sent_at,
             in_reply_to_remote_id=str(value.get("parent_id") or value.get("post_id") or ""),
+            media=tuple(
+                InboundMedia(url=str(value[field]), kind=kind)
+                for field, kind in (
+                    ("photo", InboundMediaKind.IMAGE),
+                    ("video", InboundMediaKind.VIDEO),
+                )
+                if value.get(field)
+            ),
         )
+    )
+
+
+def _message_files(message: Mapping[str, Any]) -> tuple[InboundMedia, ...]:
+    """Return the images and videos a pushed private message carries."""
+    kinds = {"image": InboundMediaKind.IMAGE, "video": InboundMediaKind.VIDEO}
+    return tuple(
+        InboundMedia(url=str(attachment["payload"]["url"]), kind=kinds[attachment["type"]])
+        for attachment in message.get("attachments") or []
+        if attachment.get("type") in kinds and (attachment.get("payload") or {}).get("url")
     )
 
 

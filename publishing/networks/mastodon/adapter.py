@@ -13,8 +13,11 @@ from mastodon import Mastodon, MastodonNotFoundError
 from publishing.networks.base import (
     AccountCredentials,
     AccountProfile,
+    DownloadedMedia,
     InboundItem,
     InboundKind,
+    InboundMedia,
+    InboundMediaKind,
     InboundPage,
     MediaItem,
     Moderation,
@@ -27,6 +30,7 @@ from publishing.networks.base import (
     TransientNetworkError,
     ValidationProblem,
 )
+from publishing.networks.download import media_download
 from publishing.networks.http import requests_session
 from publishing.networks.mastodon.client import account_client, translated, verified_profile
 from publishing.networks.mastodon.content import (
@@ -125,6 +129,10 @@ class MastodonAdapter:
         )
         newest = str(notifications[0].id) if notifications else cursor
         return InboundPage(items=items, cursor=newest)
+
+    def download(self, account: AccountCredentials, *, url: str, max_bytes: int) -> DownloadedMedia:
+        """Return a citizen's file from the instance's media server."""
+        return media_download(self._settings, url, max_bytes=max_bytes)
 
     def fetch_current(
         self, account: AccountCredentials, *, remote_ids: Sequence[str]
@@ -274,6 +282,24 @@ def _inbound_item(status: Any, account: AccountCredentials) -> InboundItem:
         created_at=status.created_at,
         in_reply_to_remote_id=str(status.in_reply_to_id or ""),
         permalink=status.url or status.uri,
+        media=_attachments(status),
+    )
+
+
+def _attachments(status: Any) -> tuple[InboundMedia, ...]:
+    """Return the images and videos a status carries (``media_attachments``); a GIF is
+    a looping video there. An attachment still being processed has no address yet."""
+    kinds = {"image": InboundMediaKind.IMAGE, "video": InboundMediaKind.VIDEO}
+    kinds["gifv"] = InboundMediaKind.VIDEO
+    return tuple(
+        InboundMedia(
+            url=str(attachment.get("url") or attachment.get("remote_url")),
+            kind=kinds[attachment.get("type")],
+            alt_text=str(attachment.get("description") or ""),
+        )
+        for attachment in status.get("media_attachments") or []
+        if attachment.get("type") in kinds
+        and (attachment.get("url") or attachment.get("remote_url"))
     )
 
 

@@ -12,8 +12,11 @@ import tweepy
 from publishing.networks.base import (
     AccountCredentials,
     AccountProfile,
+    DownloadedMedia,
     InboundItem,
     InboundKind,
+    InboundMedia,
+    InboundMediaKind,
     InboundPage,
     Moderation,
     OutgoingPost,
@@ -22,6 +25,7 @@ from publishing.networks.base import (
     RemotePost,
     ValidationProblem,
 )
+from publishing.networks.download import media_download
 from publishing.networks.limits import X_MAX_WEIGHTED_LENGTH, x_weighted_length
 from publishing.networks.x.api import XConnection, calling, profile_of, refusal, web_site, x_time
 from publishing.networks.x.media import MediaUpload, media_problems
@@ -30,7 +34,9 @@ PAGE_SIZE = 100
 # The most posts one lookup by ids may name.
 POSTS_AT_ONCE = 100
 NOT_FOUND = "https://api.twitter.com/2/problems/resource-not-found"
-INBOUND_FIELDS = ["created_at", "author_id", "referenced_tweets", "conversation_id"]
+INBOUND_FIELDS = ["created_at", "author_id", "referenced_tweets", "conversation_id", "attachments"]
+# What X tells of a file a post carries: a photo's address, a video's encodings.
+MEDIA_FIELDS = ["type", "url", "alt_text", "variants", "preview_image_url"]
 
 
 def _replied_to(tweet: Mapping[str, Any]) -> str:
@@ -46,6 +52,24 @@ def text_as_sent(post: OutgoingPost) -> str:
     if post.link and post.link not in post.text:
         return f"{post.text}\n\n{post.link}".strip()
     return post.text
+
+
+def _inbound_media(media: Mapping[str, Any] | None) -> InboundMedia | None:
+    """Return a file X describes (an ``includes.media`` entry): a photo by its ``url``,
+    a video or GIF by its best MP4 encoding; None when X gives no address."""
+    if not media:
+        return None
+    alt = str(media.get("alt_text") or "")
+    if media.get("type") == "photo":
+        url = str(media.get("url") or "")
+        return InboundMedia(url=url, kind=InboundMediaKind.IMAGE, alt_text=alt) if url else None
+    encodings = [v for v in media.get("variants") or [] if v.get("content_type") == "video/mp4"]
+    if not encodings:
+        return None
+    best = max(encodings, key=lambda v: int(v.get("bit_rate") or 0))
+    return InboundMedia(
+        url=str(best["url"]), kind=InboundMediaKind.VIDEO, alt_text=alt, mime_type="video/mp4"
+    )
 
 
 class XAdapter(XConnection):
@@ -229,8 +253,9 @@ class XAdapter(XConnection):
                 every_page=bool(cursor),
                 since_id=cursor or None,
                 tweet_fields=INBOUND_FIELDS,
-                expansions=["author_id"],
+                expansions=["author_id", "attachments.media_keys"],
                 user_fields=["username", "name"],
+                media_fields=MEDIA_FIELDS,
             )
         )
         tweets = [tweet for page in pages for tweet in page.get("data") or []]
@@ -239,8 +264,13 @@ class XAdapter(XConnection):
             for page in pages
             for user in (page.get("includes") or {}).get("users", [])
         }
+        files = {
+            str(media["media_key"]): media
+            for page in pages
+            for media in (page.get("includes") or {}).get("media", [])
+        }
         items = [
-            self._inbound(tweet, users.get(str(tweet.get("author_id"))))
+            self._inbound(tweet, users.get(str(tweet.get("author_id"))), files)
             for tweet in tweets
             # The account naming itself (a thread saying "follow @us") is not inbound.
             if str(tweet.get("author_id")) != account.remote_id
@@ -249,8 +279,14 @@ class XAdapter(XConnection):
         newest = max([int(t["id"]) for t in tweets] + ([int(cursor)] if cursor else []), default=0)
         return InboundPage(items=tuple(items), cursor=str(newest) if newest else cursor)
 
-    def _inbound(self, tweet: Mapping[str, Any], author: Mapping[str, Any] | None) -> InboundItem:
-        """Return a citizen's post as an inbox item."""
+    def _inbound(
+        self,
+        tweet: Mapping[str, Any],
+        author: Mapping[str, Any] | None,
+        files: Mapping[str, Mapping[str, Any]],
+    ) -> InboundItem:
+        """Return a citizen's post as an inbox item, with the files it carries (by media
+        key, from the page's ``includes``)."""
         handle = str((author or {}).get("username") or "")
         parent = _replied_to(tweet)
         return InboundItem(
@@ -263,7 +299,16 @@ class XAdapter(XConnection):
             in_reply_to_remote_id=parent,
             # x.com/i/status/<id> finds a post whoever wrote it.
             permalink=self.permalink(handle or "i", str(tweet["id"])),
+            media=tuple(
+                found
+                for key in (tweet.get("attachments") or {}).get("media_keys") or []
+                if (found := _inbound_media(files.get(str(key)))) is not None
+            ),
         )
+
+    def download(self, account: AccountCredentials, *, url: str, max_bytes: int) -> DownloadedMedia:
+        """Return a citizen's file from X's media host."""
+        return media_download(self.settings, url, max_bytes=max_bytes)
 
     def moderations(self, kind: InboundKind) -> frozenset[Moderation]:
         """An account hides replies in its conversations and blocks their authors; it
