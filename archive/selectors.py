@@ -1,6 +1,6 @@
 """Reading the bound agency's log: its size, the hashes of its subtrees, its root, and
 the proofs that an event is in it or that it extends an earlier head, as hashes and as
-the documents ``archive.proofs`` checks offline."""
+the documents ``archive.proofs`` checks offline; and the content it keeps, to read."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import base64
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.files import File
+from django.core.files.storage import storages
 from django.db import connection
 from django.utils.translation import gettext as _
 
@@ -22,7 +24,14 @@ from archive.merkle import (
     range_hash,
     range_subtrees,
 )
-from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf, ArchiveTimestamp
+from archive.models import (
+    ArchiveContent,
+    ArchiveEvent,
+    ArchiveHead,
+    ArchiveLeaf,
+    ArchiveTimestamp,
+    content_name,
+)
 from govsocial.tenancy import current_scope
 
 
@@ -149,3 +158,12 @@ def consistency_document(*, first: ArchiveHead, second: ArchiveHead) -> dict[str
 
 def _text(digest: bytes) -> str:
     return base64.b64encode(digest).decode("ascii")
+
+
+def content_open(*, sha256: str) -> tuple[File[bytes], ArchiveContent] | None:
+    """Return the bound agency's kept content of this hash, opened for reading, with
+    what the archive knows of it (media type, size); None when it keeps none such."""
+    row = ArchiveContent.objects.filter(sha256=sha256).first()
+    if row is None:
+        return None
+    return storages["archive"].open(content_name(row.agency_id, sha256)), row

@@ -356,6 +356,8 @@ SPECTACULAR_SETTINGS = {
         "RuleSeverityEnum": "approvals.models.RuleSeverity",
         "InboxItemStatusEnum": "inbox.models.ItemStatus",
         "InboxReplyStateEnum": "inbox.models.ReplyState",
+        "InboxMediaStateEnum": "inbox.models.MediaState",
+        "ApprovalStateEnum": "approvals.models.ApprovalState",
         "ModerationActionEnum": "inbox.moderation.Action",
     },
     "SERVE_INCLUDE_SCHEMA": False,
@@ -390,6 +392,10 @@ ACCOUNT_HEALTH_CHECK_SECONDS = int(os.environ.get("ACCOUNT_HEALTH_CHECK_SECONDS"
 # citizens write (ISO 639-1 codes, two or more; see inbox/languages.py).
 INBOX_POLL_SECONDS = int(os.environ.get("INBOX_POLL_SECONDS", "60"))
 INBOX_LANGUAGES = env_list("INBOX_LANGUAGES", "en,fr,es")
+# The largest file a citizen attached that is fetched and kept (bytes), and how many
+# times a fetch the network fails is tried before the file is marked failed.
+INBOX_MEDIA_MAX_BYTES = int(os.environ.get("INBOX_MEDIA_MAX_BYTES", str(100 * 1024 * 1024)))
+INBOX_MEDIA_ATTEMPTS = int(os.environ.get("INBOX_MEDIA_ATTEMPTS", "5"))
 CELERY_BEAT_SCHEDULE = {
     "publishing-accounts-health-check": {
         "task": "publishing.tasks.accounts_health_check",

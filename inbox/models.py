@@ -180,6 +180,68 @@ class InboxItemVersion(AgencyOwned):
         return f"{self.item_id} v{self.number}"
 
 
+# The images a page shows as they are kept; any other file is only downloaded.
+INLINE_IMAGE_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
+
+
+class MediaState(models.TextChoices):
+    """Where a citizen's file is on its way into the archive."""
+
+    WAITING = "waiting", _("Being fetched")
+    KEPT = "kept", _("Kept")
+    FAILED = "failed", _("Could not be fetched")
+
+
+class InboxItemMedia(AgencyOwned):
+    """A file (image or video) a citizen attached to an item, as the network served it:
+    fetched after the item is stored, its bytes then kept whole in the archive
+    (``content``, their SHA-256). A file is never removed: an edit that changes the
+    files adds those of its version beside the first."""
+
+    item = models.ForeignKey(InboxItem, on_delete=models.PROTECT, related_name="media")
+    # The item's version whose files these are, and this file's place among them.
+    version = models.PositiveIntegerField(_("version"), default=1)
+    position = models.PositiveSmallIntegerField(_("position"))
+    remote_url = models.TextField(_("address on the network"))
+    kind = models.CharField(_("kind"), max_length=16)
+    mime_type = models.CharField(_("media type"), max_length=100, blank=True)
+    alt_text = models.TextField(_("alt text"), blank=True)
+    state = models.CharField(
+        _("state"), max_length=16, choices=MediaState.choices, default=MediaState.WAITING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When it is next fetched (a claimed fetch pushes it on by a lease).
+    next_attempt_at = models.DateTimeField(db_default=Now())
+    content = models.CharField(max_length=64, blank=True)
+    size = models.BigIntegerField(_("size"), null=True, blank=True)
+    kept_at = models.DateTimeField(_("kept"), null=True, blank=True)
+    failure_reason = models.TextField(_("why it could not be fetched"), blank=True)
+
+    class Meta:
+        verbose_name = _("file")
+        verbose_name_plural = _("files")
+        ordering = ["item_id", "version", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "version", "position"], name="inbox_media_once")
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="inbox_media_due",
+                condition=models.Q(state="waiting"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} file {self.position} ({self.state})"
+
+    @property
+    def shown_inline(self) -> bool:
+        """Return whether the kept file is an image a page may show itself (anything
+        else is offered as a download)."""
+        return self.state == MediaState.KEPT and self.mime_type in INLINE_IMAGE_TYPES
+
+
 class InboxPoll(AgencyOwned):
     """Where polling one account has got to: the network's cursor, and when the account
     may next be asked (later when the network says it is throttled)."""

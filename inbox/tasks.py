@@ -29,6 +29,7 @@ def agency_inbox_poll(*, agency_id: int) -> None:
 def account_inbox_poll(*, agency_id: int, account_id: int) -> None:
     """Poll one account's inbox if it is due, and send its replies that are due.
     Safe to run twice: the poll and each reply are claimed."""
+    from inbox.media import account_media_keep
     from inbox.replies import replies_due, reply_send
     from inbox.services import account_poll
     from publishing.selectors import social_account_get
@@ -38,6 +39,7 @@ def account_inbox_poll(*, agency_id: int, account_id: int) -> None:
         account_poll(account=account)
         for reply_id in replies_due(account=account):
             reply_send(reply_id=reply_id)
+        account_media_keep(account=account)
 
 
 @shared_task(acks_late=True)
@@ -57,3 +59,14 @@ def reply_send_task(*, agency_id: int, reply_id: int) -> None:
     from inbox.replies import reply_send
 
     reply_send(reply_id=reply_id)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def item_media_keep(*, agency_id: int, media_ids: list[int]) -> None:
+    """Fetch and keep the files just named on new items. Safe to run twice: each fetch
+    is claimed."""
+    from inbox.media import media_keep
+
+    for media_id in media_ids:
+        media_keep(media_id=media_id)

@@ -10,6 +10,11 @@ urlpatterns = [
         name="inbox_arrivals",
     ),
     path("agencies/<slug:agency_slug>/inbox/<int:item_id>/", views.inbox_item, name="inbox_item"),
+    path(
+        "agencies/<slug:agency_slug>/inbox/<int:item_id>/files/<int:media_id>/",
+        views.inbox_file,
+        name="inbox_file",
+    ),
     path("agencies/<slug:agency_slug>/inbox/policy/", views.policy_page, name="inbox_policy"),
     path("agencies/<slug:agency_slug>/inbox/routing/", views.routing_page, name="inbox_routing"),
     path("agencies/<slug:agency_slug>/inbox/coverage/", views.coverage_page, name="inbox_coverage"),

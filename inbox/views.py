@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Model, QuerySet
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -20,6 +20,7 @@ from accounts.models import Membership, Role, User
 from govsocial.errors import GovsocialError
 from inbox import moderation, routing, selectors, services
 from inbox.figures import AGES, DEFAULT_PERIOD, response_figures
+from inbox.files import file_response
 from inbox.forms import (
     WEEKDAYS,
     AssignForm,
@@ -36,6 +37,7 @@ from inbox.forms import (
     TagsForm,
     UseSavedForm,
 )
+from inbox.media import file_get, item_files, with_files_marked
 from inbox.models import InboxItem, PolicyClause
 from inbox.replies import reply_create
 from inbox.saved import saved_reply_add, saved_reply_filled, saved_reply_remove
@@ -61,6 +63,7 @@ def inbox_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
     )
     chosen = filters.filters()
     items = selectors.item_list(**chosen) if chosen is not None else selectors.item_list().none()
+    items = with_files_marked(items)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -132,6 +135,7 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
         "conversation": selectors.conversation(item=item),
         "versions": selectors.versions(item=item) if item.version > 1 else [],
         "notes": selectors.notes(item=item),
+        "files": item_files(item=item),
         "blocked": blocked,
         "can_work": _is_worker(request),
         **forms,
@@ -382,3 +386,9 @@ def _posted(rows: QuerySet[Row], posted_id: str) -> Row:
     if row is None:
         raise Http404
     return row
+
+
+@require_GET
+def inbox_file(request: HttpRequest, agency_slug: str, item_id: int, media_id: int) -> FileResponse:
+    """Answer a file a citizen attached to an item, as the archive keeps it."""
+    return file_response(file_get(item_id=item_id, media_id=media_id))

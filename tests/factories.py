@@ -66,6 +66,7 @@ from archive.models import (
 )
 from archive.selectors import log_size
 from archive.services import SYSTEM, head_sign
+from emulator.media import png
 from emulator.tsa import Authority
 from govsocial.tenancy import agency_scope
 from inbox import moderation as inbox_moderation
@@ -77,10 +78,12 @@ from inbox.models import (
     BlockedAuthor,
     Coverage,
     InboxItem,
+    InboxItemMedia,
     InboxItemVersion,
     InboxNote,
     InboxPoll,
     InboxReply,
+    MediaState,
     PolicyClause,
     RoutingRule,
     SavedReply,
@@ -103,7 +106,13 @@ from publishing.models import (
     SocialAccountPublisher,
     TargetState,
 )
-from publishing.networks.base import InboundItem, InboundKind, Network
+from publishing.networks.base import (
+    InboundItem,
+    InboundKind,
+    InboundMedia,
+    InboundMediaKind,
+    Network,
+)
 from tests.emulator_client import Emulator
 
 PASSWORD = "correct horse battery staple"
@@ -671,6 +680,40 @@ def inbox_version_for(agency: Agency) -> InboxItemVersion:
     return version
 
 
+# A citizen's photo as kept: a small PNG.
+CITIZENS_PHOTO = png(7)
+
+
+def inbox_media_for(agency: Agency, *, mime_type: str = "image/png") -> InboxItemMedia:
+    """Receive a citizen's comment with a photo (or a video), kept as fetching keeps it."""
+    account = social_account_for(agency)
+    comment = InboundItem(
+        remote_id=uuid.uuid4().hex,
+        kind=InboundKind.COMMENT,
+        author_handle="amara_okafor",
+        author_name="Amara Okafor",
+        text="Look at this pothole",
+        created_at=timezone.now(),
+        media=(
+            InboundMedia(
+                url="https://files.example/pothole",
+                kind=InboundMediaKind(mime_type.split("/")[0]),
+                mime_type=mime_type,
+                alt_text="A pothole",
+            ),
+        ),
+    )
+    content = CITIZENS_PHOTO if mime_type.startswith("image/") else b"\x00\x00\x00\x18ftypmp42"
+    with agency_scope(agency.pk):
+        inbox_services.items_receive(account=account, items=[comment])
+        [digest] = archive.keep(agency=agency, contents=[(content, mime_type)])
+        media: InboxItemMedia = InboxItemMedia.objects.get(item__remote_id=comment.remote_id)
+        media.state, media.content, media.size = MediaState.KEPT, digest, len(content)
+        media.kept_at = timezone.now()
+        media.save(update_fields=["state", "content", "size", "kept_at"])
+    return media
+
+
 def inbox_poll_for(agency: Agency) -> InboxPoll:
     """Store where polling a new account of ``agency`` has got to."""
     account = social_account_for(agency)
@@ -794,6 +837,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     BlackoutPeriod: blackout_for,
     InboxItem: inbox_item_for,
     InboxItemVersion: inbox_version_for,
+    InboxItemMedia: inbox_media_for,
     InboxPoll: inbox_poll_for,
     InboxReply: inbox_reply_for,
     PolicyClause: policy_clause_for,

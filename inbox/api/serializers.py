@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -13,10 +14,12 @@ from govsocial.api.parameters import LARGEST_ID
 from inbox.figures import DEFAULT_PERIOD, PERIODS
 from inbox.models import (
     InboxItem,
+    InboxItemMedia,
     InboxNote,
     InboxReply,
     ItemKind,
     ItemStatus,
+    MediaState,
     PolicyClause,
     Priority,
     RoutingRule,
@@ -28,6 +31,32 @@ from publishing.models.accounts import NETWORK_CHOICES
 TEXT_LONGEST = 5000
 # A time of day as the coverage's hours are given: the agency's clock, no offset.
 HOUR_MINUTE = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
+
+
+class InboxItemMediaSerializer(serializers.ModelSerializer[InboxItemMedia]):
+    """A file (image or video) the citizen attached: where it is on its way into the
+    archive, and, once kept, where to download the archive's copy."""
+
+    download = serializers.SerializerMethodField(
+        help_text="the address of the kept file's bytes; null until it is kept"
+    )
+
+    class Meta:
+        model = InboxItemMedia
+        fields = [
+            "id", "version", "position", "kind", "mime_type", "alt_text", "state",
+            "failure_reason", "size", "download",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_download(self, media: InboxItemMedia) -> str | None:
+        if media.state != MediaState.KEPT:
+            return None
+        request = self.context.get("request")
+        slug = request.parser_context["kwargs"]["agency_slug"] if request else ""
+        path = reverse("inboxitem-file", args=[slug, media.item_id, media.pk])
+        return request.build_absolute_uri(path) if request else path
 
 
 class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
@@ -46,6 +75,9 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
     author_blocked = serializers.BooleanField(
         read_only=True, help_text="whether its account blocked its author on the network"
     )
+    media = InboxItemMediaSerializer(
+        many=True, read_only=True, help_text="the files the citizen attached, in order"
+    )
 
     class Meta:
         model = InboxItem
@@ -54,7 +86,7 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
             "text", "permalink", "in_reply_to_remote_id", "post", "thread", "written_at",
             "received_at", "language", "version", "hidden", "deleted_on_network_at",
             "deleted_by_agency", "author_blocked", "moderations", "status", "priority",
-            "assignee", "tags",
+            "assignee", "tags", "media",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -8,8 +8,15 @@ from datetime import time, timedelta
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.http import FileResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -34,6 +41,8 @@ from inbox.api.serializers import (
     SavedReplySerializer,
 )
 from inbox.figures import AGES, Row, response_figures
+from inbox.files import file_response
+from inbox.media import file_get
 from inbox.models import (
     Coverage,
     InboxItem,
@@ -56,7 +65,9 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         items = selectors.with_author_blocked(
-            queryset.select_related("account", "assignee", "target").order_by("-written_at", "-id")
+            queryset.select_related("account", "assignee", "target")
+            .prefetch_related("media")
+            .order_by("-written_at", "-id")
         )
         if self.action != "list":
             return items
@@ -100,6 +111,20 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
                 item=item, status=change.validated_data["status"], actor=actor
             )
         return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("media_id", int, OpenApiParameter.PATH)],
+        responses={
+            (200, mime): OpenApiResponse(OpenApiTypes.BINARY)
+            for mime in ("image/png", "image/jpeg", "image/gif", "image/webp", "video/mp4")
+        },
+    )
+    @action(detail=True, methods=["get"], url_path=r"files/(?P<media_id>[0-9]+)", url_name="file")
+    def file(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
+        """Return the bytes of a file the citizen attached, as the archive keeps them
+        (404 until it is kept)."""
+        item = self.get_object()
+        return file_response(file_get(item_id=item.pk, media_id=int(kwargs["media_id"])))
 
     @extend_schema(methods=["get"], request=None, responses=InboxReplySerializer(many=True))
     @extend_schema(

@@ -18,6 +18,7 @@ from tests.factories import (
     content_rules_for,
     emergency_review_for,
     inbox_item_for,
+    inbox_media_for,
     pause_for,
     post_for,
     routing_rule_for,
@@ -398,6 +399,14 @@ class TestInboxItemDetail(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         item = inbox_item_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])
+
+
+class TestInboxItemFile(ApiIsolationSuite):
+    url_name = "inboxitem-file"
+
+    def url(self, personas: Personas) -> str:
+        media = inbox_media_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, media.item_id, media.pk])
 
 
 class TestInboxItemReplies(ApiIsolationSuite):

@@ -21,6 +21,7 @@ from tests.factories import (
     emergency_review_for,
     external_link_for,
     inbox_item_for,
+    inbox_media_for,
     pause_for,
     post_for,
     post_target_for,
@@ -581,6 +582,14 @@ class TestInboxFigures(IsolationSuite):
     def url(self, personas: Personas) -> str:
         inbox_item_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestInboxFile(IsolationSuite):
+    url_name = "inbox_file"
+
+    def url(self, personas: Personas) -> str:
+        media = inbox_media_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, media.item_id, media.pk])
 
 
 class TestInboxItem(IsolationSuite):
