@@ -129,6 +129,11 @@ def media_keep(*, media_id: int) -> InboxItemMedia | None:
         return None
     media = InboxItemMedia.objects.select_related("item__account", "agency").get(pk=media_id)
     account = media.item.account
+    if media.attempts > settings.INBOX_MEDIA_ATTEMPTS:
+        # Claimed that often only when fetches died half-way (a worker killed): stop.
+        return _not_fetched(
+            media_id, PermanentNetworkError("Fetching the file never finished; it was stopped.")
+        )
     try:
         downloaded = adapter_for(account.network).download(
             account.credentials(),

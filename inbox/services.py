@@ -98,11 +98,12 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
         _completed((known[item.remote_id], item) for item in items if item.remote_id in known)
         changed = [(row, RECEIVED) for row in stored] + [(row, EDITED) for row in edited]
         _record(account, changed)
-        by_id = {item.remote_id: item for item in items}
-        media_name(
-            account=account,
-            found=[(row, by_id[row.remote_id]) for row in [*stored, *known.values()]],
-        )
+        if any(item.media for item in items):
+            by_id = {item.remote_id: item for item in items}
+            media_name(
+                account=account,
+                found=[(row, by_id[row.remote_id]) for row in [*stored, *known.values()]],
+            )
         # Imported here: routing imports this module.
         from inbox.routing import items_route
 

@@ -48,6 +48,8 @@ def media_download(settings: NetworkSettings, url: str, *, max_bytes: int) -> Do
                 if len(content) > max_bytes:
                     raise _too_large(max_bytes)
             served = answer.headers.get("content-type", "").split(";")[0].strip().lower()
+    except httpx.InvalidURL as error:
+        raise PermanentNetworkError("The file's address cannot be read.") from error
     except httpx.HTTPError as error:
         raise transport_error(error, writes=False) from error
     data = bytes(content)

@@ -286,3 +286,20 @@ def test_the_api_gives_an_items_files_and_their_bytes(personas: Personas) -> Non
     assert served["X-Content-Type-Options"] == "nosniff"
     listed = client.get("/api/agencies/alpha/inbox/items/").json()
     assert listed["results"][0]["media"][0]["download"] == described["download"]
+
+
+def test_a_fetch_that_keeps_dying_half_way_is_stopped_with_its_reason(
+    agency: Agency, mastodon: SocialAccount, settings: SettingsWrapper
+) -> None:
+    settings.INBOX_MEDIA_ATTEMPTS = 2
+    photo = InboundMedia(url="https://files.example/1.png")
+    with agency_scope(agency.pk):
+        items_receive(account=mastodon, items=[citizen("1", "look", media=(photo,))])
+        # Two claims whose workers died before the fetch settled.
+        InboxItemMedia.objects.update(attempts=2)
+        [media] = files(agency)
+        stopped = media_keep(media_id=media.pk)
+
+    assert stopped is not None and stopped.state == MediaState.FAILED
+    assert stopped.failure_reason == "Fetching the file never finished; it was stopped."
+    assert len(events(agency, FAILED)) == 1
