@@ -267,9 +267,9 @@ async def add_inbound(request: Request) -> Response:
     return JSONResponse(post.to_json(), status_code=201)
 
 
-# Where an author may change a post's text after writing it: X makes an edit a new
-# post, Bluesky's app has no edits, Instagram none for comments.
-EDITABLE = ("mastodon", "facebook")
+# Where an author may change a post's text after writing it (X makes an edit a new
+# post: ``x.edit``); Bluesky's app has no edits, Instagram none for comments.
+EDITABLE = ("mastodon", "facebook", "x")
 
 
 def _citizens_post(request: Request) -> Post:
@@ -289,6 +289,8 @@ async def edit_post(request: Request) -> Response:
     text = (await _body(request)).get("text")
     if not isinstance(text, str) or not text:
         raise AdminError("text is required")
+    if post.channel == "x":
+        return JSONResponse(x.edit(_world(request), post, text).to_json())
     post.text, post.edited_at = text, datetime.now(UTC)
     _world(request).pushes.push(notification(post, "edited"))
     return JSONResponse(post.to_json())
@@ -298,6 +300,12 @@ async def delete_post(request: Request) -> Response:
     """Have a citizen delete what they wrote."""
     post = _citizens_post(request)
     post.deleted = True
+    if post.channel == "x":
+        # X deletes every version of an edited post.
+        for version in post.versions:
+            found = _world(request).find_post("x", version)
+            if found is not None:
+                found.deleted = True
     _world(request).pushes.push(notification(post, "remove"))
     return JSONResponse(post.to_json())
 

@@ -164,6 +164,10 @@ class Post:
     deleted: bool = False
     # When its author last changed its text, where the network allows it.
     edited_at: datetime | None = None
+    # X: an edit is a new post; every version keeps the ids of all of them, oldest
+    # first (one list, shared), and all but the latest are superseded.
+    versions: list[str] = field(default_factory=list)
+    superseded: bool = False
     # Private messages: the conversation they belong to.
     conversation: str = ""
     # Per network: Bluesky's record and cid, Mastodon's idempotency key.
@@ -195,6 +199,7 @@ class Post:
             "hidden": self.hidden,
             "deleted": self.deleted,
             "edited_at": self.edited_at.isoformat() if self.edited_at else None,
+            "versions": self.versions,
         }
 
 

@@ -135,7 +135,11 @@ def user_json(actor: Actor, fields: set[str], origin: str, world: World) -> dict
 
 def tweet_json(post: Post, fields: set[str], world: World) -> dict[str, Any]:
     """Describe a post with the requested ``tweet.fields``."""
-    data: dict[str, Any] = {"id": post.id, "text": post.text, "edit_history_tweet_ids": [post.id]}
+    data: dict[str, Any] = {
+        "id": post.id,
+        "text": post.text,
+        "edit_history_tweet_ids": post.versions or [post.id],
+    }
     parent = post.in_reply_to
     optional: dict[str, Any] = {
         "author_id": post.author.id,
@@ -193,12 +197,15 @@ def tweets_answer(call: Call, posts: list[Post], params: dict[str, Any]) -> JSON
 
 
 def _filtered(posts: list[Post], params: dict[str, Any]) -> list[Post]:
-    """Apply ``since_id``, ``until_id``, ``start_time``, ``end_time`` and ``exclude``."""
+    """Apply ``since_id``, ``until_id``, ``start_time``, ``end_time`` and ``exclude``;
+    a timeline shows an edited post as its latest version only."""
     since, until = params.get("since_id"), params.get("until_id")
     start, end = _moment(params, "start_time"), _moment(params, "end_time")
     excluded = _fields(params, "exclude")
     kept = []
     for post in posts:
+        if post.superseded:
+            continue
         if (since and int(post.id) <= int(since)) or (until and int(post.id) >= int(until)):
             continue
         if (start and post.created_at < start) or (end and post.created_at > end):
@@ -363,6 +370,32 @@ async def delete_tweet(call: Call) -> Response:
         raise Reject(problem(403, "You are not allowed to delete this Tweet."))
     post.deleted = True
     return JSONResponse({"data": {"deleted": True}})
+
+
+def edit(world: World, post: Post, text: str) -> Post:
+    """Have the author of ``post`` edit it as X does: a new post with ``text``, in the
+    same place and with the same files; every version names them all, oldest first
+    (``edit_history_tweet_ids``), and the earlier ones leave the timelines but can
+    still be read by id. Return the new version."""
+    latest = world.find_post("x", post.versions[-1]) if post.versions else post
+    latest = latest or post
+    edited = publish(
+        world,
+        "x",
+        latest.author,
+        text,
+        in_reply_to=latest.in_reply_to,
+        owner=latest.owner,
+        kind=latest.kind,
+        media=latest.media,
+        conversation=latest.conversation,
+    )
+    versions = latest.versions or [latest.id]
+    versions.append(edited.id)
+    latest.versions = edited.versions = versions
+    latest.superseded = True
+    edited.created_at = latest.created_at
+    return edited
 
 
 def _not_found(post_id: str) -> JSONResponse:

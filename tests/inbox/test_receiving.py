@@ -187,6 +187,25 @@ def test_an_item_edited_then_deleted_on_the_network_keeps_both_versions_and_its_
     assert deletion.data["noticed_at"] == item.deleted_on_network_at.isoformat()
 
 
+def test_an_x_mention_edited_on_the_network_is_one_item_with_two_versions(
+    agency: Agency, quiet: Emulator
+) -> None:
+    x = emulated_account_for(agency, quiet, "x", "riverton")
+    said = quiet.inbound(network="x", account="riverton", kind="mention", text="@riverton hi")
+    assert poll_now(x) == 1
+    quiet.edit("x", said["id"], "@riverton hi, the lights are out on Elm")
+    assert poll_now(x) == 1
+
+    [item] = items(agency)
+    with agency_scope(agency.pk):
+        versions = list(item.versions.values_list("number", "text"))
+    assert item.remote_id == said["id"]
+    assert versions == [(1, "@riverton hi"), (2, "@riverton hi, the lights are out on Elm")]
+    assert [event.data["text"] for event in events(agency, EDITED)] == [
+        "@riverton hi, the lights are out on Elm"
+    ]
+
+
 def test_items_past_the_reread_window_are_not_read_again(
     agency: Agency, mastodon: SocialAccount, quiet: Emulator
 ) -> None:

@@ -47,6 +47,11 @@ def _replied_to(tweet: Mapping[str, Any]) -> str:
     return ""
 
 
+def _versions(tweet: Mapping[str, Any]) -> list[str]:
+    """Return the ids of every version of ``tweet``, oldest first (one: never edited)."""
+    return [str(i) for i in tweet.get("edit_history_tweet_ids") or [tweet["id"]]]
+
+
 def text_as_sent(post: OutgoingPost) -> str:
     """Return the text as it goes out: X has no link field, so the link ends the text."""
     if post.link and post.link not in post.text:
@@ -190,16 +195,23 @@ class XAdapter(XConnection):
         """Return the posts on the pages read, as reconciliation and re-reading compare
         them (addressed under the account's handle: X finds a post by its id whatever
         handle the address names)."""
-        return [
-            RemotePost(
-                remote_id=str(t["id"]),
-                text=str(t["text"]),
-                created_at=x_time(t["created_at"]),
-                permalink=self.permalink(account.handle, str(t["id"])),
-            )
-            for page in pages
-            for t in page.get("data") or []
-        ]
+        return [self._remote_post(account, t) for page in pages for t in page.get("data") or []]
+
+    def _remote_post(
+        self,
+        account: AccountCredentials,
+        tweet: Mapping[str, Any],
+        now: Mapping[str, Any] | None = None,
+    ) -> RemotePost:
+        """Return ``tweet`` as reconciliation and re-reading compare it, saying what its
+        latest version ``now`` says (itself when it was never edited)."""
+        now = now or tweet
+        return RemotePost(
+            remote_id=str(tweet["id"]),
+            text=str(now["text"]),
+            created_at=x_time(tweet["created_at"]),
+            permalink=self.permalink(account.handle, str(now["id"])),
+        )
 
     def comment(self, account: AccountCredentials, *, on: str, text: str) -> PublishedPost:
         """Reply to the account's own post ``on``, starting its thread."""
@@ -220,21 +232,28 @@ class XAdapter(XConnection):
     def fetch_current(
         self, account: AccountCredentials, *, remote_ids: Sequence[str]
     ) -> list[RemotePost]:
-        """Return the posts among ``remote_ids`` X still holds; X names each missing one
-        in an error beside them. (An edit on X is a new post: the one asked for reads as
-        it was.)"""
+        """Return the posts among ``remote_ids`` X still holds, each as its latest
+        version says it; X names each missing one in an error beside them. (An edit on X
+        is a new post: the one asked for reads as it was, and names its later versions,
+        which are read too.)"""
+        first = self._tweets(account, remote_ids)
+        latest = {_versions(t)[-1]: str(t["id"]) for t in first if _versions(t)[-1] != str(t["id"])}
+        edited = {latest[str(t["id"])]: t for t in self._tweets(account, list(latest))}
+        return [self._remote_post(account, t, edited.get(str(t["id"]), t)) for t in first]
+
+    def _tweets(self, account: AccountCredentials, remote_ids: Sequence[str]) -> list[Any]:
+        """Return the posts among ``remote_ids`` X still holds."""
         client = self._client(account)
-        pages = []
+        tweets = []
         with calling(writes=False):
             for start in range(0, len(remote_ids), POSTS_AT_ONCE):
-                pages.append(
-                    client.get_tweets(
-                        list(remote_ids[start : start + POSTS_AT_ONCE]),
-                        user_auth=False,
-                        tweet_fields=["created_at"],
-                    )
+                page = client.get_tweets(
+                    list(remote_ids[start : start + POSTS_AT_ONCE]),
+                    user_auth=False,
+                    tweet_fields=["created_at"],
                 )
-        return self._remote_posts(account, pages)
+                tweets.extend(page.get("data") or [])
+        return tweets
 
     def fetch_inbound(self, account: AccountCredentials, *, cursor: str) -> InboundPage:
         """Return citizens' replies and mentions newer than ``cursor`` (a post id), newest
@@ -290,7 +309,8 @@ class XAdapter(XConnection):
         handle = str((author or {}).get("username") or "")
         parent = _replied_to(tweet)
         return InboundItem(
-            remote_id=str(tweet["id"]),
+            # An edit is a new post naming the first version: the item stays the same.
+            remote_id=_versions(tweet)[0],
             kind=InboundKind.REPLY if parent else InboundKind.MENTION,
             author_handle=handle,
             author_name=str((author or {}).get("name") or handle),

@@ -213,20 +213,33 @@ def test_inbound_brings_replies_and_mentions_then_only_newer_ones_from_the_curso
     assert third.items == () and third.cursor == later["id"]
 
 
-def test_reading_items_again_leaves_out_the_deleted_and_x_refuses_edits_as_new_posts(
+def test_reading_items_again_leaves_out_the_deleted_and_follows_edits(
     x: NetworkAdapter, riverton: AccountCredentials, quiet: Emulator
 ) -> None:
-    kept, deleted = (
-        citizen_mention(quiet, f"@riverton {text}")["id"] for text in ("lights out", "spam")
+    kept, deleted, edited = (
+        citizen_mention(quiet, f"@riverton {text}")["id"]
+        for text in ("lights out", "spam", "lights out on Elm")
     )
     quiet.delete("x", deleted)
+    # An edit on X is a new post naming every version: the item is read as it is now.
+    first_edit = quiet.edit("x", edited, "@riverton lights out on Elm St")
+    latest = quiet.edit("x", edited, "@riverton lights out on Elm St and 3rd")
 
-    found = x.fetch_current(riverton, remote_ids=[kept, deleted])
+    found = x.fetch_current(riverton, remote_ids=[kept, deleted, edited])
+    since = x.fetch_inbound(riverton, cursor=edited)
 
-    assert [(p.remote_id, p.text) for p in found] == [(kept, "@riverton lights out")]
-    with pytest.raises(httpx.HTTPStatusError) as refused:
-        quiet.edit("x", kept, "@riverton lights back on")
-    assert "does not let its users edit" in refused.value.response.text
+    assert latest["versions"] == [edited, first_edit["id"], latest["id"]]
+    assert [(p.remote_id, p.text) for p in found] == [
+        (kept, "@riverton lights out"),
+        (edited, "@riverton lights out on Elm St and 3rd"),
+    ]
+    assert found[1].permalink.endswith(latest["id"])
+    assert [(i.remote_id, i.text) for i in since.items] == [
+        (edited, "@riverton lights out on Elm St and 3rd")
+    ]
+    assert since.cursor == latest["id"]
+    quiet.delete("x", edited)
+    assert x.fetch_current(riverton, remote_ids=[edited]) == []
 
 
 def test_a_cursor_reads_every_page_of_what_came_since(
