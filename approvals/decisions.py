@@ -24,11 +24,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
-from accounts.models import ApiKey, Membership, Role, User
+from accounts.models import Agency, ApiKey, Membership, Role, User
 from accounts.selectors import roles_of, token_digest
 from accounts.services.principals import Principal
 from approvals.models import (
     Approval,
+    ApprovalChain,
     ApprovalState,
     ApprovalStep,
     Decision,
@@ -97,23 +98,7 @@ def post_submit(
             raise GovsocialError(
                 _("The accounts of this post need no approval: schedule it when it is ready.")
             )
-        steps = [
-            {
-                "rule": step.rule,
-                "approvers": approvers_of(step, post),
-                "external": step.external_approvers,
-            }
-            for step in choice.chain.steps.all()
-        ]
-        for position, step in enumerate(steps, start=1):
-            if not step["approvers"] and not step["external"]:
-                raise GovsocialError(
-                    _(
-                        "Nobody but the author could approve step %(position)s of the chain "
-                        "“%(chain)s”: ask an agency admin to name approvers."
-                    )
-                    % {"position": position, "chain": choice.chain.name}
-                )
+        steps = round_steps(choice.chain, agency=post.agency, author_id=post.author_id)
         # Its time, for the rules (blackout periods) and, once saved, for its schedule.
         post.scheduled_at = at
         findings = post_findings(post, content_rules())
@@ -164,34 +149,18 @@ def approval_decide(
     post's approved hash. Rejecting or requesting changes (with a comment saying why)
     ends the round and takes the post back to draft.
     """
-    comment = _checked_decision(verdict, comment)
+    comment = checked_decision(verdict, comment)
     person = person_of(actor)
     with transaction.atomic():
         post = locked_for_approval(Post.objects.get(pk=approval.post_id))
         approval = Approval.objects.select_for_update().get(pk=approval.pk)
-        if approval.state != ApprovalState.PENDING:
-            raise Conflict(_("This round of approval is over."))
         if post.author_id == person.pk:
             raise PermissionDenied(_("Nobody approves their own post."))
-        step = approval.steps[approval.step - 1]
-        if person.pk not in step["approvers"]:
-            raise PermissionDenied(_("You are not an approver of this step."))
+        decision_take(approval, person=person, verdict=verdict, comment=comment)
         _require_as_submitted(post, approval)
-        if Decision.objects.filter(
-            approval=approval, step=approval.step, decided_by=person
-        ).exists():
-            raise Conflict(_("You have already decided at this step."))
         if verdict == Verdict.APPROVE:
             # Checked again: the rules may have changed since it was submitted.
             require_blocked_nothing(post)
-        Decision.objects.create(
-            agency=post.agency,
-            approval=approval,
-            step=approval.step,
-            decided_by=person,
-            verdict=verdict,
-            comment=comment,
-        )
         _settle(post, approval, actor, person.display_name, verdict, comment)
     return approval
 
@@ -201,7 +170,7 @@ def external_decide(*, token: str, verdict: str, comment: str = "") -> Approval:
     sent to, at its round's step, as ``approval_decide`` does a member's; the link is
     then used. Refused: a link unknown, used or expired, and a round that has moved on
     or whose post changed since."""
-    comment = _checked_decision(verdict, comment)
+    comment = checked_decision(verdict, comment)
     found = ExternalLink.objects.filter(token_digest=token_digest(token)).first()
     if found is None:
         raise NotFound(_("This link is not valid."))
@@ -225,7 +194,7 @@ def external_decide(*, token: str, verdict: str, comment: str = "") -> Approval:
     return approval
 
 
-def _checked_decision(verdict: str, comment: str) -> str:
+def checked_decision(verdict: str, comment: str) -> str:
     """Return the decision's comment trimmed; refuse an unknown verdict, a comment too
     long, and no comment where one is needed."""
     if verdict not in Verdict.values:
@@ -265,30 +234,90 @@ def _settle(
     draft; approving completes the step when its rule is met, and the last step
     approves the post; record the decision's event."""
     decided = {"step": approval.step, "verdict": verdict, "comment": comment} | (data or {})
-    step = approval.steps[approval.step - 1]
-    if verdict != Verdict.APPROVE:
-        ended = (
-            ApprovalState.REJECTED if verdict == Verdict.REJECT else ApprovalState.CHANGES_REQUESTED
-        )
-        _close(approval, ended)
+    if round_advance(approval, verdict):
+        _open_step(approval, post)
+    if approval.state in ENDED_UNAPPROVED:
         post_status_set(post, PostStatus.DRAFT)
         _record_decision(post, actor, approval, decided)
         transaction.on_commit(partial(_tell_author, approval, post, decider, comment))
         return
-    if _step_done(approval, step):
-        if approval.step < len(approval.steps):
-            approval.step += 1
-            approval.save(update_fields=["step"])
-            _open_step(approval, post)
-        else:
-            _close(approval, ApprovalState.APPROVED)
-            post_status_set(post, PostStatus.APPROVED, approved_hash=approval.content_hash)
-            decided["post_approved"] = True
-            outcome = _schedule_approved(post, approval)
-            decided |= outcome
-            transaction.on_commit(partial(_tell_author, approval, post, decider, comment, outcome))
+    if approval.state == ApprovalState.APPROVED:
+        post_status_set(post, PostStatus.APPROVED, approved_hash=approval.content_hash)
+        decided["post_approved"] = True
+        outcome = _schedule_approved(post, approval)
+        decided |= outcome
+        transaction.on_commit(partial(_tell_author, approval, post, decider, comment, outcome))
     decided["next_step"] = approval.step if approval.state == ApprovalState.PENDING else None
     _record_decision(post, actor, approval, decided)
+
+
+def round_steps(
+    chain: ApprovalChain, *, agency: Agency, author_id: int, members_only: bool = False
+) -> list[dict[str, Any]]:
+    """Return the steps of a round through ``chain`` as the round keeps them: each
+    step's rule, who may decide it (never ``author_id``) and, unless ``members_only``,
+    the people outside govsocial it names. Refused: a step nobody could decide."""
+    steps = [
+        {
+            "rule": step.rule,
+            "approvers": approvers_of(step, agency=agency, author_id=author_id),
+            "external": [] if members_only else step.external_approvers,
+        }
+        for step in chain.steps.all()
+    ]
+    for position, step in enumerate(steps, start=1):
+        if not step["approvers"] and not step["external"]:
+            raise GovsocialError(
+                _(
+                    "Nobody but the author could approve step %(position)s of the chain "
+                    "“%(chain)s”: ask an agency admin to name approvers."
+                )
+                % {"position": position, "chain": chain.name}
+            )
+    return steps
+
+
+def decision_take(approval: Approval, *, person: User, verdict: str, comment: str) -> None:
+    """Record ``person``'s decision at the current step of ``approval`` (locked).
+    Refused: a round over, a person who is not an approver of the step, and one who
+    has decided at it already."""
+    if approval.state != ApprovalState.PENDING:
+        raise Conflict(_("This round of approval is over."))
+    if person.pk not in approval.steps[approval.step - 1]["approvers"]:
+        raise PermissionDenied(_("You are not an approver of this step."))
+    if Decision.objects.filter(approval=approval, step=approval.step, decided_by=person).exists():
+        raise Conflict(_("You have already decided at this step."))
+    Decision.objects.create(
+        agency=approval.agency,
+        approval=approval,
+        step=approval.step,
+        decided_by=person,
+        verdict=verdict,
+        comment=comment,
+    )
+
+
+def round_advance(approval: Approval, verdict: str) -> bool:
+    """Carry the decision just recorded at the round's step through: rejecting or
+    requesting changes ends the round; approving completes the step when its rule is
+    met, and the last step approves the round. Return whether a next step opened
+    (its approvers are then to be asked)."""
+    if verdict != Verdict.APPROVE:
+        _close(
+            approval,
+            ApprovalState.REJECTED
+            if verdict == Verdict.REJECT
+            else ApprovalState.CHANGES_REQUESTED,
+        )
+        return False
+    if not _step_done(approval, approval.steps[approval.step - 1]):
+        return False
+    if approval.step == len(approval.steps):
+        _close(approval, ApprovalState.APPROVED)
+        return False
+    approval.step += 1
+    approval.save(update_fields=["step"])
+    return True
 
 
 def _schedule_approved(post: Post, approval: Approval) -> dict[str, Any]:
@@ -336,14 +365,15 @@ def person_of(actor: Principal) -> User:
     return actor
 
 
-def approvers_of(step: ApprovalStep, post: Post) -> list[int]:
-    """Return who may decide ``step`` of a round of ``post`` now: its named members and
-    the members holding its roles, active, and never the post's author."""
+def approvers_of(step: ApprovalStep, *, agency: Agency, author_id: int) -> list[int]:
+    """Return who may decide ``step`` of a round now: its named members and the
+    members of ``agency`` holding its roles, active, and never the author
+    ``author_id``."""
     named = StepApprover.objects.filter(step=step).values("user_id")
     eligible = (
-        Membership.objects.filter(agency=post.agency, is_active=True)
+        Membership.objects.filter(agency=agency, is_active=True)
         .filter(Q(user_id__in=named) | Q(roles__overlap=step.roles))
-        .exclude(user_id=post.author_id)
+        .exclude(user_id=author_id)
         .values_list("user_id", flat=True)
     )
     return sorted(eligible)
@@ -397,6 +427,10 @@ def withdraw_stale(post: Post) -> None:
         post=post, state=ApprovalState.PENDING
     ):
         _close(stale, ApprovalState.WITHDRAWN)
+
+
+# How a round ends that did not approve: its post (or reply) goes back to its author.
+ENDED_UNAPPROVED = frozenset({ApprovalState.REJECTED, ApprovalState.CHANGES_REQUESTED})
 
 
 def _close(approval: Approval, state: str) -> None:

@@ -121,7 +121,11 @@ def post_publish_emergency(*, post: Post, actor: Principal, reason: str) -> Emer
                 _("The accounts of this post need no approval: publish it now as usual.")
             )
         reviewers = sorted(
-            {user_id for step in choice.chain.steps.all() for user_id in approvers_of(step, post)}
+            {
+                user_id
+                for step in choice.chain.steps.all()
+                for user_id in approvers_of(step, agency=post.agency, author_id=post.author_id)
+            }
             - {person.pk}
         )
         if not reviewers:

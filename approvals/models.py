@@ -132,8 +132,8 @@ class ApprovalState(models.TextChoices):
 
 
 class Approval(AgencyOwned):
-    """One round of sign-off of one revision of a post (its content hash), through the
-    steps of the chain it followed when submitted.
+    """One round of sign-off of one revision of a post (its content hash), or of a reply
+    to a citizen, through the steps of the chain it followed when submitted.
 
     ``steps`` keeps each step as it stood at submission: its rule and the user ids of
     the people who could decide (the members named and those holding its roles, never
@@ -141,7 +141,10 @@ class Approval(AgencyOwned):
     round already under way. ``step`` is the position of the step deciding now.
     """
 
-    post = models.ForeignKey("publishing.Post", on_delete=models.CASCADE, related_name="+")
+    # None for a round of a reply to a citizen (``inbox.InboxReply.approval``).
+    post = models.ForeignKey(
+        "publishing.Post", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     chain = models.ForeignKey(
         ApprovalChain, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -374,6 +374,17 @@ def post_findings(post: Post, rules: ContentRules, *, at: datetime | None = None
     return content_findings(post_content(post), rules, facts)
 
 
+def reply_findings(
+    text: str, rules: ContentRules, *, account_id: int, account: str
+) -> list[Finding]:
+    """Return what ``rules`` find in a reply's ``text`` on the account ``account_id``
+    (named ``account``). A reply answers in the citizen's language, and blackout
+    periods hold posts, not answers: neither rule reads it."""
+    content = {"text": text, "targets": [], "media": [], "link": ""}
+    facts = PostFacts(account_names={account_id: account}, translated=True)
+    return content_findings(content, rules, facts)
+
+
 class ContentRefused(GovsocialError):
     """A post the content rules block, or whose warnings were not acknowledged;
     ``problems`` holds each finding."""
@@ -391,15 +402,22 @@ class ContentRefused(GovsocialError):
         ]
 
 
-def require_allowed(findings: Sequence[Finding], *, acknowledged: bool) -> None:
-    """Refuse a post that ``findings`` block, or whose warnings are not ``acknowledged``
-    (field ``acknowledge_warnings``)."""
+def require_allowed(
+    findings: Sequence[Finding], *, acknowledged: bool, of_reply: bool = False
+) -> None:
+    """Refuse a post (a reply, ``of_reply``) that ``findings`` block, or whose warnings
+    are not ``acknowledged`` (field ``acknowledge_warnings``)."""
     blocking = [f for f in findings if f.blocks]
     if blocking:
+        refused = (
+            _("The agency's content rules do not allow this reply: %(findings)s")
+            if of_reply
+            else _("The agency's content rules do not allow this post: %(findings)s")
+        )
         raise ContentRefused(
-            _("The agency's content rules do not allow this post: %(findings)s")
-            % {"findings": " ".join(f"{f.where}: {f.message}" for f in blocking)},
+            refused % {"findings": " ".join(f"{f.where}: {f.message}" for f in blocking)},
             blocking,
+            field="text" if of_reply else None,
         )
     if findings and not acknowledged:
         raise ContentRefused(

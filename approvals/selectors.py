@@ -85,14 +85,18 @@ def chain_for_accounts(*, account_ids: Iterable[int]) -> ChainChoice:
 
 
 def approval_list(*, post_id: int | None = None) -> QuerySet[Approval]:
-    """Return the bound agency's rounds of sign-off (of the post ``post_id`` when
-    given), newest first, each with who submitted it, its post (author, targets and
-    their accounts), its decisions in order, with who made them, and the links sent to
-    people outside govsocial."""
-    approvals = Approval.objects.select_related("submitted_by", "post__author").prefetch_related(
-        Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
-        "links",
-        Prefetch("post__targets", queryset=PostTarget.objects.select_related("account")),
+    """Return the bound agency's rounds of sign-off of posts (of the post ``post_id``
+    when given; a reply's round is the inbox's), newest first, each with who submitted
+    it, its post (author, targets and their accounts), its decisions in order, with who
+    made them, and the links sent to people outside govsocial."""
+    approvals = (
+        Approval.objects.filter(post__isnull=False)
+        .select_related("submitted_by", "post__author")
+        .prefetch_related(
+            Prefetch("decisions", queryset=Decision.objects.select_related("decided_by")),
+            "links",
+            Prefetch("post__targets", queryset=PostTarget.objects.select_related("account")),
+        )
     )
     if post_id is not None:
         approvals = approvals.filter(post_id=post_id)
@@ -108,8 +112,17 @@ def approval_waiting_list(
     *, user_id: int, approvals: QuerySet[Approval] | None = None
 ) -> QuerySet[Approval]:
     """Return the rounds (of the bound agency, or of ``approvals``) waiting for the
-    person ``user_id``: pending, their post still as submitted (in review), the person
-    an approver of the step deciding now who has not decided at it; oldest first."""
+    person ``user_id``: their post still as submitted (in review), and ``waiting_for``
+    them; oldest first."""
+    approvals = approval_list() if approvals is None else approvals
+    return waiting_for(
+        approvals.filter(post__status=PostStatus.IN_REVIEW), user_id=user_id
+    ).order_by("submitted_at", "pk")
+
+
+def waiting_for(approvals: QuerySet[Approval], *, user_id: int) -> QuerySet[Approval]:
+    """Return the rounds of ``approvals`` waiting for the person ``user_id``: pending,
+    the person an approver of the step deciding now who has not decided at it."""
     # The current step's approvers, fixed at submission, live in the round's JSON.
     deciding_now = RawSQL(
         "(approvals_approval.steps -> (approvals_approval.step - 1) -> 'approvers')"
@@ -120,12 +133,8 @@ def approval_waiting_list(
     decided = Decision.objects.filter(
         approval=OuterRef("pk"), step=OuterRef("step"), decided_by_id=user_id
     )
-    approvals = approval_list() if approvals is None else approvals
     return (
-        approvals.filter(state=ApprovalState.PENDING, post__status=PostStatus.IN_REVIEW)
-        .filter(deciding_now)
-        .exclude(Exists(decided))
-        .order_by("submitted_at", "pk")
+        approvals.filter(state=ApprovalState.PENDING).filter(deciding_now).exclude(Exists(decided))
     )
 
 

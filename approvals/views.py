@@ -283,7 +283,7 @@ def _wanted_time(request: HttpRequest) -> datetime | None:
 def approval_decide(request: HttpRequest, agency_slug: str, approval_id: int) -> HttpResponse:
     """Record the viewer's decision at the round's current step; go back to the post."""
     approval = selectors.approval_get(approval_id=approval_id)
-    if approval is None:
+    if approval is None or approval.post_id is None:
         raise Http404
     try:
         decided = decisions.approval_decide(
@@ -296,7 +296,7 @@ def approval_decide(request: HttpRequest, agency_slug: str, approval_id: int) ->
         messages.error(request, error.message)
         _keep_typed(request, "verdict", "comment")
     else:
-        messages.success(request, _decided_message(decided))
+        messages.success(request, _decided_message(decided, approval.post_id))
     return redirect(_post_page(agency_slug, approval.post_id))
 
 
@@ -306,10 +306,10 @@ def _keep_typed(request: HttpRequest, *names: str) -> None:
     request.session[TYPED] = {name: request.POST.get(name, "")[:5000] for name in names}
 
 
-def _decided_message(approval: Approval) -> str:
-    """Say what the decision did to the round (and, approved, to the post's time)."""
+def _decided_message(approval: Approval, post_id: int) -> str:
+    """Say what the decision did to the round (and, approved, to its post's time)."""
     if approval.state == ApprovalState.APPROVED:
-        post = post_get(post_id=approval.post_id)
+        post = post_get(post_id=post_id)
         if post is not None and post.status in (PostStatus.SCHEDULED, PostStatus.HELD):
             return _("Approved: the post is on the schedule for the time it was submitted with.")
         if post is not None and post.overdue:
@@ -506,7 +506,7 @@ def external_decision(request: HttpRequest, agency_slug: str, token: str) -> Htt
     """Let the person outside govsocial a link was sent to see the post as each network
     would show it and decide at its step, once, before the link expires."""
     link = selectors.external_link_by_token(token=token)
-    if link is None:
+    if link is None or link.approval.post_id is None:
         raise Http404
     post = post_get(post_id=link.approval.post_id)
     if post is None:

@@ -12,6 +12,8 @@ from django.utils.translation import get_language_info, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Membership, User
+from approvals.decisions import COMMENT_LONGEST
+from approvals.models import Verdict
 from inbox.figures import PERIODS
 from inbox.models import ItemKind, ItemStatus, PolicyClause, Priority, SavedReply
 from inbox.moderation import Action
@@ -101,13 +103,35 @@ class AssignForm(forms.Form):
 
 
 class ReplyForm(forms.Form):
-    """The agency's answer to an item."""
+    """The agency's answer to an item, and, once the content rules warned about it,
+    its writer's acknowledgement."""
 
     text = forms.CharField(
         label=_("Your reply"),
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": _("Write the reply.")},
+    )
+    acknowledge_warnings = forms.BooleanField(
+        label=_("I have read the content rules' warnings: send it as it is"), required=False
+    )
+
+
+class ReplyDecisionForm(forms.Form):
+    """An approver's decision on a reply waiting for approval."""
+
+    reply = forms.IntegerField(widget=forms.HiddenInput)
+    verdict = forms.ChoiceField(
+        label=_("Your decision"),
+        choices=Verdict.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Approve, request changes or reject.")},
+    )
+    comment = forms.CharField(
+        label=_("Comment (required to request changes or to reject)"),
+        max_length=COMMENT_LONGEST,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
 
 
@@ -292,7 +316,8 @@ class PeriodForm(forms.Form):
 
 
 class CoverageForm(forms.Form):
-    """The inbox's business hours, who is on duty after them, and its urgent words."""
+    """The inbox's business hours, who is on duty after them, its urgent words, and
+    whether its replies pass approval."""
 
     weekdays = forms.TypedMultipleChoiceField(
         label=_("Open on"),
@@ -317,6 +342,15 @@ class CoverageForm(forms.Form):
         help_text=_(
             "Separated by commas. An item that says one is urgent, and whoever is on duty "
             "is emailed."
+        ),
+    )
+
+    replies_need_approval = forms.BooleanField(
+        label=_("Replies pass approval"),
+        required=False,
+        help_text=_(
+            "A reply goes through its account's approval chain, decided by the chain's"
+            " members, before it is sent."
         ),
     )
 

@@ -266,6 +266,8 @@ class InboxPoll(AgencyOwned):
 class ReplyState(models.TextChoices):
     """Where the agency's answer to an item is on its way to the network."""
 
+    IN_REVIEW = "in_review", _("Waiting for approval")
+    NOT_APPROVED = "not_approved", _("Not approved")
     QUEUED = "queued", _("Waiting to be sent")
     SENDING = "sending", _("Being sent")
     UNCONFIRMED = "unconfirmed", _("Checking with the network")
@@ -299,6 +301,15 @@ class InboxReply(AgencyOwned):
     permalink = models.URLField(_("address"), max_length=2000, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     failure_reason = models.TextField(_("why it was not sent"), blank=True)
+    # Its round of sign-off, where the agency's replies pass approval
+    # (``Coverage.replies_need_approval``).
+    approval = models.OneToOneField(
+        "approvals.Approval",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reply",
+    )
 
     class Meta:
         verbose_name = _("reply")
@@ -425,7 +436,8 @@ class BlockedAuthor(AgencyOwned):
 class Coverage(AgencyOwned):
     """When the agency's inbox is staffed and who covers it otherwise: its business
     hours (in the agency's time zone), the members on duty after hours, and the words
-    that make an item urgent and alert whoever is on duty."""
+    that make an item urgent and alert whoever is on duty; and whether its replies
+    pass approval before they go out."""
 
     weekdays = ArrayField(
         models.PositiveSmallIntegerField(),
@@ -441,6 +453,13 @@ class Coverage(AgencyOwned):
     )
     urgent_words = ArrayField(
         models.CharField(max_length=100), verbose_name=_("urgent words"), default=list, blank=True
+    )
+    replies_need_approval = models.BooleanField(
+        _("replies pass approval"),
+        db_default=False,
+        help_text=_(
+            "Replies go through their account's approval chain, as posts do, before they are sent."
+        ),
     )
 
     class Meta:

@@ -6,25 +6,48 @@ the network, never by sending again; a send that stopped half-way (a worker kill
 unconfirmed too. A throttled or failing network puts it back in the queue until
 ``SEND_ATTEMPTS``. Each reply is due at ``next_attempt_at``: the account's inbox poll
 sends what is due, and a new reply is handed to a worker as soon as it is written.
+
+Where the agency's replies pass approval (``Coverage.replies_need_approval``), a reply
+on an account whose chain asks for approval waits for it ("in review"), decided by the
+chain's members step by step as a post is (``approvals.decisions``); only its last
+approval queues it. A reply not approved stays, with what was said, and is never sent.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models.functions import Now
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
+from accounts.models import User
 from accounts.services.principals import Principal, person_behind
+from approvals.decisions import (
+    ENDED_UNAPPROVED,
+    checked_decision,
+    decision_take,
+    person_of,
+    round_advance,
+    round_steps,
+)
+from approvals.models import Approval, ApprovalChain, ApprovalState, Verdict
+from approvals.rules import Finding, reply_findings, require_allowed
+from approvals.selectors import chain_for_accounts, content_rules
 from archive.services import SYSTEM
-from govsocial.errors import GovsocialError
+from govsocial.errors import Conflict, GovsocialError, PermissionDenied
+from govsocial.mail import send_quietly
 from inbox.models import InboxItem, InboxReply, ReplyState
+from inbox.routing import coverage_of
 from inbox.services import require_on_network, require_worker
 from inbox.transitions import reply_claim, reply_move
 from publishing.models import SocialAccount
@@ -54,9 +77,12 @@ def _sending_lease() -> timedelta:
     return timedelta(seconds=3 * settings.NETWORK_TIMEOUT_SECONDS)
 
 
-def reply_create(*, item: InboxItem, text: str, actor: Principal) -> InboxReply:
-    """Write the agency's answer to ``item``, checked by its network's rules, and queue
-    it; recorded in the archive."""
+def reply_create(
+    *, item: InboxItem, text: str, actor: Principal, acknowledge_warnings: bool = False
+) -> InboxReply:
+    """Write the agency's answer to ``item``, checked by its network's rules and the
+    agency's content rules (their warnings acknowledged), and queue it, or send it for
+    approval where the agency's replies pass it; recorded in the archive."""
     require_worker(agency=item.agency, actor=actor)
     require_on_network(item)
     text = text.strip()
@@ -65,19 +91,163 @@ def reply_create(*, item: InboxItem, text: str, actor: Principal) -> InboxReply:
     problems = adapter_for(item.account.network).validate(OutgoingPost(text))
     if problems:
         raise GovsocialError(" ".join(problem.message for problem in problems), field="text")
+    findings = _findings(item, text)
+    require_allowed(findings, acknowledged=acknowledge_warnings, of_reply=True)
+    writer = person_behind(actor)
     with transaction.atomic():
+        chain = _chain_for(item)
+        steps = (
+            round_steps(chain, agency=item.agency, author_id=writer.pk, members_only=True)
+            if chain
+            else []
+        )
         reply: InboxReply = InboxReply.objects.create(
-            agency=item.agency, item=item, text=text, written_by=person_behind(actor)
-        )
-        archive.record(
             agency=item.agency,
-            actor=actor,
-            verb="inbox.reply_written",
-            obj=reply,
-            data={"item": item.pk, "text": text},
+            item=item,
+            text=text,
+            written_by=writer,
+            state=ReplyState.IN_REVIEW if chain else ReplyState.QUEUED,
         )
-        transaction.on_commit(lambda: _hand_over(reply))
+        written: dict[str, Any] = {"item": item.pk, "text": text}
+        if chain:
+            reply.approval = Approval.objects.create(
+                agency=item.agency,
+                chain=chain,
+                chain_name=chain.name,
+                revision=1,
+                content_hash=hashlib.sha256(text.encode()).hexdigest(),
+                steps=steps,
+                submitted_by=writer,
+                findings=[finding.as_record() for finding in findings],
+                warnings_acknowledged=bool(findings),
+            )
+            reply.save(update_fields=["approval"])
+            written |= {
+                "approval": reply.approval.pk,
+                "chain": chain.name,
+                "steps": steps,
+                "findings": reply.approval.findings,
+            }
+            transaction.on_commit(partial(_ask_approvers, reply, reply.approval))
+        else:
+            transaction.on_commit(partial(_hand_over, reply))
+        archive.record(
+            agency=item.agency, actor=actor, verb="inbox.reply_written", obj=reply, data=written
+        )
     return reply
+
+
+def _findings(item: InboxItem, text: str) -> list[Finding]:
+    return reply_findings(
+        text, content_rules(), account_id=item.account_id, account=str(item.account)
+    )
+
+
+def _chain_for(item: InboxItem) -> ApprovalChain | None:
+    """Return the chain a reply on ``item`` passes, or None when it goes straight out:
+    the agency's replies need no approval, or its account's chain asks none."""
+    if not coverage_of(item.agency).replies_need_approval:
+        return None
+    choice = chain_for_accounts(account_ids=[item.account_id])
+    return choice.chain if choice.needs_approval else None
+
+
+def reply_decide(
+    *, reply: InboxReply, actor: Principal, verdict: str, comment: str = ""
+) -> InboxReply:
+    """Record ``actor``'s decision at the current step of the reply's round: the last
+    approval queues the reply to be sent; rejecting or asking for changes (saying why)
+    ends the round and the reply is not sent, its writer told. Refused: a reply
+    needing no approval, its own writer, and whoever is not an approver of the step."""
+    comment = checked_decision(verdict, comment)
+    person = person_of(actor)
+    with transaction.atomic():
+        reply = (
+            InboxReply.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("item__account", "agency")
+            .get(pk=reply.pk)
+        )
+        if reply.approval_id is None:
+            raise Conflict(_("This reply needed no approval."))
+        approval = Approval.objects.select_for_update().get(pk=reply.approval_id)
+        if reply.written_by_id == person.pk:
+            raise PermissionDenied(_("Nobody approves their own reply."))
+        decision_take(approval, person=person, verdict=verdict, comment=comment)
+        if verdict == Verdict.APPROVE:
+            # Checked again: the rules may have changed since it was written.
+            require_allowed(
+                [f for f in _findings(reply.item, reply.text) if f.blocks],
+                acknowledged=True,
+                of_reply=True,
+            )
+        decided: dict[str, Any] = {
+            "approval": approval.pk,
+            "step": approval.step,
+            "verdict": verdict,
+            "comment": comment,
+        }
+        if round_advance(approval, verdict):
+            transaction.on_commit(partial(_ask_approvers, reply, approval))
+        if approval.state == ApprovalState.APPROVED:
+            reply_move(reply_id=reply.pk, state=ReplyState.QUEUED, next_attempt_at=Now())
+            transaction.on_commit(partial(_hand_over, reply))
+        elif approval.state in ENDED_UNAPPROVED:
+            reply_move(reply_id=reply.pk, state=ReplyState.NOT_APPROVED, failure_reason=comment)
+        if approval.state != ApprovalState.PENDING:
+            transaction.on_commit(partial(_tell_writer, reply, approval, person, comment))
+        decided |= {
+            "state": approval.state,
+            "next_step": approval.step if approval.state == ApprovalState.PENDING else None,
+        }
+        archive.record(
+            agency=reply.agency, actor=actor, verb="approval.decided", obj=reply, data=decided
+        )
+    return _reply(reply.pk)
+
+
+def _item_link(reply: InboxReply) -> str:
+    return settings.SITE_URL + reverse(
+        "inbox_item", kwargs={"agency_slug": reply.agency.slug, "item_id": reply.item_id}
+    )
+
+
+def _ask_approvers(reply: InboxReply, approval: Approval) -> None:
+    """Email each approver of the current step of the reply's round (``approval``)
+    that it waits for them."""
+    step = approval.steps[approval.step - 1]
+    for approver in User.objects.filter(pk__in=step["approvers"]).order_by("pk"):
+        context = {
+            "approver": approver,
+            "approval": approval,
+            "reply": reply,
+            "link": _item_link(reply),
+        }
+        send_quietly(
+            _("A reply waits for your approval"),
+            render_to_string("emails/reply_approval_requested.txt", context),
+            approver.email,
+        )
+
+
+def _tell_writer(reply: InboxReply, approval: Approval, decider: User, comment: str) -> None:
+    """Email the reply's writer how its round ended, and who ended it."""
+    context = {
+        "reply": reply,
+        "approval": approval,
+        "decided_by": decider.display_name,
+        "comment": comment,
+        "link": _item_link(reply),
+    }
+    subject = (
+        _("Your reply was approved")
+        if approval.state == ApprovalState.APPROVED
+        else _("Your reply was not approved")
+    )
+    send_quietly(
+        subject,
+        render_to_string("emails/reply_approval_decided.txt", context),
+        reply.written_by.email,
+    )
 
 
 def _hand_over(reply: InboxReply) -> None:

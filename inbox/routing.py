@@ -76,6 +76,7 @@ def coverage_of(agency: Agency) -> Coverage:
         closes_at=DEFAULT_CLOSES_AT,
         after_hours=[],
         urgent_words=list(DEFAULT_URGENT_WORDS),
+        replies_need_approval=False,
     )
 
 
@@ -247,8 +248,10 @@ def coverage_set(
     closes_at: time,
     after_hours: Sequence[User],
     urgent_words: Sequence[str],
+    replies_need_approval: bool = False,
 ) -> Coverage:
-    """Save the agency's business hours, after-hours members and urgent words (admins)."""
+    """Save the agency's business hours, after-hours members and urgent words, and
+    whether its replies pass approval (admins)."""
     require_admin(
         agency=agency, actor=actor, refusal=_("Only an agency admin sets the inbox's coverage.")
     )
@@ -268,6 +271,7 @@ def coverage_set(
         coverage.weekdays, coverage.opens_at, coverage.closes_at = days, opens_at, closes_at
         coverage.after_hours = sorted(person.pk for person in after_hours)
         coverage.urgent_words = words
+        coverage.replies_need_approval = replies_need_approval
         coverage.save()
         archive.record(
             agency=agency,
@@ -280,6 +284,7 @@ def coverage_set(
                 "closes_at": closes_at.isoformat(),
                 "after_hours": sorted(person.email for person in after_hours),
                 "urgent_words": words,
+                "replies_need_approval": replies_need_approval,
             },
         )
     return coverage

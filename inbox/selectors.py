@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from accounts.models import Membership
+from approvals.models import Approval
+from approvals.selectors import waiting_for
 from inbox.models import (
     BlockedAuthor,
     InboxItem,
@@ -13,6 +15,7 @@ from inbox.models import (
     InboxNote,
     InboxReply,
     PolicyClause,
+    ReplyState,
     RoutingRule,
     SavedReply,
 )
@@ -76,9 +79,23 @@ def conversation(*, item: InboxItem) -> list[InboxItem | InboxReply]:
         *InboxItem.objects.filter(account_id=item.account_id, thread=item.thread),
         *InboxReply.objects.filter(
             item__account_id=item.account_id, item__thread=item.thread
-        ).select_related("written_by"),
+        ).select_related("written_by", "approval"),
     ]
     return sorted(said, key=lambda entry: (entry.written_at, isinstance(entry, InboxReply)))
+
+
+def replies_waiting(*, user_id: int) -> QuerySet[InboxReply]:
+    """Return the bound agency's replies waiting for the person ``user_id``'s approval
+    (``approvals.selectors.waiting_for``), oldest first, with their items."""
+    # Read first: the rounds' filter names their table, which a subquery renames.
+    rounds = waiting_for(Approval.objects.filter(post__isnull=True), user_id=user_id)
+    return (
+        InboxReply.objects.filter(
+            state=ReplyState.IN_REVIEW, approval__in=list(rounds.values_list("pk", flat=True))
+        )
+        .select_related("item__account", "written_by")
+        .order_by("written_at", "pk")
+    )
 
 
 def notes(*, item: InboxItem) -> QuerySet[InboxNote]:

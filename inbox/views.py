@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.models import Membership, Role, User
+from approvals.selectors import step_approvers
 from govsocial.errors import GovsocialError
 from inbox import moderation, routing, selectors, services
 from inbox.figures import AGES, DEFAULT_PERIOD, response_figures
@@ -30,6 +31,7 @@ from inbox.forms import (
     ModerationForm,
     NoteForm,
     PeriodForm,
+    ReplyDecisionForm,
     ReplyForm,
     RuleForm,
     SavedReplyForm,
@@ -38,8 +40,8 @@ from inbox.forms import (
     UseSavedForm,
 )
 from inbox.media import file_get, item_files, with_files_marked
-from inbox.models import InboxItem, PolicyClause
-from inbox.replies import reply_create
+from inbox.models import InboxItem, InboxReply, PolicyClause, ReplyState
+from inbox.replies import reply_create, reply_decide
 from inbox.saved import saved_reply_add, saved_reply_filled, saved_reply_remove
 from inbox.templatetags.inbox_tags import wait
 from publishing.selectors import social_account_list
@@ -73,6 +75,7 @@ def inbox_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "query": query.urlencode(),
         "newest": selectors.newest_item_id(),
         "arrived": 0,
+        "replies_waiting": list(selectors.replies_waiting(user_id=request.user.pk)),  # type: ignore[arg-type]
     }
     return render_local(request, "inbox/inbox_list.html", context)
 
@@ -124,15 +127,17 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
         "note_form": NoteForm(),
         "tags_form": TagsForm(initial={"tags": ", ".join(item.tags)}),
     }
+    conversation = selectors.conversation(item=item)
+    deciding = _rounds_shown(request, conversation)
     code = 200
     if request.method == "POST":
-        done = _act(request, item, forms, workers, (actions, clauses))
+        done = _act(request, item, forms, workers, (actions, clauses), deciding)
         if done:
             return redirect("inbox_item", agency_slug=agency_slug, item_id=item.pk)
         code = 400
     context = {
         "item": item,
-        "conversation": selectors.conversation(item=item),
+        "conversation": conversation,
         "versions": selectors.versions(item=item) if item.version > 1 else [],
         "notes": selectors.notes(item=item),
         "files": item_files(item=item),
@@ -143,19 +148,65 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
     return render_local(request, "inbox/inbox_item.html", context, status=code)
 
 
+def _rounds_shown(
+    request: HttpRequest, conversation: Sequence[InboxItem | InboxReply]
+) -> dict[int, InboxReply]:
+    """Give each reply of ``conversation`` waiting for approval who may decide it now
+    (``approvers``), and those waiting for the viewer a decision form
+    (``decision_form``); return the latter by id."""
+    in_review = [
+        said
+        for said in conversation
+        if isinstance(said, InboxReply) and said.state == ReplyState.IN_REVIEW
+    ]
+    waiting = set(
+        selectors.replies_waiting(user_id=request.user.pk)  # type: ignore[arg-type]
+        .filter(pk__in=[reply.pk for reply in in_review])
+        .values_list("pk", flat=True)
+    )
+    deciding = {}
+    for reply in in_review:
+        reply.approvers = step_approvers(reply.approval) if reply.approval else []  # type: ignore[attr-defined]
+        if reply.pk in waiting:
+            reply.decision_form = ReplyDecisionForm(  # type: ignore[attr-defined]
+                initial={"reply": reply.pk}, auto_id=f"id_reply{reply.pk}_%s"
+            )
+            deciding[reply.pk] = reply
+    return deciding
+
+
 def _act(
     request: HttpRequest,
     item: InboxItem,
     forms: dict[str, Form | None],
     workers: Sequence[Membership],
     moderations: tuple[Sequence[moderation.Action], Sequence[PolicyClause]],
+    deciding: dict[int, InboxReply],
 ) -> bool:
-    """Apply the form that was sent (a reply, a moderation, a status, an assignee),
-    replacing it in ``forms`` to show its errors; return whether it was done."""
+    """Apply the form that was sent (a reply, a decision on one, a moderation, a
+    status, an assignee), replacing it in ``forms`` (or ``deciding``) to show its
+    errors; return whether it was done."""
     actor = request.user
     form: Form
     try:
-        if "clause" in request.POST:
+        if "verdict" in request.POST:
+            asked = request.POST.get("reply", "")
+            reply = deciding.get(int(asked)) if asked.isdigit() else None
+            if reply is None:
+                messages.error(request, _("This reply no longer waits for your decision."))
+                return False
+            form = reply.decision_form = ReplyDecisionForm(  # type: ignore[attr-defined]
+                request.POST, auto_id=f"id_reply{reply.pk}_%s"
+            )
+            if form.is_valid():
+                reply_decide(
+                    reply=reply,
+                    actor=actor,  # type: ignore[arg-type]
+                    verdict=form.cleaned_data["verdict"],
+                    comment=form.cleaned_data["comment"],
+                )
+                messages.success(request, _("Your decision is recorded."))
+        elif "clause" in request.POST:
             actions, clauses = moderations
             form = ModerationForm(request.POST, actions=actions, clauses=clauses)
             forms["moderation_form"] = form
@@ -185,8 +236,18 @@ def _act(
             form = ReplyForm(request.POST)
             forms["reply_form"] = form
             if form.is_valid():
-                reply_create(item=item, text=form.cleaned_data["text"], actor=actor)  # type: ignore[arg-type]
-                messages.success(request, _("Your reply is on its way."))
+                reply = reply_create(
+                    item=item,
+                    text=form.cleaned_data["text"],
+                    actor=actor,  # type: ignore[arg-type]
+                    acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
+                )
+                messages.success(
+                    request,
+                    _("Your reply waits for approval: its approvers are told.")
+                    if reply.state == ReplyState.IN_REVIEW
+                    else _("Your reply is on its way."),
+                )
         elif "status" in request.POST:
             form = StatusForm(request.POST)
             forms["status_form"] = form
@@ -308,6 +369,7 @@ def coverage_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "closes_at": coverage.closes_at.strftime("%H:%M"),
         "after_hours": coverage.after_hours,
         "urgent_words": ", ".join(coverage.urgent_words),
+        "replies_need_approval": coverage.replies_need_approval,
     }
     form = CoverageForm(
         request.POST if request.method == "POST" else None, initial=initial, workers=workers

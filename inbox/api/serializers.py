@@ -10,6 +10,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import User
+from approvals.api.serializers import DecisionSerializer, FindingSerializer
+from approvals.models import Approval, ApprovalState
 from govsocial.api.parameters import LARGEST_ID
 from inbox.figures import DEFAULT_PERIOD, PERIODS
 from inbox.models import (
@@ -184,19 +187,61 @@ class InboxNoteSerializer(serializers.ModelSerializer[InboxNote]):
         extra_kwargs = {"text": {"max_length": TEXT_LONGEST}}
 
 
+class ReplyRoundSerializer(serializers.Serializer[Approval]):
+    """A reply's round of sign-off: the chain it follows (as it was when the reply was
+    written), the step deciding now (from 1) of how many, who may decide it (by
+    email), every decision so far, and what the content rules found."""
+
+    chain = serializers.CharField(source="chain_name")
+    state = serializers.ChoiceField(choices=ApprovalState.choices)
+    step = serializers.IntegerField()
+    steps = serializers.IntegerField(help_text="how many steps the round has")
+    deciding = serializers.ListField(
+        child=serializers.EmailField(), help_text="who may decide the step deciding now"
+    )
+    decisions = DecisionSerializer(many=True)
+    findings = FindingSerializer(many=True)
+
+    def to_representation(self, instance: Approval) -> dict[str, Any]:
+        step = instance.steps[instance.step - 1]
+        deciding = User.objects.filter(pk__in=step["approvers"]).order_by("email")
+        return {
+            "chain": instance.chain_name,
+            "state": instance.state,
+            "step": instance.step,
+            "steps": len(instance.steps),
+            "deciding": list(deciding.values_list("email", flat=True)),
+            "decisions": DecisionSerializer(
+                instance.decisions.select_related("decided_by").order_by("decided_at", "pk"),
+                many=True,
+            ).data,
+            "findings": instance.findings,
+        }
+
+
 class InboxReplySerializer(serializers.ModelSerializer[InboxReply]):
-    """The agency's answer to an item, and where it is on its way to the network."""
+    """The agency's answer to an item, and where it is on its way to the network:
+    "in_review" while it waits for approval (``approval``), "not_approved" when its
+    round ended otherwise (what was said in ``failure_reason``)."""
 
     item = serializers.IntegerField(source="item_id", read_only=True)
     written_by = serializers.EmailField(source="written_by.email", read_only=True)
+    acknowledge_warnings = serializers.BooleanField(
+        write_only=True,
+        default=False,
+        help_text="true: the writer has read the content rules' warnings and sends it as it is",
+    )
+    approval = ReplyRoundSerializer(
+        read_only=True, allow_null=True, help_text="its round of sign-off, where it passes one"
+    )
 
     class Meta:
         model = InboxReply
         fields = [
             "id", "item", "text", "written_by", "written_at", "state", "remote_id",
-            "permalink", "sent_at", "failure_reason",
+            "permalink", "sent_at", "failure_reason", "acknowledge_warnings", "approval",
         ]  # fmt: skip
-        read_only_fields = [name for name in fields if name != "text"]
+        read_only_fields = [name for name in fields if name not in ("text", "acknowledge_warnings")]
         extra_kwargs = {"text": {"max_length": TEXT_LONGEST}}
 
 
@@ -289,3 +334,8 @@ class CoverageSerializer(serializers.Serializer[Any]):
     closes_at = serializers.RegexField(HOUR_MINUTE, help_text="HH:MM, in the agency's time zone")
     after_hours = serializers.ListField(child=serializers.EmailField(), max_length=200)
     urgent_words = serializers.ListField(child=serializers.CharField(max_length=100), max_length=50)
+    replies_need_approval = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="true: a reply goes through its account's approval chain before it is sent",
+    )

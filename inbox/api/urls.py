@@ -5,6 +5,7 @@ from inbox.api.views import (
     CoverageViewSet,
     FiguresViewSet,
     InboxItemViewSet,
+    InboxReplyViewSet,
     PolicyClauseViewSet,
     RoutingRuleViewSet,
     SavedReplyViewSet,
@@ -13,6 +14,9 @@ from inbox.api.views import (
 router = SimpleRouter()
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/inbox/items", InboxItemViewSet, basename="inboxitem"
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/inbox/replies", InboxReplyViewSet, basename="inboxreply"
 )
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/inbox/policy-clauses",

@@ -22,7 +22,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import User
+from accounts.models import ApiKey, User
+from approvals.api.serializers import DecisionWriteSerializer
+from govsocial.api.parameters import AN_ID, bool_param, id_param
 from govsocial.api.viewsets import AgencyScopedViewSet
 from govsocial.errors import GovsocialError
 from inbox import moderation, routing, selectors, services
@@ -52,7 +54,7 @@ from inbox.models import (
     RoutingRule,
     SavedReply,
 )
-from inbox.replies import reply_create
+from inbox.replies import reply_create, reply_decide
 from publishing.models import SocialAccount
 
 
@@ -133,14 +135,21 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
     @action(detail=True, methods=["get", "post"])
     def replies(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The agency's replies to the item, oldest first; POST writes one, checked by
-        the network's rules and sent by a worker (its ``state`` says how far it got)."""
+        the network's rules and the content rules (their warnings need
+        ``acknowledge_warnings``) and sent by a worker (its ``state`` says how far it
+        got), or first approved where the agency's replies pass approval."""
         item = self.get_object()
         if request.method == "GET":
             written = InboxReply.objects.filter(item=item).select_related("written_by")
             return Response(InboxReplySerializer(written, many=True).data)
         sent = InboxReplySerializer(data=request.data)
         sent.is_valid(raise_exception=True)
-        reply = reply_create(item=item, text=sent.validated_data["text"], actor=request.user)  # type: ignore[arg-type]
+        reply = reply_create(
+            item=item,
+            text=sent.validated_data["text"],
+            actor=request.user,  # type: ignore[arg-type]
+            acknowledge_warnings=sent.validated_data["acknowledge_warnings"],
+        )
         return Response(InboxReplySerializer(reply).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(methods=["get"], request=None, responses=InboxNoteSerializer(many=True))
@@ -181,6 +190,60 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
             actor=request.user,  # type: ignore[arg-type]
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("item", AN_ID, description="the replies to this item only"),
+            OpenApiParameter(
+                "mine",
+                OpenApiTypes.BOOL,
+                description="true: only the replies waiting for the caller's approval, "
+                "oldest first (none for an API key: keys do not decide)",
+            ),
+        ]
+    )
+)
+class InboxReplyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyScopedViewSet):
+    """The agency's replies to citizens, newest first; where replies pass approval,
+    the approvers of a reply's current step decide on it."""
+
+    model = InboxReply
+    serializer_class = InboxReplySerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        replies = queryset.select_related("written_by", "approval").order_by("-written_at", "-id")
+        if self.action != "list":
+            return replies
+        item_id = id_param(self.request, "item")
+        if item_id is not None:
+            replies = replies.filter(item_id=item_id)
+        if bool_param(self.request, "mine"):
+            caller: Any = self.request.user
+            if isinstance(caller, ApiKey):
+                return replies.none()
+            waiting = selectors.replies_waiting(user_id=caller.pk)
+            replies = replies.filter(pk__in=waiting.values("pk")).order_by("written_at", "id")
+        return replies
+
+    @extend_schema(request=DecisionWriteSerializer, responses=InboxReplySerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Approve the reply at its round's current step, request changes, or reject it
+        (with a ``comment`` saying why); its last approval sends it, and a round ended
+        otherwise leaves it not sent. Refused: a reply that needed no approval (409),
+        its writer, whoever is not an approver of the step, and an API key (403)."""
+        reply = self.get_object()
+        decision = DecisionWriteSerializer(data=request.data)
+        decision.is_valid(raise_exception=True)
+        reply = reply_decide(
+            reply=reply,
+            actor=request.user,  # type: ignore[arg-type]
+            verdict=decision.validated_data["verdict"],
+            comment=decision.validated_data["comment"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=reply.pk)).data)
 
 
 class PolicyClauseViewSet(mixins.ListModelMixin, AgencyScopedViewSet):
@@ -286,6 +349,7 @@ class CoverageViewSet(AgencyScopedViewSet):
                 if (person := _member(email, "after_hours")) is not None
             ],
             urgent_words=data["urgent_words"],
+            replies_need_approval=data["replies_need_approval"],
         )
         return Response(_coverage_shape(coverage))
 
@@ -352,6 +416,7 @@ def _coverage_shape(coverage: Coverage) -> dict[str, Any]:
                 "closes_at": coverage.closes_at.strftime("%H:%M"),
                 "after_hours": list(emails.values_list("email", flat=True)),
                 "urgent_words": coverage.urgent_words,
+                "replies_need_approval": coverage.replies_need_approval,
             }
         ).data
     )

@@ -135,7 +135,7 @@ def test_an_admin_works_a_citizens_reply_from_arrival_to_closed(
     page.get_by_role("button", name="Add the rule").click()
     expect(page.get_by_role("rowheader", name="Library")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("link", name="Hours and urgent words").click()
+    page.get_by_role("link", name="Hours, urgent words and approval").click()
     page.get_by_text("Saturday", exact=True).click()
     page.get_by_label("Opens at").fill("08:00")
     page.get_by_role("button", name="Save", exact=True).click()

@@ -12,8 +12,12 @@ from accounts.models import Agency
 from archive.models import ArchiveEvent
 from govsocial.tenancy import agency_scope
 from inbox.models import InboxItem
+from inbox.services import account_poll
+from publishing.models import SocialAccount
 from publishing.networks.base import InboundItem, InboundKind
+from tests.conftest import Personas
 from tests.emulator_client import Emulator
+from tests.factories import emulated_account_for
 
 
 @pytest.fixture
@@ -21,6 +25,23 @@ def quiet(networks: Emulator) -> Emulator:
     """The emulator with its citizens silent: only the test writes to accounts."""
     networks.configure(citizens=False)
     return networks
+
+
+@pytest.fixture
+def account(personas: Personas, quiet: Emulator) -> SocialAccount:
+    """Agency A's Mastodon account, riverton, on the emulator."""
+    return emulated_account_for(personas.agency_a, quiet, "mastodon", "riverton")
+
+
+@pytest.fixture
+def item(personas: Personas, account: SocialAccount, quiet: Emulator) -> InboxItem:
+    """A citizen's mention, polled into agency A's inbox."""
+    quiet.inbound(
+        network="mastodon", account="riverton", kind="mention", text="@riverton is the pool open?"
+    )
+    with agency_scope(personas.agency_a.pk):
+        assert account_poll(account=account) == 1
+        return InboxItem.objects.get()
 
 
 def items(agency: Agency) -> list[InboxItem]:

@@ -183,6 +183,7 @@ def test_admins_keep_routing_rules_and_coverage_through_the_api(personas: Person
         "closes_at": "16:30",
         "after_hours": [personas.author_a.user.email],
         "urgent_words": ["help", "aide"],
+        "replies_need_approval": True,
     }
     set_by_author = author.put(coverage, hours, content_type="application/json")
     saved = admin.put(coverage, hours, content_type="application/json")
@@ -206,6 +207,7 @@ def test_admins_keep_routing_rules_and_coverage_through_the_api(personas: Person
     assert retired.json()["retired_at"] is not None
     assert [rule["name"] for rule in author.get(rules).json()["results"]] == ["Water"]
     assert before["weekdays"] == [0, 1, 2, 3, 4] and "urgence" in before["urgent_words"]
+    assert before["replies_need_approval"] is False
     assert set_by_author.status_code == 403
     assert saved.status_code == 200 and saved.json() == hours
     assert (

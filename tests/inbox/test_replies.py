@@ -22,27 +22,10 @@ from inbox.services import account_poll
 from publishing.models import SocialAccount
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
-from tests.factories import emulated_account_for
 
 pytestmark = pytest.mark.django_db
 
 STATUSES = "/api/v1/statuses"
-
-
-@pytest.fixture
-def account(personas: Personas, quiet: Emulator) -> SocialAccount:
-    return emulated_account_for(personas.agency_a, quiet, "mastodon", "riverton")
-
-
-@pytest.fixture
-def item(personas: Personas, account: SocialAccount, quiet: Emulator) -> InboxItem:
-    """A citizen's mention, polled into agency A's inbox."""
-    quiet.inbound(
-        network="mastodon", account="riverton", kind="mention", text="@riverton is the pool open?"
-    )
-    with agency_scope(personas.agency_a.pk):
-        assert account_poll(account=account) == 1
-        return InboxItem.objects.get()
 
 
 def write(personas: Personas, item: InboxItem, text: str) -> str:

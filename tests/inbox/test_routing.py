@@ -29,11 +29,6 @@ from tests.inbox.conftest import citizen
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def account(personas: Personas, quiet: Emulator) -> SocialAccount:
-    return emulated_account_for(personas.agency_a, quiet, "mastodon", "riverton")
-
-
 def rule(personas: Personas, **fields: Any) -> RoutingRule:
     values: dict[str, Any] = {
         "name": "Roads",

@@ -19,6 +19,7 @@ from tests.factories import (
     emergency_review_for,
     inbox_item_for,
     inbox_media_for,
+    inbox_reply_for,
     pause_for,
     post_for,
     routing_rule_for,
@@ -416,6 +417,30 @@ class TestInboxItemReplies(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         item = inbox_item_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])
+
+
+class TestInboxReplyList(ApiIsolationSuite):
+    url_name = "inboxreply-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestInboxReplyDetail(ApiIsolationSuite):
+    url_name = "inboxreply-detail"
+
+    def url(self, personas: Personas) -> str:
+        reply = inbox_reply_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, reply.pk])
+
+
+class TestInboxReplyDecide(ApiIsolationSuite):
+    url_name = "inboxreply-decide"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        reply = inbox_reply_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, reply.pk])
 
 
 class TestInboxItemModerate(ApiIsolationSuite):
