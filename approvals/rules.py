@@ -44,7 +44,8 @@ from publishing.models import Post
 # A word: letters and digits, with apostrophes inside ("don't", "l'eau"), once folded.
 WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
 HASHTAG = re.compile(r"(?<![\w#])#([^\W_][\w]*)")
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Not a fediverse handle (@name@server.example), which names a public account.
+EMAIL = re.compile(r"(?<![@\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # North American numbers: +1 613 555 0134, (613) 555-0134, 613.555.0134.
 PHONE = re.compile(r"(?<![\d\w])(?:\+?1[\s.-]?)?\(?\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}(?![\d\w])")
 CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")

@@ -89,11 +89,11 @@ def test_hashtags_are_read_as_the_words_they_run_together() -> None:
     assert camel_words("bon_voyage") == "bon voyage"
 
 
-def test_personal_and_internal_information_is_found_but_the_agencys_own_is_not() -> None:
+def test_personal_and_internal_information_is_found_but_the_agencys_own_and_handles_not() -> None:
     text = (
         "Call 613-555-0134 or (613) 555 0199, write to ada@mail.example or "
         "info@riverton.example; card 4111 1111 1111 1111, not 4111 1111 1111 1112; "
-        "SIN 046 454 286; see intranet.riverton.example/forms"
+        "SIN 046 454 286; see intranet.riverton.example/forms; hello @amara@town.example"
     )
     found = sensitive_found(
         text,
