@@ -783,8 +783,9 @@ def blocked_author_for(agency: Agency) -> BlockedAuthor:
     return blocked
 
 
-def coverage_for(agency: Agency) -> Coverage:
-    """Set ``agency``'s inbox hours and urgent words, as its admin does."""
+def coverage_for(agency: Agency, *, replies_need_approval: bool = False) -> Coverage:
+    """Set ``agency``'s inbox hours and urgent words, and whether its replies pass
+    approval, as its admin does."""
     admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
     with agency_scope(agency.pk):
         return inbox_routing.coverage_set(
@@ -795,6 +796,7 @@ def coverage_for(agency: Agency) -> Coverage:
             closes_at=time_of_day(17),
             after_hours=[],
             urgent_words=["help"],
+            replies_need_approval=replies_need_approval,
         )
 
 

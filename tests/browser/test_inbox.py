@@ -1,8 +1,9 @@
 """A citizen's mention reaches the inbox; an admin opens it from the list, reads it in
 its conversation, answers it with a saved reply (sent once to the network, shown in the
 conversation), closes it, adds a clause to the comment policy and blocks the citizen
-under it, adds a routing rule, sets the inbox's hours and reads the response times, on
-pages that pass axe's checks."""
+under it, adds a routing rule, sets the inbox's hours and reads the response times; and
+an admin approves an author's reply before it goes out; on pages that pass axe's
+checks."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ import pytest
 from django.db import connection
 from playwright.sync_api import Browser, expect
 
-from accounts.models import Agency
+from accounts.models import Agency, Role
+from approvals.models import StepRule
+from approvals.services import StepSpec, chain_save
 from govsocial.tenancy import agency_scope
-from inbox.replies import replies_due, reply_send
+from inbox.models import InboxItem
+from inbox.replies import replies_due, reply_create, reply_send
 from inbox.services import account_poll
 from publishing.models import SocialAccount
 from tests.browser.conftest import Member, assert_accessible, authorise_on_the_network, sign_in
 from tests.emulator_client import Emulator
+from tests.factories import MembershipFactory, coverage_for, emulated_account_for
 
 
 def _poll(agency_slug: str) -> int:
@@ -152,4 +157,65 @@ def test_an_admin_works_a_citizens_reply_from_arrival_to_closed(
     answered = page.get_by_role("table", name="First answer, by account")
     expect(answered.get_by_role("rowheader", name=re.compile("inbox_city"))).to_be_visible()
     assert_accessible(page)
+    page.close()
+
+
+def _reply_waiting_for(member: Member, networks: Emulator) -> None:
+    """In ``member``'s agency, make replies pass a chain its admins decide, and have an
+    author answer a citizen's mention there."""
+    try:
+        agency = Agency.objects.get(slug=member.agency_slug)
+        author = MembershipFactory(agency=agency, roles=[Role.AUTHOR]).user
+        account = emulated_account_for(agency, networks, "mastodon", "approved_city")
+        networks.inbound(
+            network="mastodon",
+            account="approved_city",
+            kind="mention",
+            text="@approved_city when does the pool reopen?",
+        )
+        with agency_scope(agency.pk):
+            chain_save(
+                agency=agency,
+                actor=member.user,
+                name="Admins",
+                steps=[StepSpec(StepRule.ANY, roles=[Role.ADMIN])],
+                account_ids=[account.pk],
+            )
+        coverage_for(agency, replies_need_approval=True)
+        with agency_scope(agency.pk):
+            assert account_poll(account=account) == 1
+            reply_create(
+                item=InboxItem.objects.get(), text="It reopens on Monday at 9.", actor=author
+            )
+    finally:
+        connection.close()
+
+
+def test_an_admin_approves_a_reply_before_it_goes_out(
+    web_server: str,
+    browser: Browser,
+    committed_admin: Member,
+    networks: Emulator,
+    django_db_blocker: pytest.FixtureRequest,
+) -> None:
+    networks.configure(citizens=False)
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
+        thread.submit(_reply_waiting_for, committed_admin, networks).result()
+    page = browser.new_page()
+    sign_in(page, web_server, committed_admin)
+    page.get_by_role("link", name="Inbox", exact=True).click()
+    waiting = page.get_by_role("region", name="1 reply waits for your approval")
+    expect(waiting).to_be_visible()
+    assert_accessible(page)
+    waiting.get_by_role("link").click()
+    expect(page.get_by_text("Step 1 of 1 of the chain “Admins”")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_text("Approve", exact=True).click()
+    page.get_by_role("button", name="Decide").click()
+    expect(page.get_by_text("Your decision is recorded.")).to_be_visible()
+    expect(page.locator(".govsocial-conversation__ours")).to_contain_text("Waiting to be sent")
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
+        assert thread.submit(_send_due_replies, committed_admin.agency_slug).result() == ["sent"]
+    page.reload()
+    expect(page.locator(".govsocial-conversation__ours")).to_contain_text("Sent")
     page.close()

@@ -23,11 +23,10 @@ from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 from govsocial.tenancy import agency_scope
 from inbox.models import InboxItem, InboxReply, ReplyState
 from inbox.replies import reply_create, reply_decide, reply_send
-from inbox.routing import coverage_of, coverage_set
 from publishing.models import SocialAccount
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
-from tests.factories import MembershipFactory, api_key_for
+from tests.factories import MembershipFactory, api_key_for, coverage_for
 
 pytestmark = pytest.mark.django_db
 
@@ -49,7 +48,7 @@ def approvers(personas: Personas, account: SocialAccount) -> tuple[Membership, M
             ],
             account_ids=[account.pk],
         )
-        passing(personas.agency_a, admin=personas.admin_a)
+    coverage_for(personas.agency_a, replies_need_approval=True)
     return first, counsel
 
 
@@ -62,21 +61,6 @@ def committing(django_capture_on_commit_callbacks: Any) -> Iterator[Callable[[],
         yield lambda: django_capture_on_commit_callbacks(execute=True)
     finally:
         app.conf.task_always_eager = False
-
-
-def passing(agency: Agency, *, admin: Membership, on: bool = True) -> None:
-    """Make the agency's replies pass approval (or not), keeping its coverage."""
-    coverage = coverage_of(agency)
-    coverage_set(
-        agency=agency,
-        actor=admin.user,
-        weekdays=coverage.weekdays,
-        opens_at=coverage.opens_at,
-        closes_at=coverage.closes_at,
-        after_hours=[],
-        urgent_words=coverage.urgent_words,
-        replies_need_approval=on,
-    )
 
 
 def page(personas: Personas, member: Membership, item: InboxItem, data: dict[str, str]) -> str:
@@ -234,7 +218,7 @@ def test_who_may_decide_on_a_reply(
         reply_decide(reply=reply, actor=first.user, verdict=Verdict.APPROVE)
         with pytest.raises(PermissionDenied, match="not an approver of this step"):
             reply_decide(reply=reply, actor=first.user, verdict=Verdict.APPROVE)
-        passing(personas.agency_a, admin=personas.admin_a, on=False)
+        coverage_for(personas.agency_a)
         straight = reply_create(item=item, text="Also Sundays.", actor=personas.author_a.user)
         assert straight.state == ReplyState.QUEUED and straight.approval is None
         with pytest.raises(Conflict, match="needed no approval"):
@@ -279,7 +263,8 @@ def test_a_chain_whose_step_only_outsiders_decide_cannot_approve_replies(
             steps=[StepSpec(StepRule.ANY, externals=[("Ann Law", "ann@law.example")])],
             account_ids=[account.pk],
         )
-        passing(personas.agency_a, admin=personas.admin_a)
+    coverage_for(personas.agency_a, replies_need_approval=True)
+    with agency_scope(personas.agency_a.pk):
         with pytest.raises(GovsocialError, match="Nobody but the author could approve step 1"):
             reply_create(item=item, text="Open until 8.", actor=personas.author_a.user)
         assert not InboxReply.objects.exists() and not Approval.objects.exists()

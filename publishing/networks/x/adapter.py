@@ -244,7 +244,7 @@ class XAdapter(XConnection):
     def _tweets(self, account: AccountCredentials, remote_ids: Sequence[str]) -> list[Any]:
         """Return the posts among ``remote_ids`` X still holds."""
         client = self._client(account)
-        tweets = []
+        tweets: list[Any] = []
         with calling(writes=False):
             for start in range(0, len(remote_ids), POSTS_AT_ONCE):
                 page = client.get_tweets(
