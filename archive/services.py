@@ -6,16 +6,18 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import nullcontext, suppress
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
+from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -37,7 +39,7 @@ from archive.selectors import log_end, log_size, subtree_hashes
 from govsocial.bulk import rows_insert
 from govsocial.tenancy import agency_scope, current_scope
 
-# How many of the archive's files one process writes at once.
+# How many of the archive's files one process writes at once to object storage.
 FILE_WRITERS = 8
 # Two-key advisory lock namespace for "place agency N's events in its log": only
 # sequencers take it, so that two never race for the same positions.
@@ -176,9 +178,7 @@ def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]
         files.setdefault(content_name(agency.pk, digest), content)
         digests.append(digest)
         rows[digest] = (agency.pk, digest, media_type, len(content))
-    # Each file is a few system calls (or a request to object storage): written side
-    # by side, and all written before any row.
-    list(_file_writers().map(_file_keep, files.items()))
+    _files_keep(files)
     rows_insert(
         ArchiveContent,
         ("agency_id", "sha256", "media_type", "size"),
@@ -188,10 +188,45 @@ def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]
     return digests
 
 
-def _file_keep(named: tuple[str, bytes]) -> None:
-    """Write one content's file, unless the archive holds it already."""
-    name, content = named
+def _files_keep(files: dict[str, bytes]) -> None:
+    """Write each content's file (by name) that the archive does not hold yet, all of
+    them before any row names them. On local disk a file is a few system calls, written
+    one after the other (threads would only take turns); a request to object storage
+    waits on the network, so those go side by side."""
     storage = storages["archive"]
+    if isinstance(storage, FileSystemStorage):
+        for name, content in files.items():
+            _local_file_keep(storage, storage.path(name), content)
+        return
+    list(_file_writers().map(partial(_stored_file_keep, storage), files.items()))
+
+
+def _local_file_keep(storage: FileSystemStorage, path: str, content: bytes) -> None:
+    """Write a file on local disk whole or not at all, with the storage's permissions:
+    its bytes go to a file of its own, linked under its name once complete (a process
+    stopped half-way leaves no partial file under the name, which would be taken for
+    the content)."""
+    if os.path.exists(path):
+        return
+    folder = os.path.dirname(path)
+    os.makedirs(folder, mode=storage.directory_permissions_mode or 0o777, exist_ok=True)
+    writing = f"{path}.{uuid.uuid4().hex}.partial"
+    descriptor = os.open(writing, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+        if storage.file_permissions_mode is not None:
+            os.chmod(writing, storage.file_permissions_mode)
+        with suppress(FileExistsError):
+            # Another process kept the same bytes meanwhile.
+            os.link(writing, path)
+    finally:
+        os.unlink(writing)
+
+
+def _stored_file_keep(storage: Storage, named: tuple[str, bytes]) -> None:
+    """Write one content's file to ``storage``, unless it holds it already."""
+    name, content = named
     if not storage.exists(name):
         storage.save(name, ContentFile(content))
 
