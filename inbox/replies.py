@@ -60,6 +60,7 @@ from publishing.networks.base import (
 )
 from publishing.networks.registry import adapter_for
 from publishing.networks.timeline import comparable
+from publishing.selectors import pause_cover
 from publishing.services import account_refresh
 
 logger = logging.getLogger(__name__)
@@ -269,14 +270,26 @@ def replies_due(*, account: SocialAccount) -> list[int]:
 
 def reply_send(*, reply_id: int) -> InboxReply | None:
     """Send a due reply of the bound agency, or settle one whose answer never came;
-    return it as it ended up, or None when there was nothing to do (not due, or
-    another worker had it)."""
-    claimed = reply_claim(reply_id=reply_id, stuck_after=_sending_lease(), look_after=LOOK_AFTER)
+    return it as it ended up, or None when there was nothing to do (not due, held by a
+    crisis pause of its account, or another worker had it). A held reply stays queued
+    and goes out at the account's first poll once the pause ends."""
+    claimed = reply_claim(
+        reply_id=reply_id,
+        stuck_after=_sending_lease(),
+        look_after=LOOK_AFTER,
+        held=reply_held(reply_id=reply_id),
+    )
     if claimed == "send":
         return _send(_reply(reply_id))
     if claimed == "look":
         return _look(_reply(reply_id))
     return None
+
+
+def reply_held(*, reply_id: int) -> bool:
+    """Say whether a crisis pause holds the account of the bound agency's reply."""
+    reply = InboxReply.objects.select_related("agency", "item").filter(pk=reply_id).first()
+    return reply is not None and pause_cover(agency=reply.agency).covers(reply.item.account_id)
 
 
 def _reply(reply_id: int) -> InboxReply:

@@ -47,18 +47,20 @@ def item_deleted_move(*, item: InboxItem) -> bool:
     return True
 
 
-def reply_claim(*, reply_id: int, stuck_after: timedelta, look_after: timedelta) -> str | None:
+def reply_claim(
+    *, reply_id: int, stuck_after: timedelta, look_after: timedelta, held: bool = False
+) -> str | None:
     """Claim a due reply for this worker; return what to do with it: "send" (it was
-    queued, it is now sending), "look" (its answer never came: settle it by reading the
-    network), or None (not due, or another worker has it). A send that stopped
-    half-way (sending for longer than ``stuck_after``) is unconfirmed first: it may
-    have reached the network."""
+    queued, it is now sending; never while ``held``), "look" (its answer never came:
+    settle it by reading the network), or None (not due, held, or another worker has
+    it). A send that stopped half-way (sending for longer than ``stuck_after``) is
+    unconfirmed first: it may have reached the network."""
     replies = InboxReply.objects.filter(pk=reply_id)
     replies.filter(state=ReplyState.SENDING, sending_at__lt=Now() - stuck_after).update(
         state=ReplyState.UNCONFIRMED, next_attempt_at=Now()
     )
     due = replies.filter(next_attempt_at__lte=Now())
-    if due.filter(state=ReplyState.QUEUED).update(
+    if not held and due.filter(state=ReplyState.QUEUED).update(
         state=ReplyState.SENDING, sending_at=Now(), attempts=F("attempts") + 1
     ):
         return "send"

@@ -41,10 +41,10 @@ from inbox.forms import (
 )
 from inbox.media import file_get, item_files, with_files_marked
 from inbox.models import InboxItem, InboxReply, PolicyClause, ReplyState
-from inbox.replies import reply_create, reply_decide
+from inbox.replies import reply_create, reply_decide, reply_held
 from inbox.saved import saved_reply_add, saved_reply_filled, saved_reply_remove
 from inbox.templatetags.inbox_tags import wait
-from publishing.selectors import social_account_list
+from publishing.selectors import pause_cover, social_account_list
 from publishing.timezones import render_local
 
 PAGE_SIZE = 50
@@ -142,6 +142,7 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
         "notes": selectors.notes(item=item),
         "files": item_files(item=item),
         "blocked": blocked,
+        "paused": pause_cover(agency=item.agency).covers(item.account_id),
         "can_work": _is_worker(request),
         **forms,
     }
@@ -242,12 +243,15 @@ def _act(
                     actor=actor,  # type: ignore[arg-type]
                     acknowledge_warnings=form.cleaned_data["acknowledge_warnings"],
                 )
-                messages.success(
-                    request,
-                    _("Your reply waits for approval: its approvers are told.")
-                    if reply.state == ReplyState.IN_REVIEW
-                    else _("Your reply is on its way."),
-                )
+                if reply.state == ReplyState.IN_REVIEW:
+                    said = _("Your reply waits for approval: its approvers are told.")
+                elif reply_held(reply_id=reply.pk):
+                    said = _(
+                        "Publishing is paused on this account: your reply waits until it resumes."
+                    )
+                else:
+                    said = _("Your reply is on its way.")
+                messages.success(request, said)
         elif "status" in request.POST:
             form = StatusForm(request.POST)
             forms["status_form"] = form

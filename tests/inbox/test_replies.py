@@ -20,6 +20,7 @@ from inbox.models import InboxItem, InboxPoll, InboxReply, ReplyState
 from inbox.replies import reply_send
 from inbox.services import account_poll
 from publishing.models import SocialAccount
+from publishing.services.pauses import pause_end, pause_start
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
 
@@ -175,3 +176,28 @@ def test_a_send_that_stopped_half_way_is_never_sent_again_blindly(
 
     assert looked is not None and looked.state == ReplyState.UNCONFIRMED
     assert replies_on_the_network(quiet, item) == []
+
+
+def test_a_crisis_pause_holds_replies_until_it_ends(
+    personas: Personas, item: InboxItem, account: SocialAccount, quiet: Emulator
+) -> None:
+    with agency_scope(personas.agency_a.pk):
+        pause = pause_start(
+            agency=personas.agency_a,
+            actor=personas.admin_a.user,
+            reason="Flooding: every message goes through the emergency centre.",
+            accounts=[account],
+        )
+    written = write(personas, item, "The pool is open until 8.")
+    held = the_reply(personas.agency_a)
+
+    assert "Publishing is paused on this account" in written
+    assert sent_now(personas.agency_a, held) is None
+    assert the_reply(personas.agency_a).state == ReplyState.QUEUED
+    assert replies_on_the_network(quiet, item) == []
+
+    with agency_scope(personas.agency_a.pk):
+        pause_end(pause=pause, actor=personas.admin_a.user, overdue_now=True)
+    sent = sent_now(personas.agency_a, held)
+    assert sent is not None and sent.state == ReplyState.SENT
+    assert len(replies_on_the_network(quiet, item)) == 1
