@@ -43,12 +43,12 @@ from approvals.selectors import chain_for_accounts, content_rules
 from archive.services import NamedActor
 from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
 from govsocial.mail import send_quietly
+from govsocial.timezones import viewer_zone
 from publishing.content import post_content_hash
 from publishing.models import Post, PostMedia, PostStatus, PostTarget
 from publishing.services.posts import revision_current
 from publishing.services.scheduling import PAST_TOLERANCE, post_schedule
 from publishing.services.transitions import post_status_set
-from publishing.timezones import viewer_zone
 
 # Who may submit a post for approval: those who write posts.
 SUBMITTERS = frozenset({Role.AUTHOR, Role.ADMIN})

@@ -36,10 +36,10 @@ from approvals.forms import (
 from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule, Verdict
 from govsocial.errors import GovsocialError
 from govsocial.middleware import open_by_token
+from govsocial.timezones import local_to_utc, zone_named, zone_of
 from publishing.forms import ScheduleTimeForm
 from publishing.models import Post, PostStatus, SocialAccount
 from publishing.selectors import post_get, social_account_list
-from publishing.timezones import local_to_utc, zone_named, zone_of
 
 STEPS_PREFIX = "steps"
 

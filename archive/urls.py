@@ -4,4 +4,15 @@ from archive import views
 
 urlpatterns = [
     path("archive/keys/", views.key_list, name="archive_keys"),
+    path("agencies/<slug:agency_slug>/records/", views.record_search, name="record_search"),
+    path(
+        "agencies/<slug:agency_slug>/records/<int:event_id>/",
+        views.record_detail,
+        name="record_detail",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/records/content/<str:sha256>/",
+        views.record_content,
+        name="record_content",
+    ),
 ]

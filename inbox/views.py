@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.models import Membership, Role, User
 from approvals.selectors import step_approvers
 from govsocial.errors import GovsocialError
+from govsocial.timezones import render_local
 from inbox import moderation, routing, selectors, services
 from inbox.figures import AGES, DEFAULT_PERIOD, response_figures
 from inbox.files import file_response
@@ -45,7 +46,6 @@ from inbox.replies import reply_create, reply_decide, reply_held
 from inbox.saved import saved_reply_add, saved_reply_filled, saved_reply_remove
 from inbox.templatetags.inbox_tags import wait
 from publishing.selectors import pause_cover, social_account_list
-from publishing.timezones import render_local
 
 PAGE_SIZE = 50
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, ApiKey, Membership, Role, User
 from accounts.selectors import roles_of
+from govsocial.timezones import LocalTimeError, local_to_utc
 from publishing.models import (
     MediaAsset,
     PausedAccount,
@@ -30,7 +31,6 @@ from publishing.models import (
     is_overdue,
 )
 from publishing.shared_media import shared_file
-from publishing.timezones import LocalTimeError, local_to_utc
 
 
 def social_account_list(*, connected_only: bool = False) -> QuerySet[SocialAccount]:

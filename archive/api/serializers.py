@@ -7,7 +7,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from archive.models import ArchiveHead
+from archive.models import ArchiveEvent, ArchiveHead
 from archive.selectors import head_document
 
 
@@ -55,6 +55,44 @@ class HeadSerializer(HeadDocumentSerializer):
 
     def to_representation(self, instance: ArchiveHead) -> dict[str, Any]:
         return {"id": instance.pk, **head_document(instance)}
+
+
+class ArchiveEventSerializer(serializers.ModelSerializer[ArchiveEvent]):
+    """One recorded action: who did what to which object, when, with what it recorded
+    (``data``, empty once erased: ``erased`` says so; the facts stay)."""
+
+    erased = serializers.SerializerMethodField(help_text="whether its content was erased")
+
+    class Meta:
+        model = ArchiveEvent
+        fields = [
+            "id", "occurred_at", "verb", "actor_type", "actor_id", "actor_name",
+            "object_type", "object_id", "object_repr", "data", "erased",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_erased(self, event: ArchiveEvent) -> bool:
+        return not event.salt
+
+
+class EventQuerySerializer(serializers.Serializer[Any]):
+    """What the list of events is narrowed to."""
+
+    q = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="words, in English or French, accents aside (“quoted words”, -left out)",
+    )
+    action = serializers.CharField(
+        required=False, max_length=80, help_text="the action, or how it starts (inbox.)"
+    )
+    person = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="who acted, or the citizen who wrote: a name, an email or a handle",
+    )
+    since = serializers.DateTimeField(required=False, help_text="from this moment")
+    until = serializers.DateTimeField(required=False, help_text="before this moment")
 
 
 class InclusionProofSerializer(serializers.Serializer[Any]):

@@ -9,30 +9,29 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from archive import signing
+from archive import records, signing
 from archive.api.serializers import (
+    ArchiveEventSerializer,
     ArchiveKeySerializer,
     ConsistencyProofSerializer,
+    EventQuerySerializer,
     HeadSerializer,
     InclusionProofSerializer,
 )
 from archive.errors import ArchiveError
-from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf
+from archive.models import ArchiveEvent, ArchiveHead
 from archive.selectors import consistency_document, inclusion_document
 from archive.services import head_sign
 from govsocial.api.exceptions import InvalidParameter
 from govsocial.api.parameters import AN_ID, id_param
 from govsocial.api.viewsets import AgencyScopedViewSet, ApiViewSet
-
-# Who reads an agency's archive: its records officers and its admins.
-ARCHIVE_READERS = frozenset({"records_officer", "admin"})
 
 
 class ArchiveKeyViewSet(ApiViewSet):
@@ -51,7 +50,7 @@ class ArchiveKeyViewSet(ApiViewSet):
 class ArchiveReaderViewSet(AgencyScopedViewSet):
     """An agency's archive, read by its records officers and admins only."""
 
-    reader_roles = ARCHIVE_READERS
+    reader_roles = records.READERS
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         self.reader_refusal = _("Only the agency's records officers and admins read its archive.")
@@ -109,11 +108,21 @@ class HeadViewSet(
         return Response(ConsistencyProofSerializer(document).data)
 
 
-class EventProofViewSet(ArchiveReaderViewSet):
-    """The proof that one of the agency's events is in its log."""
+@extend_schema_view(list=extend_schema(parameters=[EventQuerySerializer]))
+class EventProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveReaderViewSet):
+    """The agency's recorded events, newest first, searched as the Records section
+    searches them; and the proof that one is in its log."""
 
     model = ArchiveEvent
-    serializer_class = InclusionProofSerializer
+    serializer_class = ArchiveEventSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.action != "list":
+            return queryset
+        query = EventQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        chosen = dict(query.validated_data)
+        return records.event_search(words=chosen.pop("q", ""), **chosen)
 
     @extend_schema(
         parameters=[
@@ -135,16 +144,7 @@ class EventProofViewSet(ArchiveReaderViewSet):
         return Response(InclusionProofSerializer(document).data)
 
     def _latest_head_with(self, event: ArchiveEvent) -> ArchiveHead:
-        position = (
-            ArchiveLeaf.objects.filter(event_id=event.pk).values_list("position", flat=True).first()
-        )
-        head = (
-            ArchiveHead.objects.filter(agency=self.agency, size__gt=position)
-            .order_by("-signed_at")
-            .first()
-            if position is not None
-            else None
-        )
+        head = records.head_with(event)
         if head is None:
             raise ArchiveError(
                 _(

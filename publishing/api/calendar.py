@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from govsocial.api.exceptions import InvalidParameter
 from govsocial.api.parsers import MultiPartParser
 from govsocial.api.viewsets import AgencyScopedViewSet
+from govsocial.timezones import MomentOutOfRange, moment_read, viewer_zone, zone_named
 from publishing import selectors, services
 from publishing.api.posts import FILTERS, post_filters
 from publishing.api.serializers import (
@@ -32,7 +33,6 @@ from publishing.api.serializers import (
 from publishing.models import Post
 from publishing.schedule_export import schedule_csv, schedule_entries
 from publishing.services.bulk import schedule_file_read
-from publishing.timezones import MomentOutOfRange, moment_read, viewer_zone, zone_named
 
 # The longest range one request lists.
 LONGEST_RANGE = timedelta(days=366)

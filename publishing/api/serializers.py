@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiKey
 from govsocial.errors import GovsocialError
+from govsocial.timezones import MomentOutOfRange, moment_read
 from publishing.models import (
     MediaAsset,
     Post,
@@ -23,7 +24,6 @@ from publishing.models import (
 )
 from publishing.networks.limits import ALT_TEXT_LONGEST, TEXT_LONGEST
 from publishing.selectors import MEDIA_COLUMNS, POST_COLUMNS, TARGET_COLUMNS, column_names
-from publishing.timezones import MomentOutOfRange, moment_read
 
 
 @extend_schema_field({"type": "string", "format": "binary", "minLength": 1})

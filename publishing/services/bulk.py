@@ -22,6 +22,7 @@ import archive
 from accounts.models import Agency
 from accounts.services.principals import Principal
 from govsocial.errors import GovsocialError
+from govsocial.timezones import local_to_utc
 from publishing.content import composer_checks
 from publishing.models import Post, SocialAccount
 from publishing.schedule_export import account_label, cell_read
@@ -34,7 +35,6 @@ from publishing.services.posts import (
     require_composer,
 )
 from publishing.services.scheduling import PAST_TOLERANCE, PostProblems, post_schedule
-from publishing.timezones import local_to_utc
 
 # The columns an import reads, the first three required.
 IMPORT_COLUMNS = ("accounts", "text", "scheduled_at", "link", "campaign", "language")

@@ -13,11 +13,11 @@ from django.utils.translation import gettext as _
 import archive
 from accounts.services.principals import Principal, require_admin
 from govsocial.errors import Conflict, GovsocialError
+from govsocial.timezones import zone_named
 from publishing.models import Post, PostStatus, QueueSlot, SocialAccount, Weekday
 from publishing.selectors import QUEUE_HORIZON, queue_next_free_slot
 from publishing.services.posts import lock_pair, require_composer
 from publishing.services.scheduling import post_schedule
-from publishing.timezones import zone_named
 
 # Only what is not on its way yet can be given a queue time.
 QUEUEABLE = frozenset({PostStatus.DRAFT, PostStatus.APPROVED})

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from govsocial.errors import GovsocialError
+from govsocial.timezones import LocalTimeError, local_to_utc, render_local, zone_of
 from publishing import selectors, services
 from publishing.calendar import LIST, MONTH, VIEWS, WEEK, CalendarPeriod, first_weekday
 from publishing.forms import MoveForm, PostFilterForm
@@ -26,7 +27,6 @@ from publishing.models import NETWORK_CHOICES, Post, PostStatus, is_overdue, sta
 from publishing.schedule_export import schedule_csv, schedule_entries
 from publishing.selectors import ScheduledPost
 from publishing.services.posts import COMPOSER_ROLES
-from publishing.timezones import LocalTimeError, local_to_utc, render_local, zone_of
 
 # Posts the calendar lets their authors move: on the schedule, not on their way yet.
 MOVABLE = frozenset({PostStatus.SCHEDULED, PostStatus.HELD})

@@ -6,6 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from govsocial.errors import GovsocialError
+from govsocial.timezones import render_local, zone_named
 from publishing import selectors, services
 from publishing.forms import ScheduleImportForm
 from publishing.services.bulk import (
@@ -14,7 +15,6 @@ from publishing.services.bulk import (
     ScheduleFileRefused,
     schedule_file_read,
 )
-from publishing.timezones import render_local, zone_named
 from publishing.views.calendar import may_compose
 
 

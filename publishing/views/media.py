@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from govsocial.errors import GovsocialError
 from govsocial.middleware import open_by_token
+from govsocial.timezones import render_local
 from publishing import selectors, services
 from publishing.forms import MediaUploadForm
 from publishing.models import MediaAsset
-from publishing.timezones import render_local
 
 
 def _asset(asset_id: int) -> MediaAsset:

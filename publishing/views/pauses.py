@@ -10,9 +10,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import Role
 from govsocial.errors import GovsocialError
+from govsocial.timezones import local_to_utc
 from publishing import selectors, services
 from publishing.forms import PauseForm, ResumeForm
-from publishing.timezones import local_to_utc
 
 
 @require_http_methods(["GET", "POST"])

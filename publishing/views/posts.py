@@ -21,6 +21,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from govsocial.errors import GovsocialError
+from govsocial.timezones import LocalTimeError, local_to_utc, render_local, zone_of
 from publishing import selectors, services
 from publishing.content import AccountCheck, PostProblem, composer_checks, member_media_url
 from publishing.forms import ComposerForm, PostFilterForm
@@ -34,7 +35,6 @@ from publishing.models import (
 )
 from publishing.services.posts import COMPOSER_ROLES, REVIEWED, WAITING
 from publishing.services.queue import QUEUEABLE
-from publishing.timezones import LocalTimeError, local_to_utc, render_local, zone_of
 
 PAGE_SIZE = 50
 # What the composer's submit buttons ask for.

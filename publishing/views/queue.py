@@ -13,10 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role
 from govsocial.errors import GovsocialError
+from govsocial.timezones import render_local, zone_of
 from publishing import selectors, services
 from publishing.forms import QueueSlotsForm
 from publishing.models import QueueSlot
-from publishing.timezones import render_local, zone_of
 
 
 def _is_admin(request: HttpRequest) -> bool:

@@ -21,10 +21,10 @@ from approvals.models import Approval, Verdict
 from archive.models import ArchiveEvent
 from govsocial.errors import GovsocialError
 from govsocial.tenancy import agency_scope
+from govsocial.timezones import viewer_zone
 from publishing.dispatcher import due_tickets
 from publishing.models import Post, PostStatus, SocialAccount, TargetState
 from publishing.services import account_disconnect, post_publish_now, post_schedule
-from publishing.timezones import viewer_zone
 from tests.approvals.test_decisions import account, any_approver_chain, draft, member
 from tests.conftest import Personas
 from tests.factories import api_key_for

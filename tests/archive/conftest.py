@@ -42,6 +42,16 @@ def committed_agency(django_db_blocker: pytest.FixtureRequest) -> Callable[[int]
     return make
 
 
+@pytest.fixture
+def new_agency(
+    committed_agency: Callable[[int], Agency], django_db_blocker: pytest.FixtureRequest
+) -> Iterator[Agency]:
+    """A new agency with no events yet, and tests that may use the database."""
+    made = committed_agency(0)
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        yield made
+
+
 def placed(agency: Agency) -> int:
     """Place the agency's committed events in its log now, as the sequencer does within
     the merge delay; return how many."""

@@ -11,7 +11,6 @@ import subprocess
 import sys
 import threading
 import uuid
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -50,13 +49,8 @@ DEADLINE = 60.0
 
 
 @pytest.fixture
-def agency(
-    committed_agency: Callable[[int], Agency], django_db_blocker: pytest.FixtureRequest
-) -> Iterator[Agency]:
-    """A new agency with no events yet, and tests that may use the database."""
-    made = committed_agency(0)
-    with django_db_blocker.unblock():  # type: ignore[attr-defined]
-        yield made
+def agency(new_agency: Agency) -> Agency:
+    return new_agency
 
 
 def record(agency: Agency, verb: str) -> ArchiveEvent:

@@ -12,6 +12,7 @@ from tests.factories import (
     InvitationFactory,
     approval_chain_for,
     approval_for,
+    archive_event_for,
     archive_head_for,
     archive_leaf_for,
     blackout_for,
@@ -384,6 +385,21 @@ class TestArchiveEventProof(ApiIsolationSuite):
         leaf = archive_leaf_for(personas.agency_a)
         archive_head_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, leaf.event_id])
+
+
+class TestArchiveEventList(ApiIsolationSuite):
+    url_name = "archiveevent-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestArchiveEventDetail(ApiIsolationSuite):
+    url_name = "archiveevent-detail"
+
+    def url(self, personas: Personas) -> str:
+        event = archive_event_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, event.pk])
 
 
 class TestInboxItemList(ApiIsolationSuite):

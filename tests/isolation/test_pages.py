@@ -16,6 +16,8 @@ from tests.factories import (
     api_key_for,
     approval_chain_for,
     approval_for,
+    archive_content_for,
+    archive_event_for,
     blackout_for,
     content_rules_for,
     emergency_review_for,
@@ -599,3 +601,26 @@ class TestInboxItem(IsolationSuite):
     def url(self, personas: Personas) -> str:
         item = inbox_item_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, item.pk])
+
+
+class TestRecordSearch(IsolationSuite):
+    url_name = "record_search"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRecordDetail(IsolationSuite):
+    url_name = "record_detail"
+
+    def url(self, personas: Personas) -> str:
+        event = archive_event_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, event.pk])
+
+
+class TestRecordContent(IsolationSuite):
+    url_name = "record_content"
+
+    def url(self, personas: Personas) -> str:
+        content = archive_content_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, content.sha256])

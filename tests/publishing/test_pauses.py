@@ -12,9 +12,9 @@ from django.utils import timezone
 from archive.models import ArchiveEvent
 from govsocial.errors import GovsocialError, PermissionDenied
 from govsocial.tenancy import agency_scope
+from govsocial.timezones import local_to_utc
 from publishing import services
 from publishing.models import Post, PostStatus, PostTarget, PublishingPause, TargetState
-from publishing.timezones import local_to_utc
 from tests.conftest import Personas
 from tests.factories import post_for, post_target_for, social_account_for
 

@@ -16,6 +16,7 @@ from accounts.models import Agency, Role, User
 from archive.models import ArchiveEvent
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
 from govsocial.tenancy import agency_scope
+from govsocial.timezones import LocalTimeError, local_to_utc
 from publishing import services
 from publishing.content import content_hash, post_content_hash, target_content_hash
 from publishing.models import (
@@ -29,7 +30,6 @@ from publishing.models import (
     TargetState,
 )
 from publishing.networks.base import Network
-from publishing.timezones import LocalTimeError, local_to_utc
 from tests.conftest import Personas
 from tests.factories import MembershipFactory, publisher_for, social_account_for
 

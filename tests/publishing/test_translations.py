@@ -17,10 +17,10 @@ from accounts.models import User
 from archive.models import ArchiveEvent
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
+from govsocial.timezones import zone_named
 from publishing import services
 from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState
 from publishing.networks.base import Network
-from publishing.timezones import zone_named
 from tests.conftest import Personas
 from tests.factories import queue_slot_for, social_account_for, uploaded_media_for
 

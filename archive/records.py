@@ -1,0 +1,112 @@
+"""The records officers' reading of the archive: events found by words (full text, in
+English and French, case and accents aside: ``archive_folded`` in migration 0006), by
+action, by person and by date; and one event's proof checked on the server against the
+latest signed head that holds it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.db.models import BooleanField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+
+from archive import signing
+from archive.errors import ArchiveError
+from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf
+from archive.proofs import inclusion_problem
+from archive.selectors import inclusion_document
+
+# Who reads an agency's archive: its records officers and its admins.
+READERS = frozenset({"records_officer", "admin"})
+
+
+def event_search(
+    *,
+    words: str = "",
+    action: str = "",
+    person: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[ArchiveEvent]:
+    """Return the bound agency's events, newest first, narrowed to those that say
+    ``words``, whose action is or starts with ``action``, that name ``person`` (who
+    acted, what it was about, the citizen who wrote), from ``since`` to before
+    ``until``."""
+    events = ArchiveEvent.objects.all()
+    if words.strip():
+        # Words read as English or as French (each stems them its own way).
+        found = RawSQL(
+            "search @@ (websearch_to_tsquery('english'::regconfig, archive_folded(%s))"
+            " || websearch_to_tsquery('french'::regconfig, archive_folded(%s)))",
+            (words, words),
+            output_field=BooleanField(),
+        )
+        events = events.alias(found=found).filter(found=True)
+    if action.strip():
+        events = events.filter(verb__startswith=action.strip())
+    if person.strip():
+        named = person.strip()
+        events = events.filter(
+            Q(actor_name__icontains=named)
+            | Q(object_repr__icontains=named)
+            | Q(data__author_handle__icontains=named)
+            | Q(data__author_name__icontains=named)
+        )
+    if since is not None:
+        events = events.filter(occurred_at__gte=since)
+    if until is not None:
+        events = events.filter(occurred_at__lt=until)
+    return events.order_by("-occurred_at", "-id")
+
+
+def event_get(*, event_id: int) -> ArchiveEvent | None:
+    """Return one of the bound agency's events, or None."""
+    return ArchiveEvent.objects.filter(pk=event_id).first()
+
+
+def head_with(event: ArchiveEvent) -> ArchiveHead | None:
+    """Return the latest signed head of the bound agency's log that holds ``event``,
+    or None while none does (the log places events within seconds; heads are signed
+    hourly, or when asked)."""
+    position = (
+        ArchiveLeaf.objects.filter(event_id=event.pk).values_list("position", flat=True).first()
+    )
+    if position is None:
+        return None
+    return (
+        ArchiveHead.objects.filter(agency_id=event.agency_id, size__gt=position)
+        .order_by("-signed_at", "-pk")
+        .first()
+    )
+
+
+@dataclass(frozen=True)
+class Checked:
+    """What checking an event's proof found: the head it was checked against, its
+    position in the log, and the problem ("" when the proof holds)."""
+
+    head: ArchiveHead
+    position: int
+    problem: str
+
+    @property
+    def holds(self) -> bool:
+        return not self.problem
+
+
+def event_check(*, event: ArchiveEvent, head: ArchiveHead) -> Checked:
+    """Check on the server, as a reader would offline (``archive.proofs``), that
+    ``event`` is in the log as ``head`` signed it, with the content it commits to, and
+    that the deployment's key signed that head."""
+    try:
+        document = inclusion_document(event=event, head=head)
+    except ArchiveError as error:
+        return Checked(head=head, position=-1, problem=str(error.message))
+    key = signing.public_keys().get(head.key_id)
+    if key is None:
+        problem = "the head names a key this deployment does not publish"
+    else:
+        problem = inclusion_problem(document, key.public_bytes(Encoding.Raw, PublicFormat.Raw))
+    return Checked(head=head, position=document["position"], problem=problem)
