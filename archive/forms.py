@@ -1,13 +1,17 @@
-"""The records officers' search of the archive."""
+"""The records officers' forms: the search of the archive, records requests, the
+searches saved on them, and the agency's holidays."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from archive.models import RecordsRequest, RequestKind
 
 
 class RecordSearchForm(forms.Form):
@@ -69,3 +73,62 @@ class RecordSearchForm(forms.Form):
 
 def _start_of(day: date | None, zone: ZoneInfo) -> datetime | None:
     return datetime.combine(day, time(0), tzinfo=zone) if day else None
+
+
+class RecordsRequestForm(forms.Form):
+    """A records request as it was received."""
+
+    kind = forms.ChoiceField(label=_("Kind"), choices=RequestKind.choices)
+    requester = forms.CharField(
+        label=_("Requester"),
+        max_length=200,
+        error_messages={"required": _("Say who asks.")},
+    )
+    requester_email = forms.EmailField(label=_("Requester's email (optional)"), required=False)
+    subject = forms.CharField(
+        label=_("What is asked"),
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": _("Say what is asked.")},
+    )
+    received_on = forms.DateField(
+        label=_("Received on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": _("Give the day it was received."),
+            "invalid": _("Enter a date like 2027-03-31."),
+        },
+    )
+
+
+class HolidayForm(forms.Form):
+    """A day not counted in public-records deadlines."""
+
+    day = forms.DateField(
+        label=_("Day"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={
+            "required": _("Give the day."),
+            "invalid": _("Enter a date like 2027-03-31."),
+        },
+    )
+    name = forms.CharField(
+        label=_("Holiday"), max_length=100, error_messages={"required": _("Name the holiday.")}
+    )
+
+
+class SaveSearchForm(forms.Form):
+    """Keep the search shown on one of the open requests."""
+
+    request = forms.TypedChoiceField(label=_("On the request"), coerce=int)
+    name = forms.CharField(
+        label=_("Name of the search"),
+        max_length=200,
+        error_messages={"required": _("Name the search.")},
+    )
+
+    def __init__(self, *args: Any, requests: Sequence[RecordsRequest], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["request"].choices = [  # type: ignore[attr-defined]
+            (request.pk, f"{request.number} — {request.requester}") for request in requests
+        ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Func
@@ -194,3 +195,88 @@ class ArchiveContent(AgencyOwned):
 def content_name(agency_id: int, sha256: str) -> str:
     """Return where the archive's storage keeps an agency's content of this hash."""
     return f"{agency_id}/{sha256[:2]}/{sha256}"
+
+
+class RequestKind(models.TextChoices):
+    """What a records request asks for, which sets its legal deadline."""
+
+    PUBLIC_RECORDS = "public_records", _("Public records (FOIA): 20 working days")
+    PERSONAL_DATA = "personal_data", _("Personal data (GDPR access): one month")
+
+
+class RequestStatus(models.TextChoices):
+    """Where a records request is."""
+
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class RecordsRequest(AgencyOwned):
+    """A request for the agency's records, handled as a case: its number, who asked and
+    what, when it was received and by when it must be answered (``archive.requests``),
+    where it is, and the searches saved on it."""
+
+    number = models.CharField(_("number"), max_length=20)
+    kind = models.CharField(_("kind"), max_length=20, choices=RequestKind.choices)
+    requester = models.CharField(_("requester"), max_length=200)
+    requester_email = models.EmailField(_("requester's email"), blank=True)
+    subject = models.TextField(_("what is asked"))
+    received_on = models.DateField(_("received on"))
+    due_on = models.DateField(_("due on"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.OPEN
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened"), db_default=Now())
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("records request")
+        verbose_name_plural = _("records requests")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "number"], name="records_request_number_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SavedSearch(AgencyOwned):
+    """A search of the archive kept on a records request, to run again and to export
+    from: its words, action, person and days, as the Records search takes them."""
+
+    request = models.ForeignKey(RecordsRequest, on_delete=models.CASCADE, related_name="searches")
+    name = models.CharField(_("name"), max_length=200)
+    criteria = models.JSONField(_("criteria"), default=dict)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    saved_at = models.DateTimeField(_("saved"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("saved search")
+        verbose_name_plural = _("saved searches")
+        ordering = ["saved_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Holiday(AgencyOwned):
+    """A day the agency does not count as a working day in records deadlines."""
+
+    day = models.DateField(_("day"))
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        verbose_name = _("holiday")
+        verbose_name_plural = _("holidays")
+        ordering = ["day"]
+        constraints = [models.UniqueConstraint(fields=["agency", "day"], name="holiday_once")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.name}"

@@ -66,6 +66,17 @@ def event_get(*, event_id: int) -> ArchiveEvent | None:
     return ArchiveEvent.objects.filter(pk=event_id).first()
 
 
+def event_history(*, event: ArchiveEvent) -> QuerySet[ArchiveEvent]:
+    """Return every event of the bound agency about the same object as ``event`` (an
+    item received, edited, hidden, answered…; a post written, approved, published),
+    oldest first; none when it is about no object."""
+    if not event.object_type or not event.object_id:
+        return ArchiveEvent.objects.none()
+    return ArchiveEvent.objects.filter(
+        object_type=event.object_type, object_id=event.object_id
+    ).order_by("occurred_at", "id")
+
+
 def head_with(event: ArchiveEvent) -> ArchiveHead | None:
     """Return the latest signed head of the bound agency's log that holds ``event``,
     or None while none does (the log places events within seconds; heads are signed

@@ -11,6 +11,21 @@ urlpatterns = [
         name="record_detail",
     ),
     path(
+        "agencies/<slug:agency_slug>/records/searches/",
+        views.record_search_save,
+        name="record_search_save",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/records/requests/",
+        views.records_requests,
+        name="records_requests",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/records/requests/<int:request_id>/",
+        views.records_request,
+        name="records_request",
+    ),
+    path(
         "agencies/<slug:agency_slug>/records/content/<str:sha256>/",
         views.record_content,
         name="record_content",

@@ -7,19 +7,27 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.forms import Form
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archive import records, signing
-from archive.forms import RecordSearchForm
+from archive import records, requests, signing
+from archive.forms import HolidayForm, RecordSearchForm, RecordsRequestForm, SaveSearchForm
+from archive.models import Holiday, RecordsRequest, RequestStatus
 from archive.selectors import content_open
+from govsocial.errors import GovsocialError
 from govsocial.timezones import render_local, zone_of
 
 PAGE_SIZE = 50
+# The most events of an object's history a record's page lists.
+HISTORY_LONGEST = 200
 
 
 def key_list(request: HttpRequest) -> HttpResponse:
@@ -50,7 +58,13 @@ def record_search(request: HttpRequest, agency_slug: str) -> HttpResponse:
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    open_requests = list(RecordsRequest.objects.filter(status=RequestStatus.OPEN))
+    context = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "save_form": SaveSearchForm(requests=open_requests) if open_requests else None,
+    }
     return render_local(
         request, "archive/record_search.html", context, status=200 if not form.errors else 400
     )
@@ -73,6 +87,7 @@ def record_detail(request: HttpRequest, agency_slug: str, event_id: int) -> Http
         "head": head,
         "checked": checked,
         "kept": _kept_hashes(event.data),
+        "history": records.event_history(event=event)[:HISTORY_LONGEST],
         "recorded": json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True),
     }
     return render_local(request, "archive/record_detail.html", context)
@@ -105,3 +120,122 @@ def record_content(request: HttpRequest, agency_slug: str, sha256: str) -> FileR
     answer = FileResponse(file, content_type=row.media_type, as_attachment=True, filename=sha256)
     answer["X-Content-Type-Options"] = "nosniff"
     return answer
+
+
+def _criteria(data: Any) -> dict[str, str]:
+    """Return the search criteria a form sent (the search form's fields)."""
+    return {name: str(data.get(name, "")).strip()[:200] for name in RecordSearchForm.base_fields}
+
+
+@require_POST
+def record_search_save(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Keep the search shown on an open request; go to the request."""
+    _require_reader(request)
+    open_requests = list(RecordsRequest.objects.filter(status=RequestStatus.OPEN))
+    form = SaveSearchForm(request.POST, requests=open_requests)
+    search_url = reverse("record_search", args=[agency_slug])
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(search_url)
+    chosen = next(one for one in open_requests if one.pk == form.cleaned_data["request"])
+    try:
+        requests.search_save(
+            request=chosen,
+            actor=request.user,
+            name=form.cleaned_data["name"],
+            criteria=_criteria(request.POST),
+        )
+    except GovsocialError as error:
+        messages.error(request, error.message)
+        return redirect(search_url)
+    messages.success(request, _("The search is saved on the request."))
+    return redirect("records_request", agency_slug=agency_slug, request_id=chosen.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def records_requests(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """List the agency's records requests, those due first, the overdue said so; open
+    a new one; keep the holidays its deadlines leave out."""
+    _require_reader(request)
+    opening = RecordsRequestForm(request.POST if "requester" in request.POST else None)
+    holiday = HolidayForm(request.POST if "day" in request.POST else None)
+    code = 200
+    if request.method == "POST":
+        done = _kept(request, opening, holiday)
+        if done is not None:
+            return done
+        code = 400
+    context = {
+        "requests": RecordsRequest.objects.select_related("opened_by").order_by(
+            "-status", "due_on", "id"
+        ),
+        "holidays": Holiday.objects.order_by("day"),
+        "form": opening,
+        "holiday_form": holiday,
+        "today": timezone.localdate(),
+    }
+    return render_local(request, "archive/records_requests.html", context, status=code)
+
+
+def _kept(request: HttpRequest, opening: Form, holiday: Form) -> HttpResponse | None:
+    """Apply the form sent (a new request, a holiday added or removed); return where
+    to go next, or None to show the forms' errors."""
+    agency, actor = request.agency, request.user  # type: ignore[attr-defined]
+    form = opening if opening.is_bound else holiday
+    try:
+        if "remove" in request.POST:
+            asked = request.POST.get("remove", "")
+            found = Holiday.objects.filter(pk=int(asked)).first() if asked.isdigit() else None
+            if found is None:
+                raise Http404
+            requests.holiday_remove(holiday=found, actor=actor)
+            messages.success(request, _("The holiday is removed."))
+            return redirect(request.path)
+        if not form.is_bound or not form.is_valid():
+            return None
+        if form is opening:
+            made = requests.request_open(agency=agency, actor=actor, **form.cleaned_data)
+            messages.success(
+                request,
+                _("Request %(number)s is opened.") % {"number": made.number},
+            )
+            return redirect("records_request", agency_slug=agency.slug, request_id=made.pk)
+        requests.holiday_add(agency=agency, actor=actor, **form.cleaned_data)
+        messages.success(request, _("The holiday is added."))
+        return redirect(request.path)
+    except GovsocialError as error:
+        form.add_error(error.field if error.field in form.fields else None, error.message)
+        return None
+
+
+@require_http_methods(["GET", "POST"])
+def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> HttpResponse:
+    """Show one records request with the searches saved on it; mark it answered or
+    withdrawn, or open it again."""
+    _require_reader(request)
+    found = RecordsRequest.objects.select_related("opened_by").filter(pk=request_id).first()
+    if found is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            requests.request_status_set(
+                request=found, actor=request.user, status=request.POST.get("status", "")
+            )
+        except GovsocialError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("The request's status is changed."))
+        return redirect(request.path)
+    searches = [
+        (saved, _search_query(saved.criteria))
+        for saved in found.searches.select_related("saved_by").order_by("saved_at", "id")
+    ]
+    context = {"found": found, "searches": searches, "today": timezone.localdate()}
+    return render_local(request, "archive/records_request.html", context)
+
+
+def _search_query(criteria: dict[str, str]) -> str:
+    """Return the query string that runs a saved search again."""
+    query = QueryDict(mutable=True)
+    query.update(criteria)
+    return query.urlencode()

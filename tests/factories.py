@@ -8,8 +8,8 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable
+from datetime import date, timedelta
 from datetime import time as time_of_day
-from datetime import timedelta
 from typing import Any
 
 import factory
@@ -63,7 +63,12 @@ from archive.models import (
     ArchiveLeaf,
     ArchiveSubtree,
     ArchiveTimestamp,
+    Holiday,
+    RecordsRequest,
+    RequestKind,
+    SavedSearch,
 )
+from archive.requests import holiday_add, request_open, search_save
 from archive.selectors import log_size
 from archive.services import SYSTEM, head_sign
 from emulator.media import png
@@ -203,6 +208,37 @@ def archive_leaf_for(agency: Agency) -> ArchiveLeaf:
             ),
         )
     return leaf
+
+
+def records_request_for(agency: Agency) -> RecordsRequest:
+    """Open a public-records request of ``agency``, as its records officer does."""
+    officer = MembershipFactory(agency=agency, roles=[Role.RECORDS_OFFICER]).user
+    with agency_scope(agency.pk):
+        return request_open(
+            agency=agency,
+            actor=officer,
+            kind=RequestKind.PUBLIC_RECORDS,
+            requester="Dana Reporter",
+            requester_email="dana@news.example",
+            subject="Every comment hidden on the city's accounts in March",
+            received_on=date(2026, 3, 2),
+        )
+
+
+def saved_search_for(agency: Agency) -> SavedSearch:
+    """Save a search on a new records request of ``agency``."""
+    request = records_request_for(agency)
+    with agency_scope(agency.pk):
+        return search_save(
+            request=request, actor=request.opened_by, name="Hidden", criteria={"action": "inbox."}
+        )
+
+
+def holiday_for(agency: Agency) -> Holiday:
+    """Add a holiday to ``agency``'s calendar."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        return holiday_add(agency=agency, actor=admin, day=date(2026, 12, 25), name="Christmas Day")
 
 
 def archive_content_for(agency: Agency) -> ArchiveContent:
@@ -808,6 +844,9 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ArchiveLeaf: archive_leaf_for,
     ArchiveSubtree: archive_subtree_for,
     ArchiveContent: archive_content_for,
+    RecordsRequest: records_request_for,
+    SavedSearch: saved_search_for,
+    Holiday: holiday_for,
     ArchiveTimestamp: archive_timestamp_for,
     ApiKey: lambda agency: api_key_for(agency)[0],
     IdempotencyKey: idempotency_key_for,

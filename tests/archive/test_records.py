@@ -95,3 +95,22 @@ def test_records_officers_search_the_archive_through_the_api(personas: Personas)
     assert {event["verb"] for event in everything} >= {"inbox.item_received"}
     assert author.get(events).status_code == 403
     assert bad.status_code == 400
+
+
+def test_a_record_shows_the_history_of_what_it_is_about(personas: Personas) -> None:
+    agency, member = personas.agency_a, personas.author_a
+    with agency_scope(agency.pk):
+        with transaction.atomic():
+            first = archive.record(
+                agency=agency, actor=SYSTEM, verb="test.received", obj=member, data={"text": "Hi"}
+            )
+        with transaction.atomic():
+            archive.record(
+                agency=agency, actor=SYSTEM, verb="test.hidden", obj=member, data={"text": "Hi!"}
+            )
+    page = personas.client_for(personas.admin_a).get(
+        reverse("record_detail", args=["alpha", first.pk])
+    )
+    shown = page.content.decode()
+    assert "The history of what it is about" in shown
+    assert shown.index("test.received") < shown.index("test.hidden")

@@ -1,8 +1,11 @@
 """A records officer's reading of the archive in the browser: the Records section lists
-what the agency did (here, the admin's own sign-in), searches it, and opens a record
-with its proof, on pages that pass axe's checks."""
+what the agency did (here, the admin's own sign-in), searches it, opens a record with
+its proof, opens a records request and saves a search on it, on pages that pass axe's
+checks."""
 
 from __future__ import annotations
+
+import re
 
 from playwright.sync_api import Browser, expect
 
@@ -27,5 +30,25 @@ def test_an_admin_searches_the_records_and_opens_one(
     found.get_by_role("link").first.click()
     expect(page.get_by_role("heading", name="Proof")).to_be_visible()
     expect(page.get_by_role("heading", name="What it recorded")).to_be_visible()
+    assert_accessible(page)
+
+    # A request as a case, with the search saved on it.
+    page.get_by_role("link", name="Back to the records").click()
+    page.get_by_role("link", name="Records requests").click()
+    page.get_by_label("Requester", exact=True).fill("Dana Reporter")
+    page.get_by_label("What is asked").fill("Who signed in this week")
+    page.get_by_label("Received on").fill("2026-03-02")
+    page.get_by_role("button", name="Open the request").click()
+    expect(page.get_by_text(re.compile(r"Request 2026-\d{4} is opened\."))).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="Search the records").click()
+    page.get_by_label("Action").fill("user.signed_in")
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_label("Name of the search").fill("Sign-ins")
+    page.get_by_role("button", name="Save the search").click()
+    expect(page.get_by_text("The search is saved on the request.")).to_be_visible()
+    expect(page.get_by_role("link", name="Sign-ins")).to_be_visible()
+    page.get_by_role("link", name="Back to the requests").click()
+    expect(page.get_by_text("Overdue")).to_be_visible()
     assert_accessible(page)
     page.close()

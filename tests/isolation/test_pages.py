@@ -27,6 +27,7 @@ from tests.factories import (
     pause_for,
     post_for,
     post_target_for,
+    records_request_for,
     routing_rule_for,
     social_account_for,
     uploaded_media_for,
@@ -624,3 +625,28 @@ class TestRecordContent(IsolationSuite):
     def url(self, personas: Personas) -> str:
         content = archive_content_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, content.sha256])
+
+
+class TestRecordSearchSave(IsolationSuite):
+    url_name = "record_search_save"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRecordsRequests(IsolationSuite):
+    url_name = "records_requests"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRecordsRequest(IsolationSuite):
+    url_name = "records_request"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])

@@ -1,0 +1,121 @@
+"""Records requests as cases: numbered per year, due 20 working days after receipt for
+public records (weekends and the agency's holidays not counted) or one month for
+personal data, overdue said so; searches saved on them run again; every change is an
+archive event; only records officers and admins handle them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import Role
+from archive.models import ArchiveEvent, RecordsRequest, RequestKind, SavedSearch
+from archive.requests import due_on
+from govsocial.tenancy import agency_scope
+from tests.conftest import Personas
+from tests.factories import MembershipFactory, records_request_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_deadline_follows_the_law_of_the_request() -> None:
+    # Monday 2 March 2026: 20 working days later is Monday 30 March; a holiday on a
+    # working day pushes it one day; one on a Sunday changes nothing.
+    received = date(2026, 3, 2)
+    assert due_on(RequestKind.PUBLIC_RECORDS, received, set()) == date(2026, 3, 30)
+    assert due_on(RequestKind.PUBLIC_RECORDS, received, {date(2026, 3, 17)}) == date(2026, 3, 31)
+    assert due_on(RequestKind.PUBLIC_RECORDS, received, {date(2026, 3, 8)}) == date(2026, 3, 30)
+    # Received on a Saturday, the count starts on the Monday.
+    assert due_on(RequestKind.PUBLIC_RECORDS, date(2026, 3, 7), set()) == date(2026, 4, 3)
+    assert due_on(RequestKind.PERSONAL_DATA, date(2026, 1, 31), set()) == date(2026, 2, 28)
+    assert due_on(RequestKind.PERSONAL_DATA, date(2026, 12, 15), set()) == date(2027, 1, 15)
+
+
+def test_a_records_officer_opens_a_request_saves_a_search_on_it_and_answers_it(
+    personas: Personas,
+) -> None:
+    officer = MembershipFactory(agency=personas.agency_a, roles=[Role.RECORDS_OFFICER])
+    client = personas.client_for(officer)
+    requests_page = reverse("records_requests", args=["alpha"])
+
+    client.post(requests_page, {"day": "2026-03-17", "name": "St Patrick's Day"})
+    opened = client.post(
+        requests_page,
+        {
+            "kind": "public_records",
+            "requester": "Dana Reporter",
+            "requester_email": "dana@news.example",
+            "subject": "Every comment hidden in March",
+            "received_on": "2026-03-02",
+        },
+        follow=True,
+    )
+    with agency_scope(personas.agency_a.pk):
+        request = RecordsRequest.objects.get()
+    assert "Request 2026-0001 is opened." in opened.content.decode()
+    assert (request.number, request.due_on) == ("2026-0001", date(2026, 3, 31))
+    listed = client.get(requests_page).content.decode()
+    assert "2026-0001" in listed and "Overdue" in listed
+
+    search = reverse("record_search", args=["alpha"])
+    shown = client.get(search, {"action": "records."}).content.decode()
+    assert "Save this search on a request" in shown
+    saved = client.post(
+        reverse("record_search_save", args=["alpha"]),
+        {"request": request.pk, "name": "Requests opened", "action": "records.", "q": ""},
+        follow=True,
+    )
+    assert "The search is saved on the request." in saved.content.decode()
+    with agency_scope(personas.agency_a.pk):
+        kept = SavedSearch.objects.get()
+    assert kept.criteria == {"action": "records."}
+    assert f"{search}?action=records." in saved.content.decode()
+
+    page = reverse("records_request", args=["alpha", request.pk])
+    client.post(page, {"status": "answered"})
+    with agency_scope(personas.agency_a.pk):
+        request.refresh_from_db()
+        verbs = list(
+            ArchiveEvent.objects.filter(verb__startswith="records.")
+            .order_by("id")
+            .values_list("verb", flat=True)
+        )
+    assert request.status == "answered" and request.closed_at is not None
+    assert "Overdue" not in client.get(page).content.decode()
+    assert verbs == [
+        "records.holiday_added",
+        "records.request_opened",
+        "records.search_saved",
+        "records.request_status_set",
+    ]
+
+
+def test_a_request_needs_who_asks_what_and_a_day_past(personas: Personas) -> None:
+    client = personas.client_for(personas.admin_a)
+    refused = client.post(
+        reverse("records_requests", args=["alpha"]),
+        {"kind": "public_records", "requester": " ", "subject": "x", "received_on": "2999-01-01"},
+    )
+    assert refused.status_code == 400
+    shown = refused.content.decode()
+    assert "Say who asks." in shown
+
+
+def test_only_records_officers_and_admins_handle_requests(personas: Personas) -> None:
+    author = personas.client_for(personas.author_a)
+    assert author.get(reverse("records_requests", args=["alpha"])).status_code == 403
+
+
+def test_overdue_requests_show_on_the_overview_of_those_who_handle_them(
+    personas: Personas,
+) -> None:
+    request = records_request_for(personas.agency_a)
+    home = reverse("agency_home", args=["alpha"])
+
+    admin = personas.client_for(personas.admin_a).get(home).content.decode()
+    author = personas.client_for(personas.author_a).get(home).content.decode()
+
+    assert "Records requests past their deadline" in admin and request.number in admin
+    assert "Records requests past their deadline" not in author
