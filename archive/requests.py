@@ -52,14 +52,16 @@ def request_open(
     *,
     agency: models.Model,
     actor: Any,
+    person: Any,
     kind: str,
     requester: str,
-    requester_email: str,
     subject: str,
     received_on: date,
+    requester_email: str = "",
 ) -> RecordsRequest:
     """Open a records request of the bound agency, numbered in the year it was received
-    (``2027-0001``…), due as the law of its ``kind`` says; recorded."""
+    (``2027-0001``…), due as the law of its ``kind`` says, credited to ``person`` (the
+    actor, or the person behind its API key); recorded."""
     requester, subject = requester.strip(), subject.strip()
     if kind not in RequestKind.values:
         raise GovsocialError(_("Choose the kind of request."), field="kind")
@@ -84,7 +86,7 @@ def request_open(
             subject=subject,
             received_on=received_on,
             due_on=due,
-            opened_by=actor,
+            opened_by=person,
         )
         archive.record(
             agency=agency,
@@ -127,7 +129,7 @@ def request_status_set(*, request: RecordsRequest, actor: Any, status: str) -> R
 
 
 def search_save(
-    *, request: RecordsRequest, actor: Any, name: str, criteria: Mapping[str, str]
+    *, request: RecordsRequest, actor: Any, person: Any, name: str, criteria: Mapping[str, str]
 ) -> SavedSearch:
     """Keep a search of the archive (its criteria as the search form gives them, empty
     ones left out) on an open request; recorded."""
@@ -146,7 +148,7 @@ def search_save(
             request=request,
             name=name[:LONGEST_NAME],
             criteria=kept,
-            saved_by=actor,
+            saved_by=person,
         )
         archive.record(
             agency=request.agency,

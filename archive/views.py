@@ -142,6 +142,7 @@ def record_search_save(request: HttpRequest, agency_slug: str) -> HttpResponse:
         requests.search_save(
             request=chosen,
             actor=request.user,
+            person=request.user,
             name=form.cleaned_data["name"],
             criteria=_criteria(request.POST),
         )
@@ -194,7 +195,9 @@ def _kept(request: HttpRequest, opening: Form, holiday: Form) -> HttpResponse | 
         if not form.is_bound or not form.is_valid():
             return None
         if form is opening:
-            made = requests.request_open(agency=agency, actor=actor, **form.cleaned_data)
+            made = requests.request_open(
+                agency=agency, actor=actor, person=actor, **form.cleaned_data
+            )
             messages.success(
                 request,
                 _("Request %(number)s is opened.") % {"number": made.number},

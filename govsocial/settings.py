@@ -358,6 +358,8 @@ SPECTACULAR_SETTINGS = {
         "InboxReplyStateEnum": "inbox.models.ReplyState",
         "InboxMediaStateEnum": "inbox.models.MediaState",
         "ApprovalStateEnum": "approvals.models.ApprovalState",
+        "RecordsRequestKindEnum": "archive.models.RequestKind",
+        "RecordsRequestStatusEnum": "archive.models.RequestStatus",
         "ModerationActionEnum": "inbox.moderation.Action",
     },
     "SERVE_INCLUDE_SCHEMA": False,

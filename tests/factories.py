@@ -217,6 +217,7 @@ def records_request_for(agency: Agency) -> RecordsRequest:
         return request_open(
             agency=agency,
             actor=officer,
+            person=officer,
             kind=RequestKind.PUBLIC_RECORDS,
             requester="Dana Reporter",
             requester_email="dana@news.example",
@@ -230,7 +231,11 @@ def saved_search_for(agency: Agency) -> SavedSearch:
     request = records_request_for(agency)
     with agency_scope(agency.pk):
         return search_save(
-            request=request, actor=request.opened_by, name="Hidden", criteria={"action": "inbox."}
+            request=request,
+            actor=request.opened_by,
+            person=request.opened_by,
+            name="Hidden",
+            criteria={"action": "inbox."},
         )
 
 

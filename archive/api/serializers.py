@@ -5,9 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils import timezone
 from rest_framework import serializers
 
-from archive.models import ArchiveEvent, ArchiveHead
+from archive.models import (
+    ArchiveEvent,
+    ArchiveHead,
+    Holiday,
+    RecordsRequest,
+    RequestStatus,
+    SavedSearch,
+)
 from archive.selectors import head_document
 
 
@@ -119,3 +127,56 @@ class ConsistencyProofSerializer(serializers.Serializer[Any]):
     first = HeadDocumentSerializer()
     second = HeadDocumentSerializer()
     proof = serializers.ListField(child=serializers.CharField(), help_text="Hashes, in base64.")
+
+
+class SavedSearchSerializer(serializers.ModelSerializer[SavedSearch]):
+    """A search of the archive kept on a records request: ``criteria`` as
+    ``/archive/events/`` takes them (``q``, ``action``, ``person``, ``since``,
+    ``until``)."""
+
+    saved_by = serializers.EmailField(source="saved_by.email", read_only=True)
+    criteria = serializers.DictField(child=serializers.CharField(max_length=200))
+
+    class Meta:
+        model = SavedSearch
+        fields = ["id", "name", "criteria", "saved_by", "saved_at"]
+        read_only_fields = ["id", "saved_by", "saved_at"]
+
+
+class RecordsRequestSerializer(serializers.ModelSerializer[RecordsRequest]):
+    """A records request as a case: ``due_on`` follows from its kind and the day it was
+    received (20 working days, the agency's holidays not counted, for public records;
+    one month for personal data)."""
+
+    opened_by = serializers.EmailField(source="opened_by.email", read_only=True)
+    overdue = serializers.SerializerMethodField(help_text="open, and past its due day")
+    searches = SavedSearchSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = RecordsRequest
+        fields = [
+            "id", "number", "kind", "requester", "requester_email", "subject", "received_on",
+            "due_on", "status", "opened_by", "opened_at", "closed_at", "overdue", "searches",
+        ]  # fmt: skip
+        read_only_fields = [
+            "id", "number", "due_on", "status", "opened_by", "opened_at", "closed_at",
+        ]  # fmt: skip
+        extra_kwargs = {"requester_email": {"required": False, "default": ""}}
+
+    def get_overdue(self, request: RecordsRequest) -> bool:
+        return request.status == RequestStatus.OPEN and request.due_on < timezone.localdate()
+
+
+class RequestStatusSerializer(serializers.Serializer[Any]):
+    """Where the request is now."""
+
+    status = serializers.ChoiceField(choices=RequestStatus.choices)
+
+
+class HolidaySerializer(serializers.ModelSerializer[Holiday]):
+    """A day the agency does not count in public-records deadlines."""
+
+    class Meta:
+        model = Holiday
+        fields = ["id", "day", "name"]
+        read_only_fields = ["id"]

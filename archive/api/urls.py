@@ -1,7 +1,13 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from archive.api.views import ArchiveKeyViewSet, EventProofViewSet, HeadViewSet
+from archive.api.views import (
+    ArchiveKeyViewSet,
+    EventProofViewSet,
+    HeadViewSet,
+    HolidayViewSet,
+    RecordsRequestViewSet,
+)
 
 router = SimpleRouter()
 router.register(
@@ -9,6 +15,14 @@ router.register(
 )
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/archive/events", EventProofViewSet, basename="archiveevent"
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/archive/requests",
+    RecordsRequestViewSet,
+    basename="recordsrequest",
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/archive/holidays", HolidayViewSet, basename="holiday"
 )
 
 urlpatterns = [

@@ -16,17 +16,21 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from archive import records, signing
+from archive import records, requests, signing
 from archive.api.serializers import (
     ArchiveEventSerializer,
     ArchiveKeySerializer,
     ConsistencyProofSerializer,
     EventQuerySerializer,
     HeadSerializer,
+    HolidaySerializer,
     InclusionProofSerializer,
+    RecordsRequestSerializer,
+    RequestStatusSerializer,
+    SavedSearchSerializer,
 )
 from archive.errors import ArchiveError
-from archive.models import ArchiveEvent, ArchiveHead
+from archive.models import ArchiveEvent, ArchiveHead, Holiday, RecordsRequest
 from archive.selectors import consistency_document, inclusion_document
 from archive.services import head_sign
 from govsocial.api.exceptions import InvalidParameter
@@ -153,3 +157,82 @@ class EventProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Archiv
                 )
             )
         return head
+
+
+class RecordsRequestViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ArchiveReaderViewSet
+):
+    """The agency's records requests, open ones first and soonest due first, with the
+    searches saved on each."""
+
+    model = RecordsRequest
+    serializer_class = RecordsRequestSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return (
+            queryset.select_related("opened_by")
+            .prefetch_related("searches__saved_by")
+            .order_by("-status", "due_on", "id")
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Open a request: numbered in the year it was received, due as its kind says."""
+        sent = RecordsRequestSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        made = requests.request_open(
+            agency=self.agency, actor=request.user, person=self.person(), **sent.validated_data
+        )
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=made.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=RequestStatusSerializer, responses=RecordsRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def status(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Mark the request answered or withdrawn, or open it again."""
+        sent = RequestStatusSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        changed = requests.request_status_set(
+            request=self.get_object(), actor=request.user, status=sent.validated_data["status"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=changed.pk)).data)
+
+    @extend_schema(request=SavedSearchSerializer, responses={201: SavedSearchSerializer})
+    @action(detail=True, methods=["post"])
+    def searches(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Keep a search of the archive on the (open) request."""
+        sent = SavedSearchSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        saved = requests.search_save(
+            request=self.get_object(),
+            actor=request.user,
+            person=self.person(),
+            name=sent.validated_data["name"],
+            criteria=sent.validated_data["criteria"],
+        )
+        return Response(SavedSearchSerializer(saved).data, status=status.HTTP_201_CREATED)
+
+
+class HolidayViewSet(
+    mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, ArchiveReaderViewSet
+):
+    """The days the agency does not count in public-records deadlines."""
+
+    model = Holiday
+    serializer_class = HolidaySerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.order_by("day")
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Add a holiday (for requests opened from now on)."""
+        sent = HolidaySerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        made = requests.holiday_add(agency=self.agency, actor=request.user, **sent.validated_data)
+        return Response(HolidaySerializer(made).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Count the day as a working day again (for requests opened from now on)."""
+        requests.holiday_remove(holiday=self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

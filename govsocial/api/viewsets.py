@@ -15,9 +15,10 @@ from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.viewsets import GenericViewSet
 
-from accounts.models import Agency, ApiKey, IdempotencyKey
+from accounts.models import Agency, ApiKey, IdempotencyKey, User
 from accounts.policy import second_factor_gap
 from accounts.selectors import agency_get_active, membership_for
+from accounts.services.principals import person_behind
 from govsocial.api import idempotency
 from govsocial.api.exceptions import InvalidParameter
 from govsocial.tenancy import AgencyOwned, agency_scope, user_scope
@@ -138,3 +139,8 @@ class AgencyScopedViewSet(ApiViewSet):
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """Narrow the agency's rows for this endpoint (role, filters, related rows)."""
         return queryset
+
+    def person(self) -> User:
+        """Return the person the request's action is credited to on the rows it makes:
+        the caller, or for an API key the admin who created it."""
+        return person_behind(self.request.user)  # type: ignore[arg-type]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
@@ -15,7 +16,7 @@ from archive.models import ArchiveEvent, RecordsRequest, RequestKind, SavedSearc
 from archive.requests import due_on
 from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
-from tests.factories import MembershipFactory, records_request_for
+from tests.factories import MembershipFactory, api_key_for, records_request_for
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +120,46 @@ def test_overdue_requests_show_on_the_overview_of_those_who_handle_them(
 
     assert "Records requests past their deadline" in admin and request.number in admin
     assert "Records requests past their deadline" not in author
+
+
+def test_records_officer_keys_handle_requests_through_the_api(personas: Personas) -> None:
+    _key, token = api_key_for(personas.agency_a, Role.RECORDS_OFFICER)
+    officer = Client(headers={"Authorization": f"Bearer {token}"})
+    base = "/api/agencies/alpha/archive"
+
+    holiday = officer.post(
+        f"{base}/holidays/",
+        {"day": "2026-03-17", "name": "St Patrick's Day"},
+        content_type="application/json",
+    )
+    opened = officer.post(
+        f"{base}/requests/",
+        {
+            "kind": "public_records",
+            "requester": "Dana Reporter",
+            "subject": "Every comment hidden in March",
+            "received_on": "2026-03-02",
+        },
+        content_type="application/json",
+    )
+    made = opened.json()
+    saved = officer.post(
+        f"{base}/requests/{made['id']}/searches/",
+        {"name": "Hidden", "criteria": {"action": "inbox.item_hidden", "since": "2026-03-01"}},
+        content_type="application/json",
+    )
+    status = f"{base}/requests/{made['id']}/status/"
+    answered = officer.post(status, {"status": "answered"}, content_type="application/json").json()
+    again = officer.post(status, {"status": "answered"}, content_type="application/json")
+    removed = officer.delete(f"{base}/holidays/{holiday.json()['id']}/")
+    _key, author_token = api_key_for(personas.agency_a, Role.AUTHOR)
+    author = Client(headers={"Authorization": f"Bearer {author_token}"})
+
+    assert holiday.status_code == 201 and opened.status_code == 201, opened.content
+    assert (made["number"], made["due_on"], made["overdue"]) == ("2026-0001", "2026-03-31", True)
+    assert saved.status_code == 201 and saved.json()["criteria"]["action"] == "inbox.item_hidden"
+    assert answered["status"] == "answered" and answered["overdue"] is False
+    assert [search["name"] for search in answered["searches"]] == ["Hidden"]
+    assert again.status_code == 409
+    assert removed.status_code == 204
+    assert author.get(f"{base}/requests/").status_code == 403

@@ -18,11 +18,13 @@ from tests.factories import (
     blackout_for,
     content_rules_for,
     emergency_review_for,
+    holiday_for,
     inbox_item_for,
     inbox_media_for,
     inbox_reply_for,
     pause_for,
     post_for,
+    records_request_for,
     routing_rule_for,
     social_account_for,
     uploaded_media_for,
@@ -400,6 +402,57 @@ class TestArchiveEventDetail(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         event = archive_event_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, event.pk])
+
+
+class TestRecordsRequestList(ApiIsolationSuite):
+    url_name = "recordsrequest-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRecordsRequestDetail(ApiIsolationSuite):
+    url_name = "recordsrequest-detail"
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestRecordsRequestStatus(ApiIsolationSuite):
+    url_name = "recordsrequest-status"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestRecordsRequestSearches(ApiIsolationSuite):
+    url_name = "recordsrequest-searches"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestHolidayList(ApiIsolationSuite):
+    url_name = "holiday-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestHolidayDetail(ApiIsolationSuite):
+    url_name = "holiday-detail"
+    methods = ("delete",)
+
+    def url(self, personas: Personas) -> str:
+        holiday = holiday_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, holiday.pk])
 
 
 class TestInboxItemList(ApiIsolationSuite):
