@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 import archive
 from archive.models import Holiday, RecordsRequest, RequestKind, RequestStatus, SavedSearch
+from archive.transitions import request_move
 from govsocial.errors import Conflict, GovsocialError
 
 # Working days a public body has to answer a public-records request (US FOIA).
@@ -115,9 +116,8 @@ def request_status_set(*, request: RecordsRequest, actor: Any, status: str) -> R
         if request.status == status:
             raise Conflict(_("The request is already so."))
         before = request.status
-        request.status = status
-        request.closed_at = None if status == RequestStatus.OPEN else timezone.now()
-        request.save(update_fields=["status", "closed_at"])
+        request_move(request_id=request.pk, status=status)
+        request.refresh_from_db(fields=["status", "closed_at"])
         archive.record(
             agency=request.agency,
             actor=actor,

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archive import records, requests, signing
 from archive.forms import HolidayForm, RecordSearchForm, RecordsRequestForm, SaveSearchForm
 from archive.models import Holiday, RecordsRequest, RequestStatus
-from archive.selectors import content_open
+from archive.responses import content_response
 from govsocial.errors import GovsocialError
 from govsocial.timezones import render_local, zone_of
 
@@ -113,13 +113,7 @@ def _kept_hashes(data: Any) -> list[str]:
 def record_content(request: HttpRequest, agency_slug: str, sha256: str) -> FileResponse:
     """Download content the agency's archive keeps, as it was kept."""
     _require_reader(request)
-    opened = content_open(sha256=sha256)
-    if opened is None:
-        raise Http404
-    file, row = opened
-    answer = FileResponse(file, content_type=row.media_type, as_attachment=True, filename=sha256)
-    answer["X-Content-Type-Options"] = "nosniff"
-    return answer
+    return content_response(sha256=sha256, filename=sha256)
 
 
 def _criteria(data: Any) -> dict[str, str]:

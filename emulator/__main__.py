@@ -96,6 +96,10 @@ def main(argv: list[str]) -> int:
         host=args.host,
         port=args.port,
         log_level="warning",
+        # Longer than any client keeps an idle connection (httpx: 5 s, as uvicorn's
+        # default): a server closing one just as a client reuses it made the client's
+        # request fail with "Server disconnected without sending a response".
+        timeout_keep_alive=75,
         timeout_graceful_shutdown=2,
     )
     return 0

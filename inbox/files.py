@@ -8,7 +8,7 @@ import mimetypes
 
 from django.http import FileResponse, Http404
 
-from archive.selectors import content_open
+from archive.responses import content_response
 from inbox.models import InboxItemMedia, MediaState
 
 
@@ -17,19 +17,6 @@ def file_response(media: InboxItemMedia | None) -> FileResponse:
     there is none such or it is not kept (yet)."""
     if media is None or media.state != MediaState.KEPT:
         raise Http404
-    opened = content_open(sha256=media.content)
-    if opened is None:
-        raise Http404
-    stored, content = opened
-    extension = mimetypes.guess_extension(content.media_type) or ""
+    extension = mimetypes.guess_extension(media.mime_type) or ""
     name = f"inbox-{media.item_id}-file-{media.version}-{media.position}{extension}"
-    response = FileResponse(
-        stored,
-        content_type=content.media_type,
-        as_attachment=not media.shown_inline,
-        filename=name,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return content_response(sha256=media.content, filename=name, inline=media.shown_inline)

@@ -1,7 +1,8 @@
 """A post's status and its targets' states are written in one module (DESIGN.md,
 invariant 9): every other module of the app asks ``publishing.services.transitions``.
 The inbox's own machines (an item's status, a reply's state) are written in
-``inbox.transitions`` alone, which touches nothing of publishing's.
+``inbox.transitions`` alone, and a records request's status in ``archive.transitions``
+alone; neither touches anything of publishing's.
 
 Read from the source: an assignment of a status or state value, an update or bulk update
 naming the field, a save naming ``status``, or a post saved whole (which writes its
@@ -18,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 APPS = ("accounts", "approvals", "archive", "govsocial", "inbox", "publishing")
 THE_WRITER = ROOT / "publishing" / "services" / "transitions.py"
 THE_INBOX_WRITER = ROOT / "inbox" / "transitions.py"
+THE_ARCHIVE_WRITER = ROOT / "archive" / "transitions.py"
 FIELDS = {"status", "state"}
 VALUES = ("PostStatus", "TargetState")
 
@@ -27,7 +29,8 @@ def _modules() -> list[Path]:
         path
         for app in APPS
         for path in sorted((ROOT / app).rglob("*.py"))
-        if "migrations" not in path.parts and path not in (THE_WRITER, THE_INBOX_WRITER)
+        if "migrations" not in path.parts
+        and path not in (THE_WRITER, THE_INBOX_WRITER, THE_ARCHIVE_WRITER)
     ]
 
 
@@ -75,8 +78,9 @@ def test_only_the_transitions_module_writes_a_posts_status_or_a_targets_state() 
     assert found == set()
 
 
-def test_the_inbox_writer_writes_only_the_inbox() -> None:
-    source = THE_INBOX_WRITER.read_text(encoding="utf-8")
+@pytest.mark.parametrize("writer", [THE_INBOX_WRITER, THE_ARCHIVE_WRITER])
+def test_the_other_writers_write_only_their_own(writer: Path) -> None:
+    source = writer.read_text(encoding="utf-8")
     assert not {"publishing", "PostStatus", "TargetState", "PostTarget"} & {
         name for node in ast.walk(ast.parse(source)) for name in _names(node)
     }
