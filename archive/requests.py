@@ -139,6 +139,8 @@ def search_save(
     kept = {key: value for key, value in criteria.items() if value}
     if not kept:
         raise GovsocialError(_("Search for something before saving the search."))
+    if kept.get("since") and kept.get("until") and kept["until"] < kept["since"]:
+        raise GovsocialError(_("The last day comes after the first."), field="criteria")
     with transaction.atomic():
         request = RecordsRequest.objects.select_for_update().get(pk=request.pk)
         if request.status != RequestStatus.OPEN:

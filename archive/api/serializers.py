@@ -129,13 +129,27 @@ class ConsistencyProofSerializer(serializers.Serializer[Any]):
     proof = serializers.ListField(child=serializers.CharField(), help_text="Hashes, in base64.")
 
 
+class SearchCriteriaSerializer(serializers.Serializer[Any]):
+    """A search as the Records page runs it: words, action, person, and the first and
+    last days (in the viewer's zone, the last included)."""
+
+    q = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    action = serializers.CharField(required=False, allow_blank=True, max_length=80)
+    person = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    since = serializers.DateField(required=False, help_text="the first day")
+    until = serializers.DateField(required=False, help_text="the last day, included")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # Kept as the page's query string has them (days as YYYY-MM-DD).
+        return {name: str(value) for name, value in attrs.items()}
+
+
 class SavedSearchSerializer(serializers.ModelSerializer[SavedSearch]):
-    """A search of the archive kept on a records request: ``criteria`` as
-    ``/archive/events/`` takes them (``q``, ``action``, ``person``, ``since``,
-    ``until``)."""
+    """A search of the archive kept on a records request, to run again on the Records
+    page (``/records/?`` and the criteria)."""
 
     saved_by = serializers.EmailField(source="saved_by.email", read_only=True)
-    criteria = serializers.DictField(child=serializers.CharField(max_length=200))
+    criteria = SearchCriteriaSerializer()
 
     class Meta:
         model = SavedSearch

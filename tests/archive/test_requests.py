@@ -149,6 +149,11 @@ def test_records_officer_keys_handle_requests_through_the_api(personas: Personas
         content_type="application/json",
     )
     status = f"{base}/requests/{made['id']}/status/"
+    backwards = officer.post(
+        f"{base}/requests/{made['id']}/searches/",
+        {"name": "Odd", "criteria": {"since": "2026-03-02", "until": "2026-03-01"}},
+        content_type="application/json",
+    )
     answered = officer.post(status, {"status": "answered"}, content_type="application/json").json()
     again = officer.post(status, {"status": "answered"}, content_type="application/json")
     removed = officer.delete(f"{base}/holidays/{holiday.json()['id']}/")
@@ -157,7 +162,10 @@ def test_records_officer_keys_handle_requests_through_the_api(personas: Personas
 
     assert holiday.status_code == 201 and opened.status_code == 201, opened.content
     assert (made["number"], made["due_on"], made["overdue"]) == ("2026-0001", "2026-03-31", True)
-    assert saved.status_code == 201 and saved.json()["criteria"]["action"] == "inbox.item_hidden"
+    assert saved.status_code == 201, saved.content
+    assert saved.json()["criteria"] == {"action": "inbox.item_hidden", "since": "2026-03-01"}
+    assert backwards.status_code == 400
+    assert "The last day comes after the first." in backwards.content.decode()
     assert answered["status"] == "answered" and answered["overdue"] is False
     assert [search["name"] for search in answered["searches"]] == ["Hidden"]
     assert again.status_code == 409
