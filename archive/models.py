@@ -67,6 +67,10 @@ class ArchiveEvent(AgencyOwned):
             models.Index(fields=["agency", "verb"], name="archive_event_verb"),
             models.Index(fields=["agency", "occurred_at"], name="archive_event_when"),
             models.Index(fields=["agency", "txid", "id"], name="archive_event_order"),
+            # What happened to one thing (a record's history, a package's conversations).
+            models.Index(
+                fields=["agency", "object_type", "object_id", "id"], name="archive_event_object"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -280,3 +284,67 @@ class Holiday(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.day} {self.name}"
+
+
+class PackageStatus(models.TextChoices):
+    """Where an export package is: waiting for a worker, being built, ready to
+    download, failed, or past its time and deleted."""
+
+    QUEUED = "queued", _("Waiting")
+    BUILDING = "building", _("Being built")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    EXPIRED = "expired", _("Expired")
+
+
+class ExportPackage(AgencyOwned):
+    """A package of the records a request's saved searches find, built in the background
+    (``archive.exports``): a ZIP in BagIt layout that anyone can check offline against
+    the signed log. Downloadable by the agency's records officers until ``expires_at``,
+    then deleted (the row and its events stay)."""
+
+    request = models.ForeignKey(RecordsRequest, on_delete=models.PROTECT, related_name="packages")
+    # The searches as they were when the package was asked for: {"name", "criteria"} each.
+    searches = models.JSONField(_("searches"), default=list)
+    # The zone the searches' days were given in, and the readable pages' times shown in;
+    # the language the pages' own words are in (the content keeps its own).
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    language = models.CharField(_("language"), max_length=10)
+    status = models.CharField(
+        _("status"), max_length=20, choices=PackageStatus.choices, default=PackageStatus.QUEUED
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("asked for"), db_default=Now())
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("downloadable until"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # The signed head the package's events are proven against.
+    head = models.ForeignKey(
+        ArchiveHead, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    events = models.BigIntegerField(_("events"), null=True, blank=True)
+    size = models.BigIntegerField(_("size"), null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    failure = models.TextField(_("why it failed"), blank=True)
+
+    class Meta:
+        verbose_name = _("export package")
+        verbose_name_plural = _("export packages")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "started_at"], name="archive_package_status")]
+
+    def __str__(self) -> str:
+        return f"{self.request.number}/{self.pk}"
+
+    @property
+    def file_name(self) -> str:
+        """Return the name the package downloads as."""
+        return f"records-{self.request.number}-{self.pk}.zip"
+
+
+def package_name(agency_id: int, package_id: int) -> str:
+    """Return where the packages' storage keeps an agency's package."""
+    return f"{agency_id}/package-{package_id}.zip"

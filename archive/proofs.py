@@ -32,17 +32,14 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from rfc3161_client import (
-    VerificationError,
-    Verifier,
-    VerifierBuilder,
-    decode_timestamp_response,
-)
+
+if TYPE_CHECKING:
+    from rfc3161_client import Verifier
 
 from archive import merkle
 from archive.entries import canonical, commitment, utc_text
@@ -81,6 +78,10 @@ def timestamp_verifier(chain: Sequence[x509.Certificate], *, nonce: int | None =
     """Return what checks a time-stamp against ``chain``: the authority's certificate
     (pinned: a token signed by any other does not hold), then those that issued it, up
     to its root."""
+    # Imported when used: heads and proofs are checked with ``cryptography`` alone (as
+    # the verifier shipped in each records package does), time-stamps need more.
+    from rfc3161_client import VerifierBuilder
+
     return VerifierBuilder(
         tsa_certificate=chain[0], intermediates=list(chain[1:-1]), roots=[chain[-1]], nonce=nonce
     ).build()
@@ -90,6 +91,8 @@ def timestamp_problem(head: Mapping[str, Any], chains: Sequence[Sequence[x509.Ce
     """Return why ``head`` carries no time-stamp that holds against one of ``chains``
     (each the authority's certificate, then those that issued it up to the root: an
     authority that changed certificate has a chain per certificate), or ""."""
+    from rfc3161_client import VerificationError, decode_timestamp_response
+
     stamp = head.get("timestamp")
     if not stamp:
         return "the head has no time-stamp"

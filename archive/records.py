@@ -5,8 +5,10 @@ latest signed head that holds it."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.db.models import BooleanField, Q, QuerySet
@@ -14,12 +16,14 @@ from django.db.models.expressions import RawSQL
 
 from archive import signing
 from archive.errors import ArchiveError
-from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf
+from archive.models import ArchiveContent, ArchiveEvent, ArchiveHead, ArchiveLeaf
 from archive.proofs import inclusion_problem
 from archive.selectors import inclusion_document
 
 # Who reads an agency's archive: its records officers and its admins.
 READERS = frozenset({"records_officer", "admin"})
+# How an event's data names content the archive keeps: by its SHA-256, in hex.
+_KEPT = re.compile(r"[0-9a-f]{64}")
 
 
 def event_search(
@@ -121,3 +125,25 @@ def event_check(*, event: ArchiveEvent, head: ArchiveHead) -> Checked:
     else:
         problem = inclusion_problem(document, key.public_bytes(Encoding.Raw, PublicFormat.Raw))
     return Checked(head=head, position=document["position"], problem=problem)
+
+
+def kept_hashes(data: Any) -> list[str]:
+    """Return the hashes of kept content an event's data names (``content``,
+    ``published``, a medium's ``sha256``…), in order, each once."""
+    found: list[str] = []
+    if isinstance(data, dict):
+        for value in data.values():
+            found.extend(kept_hashes(value))
+    elif isinstance(data, list):
+        for value in data:
+            found.extend(kept_hashes(value))
+    elif isinstance(data, str) and _KEPT.fullmatch(data):
+        found.append(data)
+    return list(dict.fromkeys(found))
+
+
+def kept_of(data: Any) -> list[str]:
+    """Return the hashes an event's data names that the bound agency's archive keeps."""
+    named = kept_hashes(data)
+    kept = set(ArchiveContent.objects.filter(sha256__in=named).values_list("sha256", flat=True))
+    return [digest for digest in named if digest in kept]

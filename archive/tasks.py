@@ -1,5 +1,6 @@
-"""Periodic work on the archive, one task per agency: signing each log's head, having
-the heads time-stamped, and checking each log from its events up."""
+"""Work on the archive in the background, one task per agency: signing each log's head,
+having the heads time-stamped, checking each log from its events up, and building and
+tending records packages."""
 
 from __future__ import annotations
 
@@ -95,3 +96,28 @@ def heads_timestamp_agency(*, agency_id: int) -> None:
         heads_timestamp()
     except ArchiveError as error:
         logger.warning("heads of agency %s not time-stamped: %s", agency_id, error)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def package_build_agency(*, agency_id: int, package_id: int) -> None:
+    """Build one records package. Safe to run twice: the service claims it first."""
+    from archive.exports import package_build
+
+    package_build(package_id=package_id)
+
+
+@shared_task(acks_late=True)
+def packages_tend() -> None:
+    """Queue, for every agency, the deletion of packages past their time and the
+    taking up again of builds whose worker was lost."""
+    each_agency(packages_tend_agency, active_only=False)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def packages_tend_agency(*, agency_id: int) -> None:
+    """Tend one agency's records packages."""
+    from archive.exports import packages_tend as tend
+
+    tend()

@@ -184,31 +184,35 @@ def contents_verify(*, agency_id: int) -> ContentReport:
     return ContentReport(checked)
 
 
-def _stream(query: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
-    """Yield the rows of ``query`` from a server-side cursor, a chunk at a time."""
+def rows_stream(query: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of ``query`` from a server-side cursor, a chunk at a time (inside
+    a transaction)."""
     connection.ensure_connection()
-    with connection.connection.cursor(name=f"verify_{uuid.uuid4().hex}") as cursor:
+    with connection.connection.cursor(name=f"archive_{uuid.uuid4().hex}") as cursor:
         cursor.itersize = _CHUNK
         cursor.execute(query, params)
         yield from cursor
 
 
-_EVENT_FIELDS = ("id", *FACT_FIELDS, *CONTENT_FIELDS, "salt", "commitment")
+# An event's fields as ``event_columns`` reads them.
+EVENT_FIELDS = ("id", *FACT_FIELDS, *CONTENT_FIELDS, "salt", "commitment")
 # An event's time as ``archive.entries.utc_text`` writes it.
 _UTC_TEXT = """to_char(e.occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')"""
+
+
+def event_columns() -> str:
+    """Return the columns of ``EVENT_FIELDS`` of an event ``e``, its time as its entry
+    has it: written by PostgreSQL rather than parsed and written again here, a million
+    times over in a large log."""
+    return ", ".join(_UTC_TEXT if name == "occurred_at" else f"e.{name}" for name in EVENT_FIELDS)
 
 
 def _leaves(agency_id: int) -> Iterator[tuple[int, str, dict[str, Any] | None]]:
     """Yield each leaf of the log in order: its position, its hash, and its event's
     fields (None when the event is gone)."""
-    # The time as the entry has it, written by PostgreSQL rather than parsed and
-    # written again here, a million times over in a large log.
-    columns = ", ".join(
-        _UTC_TEXT if name == "occurred_at" else f"e.{name}" for name in _EVENT_FIELDS
-    )
-    rows = _stream(
+    rows = rows_stream(
         # Built of the module's own column names, no input.
-        f"SELECT l.position, l.hash, {columns} FROM archive_archiveleaf AS l"  # noqa: S608  # nosec B608
+        f"SELECT l.position, l.hash, {event_columns()} FROM archive_archiveleaf AS l"  # noqa: S608  # nosec B608
         # Each leaf's event by its id, planned apart (OFFSET 0): whatever the statistics
         # say, never a scan of the agency's events for each leaf.
         " LEFT JOIN LATERAL (SELECT * FROM archive_archiveevent AS e"
@@ -217,7 +221,7 @@ def _leaves(agency_id: int) -> Iterator[tuple[int, str, dict[str, Any] | None]]:
         [agency_id],
     )
     for position, leaf, *values in rows:
-        fields = dict(zip(_EVENT_FIELDS, values, strict=True))
+        fields = dict(zip(EVENT_FIELDS, values, strict=True))
         if fields["id"] is None:
             yield position, leaf, None
             continue
@@ -229,7 +233,7 @@ def _leaves(agency_id: int) -> Iterator[tuple[int, str, dict[str, Any] | None]]:
 def _stored_subtrees(agency_id: int) -> Iterator[tuple[int, int, str]]:
     """Yield the stored subtrees in the order a frontier completes them: by their last
     leaf, then from the bottom up."""
-    return _stream(
+    return rows_stream(
         "SELECT level, index, hash FROM archive_archivesubtree WHERE agency_id = %s"
         " ORDER BY ((index + 1) << level), level",
         [agency_id],

@@ -86,27 +86,11 @@ def record_detail(request: HttpRequest, agency_slug: str, event_id: int) -> Http
         "event": event,
         "head": head,
         "checked": checked,
-        "kept": _kept_hashes(event.data),
+        "kept": records.kept_of(event.data),
         "history": records.event_history(event=event)[:HISTORY_LONGEST],
         "recorded": json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True),
     }
     return render_local(request, "archive/record_detail.html", context)
-
-
-def _kept_hashes(data: Any) -> list[str]:
-    """Return the hashes of kept content the event's data names (``content``,
-    ``sha256``), in order, each once."""
-    found: list[str] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key in ("content", "sha256") and isinstance(value, str) and len(value) == 64:
-                found.append(value)
-            else:
-                found.extend(_kept_hashes(value))
-    elif isinstance(data, list):
-        for value in data:
-            found.extend(_kept_hashes(value))
-    return list(dict.fromkeys(found))
 
 
 @require_GET

@@ -61,6 +61,10 @@ ARCHIVE_HEAD_INTERVAL_SECONDS = float(os.environ.get("ARCHIVE_HEAD_INTERVAL_SECO
 # It places at most ARCHIVE_SEQUENCER_BATCH events of an agency in one transaction.
 ARCHIVE_MERGE_DELAY_SECONDS = float(os.environ.get("ARCHIVE_MERGE_DELAY_SECONDS", "1"))
 ARCHIVE_SEQUENCER_BATCH = int(os.environ.get("ARCHIVE_SEQUENCER_BATCH", "10000"))
+# How long a records package can be downloaded once built, before it is deleted; and how
+# long a build may run before another worker takes it up (its worker is taken for lost).
+ARCHIVE_PACKAGE_DAYS = int(os.environ.get("ARCHIVE_PACKAGE_DAYS", "7"))
+ARCHIVE_PACKAGE_LEASE_SECONDS = int(os.environ.get("ARCHIVE_PACKAGE_LEASE_SECONDS", "7200"))
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 HTTPS = env_bool("GOVSOCIAL_HTTPS", True)
@@ -278,6 +282,8 @@ MEDIA_URL = "/media/"
 # What the archive keeps whole (each published post and its media), named by SHA-256
 # and never changed: every process that publishes or reads the archive must see it.
 ARCHIVE_ROOT = Path(os.environ.get("ARCHIVE_ROOT", DATA_DIR / "archive"))
+# The records packages built for download (deleted when they expire).
+PACKAGES_ROOT = Path(os.environ.get("PACKAGES_ROOT", DATA_DIR / "packages"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -285,9 +291,14 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": ARCHIVE_ROOT},
     },
+    "packages": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": PACKAGES_ROOT},
+    },
 }
 # On several hosts, media and the archive's files live on S3-compatible storage instead:
-# S3_BUCKET names the bucket (media under media/, the archive under archive/),
+# S3_BUCKET names the bucket (media under media/, the archive under archive/, records
+# packages under packages/),
 # S3_ARCHIVE_BUCKET another one for the archive (one with Object Lock, say), and
 # S3_ENDPOINT_URL a server other than AWS's; the credentials come as AWS_ACCESS_KEY_ID and
 # AWS_SECRET_ACCESS_KEY (or the host's role). Objects stay private: the app serves them.
@@ -308,6 +319,10 @@ if S3_BUCKET:
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": _S3
         | {"bucket_name": os.environ.get("S3_ARCHIVE_BUCKET") or S3_BUCKET, "location": "archive"},
+    }
+    STORAGES["packages"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _S3 | {"bucket_name": S3_BUCKET, "location": "packages"},
     }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -417,6 +432,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "archive.tasks.heads_sign",
         "schedule": ARCHIVE_HEAD_INTERVAL_SECONDS,
     },
+    "archive-tend-packages": {"task": "archive.tasks.packages_tend", "schedule": 5 * 60},
     "archive-stamp-heads": {
         "task": "archive.tasks.heads_timestamp",
         "schedule": ARCHIVE_TIMESTAMP_RETRY_SECONDS,

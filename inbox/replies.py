@@ -109,7 +109,13 @@ def reply_create(
             written_by=writer,
             state=ReplyState.IN_REVIEW if chain else ReplyState.QUEUED,
         )
-        written: dict[str, Any] = {"item": item.pk, "text": text}
+        # The conversation it answers, for the records to show it there.
+        written: dict[str, Any] = {
+            "item": item.pk,
+            "text": text,
+            "network": item.account.network,
+            "thread": item.thread,
+        }
         if chain:
             reply.approval = Approval.objects.create(
                 agency=item.agency,

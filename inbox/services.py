@@ -259,6 +259,7 @@ def _document(account: SocialAccount, row: InboxItem) -> dict[str, Any]:
         "permalink": row.permalink,
         "written_at": row.written_at.isoformat(),
         "in_reply_to": row.in_reply_to_remote_id,
+        "thread": row.thread,
         "language": row.language,
     }
 

@@ -187,8 +187,13 @@ def _fresh_environment(kind: str) -> Iterator[dict[str, str]]:
         flush_db(redis_url)
         # What the archive keeps whole goes with the database: this run's own, empty.
         archive_root = data / f"archive_{kind}_{slot}"
-        shutil.rmtree(archive_root, ignore_errors=True)
-        env = _child_env(services, db, data, redis_url) | {"ARCHIVE_ROOT": str(archive_root)}
+        packages_root = data / f"packages_{kind}_{slot}"
+        for folder in (archive_root, packages_root):
+            shutil.rmtree(folder, ignore_errors=True)
+        env = _child_env(services, db, data, redis_url) | {
+            "ARCHIVE_ROOT": str(archive_root),
+            "PACKAGES_ROOT": str(packages_root),
+        }
         _prepare(env, db, [])
         # Tests and benchmarks set up what the app role may not (tampering, fixtures);
         # nothing of run or manage gets the owner's credentials.

@@ -1,0 +1,571 @@
+"""Export packages: what a records request's saved searches find, built in the background
+into a ZIP in BagIt layout that anyone can check offline (``archive.package_check``),
+downloadable by the agency's records officers for a limited time.
+
+A package holds, under ``data/``: the signed head its events are proven against
+(``head.json``, signed when the build starts), every matching event in the log's order
+with its content and its inclusion proof (``events.jsonl``), the same as a table
+(``events.csv``), the documents and media the events kept (``documents.jsonl``,
+``media/``), and pages a person reads (``pages/``, ``archive.rendition``). Once the payload
+is written, the build is itself recorded with the manifest's SHA-256, the log is signed
+again, and the proof of that record goes in ``package-proof.json``: the deployment's log
+vouches for every byte of the payload. The verifier travels in the package.
+
+Rows and files are streamed, a chunk at a time, never held all at once.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import json
+import logging
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.files import File
+from django.core.files.storage import storages
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.db.models.functions import Now
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+import archive
+from archive import package_check, rendition, signing
+from archive.bag import BagWriter
+from archive.entries import CONTENT_FIELDS, FACT_FIELDS, utc_text
+from archive.errors import ArchiveError
+from archive.merkle import inclusion_ranges
+from archive.models import (
+    ArchiveEvent,
+    ArchiveHead,
+    ArchiveLeaf,
+    ExportPackage,
+    PackageStatus,
+    RecordsRequest,
+    RequestStatus,
+    content_name,
+    package_name,
+)
+from archive.selectors import consistency_document, head_document, inclusion_document, ranges_hashes
+from archive.services import SYSTEM, Actor, head_sign, log_integrate
+from archive.transitions import package_move
+from archive.verification import EVENT_FIELDS, event_columns, rows_stream
+from govsocial.errors import Conflict, GovsocialError
+from govsocial.mail import send_quietly
+
+logger = logging.getLogger("govsocial.archive")
+T = TypeVar("T")
+
+PACKAGE_REQUESTED = "records.package_requested"
+PACKAGE_BUILT = package_check.PACKAGE_BUILT
+PACKAGE_FAILED = "records.package_failed"
+PACKAGE_DOWNLOADED = "records.package_downloaded"
+PACKAGE_EXPIRED = "records.package_expired"
+# How many times a build is taken up again after its worker was lost.
+ATTEMPTS = 3
+# Events read, proven and written at a time.
+_CHUNK = 5_000
+# How long the package's own record may wait for its place in the log.
+_PLACED_WITHIN = 60.0
+# The strings of an event's data that may name kept content: SHA-256 hashes in hex.
+_HASHES = '$.** ? (@.type() == "string" && @ like_regex "^[0-9a-f]{64}$")'
+_DOCUMENT = archive.DOCUMENT_TYPE
+# The files of the verifier that travels in each package, from this app's own folder.
+_VERIFIER = ("merkle.py", "entries.py", "proofs.py", "package_check.py")
+_VERIFY = '''"""Check this records package: python verify.py PACKAGE.zip (or this folder).
+
+Needs Python 3.11 or later and the cryptography package; see README.txt."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "verifier"))
+
+from archive.package_check import main  # noqa: E402
+
+sys.exit(main())
+'''
+_CSV_COLUMNS = (
+    "position", "id", "occurred_at", "actor_type", "actor_id", "actor_name", "verb",
+    "object_type", "object_id", "object_repr", "ip_address", "user_agent", "request_id",
+    "data", "content_erased",
+)  # fmt: skip
+
+
+def package_start(
+    *, request: RecordsRequest, actor: Actor, person: Any, time_zone: str, language: str
+) -> ExportPackage:
+    """Ask for a package of what ``request``'s saved searches find (their days read in
+    ``time_zone``, the pages written in ``language``), built in the background; recorded.
+    One package of a request is built at a time."""
+    with transaction.atomic():
+        request = RecordsRequest.objects.select_for_update().get(pk=request.pk)
+        if request.status == RequestStatus.WITHDRAWN:
+            raise Conflict(_("The request was withdrawn: open it again to export for it."))
+        searches = list(request.searches.order_by("saved_at", "id").values("name", "criteria"))
+        if not searches:
+            raise GovsocialError(
+                _("Save a search on the request first: a package holds what its searches find.")
+            )
+        building = [PackageStatus.QUEUED, PackageStatus.BUILDING]
+        if request.packages.filter(status__in=building).exists():
+            raise Conflict(_("A package of this request is being built already."))
+        package: ExportPackage = ExportPackage.objects.create(
+            agency=request.agency,
+            request=request,
+            searches=searches,
+            time_zone=time_zone,
+            language=language,
+            requested_by=person,
+        )
+        _record(package, actor, PACKAGE_REQUESTED, searches=searches)
+        _dispatch(package)
+    return package
+
+
+def _record(package: ExportPackage, actor: Actor, verb: str, **data: Any) -> ArchiveEvent:
+    """Record what happened to a package, about its request (whose history shows it)."""
+    return archive.record(
+        agency=package.agency,
+        actor=actor,
+        verb=verb,
+        obj=package.request,
+        data={"number": package.request.number, "package": package.pk, **data},
+    )
+
+
+def _dispatch(package: ExportPackage) -> None:
+    from archive.tasks import package_build_agency
+
+    agency_id, package_id = package.agency_id, package.pk
+    transaction.on_commit(
+        lambda: package_build_agency.delay(agency_id=agency_id, package_id=package_id)
+    )
+
+
+def package_progress(package: ExportPackage) -> int | None:
+    """Return how far the package's build is, in percent, while it is being built."""
+    if package.status != PackageStatus.BUILDING:
+        return None
+    done = cache.get(_progress_key(package.pk))
+    return int(done) if done is not None else 0
+
+
+def _progress_key(package_id: int) -> str:
+    return f"archive:package:{package_id}:progress"
+
+
+@dataclass
+class _Progress:
+    """The build's progress, told to the page through the cache."""
+
+    package_id: int
+    total: int
+    done: int = 0
+    told: int = -1
+
+    def add(self, count: int) -> None:
+        self.done += count
+        percent = min(99, self.done * 100 // max(self.total, 1))
+        if percent != self.told:
+            cache.set(_progress_key(self.package_id), percent, timeout=24 * 60 * 60)
+            self.told = percent
+
+
+def package_build(*, package_id: int) -> ExportPackage | None:
+    """Build the bound agency's package if it waits and this worker claims it; tell
+    the person who asked for it when it is ready or has failed. Safe to run twice: the
+    second finds it claimed."""
+    if connection.in_atomic_block:
+        raise ArchiveError("a package is built outside a transaction")
+    claimed = package_move(
+        package_id=package_id,
+        status=PackageStatus.BUILDING,
+        when=[PackageStatus.QUEUED],
+        started_at=Now(),
+        attempts=F("attempts") + 1,
+    )
+    if not claimed:
+        return None
+    package = ExportPackage.objects.select_related("request", "requested_by").get(pk=package_id)
+    try:
+        with translation.override(package.language):
+            _build(package)
+    except Exception as error:
+        # Whatever stopped it, the person who asked is told, and may ask again.
+        logger.exception("records package %s failed", package.pk)
+        _failed(package, str(error) or error.__class__.__name__)
+    package.refresh_from_db()
+    _tell(package)
+    return package
+
+
+def _failed(package: ExportPackage, reason: str) -> None:
+    with transaction.atomic():
+        moved = package_move(
+            package_id=package.pk,
+            status=PackageStatus.FAILED,
+            when=[PackageStatus.BUILDING, PackageStatus.QUEUED],
+            finished_at=Now(),
+            failure=reason[:2000],
+        )
+        if moved:
+            _record(package, SYSTEM, PACKAGE_FAILED, reason=reason)
+
+
+def _tell(package: ExportPackage) -> None:
+    """Email the person who asked for the package that it is ready, or why not."""
+    if package.status not in (PackageStatus.READY, PackageStatus.FAILED):
+        return
+    link = settings.SITE_URL + reverse(
+        "records_request",
+        kwargs={"agency_slug": package.agency.slug, "request_id": package.request_id},
+    )
+    with translation.override(package.language):
+        ready = package.status == PackageStatus.READY
+        subject = (
+            _("The records package of request %(number)s is ready")
+            if ready
+            else _("The records package of request %(number)s could not be built")
+        ) % {"number": package.request.number}
+        body = render_to_string(
+            "emails/records_package.txt",
+            {"package": package, "ready": ready, "link": link, "reason": package.failure,
+             "expires": _local(package, package.expires_at)},
+        )  # fmt: skip
+    send_quietly(subject, body, package.requested_by.email)
+
+
+def _local(package: ExportPackage, moment: Any) -> str:
+    if moment is None:
+        return ""
+    return f"{moment.astimezone(ZoneInfo(package.time_zone)):%Y-%m-%d %H:%M} ({package.time_zone})"
+
+
+def _build(package: ExportPackage) -> None:
+    """Write the package, keep it in the packages' storage, and mark it ready."""
+    agency_id = package.agency_id
+    with transaction.atomic():
+        head = head_sign(agency_id=agency_id)
+    ExportPackage.objects.filter(pk=package.pk).update(head=head)
+    matching, params = _matching(package)
+    chosen = (
+        "FROM archive_archiveleaf AS l JOIN archive_archiveevent AS e ON e.id = l.event_id"
+        f" WHERE l.agency_id = %s AND l.position < %s AND e.id IN ({matching})"
+    )
+    params = [agency_id, head.size, *params]
+    with tempfile.TemporaryFile() as file:
+        bag = BagWriter(file, root=package.file_name.removesuffix(".zip"))
+        with transaction.atomic():
+            total = _count(chosen, params)
+            progress = _Progress(package.pk, total * 3)
+            bag.add("data/head.json", _pretty(head_document(head)))
+            bag.add("data/request.json", _pretty(_request_document(package)))
+            _events_write(bag, chosen, params, head, progress)
+            _table_write(bag, chosen, params, progress)
+            rendition.pages_write(
+                bag, chosen=chosen, params=params, package=package, progress=progress.add
+            )
+            _contents_write(bag, chosen, params, agency_id)
+        manifest = bag.manifest_close()
+        bag.add(package_check.PACKAGE_PROOF, _pretty(_recorded(package, manifest, total, head)))
+        bag.add(package_check.PUBLIC_KEY, f"{_current_key()}\n".encode())
+        bag.add("README.txt", rendition.readme(package, head).encode("utf-8"))
+        bag.add("verify.py", _VERIFY.encode("utf-8"))
+        bag.add("verifier/archive/__init__.py", b"")
+        folder = Path(__file__).resolve().parent
+        for name in _VERIFIER:
+            bag.add(f"verifier/archive/{name}", (folder / name).read_bytes())
+        bag.close(_bag_info(package, head, total))
+        size, digest = _stored(file, package)
+    with transaction.atomic():
+        package_move(
+            package_id=package.pk,
+            status=PackageStatus.READY,
+            when=[PackageStatus.BUILDING],
+            finished_at=Now(),
+            expires_at=timezone.now() + timedelta(days=settings.ARCHIVE_PACKAGE_DAYS),
+            events=total,
+            size=size,
+            sha256=digest,
+        )
+
+
+def _matching(package: ExportPackage) -> tuple[str, list[Any]]:
+    """Return the SQL (and its parameters) of the ids of the bound agency's events one
+    of the package's searches finds."""
+    from archive.forms import RecordSearchForm
+    from archive.records import event_search
+
+    zone = ZoneInfo(package.time_zone)
+    found = Q()
+    for search in package.searches:
+        form = RecordSearchForm(search["criteria"])
+        if not form.is_valid():
+            raise ArchiveError(
+                _("The search “%(name)s” cannot be run again.") % {"name": search["name"]}
+            )
+        found |= Q(pk__in=event_search(**form.criteria(zone)).order_by().values("id"))
+    sql, params = ArchiveEvent.objects.filter(found).order_by().values("id").query.sql_with_params()
+    return sql, list(params)
+
+
+def _count(chosen: str, params: list[Any]) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) {chosen}", params)  # nosec B608
+        return int(cursor.fetchone()[0])
+
+
+def _chunks(rows: Iterable[T]) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _events(chosen: str, params: list[Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield each chosen event in the log's order: its position and its fields (its data
+    as the JSON text PostgreSQL gives)."""
+    rows = rows_stream(
+        # Built of the module's own SQL, the searches' through their parameters.
+        f"SELECT l.position, {event_columns()} {chosen} ORDER BY l.position",  # nosec B608
+        params,
+    )
+    for position, *values in rows:
+        yield position, dict(zip(EVENT_FIELDS, values, strict=True))
+
+
+def _events_write(
+    bag: BagWriter, chosen: str, params: list[Any], head: ArchiveHead, progress: _Progress
+) -> None:
+    """Write each event with its content and its proof in the log ``head`` signed, a
+    line each (``archive.proofs``'s inclusion proof, less the head)."""
+    with bag.text(package_check.EVENTS) as out:
+        for chunk in _chunks(_events(chosen, params)):
+            proofs = _proofs([position for position, _fields in chunk], head.size)
+            for (position, fields), proof in zip(chunk, proofs, strict=True):
+                out.write(_event_line(position, fields, proof))
+            progress.add(len(chunk))
+
+
+def _proofs(positions: list[int], size: int) -> list[list[str]]:
+    """Return the inclusion proof (base64 hashes) of each leaf at ``positions`` in the
+    log of ``size`` events, reading each range's hash once for all of them."""
+    paths = [inclusion_ranges(position, size) for position in positions]
+    ranges = list({piece for path in paths for piece in path})
+    texts = {
+        piece: base64.b64encode(node).decode("ascii")
+        for piece, node in zip(ranges, ranges_hashes(ranges), strict=True)
+    }
+    return [[texts[piece] for piece in path] for path in paths]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _event_line(position: int, fields: dict[str, Any], proof: list[str]) -> str:
+    """Return an event's line: its id, position, entry, proof and, unless erased, its
+    content with its salt (the data spliced in as PostgreSQL wrote it: any JSON reader
+    reads the same values)."""
+    entry = {name: fields[name] for name in FACT_FIELDS} | {"content": fields["commitment"]}
+    line = (
+        f'{{"id":{fields["id"]},"position":{position},"entry":{_dumps(entry)},'
+        f'"proof":{_dumps(proof)}'
+    )
+    if fields["salt"]:
+        content = {name: fields[name] for name in CONTENT_FIELDS if name != "data"}
+        line += f',"event_content":{_dumps(content | {"salt": fields["salt"]})[:-1]}'
+        line += f',"data":{fields["data"]}}}'
+    return line + "}\n"
+
+
+def _table_write(bag: BagWriter, chosen: str, params: list[Any], progress: _Progress) -> None:
+    """Write the events as a table a spreadsheet opens."""
+    with bag.text("data/events.csv") as out:
+        table = csv.writer(out, lineterminator="\n")
+        table.writerow(_CSV_COLUMNS)
+        count = 0
+        for position, fields in _events(chosen, params):
+            table.writerow(
+                [position, fields["id"]]
+                + [_cell(fields[name]) for name in _CSV_COLUMNS[2:-1]]
+                + ["" if fields["salt"] else "yes"]
+            )
+            count += 1
+            if count == _CHUNK:
+                progress.add(count)
+                count = 0
+        progress.add(count)
+
+
+def _cell(value: Any) -> str:
+    """Return a cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _contents_write(bag: BagWriter, chosen: str, params: list[Any], agency_id: int) -> None:
+    """Write what the chosen events kept whole: documents a line each, media a file each."""
+    # Built of the module's own SQL, the searches' through their parameters.
+    query = (  # nosec B608
+        "SELECT c.sha256, c.media_type FROM archive_archivecontent AS c"  # noqa: S608
+        " WHERE c.agency_id = %s AND (c.media_type = %s) = %s AND c.sha256 IN"
+        f" (SELECT jsonb_path_query(e.data, %s::jsonpath) #>> '{{}}' {chosen})"
+        " ORDER BY c.sha256"
+    )
+    storage = storages["archive"]
+    with bag.text(package_check.DOCUMENTS) as out:
+        for digest, media_type in rows_stream(
+            query, [agency_id, _DOCUMENT, True, _HASHES, *params]
+        ):
+            with storage.open(content_name(agency_id, digest)) as kept:
+                text = kept.read().decode("utf-8")
+            out.write(_dumps({"sha256": digest, "media_type": media_type, "text": text}) + "\n")
+    for digest, _media_type in rows_stream(query, [agency_id, _DOCUMENT, False, _HASHES, *params]):
+        with storage.open(content_name(agency_id, digest)) as kept:
+            bag.copy(f"{package_check.MEDIA}{digest}", kept, compress=False)
+
+
+def _recorded(
+    package: ExportPackage, manifest: str, events: int, head: ArchiveHead
+) -> dict[str, Any]:
+    """Record the package as built, naming its manifest; sign the log once that record
+    has its place; return the proof of the record in that head, and that the head
+    extends ``head``."""
+    with transaction.atomic():
+        event = _record(
+            package, SYSTEM, PACKAGE_BUILT, events=events, head_size=head.size, manifest=manifest
+        )
+    deadline = time.monotonic() + _PLACED_WITHIN
+    while not ArchiveLeaf.objects.filter(event_id=event.pk).exists():
+        if time.monotonic() > deadline:
+            raise ArchiveError("the log did not place the package's record in time")
+        time.sleep(0.1)
+        with transaction.atomic():
+            log_integrate(agency_id=package.agency_id, limit=None)
+    with transaction.atomic():
+        closing = head_sign(agency_id=package.agency_id)
+    return {
+        "inclusion": inclusion_document(event=event, head=closing),
+        "consistency": consistency_document(first=head, second=closing),
+    }
+
+
+def _current_key() -> str:
+    return signing.public_key_text(signing.signing_key().public_key())
+
+
+def _pretty(document: Any) -> bytes:
+    return (json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _request_document(package: ExportPackage) -> dict[str, Any]:
+    request = package.request
+    return {
+        "number": request.number,
+        "kind": request.kind,
+        "requester": request.requester,
+        "subject": request.subject,
+        "received_on": request.received_on.isoformat(),
+        "due_on": request.due_on.isoformat(),
+        "package": package.pk,
+        "searches": package.searches,
+        "time_zone": package.time_zone,
+    }
+
+
+def _bag_info(package: ExportPackage, head: ArchiveHead, events: int) -> dict[str, str]:
+    return {
+        "Source-Organization": str(package.agency),
+        "External-Identifier": package.request.number,
+        "External-Description": f"{events} archive events found by the request's searches",
+        "Bagging-Date": timezone.now().date().isoformat(),
+        "Bag-Software-Agent": "govsocial",
+        "Govsocial-Log": head.origin,
+        "Govsocial-Log-Size": str(head.size),
+        "Govsocial-Head-Signed-At": utc_text(head.signed_at),
+    }
+
+
+def _stored(file: IO[bytes], package: ExportPackage) -> tuple[int, str]:
+    """Keep the written package in the packages' storage; return its size and SHA-256."""
+    file.seek(0)
+    hasher = hashlib.sha256()
+    while chunk := file.read(1 << 20):
+        hasher.update(chunk)
+    size = file.tell()
+    file.seek(0)
+    storage = storages["packages"]
+    name = package_name(package.agency_id, package.pk)
+    # A build taken up again after its worker was lost replaces what it left.
+    storage.delete(name)
+    storage.save(name, File(file, name=name))
+    return size, hasher.hexdigest()
+
+
+def package_open(*, package: ExportPackage, actor: Actor) -> IO[bytes]:
+    """Open the bound agency's ready package to download, recording the download;
+    refuse one not ready or past its time."""
+    if package.status != PackageStatus.READY or (
+        package.expires_at is not None and package.expires_at <= timezone.now()
+    ):
+        raise Conflict(
+            _("This package cannot be downloaded: it is not ready, or its time is past.")
+        )
+    with transaction.atomic():
+        _record(package, actor, PACKAGE_DOWNLOADED, sha256=package.sha256)
+    return storages["packages"].open(package_name(package.agency_id, package.pk))
+
+
+def packages_tend() -> None:
+    """Delete the bound agency's packages past their time (recorded), and take up again
+    the builds whose worker was lost (failed after ``ATTEMPTS``)."""
+    now = timezone.now()
+    for package in ExportPackage.objects.select_related("request").filter(
+        status=PackageStatus.READY, expires_at__lte=now
+    ):
+        with transaction.atomic():
+            if package_move(
+                package_id=package.pk, status=PackageStatus.EXPIRED, when=[PackageStatus.READY]
+            ):
+                _record(package, SYSTEM, PACKAGE_EXPIRED)
+        storages["packages"].delete(package_name(package.agency_id, package.pk))
+    lost = now - timedelta(seconds=settings.ARCHIVE_PACKAGE_LEASE_SECONDS)
+    for package in ExportPackage.objects.select_related("request").filter(
+        status=PackageStatus.BUILDING, started_at__lt=lost
+    ):
+        if package.attempts >= ATTEMPTS:
+            _failed(package, _("The build was interrupted %(count)d times.") % {"count": ATTEMPTS})
+            continue
+        with transaction.atomic():
+            if package_move(
+                package_id=package.pk,
+                status=PackageStatus.QUEUED,
+                when=[PackageStatus.BUILDING],
+                started_at=None,
+            ):
+                _dispatch(package)
+
+
+def packages_of(request: RecordsRequest) -> list[tuple[ExportPackage, int | None]]:
+    """Return the request's packages, newest first, each with its build's progress."""
+    packages = request.packages.select_related("requested_by").order_by("-requested_at", "-id")
+    return [(package, package_progress(package)) for package in packages]

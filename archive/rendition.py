@@ -1,0 +1,238 @@
+"""The readable side of a records package: one page per conversation (an inbox thread,
+its items and replies and what was done with them) or per other thing recorded (a post
+as it went out on one network, a request…), as a person reads it, with an index; and
+the package's README. Pages are written a chunk of events at a time, the index's lines
+waiting in a temporary file."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from itertools import groupby
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from django.core.files.storage import storages
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+
+from archive import DOCUMENT_TYPE
+from archive.models import ArchiveContent, ArchiveHead, ExportPackage, content_name
+from archive.records import kept_hashes
+from archive.verification import EVENT_FIELDS, event_columns, rows_stream
+
+if TYPE_CHECKING:
+    from archive.bag import BagWriter
+
+PAGES = "data/pages/"
+# The largest kept document read into a page (what was published is far smaller).
+_LARGEST_DOCUMENT = 1 << 20
+_CHUNK = 1_000
+# The page an event belongs on: its conversation when it, or the first event about its
+# object, names one (inbox items and replies carry their network and thread); else its
+# object; events about nothing share one page.
+_PAGE = (
+    "COALESCE((e.data->>'network') || ':' || (e.data->>'thread'),"
+    " (SELECT (t.data->>'network') || ':' || (t.data->>'thread')"
+    " FROM archive_archiveevent AS t WHERE t.agency_id = e.agency_id"
+    " AND t.object_type = e.object_type AND t.object_id = e.object_id AND t.data ? 'thread'"
+    " ORDER BY t.id LIMIT 1),"
+    " e.object_type || ':' || e.object_id)"
+)
+
+
+def pages_write(
+    bag: BagWriter,
+    *,
+    chosen: str,
+    params: list[Any],
+    package: ExportPackage,
+    progress: Callable[[int], None],
+) -> None:
+    """Write a page for each conversation or thing the chosen events are about, and the
+    index of the pages."""
+    zone = ZoneInfo(package.time_zone)
+    rows = rows_stream(
+        # Built of the module's own SQL, the searches' through their parameters.
+        f"SELECT {_PAGE} AS page, l.position, {event_columns()} {chosen}"  # nosec B608
+        " ORDER BY page, l.position",
+        params,
+    )
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as index:
+        pages = groupby(_paged(rows), key=lambda pair: pair[0])
+        for number, (_key, group) in enumerate(pages, start=1):
+            name = f"{number:06d}.html"
+            events = (fields for _, fields in group)
+            count, title = _page_write(bag, PAGES + name, events, zone, package)
+            progress(count)
+            shown = _("%(count)d events") % {"count": count}
+            index.write(f'<li><a href="{name}">{escape(title)}</a> ({escape(shown)})</li>\n')
+        index.seek(0)
+        heading = _("Records of request %(number)s") % {"number": package.request.number}
+        told = _("One page per conversation or per thing recorded, in the order of the log.")
+        with bag.text(PAGES + "index.html") as out:
+            out.write(_head(package, heading))
+            out.write(f"<p>{escape(told)}</p>\n<ol>\n")
+            while chunk := index.read(1 << 20):
+                out.write(chunk)
+            out.write("</ol>\n</main></body></html>\n")
+
+
+def _paged(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for page, _position, *values in rows:
+        yield page or "", dict(zip(EVENT_FIELDS, values, strict=True))
+
+
+def _page_write(
+    bag: BagWriter,
+    name: str,
+    events: Iterator[dict[str, Any]],
+    zone: ZoneInfo,
+    package: ExportPackage,
+) -> tuple[int, str]:
+    """Write one page of events (its title the first's); return how many it shows and
+    its title."""
+    count, title = 0, ""
+    with bag.text(name) as out:
+        for chunk in _chunked(events):
+            documents = _documents(chunk)
+            for fields in chunk:
+                if not count:
+                    title = _title(fields)
+                    out.write(_head(package, title))
+                    out.write(f'<p><a href="index.html">{escape(_("All pages"))}</a></p>\n')
+                count += 1
+                out.write(_event_html(fields, zone, documents))
+        out.write("</main></body></html>\n")
+    return count, title
+
+
+def _chunked(events: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    chunk: list[dict[str, Any]] = []
+    for fields in events:
+        if fields["data"] is not None:
+            fields["data"] = json.loads(fields["data"])
+        chunk.append(fields)
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _documents(chunk: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the kept documents the events name (by hash), read; and the media type of
+    each kept file they name."""
+    named = {digest for fields in chunk for digest in kept_hashes(fields["data"])}
+    if not named:
+        return {}
+    found: dict[str, Any] = {}
+    storage = storages["archive"]
+    for row in ArchiveContent.objects.filter(sha256__in=named):
+        if row.media_type == DOCUMENT_TYPE and row.size <= _LARGEST_DOCUMENT:
+            with storage.open(content_name(row.agency_id, row.sha256)) as kept:
+                found[row.sha256] = json.loads(kept.read())
+        else:
+            found[row.sha256] = row.media_type
+    return found
+
+
+def _title(fields: dict[str, Any]) -> str:
+    data = fields["data"] or {}
+    if data.get("thread"):
+        return _("Conversation on %(network)s with %(author)s") % {
+            "network": data.get("network", ""),
+            "author": data.get("author_name") or data.get("author_handle") or "",
+        }
+    return fields["object_repr"] or fields["verb"]
+
+
+def _event_html(fields: dict[str, Any], zone: ZoneInfo, documents: dict[str, Any]) -> str:
+    """Return one event as a person reads it: when, who, what, what was said and shown."""
+    moment = datetime.fromisoformat(fields["occurred_at"])
+    parts = [
+        f'<article id="event-{fields["id"]}">',
+        f'<h2><time datetime="{escape(fields["occurred_at"])}">'
+        f"{moment.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}</time> · {escape(fields['verb'])}</h2>",
+        f"<p>{escape(_('By'))} {escape(fields['actor_name'] or fields['actor_type'])}"
+        + (f" · {escape(fields['object_repr'])}" if fields["object_repr"] else "")
+        + "</p>",
+    ]
+    data = fields["data"]
+    if data is None:
+        parts.append(f"<p><em>{escape(_('Its content was erased.'))}</em></p>")
+        return "\n".join([*parts, "</article>\n"])
+    parts.extend(_said(data))
+    for digest in kept_hashes(data):
+        kept = documents.get(digest)
+        if isinstance(kept, dict):
+            parts.extend(_said(kept))
+        elif isinstance(kept, str):
+            parts.append(_media_html(digest, kept, _alt_text(data, digest)))
+    recorded = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
+    summary = escape(_("As recorded"))
+    parts.append(f"<details><summary>{summary}</summary><pre>{escape(recorded)}</pre></details>")
+    return "\n".join([*parts, "</article>\n"])
+
+
+def _said(data: dict[str, Any]) -> list[str]:
+    """Return what a record says in words: who wrote, in which language, what, and the
+    files it showed."""
+    text = data.get("text")
+    if not isinstance(text, str) or not text:
+        return []
+    language = data.get("language") if isinstance(data.get("language"), str) else ""
+    lang = f' lang="{escape(language)}"' if language else ""
+    author = " ".join(
+        str(value) for value in (data.get("author_name"), data.get("author_handle")) if value
+    )
+    parts = [f"<blockquote{lang}>"]
+    if author:
+        parts.append(f"<p><strong>{escape(author)}</strong></p>")
+    parts.append(f"<p>{escape(text)}</p>")
+    if data.get("permalink"):
+        parts.append(
+            f'<p><a href="{escape(data["permalink"])}">{escape(data["permalink"])}</a></p>'
+        )
+    for item in data.get("media") or []:
+        if isinstance(item, dict) and isinstance(item.get("sha256"), str):
+            parts.append(
+                _media_html(
+                    item["sha256"], str(item.get("media_type", "")), str(item.get("alt_text") or "")
+                )
+            )
+    parts.append("</blockquote>")
+    return parts
+
+
+def _alt_text(data: dict[str, Any], digest: str) -> str:
+    for item in data.get("media") or []:
+        if isinstance(item, dict) and item.get("sha256") == digest:
+            return str(item.get("alt_text") or "")
+    return ""
+
+
+def _media_html(digest: str, media_type: str, alt_text: str) -> str:
+    source = f"../media/{digest}"
+    if media_type.startswith("image/"):
+        return f'<figure><img src="{source}" alt="{escape(alt_text)}"></figure>'
+    return f'<p><a href="{source}">{escape(_("File"))} {escape(media_type)}</a></p>'
+
+
+def _head(package: ExportPackage, title: str) -> str:
+    return (
+        f'<!DOCTYPE html>\n<html lang="{escape(package.language)}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title>"
+        "<style>body{font-family:sans-serif;max-width:48rem;margin:1rem auto;padding:0 1rem}"
+        "article{border-top:1px solid #888;padding:.5rem 0}blockquote{border-left:4px solid #888;"
+        "margin:.5rem 0;padding-left:1rem}img{max-width:100%}pre{white-space:pre-wrap}</style>"
+        f"</head><body><main>\n<h1>{escape(title)}</h1>\n"
+    )
+
+
+def readme(package: ExportPackage, head: ArchiveHead) -> str:
+    """Return the package's README: what it holds and how to check it."""
+    return render_to_string("archive/package_readme.txt", {"package": package, "head": head})

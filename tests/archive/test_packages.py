@@ -1,0 +1,282 @@
+"""Export packages: what a request's saved searches find, built in the background into a
+BagIt ZIP with every event's proof, the kept documents and media and pages to read;
+checked offline by the verifier it carries (and by the bagit library), which names the
+file when one byte changes; downloadable for a limited time by records officers, each
+download recorded."""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import bagit
+import pytest
+from django.core import mail
+from django.core.files.storage import storages
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import transaction
+from django.utils import timezone
+
+import archive
+from accounts.models import Agency, Role
+from archive.exports import package_build, package_open, package_start, packages_tend
+from archive.models import ArchiveEvent, ExportPackage, PackageStatus, package_name
+from archive.package_check import FolderSource, PackageProblem, ZipSource, package_check
+from archive.requests import search_save
+from archive.services import SYSTEM
+from archive.signing import public_key_text, signing_key
+from govsocial.celery import app
+from govsocial.errors import Conflict, GovsocialError
+from govsocial.tenancy import agency_scope
+from tests.archive.conftest import placed
+from tests.factories import MembershipFactory, records_request_for
+
+# A 1 by 1 PNG: the image a citizen attached.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNk+A8AAQUBAScY42YAAAAASUVORK5CYII="
+)
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+
+
+def conversation(agency: Agency) -> None:
+    """Record, committed, a citizen's comment with a photo, its hiding, an answer in the
+    same thread, and something else entirely."""
+    with agency_scope(agency.pk):
+        with transaction.atomic():
+            document = {
+                "network": "mastodon",
+                "thread": "109",
+                "author_handle": "@amara@social.example",
+                "author_name": "Amara Okafor",
+                "text": "Le pont de la rue Main est fermé depuis une semaine !",
+                "language": "fr",
+            }
+            photo, content = archive.keep(
+                agency=agency,
+                contents=[(PNG, "image/png"), (json.dumps(document).encode(), "application/json")],
+            )
+            archive.record(
+                agency=agency,
+                actor=SYSTEM,
+                verb="inbox.item_received",
+                obj=agency,
+                data=document
+                | {"content": content, "media": [{"sha256": photo, "alt_text": "A closed bridge"}]},
+            )
+        with transaction.atomic():
+            archive.record(
+                agency=agency, actor=SYSTEM, verb="inbox.item_hidden", obj=agency, data={}
+            )
+        with transaction.atomic():
+            archive.record(
+                agency=agency,
+                actor=SYSTEM,
+                verb="inbox.reply_written",
+                data={"network": "mastodon", "thread": "109", "text": "Merci, nous vérifions."},
+            )
+        with transaction.atomic():
+            archive.record(agency=agency, actor=SYSTEM, verb="post.created", data={"text": "Hi"})
+    placed(agency)
+
+
+def packaged(agency: Agency, *criteria: dict[str, str]) -> ExportPackage:
+    """Save searches on a new request and have its package built now."""
+    request = records_request_for(agency)
+    officer = request.opened_by
+    with agency_scope(agency.pk):
+        for number, found in enumerate(criteria):
+            search_save(
+                request=request, actor=officer, person=officer, name=f"S{number}", criteria=found
+            )
+        package = package_start(
+            request=request,
+            actor=officer,
+            person=officer,
+            time_zone="America/Toronto",
+            language="fr",
+        )
+        package.refresh_from_db()
+    return package
+
+
+def unzipped(package: ExportPackage, folder: Path) -> Path:
+    name = package_name(package.agency_id, package.pk)
+    with storages["packages"].open(name) as kept, zipfile.ZipFile(kept) as bag:
+        bag.extractall(folder)
+    (root,) = folder.iterdir()
+    return root
+
+
+def test_a_package_holds_what_the_searches_find_and_checks_offline(
+    new_agency: Agency, eager: None, tmp_path: Path
+) -> None:
+    conversation(new_agency)
+    package = packaged(new_agency, {"action": "inbox."})
+
+    assert package.status == PackageStatus.READY, package.failure
+    assert package.events == 3
+    root = unzipped(package, tmp_path)
+    assert bagit.Bag(str(root)).is_valid()
+    assert package_check(FolderSource(root), public_key=None).events == 3
+    lines = (root / "data/events.jsonl").read_text().splitlines()
+    assert [json.loads(line)["entry"]["verb"] for line in lines] == [
+        "inbox.item_received", "inbox.item_hidden", "inbox.reply_written",
+    ]  # fmt: skip
+    assert "post.created" not in (root / "data/events.csv").read_text()
+    (media,) = (root / "data/media").iterdir()
+    assert media.read_bytes() == PNG
+    index = (root / "data/pages/index.html").read_text()
+    assert 'lang="fr"' in index
+    pages = sorted((root / "data/pages").glob("0*.html"))
+    # The comment, its hiding and the answer in its thread are one conversation.
+    assert len(pages) == 1
+    page = pages[0].read_text()
+    assert "Le pont de la rue Main" in page and "Merci, nous vérifions." in page
+    assert 'alt="A closed bridge"' in page and "inbox.item_hidden" in page
+    assert "python verify.py" in (root / "README.txt").read_text()
+
+    # Told by email, in the package's language.
+    assert "prêt" in mail.outbox[-1].subject or "ready" in mail.outbox[-1].subject
+
+
+def test_the_verifier_it_carries_names_the_file_one_changed_byte_is_in(
+    new_agency: Agency, eager: None, tmp_path: Path
+) -> None:
+    conversation(new_agency)
+    package = packaged(new_agency, {"q": "pont"})
+    root = unzipped(package, tmp_path)
+    verify = [sys.executable, str(root / "verify.py")]
+    zipped = storages["packages"].path(package_name(package.agency_id, package.pk))
+
+    held = subprocess.run(  # noqa: S603
+        [*verify, zipped], capture_output=True, text=True, check=False
+    )
+    assert held.returncode == 0, held.stdout
+    assert held.stdout.startswith(f"holds: {package.events} events of request")
+    key = public_key_text(signing_key().public_key())
+    pinned = subprocess.run(  # noqa: S603
+        [*verify, str(root), "--public-key", key], capture_output=True, text=True, check=False
+    )
+    assert pinned.returncode == 0, pinned.stdout
+
+    for name in ("data/events.jsonl", "data/events.csv", "manifest-sha256.txt", "bag-info.txt"):
+        changed = root / name
+        original = changed.read_bytes()
+        changed.write_bytes(original[:10] + bytes([original[10] ^ 1]) + original[11:])
+        broken = subprocess.run(  # noqa: S603
+            [*verify, str(root)], capture_output=True, text=True, check=False
+        )
+        assert broken.returncode == 1
+        assert broken.stdout.startswith(f"does not hold: {name}"), broken.stdout
+        changed.write_bytes(original)
+
+    # Another key than the deployment's: nothing holds.
+    other = base64.b64encode(bytes(32)).decode()
+    with pytest.raises(PackageProblem, match=r"package-proof\.json|head"):
+        package_check(FolderSource(root), public_key=base64.b64decode(other))
+
+
+def test_one_changed_byte_of_the_zip_file_is_named(
+    new_agency: Agency, eager: None, tmp_path: Path
+) -> None:
+    conversation(new_agency)
+    package = packaged(new_agency, {"action": "inbox."})
+    zipped = Path(storages["packages"].path(package_name(package.agency_id, package.pk)))
+    data = bytearray(zipped.read_bytes())
+    with zipfile.ZipFile(zipped) as bag:
+        info = next(i for i in bag.infolist() if i.filename.endswith("data/events.csv"))
+    # A byte inside the file's stored (compressed) bytes.
+    data[info.header_offset + 30 + len(info.filename.encode()) + 40] ^= 1
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(PackageProblem, match=r"data/events\.csv"):
+        package_check(ZipSource(damaged), public_key=None)
+    call_command("archive_verify_package", str(zipped))
+    with pytest.raises(CommandError, match=r"data/events\.csv"):
+        call_command("archive_verify_package", str(damaged))
+
+
+def test_a_package_is_downloaded_by_records_officers_until_its_time_is_past(
+    new_agency: Agency, eager: None
+) -> None:
+    conversation(new_agency)
+    package = packaged(new_agency, {"action": "inbox."})
+    with agency_scope(new_agency.pk):
+        officer = package.request.opened_by
+        with package_open(package=package, actor=officer) as opened:
+            assert opened.read(2) == b"PK"
+        downloads = ArchiveEvent.objects.filter(verb="records.package_downloaded")
+        assert downloads.get().data["sha256"] == package.sha256
+        ExportPackage.objects.filter(pk=package.pk).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
+        package.refresh_from_db()
+        with pytest.raises(Conflict):
+            package_open(package=package, actor=officer)
+        packages_tend()
+        package.refresh_from_db()
+        assert package.status == PackageStatus.EXPIRED
+        assert not storages["packages"].exists(package_name(new_agency.pk, package.pk))
+        assert ArchiveEvent.objects.filter(verb="records.package_expired").exists()
+
+
+def test_a_package_needs_a_saved_search_and_is_built_once(new_agency: Agency) -> None:
+    request = records_request_for(new_agency)
+    officer = request.opened_by
+    start: dict[str, Any] = {
+        "request": request, "actor": officer, "person": officer,
+        "time_zone": "UTC", "language": "en",
+    }  # fmt: skip
+    with agency_scope(new_agency.pk):
+        with pytest.raises(GovsocialError, match="Save a search"):
+            package_start(**start)
+        search_save(
+            request=request, actor=officer, person=officer, name="All", criteria={"action": "x"}
+        )
+        package = package_start(**start)
+        with pytest.raises(Conflict, match="being built already"):
+            package_start(**start)
+        # A second worker given the same package finds it claimed.
+        assert package_build(package_id=package.pk) is not None
+        assert package_build(package_id=package.pk) is None
+        package.refresh_from_db()
+    assert package.status == PackageStatus.READY and package.events == 0
+
+
+def test_a_build_whose_worker_was_lost_is_taken_up_again(new_agency: Agency, eager: None) -> None:
+    MembershipFactory(agency=new_agency, roles=[Role.RECORDS_OFFICER])
+    request = records_request_for(new_agency)
+    officer = request.opened_by
+    with agency_scope(new_agency.pk):
+        search_save(request=request, actor=officer, person=officer, name="A", criteria={"q": "x"})
+        package = ExportPackage.objects.create(
+            agency=new_agency,
+            request=request,
+            searches=[{"name": "A", "criteria": {"q": "x"}}],
+            time_zone="UTC",
+            language="en",
+            requested_by=officer,
+            status=PackageStatus.BUILDING,
+            started_at=timezone.now() - timedelta(days=1),
+            attempts=1,
+        )
+        packages_tend()
+        package.refresh_from_db()
+    assert package.status == PackageStatus.READY
+    assert package.attempts == 2
