@@ -26,6 +26,16 @@ urlpatterns = [
         name="records_request",
     ),
     path(
+        "agencies/<slug:agency_slug>/records/requests/<int:request_id>/packages/",
+        views.records_request_packages,
+        name="records_request_packages",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/records/packages/<int:package_id>/",
+        views.records_package_download,
+        name="records_package_download",
+    ),
+    path(
         "agencies/<slug:agency_slug>/records/content/<str:sha256>/",
         views.record_content,
         name="record_content",

@@ -1,6 +1,7 @@
 """The archive's pages: the public keys its heads are signed with; and, for the
 agency's records officers and admins, the *Records* section, where they search the
-agency's archive and read one record with its proof."""
+agency's archive, read one record with its proof, handle records requests and export
+and download their packages."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archive import records, requests, signing
+from archive import exports, records, requests, signing
 from archive.forms import HolidayForm, RecordSearchForm, RecordsRequestForm, SaveSearchForm
-from archive.models import Holiday, RecordsRequest, RequestStatus
+from archive.models import ExportPackage, Holiday, PackageStatus, RecordsRequest, RequestStatus
 from archive.responses import content_response
 from govsocial.errors import GovsocialError
 from govsocial.timezones import render_local, zone_of
@@ -189,30 +191,92 @@ def _kept(request: HttpRequest, opening: Form, holiday: Form) -> HttpResponse | 
         return None
 
 
-@require_http_methods(["GET", "POST"])
-def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> HttpResponse:
-    """Show one records request with the searches saved on it; mark it answered or
-    withdrawn, or open it again."""
+def _request_of(request: HttpRequest, request_id: int) -> RecordsRequest:
     _require_reader(request)
     found = RecordsRequest.objects.select_related("opened_by").filter(pk=request_id).first()
     if found is None:
         raise Http404
+    return found
+
+
+@require_http_methods(["GET", "POST"])
+def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> HttpResponse:
+    """Show one records request with the searches saved on it and its packages; mark it
+    answered or withdrawn, or open it again; ask for a package of what its searches
+    find."""
+    found = _request_of(request, request_id)
     if request.method == "POST":
         try:
-            requests.request_status_set(
-                request=found, actor=request.user, status=request.POST.get("status", "")
-            )
+            if "export" in request.POST:
+                exports.package_start(
+                    request=found,
+                    actor=request.user,
+                    person=request.user,
+                    time_zone=zone_of(request).key,
+                    language=get_language(),
+                )
+                done = _("The package is being built: this page shows its progress, and you"
+                         " will be emailed when it is ready.")  # fmt: skip
+            else:
+                requests.request_status_set(
+                    request=found, actor=request.user, status=request.POST.get("status", "")
+                )
+                done = _("The request's status is changed.")
         except GovsocialError as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, _("The request's status is changed."))
+            messages.success(request, done)
         return redirect(request.path)
     searches = [
         (saved, _search_query(saved.criteria))
         for saved in found.searches.select_related("saved_by").order_by("saved_at", "id")
     ]
-    context = {"found": found, "searches": searches, "today": timezone.localdate()}
+    context = {
+        "found": found,
+        "searches": searches,
+        "today": timezone.localdate(),
+        **_packages_context(found),
+    }
     return render_local(request, "archive/records_request.html", context)
+
+
+def _packages_context(found: RecordsRequest) -> dict[str, Any]:
+    packages = exports.packages_of(found)
+    building = any(progress is not None or package.status == PackageStatus.QUEUED
+                   for package, progress in packages)  # fmt: skip
+    return {"found": found, "packages": packages, "building": building}
+
+
+@require_GET
+def records_request_packages(
+    request: HttpRequest, agency_slug: str, request_id: int
+) -> HttpResponse:
+    """Show a request's packages and the progress of the one being built (the request's
+    page asks for it again every few seconds while one is)."""
+    found = _request_of(request, request_id)
+    return render_local(request, "archive/records_packages.html", _packages_context(found))
+
+
+@require_GET
+def records_package_download(
+    request: HttpRequest, agency_slug: str, package_id: int
+) -> HttpResponse:
+    """Download a ready package, recorded; refuse one past its time."""
+    _require_reader(request)
+    package = ExportPackage.objects.select_related("request").filter(pk=package_id).first()
+    if package is None:
+        raise Http404
+    try:
+        opened = exports.package_open(package=package, actor=request.user)
+    except GovsocialError as error:
+        messages.error(request, error.message)
+        return redirect("records_request", agency_slug=agency_slug, request_id=package.request_id)
+    response = FileResponse(
+        opened, content_type="application/zip", as_attachment=True, filename=package.file_name
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _search_query(criteria: dict[str, str]) -> str:

@@ -56,6 +56,7 @@ from approvals.models import (
     Verdict,
 )
 from archive.entries import FACT_FIELDS, event_leaf
+from archive.exports import package_start
 from archive.models import (
     ArchiveContent,
     ArchiveEvent,
@@ -63,6 +64,7 @@ from archive.models import (
     ArchiveLeaf,
     ArchiveSubtree,
     ArchiveTimestamp,
+    ExportPackage,
     Holiday,
     RecordsRequest,
     RequestKind,
@@ -236,6 +238,19 @@ def saved_search_for(agency: Agency) -> SavedSearch:
             person=request.opened_by,
             name="Hidden",
             criteria={"action": "inbox."},
+        )
+
+
+def export_package_for(agency: Agency) -> ExportPackage:
+    """Ask for a package of a new request's saved search (left waiting for a worker)."""
+    saved = saved_search_for(agency)
+    with agency_scope(agency.pk):
+        return package_start(
+            request=saved.request,
+            actor=saved.saved_by,
+            person=saved.saved_by,
+            time_zone="UTC",
+            language="en",
         )
 
 
@@ -851,6 +866,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ArchiveContent: archive_content_for,
     RecordsRequest: records_request_for,
     SavedSearch: saved_search_for,
+    ExportPackage: export_package_for,
     Holiday: holiday_for,
     ArchiveTimestamp: archive_timestamp_for,
     ApiKey: lambda agency: api_key_for(agency)[0],

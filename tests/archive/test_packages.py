@@ -23,6 +23,8 @@ from django.core.files.storage import storages
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 import archive
@@ -280,3 +282,46 @@ def test_a_build_whose_worker_was_lost_is_taken_up_again(new_agency: Agency, eag
         package.refresh_from_db()
     assert package.status == PackageStatus.READY
     assert package.attempts == 2
+
+
+def test_a_records_officer_exports_from_the_request_page_and_downloads(
+    new_agency: Agency, eager: None
+) -> None:
+    conversation(new_agency)
+    request = records_request_for(new_agency)
+    officer = request.opened_by
+    with agency_scope(new_agency.pk):
+        search_save(
+            request=request,
+            actor=officer,
+            person=officer,
+            name="Inbox",
+            criteria={"action": "inbox."},
+        )
+    client = Client()
+    client.force_login(officer)
+    page = reverse("records_request", args=[new_agency.slug, request.pk])
+    assert "Export a package" in client.get(page).content.decode()
+
+    shown = client.post(page, {"export": "1"}, follow=True).content.decode()
+    assert "The package is being built" in shown
+    assert "The latest package is ready." in shown
+    with agency_scope(new_agency.pk):
+        package = ExportPackage.objects.get(request=request)
+    download = reverse("records_package_download", args=[new_agency.slug, package.pk])
+    assert download in shown
+    assert "3 events" in shown
+    fragment = client.get(reverse("records_request_packages", args=[new_agency.slug, request.pk]))
+    assert 'role="status"' in fragment.content.decode()
+    assert "hx-trigger" not in fragment.content.decode()
+
+    got = client.get(download)
+    assert got["Content-Type"] == "application/zip"
+    assert b"".join(got.streaming_content).startswith(b"PK")  # type: ignore[attr-defined]
+    with agency_scope(new_agency.pk):
+        assert ArchiveEvent.objects.filter(verb="records.package_downloaded").count() == 1
+
+    author = Client()
+    author.force_login(MembershipFactory(agency=new_agency, roles=[Role.AUTHOR]).user)
+    assert author.get(download).status_code == 403
+    assert author.get(page).status_code == 403

@@ -21,6 +21,7 @@ from tests.factories import (
     blackout_for,
     content_rules_for,
     emergency_review_for,
+    export_package_for,
     external_link_for,
     inbox_item_for,
     inbox_media_for,
@@ -650,3 +651,19 @@ class TestRecordsRequest(IsolationSuite):
     def url(self, personas: Personas) -> str:
         request = records_request_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestRecordsRequestPackages(IsolationSuite):
+    url_name = "records_request_packages"
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestRecordsPackageDownload(IsolationSuite):
+    url_name = "records_package_download"
+
+    def url(self, personas: Personas) -> str:
+        package = export_package_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, package.pk])
