@@ -7,7 +7,8 @@ from typing import ClassVar
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
-from django.db.models import Func
+from django.db.models import F, Func
+from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Now
 from django.utils.translation import gettext_lazy as _
 
@@ -70,6 +71,14 @@ class ArchiveEvent(AgencyOwned):
             # What happened to one thing (a record's history, a package's conversations).
             models.Index(
                 fields=["agency", "object_type", "object_id", "id"], name="archive_event_object"
+            ),
+            # The conversation an event belongs to (inbox items and replies name theirs).
+            models.Index(
+                F("agency"),
+                KeyTransform("network", "data"),
+                KeyTransform("thread", "data"),
+                name="archive_event_conversation",
+                condition=models.Q(data__has_key="thread"),
             ),
         ]
 

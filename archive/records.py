@@ -81,6 +81,28 @@ def event_history(*, event: ArchiveEvent) -> QuerySet[ArchiveEvent]:
     ).order_by("occurred_at", "id")
 
 
+def event_conversation(*, event: ArchiveEvent) -> QuerySet[ArchiveEvent]:
+    """Return the events of the conversation ``event`` belongs to — what citizens wrote
+    in an inbox thread and the replies written to it — oldest first; none when it
+    belongs to none. An event about an inbox item (its hiding, say) belongs to the
+    conversation the item was received in."""
+    data = event.data if isinstance(event.data, dict) else {}
+    if not data.get("thread") and event.object_type and event.object_id:
+        data = (
+            ArchiveEvent.objects.filter(
+                object_type=event.object_type, object_id=event.object_id, data__has_key="thread"
+            )
+            .order_by("id")
+            .values_list("data", flat=True)
+            .first()
+        ) or {}
+    if not data.get("thread"):
+        return ArchiveEvent.objects.none()
+    return ArchiveEvent.objects.filter(
+        data__has_key="thread", data__network=data.get("network"), data__thread=data["thread"]
+    ).order_by("occurred_at", "id")
+
+
 def head_with(event: ArchiveEvent) -> ArchiveHead | None:
     """Return the latest signed head of the bound agency's log that holds ``event``,
     or None while none does (the log places events within seconds; heads are signed

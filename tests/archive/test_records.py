@@ -114,3 +114,45 @@ def test_a_record_shows_the_history_of_what_it_is_about(personas: Personas) -> N
     shown = page.content.decode()
     assert "The history of what it is about" in shown
     assert shown.index("test.received") < shown.index("test.hidden")
+
+
+def test_a_hidden_comment_shows_the_conversation_it_belonged_to(personas: Personas) -> None:
+    agency, item, other = personas.agency_a, personas.author_a, personas.admin_a
+    with agency_scope(agency.pk), transaction.atomic():
+        archive.record(
+            agency=agency,
+            actor=SYSTEM,
+            verb="inbox.item_received",
+            obj=other,
+            data={"network": "x", "thread": "7", "text": "Is the pool open?", "language": "en"},
+        )
+        archive.record(
+            agency=agency,
+            actor=SYSTEM,
+            verb="inbox.item_received",
+            obj=item,
+            data={"network": "x", "thread": "7", "text": "It is a disgrace", "language": "en"},
+        )
+        hidden = archive.record(agency=agency, actor=SYSTEM, verb="inbox.item_hidden", obj=item)
+        archive.record(
+            agency=agency,
+            actor=SYSTEM,
+            verb="inbox.reply_written",
+            data={"network": "x", "thread": "7", "text": "It opens at nine."},
+        )
+        # The same thread number on another network is another conversation.
+        archive.record(
+            agency=agency,
+            actor=SYSTEM,
+            verb="inbox.item_received",
+            data={"network": "mastodon", "thread": "7", "text": "Unrelated"},
+        )
+    shown = (
+        personas.client_for(personas.admin_a)
+        .get(reverse("record_detail", args=["alpha", hidden.pk]))
+        .content.decode()
+    )
+    assert "The conversation it belongs to" in shown
+    conversation = shown[shown.index("The conversation it belongs to") :]
+    assert conversation.index("Is the pool open?") < conversation.index("It is a disgrace")
+    assert "It opens at nine." in conversation and "Unrelated" not in conversation
