@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,6 +73,17 @@ def committed_admin(django_db_blocker: pytest.FixtureRequest) -> Member:
     """Commit an agency and its admin with an authenticator app (see committed_member)."""
     with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
         return thread.submit(_commit_member, Role.ADMIN).result()
+
+
+@pytest.fixture
+def commit_records_officer(django_db_blocker: pytest.FixtureRequest) -> Callable[[], Member]:
+    """Return what commits a new agency and its records officer (see committed_member)."""
+
+    def commit() -> Member:
+        with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
+            return thread.submit(_commit_member, Role.RECORDS_OFFICER).result()
+
+    return commit
 
 
 def sign_in(page: Page, web_server: str, member: Member) -> None:
