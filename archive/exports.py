@@ -22,7 +22,6 @@ import hashlib
 import json
 import logging
 import tempfile
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -51,7 +50,6 @@ from archive.merkle import inclusion_ranges
 from archive.models import (
     ArchiveEvent,
     ArchiveHead,
-    ArchiveLeaf,
     ExportPackage,
     PackageStatus,
     RecordsRequest,
@@ -60,7 +58,7 @@ from archive.models import (
     package_name,
 )
 from archive.selectors import consistency_document, head_document, inclusion_document, ranges_hashes
-from archive.services import SYSTEM, Actor, head_sign, log_integrate
+from archive.services import SYSTEM, Actor, earlier_transactions_wait, head_sign
 from archive.transitions import package_move
 from archive.verification import EVENT_FIELDS, event_columns, rows_stream
 from govsocial.errors import Conflict, GovsocialError
@@ -78,13 +76,14 @@ PACKAGE_EXPIRED = "records.package_expired"
 ATTEMPTS = 3
 # Events read, proven and written at a time.
 _CHUNK = 5_000
-# How long the package's own record may wait for its place in the log.
-_PLACED_WITHIN = 60.0
+# How long a build waits for transactions begun before it to end (the log places their
+# events only then).
+_PLACED_WITHIN = 600.0
 # The strings of an event's data that may name kept content: SHA-256 hashes in hex.
 _HASHES = '$.** ? (@.type() == "string" && @ like_regex "^[0-9a-f]{64}$")'
 _DOCUMENT = archive.DOCUMENT_TYPE
 # The files of the verifier that travels in each package, from this app's own folder.
-_VERIFIER = ("merkle.py", "entries.py", "proofs.py", "package_check.py")
+_VERIFIER = ("merkle.py", "entries.py", "rfc3161.py", "proofs.py", "package_check.py")
 _VERIFY = '''"""Check this records package: python verify.py PACKAGE.zip (or this folder).
 
 Needs Python 3.11 or later and the cryptography package; see README.txt."""
@@ -258,8 +257,7 @@ def _local(package: ExportPackage, moment: Any) -> str:
 def _build(package: ExportPackage) -> None:
     """Write the package, keep it in the packages' storage, and mark it ready."""
     agency_id = package.agency_id
-    with transaction.atomic():
-        head = head_sign(agency_id=agency_id)
+    head = _head_of_all_committed(agency_id)
     ExportPackage.objects.filter(pk=package.pk).update(head=head)
     matching, params = _matching(package)
     chosen = (
@@ -302,6 +300,13 @@ def _build(package: ExportPackage) -> None:
             size=size,
             sha256=digest,
         )
+
+
+def _head_of_all_committed(agency_id: int) -> ArchiveHead:
+    """Sign the bound agency's log once it holds every event committed before now."""
+    earlier_transactions_wait(within=_PLACED_WITHIN)
+    with transaction.atomic():
+        return head_sign(agency_id=agency_id)
 
 
 def _matching(package: ExportPackage) -> tuple[str, list[Any]]:
@@ -454,15 +459,7 @@ def _recorded(
         event = _record(
             package, SYSTEM, PACKAGE_BUILT, events=events, head_size=head.size, manifest=manifest
         )
-    deadline = time.monotonic() + _PLACED_WITHIN
-    while not ArchiveLeaf.objects.filter(event_id=event.pk).exists():
-        if time.monotonic() > deadline:
-            raise ArchiveError("the log did not place the package's record in time")
-        time.sleep(0.1)
-        with transaction.atomic():
-            log_integrate(agency_id=package.agency_id, limit=None)
-    with transaction.atomic():
-        closing = head_sign(agency_id=package.agency_id)
+    closing = _head_of_all_committed(package.agency_id)
     return {
         "inclusion": inclusion_document(event=event, head=closing),
         "consistency": consistency_document(first=head, second=closing),

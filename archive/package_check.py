@@ -2,8 +2,8 @@
 was unzipped to) says whether the package holds, and names the first file that does not.
 
 Needs Python 3.11 or later and ``cryptography``, nothing else: this module, with
-``archive.merkle``, ``archive.entries`` and ``archive.proofs``, travels inside every
-package (``verifier/``). It checks, in order:
+``archive.merkle``, ``archive.entries``, ``archive.rfc3161`` and ``archive.proofs``,
+travels inside every package (``verifier/``). It checks, in order:
 
 1. the bag (BagIt 1.0): every file the manifests list is there with its SHA-256, no
    other file is, and the payload's size and count are those ``bag-info.txt`` states;
@@ -14,7 +14,7 @@ package (``verifier/``). It checks, in order:
    its position, with the content it commits to (unless erased since);
 4. each kept file: ``data/documents.jsonl`` lines and ``data/media/`` files hash to the
    names the events give them;
-5. with ``--tsa-chain``, the heads' RFC 3161 time-stamps (this needs ``rfc3161-client``).
+5. with ``--tsa-chain``, the heads' RFC 3161 time-stamps.
 
 Heads are checked with the public key given (``--public-key``), else with the one the
 package carries, which the reader should compare with the one the deployment publishes.
@@ -306,7 +306,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="append",
         default=[],
         help="the time-stamping authority's certificate chain (PEM): the heads'"
-        " time-stamps must hold too (needs rfc3161-client)",
+        " time-stamps must hold too",
     )
     args = parser.parse_args(argv)
     try:

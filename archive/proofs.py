@@ -1,7 +1,8 @@
 """Proofs as documents anyone can check offline, with the deployment's public key and
-nothing of govsocial but this module, ``archive.entries`` and ``archive.merkle``: no
-Django, no database. ``python -m archive.proofs PROOF.json --public-key KEY`` says
-whether a proof holds, and why not.
+nothing of govsocial but this module, ``archive.entries``, ``archive.merkle`` and
+``archive.rfc3161``: no Django, no database, nothing beyond ``cryptography``.
+``python -m archive.proofs PROOF.json --public-key KEY`` says whether a proof holds,
+and why not.
 
 A signed head, as the API and export packages give it::
 
@@ -32,17 +33,15 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-if TYPE_CHECKING:
-    from rfc3161_client import Verifier
-
 from archive import merkle
 from archive.entries import canonical, commitment, utc_text
+from archive.rfc3161 import token_check
 
 
 def checkpoint(*, origin: str, size: int, root: bytes, signed_at: str) -> bytes:
@@ -74,37 +73,21 @@ def head_problem(head: Mapping[str, Any], public_key: bytes) -> str:
     return ""
 
 
-def timestamp_verifier(chain: Sequence[x509.Certificate], *, nonce: int | None = None) -> Verifier:
-    """Return what checks a time-stamp against ``chain``: the authority's certificate
-    (pinned: a token signed by any other does not hold), then those that issued it, up
-    to its root."""
-    # Imported when used: heads and proofs are checked with ``cryptography`` alone (as
-    # the verifier shipped in each records package does), time-stamps need more.
-    from rfc3161_client import VerifierBuilder
-
-    return VerifierBuilder(
-        tsa_certificate=chain[0], intermediates=list(chain[1:-1]), roots=[chain[-1]], nonce=nonce
-    ).build()
-
-
 def timestamp_problem(head: Mapping[str, Any], chains: Sequence[Sequence[x509.Certificate]]) -> str:
     """Return why ``head`` carries no time-stamp that holds against one of ``chains``
     (each the authority's certificate, then those that issued it up to the root: an
     authority that changed certificate has a chain per certificate), or ""."""
-    from rfc3161_client import VerificationError, decode_timestamp_response
-
     stamp = head.get("timestamp")
     if not stamp:
         return "the head has no time-stamp"
     problem = "no certificate chain of the authority is given"
     for chain in chains:
         try:
-            response = decode_timestamp_response(_decoded(stamp["response"]))
-            timestamp_verifier(chain).verify_message(response, _decoded(head["signature"]))
-        except (KeyError, TypeError, ValueError, IndexError, VerificationError) as error:
+            found = token_check(_decoded(stamp["response"]), _decoded(head["signature"]), chain)
+        except (KeyError, TypeError, ValueError) as error:
             problem = f"the head's time-stamp does not hold ({error})"
             continue
-        if utc_text(response.tst_info.gen_time) != stamp.get("stamped_at"):
+        if utc_text(found.gen_time) != stamp.get("stamped_at"):
             return "the head's time-stamp is not of the time it shows"
         return ""
     return problem

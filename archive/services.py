@@ -7,6 +7,7 @@ import base64
 import hashlib
 import json
 import os
+import time
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -307,6 +308,29 @@ def log_integrate(*, agency_id: int, limit: int | None) -> int:
     return len(pending)
 
 
+def earlier_transactions_wait(*, within: float) -> None:
+    """Wait until every transaction begun before now has ended, at most ``within``
+    seconds (raise ArchiveError past that): the log places an event only once every
+    transaction begun before its own has ended — in any database of the server, whose
+    transaction ids are shared — so that afterwards every event committed before now
+    can be placed (``log_integrate``, ``head_sign``)."""
+    if connection.in_atomic_block:
+        raise ArchiveError("a transaction cannot wait for those begun before it")
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_TRANSACTION)
+        (now,) = cursor.fetchone()
+        deadline = time.monotonic() + within
+        cursor.execute(_OLDEST_RUNNING)
+        while cursor.fetchone()[0] < now:
+            if time.monotonic() > deadline:
+                raise ArchiveError("a transaction kept the log from placing the latest events")
+            time.sleep(0.05)
+            cursor.execute(_OLDEST_RUNNING)
+
+
+# The id the next transaction will get, and the oldest one still running (or the next).
+_NEXT_TRANSACTION = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
+_OLDEST_RUNNING = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 # The transaction and id of the last event placed in the bound agency's log.
 _LAST_PLACED = (
     "SELECT e.txid, e.id FROM archive_archiveleaf AS l"

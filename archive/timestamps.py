@@ -7,8 +7,8 @@ file: the authority's certificate first, its root last; the chains of certificat
 signed with before in ``ARCHIVE_TIMESTAMP_RETIRED_CHAINS``): a third party then vouches
 that the head, and so the whole log it signs, existed by that time. The chain is pinned
 rather than trusted through any root, so a token signed by another certificate, even
-one that root issued, does not hold. ``archive.proofs.timestamp_problem`` checks the
-same offline.
+one that root issued, does not hold. ``archive.rfc3161`` checks tokens, here when they
+come and offline (``archive.proofs.timestamp_problem``) alike.
 """
 
 from __future__ import annotations
@@ -23,12 +23,11 @@ from rfc3161_client import (
     HashAlgorithm,
     PKIStatus,
     TimestampRequestBuilder,
-    VerificationError,
     decode_timestamp_response,
 )
 
 from archive.errors import ArchiveError
-from archive.proofs import timestamp_verifier
+from archive.rfc3161 import TokenProblem, token_check
 
 QUERY = "application/timestamp-query"
 
@@ -86,7 +85,7 @@ def stamp(message: bytes) -> tuple[bytes, dt.datetime]:
         reasons = "; ".join(response.status_string) or f"status {response.status}"
         raise ArchiveError(f"the time-stamping authority refused ({reasons})")
     try:
-        timestamp_verifier(certificates, nonce=request.nonce).verify_message(response, message)
-    except VerificationError as error:
+        found = token_check(answer.content, message, certificates, nonce=request.nonce)
+    except TokenProblem as error:
         raise ArchiveError(f"the time-stamp does not hold ({error})") from error
-    return answer.content, response.tst_info.gen_time
+    return answer.content, found.gen_time

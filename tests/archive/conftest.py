@@ -15,7 +15,8 @@ from psycopg.rows import dict_row
 
 import archive
 from accounts.models import Agency
-from archive.services import SYSTEM, log_integrate
+from archive.services import SYSTEM, earlier_transactions_wait, log_integrate
+from govsocial.celery import app
 from govsocial.tenancy import agency_scope
 
 
@@ -36,7 +37,7 @@ def committed_agency(django_db_blocker: pytest.FixtureRequest) -> Callable[[int]
                 for n in range(events):
                     with transaction.atomic():
                         archive.record(agency=agency, actor=SYSTEM, verb="test.step", data={"n": n})
-            placed(agency)
+            all_placed(agency)
         return agency
 
     return make
@@ -52,11 +53,33 @@ def new_agency(
         yield made
 
 
+@pytest.fixture
+def eager() -> Iterator[None]:
+    """Run Celery tasks in the process that sends them, when sent."""
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
+
+
+# How long a test waits for transactions of other jobs on the same server to end.
+OTHERS_WITHIN = 300.0
+
+
 def placed(agency: Agency) -> int:
     """Place the agency's committed events in its log now, as the sequencer does within
-    the merge delay; return how many."""
+    the merge delay; return how many. Events whose transaction began after one still
+    running (in any database of the server) wait: see ``all_placed``."""
     with agency_scope(agency.pk):
         return log_integrate(agency_id=agency.pk, limit=None)
+
+
+def all_placed(agency: Agency) -> int:
+    """Place every event the agency committed before now, once the transactions begun
+    before now (another job's on the same server, say) have ended; return how many."""
+    earlier_transactions_wait(within=OTHERS_WITHIN)
+    return placed(agency)
 
 
 # Every table of the archive, each refusing changes through its triggers.

@@ -11,8 +11,8 @@ import json
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterator
 from datetime import timedelta
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -35,25 +35,16 @@ from archive.package_check import FolderSource, PackageProblem, ZipSource, packa
 from archive.requests import search_save
 from archive.services import SYSTEM
 from archive.signing import public_key_text, signing_key
-from govsocial.celery import app
+from emulator.tsa import Authority
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
-from tests.archive.conftest import placed
+from tests.emulator_client import Emulator
 from tests.factories import MembershipFactory, records_request_for
 
 # A 1 by 1 PNG: the image a citizen attached.
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNk+A8AAQUBAScY42YAAAAASUVORK5CYII="
 )
-
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = False
 
 
 def conversation(agency: Agency) -> None:
@@ -94,7 +85,6 @@ def conversation(agency: Agency) -> None:
             )
         with transaction.atomic():
             archive.record(agency=agency, actor=SYSTEM, verb="post.created", data={"text": "Hi"})
-    placed(agency)
 
 
 def packaged(agency: Agency, *criteria: dict[str, str]) -> ExportPackage:
@@ -325,3 +315,33 @@ def test_a_records_officer_exports_from_the_request_page_and_downloads(
     author.force_login(MembershipFactory(agency=new_agency, roles=[Role.AUTHOR]).user)
     assert author.get(download).status_code == 403
     assert author.get(page).status_code == 403
+
+
+def test_the_heads_time_stamps_are_checked_offline_too(
+    new_agency: Agency,
+    eager: None,
+    emulator: Emulator,
+    settings: pytest.FixtureRequest,
+    tmp_path: Path,
+) -> None:
+    chain = tmp_path / "tsa-chain.pem"
+    chain.write_bytes(emulator.http.get("/tsa/chain.pem").content)
+    settings.ARCHIVE_TIMESTAMP_URL = emulator.url("/tsa/")  # type: ignore[attr-defined]
+    settings.ARCHIVE_TIMESTAMP_CHAIN = str(chain)  # type: ignore[attr-defined]
+    conversation(new_agency)
+    package = packaged(new_agency, {"action": "inbox."})
+    root = unzipped(package, tmp_path / "bag")
+    assert "timestamp" in json.loads((root / "data/head.json").read_text())
+    verify = [sys.executable, str(root / "verify.py"), str(root), "--tsa-chain"]
+
+    held = subprocess.run([*verify, str(chain)], capture_output=True, text=True, check=False)  # noqa: S603
+    assert held.returncode == 0, held.stdout
+    assert "Time-stamps not checked" not in held.stdout
+    stranger = tmp_path / "stranger.pem"
+    stranger.write_bytes(Authority().chain_pem())
+    refused = subprocess.run([*verify, str(stranger)], capture_output=True, text=True, check=False)  # noqa: S603
+    assert refused.stdout.startswith("does not hold: data/head.json: the head's time-stamp")
+    out = StringIO()
+    zipped = storages["packages"].path(package_name(package.agency_id, package.pk))
+    call_command("archive_verify_package", zipped, stdout=out)
+    assert "and their time-stamps are this deployment's" in out.getvalue()

@@ -174,7 +174,7 @@ def test_a_stamp_changed_behind_the_applications_back_is_named(agency: Agency, c
 
     report = verify(agency)
     assert "does not match its head signed at" in report
-    assert "the head's time-stamp does not hold (Mismatch between messages)" in report
+    assert "the head's time-stamp does not hold (the token is not over this message)" in report
 
 
 @pytest.mark.parametrize(
