@@ -358,7 +358,7 @@ SPECTACULAR_SETTINGS = {
         "approval chains, rounds of approval and the conversation about them, content "
         "rules with blackout periods, emergency posts with their reviews, the inbox "
         "(what citizens wrote, its status, assignee and the agency's replies), and the "
-        "archive's signed heads and proofs. "
+        "archive's signed heads and proofs, its records requests and their packages. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),
@@ -375,6 +375,7 @@ SPECTACULAR_SETTINGS = {
         "ApprovalStateEnum": "approvals.models.ApprovalState",
         "RecordsRequestKindEnum": "archive.models.RequestKind",
         "RecordsRequestStatusEnum": "archive.models.RequestStatus",
+        "ExportPackageStatusEnum": "archive.models.PackageStatus",
         "ModerationActionEnum": "inbox.moderation.Action",
     },
     "SERVE_INCLUDE_SCHEMA": False,

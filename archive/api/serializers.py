@@ -6,17 +6,22 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from archive.exports import package_progress
 from archive.models import (
     ArchiveEvent,
     ArchiveHead,
+    ExportPackage,
     Holiday,
+    PackageStatus,
     RecordsRequest,
     RequestStatus,
     SavedSearch,
 )
 from archive.selectors import head_document
+from govsocial.api.addresses import agency_endpoint
 
 
 class ArchiveKeySerializer(serializers.Serializer[Any]):
@@ -194,3 +199,69 @@ class HolidaySerializer(serializers.ModelSerializer[Holiday]):
         model = Holiday
         fields = ["id", "day", "name"]
         read_only_fields = ["id"]
+
+
+class PackageSearchSerializer(serializers.Serializer[Any]):
+    """A search as it stood on the request when the package was asked for."""
+
+    name = serializers.CharField(help_text="the search's name")
+    criteria = SearchCriteriaSerializer()
+
+
+class ExportPackageSerializer(serializers.ModelSerializer[ExportPackage]):
+    """A records package: what a request's saved searches found, built in the background
+    into a ZIP in BagIt layout that anyone can check offline (its README.txt says how);
+    downloadable until ``expires_at``, then deleted (the row stays)."""
+
+    request = serializers.IntegerField(
+        source="request_id", read_only=True, help_text="the records request's id"
+    )
+    request_number = serializers.CharField(
+        source="request.number", read_only=True, help_text="the records request's number"
+    )
+    searches = PackageSearchSerializer(
+        many=True, read_only=True, help_text="the request's saved searches it ran"
+    )
+    requested_by = serializers.EmailField(
+        source="requested_by.email", read_only=True, help_text="who asked for it, by email"
+    )
+    progress = serializers.SerializerMethodField(
+        help_text="how far the build is, in percent, while it is being built; else null"
+    )
+    file_name = serializers.CharField(read_only=True, help_text="the name it downloads as")
+    download = serializers.SerializerMethodField(
+        help_text="the address of the ZIP while it is ready; else null"
+    )
+
+    class Meta:
+        model = ExportPackage
+        fields = [
+            "id", "request", "request_number", "status", "progress", "searches", "time_zone",
+            "language", "requested_by", "requested_at", "started_at", "finished_at",
+            "expires_at", "events", "size", "sha256", "failure", "file_name", "download",
+        ]  # fmt: skip
+        read_only_fields = fields
+        extra_kwargs = {
+            "status": {"help_text": "where it is: waiting for a worker, being built, ready to"
+                       " download, failed, or past its time and deleted"},
+            "time_zone": {"help_text": "the zone the searches' days were read in, and the"
+                          " pages' times are shown in"},
+            "language": {"help_text": "the language of the pages' own words"},
+            "requested_at": {"help_text": "when it was asked for"},
+            "started_at": {"help_text": "when its build (last) started"},
+            "finished_at": {"help_text": "when it was built, or failed"},
+            "expires_at": {"help_text": "until when it may be downloaded, once built"},
+            "events": {"help_text": "how many events it holds, once built"},
+            "size": {"help_text": "the ZIP's size in bytes, once built"},
+            "sha256": {"help_text": "the ZIP's SHA-256 in hex, once built; else empty"},
+            "failure": {"help_text": "why its build failed; else empty"},
+        }  # fmt: skip
+
+    def get_progress(self, package: ExportPackage) -> int | None:
+        return package_progress(package)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_download(self, package: ExportPackage) -> str | None:
+        if package.status != PackageStatus.READY:
+            return None
+        return agency_endpoint(self.context["request"], "exportpackage-download", package.pk)

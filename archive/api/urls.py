@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 from archive.api.views import (
     ArchiveKeyViewSet,
     EventProofViewSet,
+    ExportPackageViewSet,
     HeadViewSet,
     HolidayViewSet,
     RecordsRequestViewSet,
@@ -23,6 +24,11 @@ router.register(
 )
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/archive/holidays", HolidayViewSet, basename="holiday"
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/archive/packages",
+    ExportPackageViewSet,
+    basename="exportpackage",
 )
 
 urlpatterns = [

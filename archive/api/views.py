@@ -1,6 +1,6 @@
 """The archive through the API: the deployment's public keys, for anyone; an agency's
-signed heads, the signing of a new one, and the proofs of its log, for its records
-officers and admins."""
+signed heads, the signing of a new one, the proofs of its log, its records requests and
+their packages, for its records officers and admins."""
 
 from __future__ import annotations
 
@@ -8,20 +8,29 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import FileResponse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from archive import records, requests, signing
+from archive import exports, records, requests, signing
 from archive.api.serializers import (
     ArchiveEventSerializer,
     ArchiveKeySerializer,
     ConsistencyProofSerializer,
     EventQuerySerializer,
+    ExportPackageSerializer,
     HeadSerializer,
     HolidaySerializer,
     InclusionProofSerializer,
@@ -30,12 +39,16 @@ from archive.api.serializers import (
     SavedSearchSerializer,
 )
 from archive.errors import ArchiveError
-from archive.models import ArchiveEvent, ArchiveHead, Holiday, RecordsRequest
+from archive.models import ArchiveEvent, ArchiveHead, ExportPackage, Holiday, RecordsRequest
+from archive.responses import package_response
 from archive.selectors import consistency_document, inclusion_document
 from archive.services import head_sign
 from govsocial.api.exceptions import InvalidParameter
 from govsocial.api.parameters import AN_ID, id_param
+from govsocial.api.problems import CONTENT_TYPE
+from govsocial.api.schema import PROBLEM
 from govsocial.api.viewsets import AgencyScopedViewSet, ApiViewSet
+from govsocial.timezones import viewer_zone
 
 
 class ArchiveKeyViewSet(ApiViewSet):
@@ -213,6 +226,36 @@ class RecordsRequestViewSet(
         )
         return Response(SavedSearchSerializer(saved).data, status=status.HTTP_201_CREATED)
 
+    @extend_schema(methods=["get"], request=None, responses=ExportPackageSerializer(many=True))
+    @extend_schema(methods=["post"], request=None, responses={202: ExportPackageSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def packages(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The request's records packages, newest first; POST asks for one of what its
+        saved searches find, built in the background (their days read in the time zone
+        of the person it is credited to, else the agency's; its pages in the request's
+        language): follow it at ``/archive/packages/{id}/`` until it is ready. One
+        package of a request is built at a time."""
+        found = self.get_object()
+        context = self.get_serializer_context()
+        if request.method == "GET":
+            listed = _packages_shown(found.packages.all())
+            return Response(ExportPackageSerializer(listed, many=True, context=context).data)
+        person = self.person()
+        package = exports.package_start(
+            request=found,
+            actor=self.actor(),
+            person=person,
+            time_zone=viewer_zone(
+                user_zone=person.time_zone, agency_zone=self.agency.time_zone
+            ).key,
+            language=get_language(),
+        )
+        started = _packages_shown(ExportPackage.objects.filter(pk=package.pk)).get()
+        return Response(
+            ExportPackageSerializer(started, context=context).data,
+            status=status.HTTP_202_ACCEPTED,
+        )
+
 
 class HolidayViewSet(
     mixins.ListModelMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin, ArchiveReaderViewSet
@@ -236,3 +279,36 @@ class HolidayViewSet(
         """Count the day as a working day again (for requests opened from now on)."""
         requests.holiday_remove(holiday=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _packages_shown(packages: QuerySet[ExportPackage]) -> QuerySet[ExportPackage]:
+    """Return ``packages`` (newest first, as the model orders them) with the rows their
+    answer shows."""
+    return packages.select_related("request", "requested_by")
+
+
+class ExportPackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveReaderViewSet):
+    """The agency's records packages, newest first (asked for on a request:
+    ``/archive/requests/{id}/packages/``), and the download of a ready one."""
+
+    model = ExportPackage
+    serializer_class = ExportPackageSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return _packages_shown(queryset)
+
+    @extend_schema(
+        responses={
+            (200, "application/zip"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The package, a ZIP in BagIt layout."
+            ),
+            (409, CONTENT_TYPE): OpenApiResponse(
+                PROBLEM, description="The package is not ready, or its time is past."
+            ),
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
+        """Download the ready package (each download is recorded); refused (409) before
+        it is ready and once its time is past."""
+        return package_response(package=self.get_object(), actor=self.actor())

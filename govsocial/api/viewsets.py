@@ -18,7 +18,7 @@ from rest_framework.viewsets import GenericViewSet
 from accounts.models import Agency, ApiKey, IdempotencyKey, User
 from accounts.policy import second_factor_gap
 from accounts.selectors import agency_get_active, membership_for
-from accounts.services.principals import person_behind
+from accounts.services.principals import Principal, person_behind
 from govsocial.api import idempotency
 from govsocial.api.exceptions import InvalidParameter
 from govsocial.tenancy import AgencyOwned, agency_scope, user_scope
@@ -140,7 +140,12 @@ class AgencyScopedViewSet(ApiViewSet):
         """Narrow the agency's rows for this endpoint (role, filters, related rows)."""
         return queryset
 
+    def actor(self) -> Principal:
+        """Return who acts: the signed-in person, or the API key."""
+        # Never anonymous here: ``initial`` refused the request without a credential.
+        return self.request.user  # type: ignore[return-value]
+
     def person(self) -> User:
         """Return the person the request's action is credited to on the rows it makes:
         the caller, or for an API key the admin who created it."""
-        return person_behind(self.request.user)  # type: ignore[arg-type]
+        return person_behind(self.actor())

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import User
 from approvals.api.serializers import DecisionSerializer, FindingSerializer
 from approvals.models import Approval, ApprovalState
+from govsocial.api.addresses import agency_endpoint
 from govsocial.api.parameters import LARGEST_ID
 from inbox.figures import DEFAULT_PERIOD, PERIODS
 from inbox.models import (
@@ -56,10 +56,7 @@ class InboxItemMediaSerializer(serializers.ModelSerializer[InboxItemMedia]):
     def get_download(self, media: InboxItemMedia) -> str | None:
         if media.state != MediaState.KEPT:
             return None
-        request = self.context.get("request")
-        slug = request.parser_context["kwargs"]["agency_slug"] if request else ""
-        path = reverse("inboxitem-file", args=[slug, media.item_id, media.pk])
-        return request.build_absolute_uri(path) if request else path
+        return agency_endpoint(self.context["request"], "inboxitem-file", media.item_id, media.pk)
 
 
 class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):

@@ -18,6 +18,7 @@ from tests.factories import (
     blackout_for,
     content_rules_for,
     emergency_review_for,
+    export_package_for,
     holiday_for,
     inbox_item_for,
     inbox_media_for,
@@ -436,6 +437,36 @@ class TestRecordsRequestSearches(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         request = records_request_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestRecordsRequestPackages(ApiIsolationSuite):
+    url_name = "recordsrequest-packages"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestExportPackageList(ApiIsolationSuite):
+    url_name = "exportpackage-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _ExportPackageEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        package = export_package_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, package.pk])
+
+
+class TestExportPackageDetail(_ExportPackageEndpoint):
+    url_name = "exportpackage-detail"
+
+
+class TestExportPackageDownload(_ExportPackageEndpoint):
+    url_name = "exportpackage-download"
 
 
 class TestHolidayList(ApiIsolationSuite):
