@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from archive import exports, records, requests, signing
 from archive.forms import HolidayForm, RecordSearchForm, RecordsRequestForm, SaveSearchForm
 from archive.models import ExportPackage, Holiday, PackageStatus, RecordsRequest, RequestStatus
-from archive.responses import content_response
+from archive.responses import content_response, package_response
 from govsocial.errors import GovsocialError
 from govsocial.timezones import render_local, zone_of
 
@@ -268,16 +268,10 @@ def records_package_download(
     if package is None:
         raise Http404
     try:
-        opened = exports.package_open(package=package, actor=request.user)
+        return package_response(package=package, actor=request.user)
     except GovsocialError as error:
         messages.error(request, error.message)
         return redirect("records_request", agency_slug=agency_slug, request_id=package.request_id)
-    response = FileResponse(
-        opened, content_type="application/zip", as_attachment=True, filename=package.file_name
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _search_query(criteria: dict[str, str]) -> str:
