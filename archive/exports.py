@@ -430,8 +430,8 @@ def _cell(value: Any) -> str:
 def _contents_write(bag: BagWriter, chosen: str, params: list[Any], agency_id: int) -> None:
     """Write what the chosen events kept whole: documents a line each, media a file each."""
     # Built of the module's own SQL, the searches' through their parameters.
-    query = (  # nosec B608
-        "SELECT c.sha256, c.media_type FROM archive_archivecontent AS c"  # noqa: S608
+    query = (
+        "SELECT c.sha256, c.media_type FROM archive_archivecontent AS c"  # noqa: S608  # nosec B608
         " WHERE c.agency_id = %s AND (c.media_type = %s) = %s AND c.sha256 IN"
         f" (SELECT jsonb_path_query(e.data, %s::jsonpath) #>> '{{}}' {chosen})"
         " ORDER BY c.sha256"

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -211,7 +212,7 @@ def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> 
             if "export" in request.POST:
                 exports.package_start(
                     request=found,
-                    actor=request.user,
+                    actor=request.user,  # type: ignore[arg-type]
                     person=request.user,
                     time_zone=zone_of(request).key,
                     language=get_language(),
@@ -261,14 +262,14 @@ def records_request_packages(
 @require_GET
 def records_package_download(
     request: HttpRequest, agency_slug: str, package_id: int
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Download a ready package, recorded; refuse one past its time."""
     _require_reader(request)
     package = ExportPackage.objects.select_related("request").filter(pk=package_id).first()
     if package is None:
         raise Http404
     try:
-        return package_response(package=package, actor=request.user)
+        return package_response(package=package, actor=request.user)  # type: ignore[arg-type]
     except GovsocialError as error:
         messages.error(request, error.message)
         return redirect("records_request", agency_slug=agency_slug, request_id=package.request_id)
