@@ -15,6 +15,8 @@ from typing import IO, Any
 from archive.package_check import BAGIT, MANIFEST, TAG_MANIFEST
 
 _CHUNK = 1 << 20
+# Bytes gathered before they go on to the ZIP member (a package has many small files).
+_BUFFER = 1 << 16
 
 
 class _Hashing(io.RawIOBase):
@@ -56,7 +58,7 @@ class BagWriter:
         info.external_attr = 0o644 << 16
         with self.zip.open(info, "w", force_zip64=True) as member:
             hashing = _Hashing(member)
-            buffered = io.BufferedWriter(hashing, _CHUNK)
+            buffered = io.BufferedWriter(hashing, _BUFFER)
             yield buffered
             buffered.flush()
         self._listed(name, hashing.hasher.hexdigest(), hashing.size)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import tempfile
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import datetime
-from itertools import groupby
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.files.storage import storages
@@ -62,60 +62,33 @@ def pages_write(
         params,
     )
     with tempfile.TemporaryFile("w+", encoding="utf-8") as index:
-        pages = groupby(_paged(rows), key=lambda pair: pair[0])
-        for number, (_key, group) in enumerate(pages, start=1):
-            name = f"{number:06d}.html"
-            events = (fields for _, fields in group)
-            count, title = _page_write(bag, PAGES + name, events, zone, package)
-            progress(count)
-            shown = _("%(count)d events") % {"count": count}
-            index.write(f'<li><a href="{name}">{escape(title)}</a> ({escape(shown)})</li>\n')
+        pages = _Pages(bag, package, index)
+        for chunk in _chunks(rows):
+            documents = _documents([fields for _page, fields in chunk])
+            for page, fields in chunk:
+                pages.add(page, _event_html(fields, zone, documents), fields)
+            progress(len(chunk))
+        pages.close()
         index.seek(0)
         heading = _("Records of request %(number)s") % {"number": package.request.number}
         told = _("One page per conversation or per thing recorded, in the order of the log.")
         with bag.text(PAGES + "index.html") as out:
             out.write(_head(package, heading))
             out.write(f"<p>{escape(told)}</p>\n<ol>\n")
-            while chunk := index.read(1 << 20):
-                out.write(chunk)
+            while text := index.read(1 << 20):
+                out.write(text)
             out.write("</ol>\n</main></body></html>\n")
 
 
-def _paged(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[str, dict[str, Any]]]:
+def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[str, dict[str, Any]]]]:
+    """Yield the rows a chunk at a time: each event's page and its fields, its data
+    read."""
+    chunk: list[tuple[str, dict[str, Any]]] = []
     for page, _position, *values in rows:
-        yield page or "", dict(zip(EVENT_FIELDS, values, strict=True))
-
-
-def _page_write(
-    bag: BagWriter,
-    name: str,
-    events: Iterator[dict[str, Any]],
-    zone: ZoneInfo,
-    package: ExportPackage,
-) -> tuple[int, str]:
-    """Write one page of events (its title the first's); return how many it shows and
-    its title."""
-    count, title = 0, ""
-    with bag.text(name) as out:
-        for chunk in _chunked(events):
-            documents = _documents(chunk)
-            for fields in chunk:
-                if not count:
-                    title = _title(fields)
-                    out.write(_head(package, title))
-                    out.write(f'<p><a href="index.html">{escape(_("All pages"))}</a></p>\n')
-                count += 1
-                out.write(_event_html(fields, zone, documents))
-        out.write("</main></body></html>\n")
-    return count, title
-
-
-def _chunked(events: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
-    chunk: list[dict[str, Any]] = []
-    for fields in events:
+        fields = dict(zip(EVENT_FIELDS, values, strict=True))
         if fields["data"] is not None:
             fields["data"] = json.loads(fields["data"])
-        chunk.append(fields)
+        chunk.append((page or "", fields))
         if len(chunk) == _CHUNK:
             yield chunk
             chunk = []
@@ -123,20 +96,63 @@ def _chunked(events: Iterator[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]
         yield chunk
 
 
+class _Pages:
+    """The pages being written, one after the other (a ZIP file is written a file at a
+    time), each line of the index waiting in ``index``."""
+
+    def __init__(self, bag: BagWriter, package: ExportPackage, index: IO[str]) -> None:
+        self.bag, self.package, self.index = bag, package, index
+        self.page: str | None = None
+        self.number = self.count = 0
+        self.title = ""
+        self.open = ExitStack()
+        self.out: IO[str] | None = None
+
+    def add(self, page: str, shown: str, fields: dict[str, Any]) -> None:
+        """Add an event (``shown`` in HTML) to its page, the next one when it is another."""
+        if page != self.page or self.out is None:
+            self.close()
+            self.page, self.number, self.count = page, self.number + 1, 0
+            self.title = _title(fields)
+            self.out = self.open.enter_context(self.bag.text(f"{PAGES}{self.number:06d}.html"))
+            self.out.write(_head(self.package, self.title))
+            self.out.write(f'<p><a href="index.html">{escape(_("All pages"))}</a></p>\n')
+        self.out.write(shown)
+        self.count += 1
+
+    def close(self) -> None:
+        """End the page being written, and list it in the index."""
+        if self.out is None:
+            return
+        self.out.write("</main></body></html>\n")
+        self.open.close()
+        self.out = None
+        shown = escape(_("%(count)d events") % {"count": self.count})
+        link = f'<a href="{self.number:06d}.html">{escape(self.title)}</a>'
+        self.index.write(f"<li>{link} ({shown})</li>\n")
+
+
 def _documents(chunk: list[dict[str, Any]]) -> dict[str, Any]:
-    """Return the kept documents the events name (by hash), read; and the media type of
-    each kept file they name."""
+    """Return, by hash, the kept documents that events saying nothing in words point
+    to (what was published: its text is in the document), read; and the media type of
+    each other kept file the events name."""
     named = {digest for fields in chunk for digest in kept_hashes(fields["data"])}
     if not named:
         return {}
+    wordless = {
+        digest
+        for fields in chunk
+        if not (fields["data"] or {}).get("text")
+        for digest in kept_hashes(fields["data"])
+    }
     found: dict[str, Any] = {}
     storage = storages["archive"]
     for row in ArchiveContent.objects.filter(sha256__in=named):
-        if row.media_type == DOCUMENT_TYPE and row.size <= _LARGEST_DOCUMENT:
+        if row.media_type != DOCUMENT_TYPE:
+            found[row.sha256] = row.media_type
+        elif row.sha256 in wordless and row.size <= _LARGEST_DOCUMENT:
             with storage.open(content_name(row.agency_id, row.sha256)) as kept:
                 found[row.sha256] = json.loads(kept.read())
-        else:
-            found[row.sha256] = row.media_type
     return found
 
 
@@ -172,9 +188,6 @@ def _event_html(fields: dict[str, Any], zone: ZoneInfo, documents: dict[str, Any
             parts.extend(_said(kept))
         elif isinstance(kept, str):
             parts.append(_media_html(digest, kept, _alt_text(data, digest)))
-    recorded = json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True)
-    summary = escape(_("As recorded"))
-    parts.append(f"<details><summary>{summary}</summary><pre>{escape(recorded)}</pre></details>")
     return "\n".join([*parts, "</article>\n"])
 
 
