@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,7 +43,11 @@ class BagWriter:
     ``data/``) and tag files, then, on ``close``, the manifests and ``bag-info.txt``."""
 
     def __init__(self, file: IO[bytes], root: str) -> None:
-        self.zip = zipfile.ZipFile(file, "w", allowZip64=True)
+        # The fastest deflate: a package's text shrinks nearly as much, in a fraction of
+        # the time.
+        self.zip = zipfile.ZipFile(
+            file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True
+        )
         self.root = root.strip("/") + "/"
         # Closed with the manifest's writing (``manifest_close``).
         self.manifest = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
@@ -53,10 +58,12 @@ class BagWriter:
     @contextmanager
     def binary(self, name: str, *, compress: bool = True) -> Iterator[IO[bytes]]:
         """Write the file ``name`` (``data/…`` for the payload) as bytes."""
-        info = zipfile.ZipInfo(self.root + name, date_time=(1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED
-        info.external_attr = 0o644 << 16
-        with self.zip.open(info, "w", force_zip64=True) as member:
+        if compress:
+            member_of: str | zipfile.ZipInfo = self.root + name
+        else:
+            member_of = zipfile.ZipInfo(self.root + name, time.localtime()[:6])
+            member_of.external_attr = 0o600 << 16
+        with self.zip.open(member_of, "w", force_zip64=True) as member:
             hashing = _Hashing(member)
             buffered = io.BufferedWriter(hashing, _BUFFER)
             yield buffered

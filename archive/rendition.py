@@ -7,21 +7,22 @@ waiting in a temporary file."""
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
+from dataclasses import dataclass, field
 from datetime import datetime
+from html import escape
 from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.core.files.storage import storages
 from django.template.loader import render_to_string
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from archive import DOCUMENT_TYPE
 from archive.models import ArchiveContent, ArchiveHead, ExportPackage, content_name
-from archive.records import kept_hashes
 from archive.verification import EVENT_FIELDS, event_columns, rows_stream
 
 if TYPE_CHECKING:
@@ -31,6 +32,8 @@ PAGES = "data/pages/"
 # The largest kept document read into a page (what was published is far smaller).
 _LARGEST_DOCUMENT = 1 << 20
 _CHUNK = 1_000
+# A hash of kept content as an event's data (JSON text) names it.
+_KEPT = re.compile(r'"([0-9a-f]{64})"')
 # The page an event belongs on: its conversation when it, or the first event about its
 # object, names one (inbox items and replies carry their network and thread); else its
 # object; events about nothing share one page.
@@ -54,7 +57,7 @@ def pages_write(
 ) -> None:
     """Write a page for each conversation or thing the chosen events are about, and the
     index of the pages."""
-    zone = ZoneInfo(package.time_zone)
+    zone, labels = ZoneInfo(package.time_zone), _Labels()
     rows = rows_stream(
         # Built of the module's own SQL, the searches' through their parameters.
         f"SELECT {_PAGE} AS page, l.position, {event_columns()} {chosen}"  # nosec B608
@@ -66,7 +69,7 @@ def pages_write(
         for chunk in _chunks(rows):
             documents = _documents([fields for _page, fields in chunk])
             for page, fields in chunk:
-                pages.add(page, _event_html(fields, zone, documents), fields)
+                pages.add(page, _event_html(fields, zone, documents, labels), fields)
             progress(len(chunk))
         pages.close()
         index.seek(0)
@@ -82,12 +85,14 @@ def pages_write(
 
 def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[str, dict[str, Any]]]]:
     """Yield the rows a chunk at a time: each event's page and its fields, its data
-    read."""
+    read and the hashes of kept content it names (``kept``)."""
     chunk: list[tuple[str, dict[str, Any]]] = []
     for page, _position, *values in rows:
         fields = dict(zip(EVENT_FIELDS, values, strict=True))
-        if fields["data"] is not None:
-            fields["data"] = json.loads(fields["data"])
+        raw = fields["data"]
+        fields["kept"] = list(dict.fromkeys(_KEPT.findall(raw))) if raw is not None else []
+        if raw is not None:
+            fields["data"] = json.loads(raw)
         chunk.append((page or "", fields))
         if len(chunk) == _CHUNK:
             yield chunk
@@ -136,14 +141,14 @@ def _documents(chunk: list[dict[str, Any]]) -> dict[str, Any]:
     """Return, by hash, the kept documents that events saying nothing in words point
     to (what was published: its text is in the document), read; and the media type of
     each other kept file the events name."""
-    named = {digest for fields in chunk for digest in kept_hashes(fields["data"])}
+    named = {digest for fields in chunk for digest in fields["kept"]}
     if not named:
         return {}
     wordless = {
         digest
         for fields in chunk
         if not (fields["data"] or {}).get("text")
-        for digest in kept_hashes(fields["data"])
+        for digest in fields["kept"]
     }
     found: dict[str, Any] = {}
     storage = storages["archive"]
@@ -166,23 +171,33 @@ def _title(fields: dict[str, Any]) -> str:
     return fields["object_repr"] or fields["verb"]
 
 
-def _event_html(fields: dict[str, Any], zone: ZoneInfo, documents: dict[str, Any]) -> str:
+@dataclass(frozen=True)
+class _Labels:
+    """The pages' own words, translated once (into the package's language) and escaped."""
+
+    by: str = field(default_factory=lambda: escape(_("By")))
+    erased: str = field(default_factory=lambda: escape(_("Its content was erased.")))
+
+
+def _event_html(
+    fields: dict[str, Any], zone: ZoneInfo, documents: dict[str, Any], labels: _Labels
+) -> str:
     """Return one event as a person reads it: when, who, what, what was said and shown."""
     moment = datetime.fromisoformat(fields["occurred_at"])
     parts = [
         f'<article id="event-{fields["id"]}">',
         f'<h2><time datetime="{escape(fields["occurred_at"])}">'
         f"{moment.astimezone(zone):%Y-%m-%d %H:%M:%S %Z}</time> · {escape(fields['verb'])}</h2>",
-        f"<p>{escape(_('By'))} {escape(fields['actor_name'] or fields['actor_type'])}"
+        f"<p>{labels.by} {escape(fields['actor_name'] or fields['actor_type'])}"
         + (f" · {escape(fields['object_repr'])}" if fields["object_repr"] else "")
         + "</p>",
     ]
     data = fields["data"]
     if data is None:
-        parts.append(f"<p><em>{escape(_('Its content was erased.'))}</em></p>")
+        parts.append(f"<p><em>{labels.erased}</em></p>")
         return "\n".join([*parts, "</article>\n"])
     parts.extend(_said(data))
-    for digest in kept_hashes(data):
+    for digest in fields["kept"]:
         kept = documents.get(digest)
         if isinstance(kept, dict):
             parts.extend(_said(kept))
