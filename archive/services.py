@@ -331,11 +331,13 @@ def earlier_transactions_wait(*, within: float) -> None:
 # The id the next transaction will get, and the oldest one still running (or the next).
 _NEXT_TRANSACTION = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
 _OLDEST_RUNNING = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
-# The transaction and id of the last event placed in the bound agency's log.
+# The transaction and id of the last event placed in the bound agency's log: the last
+# leaf by its (agency, position) index, then its event by id, whatever the statistics
+# say (a join planned on stale ones once walked the whole log for each row).
 _LAST_PLACED = (
-    "SELECT e.txid, e.id FROM archive_archiveleaf AS l"
-    " JOIN archive_archiveevent AS e ON e.id = l.event_id"
-    " WHERE l.agency_id = %s ORDER BY l.position DESC LIMIT 1"
+    "SELECT e.txid, e.id FROM archive_archiveevent AS e WHERE e.id ="
+    " (SELECT l.event_id FROM archive_archiveleaf AS l WHERE l.agency_id = %s"
+    " ORDER BY l.position DESC LIMIT 1)"
 )
 # The events after it whose transactions, and every transaction begun before them,
 # have ended.
