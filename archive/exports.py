@@ -269,11 +269,10 @@ def _build(package: ExportPackage) -> None:
         bag = BagWriter(file, root=package.file_name.removesuffix(".zip"))
         with transaction.atomic():
             total = _count(chosen, params)
-            progress = _Progress(package.pk, total * 3)
+            progress = _Progress(package.pk, total * 2)
             bag.add("data/head.json", _pretty(head_document(head)))
             bag.add("data/request.json", _pretty(_request_document(package)))
             _events_write(bag, chosen, params, head, progress)
-            _table_write(bag, chosen, params, progress)
             rendition.pages_write(
                 bag, chosen=chosen, params=params, package=package, progress=progress.add
             )
@@ -361,13 +360,27 @@ def _events_write(
     bag: BagWriter, chosen: str, params: list[Any], head: ArchiveHead, progress: _Progress
 ) -> None:
     """Write each event with its content and its proof in the log ``head`` signed, a
-    line each (``archive.proofs``'s inclusion proof, less the head)."""
-    with bag.text(package_check.EVENTS) as out:
-        for chunk in _chunks(_events(chosen, params)):
-            proofs = _proofs([position for position, _fields in chunk], head.size)
-            for (position, fields), proof in zip(chunk, proofs, strict=True):
-                out.write(_event_line(position, fields, proof))
-            progress.add(len(chunk))
+    line each (``archive.proofs``'s inclusion proof, less the head); and the same
+    events as a table a spreadsheet opens, its rows waiting in a temporary file meanwhile
+    (the events are read once)."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rows:
+        table = csv.writer(rows, lineterminator="\n")
+        table.writerow(_CSV_COLUMNS)
+        with bag.text(package_check.EVENTS) as out:
+            for chunk in _chunks(_events(chosen, params)):
+                proofs = _proofs([position for position, _fields in chunk], head.size)
+                for (position, fields), proof in zip(chunk, proofs, strict=True):
+                    out.write(_event_line(position, fields, proof))
+                    table.writerow(
+                        [position, fields["id"]]
+                        + [_cell(fields[name]) for name in _CSV_COLUMNS[2:-1]]
+                        + ["" if fields["salt"] else "yes"]
+                    )
+                progress.add(len(chunk))
+        rows.seek(0)
+        with bag.text("data/events.csv") as copied:
+            while text := rows.read(1 << 20):
+                copied.write(text)
 
 
 def _proofs(positions: list[int], size: int) -> list[list[str]]:
@@ -400,25 +413,6 @@ def _event_line(position: int, fields: dict[str, Any], proof: list[str]) -> str:
         line += f',"event_content":{_dumps(content | {"salt": fields["salt"]})[:-1]}'
         line += f',"data":{fields["data"]}}}'
     return line + "}\n"
-
-
-def _table_write(bag: BagWriter, chosen: str, params: list[Any], progress: _Progress) -> None:
-    """Write the events as a table a spreadsheet opens."""
-    with bag.text("data/events.csv") as out:
-        table = csv.writer(out, lineterminator="\n")
-        table.writerow(_CSV_COLUMNS)
-        count = 0
-        for position, fields in _events(chosen, params):
-            table.writerow(
-                [position, fields["id"]]
-                + [_cell(fields[name]) for name in _CSV_COLUMNS[2:-1]]
-                + ["" if fields["salt"] else "yes"]
-            )
-            count += 1
-            if count == _CHUNK:
-                progress.add(count)
-                count = 0
-        progress.add(count)
 
 
 def _cell(value: Any) -> str:
