@@ -246,12 +246,22 @@ class Happenings:
         actor = ("accounts.user", str(person.pk), person.name)
         if verb == HIDDEN:
             code, title = self.chooser.choice(CLAUSES)
-            data = {"clause": code, "clause_title": title, "note": "", "author": item.author_handle}
+            data: dict[str, Any] = {
+                "clause": code,
+                "clause_title": title,
+                "note": "",
+                "author": item.author_handle,
+            }
             about = ("inbox.inboxitem", str(item.pk), item.shown)
             return self.fields(when, verb, actor, about, data), None
         text = self.words(self.chooser.choice(REPLIES[item.language]))
         about = ("inbox.inboxreply", str(self.made), f"reply to {item.pk}: {text[:60]}")
-        data = {"item": item.pk, "text": text, "network": item.network, "thread": item.thread}
+        data = {
+            "item": item.pk,
+            "text": text,
+            "network": item.network,
+            "thread": item.thread,
+        }
         return self.fields(when, verb, actor, about, data), None
 
     def received(self, when: datetime) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -552,7 +562,8 @@ def copy_seconds(filled: Filled, package: ExportPackage) -> float:
             cursor.execute("SELECT 1")
             started = time.perf_counter()
             copied = 0
-            with cursor.copy(statement, [filled.agency.pk, package.head.size, *params]) as rows:
+            size = package.head.size if package.head is not None else 0
+            with cursor.copy(statement, [filled.agency.pk, size, *params]) as rows:
                 for chunk in rows:
                     copied += len(chunk)
             seconds = time.perf_counter() - started
@@ -619,7 +630,7 @@ def measure(events: int, kept_share: float, times: int, profile: str) -> float:
         limit=RATIO_LIMIT,
         peak_mb=round(built.peak_mb, 1),
         base_mb=round(built.base_mb, 1),
-        package_mb=round(built.package.size / 2**20, 1),
+        package_mb=round((built.package.size or 0) / 2**20, 1),
         search_p50_ms=round(statistics.median(every), 1),
         search_p99_ms=_p99(every),
         search_p99_ms_each={name: _p99(samples) for name, samples in taken.items()},
