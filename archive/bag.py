@@ -1,19 +1,19 @@
 """Writing a bag (BagIt 1.0, RFC 8493) straight into a ZIP file, one file after the
 other, each hashed as it is written: memory stays the same whatever the bag holds. The
-manifest's lines wait in a temporary file, not in memory."""
+manifest's lines wait in a temporary file, not in memory, and so does the ZIP's central
+directory (``archive.zip_writer``)."""
 
 from __future__ import annotations
 
 import hashlib
 import io
 import tempfile
-import time
-import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO, Any
 
 from archive.package_check import BAGIT, MANIFEST, TAG_MANIFEST
+from archive.zip_writer import ZipMember, ZipWriter
 
 _CHUNK = 1 << 20
 # Bytes gathered before they go on to the ZIP member (a package has many small files).
@@ -23,7 +23,7 @@ _BUFFER = 1 << 16
 class _Hashing(io.RawIOBase):
     """Pass bytes on to a ZIP member, counting and hashing them."""
 
-    def __init__(self, member: IO[bytes]) -> None:
+    def __init__(self, member: ZipMember) -> None:
         self.member = member
         self.hasher = hashlib.sha256()
         self.size = 0
@@ -43,11 +43,7 @@ class BagWriter:
     ``data/``) and tag files, then, on ``close``, the manifests and ``bag-info.txt``."""
 
     def __init__(self, file: IO[bytes], root: str) -> None:
-        # The fastest deflate: a package's text shrinks nearly as much, in a fraction of
-        # the time.
-        self.zip = zipfile.ZipFile(
-            file, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1, allowZip64=True
-        )
+        self.zip = ZipWriter(file)
         self.root = root.strip("/") + "/"
         # Closed with the manifest's writing (``manifest_close``).
         self.manifest = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
@@ -58,12 +54,7 @@ class BagWriter:
     @contextmanager
     def binary(self, name: str, *, compress: bool = True) -> Iterator[IO[bytes]]:
         """Write the file ``name`` (``data/…`` for the payload) as bytes."""
-        if compress:
-            member_of: str | zipfile.ZipInfo = self.root + name
-        else:
-            member_of = zipfile.ZipInfo(self.root + name, time.localtime()[:6])
-            member_of.external_attr = 0o600 << 16
-        with self.zip.open(member_of, "w", force_zip64=True) as member:
+        with self.zip.member(self.root + name, compress=compress) as member:
             hashing = _Hashing(member)
             buffered = io.BufferedWriter(hashing, _BUFFER)
             yield buffered

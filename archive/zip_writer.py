@@ -1,0 +1,158 @@
+"""Writing a ZIP file one member after the other in memory that does not grow with the
+number of members: each member's central-directory record waits in a temporary file
+until the end (Python's ``zipfile`` keeps one object per member until it closes, and a
+records package has one member per conversation). Every member is written as ZIP64
+(APPNOTE 6.3, §4.3 and §4.5.3), so sizes, offsets and counts have no limit.
+
+The output file must be seekable: a member's local header gets its CRC and sizes once
+the member is written.
+"""
+
+from __future__ import annotations
+
+import struct
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+_LOCAL = struct.Struct("<4sHHHHHLLLHH")
+_CENTRAL = struct.Struct("<4sHHHHHHLLLHHHHHLL")
+_ZIP64_END = struct.Struct("<4sQHHLLQQQQ")
+_ZIP64_LOCATOR = struct.Struct("<4sLQL")
+_END = struct.Struct("<4sHHHHLLH")
+# ZIP64's version (4.5), made on Unix (3); names in UTF-8 (general purpose bit 11).
+_VERSION = 45
+_MADE_BY = (3 << 8) | _VERSION
+_UTF8 = 0x0800
+_STORED, _DEFLATED = 0, 8
+_FULL32, _FULL16 = 0xFFFFFFFF, 0xFFFF
+# Read-write for its owner, read for the others, as a regular file.
+_FILE_MODE = (0o100644 << 16) & _FULL32
+_CHUNK = 1 << 20
+
+
+class ZipMember:
+    """A member being written: its bytes pass on to the file, compressed or not,
+    counted and checked (CRC-32) on the way."""
+
+    def __init__(self, file: IO[bytes], *, compress: bool) -> None:
+        self.file = file
+        # The fastest deflate: text shrinks nearly as much, in a fraction of the time.
+        self.compressor = zlib.compressobj(1, zlib.DEFLATED, -15) if compress else None
+        self.crc = self.size = self.compressed = 0
+
+    def write(self, data: bytes) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        out = self.compressor.compress(data) if self.compressor else data
+        self.file.write(out)
+        self.compressed += len(out)
+        return len(data)
+
+    def finish(self) -> None:
+        if self.compressor:
+            tail = self.compressor.flush()
+            self.file.write(tail)
+            self.compressed += len(tail)
+
+
+class ZipWriter:
+    """A ZIP file being written into ``file``, a member at a time; ``close`` ends it."""
+
+    def __init__(self, file: IO[bytes]) -> None:
+        self.file = file
+        # Closed with the file's end (``close``).
+        self.directory = tempfile.TemporaryFile()  # noqa: SIM115
+        self.count = 0
+
+    @contextmanager
+    def member(self, name: str, *, compress: bool) -> Iterator[ZipMember]:
+        """Write the member ``name``: what is written to what this yields."""
+        encoded = name.encode("utf-8")
+        offset = self.file.tell()
+        moment = time.localtime()
+        clock = (moment.tm_hour << 11) | (moment.tm_min << 5) | (moment.tm_sec // 2)
+        day = ((moment.tm_year - 1980) << 9) | (moment.tm_mon << 5) | moment.tm_mday
+        method = _DEFLATED if compress else _STORED
+        sizes = struct.pack("<HHQQ", 0x0001, 16, 0, 0)
+        self.file.write(
+            _LOCAL.pack(
+                b"PK\x03\x04",
+                _VERSION,
+                _UTF8,
+                method,
+                clock,
+                day,
+                0,
+                _FULL32,
+                _FULL32,
+                len(encoded),
+                len(sizes),
+            )
+            + encoded
+            + sizes
+        )
+        written = ZipMember(self.file, compress=compress)
+        yield written
+        written.finish()
+        end = self.file.tell()
+        # The CRC, then the sizes in the ZIP64 field, now that they are known.
+        self.file.seek(offset + 14)
+        self.file.write(struct.pack("<L", written.crc))
+        self.file.seek(offset + _LOCAL.size + len(encoded) + 4)
+        self.file.write(struct.pack("<QQ", written.size, written.compressed))
+        self.file.seek(end)
+        extra = struct.pack("<HHQQQ", 0x0001, 24, written.size, written.compressed, offset)
+        self.directory.write(
+            _CENTRAL.pack(
+                b"PK\x01\x02",
+                _MADE_BY,
+                _VERSION,
+                _UTF8,
+                method,
+                clock,
+                day,
+                written.crc,
+                _FULL32,
+                _FULL32,
+                len(encoded),
+                len(extra),
+                0,
+                0,
+                0,
+                _FILE_MODE,
+                _FULL32,
+            )
+            + encoded
+            + extra
+        )
+        self.count += 1
+
+    def close(self) -> None:
+        """Write the central directory and the records that end the file."""
+        start = self.file.tell()
+        self.directory.seek(0)
+        while chunk := self.directory.read(_CHUNK):
+            self.file.write(chunk)
+        self.directory.close()
+        size = self.file.tell() - start
+        end = self.file.tell()
+        self.file.write(
+            _ZIP64_END.pack(
+                b"PK\x06\x06",
+                _ZIP64_END.size - 12,
+                _MADE_BY,
+                _VERSION,
+                0,
+                0,
+                self.count,
+                self.count,
+                size,
+                start,
+            )
+        )
+        self.file.write(_ZIP64_LOCATOR.pack(b"PK\x06\x07", 0, end, 1))
+        self.file.write(_END.pack(b"PK\x05\x06", 0, 0, _FULL16, _FULL16, _FULL32, _FULL32, 0))
