@@ -28,5 +28,6 @@ def test_options_without_a_benchmark_are_refused_with_the_way_to_name_one() -> N
 
 
 def test_an_unknown_benchmark_is_refused_naming_the_known_ones() -> None:
-    with pytest.raises(LaunchError, match="benchmarks: api, archive, archive_export, inbox, publish"):
+    known = "benchmarks: api, archive, archive_export, inbox, publish"
+    with pytest.raises(LaunchError, match=known):
         benchmarks(["publsh"])
