@@ -6,7 +6,8 @@ A package holds, under ``data/``: the signed head its events are proven against
 (``head.json``, signed when the build starts), every matching event in the log's order
 with its content and its inclusion proof (``events.jsonl``), the same as a table
 (``events.csv``), the documents and media the events kept (``documents.jsonl``,
-``media/``), and pages a person reads (``pages/``, ``archive.rendition``). Once the payload
+``media/``) — all written by ``archive.package_records`` — and pages a person reads
+(``pages/``, ``archive.rendition``). Once the payload
 is written, the build is itself recorded with the manifest's SHA-256, the log is signed
 again, and the proof of that record goes in ``package-proof.json``: the deployment's log
 vouches for every byte of the payload. The verifier travels in the package.
@@ -16,17 +17,14 @@ Rows and files are streamed, a chunk at a time, never held all at once.
 
 from __future__ import annotations
 
-import base64
-import csv
 import hashlib
 import json
 import logging
 import tempfile
-from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -42,11 +40,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 import archive
-from archive import package_check, rendition, signing
+from archive import package_check, package_records, rendition, signing
 from archive.bag import BagWriter
-from archive.entries import CONTENT_FIELDS, FACT_FIELDS, utc_text
+from archive.entries import utc_text
 from archive.errors import ArchiveError
-from archive.merkle import inclusion_ranges
 from archive.models import (
     ArchiveEvent,
     ArchiveHead,
@@ -54,18 +51,15 @@ from archive.models import (
     PackageStatus,
     RecordsRequest,
     RequestStatus,
-    content_name,
     package_name,
 )
-from archive.selectors import consistency_document, head_document, inclusion_document, ranges_hashes
+from archive.selectors import consistency_document, head_document, inclusion_document
 from archive.services import SYSTEM, Actor, earlier_transactions_wait, head_sign
 from archive.transitions import package_move
-from archive.verification import EVENT_FIELDS, event_columns, rows_stream
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.mail import send_quietly
 
 logger = logging.getLogger("govsocial.archive")
-T = TypeVar("T")
 
 PACKAGE_REQUESTED = "records.package_requested"
 PACKAGE_BUILT = package_check.PACKAGE_BUILT
@@ -74,14 +68,9 @@ PACKAGE_DOWNLOADED = "records.package_downloaded"
 PACKAGE_EXPIRED = "records.package_expired"
 # How many times a build is taken up again after its worker was lost.
 ATTEMPTS = 3
-# Events read, proven and written at a time.
-_CHUNK = 5_000
 # How long a build waits for transactions begun before it to end (the log places their
 # events only then).
 _PLACED_WITHIN = 600.0
-# The strings of an event's data that may name kept content: SHA-256 hashes in hex.
-_HASHES = '$.** ? (@.type() == "string" && @ like_regex "^[0-9a-f]{64}$")'
-_DOCUMENT = archive.DOCUMENT_TYPE
 # The files of the verifier that travels in each package, from this app's own folder.
 _VERIFIER = ("merkle.py", "entries.py", "rfc3161.py", "proofs.py", "package_check.py")
 _VERIFY = '''"""Check this records package: python verify.py PACKAGE.zip (or this folder).
@@ -97,11 +86,6 @@ from archive.package_check import main  # noqa: E402
 
 sys.exit(main())
 '''
-_CSV_COLUMNS = (
-    "position", "id", "occurred_at", "actor_type", "actor_id", "actor_name", "verb",
-    "object_type", "object_id", "object_repr", "ip_address", "user_agent", "request_id",
-    "data", "content_erased",
-)  # fmt: skip
 
 
 def package_start(
@@ -272,11 +256,11 @@ def _build(package: ExportPackage) -> None:
             progress = _Progress(package.pk, total * 2)
             bag.add("data/head.json", _pretty(head_document(head)))
             bag.add("data/request.json", _pretty(_request_document(package)))
-            _events_write(bag, chosen, params, head, progress)
+            package_records.events_write(bag, chosen, params, head, progress.add)
             rendition.pages_write(
                 bag, chosen=chosen, params=params, package=package, progress=progress.add
             )
-            _contents_write(bag, chosen, params, agency_id)
+            package_records.contents_write(bag, chosen, params, agency_id)
         manifest = bag.manifest_close()
         bag.add(package_check.PACKAGE_PROOF, _pretty(_recorded(package, manifest, total, head)))
         bag.add(package_check.PUBLIC_KEY, f"{_current_key()}\n".encode())
@@ -331,116 +315,6 @@ def _count(chosen: str, params: list[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) {chosen}", params)  # nosec B608
         return int(cursor.fetchone()[0])
-
-
-def _chunks(rows: Iterable[T]) -> Iterator[list[T]]:
-    chunk: list[T] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == _CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _events(chosen: str, params: list[Any]) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Yield each chosen event in the log's order: its position and its fields (its data
-    as the JSON text PostgreSQL gives)."""
-    rows = rows_stream(
-        # Built of the module's own SQL, the searches' through their parameters.
-        f"SELECT l.position, {event_columns()} {chosen} ORDER BY l.position",  # nosec B608
-        params,
-    )
-    for position, *values in rows:
-        yield position, dict(zip(EVENT_FIELDS, values, strict=True))
-
-
-def _events_write(
-    bag: BagWriter, chosen: str, params: list[Any], head: ArchiveHead, progress: _Progress
-) -> None:
-    """Write each event with its content and its proof in the log ``head`` signed, a
-    line each (``archive.proofs``'s inclusion proof, less the head); and the same
-    events as a table a spreadsheet opens, its rows waiting in a temporary file meanwhile
-    (the events are read once)."""
-    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rows:
-        table = csv.writer(rows, lineterminator="\n")
-        table.writerow(_CSV_COLUMNS)
-        with bag.text(package_check.EVENTS) as out:
-            for chunk in _chunks(_events(chosen, params)):
-                proofs = _proofs([position for position, _fields in chunk], head.size)
-                for (position, fields), proof in zip(chunk, proofs, strict=True):
-                    out.write(_event_line(position, fields, proof))
-                    table.writerow(
-                        [position, fields["id"]]
-                        + [_cell(fields[name]) for name in _CSV_COLUMNS[2:-1]]
-                        + ["" if fields["salt"] else "yes"]
-                    )
-                progress.add(len(chunk))
-        rows.seek(0)
-        with bag.text("data/events.csv") as copied:
-            while text := rows.read(1 << 20):
-                copied.write(text)
-
-
-def _proofs(positions: list[int], size: int) -> list[list[str]]:
-    """Return the inclusion proof (base64 hashes) of each leaf at ``positions`` in the
-    log of ``size`` events, reading each range's hash once for all of them."""
-    paths = [inclusion_ranges(position, size) for position in positions]
-    ranges = list({piece for path in paths for piece in path})
-    texts = {
-        piece: base64.b64encode(node).decode("ascii")
-        for piece, node in zip(ranges, ranges_hashes(ranges), strict=True)
-    }
-    return [[texts[piece] for piece in path] for path in paths]
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-
-def _event_line(position: int, fields: dict[str, Any], proof: list[str]) -> str:
-    """Return an event's line: its id, position, entry, proof and, unless erased, its
-    content with its salt (the data spliced in as PostgreSQL wrote it: any JSON reader
-    reads the same values)."""
-    entry = {name: fields[name] for name in FACT_FIELDS} | {"content": fields["commitment"]}
-    line = (
-        f'{{"id":{fields["id"]},"position":{position},"entry":{_dumps(entry)},'
-        f'"proof":{_dumps(proof)}'
-    )
-    if fields["salt"]:
-        content = {name: fields[name] for name in CONTENT_FIELDS if name != "data"}
-        line += f',"event_content":{_dumps(content | {"salt": fields["salt"]})[:-1]}'
-        line += f',"data":{fields["data"]}}}'
-    return line + "}\n"
-
-
-def _cell(value: Any) -> str:
-    """Return a cell a spreadsheet shows as text, never runs as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def _contents_write(bag: BagWriter, chosen: str, params: list[Any], agency_id: int) -> None:
-    """Write what the chosen events kept whole: documents a line each, media a file each."""
-    # Built of the module's own SQL, the searches' through their parameters.
-    query = (
-        "SELECT c.sha256, c.media_type FROM archive_archivecontent AS c"  # noqa: S608  # nosec B608
-        " WHERE c.agency_id = %s AND (c.media_type = %s) = %s AND c.sha256 IN"
-        f" (SELECT jsonb_path_query(e.data, %s::jsonpath) #>> '{{}}' {chosen})"
-        " ORDER BY c.sha256"
-    )
-    storage = storages["archive"]
-    with bag.text(package_check.DOCUMENTS) as out:
-        for digest, media_type in rows_stream(
-            query, [agency_id, _DOCUMENT, True, _HASHES, *params]
-        ):
-            with storage.open(content_name(agency_id, digest)) as kept:
-                text = kept.read().decode("utf-8")
-            out.write(_dumps({"sha256": digest, "media_type": media_type, "text": text}) + "\n")
-    for digest, _media_type in rows_stream(query, [agency_id, _DOCUMENT, False, _HASHES, *params]):
-        with storage.open(content_name(agency_id, digest)) as kept:
-            bag.copy(f"{package_check.MEDIA}{digest}", kept, compress=False)
 
 
 def _recorded(

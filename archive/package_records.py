@@ -1,0 +1,151 @@
+"""The records a package carries, written into its bag as a stream: every chosen event
+in the log's order with its content and its inclusion proof (``data/events.jsonl``), the
+same as a table (``data/events.csv``), and what the events kept whole — documents a line
+each (``data/documents.jsonl``), media a file each (``data/media/``)."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import json
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
+
+from django.core.files.storage import storages
+
+import archive
+from archive import package_check
+from archive.bag import BagWriter
+from archive.entries import CONTENT_FIELDS, FACT_FIELDS
+from archive.merkle import inclusion_ranges
+from archive.models import ArchiveHead, content_name
+from archive.selectors import ranges_hashes
+from archive.verification import EVENT_FIELDS, event_columns, rows_stream
+
+T = TypeVar("T")
+
+# Events read, proven and written at a time.
+_CHUNK = 5_000
+# The strings of an event's data that may name kept content: SHA-256 hashes in hex.
+_HASHES = '$.** ? (@.type() == "string" && @ like_regex "^[0-9a-f]{64}$")'
+_DOCUMENT = archive.DOCUMENT_TYPE
+_CSV_COLUMNS = (
+    "position", "id", "occurred_at", "actor_type", "actor_id", "actor_name", "verb",
+    "object_type", "object_id", "object_repr", "ip_address", "user_agent", "request_id",
+    "data", "content_erased",
+)  # fmt: skip
+
+
+def _chunks(rows: Iterable[T]) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _events(chosen: str, params: list[Any]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield each chosen event in the log's order: its position and its fields (its data
+    as the JSON text PostgreSQL gives)."""
+    rows = rows_stream(
+        # Built of the module's own SQL, the searches' through their parameters.
+        f"SELECT l.position, {event_columns()} {chosen} ORDER BY l.position",  # nosec B608
+        params,
+    )
+    for position, *values in rows:
+        yield position, dict(zip(EVENT_FIELDS, values, strict=True))
+
+
+def events_write(
+    bag: BagWriter,
+    chosen: str,
+    params: list[Any],
+    head: ArchiveHead,
+    progress: Callable[[int], None],
+) -> None:
+    """Write each event with its content and its proof in the log ``head`` signed, a
+    line each (``archive.proofs``'s inclusion proof, less the head); and the same
+    events as a table a spreadsheet opens, its rows waiting in a temporary file meanwhile
+    (the events are read once)."""
+    with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rows:
+        table = csv.writer(rows, lineterminator="\n")
+        table.writerow(_CSV_COLUMNS)
+        with bag.text(package_check.EVENTS) as out:
+            for chunk in _chunks(_events(chosen, params)):
+                proofs = _proofs([position for position, _fields in chunk], head.size)
+                for (position, fields), proof in zip(chunk, proofs, strict=True):
+                    out.write(_event_line(position, fields, proof))
+                    table.writerow(
+                        [position, fields["id"]]
+                        + [_cell(fields[name]) for name in _CSV_COLUMNS[2:-1]]
+                        + ["" if fields["salt"] else "yes"]
+                    )
+                progress(len(chunk))
+        rows.seek(0)
+        with bag.text("data/events.csv") as copied:
+            while text := rows.read(1 << 20):
+                copied.write(text)
+
+
+def _proofs(positions: list[int], size: int) -> list[list[str]]:
+    """Return the inclusion proof (base64 hashes) of each leaf at ``positions`` in the
+    log of ``size`` events, reading each range's hash once for all of them."""
+    paths = [inclusion_ranges(position, size) for position in positions]
+    ranges = list({piece for path in paths for piece in path})
+    texts = {
+        piece: base64.b64encode(node).decode("ascii")
+        for piece, node in zip(ranges, ranges_hashes(ranges), strict=True)
+    }
+    return [[texts[piece] for piece in path] for path in paths]
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def _event_line(position: int, fields: dict[str, Any], proof: list[str]) -> str:
+    """Return an event's line: its id, position, entry, proof and, unless erased, its
+    content with its salt (the data spliced in as PostgreSQL wrote it: any JSON reader
+    reads the same values)."""
+    entry = {name: fields[name] for name in FACT_FIELDS} | {"content": fields["commitment"]}
+    line = (
+        f'{{"id":{fields["id"]},"position":{position},"entry":{_dumps(entry)},'
+        f'"proof":{_dumps(proof)}'
+    )
+    if fields["salt"]:
+        content = {name: fields[name] for name in CONTENT_FIELDS if name != "data"}
+        line += f',"event_content":{_dumps(content | {"salt": fields["salt"]})[:-1]}'
+        line += f',"data":{fields["data"]}}}'
+    return line + "}\n"
+
+
+def _cell(value: Any) -> str:
+    """Return a cell a spreadsheet shows as text, never runs as a formula."""
+    text = "" if value is None else str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def contents_write(bag: BagWriter, chosen: str, params: list[Any], agency_id: int) -> None:
+    """Write what the chosen events kept whole: documents a line each, media a file each."""
+    # Built of the module's own SQL, the searches' through their parameters.
+    query = (
+        "SELECT c.sha256, c.media_type FROM archive_archivecontent AS c"  # noqa: S608  # nosec B608
+        " WHERE c.agency_id = %s AND (c.media_type = %s) = %s AND c.sha256 IN"
+        f" (SELECT jsonb_path_query(e.data, %s::jsonpath) #>> '{{}}' {chosen})"
+        " ORDER BY c.sha256"
+    )
+    storage = storages["archive"]
+    with bag.text(package_check.DOCUMENTS) as out:
+        for digest, media_type in rows_stream(
+            query, [agency_id, _DOCUMENT, True, _HASHES, *params]
+        ):
+            with storage.open(content_name(agency_id, digest)) as kept:
+                text = kept.read().decode("utf-8")
+            out.write(_dumps({"sha256": digest, "media_type": media_type, "text": text}) + "\n")
+    for digest, _media_type in rows_stream(query, [agency_id, _DOCUMENT, False, _HASHES, *params]):
+        with storage.open(content_name(agency_id, digest)) as kept:
+            bag.copy(f"{package_check.MEDIA}{digest}", kept, compress=False)
