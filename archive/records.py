@@ -5,6 +5,7 @@ latest signed head that holds it."""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,8 +23,9 @@ from archive.selectors import inclusion_document
 
 # Who reads an agency's archive: its records officers and its admins.
 READERS = frozenset({"records_officer", "admin"})
-# How an event's data names content the archive keeps: by its SHA-256, in hex.
-_KEPT = re.compile(r"[0-9a-f]{64}")
+# How an event's data (JSON text) names content the archive keeps: a string of its
+# SHA-256 in hex.
+_KEPT = re.compile(r'"([0-9a-f]{64})"')
 
 
 def event_search(
@@ -149,23 +151,14 @@ def event_check(*, event: ArchiveEvent, head: ArchiveHead) -> Checked:
     return Checked(head=head, position=document["position"], problem=problem)
 
 
-def kept_hashes(data: Any) -> list[str]:
-    """Return the hashes of kept content an event's data names (``content``,
-    ``published``, a medium's ``sha256``…), in order, each once."""
-    found: list[str] = []
-    if isinstance(data, dict):
-        for value in data.values():
-            found.extend(kept_hashes(value))
-    elif isinstance(data, list):
-        for value in data:
-            found.extend(kept_hashes(value))
-    elif isinstance(data, str) and _KEPT.fullmatch(data):
-        found.append(data)
-    return list(dict.fromkeys(found))
+def kept_hashes(data_text: str) -> list[str]:
+    """Return the hashes of kept content an event's data (its JSON text) names
+    (``content``, ``published``, a medium's ``sha256``…), in order, each once."""
+    return list(dict.fromkeys(_KEPT.findall(data_text)))
 
 
 def kept_of(data: Any) -> list[str]:
     """Return the hashes an event's data names that the bound agency's archive keeps."""
-    named = kept_hashes(data)
+    named = kept_hashes(json.dumps(data))
     kept = set(ArchiveContent.objects.filter(sha256__in=named).values_list("sha256", flat=True))
     return [digest for digest in named if digest in kept]

@@ -7,7 +7,6 @@ waiting in a temporary file."""
 from __future__ import annotations
 
 import json
-import re
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from archive import DOCUMENT_TYPE
 from archive.models import ArchiveContent, ArchiveHead, ExportPackage, content_name
+from archive.records import kept_hashes
 from archive.verification import EVENT_FIELDS, event_columns, rows_stream
 
 if TYPE_CHECKING:
@@ -32,8 +32,6 @@ PAGES = "data/pages/"
 # The largest kept document read into a page (what was published is far smaller).
 _LARGEST_DOCUMENT = 1 << 20
 _CHUNK = 1_000
-# A hash of kept content as an event's data (JSON text) names it.
-_KEPT = re.compile(r'"([0-9a-f]{64})"')
 # The page an event belongs on: its conversation when it, or the first event about its
 # object, names one (inbox items and replies carry their network and thread); else its
 # object; events about nothing share one page.
@@ -90,7 +88,7 @@ def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[str, dict[st
     for page, _position, *values in rows:
         fields = dict(zip(EVENT_FIELDS, values, strict=True))
         raw = fields["data"]
-        fields["kept"] = list(dict.fromkeys(_KEPT.findall(raw))) if raw is not None else []
+        fields["kept"] = kept_hashes(raw) if raw is not None else []
         if raw is not None:
             fields["data"] = json.loads(raw)
         chunk.append((page or "", fields))
