@@ -37,11 +37,12 @@ _CSV_COLUMNS = (
 )  # fmt: skip
 
 
-def _chunks(rows: Iterable[T]) -> Iterator[list[T]]:
+def chunked(rows: Iterable[T], size: int = _CHUNK) -> Iterator[list[T]]:
+    """Yield ``rows`` in lists of ``size`` (the last one shorter)."""
     chunk: list[T] = []
     for row in rows:
         chunk.append(row)
-        if len(chunk) == _CHUNK:
+        if len(chunk) == size:
             yield chunk
             chunk = []
     if chunk:
@@ -75,7 +76,7 @@ def events_write(
         table = csv.writer(rows, lineterminator="\n")
         table.writerow(_CSV_COLUMNS)
         with bag.text(package_check.EVENTS) as out:
-            for chunk in _chunks(_events(chosen, params)):
+            for chunk in chunked(_events(chosen, params)):
                 proofs = _proofs([position for position, _fields in chunk], head.size)
                 for (position, fields), proof in zip(chunk, proofs, strict=True):
                     out.write(_event_line(position, fields, proof))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from archive import DOCUMENT_TYPE
 from archive.models import ArchiveContent, ArchiveHead, ExportPackage, content_name
+from archive.package_records import chunked
 from archive.records import kept_hashes
 from archive.verification import EVENT_FIELDS, event_columns, rows_stream
 
@@ -64,7 +65,8 @@ def pages_write(
     )
     with tempfile.TemporaryFile("w+", encoding="utf-8") as index:
         pages = _Pages(bag, package, index)
-        for chunk in _chunks(rows):
+        events = (_event_of(page, values) for page, _position, *values in rows)
+        for chunk in chunked(events, _CHUNK):
             documents = _documents([fields for _page, fields in chunk])
             for page, fields in chunk:
                 pages.add(page, _event_html(fields, zone, documents, labels), fields)
@@ -81,22 +83,15 @@ def pages_write(
             out.write("</ol>\n</main></body></html>\n")
 
 
-def _chunks(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[str, dict[str, Any]]]]:
-    """Yield the rows a chunk at a time: each event's page and its fields, its data
-    read and the hashes of kept content it names (``kept``)."""
-    chunk: list[tuple[str, dict[str, Any]]] = []
-    for page, _position, *values in rows:
-        fields = dict(zip(EVENT_FIELDS, values, strict=True))
-        raw = fields["data"]
-        fields["kept"] = kept_hashes(raw) if raw is not None else []
-        if raw is not None:
-            fields["data"] = json.loads(raw)
-        chunk.append((page or "", fields))
-        if len(chunk) == _CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+def _event_of(page: str | None, values: list[Any]) -> tuple[str, dict[str, Any]]:
+    """Return an event's page and its fields, its data read and the hashes of kept
+    content it names (``kept``)."""
+    fields = dict(zip(EVENT_FIELDS, values, strict=True))
+    raw = fields["data"]
+    fields["kept"] = kept_hashes(raw) if raw is not None else []
+    if raw is not None:
+        fields["data"] = json.loads(raw)
+    return page or "", fields
 
 
 class _Pages:
