@@ -33,12 +33,16 @@ class ArchiveEvent(AgencyOwned):
 
     # The grant command gives the app role only SELECT and INSERT on this table, and
     # the right to call the sequencers' read and the erasure of an event's content
-    # (migration 0003).
+    # (migration 0003); on the events' words, INSERT alone (the sequencer writes them)
+    # and the right to ask which of the bound agency's events say some words
+    # (migration 0011).
     append_only = True
     app_functions: ClassVar[tuple[str, ...]] = (
         "archive_pending_agencies",
         "archive_erase_content",
+        "archive_event_matching",
     )
+    insert_only_beside: ClassVar[tuple[str, ...]] = ("archive_eventsearch",)
 
     occurred_at = models.DateTimeField(_("when"))
     actor_type = models.CharField(_("actor type"), max_length=40)

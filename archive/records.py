@@ -1,5 +1,5 @@
 """The records officers' reading of the archive: events found by words (full text, in
-English and French, case and accents aside: ``archive_folded`` in migration 0006), by
+English and French, case and accents aside: archive migration 0011), by
 action, by person and by date; and one event's proof checked on the server against the
 latest signed head that holds it."""
 
@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from django.db.models import BooleanField, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from archive import signing
@@ -42,14 +42,9 @@ def event_search(
     ``until``."""
     events = ArchiveEvent.objects.all()
     if words.strip():
-        # Words read as English or as French (each stems them its own way).
-        found = RawSQL(
-            "search @@ (websearch_to_tsquery('english'::regconfig, archive_folded(%s))"
-            " || websearch_to_tsquery('french'::regconfig, archive_folded(%s)))",
-            (words, words),
-            output_field=BooleanField(),
-        )
-        events = events.alias(found=found).filter(found=True)
+        # Words read as English or as French (each stems them its own way), among the
+        # events placed in the log (within seconds of their commit).
+        events = events.filter(id__in=RawSQL("SELECT archive_event_matching(%s)", (words,)))
     if action.strip():
         events = events.filter(verb__startswith=action.strip())
     if person.strip():

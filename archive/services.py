@@ -305,6 +305,7 @@ def log_integrate(*, agency_id: int, limit: int | None) -> int:
                 " SELECT %s, * FROM unnest(%s::smallint[], %s::bigint[], %s::text[])",
                 [agency_id, *map(list, zip(*subtrees, strict=True))],
             )
+        cursor.execute(_WORDS_INDEX, [[event["id"] for event in pending]])
     return len(pending)
 
 
@@ -328,6 +329,13 @@ def earlier_transactions_wait(*, within: float) -> None:
             cursor.execute(_OLDEST_RUNNING)
 
 
+# The words of placed events, for the records officers' search (archive migration 0011:
+# the app role may write them, and read them only through archive_event_matching).
+_WORDS_INDEX = (
+    "INSERT INTO archive_eventsearch (event_id, agency_id, words)"
+    " SELECT id, agency_id, archive_event_words(verb, actor_name, object_repr, data)"
+    " FROM archive_archiveevent WHERE id = ANY(%s::bigint[])"
+)
 # The id the next transaction will get, and the oldest one still running (or the next).
 _NEXT_TRANSACTION = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
 _OLDEST_RUNNING = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"

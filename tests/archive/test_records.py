@@ -5,30 +5,29 @@ reads it, and another agency's records are not there."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from django.db import transaction
+from django.db import ProgrammingError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
 import archive
-from accounts.models import Role
+from accounts.models import Agency, Role
 from archive.models import ArchiveEvent
 from archive.records import event_search
-from archive.services import SYSTEM
+from archive.services import SYSTEM, event_content_erase
 from govsocial.tenancy import agency_scope
+from tests.archive.conftest import all_placed
 from tests.conftest import Personas
 from tests.factories import api_key_for
 
-pytestmark = pytest.mark.django_db
-
 
 def said(
-    personas: Personas, text: str, *, verb: str = "inbox.item_received", **data: object
+    agency: Agency, text: str, *, verb: str = "inbox.item_received", **data: object
 ) -> ArchiveEvent:
-    """Record, in agency A's archive, that a citizen said ``text``."""
-    agency = personas.agency_a
+    """Record, in ``agency``'s archive, that a citizen said ``text``."""
     with agency_scope(agency.pk), transaction.atomic():
         (content,) = archive.keep_documents(agency=agency, documents=[{"text": text}])
         return archive.record(
@@ -40,28 +39,76 @@ def said(
         )
 
 
-def found(personas: Personas, **criteria: object) -> list[str]:
-    with agency_scope(personas.agency_a.pk):
+def found(agency: Agency, **criteria: object) -> list[str]:
+    """Search ``agency``'s archive once its events are placed in its log (committed, as
+    the log places only those)."""
+    all_placed(agency)
+    with agency_scope(agency.pk):
         return [event.data.get("text", event.verb) for event in event_search(**criteria)]  # type: ignore[arg-type]
 
 
-def test_words_are_found_in_english_and_french_case_and_accents_aside(personas: Personas) -> None:
-    said(personas, "Les SÉCURITÉS du pont sont inquiétantes", author_handle="amara_okafor")
-    said(personas, "The roads were flooded this morning", author_handle="ben_tremblay")
-    said(personas, "Merci pour l\u2019œuvre des équipes", verb="inbox.item_edited")
+def test_words_are_found_in_english_and_french_case_and_accents_aside(new_agency: Agency) -> None:
+    said(new_agency, "Les SÉCURITÉS du pont sont inquiétantes", author_handle="amara_okafor")
+    said(new_agency, "The roads were flooded this morning", author_handle="ben_tremblay")
+    said(new_agency, "Merci pour l\u2019œuvre des équipes", verb="inbox.item_edited")
 
-    assert found(personas, words="securite") == ["Les SÉCURITÉS du pont sont inquiétantes"]
-    assert found(personas, words="flooding") == ["The roads were flooded this morning"]
-    assert found(personas, words="oeuvre equipe") == ["Merci pour l\u2019œuvre des équipes"]
-    assert found(personas, words='"roads were" -bridge') == ["The roads were flooded this morning"]
-    assert found(personas, words="pont -securite") == []
-    assert found(personas, person="BEN_TREM") == ["The roads were flooded this morning"]
-    assert found(personas, action="inbox.item_edited") == ["Merci pour l\u2019œuvre des équipes"]
-    assert found(personas, words="roads", until=datetime(2000, 1, 1, tzinfo=UTC)) == []
+    assert found(new_agency, words="securite") == ["Les SÉCURITÉS du pont sont inquiétantes"]
+    assert found(new_agency, words="flooding") == ["The roads were flooded this morning"]
+    assert found(new_agency, words="oeuvre equipe") == ["Merci pour l\u2019œuvre des équipes"]
+    roads = ["The roads were flooded this morning"]
+    assert found(new_agency, words='"roads were" -bridge') == roads
+    assert found(new_agency, words="pont -securite") == []
+    assert found(new_agency, person="BEN_TREM") == ["The roads were flooded this morning"]
+    assert found(new_agency, action="inbox.item_edited") == ["Merci pour l\u2019œuvre des équipes"]
+    assert found(new_agency, words="roads", until=datetime(2000, 1, 1, tzinfo=UTC)) == []
+
+
+def test_words_are_found_once_the_log_has_placed_their_event(new_agency: Agency) -> None:
+    said(new_agency, "The ferry is late")
+    with agency_scope(new_agency.pk):
+        before = list(event_search(words="ferry"))
+
+    assert before == []
+    assert found(new_agency, words="ferry") == ["The ferry is late"]
+
+
+def test_the_words_of_events_are_read_only_for_the_bound_agency(
+    new_agency: Agency, committed_agency: Callable[[int], Agency]
+) -> None:
+    other = committed_agency(0)
+    event = said(new_agency, "Le traversier est en retard")
+    all_placed(new_agency)
+    matching = "SELECT archive_event_matching('traversier')"
+
+    with agency_scope(other.pk), connection.cursor() as cursor:
+        cursor.execute(matching)
+        assert cursor.fetchall() == []
+    with agency_scope(new_agency.pk), connection.cursor() as cursor:
+        cursor.execute(matching)
+        assert cursor.fetchall() == [(event.pk,)]
+    with (
+        pytest.raises(ProgrammingError, match="permission denied"),
+        agency_scope(new_agency.pk),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SELECT count(*) FROM archive_eventsearch")
+
+
+def test_erased_words_are_found_no_more(new_agency: Agency) -> None:
+    event = said(new_agency, "My number is 555 0199, call me")
+    assert found(new_agency, words="555") == ["My number is 555 0199, call me"]
+    with agency_scope(new_agency.pk), transaction.atomic():
+        event_content_erase(event=event, actor=SYSTEM, reason="GDPR Art. 17")
+
+    assert found(new_agency, words="555") == []
+    # Its action stays, and the erasure names it.
+    erased = ["archive.content_erased", "inbox.item_received"]
+    assert found(new_agency, words="inbox.item_received") == erased
 
 
 def test_only_records_officers_and_admins_read_the_records(personas: Personas) -> None:
-    event = said(personas, "Hello")
+    event = said(personas.agency_a, "Hello")
     records = reverse("record_search", args=["alpha"])
     page = reverse("record_detail", args=["alpha", event.pk])
 
@@ -77,16 +124,17 @@ def test_only_records_officers_and_admins_read_the_records(personas: Personas) -
     assert "Hello" not in other.get(reverse("record_search", args=["beta"])).content.decode()
 
 
-def test_records_officers_search_the_archive_through_the_api(personas: Personas) -> None:
-    said(personas, "Le pont est fermé", author_handle="hugo_lefebvre")
-    said(personas, "Thanks for the update")
-    _key, token = api_key_for(personas.agency_a, Role.RECORDS_OFFICER)
+def test_records_officers_search_the_archive_through_the_api(new_agency: Agency) -> None:
+    said(new_agency, "Le pont est fermé", author_handle="hugo_lefebvre")
+    said(new_agency, "Thanks for the update")
+    all_placed(new_agency)
+    _key, token = api_key_for(new_agency, Role.RECORDS_OFFICER)
     officer = Client(headers={"Authorization": f"Bearer {token}"})
-    events = "/api/agencies/alpha/archive/events/"
+    events = f"/api/agencies/{new_agency.slug}/archive/events/"
 
     found_ = officer.get(events, {"q": "ferme", "person": "hugo"}).json()["results"]
     everything = officer.get(events).json()["results"]
-    _key, author_token = api_key_for(personas.agency_a, Role.AUTHOR)
+    _key, author_token = api_key_for(new_agency, Role.AUTHOR)
     author = Client(headers={"Authorization": f"Bearer {author_token}"})
     bad = officer.get(events, {"since": "yesterday"})
 

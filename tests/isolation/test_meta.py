@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.db.models import Model
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -43,6 +44,13 @@ OPEN_FOR_READING = {
     "accounts_signondomain",
 }
 
+# Tables the app role may only insert into, for its bound agency, and reads only through
+# database functions that answer for the bound agency (the owner reads past their
+# policies there, so that their indexes serve): the events' words (archive 0011).
+INSERT_ONLY = {
+    table for model in apps.get_models() for table in getattr(model, "insert_only_beside", ())
+}
+
 WALLED_MODELS = [m for m in ROW_MAKERS if m._meta.db_table not in OPEN_FOR_READING]
 ROUTING_MODELS = [m for m in ROW_MAKERS if m._meta.db_table in OPEN_FOR_READING]
 
@@ -75,12 +83,25 @@ def test_every_agency_table_has_row_level_security_enabled_and_forced() -> None:
     assert {m._meta.db_table for m in agency_owned_models()} <= set(tables), (
         "the catalog walk is broken"
     )
-    assert {name for name, wall in tables.items() if wall != (True, True)} == set()
+    walls = {name: wall for name, wall in tables.items() if name not in INSERT_ONLY}
+    assert {name for name, wall in walls.items() if wall != (True, True)} == set()
+    assert {tables[name] for name in INSERT_ONLY} == {(True, False)}
+
+
+@pytest.mark.django_db
+def test_the_app_role_cannot_read_the_tables_it_may_only_insert_into() -> None:
+    assert INSERT_ONLY, "no insert-only table found: the model walk is broken"
+    with connection.cursor() as cursor:
+        for table in INSERT_ONLY:
+            for privilege in ("SELECT", "UPDATE", "DELETE", "TRUNCATE"):
+                cursor.execute("SELECT has_table_privilege(%s, %s)", [table, privilege])
+                assert cursor.fetchone() == (False,), (table, privilege)
 
 
 @pytest.mark.django_db
 def test_every_agency_table_can_be_filled_for_the_isolation_tests() -> None:
-    assert set(agency_tables()) - {m._meta.db_table for m in ROW_MAKERS} == set()
+    made = {m._meta.db_table for m in ROW_MAKERS}
+    assert set(agency_tables()) - made - INSERT_ONLY == set()
 
 
 def test_the_tables_open_for_reading_are_the_models_that_say_so() -> None:

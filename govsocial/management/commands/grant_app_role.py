@@ -13,7 +13,8 @@ from psycopg import sql
 class Command(BaseCommand):
     help = (
         "Run as the tables' owner after migrate: give ROLE read/write on the tables, "
-        "read/insert only on append-only tables, nothing on the migration history, and "
+        "read/insert only on append-only tables, insert only on the tables beside them "
+        "that models name so, nothing on the migration history, and "
         "the right to call the database functions the models name for it."
     )
 
@@ -48,6 +49,12 @@ class Command(BaseCommand):
                             sql.Identifier(model._meta.db_table), name
                         )
                     )
+                statements.extend(
+                    sql.SQL("REVOKE SELECT, UPDATE, DELETE, TRUNCATE ON TABLE {} FROM {}").format(
+                        sql.Identifier(table), name
+                    )
+                    for table in getattr(model, "insert_only_beside", ())
+                )
                 functions.extend(getattr(model, "app_functions", ()))
             for statement in statements:
                 cursor.execute(statement.as_string(cursor.connection))
