@@ -9,9 +9,11 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -23,6 +25,9 @@ from archive.selectors import inclusion_document
 
 # Who reads an agency's archive: its records officers and its admins.
 READERS = frozenset({"records_officer", "admin"})
+# The most records a search counts: past it, a page says there are more than this many
+# (a package holds them all), and counting stops there rather than reading them all.
+COUNTED_AT_MOST = 10_000
 # How an event's data (JSON text) names content the archive keeps: a string of its
 # SHA-256 in hex.
 _KEPT = re.compile(r'"([0-9a-f]{64})"')
@@ -60,6 +65,20 @@ def event_search(
     if until is not None:
         events = events.filter(occurred_at__lt=until)
     return events.order_by("-occurred_at", "-id")
+
+
+class FoundPages(Paginator):  # type: ignore[type-arg]
+    """Pages of the events a search found, counted up to ``COUNTED_AT_MOST``."""
+
+    @cached_property
+    def count(self) -> int:
+        """How many were found, or one more than ``COUNTED_AT_MOST`` if more were."""
+        return int(self.object_list.order_by()[: COUNTED_AT_MOST + 1].count())
+
+    @property
+    def counted_all(self) -> bool:
+        """Whether ``count`` is all of them."""
+        return self.count <= COUNTED_AT_MOST
 
 
 def event_get(*, event_id: int) -> ArchiveEvent | None:

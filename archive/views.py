@@ -10,13 +10,13 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -58,7 +58,7 @@ def record_search(request: HttpRequest, agency_slug: str) -> HttpResponse:
             if form.is_valid()
             else events.none()
         )
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = records.FoundPages(events, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     open_requests = list(RecordsRequest.objects.filter(status=RequestStatus.OPEN))
@@ -67,6 +67,7 @@ def record_search(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "save_form": SaveSearchForm(requests=open_requests) if open_requests else None,
+        "counted_at_most": number_format(records.COUNTED_AT_MOST, force_grouping=True),
     }
     return render_local(
         request, "archive/record_search.html", context, status=200 if not form.errors else 400

@@ -87,7 +87,6 @@ import django  # noqa: E402
 
 django.setup()
 
-from django.core.paginator import Paginator  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -99,7 +98,7 @@ from archive.entries import CONTENT_FIELDS, FACT_FIELDS, canonical, commitment, 
 from archive.exports import package_build, package_start  # noqa: E402
 from archive.forms import RecordSearchForm  # noqa: E402
 from archive.models import ArchiveEvent, ExportPackage, PackageStatus, RequestKind  # noqa: E402
-from archive.records import event_search  # noqa: E402
+from archive.records import FoundPages, event_search  # noqa: E402
 from archive.requests import request_open, search_save  # noqa: E402
 from archive.services import SYSTEM, earlier_transactions_wait, log_integrate  # noqa: E402
 from archive.verification import event_columns  # noqa: E402
@@ -594,7 +593,7 @@ def searches_ms(filled: Filled, times: int) -> dict[str, list[float]]:
         for _ in range(times):
             for name, fields in sent.items():
                 started = time.perf_counter()
-                page = Paginator(event_search(**_criteria(fields)), PAGE_SIZE).get_page(1)
+                page = FoundPages(event_search(**_criteria(fields)), PAGE_SIZE).get_page(1)
                 shown = list(page.object_list)
                 taken[name].append((time.perf_counter() - started) * 1000)
                 if not shown:

@@ -72,15 +72,20 @@ TABLE = [
     "REVOKE ALL ON archive_eventsearch FROM PUBLIC",
 ]
 
+# Planned afresh for each query's words (EXECUTE), so that the index serves: a plan made
+# once for any words read the whole table for common ones.
 MATCHING = f"""
 CREATE FUNCTION archive_event_matching(query text) RETURNS SETOF bigint
-LANGUAGE sql STABLE STRICT SECURITY DEFINER
+LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT s.event_id FROM public.archive_eventsearch AS s
-    WHERE s.agency_id = {BOUND_AGENCY}
-      AND s.words @@ (websearch_to_tsquery('english'::regconfig, public.archive_folded(query))
-                      || websearch_to_tsquery('french'::regconfig, public.archive_folded(query)))
+BEGIN
+    RETURN QUERY EXECUTE
+        'SELECT event_id FROM public.archive_eventsearch WHERE agency_id = $1 AND words @@ $2'
+    USING {BOUND_AGENCY},
+          websearch_to_tsquery('english'::regconfig, public.archive_folded(query))
+          || websearch_to_tsquery('french'::regconfig, public.archive_folded(query));
+END
 $$
 """
 CLOSE_MATCHING = "REVOKE ALL ON FUNCTION archive_event_matching(text) FROM PUBLIC"

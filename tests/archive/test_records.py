@@ -15,6 +15,7 @@ from django.urls import reverse
 
 import archive
 from accounts.models import Agency, Role
+from archive import records
 from archive.models import ArchiveEvent
 from archive.records import event_search
 from archive.services import SYSTEM, event_content_erase
@@ -105,6 +106,23 @@ def test_erased_words_are_found_no_more(new_agency: Agency) -> None:
     # Its action stays, and the erasure names it.
     erased = ["archive.content_erased", "inbox.item_received"]
     assert found(new_agency, words="inbox.item_received") == erased
+
+
+def test_past_its_most_a_search_says_there_are_more(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for text in ("One", "Two", "Three"):
+        said(personas.agency_a, text, verb="test.said")
+    monkeypatch.setattr(records, "COUNTED_AT_MOST", 2)
+    admin = personas.client_for(personas.admin_a)
+    search = reverse("record_search", args=["alpha"])
+
+    more = admin.get(search, {"action": "test.said"}).content.decode()
+    monkeypatch.setattr(records, "COUNTED_AT_MOST", 3)
+    counted = admin.get(search, {"action": "test.said"}).content.decode()
+
+    assert "More than 2 records found" in more and "Three" in more
+    assert "3 records found" in counted and "More than" not in counted
 
 
 def test_only_records_officers_and_admins_read_the_records(personas: Personas) -> None:
