@@ -74,7 +74,7 @@ TABLE = [
 
 # Planned afresh for each query's words (EXECUTE), so that the index serves: a plan made
 # once for any words read the whole table for common ones.
-MATCHING = f"""
+MATCHING = """
 CREATE FUNCTION archive_event_matching(query text) RETURNS SETOF bigint
 LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -82,7 +82,7 @@ AS $$
 BEGIN
     RETURN QUERY EXECUTE
         'SELECT event_id FROM public.archive_eventsearch WHERE agency_id = $1 AND words @@ $2'
-    USING {BOUND_AGENCY},
+    USING NULLIF(current_setting('govsocial.agency_id', true), '')::bigint,
           websearch_to_tsquery('english'::regconfig, public.archive_folded(query))
           || websearch_to_tsquery('french'::regconfig, public.archive_folded(query));
 END
