@@ -295,18 +295,12 @@ def _head_of_all_committed(agency_id: int) -> ArchiveHead:
 def _matching(package: ExportPackage) -> tuple[str, list[Any]]:
     """Return the SQL (and its parameters) of the ids of the bound agency's events one
     of the package's searches finds."""
-    from archive.forms import RecordSearchForm
-    from archive.records import event_search
+    from archive.forms import saved_search_found
 
     zone = ZoneInfo(package.time_zone)
     found = Q()
     for search in package.searches:
-        form = RecordSearchForm(search["criteria"])
-        if not form.is_valid():
-            raise ArchiveError(
-                _("The search “%(name)s” cannot be run again.") % {"name": search["name"]}
-            )
-        found |= Q(pk__in=event_search(**form.criteria(zone)).order_by().values("id"))
+        found |= Q(pk__in=saved_search_found(search["name"], search["criteria"], zone).values("id"))
     sql, params = ArchiveEvent.objects.filter(found).order_by().values("id").query.sql_with_params()
     return sql, list(params)
 

@@ -3,15 +3,18 @@ searches saved on them, and the agency's holidays."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from archive.models import RecordsRequest, RequestKind
+from archive.errors import ArchiveError
+from archive.models import ArchiveEvent, RecordsRequest, RequestKind, SavedSearch
+from archive.records import event_search
 
 
 class RecordSearchForm(forms.Form):
@@ -69,6 +72,17 @@ class RecordSearchForm(forms.Form):
             "since": _start_of(data["since"], zone),
             "until": _start_of(data["until"] + timedelta(days=1), zone) if data["until"] else None,
         }
+
+
+def saved_search_found(
+    name: str, criteria: Mapping[str, Any], zone: ZoneInfo
+) -> QuerySet[ArchiveEvent]:
+    """Return the bound agency's events the saved search ``name`` finds (its days as
+    moments in ``zone``); raise ArchiveError when its criteria no longer parse."""
+    form = RecordSearchForm(criteria)
+    if not form.is_valid():
+        raise ArchiveError(_("The search “%(name)s” cannot be run again.") % {"name": name})
+    return event_search(**form.criteria(zone)).order_by()
 
 
 def _start_of(day: date | None, zone: ZoneInfo) -> datetime | None:
@@ -132,3 +146,29 @@ class SaveSearchForm(forms.Form):
         self.fields["request"].choices = [  # type: ignore[attr-defined]
             (request.pk, f"{request.number} — {request.requester}") for request in requests
         ]
+
+
+class HoldForm(forms.Form):
+    """A legal hold on one of a request's saved searches, and why."""
+
+    search = forms.TypedChoiceField(label=_("Hold what this search finds"), coerce=int)
+    reason = forms.CharField(
+        label=_("Why (the matter, the order or the litigation)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why the records are held: it is recorded.")},
+    )
+
+    def __init__(self, *args: Any, searches: Sequence[SavedSearch], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["search"].choices = [(search.pk, search.name) for search in searches]  # type: ignore[attr-defined]
+
+
+class HoldLiftForm(forms.Form):
+    """Why a legal hold is lifted."""
+
+    reason = forms.CharField(
+        label=_("Why it is lifted"),
+        max_length=2000,
+        error_messages={"required": _("Say why the hold is lifted: it is recorded.")},
+    )

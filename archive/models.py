@@ -299,6 +299,31 @@ class Holiday(AgencyOwned):
         return f"{self.day} {self.name}"
 
 
+class LegalHold(AgencyOwned):
+    """A legal hold on what a saved search finds, now and as it arrives: none of it may
+    be erased or disposed of until the hold is lifted (``archive.holds``)."""
+
+    search = models.ForeignKey(SavedSearch, on_delete=models.PROTECT, related_name="holds")
+    reason = models.TextField(_("why"))
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(_("placed"), db_default=Now())
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(_("lifted"), null=True, blank=True)
+    lift_reason = models.TextField(_("why lifted"), blank=True)
+
+    class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
+        ordering = ["-placed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.search.request.number}: {self.search.name}"
+
+
 class PackageStatus(models.TextChoices):
     """Where an export package is: waiting for a worker, being built, ready to
     download, failed, or past its time and deleted."""

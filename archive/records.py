@@ -67,13 +67,16 @@ def event_search(
     return events.order_by("-occurred_at", "-id")
 
 
-class FoundPages(Paginator):  # type: ignore[type-arg]
-    """Pages of the events a search found, counted up to ``COUNTED_AT_MOST``."""
+class FoundPages(Paginator):
+    """Pages of the events a search found (``event_search``), counted up to
+    ``COUNTED_AT_MOST``."""
+
+    object_list: QuerySet[ArchiveEvent]
 
     @cached_property
     def count(self) -> int:
         """How many were found, or one more than ``COUNTED_AT_MOST`` if more were."""
-        return int(self.object_list.order_by()[: COUNTED_AT_MOST + 1].count())
+        return self.object_list.order_by()[: COUNTED_AT_MOST + 1].count()
 
     @property
     def counted_all(self) -> bool:

@@ -32,6 +32,7 @@ from archive.models import (
     ArchiveContent,
     ArchiveEvent,
     ArchiveHead,
+    ArchiveLeaf,
     ArchiveTimestamp,
     content_name,
 )
@@ -246,10 +247,23 @@ CONTENT_ERASED = "archive.content_erased"
 def event_content_erase(*, event: ArchiveEvent, actor: Actor, reason: str) -> ArchiveEvent:
     """Erase what the bound agency's ``event`` said (its content and the salt that
     committed to it), leaving its facts, its leaf and every proof as they were, and
-    record the erasure and its reason; return the erasure's event."""
+    record the erasure and its reason; return the erasure's event. Refused for an event
+    not yet placed in the log, and for one a standing legal hold finds."""
+    from archive.holds import holds_lock, holds_on
+
     if not reason.strip():
         raise ArchiveError(_("Give the reason for the erasure: it is recorded with it."))
     with transaction.atomic():
+        if not ArchiveLeaf.objects.filter(event_id=event.pk).exists():
+            # A legal hold's words find an event once the log has placed it.
+            raise ArchiveError(_("This event is not in the log yet: try again in a minute."))
+        holds_lock(event.agency_id, shared=True)
+        held = holds_on(event)
+        if held:
+            raise ArchiveError(
+                _("This record is under a legal hold (%(holds)s): it cannot be erased until "
+                  "the hold is lifted.") % {"holds": ", ".join(map(str, held))}
+            )  # fmt: skip
         with connection.cursor() as cursor:
             cursor.execute("SELECT archive_erase_content(%s)", [event.pk])
             if not cursor.fetchone()[0]:

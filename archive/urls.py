@@ -30,6 +30,12 @@ urlpatterns = [
         views.records_request_packages,
         name="records_request_packages",
     ),
+    path("agencies/<slug:agency_slug>/records/holds/", views.records_holds, name="records_holds"),
+    path(
+        "agencies/<slug:agency_slug>/records/holds/<int:hold_id>/lift/",
+        views.records_hold_lift,
+        name="records_hold_lift",
+    ),
     path(
         "agencies/<slug:agency_slug>/records/packages/<int:package_id>/",
         views.records_package_download,

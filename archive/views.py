@@ -21,9 +21,23 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archive import exports, records, requests, signing
-from archive.forms import HolidayForm, RecordSearchForm, RecordsRequestForm, SaveSearchForm
-from archive.models import ExportPackage, Holiday, PackageStatus, RecordsRequest, RequestStatus
+from archive import exports, holds, records, requests, signing
+from archive.forms import (
+    HoldForm,
+    HoldLiftForm,
+    HolidayForm,
+    RecordSearchForm,
+    RecordsRequestForm,
+    SaveSearchForm,
+)
+from archive.models import (
+    ExportPackage,
+    Holiday,
+    LegalHold,
+    PackageStatus,
+    RecordsRequest,
+    RequestStatus,
+)
 from archive.responses import content_response, package_response
 from govsocial.errors import GovsocialError
 from govsocial.timezones import render_local, zone_of
@@ -204,43 +218,89 @@ def _request_of(request: HttpRequest, request_id: int) -> RecordsRequest:
 
 @require_http_methods(["GET", "POST"])
 def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> HttpResponse:
-    """Show one records request with the searches saved on it and its packages; mark it
-    answered or withdrawn, or open it again; ask for a package of what its searches
-    find."""
+    """Show one records request with the searches saved on it, its packages and the
+    legal holds on its searches; mark it answered or withdrawn, or open it again; ask
+    for a package of what its searches find; hold what one of them finds."""
     found = _request_of(request, request_id)
-    if request.method == "POST":
+    saved = list(found.searches.select_related("saved_by").order_by("saved_at", "id"))
+    hold_form = HoldForm(request.POST if "hold" in request.POST else None, searches=saved)
+    if request.method == "POST" and (not hold_form.is_bound or hold_form.is_valid()):
         try:
-            if "export" in request.POST:
-                exports.package_start(
-                    request=found,
-                    actor=request.user,  # type: ignore[arg-type]
-                    person=request.user,
-                    time_zone=zone_of(request).key,
-                    language=get_language(),
-                )
-                done = _("The package is being built: this page shows its progress, and you"
-                         " will be emailed when it is ready.")  # fmt: skip
-            else:
-                requests.request_status_set(
-                    request=found, actor=request.user, status=request.POST.get("status", "")
-                )
-                done = _("The request's status is changed.")
+            done = _request_changed(request, found, hold_form)
         except GovsocialError as error:
             messages.error(request, error.message)
         else:
             messages.success(request, done)
         return redirect(request.path)
-    searches = [
-        (saved, _search_query(saved.criteria))
-        for saved in found.searches.select_related("saved_by").order_by("saved_at", "id")
-    ]
     context = {
         "found": found,
-        "searches": searches,
+        "searches": [(search, _search_query(search.criteria)) for search in saved],
+        "holds": holds.holds_of().filter(search__request=found),
+        "hold_form": hold_form,
         "today": timezone.localdate(),
         **_packages_context(found),
     }
-    return render_local(request, "archive/records_request.html", context)
+    return render_local(
+        request, "archive/records_request.html", context, status=400 if hold_form.errors else 200
+    )
+
+
+def _request_changed(request: HttpRequest, found: RecordsRequest, hold_form: Form) -> str:
+    """Apply what was sent about a request; return what to tell."""
+    if hold_form.is_bound:
+        search = next(s for s in found.searches.all() if s.pk == hold_form.cleaned_data["search"])
+        holds.hold_place(
+            search=search,
+            actor=request.user,
+            person=request.user,
+            reason=hold_form.cleaned_data["reason"],
+        )
+        return _("What the search finds is held: none of it can be erased or disposed of "
+                 "until the hold is lifted.")  # fmt: skip
+    if "export" in request.POST:
+        exports.package_start(
+            request=found,
+            actor=request.user,  # type: ignore[arg-type]
+            person=request.user,
+            time_zone=zone_of(request).key,
+            language=get_language(),
+        )
+        return _("The package is being built: this page shows its progress, and you"
+                 " will be emailed when it is ready.")  # fmt: skip
+    requests.request_status_set(
+        request=found, actor=request.user, status=request.POST.get("status", "")
+    )
+    return _("The request's status is changed.")
+
+
+@require_http_methods(["GET"])
+def records_holds(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """List the agency's legal holds, standing ones first: what each holds, who placed
+    it and why, and who lifted it and why."""
+    _require_reader(request)
+    return render_local(request, "archive/records_holds.html", {"holds": holds.holds_of()})
+
+
+@require_POST
+def records_hold_lift(request: HttpRequest, agency_slug: str, hold_id: int) -> HttpResponse:
+    """Lift a standing legal hold, with the reason."""
+    _require_reader(request)
+    hold = LegalHold.objects.select_related("search__request").filter(pk=hold_id).first()
+    if hold is None:
+        raise Http404
+    form = HoldLiftForm(request.POST)
+    try:
+        holds.hold_lift(
+            hold=hold,
+            actor=request.user,
+            person=request.user,
+            reason=form.cleaned_data["reason"] if form.is_valid() else "",
+        )
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The hold is lifted."))
+    return redirect("records_holds", agency_slug=agency_slug)
 
 
 def _packages_context(found: RecordsRequest) -> dict[str, Any]:

@@ -358,7 +358,8 @@ SPECTACULAR_SETTINGS = {
         "approval chains, rounds of approval and the conversation about them, content "
         "rules with blackout periods, emergency posts with their reviews, the inbox "
         "(what citizens wrote, its status, assignee and the agency's replies), and the "
-        "archive's signed heads and proofs, its records requests and their packages. "
+        "archive's signed heads and proofs, its records requests, their packages and its "
+        "legal holds. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),

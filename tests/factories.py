@@ -57,6 +57,7 @@ from approvals.models import (
 )
 from archive.entries import FACT_FIELDS, event_leaf
 from archive.exports import package_start
+from archive.holds import hold_place
 from archive.models import (
     ArchiveContent,
     ArchiveEvent,
@@ -66,6 +67,7 @@ from archive.models import (
     ArchiveTimestamp,
     ExportPackage,
     Holiday,
+    LegalHold,
     RecordsRequest,
     RequestKind,
     SavedSearch,
@@ -238,6 +240,15 @@ def saved_search_for(agency: Agency) -> SavedSearch:
             person=request.opened_by,
             name="Hidden",
             criteria={"action": "inbox."},
+        )
+
+
+def legal_hold_for(agency: Agency) -> LegalHold:
+    """Hold what a new request's saved search finds."""
+    saved = saved_search_for(agency)
+    with agency_scope(agency.pk):
+        return hold_place(
+            search=saved, actor=saved.saved_by, person=saved.saved_by, reason="Litigation"
         )
 
 
@@ -866,6 +877,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ArchiveContent: archive_content_for,
     RecordsRequest: records_request_for,
     SavedSearch: saved_search_for,
+    LegalHold: legal_hold_for,
     ExportPackage: export_package_for,
     Holiday: holiday_for,
     ArchiveTimestamp: archive_timestamp_for,

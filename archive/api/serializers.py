@@ -15,6 +15,7 @@ from archive.models import (
     ArchiveHead,
     ExportPackage,
     Holiday,
+    LegalHold,
     PackageStatus,
     RecordsRequest,
     RequestStatus,
@@ -199,6 +200,35 @@ class HolidaySerializer(serializers.ModelSerializer[Holiday]):
         model = Holiday
         fields = ["id", "day", "name"]
         read_only_fields = ["id"]
+
+
+class LegalHoldSerializer(serializers.ModelSerializer[LegalHold]):
+    """A legal hold on what a saved search finds, now and as it arrives: none of it may
+    be erased or disposed of while the hold stands (``lifted_at`` null)."""
+
+    search = serializers.IntegerField(
+        source="search_id", help_text="the id of a search saved on one of the agency's requests"
+    )
+    search_name = serializers.CharField(source="search.name", read_only=True)
+    request = serializers.IntegerField(source="search.request_id", read_only=True)
+    request_number = serializers.CharField(source="search.request.number", read_only=True)
+    placed_by = serializers.EmailField(source="placed_by.email", read_only=True)
+    lifted_by = serializers.EmailField(source="lifted_by.email", read_only=True, allow_null=True)
+
+    class Meta:
+        model = LegalHold
+        fields = [
+            "id", "search", "search_name", "request", "request_number", "reason", "placed_by",
+            "placed_at", "lifted_by", "lifted_at", "lift_reason",
+        ]  # fmt: skip
+        read_only_fields = ["id", "placed_at", "lifted_at", "lift_reason"]
+        extra_kwargs = {"reason": {"max_length": 2000}}
+
+
+class HoldLiftSerializer(serializers.Serializer[Any]):
+    """Why the hold is lifted."""
+
+    reason = serializers.CharField(max_length=2000)
 
 
 class PackageSearchSerializer(serializers.Serializer[Any]):

@@ -7,6 +7,7 @@ from archive.api.views import (
     ExportPackageViewSet,
     HeadViewSet,
     HolidayViewSet,
+    LegalHoldViewSet,
     RecordsRequestViewSet,
 )
 
@@ -24,6 +25,9 @@ router.register(
 )
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/archive/holidays", HolidayViewSet, basename="holiday"
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/archive/holds", LegalHoldViewSet, basename="legalhold"
 )
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/archive/packages",

@@ -24,7 +24,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from archive import exports, records, requests, signing
+from archive import exports, holds, records, requests, signing
 from archive.api.serializers import (
     ArchiveEventSerializer,
     ArchiveKeySerializer,
@@ -32,14 +32,24 @@ from archive.api.serializers import (
     EventQuerySerializer,
     ExportPackageSerializer,
     HeadSerializer,
+    HoldLiftSerializer,
     HolidaySerializer,
     InclusionProofSerializer,
+    LegalHoldSerializer,
     RecordsRequestSerializer,
     RequestStatusSerializer,
     SavedSearchSerializer,
 )
 from archive.errors import ArchiveError
-from archive.models import ArchiveEvent, ArchiveHead, ExportPackage, Holiday, RecordsRequest
+from archive.models import (
+    ArchiveEvent,
+    ArchiveHead,
+    ExportPackage,
+    Holiday,
+    LegalHold,
+    RecordsRequest,
+    SavedSearch,
+)
 from archive.responses import package_response
 from archive.selectors import consistency_document, inclusion_document
 from archive.services import head_sign
@@ -279,6 +289,55 @@ class HolidayViewSet(
         """Count the day as a working day again (for requests opened from now on)."""
         requests.holiday_remove(holiday=self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LegalHoldViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ArchiveReaderViewSet
+):
+    """The agency's legal holds, standing ones first: while one stands, nothing its
+    saved search finds (now and as it arrives) can be erased or disposed of."""
+
+    model = LegalHold
+    serializer_class = LegalHoldSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.select_related("search__request", "placed_by", "lifted_by").order_by(
+            "lifted_at", "-placed_at", "-id"
+        )
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Hold what one of the agency's saved searches finds, with the reason."""
+        sent = LegalHoldSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        search = SavedSearch.objects.filter(pk=sent.validated_data["search_id"]).first()
+        if search is None:
+            raise InvalidParameter(
+                "search", _("The agency has no saved search with this id."), rule=True
+            )
+        hold = holds.hold_place(
+            search=search,
+            actor=self.actor(),
+            person=self.person(),
+            reason=sent.validated_data["reason"],
+        )
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=hold.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(request=HoldLiftSerializer, responses=LegalHoldSerializer)
+    @action(detail=True, methods=["post"])
+    def lift(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Lift the standing hold, with the reason."""
+        sent = HoldLiftSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        lifted = holds.hold_lift(
+            hold=self.get_object(),
+            actor=self.actor(),
+            person=self.person(),
+            reason=sent.validated_data["reason"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=lifted.pk)).data)
 
 
 def _packages_shown(packages: QuerySet[ExportPackage]) -> QuerySet[ExportPackage]:

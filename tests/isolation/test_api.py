@@ -23,6 +23,7 @@ from tests.factories import (
     inbox_item_for,
     inbox_media_for,
     inbox_reply_for,
+    legal_hold_for,
     pause_for,
     post_for,
     records_request_for,
@@ -484,6 +485,29 @@ class TestHolidayDetail(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         holiday = holiday_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, holiday.pk])
+
+
+class TestLegalHoldList(ApiIsolationSuite):
+    url_name = "legalhold-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _LegalHoldEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        hold = legal_hold_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, hold.pk])
+
+
+class TestLegalHoldDetail(_LegalHoldEndpoint):
+    url_name = "legalhold-detail"
+
+
+class TestLegalHoldLift(_LegalHoldEndpoint):
+    url_name = "legalhold-lift"
+    methods = ("post",)
 
 
 class TestInboxItemList(ApiIsolationSuite):

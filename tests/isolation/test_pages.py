@@ -25,6 +25,7 @@ from tests.factories import (
     external_link_for,
     inbox_item_for,
     inbox_media_for,
+    legal_hold_for,
     pause_for,
     post_for,
     post_target_for,
@@ -659,6 +660,22 @@ class TestRecordsRequestPackages(IsolationSuite):
     def url(self, personas: Personas) -> str:
         request = records_request_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestRecordsHolds(IsolationSuite):
+    url_name = "records_holds"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRecordsHoldLift(IsolationSuite):
+    url_name = "records_hold_lift"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        hold = legal_hold_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, hold.pk])
 
 
 class TestRecordsPackageDownload(IsolationSuite):
