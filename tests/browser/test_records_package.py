@@ -28,6 +28,7 @@ from inbox.moderation import Action, clause_add, item_moderate
 from inbox.services import account_poll
 from publishing.networks.base import Network, OutgoingPost
 from publishing.networks.registry import adapter_for
+from tests.archive.conftest import all_placed
 from tests.browser.conftest import Member, assert_accessible, sign_in
 from tests.emulator_client import Emulator
 from tests.factories import MembershipFactory, emulated_account_for
@@ -37,7 +38,9 @@ INSULT = "You are all useless idiots at the bridge office"
 
 def _hidden_comment(agency_slug: str, networks: Emulator) -> None:
     """Have two citizens answer the agency's post on X, poll them in, and have an
-    admin hide the insult under the comment policy, as the inbox does."""
+    admin hide the insult under the comment policy, as the inbox does; then place
+    the events in the log, as the sequencer does within seconds (words are searched
+    among placed events)."""
     try:
         agency = Agency.objects.get(slug=agency_slug)
         handle = f"records_{uuid.uuid4().hex[:8]}"
@@ -62,6 +65,7 @@ def _hidden_comment(agency_slug: str, networks: Emulator) -> None:
                 note="Insult",
                 actor=admin,
             )
+        all_placed(agency)
     finally:
         connection.close()
 
