@@ -26,24 +26,37 @@ def rows_insert(
     any; return the ``returning`` columns of the rows inserted, in order."""
     if not rows:
         return []
-    statement = _statement(model, tuple(columns), conflict, tuple(returning))
+    one = len(rows) == 1
+    statement = _statement(model, tuple(columns), conflict, tuple(returning), one=one)
     with connection.cursor() as cursor:
-        cursor.execute(statement, [list(column) for column in zip(*rows, strict=True)])
+        if one:
+            cursor.execute(statement, list(rows[0]))
+        else:
+            cursor.execute(statement, [list(column) for column in zip(*rows, strict=True)])
         return list(cursor.fetchall()) if returning else []
 
 
 @cache
 def _statement(
-    model: type[models.Model], columns: tuple[str, ...], conflict: str, returning: tuple[str, ...]
+    model: type[models.Model],
+    columns: tuple[str, ...],
+    conflict: str,
+    returning: tuple[str, ...],
+    *,
+    one: bool,
 ) -> str:
-    """Return the statement for these columns: each cast to an array of its column's
-    own type (only the model's column names and types are formatted in)."""
+    """Return the statement for these columns: each cast to its column's own type, as an
+    array for many rows, as one value for one row (an array of one costs more to write
+    and to read than the value; only the model's column names and types are formatted
+    in)."""
     fields = {str(field.column): field for field in model._meta.concrete_fields}
-    arrays = ", ".join(f"%s::{fields[column].db_type(connection)}[]" for column in columns)
-    statement = (
-        f"INSERT INTO {model._meta.db_table} ({', '.join(columns)})"  # noqa: S608  # nosec B608
-        f" SELECT * FROM unnest({arrays}) {conflict}"
+    types = [fields[column].db_type(connection) for column in columns]
+    source = (
+        f"VALUES ({', '.join(f'%s::{kind}' for kind in types)})"
+        if one
+        else f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in types)})"  # noqa: S608  # nosec B608
     )
+    statement = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) {source} {conflict}"  # nosec B608
     if returning:
         statement += f" RETURNING {', '.join(returning)}"
     return statement
