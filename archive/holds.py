@@ -85,9 +85,9 @@ def _facts(hold: LegalHold) -> dict[str, Any]:
     }
 
 
-def holds_of() -> QuerySet[LegalHold]:
-    """Return the bound agency's holds, standing ones first, newest first."""
-    return LegalHold.objects.select_related("search__request", "placed_by", "lifted_by").order_by(
+def holds_shown(holds: QuerySet[LegalHold]) -> QuerySet[LegalHold]:
+    """Return ``holds`` standing ones first, newest first, with what shows them."""
+    return holds.select_related("search__request", "placed_by", "lifted_by").order_by(
         "lifted_at", "-placed_at", "-id"
     )
 

@@ -235,7 +235,7 @@ def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> 
     context = {
         "found": found,
         "searches": [(search, _search_query(search.criteria)) for search in saved],
-        "holds": holds.holds_of().filter(search__request=found),
+        "holds": holds.holds_shown(LegalHold.objects.filter(search__request=found)),
         "hold_form": hold_form,
         "today": timezone.localdate(),
         **_packages_context(found),
@@ -248,9 +248,8 @@ def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> 
 def _request_changed(request: HttpRequest, found: RecordsRequest, hold_form: Form) -> str:
     """Apply what was sent about a request; return what to tell."""
     if hold_form.is_bound:
-        search = next(s for s in found.searches.all() if s.pk == hold_form.cleaned_data["search"])
         holds.hold_place(
-            search=search,
+            search=found.searches.get(pk=hold_form.cleaned_data["search"]),
             actor=request.user,
             person=request.user,
             reason=hold_form.cleaned_data["reason"],
@@ -273,12 +272,13 @@ def _request_changed(request: HttpRequest, found: RecordsRequest, hold_form: For
     return _("The request's status is changed.")
 
 
-@require_http_methods(["GET"])
+@require_GET
 def records_holds(request: HttpRequest, agency_slug: str) -> HttpResponse:
     """List the agency's legal holds, standing ones first: what each holds, who placed
     it and why, and who lifted it and why."""
     _require_reader(request)
-    return render_local(request, "archive/records_holds.html", {"holds": holds.holds_of()})
+    shown = holds.holds_shown(LegalHold.objects.all())
+    return render_local(request, "archive/records_holds.html", {"holds": shown})
 
 
 @require_POST

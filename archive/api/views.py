@@ -301,9 +301,7 @@ class LegalHoldViewSet(
     serializer_class = LegalHoldSerializer
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.select_related("search__request", "placed_by", "lifted_by").order_by(
-            "lifted_at", "-placed_at", "-id"
-        )
+        return holds.holds_shown(queryset)
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """Hold what one of the agency's saved searches finds, with the reason."""
