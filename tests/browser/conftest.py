@@ -112,6 +112,25 @@ def assert_accessible(page: Page) -> None:
     assert violations == [], f"{page.url}:\n" + "\n".join(violations)
 
 
+def records_request_with_search(
+    page: Page, *, requester: str, asked: str, search: dict[str, str], name: str
+) -> None:
+    """From *Records*, open a records request and save on it a search (its fields by
+    label), as a records officer does; the request's page is shown after."""
+    page.get_by_role("link", name="Records requests").click()
+    page.get_by_label("Requester", exact=True).fill(requester)
+    page.get_by_label("What is asked").fill(asked)
+    page.get_by_label("Received on").fill("2026-03-02")
+    page.get_by_role("button", name="Open the request").click()
+    page.get_by_role("link", name="Search the records").click()
+    for label, value in search.items():
+        page.get_by_label(label).fill(value)
+    page.get_by_role("button", name="Search", exact=True).click()
+    page.get_by_label("Name of the search").fill(name)
+    page.get_by_role("button", name="Save the search").click()
+    expect(page.get_by_text("The search is saved on the request.")).to_be_visible()
+
+
 def authorise_on_the_network(page: Page, handle: str) -> None:
     """On the network's authorisation page, type a handle and authorise, by keyboard."""
     page.get_by_label("Or a new handle").fill(handle)

@@ -7,7 +7,12 @@ from collections.abc import Callable
 
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Member, assert_accessible, sign_in
+from tests.browser.conftest import (
+    Member,
+    assert_accessible,
+    records_request_with_search,
+    sign_in,
+)
 
 
 def test_a_records_officer_places_and_lifts_a_legal_hold(
@@ -17,16 +22,13 @@ def test_a_records_officer_places_and_lifts_a_legal_hold(
     page = browser.new_page()
     sign_in(page, web_server, officer)
     page.get_by_role("link", name="Records", exact=True).click()
-    page.get_by_role("link", name="Records requests").click()
-    page.get_by_label("Requester", exact=True).fill("Lee Counsel")
-    page.get_by_label("What is asked").fill("Every sign-in of March, for the Jones case")
-    page.get_by_label("Received on").fill("2026-03-02")
-    page.get_by_role("button", name="Open the request").click()
-    page.get_by_role("link", name="Search the records").click()
-    page.get_by_label("Action").fill("user.signed_in")
-    page.get_by_role("button", name="Search", exact=True).click()
-    page.get_by_label("Name of the search").fill("Sign-ins")
-    page.get_by_role("button", name="Save the search").click()
+    records_request_with_search(
+        page,
+        requester="Lee Counsel",
+        asked="Every sign-in of March, for the Jones case",
+        search={"Action": "user.signed_in"},
+        name="Sign-ins",
+    )
 
     page.get_by_role("button", name="Place a legal hold").click()
     expect(page.get_by_text("Say why the records are held").first).to_be_visible()

@@ -29,7 +29,12 @@ from inbox.services import account_poll
 from publishing.networks.base import Network, OutgoingPost
 from publishing.networks.registry import adapter_for
 from tests.archive.conftest import all_placed
-from tests.browser.conftest import Member, assert_accessible, sign_in
+from tests.browser.conftest import (
+    Member,
+    assert_accessible,
+    records_request_with_search,
+    sign_in,
+)
 from tests.emulator_client import Emulator
 from tests.factories import MembershipFactory, emulated_account_for
 
@@ -114,17 +119,13 @@ def test_a_records_officer_exports_a_hidden_comment_that_anyone_can_check(
     assert_accessible(page)
 
     page.get_by_role("link", name="Back to the records").click()
-    page.get_by_role("link", name="Records requests").click()
-    page.get_by_label("Requester", exact=True).fill("Dana Reporter")
-    page.get_by_label("What is asked").fill("Every comment hidden about the bridge")
-    page.get_by_label("Received on").fill("2026-03-02")
-    page.get_by_role("button", name="Open the request").click()
-    page.get_by_role("link", name="Search the records").click()
-    page.get_by_label("Words").fill("idiots")
-    page.get_by_role("button", name="Search", exact=True).click()
-    page.get_by_label("Name of the search").fill("The insult")
-    page.get_by_role("button", name="Save the search").click()
-    expect(page.get_by_text("The search is saved on the request.")).to_be_visible()
+    records_request_with_search(
+        page,
+        requester="Dana Reporter",
+        asked="Every comment hidden about the bridge",
+        search={"Words": "idiots"},
+        name="The insult",
+    )
 
     page.get_by_role("button", name="Export a package").click()
     expect(page.get_by_text("The package is being built")).to_be_visible()
