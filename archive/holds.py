@@ -27,7 +27,7 @@ def holds_lock(agency_id: int, *, shared: bool) -> None:
     stay as they are meanwhile), alone to place a hold (erasures under way end first)."""
     take = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {take}(%s, %s)", [HOLDING, agency_id])  # nosec B608
+        cursor.execute(f"SELECT {take}(%s, %s)", [HOLDING, agency_id])
 
 
 def hold_place(*, search: SavedSearch, actor: Any, person: Any, reason: str) -> LegalHold:

@@ -56,7 +56,7 @@ def _statement(
         if one
         else f"SELECT * FROM unnest({', '.join(f'%s::{kind}[]' for kind in types)})"  # noqa: S608  # nosec B608
     )
-    statement = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) {source} {conflict}"  # nosec B608
+    statement = f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) {source} {conflict}"
     if returning:
         statement += f" RETURNING {', '.join(returning)}"
     return statement
