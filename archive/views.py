@@ -290,11 +290,11 @@ def records_hold_lift(request: HttpRequest, agency_slug: str, hold_id: int) -> H
         raise Http404
     form = HoldLiftForm(request.POST)
     try:
+        if not form.is_valid():
+            # Missing or too long: the form says which.
+            raise GovsocialError(str(form.errors["reason"][0]))
         holds.hold_lift(
-            hold=hold,
-            actor=request.user,
-            person=request.user,
-            reason=form.cleaned_data["reason"] if form.is_valid() else "",
+            hold=hold, actor=request.user, person=request.user, reason=form.cleaned_data["reason"]
         )
     except GovsocialError as error:
         messages.error(request, error.message)
