@@ -120,6 +120,17 @@ def approval_waiting_list(
     ).order_by("submitted_at", "pk")
 
 
+def reply_approval_waiting_list(*, user_id: int) -> QuerySet[Approval]:
+    """Return the bound agency's rounds of sign-off of replies waiting for the person
+    ``user_id`` (a reply waits while its round is pending), oldest first, each with its
+    reply, who wrote it, and the item it answers on its account."""
+    return (
+        waiting_for(Approval.objects.filter(post__isnull=True), user_id=user_id)
+        .select_related("reply__written_by", "reply__item__account")
+        .order_by("submitted_at", "pk")
+    )
+
+
 def waiting_for(approvals: QuerySet[Approval], *, user_id: int) -> QuerySet[Approval]:
     """Return the rounds of ``approvals`` waiting for the person ``user_id``: pending,
     the person an approver of the step deciding now who has not decided at it."""

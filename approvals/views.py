@@ -210,13 +210,21 @@ def _post_page(agency_slug: str, post_id: int) -> str:
 
 @require_GET
 def approval_queue(request: HttpRequest, agency_slug: str) -> HttpResponse:
-    """List the rounds waiting for the viewer's decision, and the emergency posts
-    waiting for their review, oldest first, with times in the viewer's zone."""
-    waiting = list(selectors.approval_waiting_list(user_id=request.user.pk))  # type: ignore[arg-type]
+    """List the rounds of posts and of replies waiting for the viewer's decision, and the
+    emergency posts waiting for their review, oldest first, with times in the viewer's
+    zone."""
+    viewer = request.user.pk
+    waiting = list(selectors.approval_waiting_list(user_id=viewer))  # type: ignore[arg-type]
+    replies = list(selectors.reply_approval_waiting_list(user_id=viewer))  # type: ignore[arg-type]
     zone = zone_of(request)
     with timezone.override(zone):
-        reviews = list(selectors.emergency_reviews_waiting(user_id=request.user.pk))  # type: ignore[arg-type]
-        context = {"waiting": waiting, "reviews": reviews, "viewer_zone": zone.key}
+        reviews = list(selectors.emergency_reviews_waiting(user_id=viewer))  # type: ignore[arg-type]
+        context = {
+            "waiting": waiting,
+            "replies": replies,
+            "reviews": reviews,
+            "viewer_zone": zone.key,
+        }
         return render(request, "approvals/approval_queue.html", context)
 
 

@@ -6,8 +6,7 @@ from __future__ import annotations
 from django.db.models import Exists, F, OuterRef, QuerySet
 
 from accounts.models import Membership
-from approvals.models import Approval
-from approvals.selectors import waiting_for
+from approvals.selectors import reply_approval_waiting_list
 from inbox.models import (
     BlockedAuthor,
     InboxItem,
@@ -86,9 +85,9 @@ def conversation(*, item: InboxItem) -> list[InboxItem | InboxReply]:
 
 def replies_waiting(*, user_id: int) -> QuerySet[InboxReply]:
     """Return the bound agency's replies waiting for the person ``user_id``'s approval
-    (``approvals.selectors.waiting_for``), oldest first, with their items."""
+    (``approvals.selectors.reply_approval_waiting_list``), oldest first, with their items."""
     # Read first: the rounds' filter names their table, which a subquery renames.
-    rounds = waiting_for(Approval.objects.filter(post__isnull=True), user_id=user_id)
+    rounds = reply_approval_waiting_list(user_id=user_id)
     return (
         InboxReply.objects.filter(
             state=ReplyState.IN_REVIEW, approval__in=list(rounds.values_list("pk", flat=True))

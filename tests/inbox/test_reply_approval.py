@@ -69,6 +69,12 @@ def page(personas: Personas, member: Membership, item: InboxItem, data: dict[str
     return personas.client_for(member).post(url, data, follow=True).content.decode()
 
 
+def approvals_page(personas: Personas, member: Membership) -> str:
+    """Return what waits for ``member``'s approval, as the *Approvals* page shows it."""
+    url = reverse("approval_queue", args=["alpha"])
+    return personas.client_for(member).get(url).content.decode()
+
+
 def reply_of(agency: Agency) -> InboxReply:
     with agency_scope(agency.pk):
         return InboxReply.objects.select_related("approval").get()
@@ -120,9 +126,13 @@ def test_a_reply_goes_out_only_after_the_last_step_approves_it(
     assert [mail.to for mail in mailoutbox] == [[first.user.email]]
     assert "step 1 of 2" in mailoutbox[0].body and "until 8 p.m." in mailoutbox[0].body
 
-    # The first approver finds it in the inbox, then decides on the item's page.
+    # The first approver finds it in the inbox and among what waits for their approval
+    # (counsel, at the second step, not yet), then decides on the item's page.
     listed = personas.client_for(first).get(reverse("inbox_list", args=["alpha"]))
     assert "1 reply waits for your approval" in listed.content.decode()
+    listed_reply = f'href="{reverse("inbox_item", args=["alpha", item.pk])}">Yes, until 8 p.m.'
+    assert listed_reply in approvals_page(personas, first)
+    assert "No reply waits for your approval." in approvals_page(personas, counsel)
     with committing():
         shown = page(
             personas, first, item, {"reply": str(waiting.pk), "verdict": "approve", "comment": ""}
@@ -131,6 +141,8 @@ def test_a_reply_goes_out_only_after_the_last_step_approves_it(
     after_first = reply_of(personas.agency_a)
     assert after_first.state == ReplyState.IN_REVIEW and after_first.approval.step == 2  # type: ignore[union-attr]
     assert mailoutbox[-1].to == [counsel.user.email] and "step 2 of 2" in mailoutbox[-1].body
+    assert listed_reply in approvals_page(personas, counsel)
+    assert "No reply waits for your approval." in approvals_page(personas, first)
     assert due_and_sent(personas.agency_a, after_first) is None
 
     # Counsel decides through the API; the reply is then queued and sent once.
