@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.apps import apps
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -97,6 +98,26 @@ def event_history(*, event: ArchiveEvent) -> QuerySet[ArchiveEvent]:
         return ArchiveEvent.objects.none()
     return ArchiveEvent.objects.filter(
         object_type=event.object_type, object_id=event.object_id
+    ).order_by("occurred_at", "id")
+
+
+def event_part_of(*, event: ArchiveEvent) -> QuerySet[ArchiveEvent]:
+    """Return the history of what the object of ``event`` is part of (a post, for its
+    delivery to one account: how it was written, submitted and approved step by step),
+    oldest first; none when it is part of nothing. The archive imports no app, so it
+    asks: the object's model names, in ``archive_part_of``, the field whose value the
+    event's data records."""
+    try:
+        model = apps.get_model(event.object_type) if event.object_type else None
+    except (LookupError, ValueError):
+        model = None
+    field_name = getattr(model, "archive_part_of", "")
+    data = event.data if isinstance(event.data, dict) else {}
+    if model is None or not field_name or data.get(field_name) is None:
+        return ArchiveEvent.objects.none()
+    whole = model._meta.get_field(field_name).related_model
+    return ArchiveEvent.objects.filter(
+        object_type=whole._meta.label_lower, object_id=str(data[field_name])
     ).order_by("occurred_at", "id")
 
 

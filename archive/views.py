@@ -107,6 +107,7 @@ def record_detail(request: HttpRequest, agency_slug: str, event_id: int) -> Http
         "kept": records.kept_of(event.data),
         "history": records.event_history(event=event)[:HISTORY_LONGEST],
         "conversation": records.event_conversation(event=event)[:HISTORY_LONGEST],
+        "part_of": records.event_part_of(event=event)[:HISTORY_LONGEST],
         "recorded": json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True),
     }
     return render_local(request, "archive/record_detail.html", context)

@@ -222,6 +222,9 @@ class PostTarget(AgencyOwned):
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
     account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="+")
+    # A target's records name its post ("post": id); the archive shows them as part of
+    # the post's history (``archive.records.event_part_of``).
+    archive_part_of = "post"
     # Until its text is edited, a target says what the post says.
     has_own_text = models.BooleanField(default=False)
     text = models.TextField(_("text for this account"), blank=True)

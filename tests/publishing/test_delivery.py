@@ -10,9 +10,11 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+import archive
 from accounts.models import Role
 from archive.entries import commitment
 from archive.models import ArchiveEvent
@@ -498,3 +500,32 @@ def test_a_post_whose_uploads_ran_late_is_not_published_then_but_tried_again(
     assert waiting is not None and waiting.state == TargetState.RETRY_WAIT
     assert waiting.failure_reason == "The send could not start in time; it is tried again."
     assert on_network(quiet, target.account) == []
+
+
+def test_a_delivery_record_shows_the_history_of_its_post(
+    personas: Personas, quiet: Emulator
+) -> None:
+    target = one_target(personas, quiet, text="Main Street reopens on Monday.")
+    agency, counsel = personas.agency_a, personas.admin_a.user
+    with agency_scope(agency.pk), transaction.atomic():
+        archive.record(
+            agency=agency,
+            actor=counsel,
+            verb="approval.decided",
+            obj=target.post,
+            data={"state": "approved", "comment": "Counsel agrees."},
+        )
+        about_a_person = archive.record(agency=agency, actor=counsel, verb="test.seen", obj=counsel)
+    publish(target)
+    with agency_scope(agency.pk):
+        published = ArchiveEvent.objects.get(verb="target.published")
+    reader = personas.client_for(personas.admin_a)
+
+    shown = reader.get(reverse("record_detail", args=["alpha", published.pk])).content.decode()
+
+    assert "The history of what it is part of" in shown
+    part_of = shown[shown.index("The history of what it is part of") :]
+    assert "approval.decided" in part_of and "Counsel agrees." in part_of
+    # A record about what is part of nothing shows no such history.
+    other = reader.get(reverse("record_detail", args=["alpha", about_a_person.pk]))
+    assert "The history of what it is part of" not in other.content.decode()
