@@ -386,3 +386,95 @@ class ExportPackage(AgencyOwned):
 def package_name(agency_id: int, package_id: int) -> str:
     """Return where the packages' storage keeps an agency's package."""
     return f"{agency_id}/package-{package_id}.zip"
+
+
+class RecordSeries(models.TextChoices):
+    """The series the archive's records are kept and disposed of by
+    (``archive.retention``)."""
+
+    PUBLISHED = "published", _("Published posts and how they were made")
+    CITIZENS_ROUTINE = "citizens_routine", _("Citizens' messages that needed no action")
+    CITIZENS_ANSWERED = "citizens_answered", _("Citizens' messages answered or moderated")
+    INBOX_WORK = "inbox_work", _("Replies, moderation and work on the inbox")
+    ACTIVITY = "activity", _("Sign-ins and administration")
+
+
+class RetentionSchedule(AgencyOwned):
+    """How long the agency keeps a series' records when it changed the default
+    (``archive.retention.SERIES``): ``keep_days`` after each record, or for good."""
+
+    series = models.CharField(_("series"), max_length=30, choices=RecordSeries.choices)
+    keep_days = models.PositiveIntegerField(_("days kept"), null=True, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("retention schedule")
+        verbose_name_plural = _("retention schedules")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "series"], name="archive_schedule_once"),
+        ]
+
+    def __str__(self) -> str:
+        return self.get_series_display()
+
+
+class DispositionState(models.TextChoices):
+    """Where a disposition is: found and waiting for a records officer's review,
+    approved and running, done (its certificate made), or cancelled."""
+
+    PROPOSED = "proposed", _("Waiting for review")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class Disposition(AgencyOwned):
+    """The disposal of a series' records whose time is up: their content erased from the
+    log (their leaves and every proof kept), those under a legal hold left alone, and a
+    signed certificate of what went kept in the archive (``archive.retention``)."""
+
+    series = models.CharField(_("series"), max_length=30, choices=RecordSeries.choices)
+    keep_days = models.PositiveIntegerField(_("days kept"))
+    # Records of the series from before then are due.
+    before = models.DateTimeField(_("records from before"))
+    state = models.CharField(
+        _("state"),
+        max_length=20,
+        choices=DispositionState.choices,
+        default=DispositionState.PROPOSED,
+    )
+    proposed_at = models.DateTimeField(_("proposed"), db_default=Now())
+    # What was found when it was proposed, for the review.
+    found = models.PositiveIntegerField(_("records due"))
+    held = models.PositiveIntegerField(_("records held"))
+    first_at = models.DateTimeField(_("first record"), null=True, blank=True)
+    last_at = models.DateTimeField(_("last record"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    review_note = models.TextField(_("review note"), blank=True)
+    # While it runs: records erased so far, and when it last went forward.
+    disposed = models.PositiveIntegerField(_("records disposed of"), default=0)
+    progressed_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    # The signed certificate of disposition, kept whole in the archive.
+    certificate = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("disposition")
+        verbose_name_plural = _("dispositions")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "series"],
+                condition=models.Q(state__in=["proposed", "running"]),
+                name="archive_disposition_open_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_series_display()} ({self.before:%Y-%m-%d})"

@@ -1,6 +1,6 @@
 """Work on the archive in the background, one task per agency: signing each log's head,
-having the heads time-stamped, checking each log from its events up, and building and
-tending records packages."""
+having the heads time-stamped, checking each log from its events up, building and
+tending records packages, and proposing and running dispositions."""
 
 from __future__ import annotations
 
@@ -119,5 +119,44 @@ def packages_tend() -> None:
 def packages_tend_agency(*, agency_id: int) -> None:
     """Tend one agency's records packages."""
     from archive.exports import packages_tend as tend
+
+    tend()
+
+
+@shared_task(acks_late=True)
+def dispositions_propose() -> None:
+    """Queue, for every agency, the proposal of the dispositions its schedules make due."""
+    each_agency(dispositions_propose_agency, active_only=False)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def dispositions_propose_agency(*, agency_id: int) -> None:
+    """Propose one agency's due dispositions, for its records officers to review."""
+    from archive.retention import dispositions_propose as propose
+
+    propose(agency_id=agency_id)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def disposition_run_agency(*, agency_id: int, disposition_id: int) -> None:
+    """Run one approved disposition. Safe to run twice."""
+    from archive.retention import disposition_run
+
+    disposition_run(disposition_id=disposition_id)
+
+
+@shared_task(acks_late=True)
+def dispositions_tend() -> None:
+    """Queue, for every agency, the taking up again of runs whose worker was lost."""
+    each_agency(dispositions_tend_agency, active_only=False)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def dispositions_tend_agency(*, agency_id: int) -> None:
+    """Take up one agency's stalled dispositions again."""
+    from archive.retention import dispositions_tend as tend
 
     tend()

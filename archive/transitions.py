@@ -1,5 +1,5 @@
-"""The one writer of a records request's status and of an export package's (DESIGN.md,
-invariant 9)."""
+"""The one writer of a records request's status, of an export package's and of a
+disposition's state (DESIGN.md, invariant 9)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from typing import Any
 
 from django.db.models.functions import Now
 
-from archive.models import ExportPackage, PackageStatus, RecordsRequest, RequestStatus
+from archive.models import (
+    Disposition,
+    DispositionState,
+    ExportPackage,
+    PackageStatus,
+    RecordsRequest,
+    RequestStatus,
+)
 
 
 def request_move(*, request_id: int, status: str) -> None:
@@ -28,5 +35,17 @@ def package_move(
     return bool(
         ExportPackage.objects.filter(pk=package_id, status__in=list(when)).update(
             status=status, **fields
+        )
+    )
+
+
+def disposition_move(
+    *, disposition_id: int, state: DispositionState, when: Collection[str], **fields: Any
+) -> bool:
+    """Move a disposition to ``state`` (with ``fields``) if it is in one of the states
+    ``when``, in one conditional update; return whether it moved."""
+    return bool(
+        Disposition.objects.filter(pk=disposition_id, state__in=list(when)).update(
+            state=state, **fields
         )
     )

@@ -435,6 +435,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": ARCHIVE_HEAD_INTERVAL_SECONDS,
     },
     "archive-tend-packages": {"task": "archive.tasks.packages_tend", "schedule": 5 * 60},
+    "archive-propose-dispositions": {
+        "task": "archive.tasks.dispositions_propose",
+        "schedule": 24 * 60 * 60,
+    },
+    "archive-tend-dispositions": {"task": "archive.tasks.dispositions_tend", "schedule": 5 * 60},
     "archive-stamp-heads": {
         "task": "archive.tasks.heads_timestamp",
         "schedule": ARCHIVE_TIMESTAMP_RETRY_SECONDS,

@@ -65,14 +65,18 @@ from archive.models import (
     ArchiveLeaf,
     ArchiveSubtree,
     ArchiveTimestamp,
+    Disposition,
     ExportPackage,
     Holiday,
     LegalHold,
+    RecordSeries,
     RecordsRequest,
     RequestKind,
+    RetentionSchedule,
     SavedSearch,
 )
 from archive.requests import holiday_add, request_open, search_save
+from archive.retention import schedule_set
 from archive.selectors import log_size
 from archive.services import SYSTEM, head_sign
 from emulator.media import png
@@ -249,6 +253,32 @@ def legal_hold_for(agency: Agency) -> LegalHold:
     with agency_scope(agency.pk):
         return hold_place(
             search=saved, actor=saved.saved_by, person=saved.saved_by, reason="Litigation"
+        )
+
+
+def retention_schedule_for(agency: Agency) -> RetentionSchedule:
+    """Keep ``agency``'s sign-ins and administration six years, as its admin decides."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        schedule_set(
+            agency=agency, actor=admin, person=admin, series=RecordSeries.ACTIVITY, keep_days=2190
+        )
+        return RetentionSchedule.objects.get()
+
+
+def disposition_for(agency: Agency) -> Disposition:
+    """Propose the disposal of ``agency``'s routine citizens' messages, one of them due."""
+    item = inbox_item_for(agency)
+    with agency_scope(agency.pk):
+        return Disposition.objects.create(
+            agency=agency,
+            series=RecordSeries.CITIZENS_ROUTINE,
+            keep_days=90,
+            before=timezone.now(),
+            found=1,
+            held=0,
+            first_at=item.received_at,
+            last_at=item.received_at,
         )
 
 
@@ -878,6 +908,8 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     RecordsRequest: records_request_for,
     SavedSearch: saved_search_for,
     LegalHold: legal_hold_for,
+    RetentionSchedule: retention_schedule_for,
+    Disposition: disposition_for,
     ExportPackage: export_package_for,
     Holiday: holiday_for,
     ArchiveTimestamp: archive_timestamp_for,
