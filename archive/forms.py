@@ -13,8 +13,9 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from archive.errors import ArchiveError
-from archive.models import ArchiveEvent, RecordsRequest, RequestKind, SavedSearch
+from archive.models import ArchiveEvent, RecordSeries, RecordsRequest, RequestKind, SavedSearch
 from archive.records import event_search
+from archive.retention import LONGEST_DAYS
 
 
 class RecordSearchForm(forms.Form):
@@ -172,3 +173,24 @@ class HoldLiftForm(forms.Form):
         max_length=2000,
         error_messages={"required": _("Say why the hold is lifted: it is recorded.")},
     )
+
+
+class ScheduleForm(forms.Form):
+    """How long a series is kept: days after each record, or blank for good."""
+
+    series = forms.ChoiceField(label=_("Series"), choices=RecordSeries.choices)
+    keep_days = forms.IntegerField(
+        label=_("Days kept (blank: for good)"),
+        required=False,
+        min_value=1,
+        max_value=LONGEST_DAYS,
+    )
+
+
+class DispositionReviewForm(forms.Form):
+    """A records officer's review of a proposed disposition."""
+
+    decision = forms.ChoiceField(
+        label=_("Decision"), choices=[("run", _("Run it")), ("cancel", _("Cancel it"))]
+    )
+    note = forms.CharField(label=_("Note"), max_length=2000, required=False)

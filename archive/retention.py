@@ -181,7 +181,7 @@ class Schedule:
 
     @property
     def label(self) -> str:
-        return self.series.code.label
+        return str(self.series.code.label)
 
     @property
     def follows(self) -> RecordSeries | None:

@@ -37,6 +37,26 @@ urlpatterns = [
         name="records_hold_lift",
     ),
     path(
+        "agencies/<slug:agency_slug>/records/retention/",
+        views.records_retention,
+        name="records_retention",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/records/retention/schedules/",
+        views.records_schedule_set,
+        name="records_schedule_set",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/records/dispositions/",
+        views.records_dispositions,
+        name="records_dispositions",
+    ),
+    path(
+        "agencies/<slug:agency_slug>/records/dispositions/<int:disposition_id>/review/",
+        views.records_disposition_review,
+        name="records_disposition_review",
+    ),
+    path(
         "agencies/<slug:agency_slug>/records/packages/<int:package_id>/",
         views.records_package_download,
         name="records_package_download",

@@ -21,16 +21,20 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archive import exports, holds, records, requests, signing
+from archive import exports, holds, records, requests, retention, signing
 from archive.forms import (
+    DispositionReviewForm,
     HoldForm,
     HoldLiftForm,
     HolidayForm,
     RecordSearchForm,
     RecordsRequestForm,
     SaveSearchForm,
+    ScheduleForm,
 )
 from archive.models import (
+    Disposition,
+    DispositionState,
     ExportPackage,
     Holiday,
     LegalHold,
@@ -45,6 +49,8 @@ from govsocial.timezones import render_local, zone_of
 PAGE_SIZE = 50
 # The most events of an object's history a record's page lists.
 HISTORY_LONGEST = 200
+# The most dispositions the retention page lists, newest first.
+DISPOSITIONS_SHOWN = 50
 
 
 def key_list(request: HttpRequest) -> HttpResponse:
@@ -342,3 +348,93 @@ def _search_query(criteria: dict[str, str]) -> str:
     query = QueryDict(mutable=True)
     query.update(criteria)
     return query.urlencode()
+
+
+def _retention_context(request: HttpRequest) -> dict[str, Any]:
+    shown = list(
+        Disposition.objects.select_related("reviewed_by").order_by("-proposed_at", "-id")[
+            :DISPOSITIONS_SHOWN
+        ]
+    )
+    return {
+        "schedules": retention.schedules(),
+        "dispositions": shown,
+        "running": any(d.state == DispositionState.RUNNING for d in shown),
+        "is_admin": request.membership.has_role("admin"),  # type: ignore[attr-defined]
+        "longest_days": retention.LONGEST_DAYS,
+    }
+
+
+@require_GET
+def records_retention(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show how long each series of records is kept (its admins change it) and the
+    dispositions, for the records officers to review and run."""
+    _require_reader(request)
+    return render_local(request, "archive/records_retention.html", _retention_context(request))
+
+
+@require_GET
+def records_dispositions(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Show the dispositions and how far a running one is (the retention page asks for
+    it again every few seconds while one runs)."""
+    _require_reader(request)
+    return render_local(request, "archive/records_dispositions.html", _retention_context(request))
+
+
+@require_POST
+def records_schedule_set(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Change how long a series is kept (blank: for good); admins only."""
+    _require_reader(request)
+    if not request.membership.has_role("admin"):  # type: ignore[attr-defined]
+        raise PermissionDenied(_("Only the agency's admins change how long records are kept."))
+    form = ScheduleForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise GovsocialError(
+                " ".join(str(e) for errors in form.errors.values() for e in errors)
+            )
+        retention.schedule_set(
+            agency=request.agency,  # type: ignore[attr-defined]
+            actor=request.user,  # type: ignore[arg-type]
+            person=request.user,
+            series=form.cleaned_data["series"],
+            keep_days=form.cleaned_data["keep_days"],
+        )
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The schedule is changed."))
+    return redirect("records_retention", agency_slug=agency_slug)
+
+
+@require_POST
+def records_disposition_review(
+    request: HttpRequest, agency_slug: str, disposition_id: int
+) -> HttpResponse:
+    """Run a proposed disposition after review, or cancel it with the reason."""
+    _require_reader(request)
+    disposition = Disposition.objects.filter(pk=disposition_id).first()
+    if disposition is None:
+        raise Http404
+    form = DispositionReviewForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise GovsocialError(
+                " ".join(str(e) for errors in form.errors.values() for e in errors)
+            )
+        review, done = (
+            (retention.disposition_approve, _("The disposition runs: this page shows how far."))
+            if form.cleaned_data["decision"] == "run"
+            else (retention.disposition_cancel, _("The disposition is cancelled."))
+        )
+        review(
+            disposition=disposition,
+            actor=request.user,  # type: ignore[arg-type]
+            person=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect("records_retention", agency_slug=agency_slug)

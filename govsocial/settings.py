@@ -358,8 +358,8 @@ SPECTACULAR_SETTINGS = {
         "approval chains, rounds of approval and the conversation about them, content "
         "rules with blackout periods, emergency posts with their reviews, the inbox "
         "(what citizens wrote, its status, assignee and the agency's replies), and the "
-        "archive's signed heads and proofs, its records requests, their packages and its "
-        "legal holds. "
+        "archive's signed heads and proofs, its records requests, their packages, its "
+        "legal holds, retention schedules and dispositions. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),
@@ -377,6 +377,8 @@ SPECTACULAR_SETTINGS = {
         "RecordsRequestKindEnum": "archive.models.RequestKind",
         "RecordsRequestStatusEnum": "archive.models.RequestStatus",
         "ExportPackageStatusEnum": "archive.models.PackageStatus",
+        "RecordSeriesEnum": "archive.models.RecordSeries",
+        "DispositionStateEnum": "archive.models.DispositionState",
         "ModerationActionEnum": "inbox.moderation.Action",
     },
     "SERVE_INCLUDE_SCHEMA": False,

@@ -13,14 +13,17 @@ from archive.exports import package_progress
 from archive.models import (
     ArchiveEvent,
     ArchiveHead,
+    Disposition,
     ExportPackage,
     Holiday,
     LegalHold,
     PackageStatus,
+    RecordSeries,
     RecordsRequest,
     RequestStatus,
     SavedSearch,
 )
+from archive.retention import LONGEST_DAYS
 from archive.selectors import head_document
 from govsocial.api.addresses import agency_endpoint
 
@@ -295,3 +298,60 @@ class ExportPackageSerializer(serializers.ModelSerializer[ExportPackage]):
         if package.status != PackageStatus.READY:
             return None
         return agency_endpoint(self.context["request"], "exportpackage-download", package.pk)
+
+
+class RetentionScheduleSerializer(serializers.Serializer[Any]):
+    """How long a series of the agency's records is kept: ``keep_days`` after each record,
+    or for good (null). A series that ``follows`` another is kept as long as that one."""
+
+    series = serializers.ChoiceField(choices=RecordSeries.choices, source="code")
+    name = serializers.CharField(source="label")
+    keep_days = serializers.IntegerField(allow_null=True)
+    default_days = serializers.IntegerField(source="series.default_days", allow_null=True)
+    basis = serializers.CharField(source="series.basis", help_text="where the default comes from")
+    follows = serializers.ChoiceField(choices=RecordSeries.choices, allow_null=True)
+    changed_by = serializers.EmailField(
+        source="changed.changed_by.email", allow_null=True, default=None
+    )
+    changed_at = serializers.DateTimeField(
+        source="changed.changed_at", allow_null=True, default=None
+    )
+
+
+class ScheduleChangeSerializer(serializers.Serializer[Any]):
+    """How long the series is kept from now on: days after each record, or null for good."""
+
+    keep_days = serializers.IntegerField(allow_null=True, min_value=1, max_value=LONGEST_DAYS)
+
+
+class DispositionSerializer(serializers.ModelSerializer[Disposition]):
+    """The disposal of a series' records from before ``before``: proposed with what was
+    due (``found``, of which ``held`` under a legal hold), reviewed by a records officer,
+    run (``disposed`` so far), and its signed certificate kept in the archive
+    (``certificate``, a kept content's SHA-256, downloadable at ``certificate_download``)."""
+
+    reviewed_by = serializers.EmailField(source="reviewed_by.email", allow_null=True, default=None)
+    certificate_download = serializers.SerializerMethodField(
+        help_text="where the certificate downloads from, once it is made"
+    )
+
+    class Meta:
+        model = Disposition
+        fields = [
+            "id", "series", "keep_days", "before", "state", "proposed_at", "found", "held",
+            "first_at", "last_at", "reviewed_by", "reviewed_at", "review_note", "disposed",
+            "done_at", "certificate", "certificate_download",
+        ]  # fmt: skip
+        read_only_fields = fields
+
+    def get_certificate_download(self, disposition: Disposition) -> str | None:
+        """The address of the certificate, once it is made."""
+        if not disposition.certificate:
+            return None
+        return agency_endpoint(self.context["request"], "disposition-certificate", disposition.pk)
+
+
+class DispositionReviewSerializer(serializers.Serializer[Any]):
+    """What the reviewer says: needed to cancel, optional to run."""
+
+    note = serializers.CharField(max_length=2000, allow_blank=True, default="")

@@ -3,12 +3,14 @@ from rest_framework.routers import SimpleRouter
 
 from archive.api.views import (
     ArchiveKeyViewSet,
+    DispositionViewSet,
     EventProofViewSet,
     ExportPackageViewSet,
     HeadViewSet,
     HolidayViewSet,
     LegalHoldViewSet,
     RecordsRequestViewSet,
+    RetentionScheduleViewSet,
 )
 
 router = SimpleRouter()
@@ -33,6 +35,16 @@ router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/archive/packages",
     ExportPackageViewSet,
     basename="exportpackage",
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/archive/retention",
+    RetentionScheduleViewSet,
+    basename="retentionschedule",
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/archive/dispositions",
+    DispositionViewSet,
+    basename="disposition",
 )
 
 urlpatterns = [

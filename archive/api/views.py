@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -20,15 +20,18 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from archive import exports, holds, records, requests, signing
+from archive import exports, holds, records, requests, retention, signing
 from archive.api.serializers import (
     ArchiveEventSerializer,
     ArchiveKeySerializer,
     ConsistencyProofSerializer,
+    DispositionReviewSerializer,
+    DispositionSerializer,
     EventQuerySerializer,
     ExportPackageSerializer,
     HeadSerializer,
@@ -38,19 +41,23 @@ from archive.api.serializers import (
     LegalHoldSerializer,
     RecordsRequestSerializer,
     RequestStatusSerializer,
+    RetentionScheduleSerializer,
     SavedSearchSerializer,
+    ScheduleChangeSerializer,
 )
 from archive.errors import ArchiveError
 from archive.models import (
     ArchiveEvent,
     ArchiveHead,
+    Disposition,
     ExportPackage,
     Holiday,
     LegalHold,
     RecordsRequest,
+    RetentionSchedule,
     SavedSearch,
 )
-from archive.responses import package_response
+from archive.responses import content_response, package_response
 from archive.selectors import consistency_document, inclusion_document
 from archive.services import head_sign
 from govsocial.api.exceptions import InvalidParameter
@@ -369,3 +376,99 @@ class ExportPackageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Arc
         """Download the ready package (each download is recorded); refused (409) before
         it is ready and once its time is past."""
         return package_response(package=self.get_object(), actor=self.actor())
+
+
+class RetentionScheduleViewSet(ArchiveReaderViewSet):
+    """How long each series of the agency's records is kept; its admins change it."""
+
+    model = RetentionSchedule
+    serializer_class = RetentionScheduleSerializer
+    pagination_class = None
+    lookup_field = "series"
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Every series' schedule, with its default and where that comes from."""
+        return Response(self.get_serializer(retention.schedules(), many=True).data)
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """One series' schedule."""
+        return Response(self.get_serializer(self._schedule(kwargs["series"])).data)
+
+    def _schedule(self, series: str) -> retention.Schedule:
+        found = [schedule for schedule in retention.schedules() if schedule.code == series]
+        if not found:
+            raise Http404
+        return found[0]
+
+    @extend_schema(request=ScheduleChangeSerializer, responses=RetentionScheduleSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Keep the series' records this many days after each, or for good (null);
+        admins only. Recorded."""
+        if "admin" not in self.roles:
+            raise PermissionDenied(_("Only the agency's admins change how long records are kept."))
+        self._schedule(kwargs["series"])
+        sent = ScheduleChangeSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        schedule = retention.schedule_set(
+            agency=self.agency,
+            actor=self.actor(),
+            person=self.person(),
+            series=kwargs["series"],
+            keep_days=sent.validated_data["keep_days"],
+        )
+        return Response(self.get_serializer(schedule).data)
+
+
+class DispositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveReaderViewSet):
+    """The agency's dispositions, newest first: proposed each day where a schedule makes
+    records due, run once a records officer approves, each with its signed certificate."""
+
+    model = Disposition
+    serializer_class = DispositionSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.select_related("reviewed_by")
+
+    @extend_schema(request=DispositionReviewSerializer, responses=DispositionSerializer)
+    @action(detail=True, methods=["post"])
+    def run(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Approve the proposed disposition, after review: it runs in the background."""
+        return self._reviewed(request, retention.disposition_approve)
+
+    @extend_schema(request=DispositionReviewSerializer, responses=DispositionSerializer)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Cancel the proposed disposition, saying why (``note``)."""
+        return self._reviewed(request, retention.disposition_cancel)
+
+    def _reviewed(self, request: Request, review: Any) -> Response:
+        sent = DispositionReviewSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        disposition = self.get_object()
+        review(
+            disposition=disposition,
+            actor=self.actor(),
+            person=self.person(),
+            note=sent.validated_data["note"],
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=disposition.pk)).data)
+
+    @extend_schema(
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description="The certificate of disposition, signed with the archive's key.",
+            ),
+            (404, CONTENT_TYPE): OpenApiResponse(PROBLEM, description="It is not made yet."),
+        }
+    )
+    @action(detail=True, methods=["get"])
+    def certificate(self, request: Request, *args: Any, **kwargs: Any) -> FileResponse:
+        """Download the signed certificate of the disposition, once it has run."""
+        disposition = self.get_object()
+        if not disposition.certificate:
+            raise Http404
+        return content_response(
+            sha256=disposition.certificate,
+            filename=f"disposition-{disposition.pk}-certificate.json",
+        )

@@ -65,6 +65,8 @@ class AgencyScopedViewSet(ApiViewSet):
 
     model: type[AgencyOwned]
     agency: Agency
+    # The caller's roles in the agency (an API key's own).
+    roles: frozenset[str]
     # The roles of which the caller needs one to use the endpoint at all (None: any
     # member), and what a caller without one is told.
     reader_roles: frozenset[str] | None = None
@@ -119,7 +121,7 @@ class AgencyScopedViewSet(ApiViewSet):
             if gap is not None:
                 raise exceptions.PermissionDenied(str(gap.message))
             roles = set(membership.roles)
-        self.agency = agency
+        self.agency, self.roles = agency, frozenset(roles)
         if self.reader_roles is not None and not self.reader_roles & roles:
             raise exceptions.PermissionDenied(self.reader_refusal)
         super().initial(request, *args, **kwargs)

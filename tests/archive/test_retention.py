@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 import archive
@@ -38,7 +40,7 @@ from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
 from inbox.models import InboxItem
 from tests.archive.conftest import all_placed
-from tests.factories import MembershipFactory, inbox_item_for, records_request_for
+from tests.factories import MembershipFactory, api_key_for, inbox_item_for, records_request_for
 
 
 @pytest.fixture
@@ -228,3 +230,91 @@ def test_a_cancelled_disposition_erases_nothing_and_says_why(
             disposition_approve(disposition=disposition, actor=officer, person=officer, note="")
         assert Disposition.objects.get().state == DispositionState.CANCELLED
     assert not erased(routine)
+
+
+def test_officers_run_dispositions_and_admins_change_schedules_on_the_pages(
+    new_agency: Agency, clock: Any, eager: None
+) -> None:
+    routine = received(new_agency, clock, "Is the library open on Sunday?", days_ago=40)
+    admin, officer, author = (
+        Client(), Client(), Client()
+    )  # fmt: skip
+    for client, role in (
+        (admin, Role.ADMIN),
+        (officer, Role.RECORDS_OFFICER),
+        (author, Role.AUTHOR),
+    ):
+        client.force_login(MembershipFactory(agency=new_agency, roles=[role]).user)
+    slug = new_agency.slug
+    page = reverse("records_retention", args=[slug])
+    change = reverse("records_schedule_set", args=[slug])
+
+    assert author.get(page).status_code == 403
+    assert (
+        officer.post(change, {"series": "citizens_routine", "keep_days": "30"}).status_code == 403
+    )
+    refused = admin.post(change, {"series": "citizens_routine", "keep_days": "0"}, follow=True)
+    assert "greater than or equal to 1" in refused.content.decode()
+    changed = admin.post(change, {"series": "citizens_routine", "keep_days": "30"}, follow=True)
+    assert "The schedule is changed." in changed.content.decode()
+    assert "30 days after each record" in changed.content.decode()
+
+    proposed(new_agency)
+    shown = officer.get(page).content.decode()
+    assert "Waiting for review" in shown and "1 from before" in shown
+    with agency_scope(new_agency.pk):
+        disposition = Disposition.objects.get()
+    review = reverse("records_disposition_review", args=[slug, disposition.pk])
+    ran = officer.post(review, {"decision": "run", "note": ""}, follow=True).content.decode()
+
+    assert "The disposition runs" in ran and "Certificate of disposition" in ran
+    assert erased(routine)
+    with agency_scope(new_agency.pk):
+        done = Disposition.objects.get()
+    certificate = officer.get(reverse("record_content", args=[slug, done.certificate]))
+    assert certificate_check(json.loads(b"".join(certificate.streaming_content)))  # type: ignore[attr-defined]
+    again = officer.post(review, {"decision": "cancel", "note": "Too late"}, follow=True)
+    assert "reviewed already" in again.content.decode()
+
+
+def test_integrators_read_schedules_and_run_dispositions_through_the_api(
+    new_agency: Agency, clock: Any, eager: None
+) -> None:
+    routine = received(new_agency, clock, "Who fixes potholes?", days_ago=95)
+    _key, admin = api_key_for(new_agency, Role.ADMIN)
+    _key, officer = api_key_for(new_agency, Role.RECORDS_OFFICER)
+    base = f"/api/agencies/{new_agency.slug}/archive"
+
+    def call(method: str, key: str, url: str, body: dict[str, Any] | None = None) -> Any:
+        return getattr(Client(), method)(
+            url,
+            json.dumps(body) if body is not None else None,
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {key}",
+        )
+
+    listed = call("get", officer, f"{base}/retention/").json()
+    assert [s["series"] for s in listed][:2] == ["published", "citizens_routine"]
+    assert listed[1]["keep_days"] == 90 and listed[1]["changed_by"] is None
+    assert (
+        call("put", officer, f"{base}/retention/activity/", {"keep_days": 2190}).status_code == 403
+    )
+    assert call("put", admin, f"{base}/retention/nothing/", {"keep_days": 5}).status_code == 404
+    assert call("put", admin, f"{base}/retention/activity/", {"keep_days": 0}).status_code == 400
+    set_ = call("put", admin, f"{base}/retention/activity/", {"keep_days": 2190}).json()
+    assert set_["keep_days"] == 2190 and set_["follows"] is None
+
+    proposed(new_agency)
+    (listed_disposition,) = call("get", officer, f"{base}/dispositions/").json()["results"]
+    assert listed_disposition["state"] == "proposed" and listed_disposition["found"] >= 1
+    assert listed_disposition["certificate_download"] is None
+    url = f"{base}/dispositions/{listed_disposition['id']}"
+    refused = call("post", officer, f"{url}/cancel/", {"note": ""})
+    assert refused.status_code == 400 and "Say why" in refused.json()["detail"]
+    done = call("post", officer, f"{url}/run/", {}).json()
+
+    assert done["state"] == "done" and done["disposed"] == len(records_of(routine))
+    certificate = call("get", officer, done["certificate_download"])
+    assert certificate.status_code == 200
+    assert certificate_check(json.loads(b"".join(certificate.streaming_content)))
+    assert erased(routine)

@@ -7,16 +7,20 @@ from typing import ClassVar
 from django.urls import reverse
 from django.utils import timezone
 
+from archive.models import Disposition
+from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
 from tests.factories import (
     InvitationFactory,
     approval_chain_for,
     approval_for,
+    archive_content_for,
     archive_event_for,
     archive_head_for,
     archive_leaf_for,
     blackout_for,
     content_rules_for,
+    disposition_for,
     emergency_review_for,
     export_package_for,
     holiday_for,
@@ -27,6 +31,7 @@ from tests.factories import (
     pause_for,
     post_for,
     records_request_for,
+    retention_schedule_for,
     routing_rule_for,
     social_account_for,
     uploaded_media_for,
@@ -508,6 +513,60 @@ class TestLegalHoldDetail(_LegalHoldEndpoint):
 class TestLegalHoldLift(_LegalHoldEndpoint):
     url_name = "legalhold-lift"
     methods = ("post",)
+
+
+class TestRetentionScheduleList(ApiIsolationSuite):
+    url_name = "retentionschedule-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRetentionScheduleDetail(ApiIsolationSuite):
+    url_name = "retentionschedule-detail"
+    methods = ("get", "put")
+
+    def url(self, personas: Personas) -> str:
+        retention_schedule_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, "activity"])
+
+
+class TestDispositionList(ApiIsolationSuite):
+    url_name = "disposition-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class _DispositionEndpoint(ApiIsolationSuite):
+    def url(self, personas: Personas) -> str:
+        disposition = disposition_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, disposition.pk])
+
+
+class TestDispositionDetail(_DispositionEndpoint):
+    url_name = "disposition-detail"
+
+
+class TestDispositionRun(_DispositionEndpoint):
+    url_name = "disposition-run"
+    methods = ("post",)
+
+
+class TestDispositionCancel(_DispositionEndpoint):
+    url_name = "disposition-cancel"
+    methods = ("post",)
+
+
+class TestDispositionCertificate(ApiIsolationSuite):
+    url_name = "disposition-certificate"
+
+    def url(self, personas: Personas) -> str:
+        disposition = disposition_for(personas.agency_a)
+        kept = archive_content_for(personas.agency_a)
+        with agency_scope(personas.agency_a.pk):
+            Disposition.objects.filter(pk=disposition.pk).update(certificate=kept.sha256)
+        return reverse(self.url_name, args=[personas.agency_a.slug, disposition.pk])
 
 
 class TestInboxItemList(ApiIsolationSuite):

@@ -20,6 +20,7 @@ from tests.factories import (
     archive_event_for,
     blackout_for,
     content_rules_for,
+    disposition_for,
     emergency_review_for,
     export_package_for,
     external_link_for,
@@ -676,6 +677,37 @@ class TestRecordsHoldLift(IsolationSuite):
     def url(self, personas: Personas) -> str:
         hold = legal_hold_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, hold.pk])
+
+
+class TestRecordsRetention(IsolationSuite):
+    url_name = "records_retention"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRecordsDispositions(IsolationSuite):
+    url_name = "records_dispositions"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRecordsScheduleSet(IsolationSuite):
+    url_name = "records_schedule_set"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRecordsDispositionReview(IsolationSuite):
+    url_name = "records_disposition_review"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        disposition = disposition_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, disposition.pk])
 
 
 class TestRecordsPackageDownload(IsolationSuite):
