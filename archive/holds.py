@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
 from archive.models import ArchiveEvent, LegalHold, SavedSearch
+from archive.services import agency_lock
 from govsocial.errors import Conflict, GovsocialError
 
 # The key of the lock holds and erasures of an agency take (with its id).
@@ -25,9 +26,7 @@ HOLDING = 0x686F_6C64
 def holds_lock(agency_id: int, *, shared: bool) -> None:
     """Take, until the transaction ends, the agency's hold lock: shared to erase (holds
     stay as they are meanwhile), alone to place a hold (erasures under way end first)."""
-    take = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {take}(%s, %s)", [HOLDING, agency_id])
+    agency_lock(HOLDING, agency_id, shared=shared)
 
 
 def hold_place(*, search: SavedSearch, actor: Any, person: Any, reason: str) -> LegalHold:

@@ -33,16 +33,18 @@ class ArchiveEvent(AgencyOwned):
 
     # The grant command gives the app role only SELECT and INSERT on this table, and
     # the right to call the sequencers' read and the erasure of an event's content
-    # (migration 0003); on the events' words, INSERT alone (the sequencer writes them)
-    # and the right to ask which of the bound agency's events say some words
-    # (migration 0011).
+    # (migration 0003); on the events' words and the kept content they name, INSERT
+    # alone (the sequencer writes them) and the right to ask which of the bound agency's
+    # events say some words (migration 0011) and which content no event holding its
+    # content names any more (migration 0014).
     append_only = True
     app_functions: ClassVar[tuple[str, ...]] = (
         "archive_pending_agencies",
         "archive_erase_content",
         "archive_event_matching",
+        "archive_content_unused",
     )
-    insert_only_beside: ClassVar[tuple[str, ...]] = ("archive_eventsearch",)
+    insert_only_beside: ClassVar[tuple[str, ...]] = ("archive_eventsearch", "archive_contentuse")
 
     occurred_at = models.DateTimeField(_("when"))
     actor_type = models.CharField(_("actor type"), max_length=40)
@@ -207,6 +209,26 @@ class ArchiveContent(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.media_type} {self.sha256[:12]}"
+
+
+class ArchiveContentErasure(AgencyOwned):
+    """Kept content whose file was deleted because every record that named it had its
+    content erased (GDPR, disposition): the file's absence is explained, and the same
+    bytes kept again later are kept anew (``archive.services.contents_erase``)."""
+
+    append_only = True
+
+    sha256 = models.CharField(max_length=64)
+    erased_at = models.DateTimeField(_("erased at"), db_default=Now())
+    reason = models.TextField(_("why"))
+
+    class Meta:
+        verbose_name = _("erased content")
+        verbose_name_plural = _("erased content")
+        indexes = [models.Index(fields=["agency", "sha256"], name="archive_content_erased")]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} erased"
 
 
 def content_name(agency_id: int, sha256: str) -> str:

@@ -13,7 +13,7 @@ from archive.services import Actor
 
 def content_response(*, sha256: str, filename: str, inline: bool = False) -> FileResponse:
     """Answer the bound agency's kept content of this hash (as a download unless
-    ``inline``), or 404 when it keeps none such."""
+    ``inline``), or 404 when it keeps none such or erased it."""
     opened = content_open(sha256=sha256)
     if opened is None:
         raise Http404

@@ -47,7 +47,7 @@ from archive.models import (
     RecordSeries,
     RetentionSchedule,
 )
-from archive.services import CONTENT_ERASED, SYSTEM, Actor
+from archive.services import CONTENT_ERASED, SYSTEM, Actor, contents_erase
 from archive.transitions import disposition_move
 from govsocial.errors import Conflict, GovsocialError
 
@@ -422,6 +422,7 @@ def _batch_dispose(disposition: Disposition) -> bool:
             "days": disposition.keep_days,
             "number": disposition.pk,
         }
+        contents_erase(agency_id=disposition.agency_id, event_ids=erased, reason=reason)
         archive.record_each(
             agency=disposition.agency,
             actor=SYSTEM,

@@ -26,6 +26,7 @@ from archive.merkle import (
 )
 from archive.models import (
     ArchiveContent,
+    ArchiveContentErasure,
     ArchiveEvent,
     ArchiveHead,
     ArchiveLeaf,
@@ -162,8 +163,20 @@ def _text(digest: bytes) -> str:
 
 def content_open(*, sha256: str) -> tuple[File[bytes], ArchiveContent] | None:
     """Return the bound agency's kept content of this hash, opened for reading, with
-    what the archive knows of it (media type, size); None when it keeps none such."""
+    what the archive knows of it (media type, size); None when it keeps none such, or
+    erased it."""
     row = ArchiveContent.objects.filter(sha256=sha256).first()
     if row is None:
         return None
-    return storages["archive"].open(content_name(row.agency_id, sha256)), row
+    try:
+        return storages["archive"].open(content_name(row.agency_id, sha256)), row
+    except FileNotFoundError:
+        if content_erased(sha256=sha256):
+            return None
+        raise
+
+
+def content_erased(*, sha256: str) -> bool:
+    """Return whether the bound agency's kept content of this hash was erased (its file
+    deleted once no record that named it held its content)."""
+    return ArchiveContentErasure.objects.filter(sha256=sha256).exists()

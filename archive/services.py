@@ -30,6 +30,7 @@ from archive.errors import ArchiveError
 from archive.merkle import Frontier
 from archive.models import (
     ArchiveContent,
+    ArchiveContentErasure,
     ArchiveEvent,
     ArchiveHead,
     ArchiveLeaf,
@@ -173,6 +174,9 @@ def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]
         raise ArchiveError("content is kept for the bound agency")
     if not contents:
         return []
+    if connection.in_atomic_block:
+        # Until the caller's records naming it commit, its file is not deleted.
+        agency_lock(KEEPING, agency.pk, shared=True)
     digests, rows = [], {}
     files: dict[str, bytes] = {}
     for content, media_type in contents:
@@ -188,6 +192,47 @@ def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]
         conflict="ON CONFLICT (agency_id, sha256) DO NOTHING",
     )
     return digests
+
+
+# The key of the lock that keeping content (shared) and deleting content no record names
+# any more (alone) take for an agency (with its id), so that no content is kept anew
+# while its file is being deleted.
+KEEPING = 0x6B65_6570
+
+
+def agency_lock(key: int, agency_id: int, *, shared: bool) -> None:
+    """Take, until the transaction ends, the lock ``key`` of the agency: shared, or alone."""
+    take = "pg_advisory_xact_lock_shared" if shared else "pg_advisory_xact_lock"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {take}(%s, %s)", [key, agency_id])
+
+
+def contents_erase(*, agency_id: int, event_ids: Sequence[int], reason: str) -> list[str]:
+    """Delete, in the caller's transaction, the files of the bound agency's kept content
+    that ``event_ids`` named (their content just erased) and that no event still holding
+    its content names; note each as erased for ``reason`` and return their hashes. The
+    rows stay: they are the archive's record that the content was kept."""
+    agency_lock(KEEPING, agency_id, shared=False)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT archive_content_unused(%s::bigint[])", [list(event_ids)])
+        unused = {row[0] for row in cursor.fetchall()}
+        if not unused:
+            return []
+        # Events committed but not placed yet are not indexed: read what they name.
+        cursor.execute(_LAST_PLACED, [agency_id])
+        last = cursor.fetchone() or (-1, 0)
+        cursor.execute(_NAMED_UNPLACED, [agency_id, *last, sorted(unused)])
+        unused -= {row[0] for row in cursor.fetchall()}
+    erased = sorted(unused)
+    rows_insert(
+        ArchiveContentErasure,
+        ("agency_id", "sha256", "reason"),
+        [(agency_id, digest, reason) for digest in erased],
+    )
+    storage = storages["archive"]
+    for digest in erased:
+        storage.delete(content_name(agency_id, digest))
+    return erased
 
 
 def _files_keep(files: dict[str, bytes]) -> None:
@@ -268,6 +313,7 @@ def event_content_erase(*, event: ArchiveEvent, actor: Actor, reason: str) -> Ar
             cursor.execute("SELECT archive_erase_content(%s)", [event.pk])
             if not cursor.fetchone()[0]:
                 raise ArchiveError(_("This event's content was erased already."))
+        contents_erase(agency_id=event.agency_id, event_ids=[event.pk], reason=reason)
         return event_record(
             agency=event.agency,
             actor=actor,
@@ -319,7 +365,9 @@ def log_integrate(*, agency_id: int, limit: int | None) -> int:
                 " SELECT %s, * FROM unnest(%s::smallint[], %s::bigint[], %s::text[])",
                 [agency_id, *map(list, zip(*subtrees, strict=True))],
             )
-        cursor.execute(_WORDS_INDEX, [[event["id"] for event in pending]])
+        placed = [event["id"] for event in pending]
+        cursor.execute(_WORDS_INDEX, [placed])
+        cursor.execute(_CONTENT_USES, [placed])
     return len(pending)
 
 
@@ -349,6 +397,22 @@ _WORDS_INDEX = (
     "INSERT INTO archive_eventsearch (event_id, agency_id, words)"
     " SELECT id, agency_id, archive_event_words(verb, actor_name, object_repr, data)"
     " FROM archive_archiveevent WHERE id = ANY(%s::bigint[])"
+)
+# The kept content each event names: a string of 64 hex digits in its data that the
+# agency keeps (archive migration 0014).
+_CONTENT_USES = (
+    "INSERT INTO archive_contentuse (event_id, agency_id, sha256)"
+    " SELECT DISTINCT e.id, e.agency_id, c.sha256 FROM archive_archiveevent AS e"
+    " CROSS JOIN LATERAL regexp_matches(e.data::text, '\"([0-9a-f]{64})\"', 'g') AS m"
+    " JOIN archive_archivecontent AS c ON c.agency_id = e.agency_id AND c.sha256 = m[1]"
+    " WHERE e.id = ANY(%s::bigint[])"
+)
+# The kept content events not yet placed name (their uses are indexed at placement).
+_NAMED_UNPLACED = (
+    "SELECT DISTINCT m[1] FROM archive_archiveevent AS e"
+    " CROSS JOIN LATERAL regexp_matches(e.data::text, '\"([0-9a-f]{64})\"', 'g') AS m"
+    " WHERE e.agency_id = %s AND (e.txid, e.id) > (%s, %s) AND e.salt <> ''"
+    " AND m[1] = ANY(%s)"
 )
 # The id the next transaction will get, and the oldest one still running (or the next).
 _NEXT_TRANSACTION = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"

@@ -21,7 +21,13 @@ from archive import proofs, signing, timestamps
 from archive.entries import CONTENT_FIELDS, FACT_FIELDS, event_problem
 from archive.errors import ArchiveError
 from archive.merkle import Frontier
-from archive.models import ArchiveContent, ArchiveEvent, ArchiveHead, content_name
+from archive.models import (
+    ArchiveContent,
+    ArchiveContentErasure,
+    ArchiveEvent,
+    ArchiveHead,
+    content_name,
+)
 from archive.selectors import head_document
 from archive.services import CONTENT_ERASED
 
@@ -163,8 +169,8 @@ class ContentReport:
 
 
 def contents_verify(*, agency_id: int) -> ContentReport:
-    """Check that every file the bound agency's archive keeps is there and still hashes
-    to its name; stop at the first that does not."""
+    """Check that every file the bound agency's archive keeps is there (or was erased,
+    and so noted) and still hashes to its name; stop at the first that does not."""
     storage = storages["archive"]
     kept = ArchiveContent.objects.for_agency(agency_id).order_by("id")
     checked = 0
@@ -175,6 +181,8 @@ def contents_verify(*, agency_id: int) -> ContentReport:
                 for chunk in stored.chunks():
                     hasher.update(chunk)
         except FileNotFoundError:
+            if ArchiveContentErasure.objects.for_agency(agency_id).filter(sha256=digest).exists():
+                continue
             return ContentReport(checked, digest, "its file is missing")
         if hasher.hexdigest() != digest:
             return ContentReport(

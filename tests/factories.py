@@ -60,6 +60,7 @@ from archive.exports import package_start
 from archive.holds import hold_place
 from archive.models import (
     ArchiveContent,
+    ArchiveContentErasure,
     ArchiveEvent,
     ArchiveHead,
     ArchiveLeaf,
@@ -254,6 +255,16 @@ def legal_hold_for(agency: Agency) -> LegalHold:
         return hold_place(
             search=saved, actor=saved.saved_by, person=saved.saved_by, reason="Litigation"
         )
+
+
+def content_erasure_for(agency: Agency) -> ArchiveContentErasure:
+    """Note kept content of ``agency`` as erased (its file deleted)."""
+    kept = archive_content_for(agency)
+    with agency_scope(agency.pk):
+        erasure: ArchiveContentErasure = ArchiveContentErasure.objects.create(
+            agency=agency, sha256=kept.sha256, reason="GDPR Art. 17"
+        )
+    return erasure
 
 
 def retention_schedule_for(agency: Agency) -> RetentionSchedule:
@@ -909,6 +920,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     SavedSearch: saved_search_for,
     LegalHold: legal_hold_for,
     RetentionSchedule: retention_schedule_for,
+    ArchiveContentErasure: content_erasure_for,
     Disposition: disposition_for,
     ExportPackage: export_package_for,
     Holiday: holiday_for,

@@ -11,16 +11,26 @@ from io import StringIO
 
 import psycopg
 import pytest
+from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 from django.db import transaction
 
+import archive
 from accounts.models import Agency
 from archive import merkle
 from archive.entries import FACT_FIELDS, event_leaf
 from archive.errors import ArchiveError
-from archive.models import ArchiveEvent, ArchiveHead, ArchiveLeaf
-from archive.selectors import inclusion_proof
+from archive.models import (
+    ArchiveContent,
+    ArchiveContentErasure,
+    ArchiveEvent,
+    ArchiveHead,
+    ArchiveLeaf,
+    content_name,
+)
+from archive.selectors import content_open, inclusion_proof
 from archive.services import SYSTEM, event_content_erase
+from archive.verification import contents_verify
 from govsocial.tenancy import agency_scope
 from tests.archive.conftest import all_placed, as_owner
 
@@ -123,3 +133,64 @@ def test_under_erasure_nothing_but_the_emptying_of_content_is_let_through(
             owner.execute(f"UPDATE archive_archiveevent SET {change} WHERE id = %s", [event.pk])  # noqa: S608
 
     assert event_at(agency, 3).data == {"n": 3}
+
+
+def test_kept_content_goes_with_the_last_record_that_named_it(agency: Agency) -> None:
+    with agency_scope(agency.pk), transaction.atomic():
+        (shared,) = archive.keep_documents(agency=agency, documents=[{"text": "Call 555-0199"}])
+        (own,) = archive.keep_documents(agency=agency, documents=[{"text": "My address is…"}])
+        first, second = (
+            archive.record(
+                agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": shared}
+            )
+            for _ in range(2)
+        )
+        alone = archive.record(
+            agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": own}
+        )
+    all_placed(agency)
+    path = storages["archive"].path
+
+    for event in (first, alone):
+        with agency_scope(agency.pk), transaction.atomic():
+            event_content_erase(event=event, actor=SYSTEM, reason=REASON)
+
+    with agency_scope(agency.pk):
+        # Another record still holds the shared content: its file stays.
+        assert content_open(sha256=shared) is not None
+        assert content_open(sha256=own) is None and not os.path.exists(
+            path(content_name(agency.pk, own))
+        )
+        assert list(ArchiveContentErasure.objects.values_list("sha256", "reason")) == [
+            (own, REASON)
+        ]
+        event_content_erase(event=second, actor=SYSTEM, reason=REASON)
+        assert content_open(sha256=shared) is None
+        # The rows stay: they record that the content was kept. The check of the kept
+        # files finds the erased ones explained, and the log still holds.
+        assert ArchiveContent.objects.filter(sha256__in=[shared, own]).count() == 2
+        with transaction.atomic():
+            assert contents_verify(agency_id=agency.pk).intact
+    assert "intact" in verify(agency)
+
+
+def test_content_kept_again_after_its_erasure_is_kept_anew(agency: Agency) -> None:
+    document = {"text": "The same words, twice"}
+    with agency_scope(agency.pk), transaction.atomic():
+        (digest,) = archive.keep_documents(agency=agency, documents=[document])
+        event = archive.record(
+            agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": digest}
+        )
+    all_placed(agency)
+    with agency_scope(agency.pk), transaction.atomic():
+        event_content_erase(event=event, actor=SYSTEM, reason=REASON)
+    with agency_scope(agency.pk), transaction.atomic():
+        assert archive.keep_documents(agency=agency, documents=[document]) == [digest]
+        archive.record(
+            agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": digest}
+        )
+    with agency_scope(agency.pk):
+        opened = content_open(sha256=digest)
+        assert opened is not None
+        with opened[0] as file:
+            assert b"twice" in file.read()

@@ -71,8 +71,16 @@ def records_of(item: InboxItem) -> list[ArchiveEvent]:
 
 
 def erased(item: InboxItem) -> bool:
-    """Whether every record of what the citizen said is erased."""
-    return all(event.salt == "" and event.data == {} for event in records_of(item))
+    """Whether every record of what the citizen said is erased, and the document the
+    archive kept of it."""
+    with agency_scope(item.agency_id):
+        kept = [content_open(sha256=version.content) for version in item.versions.all()]
+    records = records_of(item)
+    if all(event.salt == "" and event.data == {} for event in records):
+        assert kept and all(found is None for found in kept)
+        return True
+    assert all(found is not None for found in kept)
+    return False
 
 
 def run(disposition: Disposition, officer: User) -> Disposition:
