@@ -241,6 +241,7 @@ class RequestKind(models.TextChoices):
 
     PUBLIC_RECORDS = "public_records", _("Public records (FOIA): 20 working days")
     PERSONAL_DATA = "personal_data", _("Personal data (GDPR access): one month")
+    ERASURE = "erasure", _("Erasure of personal data (GDPR Art. 17): one month")
 
 
 class RequestStatus(models.TextChoices):

@@ -27,7 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Now
@@ -47,7 +47,7 @@ from archive.models import (
     RecordSeries,
     RetentionSchedule,
 )
-from archive.services import CONTENT_ERASED, SYSTEM, Actor, contents_erase
+from archive.services import CONTENT_ERASED, SYSTEM, Actor, events_erase
 from archive.transitions import disposition_move
 from govsocial.errors import Conflict, GovsocialError
 
@@ -69,11 +69,13 @@ LONGEST_DAYS = 36_500
 @dataclass(frozen=True)
 class Series:
     """A series of records: its default time kept (None: for good), where the default
-    comes from, and the series whose schedule it follows instead of its own."""
+    comes from, why a person's request to erase its records is refused (None: they are
+    erased), and the series whose schedule it follows instead of its own."""
 
     code: RecordSeries
     default_days: int | None
     basis: Any
+    exempt_from_erasure: Any
     follows: RecordSeries | None = None
 
 
@@ -84,6 +86,10 @@ SERIES = {
             RecordSeries.PUBLISHED,
             None,
             gettext_lazy("Kept for good: what the agency published is a permanent record."),
+            gettext_lazy(
+                "GDPR Art. 17(3)(b) and (d): what the agency published in its public task is "
+                "kept as a record in the public interest."
+            ),
         ),
         Series(
             RecordSeries.CITIZENS_ROUTINE,
@@ -92,17 +98,23 @@ SERIES = {
                 "Routine comments that needed no action: 90 days after capture, as in NARA "
                 "General Records Schedule 6.4, item 020."
             ),
+            None,
         ),
         Series(
             RecordSeries.CITIZENS_ANSWERED,
             None,
             gettext_lazy("Kept as long as the replies and moderation that answered them."),
+            None,
             follows=RecordSeries.INBOX_WORK,
         ),
         Series(
             RecordSeries.INBOX_WORK,
             None,
             gettext_lazy("Kept for good by default: the agency's answers to the public."),
+            gettext_lazy(
+                "GDPR Art. 17(3)(b): the agency's answers and moderation are records of its "
+                "public task."
+            ),
         ),
         Series(
             RecordSeries.ACTIVITY,
@@ -110,6 +122,10 @@ SERIES = {
             gettext_lazy(
                 "Kept for good by default; system access records may go when no longer "
                 "needed (NARA General Records Schedule 3.2)."
+            ),
+            gettext_lazy(
+                "GDPR Art. 17(3)(b) and (e): records of access and administration the agency "
+                "keeps under a legal obligation and for legal claims."
             ),
         ),
     )
@@ -409,29 +425,17 @@ def _batch_dispose(disposition: Disposition) -> bool:
         batch = list(free.order_by("id").values_list("pk", flat=True)[:BATCH])
         if not batch:
             return False
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT due.id FROM unnest(%s::bigint[]) AS due(id)"
-                " WHERE archive_erase_content(due.id) ORDER BY due.id",
-                [batch],
-            )
-            erased = [row[0] for row in cursor.fetchall()]
-        # Each erasure is recorded, as any other is (``archive.verification`` checks it).
         reason = _("Disposed of: %(series)s, kept %(days)s days (disposition %(number)s).") % {
             "series": RecordSeries(disposition.series).label,
             "days": disposition.keep_days,
             "number": disposition.pk,
         }
-        contents_erase(agency_id=disposition.agency_id, event_ids=erased, reason=reason)
-        archive.record_each(
+        erased = events_erase(
             agency=disposition.agency,
+            event_ids=batch,
             actor=SYSTEM,
-            events=[
-                archive.Event(
-                    CONTENT_ERASED, event, {"reason": reason, "disposition": disposition.pk}
-                )
-                for event in ArchiveEvent.objects.filter(pk__in=erased).order_by("id")
-            ],
+            reason=reason,
+            data={"disposition": disposition.pk},
         )
         running.update(disposed=F("disposed") + len(erased), progressed_at=Now())
     return True

@@ -309,18 +309,51 @@ def event_content_erase(*, event: ArchiveEvent, actor: Actor, reason: str) -> Ar
                 _("This record is under a legal hold (%(holds)s): it cannot be erased until "
                   "the hold is lifted.") % {"holds": ", ".join(map(str, held))}
             )  # fmt: skip
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT archive_erase_content(%s)", [event.pk])
-            if not cursor.fetchone()[0]:
-                raise ArchiveError(_("This event's content was erased already."))
-        contents_erase(agency_id=event.agency_id, event_ids=[event.pk], reason=reason)
-        return event_record(
-            agency=event.agency,
-            actor=actor,
-            verb=CONTENT_ERASED,
-            obj=event,
-            data={"reason": reason},
+        erasures = events_erase(
+            agency=event.agency, event_ids=[event.pk], actor=actor, reason=reason
         )
+        if not erasures:
+            raise ArchiveError(_("This event's content was erased already."))
+        return erasures[0]
+
+
+def events_erase(
+    *,
+    agency: models.Model,
+    event_ids: Sequence[int],
+    actor: Actor,
+    reason: str,
+    data: dict[str, Any] | None = None,
+) -> list[ArchiveEvent]:
+    """Erase, in the caller's transaction, the content of those of the bound agency's
+    events ``event_ids`` that still hold it (the caller has checked them against the
+    legal holds, under the hold lock): their content and salt go, and the kept files
+    no event holding its content names any more; each erasure is recorded with
+    ``reason`` (and ``data``), and the apps that keep copies of what the records were
+    about are told (``archive.signals.records_erased``). Return the erasures' events."""
+    from archive.signals import records_erased
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT due.id FROM unnest(%s::bigint[]) AS due(id)"
+            " WHERE archive_erase_content(due.id) ORDER BY due.id",
+            [list(event_ids)],
+        )
+        erased = [row[0] for row in cursor.fetchall()]
+    if not erased:
+        return []
+    contents_erase(agency_id=agency.pk, event_ids=erased, reason=reason)
+    about = list(ArchiveEvent.objects.filter(pk__in=erased).order_by("id"))
+    records_erased.send(
+        sender=ArchiveEvent,
+        agency_id=agency.pk,
+        objects=sorted({(e.object_type, e.object_id) for e in about if e.object_type}),
+    )
+    return events_record(
+        agency=agency,
+        actor=actor,
+        events=[Event(CONTENT_ERASED, event, {"reason": reason} | (data or {})) for event in about],
+    )
 
 
 def log_integrate(*, agency_id: int, limit: int | None) -> int:

@@ -21,7 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archive import exports, holds, records, requests, retention, signing
+from archive import exports, holds, records, requests, retention, signing, subjects
 from archive.forms import (
     DispositionReviewForm,
     HoldForm,
@@ -225,9 +225,10 @@ def _request_of(request: HttpRequest, request_id: int) -> RecordsRequest:
 
 @require_http_methods(["GET", "POST"])
 def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> HttpResponse:
-    """Show one records request with the searches saved on it, its packages and the
-    legal holds on its searches; mark it answered or withdrawn, or open it again; ask
-    for a package of what its searches find; hold what one of them finds."""
+    """Show one records request with the searches saved on it, its packages, the legal
+    holds on its searches and, for an erasure request, what erasing would do or did;
+    mark it answered or withdrawn, or open it again; ask for a package of what its
+    searches find; hold what one of them finds; carry out the erasure."""
     found = _request_of(request, request_id)
     saved = list(found.searches.select_related("saved_by").order_by("saved_at", "id"))
     hold_form = HoldForm(request.POST if "hold" in request.POST else None, searches=saved)
@@ -244,6 +245,7 @@ def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> 
         "searches": [(search, _search_query(search.criteria)) for search in saved],
         "holds": holds.holds_shown(LegalHold.objects.filter(search__request=found)),
         "hold_form": hold_form,
+        "erasure": subjects.erasure_shown(request=found),
         "today": timezone.localdate(),
         **_packages_context(found),
     }
@@ -263,6 +265,10 @@ def _request_changed(request: HttpRequest, found: RecordsRequest, hold_form: For
         )
         return _("What the search finds is held: none of it can be erased or disposed of "
                  "until the hold is lifted.")  # fmt: skip
+    if "erase" in request.POST:
+        outcome = subjects.erasure_carry_out(request=found, actor=request.user)  # type: ignore[arg-type]
+        return _("The erasure is carried out: %(erased)s records erased; the request is "
+                 "answered.") % {"erased": sum(row.erased for row in outcome)}  # fmt: skip
     if "export" in request.POST:
         exports.package_start(
             request=found,

@@ -114,6 +114,9 @@ class InboxItem(AgencyOwned):
     deleted_on_network_at = models.DateTimeField(_("deleted on the network"), null=True, blank=True)
     # Deleted by the agency under its comment policy, rather than by its author.
     deleted_by_agency = models.BooleanField(_("deleted by the agency"), db_default=False)
+    # When what the citizen wrote was erased with the archive's records of it (a
+    # person's erasure request, a disposition): the network is not read for it again.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("inbox item")

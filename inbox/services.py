@@ -139,7 +139,8 @@ def _edited(
     changed."""
     changed = []
     for row, text in found:
-        if row.text != text:
+        # An erased item's text is not taken back from the network.
+        if row.erased_at is None and row.text != text:
             row.text, row.version = text, row.version + 1
             row.language = _language(languages, row.remote_id, text)
             row.save(update_fields=["text", "version", "language"])
@@ -152,6 +153,8 @@ def _completed(found: Iterable[tuple[InboxItem, InboundItem]]) -> None:
     now gives (a push names neither a Messenger sender nor a comment's page; the next
     poll does): what the citizen wrote is unchanged, so it is no new version."""
     for row, item in found:
+        if row.erased_at is not None:
+            continue
         missing = {
             field: value[:limit]
             for field, value, limit in (

@@ -355,3 +355,21 @@ class DispositionReviewSerializer(serializers.Serializer[Any]):
     """What the reviewer says: needed to cancel, optional to run."""
 
     note = serializers.CharField(max_length=2000, allow_blank=True, default="")
+
+
+class ErasureSeriesSerializer(serializers.Serializer[Any]):
+    """One series of what an erasure request's searches find."""
+
+    series = serializers.ChoiceField(choices=RecordSeries.choices, source="series.code")
+    found = serializers.IntegerField(help_text="records found that still hold their content")
+    held = serializers.IntegerField(help_text="of them, under a legal hold: kept")
+    to_erase = serializers.IntegerField(help_text="what carrying it out erases")
+    erased = serializers.IntegerField(help_text="what carrying it out erased")
+    exemption = serializers.CharField(help_text='why the law keeps the series ("": it does not)')
+
+
+class ErasureSerializer(serializers.Serializer[Any]):
+    """What an erasure request would erase (``done`` false) or erased (``done`` true)."""
+
+    done = serializers.BooleanField()
+    series = ErasureSeriesSerializer(many=True)

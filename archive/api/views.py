@@ -25,13 +25,14 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from archive import exports, holds, records, requests, retention, signing
+from archive import exports, holds, records, requests, retention, signing, subjects
 from archive.api.serializers import (
     ArchiveEventSerializer,
     ArchiveKeySerializer,
     ConsistencyProofSerializer,
     DispositionReviewSerializer,
     DispositionSerializer,
+    ErasureSerializer,
     EventQuerySerializer,
     ExportPackageSerializer,
     HeadSerializer,
@@ -242,6 +243,27 @@ class RecordsRequestViewSet(
             criteria=sent.validated_data["criteria"],
         )
         return Response(SavedSearchSerializer(saved).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ErasureSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def erasure(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """For a request to erase personal data: GET says, by series, what its saved
+        searches find and what carrying it out would erase (``done`` false), or did
+        (``done`` true); POST carries it out — the content of what the law does not keep
+        and no legal hold finds is erased from the archive, its search and the inbox,
+        every proof kept — and answers the request."""
+        found = self.get_object()
+        if request.method == "POST":
+            subjects.erasure_carry_out(request=found, actor=self.actor())
+        shown = subjects.erasure_shown(request=found)
+        if shown is None:
+            raise InvalidParameter(
+                "id",
+                _("Only a request to erase personal data, with a search saved on it, erases."),
+                rule=True,
+            )
+        rows, done = shown
+        return Response(ErasureSerializer({"done": done, "series": rows}).data)
 
     @extend_schema(methods=["get"], request=None, responses=ExportPackageSerializer(many=True))
     @extend_schema(methods=["post"], request=None, responses={202: ExportPackageSerializer})

@@ -85,8 +85,8 @@ class InboxItemSerializer(serializers.ModelSerializer[InboxItem]):
             "id", "account", "network", "remote_id", "kind", "author_handle", "author_name",
             "text", "permalink", "in_reply_to_remote_id", "post", "thread", "written_at",
             "received_at", "language", "version", "hidden", "deleted_on_network_at",
-            "deleted_by_agency", "author_blocked", "moderations", "status", "priority",
-            "assignee", "tags", "media",
+            "deleted_by_agency", "erased_at", "author_blocked", "moderations", "status",
+            "priority", "assignee", "tags", "media",
         ]  # fmt: skip
         read_only_fields = fields
 

@@ -515,6 +515,15 @@ class TestLegalHoldLift(_LegalHoldEndpoint):
     methods = ("post",)
 
 
+class TestRecordsRequestErasure(ApiIsolationSuite):
+    url_name = "recordsrequest-erasure"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
 class TestRetentionScheduleList(ApiIsolationSuite):
     url_name = "retentionschedule-list"
 

@@ -1,0 +1,183 @@
+"""A person's request to erase their personal data (GDPR Art. 17), handled as a records
+request of its own kind: the searches saved on it find the person's records (by handle,
+name, email or words); the review counts them by series, saying which series the law
+exempts and why (``archive.retention.SERIES``) and how many a legal hold keeps; carrying
+it out erases the content of the rest — from the log (leaves and proofs stay), its
+words, the kept files no other record names and the inbox's copy — and answers the
+request, recording per series what was erased and what was refused with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils.translation import gettext as _
+
+import archive
+from archive.holds import held_among, holds_lock
+from archive.models import (
+    ArchiveEvent,
+    ArchiveLeaf,
+    RecordSeries,
+    RecordsRequest,
+    RequestKind,
+    RequestStatus,
+)
+from archive.retention import BATCH, SERIES, Series, series_records
+from archive.services import Actor, events_erase
+from archive.transitions import request_move
+from govsocial.errors import Conflict, GovsocialError
+
+ERASURE_ANSWERED = "records.erasure_answered"
+
+
+@dataclass(frozen=True)
+class SeriesFound:
+    """What a request's searches find in one series: records still holding their
+    content, of which ``held`` under a legal hold; ``erased`` once carried out."""
+
+    series: Series
+    found: int
+    held: int
+    erased: int = 0
+
+    @property
+    def exemption(self) -> str:
+        """Why the law keeps this series' records from erasure ("" when it does not)."""
+        return str(self.series.exempt_from_erasure or "")
+
+    @property
+    def to_erase(self) -> int:
+        return 0 if self.exemption else self.found - self.held
+
+    def as_record(self) -> dict[str, Any]:
+        return {
+            "series": self.series.code.value,
+            "found": self.found,
+            "held": self.held,
+            "erased": self.erased,
+            "exemption": self.exemption,
+        }
+
+
+def _found(request: RecordsRequest) -> QuerySet[ArchiveEvent]:
+    """Return the records the request's saved searches find that still hold their
+    content, placed in the log."""
+    from archive.forms import saved_search_found
+
+    zone = ZoneInfo(request.agency.time_zone)
+    searches = list(request.searches.all())
+    if not searches:
+        raise GovsocialError(
+            _("Save a search on the request first: it finds the person's records.")
+        )
+    found = Q(pk__in=[])
+    for search in searches:
+        found |= Q(pk__in=saved_search_found(search.name, search.criteria, zone).values("pk"))
+    placed = ArchiveLeaf.objects.filter(event_id=OuterRef("pk"))
+    return ArchiveEvent.objects.filter(found).exclude(salt="").filter(Exists(placed))
+
+
+def _in_series(found: QuerySet[ArchiveEvent], series: Series) -> QuerySet[ArchiveEvent]:
+    return series_records(series.code).filter(pk__in=found.values("pk"))
+
+
+def erasure_review(*, request: RecordsRequest) -> list[SeriesFound]:
+    """Count, by series, the records the request's searches find, with what the law
+    exempts and what a legal hold keeps."""
+    found = _found(request)
+    zone = ZoneInfo(request.agency.time_zone)
+    review = []
+    for series in SERIES.values():
+        in_series = _in_series(found, series)
+        count = in_series.count()
+        if count:
+            review.append(SeriesFound(series, count, held_among(in_series, zone).count()))
+    return review
+
+
+def erasure_carry_out(*, request: RecordsRequest, actor: Actor) -> list[SeriesFound]:
+    """Erase what the erasure request's searches find, but for exempt series and what a
+    legal hold keeps; answer the request, recording what was erased and what was
+    refused and why. Return the outcome by series."""
+    if request.kind != RequestKind.ERASURE:
+        raise GovsocialError(_("Only a request to erase personal data erases records."))
+    with transaction.atomic():
+        request = (
+            RecordsRequest.objects.select_for_update(of=("self",))
+            .select_related("agency")
+            .get(pk=request.pk)
+        )
+        if request.status != RequestStatus.OPEN:
+            raise Conflict(_("The request is answered or withdrawn: open it again first."))
+        holds_lock(request.agency_id, shared=True)
+        zone = ZoneInfo(request.agency.time_zone)
+        found = _found(request)
+        reason = _("Erasure of personal data (GDPR Art. 17), request %(number)s.") % {
+            "number": request.number
+        }
+        outcome = []
+        for row in erasure_review(request=request):
+            erased = 0
+            if not row.exemption:
+                in_series = _in_series(found, row.series)
+                free = in_series.exclude(pk__in=held_among(in_series, zone).values("pk"))
+                ids = list(free.order_by("id").values_list("pk", flat=True))
+                for start in range(0, len(ids), BATCH):
+                    erased += len(
+                        events_erase(
+                            agency=request.agency,
+                            event_ids=ids[start : start + BATCH],
+                            actor=actor,
+                            reason=reason,
+                            data={"request": request.number},
+                        )
+                    )
+            outcome.append(SeriesFound(row.series, row.found, row.held, erased))
+        archive.record(
+            agency=request.agency,
+            actor=actor,
+            verb=ERASURE_ANSWERED,
+            obj=request,
+            data={"number": request.number, "series": [row.as_record() for row in outcome]},
+        )
+        request_move(request_id=request.pk, status=RequestStatus.ANSWERED)
+    return outcome
+
+
+def erasure_outcome(*, request: RecordsRequest) -> list[SeriesFound] | None:
+    """Return what carrying out the erasure request did, by series, as it was recorded;
+    None before it was."""
+    answered = (
+        ArchiveEvent.objects.filter(
+            verb=ERASURE_ANSWERED, object_type=RecordsRequest._meta.label_lower,
+            object_id=str(request.pk),
+        )
+        .order_by("-id")
+        .values_list("data", flat=True)
+        .first()
+    )  # fmt: skip
+    if answered is None:
+        return None
+    return [
+        SeriesFound(SERIES[RecordSeries(row["series"])], row["found"], row["held"], row["erased"])
+        for row in answered.get("series", [])
+    ]
+
+
+def erasure_shown(*, request: RecordsRequest) -> tuple[list[SeriesFound], bool] | None:
+    """Return what a request's page shows of its erasure: what was done (True) once it
+    was carried out, or else what carrying it out would do (False); None for another
+    kind of request, or before a search is saved on it."""
+    if request.kind != RequestKind.ERASURE:
+        return None
+    outcome = erasure_outcome(request=request)
+    if outcome is not None:
+        return outcome, True
+    if not request.searches.exists():
+        return None
+    return erasure_review(request=request), False

@@ -1,0 +1,195 @@
+"""A person's request to erase their personal data: the review counts what the saved
+searches find by series and says which the law keeps and why; carrying it out erases a
+citizen's comment everywhere it lives — the log's content, its words, its kept document,
+the inbox — while the log and every package's proofs still check, and answers the
+request with what was refused and why."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+import archive
+from accounts.models import Agency, Role, User
+from archive.models import ArchiveEvent, PackageStatus, RecordsRequest, RequestStatus
+from archive.package_check import FolderSource, package_check
+from archive.records import event_search
+from archive.requests import request_open, search_save
+from archive.selectors import content_open
+from archive.subjects import erasure_carry_out, erasure_review
+from govsocial.errors import Conflict, GovsocialError
+from govsocial.tenancy import agency_scope
+from inbox.models import InboxItem
+from inbox.services import items_receive
+from publishing.networks.base import InboundItem, InboundKind
+from tests.archive.conftest import all_placed
+from tests.archive.test_packages import packaged, unzipped
+from tests.factories import MembershipFactory, api_key_for, inbox_item_for, social_account_for
+
+AMARA = "Hello, I am Amara Okafor and my number is 555-0199"
+
+
+def comment_by(agency: Agency, handle: str, text: str) -> InboxItem:
+    """Receive a comment of ``handle``'s on an account of ``agency``."""
+    comment = InboundItem(
+        remote_id=uuid.uuid4().hex,
+        kind=InboundKind.COMMENT,
+        author_handle=handle,
+        author_name=handle.title(),
+        text=text,
+        created_at=timezone.now(),
+    )
+    with agency_scope(agency.pk):
+        (item,) = items_receive(account=social_account_for(agency), items=[comment])
+    return item
+
+
+def erasure_request(agency: Agency, officer: User, person: str) -> RecordsRequest:
+    """Open a request to erase what ``person`` wrote, with the search that finds it."""
+    with agency_scope(agency.pk):
+        request = request_open(
+            agency=agency,
+            actor=officer,
+            person=officer,
+            kind="erasure",
+            requester="Amara Okafor",
+            subject="Erase everything I wrote to the city",
+            received_on=date.today(),
+        )
+        search_save(
+            request=request,
+            actor=officer,
+            person=officer,
+            name="Amara",
+            criteria={"person": person},
+        )
+    return request
+
+
+@pytest.fixture
+def officer(new_agency: Agency) -> User:
+    user: User = MembershipFactory(agency=new_agency, roles=[Role.RECORDS_OFFICER]).user
+    return user
+
+
+def test_an_erasure_request_erases_a_comment_everywhere_and_the_proofs_still_hold(
+    new_agency: Agency, officer: User, eager: None, tmp_path: Path
+) -> None:
+    hers = inbox_item_for(new_agency, AMARA)
+    other = comment_by(new_agency, "ben_tremblay", "The ferry is late again")
+    with agency_scope(new_agency.pk), transaction.atomic():
+        # The agency hid her comment: a record of its public task, which the law keeps.
+        archive.record(agency=new_agency, actor=officer, verb="inbox.item_hidden", obj=hers)
+    all_placed(new_agency)
+    call_command("archive_sign", agency=new_agency.slug, stdout=StringIO())
+    request = erasure_request(new_agency, officer, "amara_okafor")
+
+    with agency_scope(new_agency.pk):
+        review = {row.series.code.value: row for row in erasure_review(request=request)}
+    assert set(review) == {"citizens_answered", "inbox_work"}
+    assert (review["citizens_answered"].found, review["citizens_answered"].to_erase) == (1, 1)
+    assert review["inbox_work"].to_erase == 0
+    assert "Art. 17(3)(b)" in review["inbox_work"].exemption
+
+    with agency_scope(new_agency.pk):
+        outcome = erasure_carry_out(request=request, actor=officer)
+        with pytest.raises(Conflict):
+            erasure_carry_out(request=request, actor=officer)
+
+    assert [(row.series.code.value, row.erased) for row in outcome] == [
+        ("citizens_answered", 1),
+        ("inbox_work", 0),
+    ]
+    with agency_scope(new_agency.pk):
+        item = InboxItem.objects.get(pk=hers.pk)
+        assert (item.text, item.author_handle, item.author_name) == ("", "", "")
+        assert item.erased_at is not None
+        assert list(item.versions.values_list("text", flat=True)) == [""]
+        assert content_open(sha256=item.versions.get().content) is None
+        received = ArchiveEvent.objects.get(verb="inbox.item_received", object_id=str(hers.pk))
+        assert received.data == {} and received.salt == ""
+        assert InboxItem.objects.get(pk=other.pk).text == "The ferry is late again"
+        assert RecordsRequest.objects.get(pk=request.pk).status == RequestStatus.ANSWERED
+        answered = ArchiveEvent.objects.get(verb="records.erasure_answered")
+        assert [row["series"] for row in answered.data["series"]] == [
+            "citizens_answered",
+            "inbox_work",
+        ]
+        assert answered.data["series"][1]["exemption"].startswith("GDPR Art. 17(3)(b)")
+    all_placed(new_agency)
+    with agency_scope(new_agency.pk):
+        # Only the exempt record of the agency's moderation still names what it hid.
+        found = event_search(words="555-0199 Okafor")
+        assert list(found.values_list("verb", flat=True)) == ["inbox.item_hidden"]
+    verified = StringIO()
+    call_command("archive_verify", agency=new_agency.slug, stdout=verified)
+    assert "intact" in verified.getvalue()
+    # A package made now holds the erased record as erased, and its proofs check.
+    package = packaged(new_agency, {"action": "inbox."})
+    assert package.status == PackageStatus.READY, package.failure
+    assert package_check(FolderSource(unzipped(package, tmp_path)), public_key=None).events >= 3
+
+
+def test_only_an_open_erasure_request_with_a_search_erases(
+    new_agency: Agency, officer: User
+) -> None:
+    with agency_scope(new_agency.pk):
+        bare = request_open(
+            agency=new_agency, actor=officer, person=officer, kind="erasure",
+            requester="Lee", subject="Erase me", received_on=date.today(),
+        )  # fmt: skip
+        with pytest.raises(GovsocialError, match="Save a search"):
+            erasure_carry_out(request=bare, actor=officer)
+        foia = request_open(
+            agency=new_agency, actor=officer, person=officer, kind="public_records",
+            requester="Lee", subject="Everything", received_on=date.today(),
+        )  # fmt: skip
+        with pytest.raises(GovsocialError, match="Only a request to erase"):
+            erasure_carry_out(request=foia, actor=officer)
+        assert (
+            bare.due_on.month != bare.received_on.month or bare.due_on.year > bare.received_on.year
+        )
+
+
+def test_officers_erase_from_the_request_page_and_integrators_through_the_api(
+    new_agency: Agency, officer: User
+) -> None:
+    hers = inbox_item_for(new_agency, AMARA)
+    all_placed(new_agency)
+    on_page = erasure_request(new_agency, officer, "amara_okafor")
+    client = Client()
+    client.force_login(officer)
+    page = reverse("records_request", args=[new_agency.slug, on_page.pk])
+
+    shown = client.get(page).content.decode()
+    assert "Citizens&#x27; messages that needed no action" in shown
+    assert "Erase what the law does not keep" in shown
+    done = client.post(page, {"erase": "1"}, follow=True).content.decode()
+    assert "The erasure is carried out: 1 records erased" in done
+    assert "Erase what the law does not keep" not in done
+    with agency_scope(new_agency.pk):
+        assert InboxItem.objects.get(pk=hers.pk).erased_at is not None
+
+    theirs = comment_by(new_agency, "ben_tremblay", "Please call me at 555-0142")
+    all_placed(new_agency)
+    through_api = erasure_request(new_agency, officer, "ben_tremblay")
+    _key, secret = api_key_for(new_agency, Role.RECORDS_OFFICER)
+    url = f"/api/agencies/{new_agency.slug}/archive/requests/{through_api.pk}/erasure/"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    reviewed = Client().get(url, **auth).json()
+    assert reviewed["done"] is False
+    assert [(s["series"], s["to_erase"]) for s in reviewed["series"]] == [("citizens_routine", 1)]
+    carried = Client().post(url, **auth).json()
+    assert carried["done"] is True and carried["series"][0]["erased"] == 1
+    with agency_scope(new_agency.pk):
+        assert InboxItem.objects.get(pk=theirs.pk).text == ""
+    assert Client().post(url, **auth).status_code == 409
