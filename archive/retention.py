@@ -203,10 +203,6 @@ class Schedule:
     def follows(self) -> RecordSeries | None:
         return self.series.follows
 
-    @property
-    def is_default(self) -> bool:
-        return self.changed is None
-
 
 def schedules() -> list[Schedule]:
     """Return every series' schedule for the bound agency, in the order of ``SERIES``."""
@@ -238,7 +234,7 @@ def schedule_set(
             field="keep_days",
         )
     with transaction.atomic():
-        before = _schedule_of(series).keep_days
+        before = _by_code()[series].keep_days
         row, _created = RetentionSchedule.objects.update_or_create(
             agency=agency,
             series=series,
@@ -251,11 +247,16 @@ def schedule_set(
             obj=row,
             data={"series": series, "from_days": before, "to_days": keep_days},
         )
-    return _schedule_of(series)
+    return _by_code()[series]
 
 
-def _schedule_of(series: str) -> Schedule:
-    return next(schedule for schedule in schedules() if schedule.code == series)
+def schedule_of(series: str) -> Schedule | None:
+    """Return the bound agency's schedule of ``series``; None when there is no such."""
+    return _by_code().get(series)
+
+
+def _by_code() -> dict[str, Schedule]:
+    return {schedule.code: schedule for schedule in schedules()}
 
 
 def due_records(series: str, before: datetime) -> QuerySet[ArchiveEvent]:

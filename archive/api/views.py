@@ -417,10 +417,10 @@ class RetentionScheduleViewSet(ArchiveReaderViewSet):
         return Response(self.get_serializer(self._schedule(kwargs["series"])).data)
 
     def _schedule(self, series: str) -> retention.Schedule:
-        found = [schedule for schedule in retention.schedules() if schedule.code == series]
-        if not found:
+        found = retention.schedule_of(series)
+        if found is None:
             raise Http404
-        return found[0]
+        return found
 
     @extend_schema(request=ScheduleChangeSerializer, responses=RetentionScheduleSerializer)
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
