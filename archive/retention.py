@@ -23,14 +23,18 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Now
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +54,7 @@ from archive.models import (
 from archive.services import CONTENT_ERASED, SYSTEM, Actor, events_erase
 from archive.transitions import disposition_move
 from govsocial.errors import Conflict, GovsocialError
+from govsocial.mail import send_quietly
 
 logger = logging.getLogger("govsocial.archive")
 
@@ -307,8 +312,29 @@ def dispositions_propose(*, agency_id: int) -> list[Disposition]:
                 last_at=span["last"],
             )
             _record(disposition, SYSTEM, DISPOSITION_PROPOSED)
+            transaction.on_commit(partial(_tell_officers, disposition))
         proposed.append(disposition)
     return proposed
+
+
+def _tell_officers(disposition: Disposition) -> None:
+    """Email the agency's records officers that a disposition waits for their review.
+    (The archive imports no app: it asks the registry for the agency's members.)"""
+    members = apps.get_model("accounts", "Membership").objects.filter(
+        agency_id=disposition.agency_id, is_active=True, roles__contains=["records_officer"]
+    )
+    link = settings.SITE_URL + reverse(
+        "records_retention", kwargs={"agency_slug": disposition.agency.slug}
+    )
+    subject = _("Records are due for disposal: %(series)s") % {
+        "series": disposition.get_series_display()
+    }
+    for member in members.select_related("user").order_by("pk"):
+        body = render_to_string(
+            "emails/disposition_proposed.txt",
+            {"disposition": disposition, "name": member.user.display_name, "link": link},
+        )
+        send_quietly(subject, body, member.user.email)
 
 
 def _facts(disposition: Disposition) -> dict[str, Any]:

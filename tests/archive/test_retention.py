@@ -154,7 +154,7 @@ def test_each_series_keeps_its_default_until_the_admin_changes_it(new_agency: Ag
 
 
 def test_a_legal_hold_stops_a_disposition_and_a_later_one_runs_once_it_is_lifted(
-    new_agency: Agency, clock: Any
+    new_agency: Agency, clock: Any, mailoutbox: list[Any]
 ) -> None:
     routine = received(new_agency, clock, "What time does the pool open?", days_ago=100)
     held = received(new_agency, clock, "Snow still blocks Elm Street", days_ago=120)
@@ -179,6 +179,10 @@ def test_a_legal_hold_stops_a_disposition_and_a_later_one_runs_once_it_is_lifted
 
     (first,) = proposed(new_agency)
     assert (first.series, first.found, first.held) == (RecordSeries.CITIZENS_ROUTINE, 2, 1)
+    # Its records officers are told it waits for their review.
+    (told,) = mailoutbox
+    assert told.to == [officer.email] and "due for disposal" in told.subject
+    assert "1 of them are under a legal hold" in told.body and "/records/retention/" in told.body
     assert first.state == DispositionState.PROPOSED
     # Nothing goes before the review, and one open disposition per series.
     assert not erased(routine) and proposed(new_agency) == []
