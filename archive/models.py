@@ -242,6 +242,7 @@ class RequestKind(models.TextChoices):
     PUBLIC_RECORDS = "public_records", _("Public records (FOIA): 20 working days")
     PERSONAL_DATA = "personal_data", _("Personal data (GDPR access): one month")
     ERASURE = "erasure", _("Erasure of personal data (GDPR Art. 17): one month")
+    RESTRICTION = "restriction", _("Restriction of processing (GDPR Art. 18): one month")
 
 
 class RequestStatus(models.TextChoices):

@@ -31,8 +31,8 @@ def due_on(kind: str, received_on: date, holidays: Collection[date]) -> date:
     """Return the day a request of ``kind`` received on ``received_on`` must be answered
     by: the 20th working day after it (weekends and ``holidays`` not counted) for
     public records; the same day of the next month (its last day when it has none) for
-    personal data, to see it or to have it erased."""
-    if kind in (RequestKind.PERSONAL_DATA, RequestKind.ERASURE):
+    personal data, to see it, have it erased or have its processing restricted."""
+    if kind in (RequestKind.PERSONAL_DATA, RequestKind.ERASURE, RequestKind.RESTRICTION):
         year, month = divmod(received_on.month, 12)
         year, month = received_on.year + year, month + 1
         return date(year, month, min(received_on.day, calendar.monthrange(year, month)[1]))

@@ -1,10 +1,16 @@
-"""A person's request to erase their personal data (GDPR Art. 17), handled as a records
-request of its own kind: the searches saved on it find the person's records (by handle,
-name, email or words); the review counts them by series, saying which series the law
-exempts and why (``archive.retention.SERIES``) and how many a legal hold keeps; carrying
-it out erases the content of the rest — from the log (leaves and proofs stay), its
-words, the kept files no other record names and the inbox's copy — and answers the
+"""A person's requests about their personal data, each a records request of its own
+kind whose saved searches find the person's records (by handle, name, email or words).
+
+Erasure (GDPR Art. 17): the review counts the records by series, saying which series the
+law exempts and why (``archive.retention.SERIES``) and how many a legal hold keeps;
+carrying it out erases the content of the rest — from the log (leaves and proofs stay),
+its words, the kept files no other record names and the inbox's copy — and answers the
 request, recording per series what was erased and what was refused with its reason.
+
+Restriction (GDPR Art. 18): what the records are about (the person's inbox items) is
+kept but no longer used: only records officers see it, it is not answered, moderated or
+counted, until a records officer lifts the restriction with a reason. The archive itself
+is read by records officers and admins only, as before.
 """
 
 from __future__ import annotations
@@ -29,10 +35,13 @@ from archive.models import (
 )
 from archive.retention import BATCH, SERIES, Series, series_records
 from archive.services import Actor, events_erase
+from archive.signals import records_restricted
 from archive.transitions import request_move
 from govsocial.errors import Conflict, GovsocialError
 
 ERASURE_ANSWERED = "records.erasure_answered"
+RESTRICTION_APPLIED = "records.restriction_applied"
+RESTRICTION_LIFTED = "records.restriction_lifted"
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,19 @@ def _found(request: RecordsRequest) -> QuerySet[ArchiveEvent]:
     return ArchiveEvent.objects.filter(found).exclude(salt="").filter(Exists(placed))
 
 
+def _locked(request: RecordsRequest, *, open_only: bool) -> RecordsRequest:
+    """Return the request locked for the caller's transaction; refused when it must be
+    open and is not."""
+    locked = (
+        RecordsRequest.objects.select_for_update(of=("self",))
+        .select_related("agency")
+        .get(pk=request.pk)
+    )
+    if open_only and locked.status != RequestStatus.OPEN:
+        raise Conflict(_("The request is answered or withdrawn: open it again first."))
+    return locked
+
+
 def _in_series(found: QuerySet[ArchiveEvent], series: Series) -> QuerySet[ArchiveEvent]:
     return series_records(series.code).filter(pk__in=found.values("pk"))
 
@@ -107,13 +129,7 @@ def erasure_carry_out(*, request: RecordsRequest, actor: Actor) -> list[SeriesFo
     if request.kind != RequestKind.ERASURE:
         raise GovsocialError(_("Only a request to erase personal data erases records."))
     with transaction.atomic():
-        request = (
-            RecordsRequest.objects.select_for_update(of=("self",))
-            .select_related("agency")
-            .get(pk=request.pk)
-        )
-        if request.status != RequestStatus.OPEN:
-            raise Conflict(_("The request is answered or withdrawn: open it again first."))
+        request = _locked(request, open_only=True)
         holds_lock(request.agency_id, shared=True)
         zone = ZoneInfo(request.agency.time_zone)
         found = _found(request)
@@ -181,3 +197,89 @@ def erasure_shown(*, request: RecordsRequest) -> tuple[list[SeriesFound], bool] 
     if not request.searches.exists():
         return None
     return erasure_review(request=request), False
+
+
+def _about(request: RecordsRequest) -> list[tuple[str, str]]:
+    """Return what the request's records are about: (object type, object id) pairs."""
+    return sorted(
+        set(
+            _found(request)
+            .exclude(object_type="")
+            .values_list("object_type", "object_id")
+            .distinct()
+        )
+    )
+
+
+def _restrict(request: RecordsRequest, objects: list[tuple[str, str]], *, lifted: bool) -> int:
+    answers = records_restricted.send(
+        sender=RecordsRequest,
+        agency_id=request.agency_id,
+        objects=objects,
+        under=request.number,
+        lifted=lifted,
+    )
+    # Each app that keeps copies answers how many of its things changed.
+    changed = 0
+    for _receiver, answer in answers:
+        changed += answer if isinstance(answer, int) else 0
+    return changed
+
+
+def restriction_standing(*, request: RecordsRequest) -> bool | None:
+    """Whether the restriction request's restriction stands (None: another kind)."""
+    if request.kind != RequestKind.RESTRICTION:
+        return None
+    last = (
+        ArchiveEvent.objects.filter(
+            verb__in=[RESTRICTION_APPLIED, RESTRICTION_LIFTED],
+            object_type=RecordsRequest._meta.label_lower,
+            object_id=str(request.pk),
+        )
+        .order_by("-id")
+        .values_list("verb", flat=True)
+        .first()
+    )
+    return last == RESTRICTION_APPLIED
+
+
+def restriction_apply(*, request: RecordsRequest, actor: Actor) -> int:
+    """Restrict the processing of what the restriction request's searches find, and
+    answer the request; recorded. Return how many things were restricted."""
+    if request.kind != RequestKind.RESTRICTION:
+        raise GovsocialError(_("Only a request to restrict processing restricts it."))
+    with transaction.atomic():
+        request = _locked(request, open_only=True)
+        restricted = _restrict(request, _about(request), lifted=False)
+        archive.record(
+            agency=request.agency,
+            actor=actor,
+            verb=RESTRICTION_APPLIED,
+            obj=request,
+            data={"number": request.number, "restricted": restricted},
+        )
+        request_move(request_id=request.pk, status=RequestStatus.ANSWERED)
+    return restricted
+
+
+def restriction_lift(*, request: RecordsRequest, actor: Actor, reason: str) -> int:
+    """Lift the restriction request's restriction, for ``reason``; recorded. Return how
+    many things are used again."""
+    reason = reason.strip()
+    if not reason:
+        raise GovsocialError(
+            _("Say why the restriction is lifted: it is recorded."), field="reason"
+        )
+    with transaction.atomic():
+        request = _locked(request, open_only=False)
+        if not restriction_standing(request=request):
+            raise Conflict(_("No restriction of this request stands."))
+        lifted = _restrict(request, [], lifted=True)
+        archive.record(
+            agency=request.agency,
+            actor=actor,
+            verb=RESTRICTION_LIFTED,
+            obj=request,
+            data={"number": request.number, "lifted": lifted, "reason": reason},
+        )
+    return lifted

@@ -226,9 +226,11 @@ def _request_of(request: HttpRequest, request_id: int) -> RecordsRequest:
 @require_http_methods(["GET", "POST"])
 def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> HttpResponse:
     """Show one records request with the searches saved on it, its packages, the legal
-    holds on its searches and, for an erasure request, what erasing would do or did;
+    holds on its searches and, for an erasure request, what erasing would do or did (for
+    a restriction request, whether its restriction stands);
     mark it answered or withdrawn, or open it again; ask for a package of what its
-    searches find; hold what one of them finds; carry out the erasure."""
+    searches find; hold what one of them finds; carry out the erasure; restrict the
+    processing of what the searches find, or lift that restriction."""
     found = _request_of(request, request_id)
     saved = list(found.searches.select_related("saved_by").order_by("saved_at", "id"))
     hold_form = HoldForm(request.POST if "hold" in request.POST else None, searches=saved)
@@ -246,6 +248,7 @@ def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> 
         "holds": holds.holds_shown(LegalHold.objects.filter(search__request=found)),
         "hold_form": hold_form,
         "erasure": subjects.erasure_shown(request=found),
+        "restriction": subjects.restriction_standing(request=found),
         "today": timezone.localdate(),
         **_packages_context(found),
     }
@@ -269,6 +272,17 @@ def _request_changed(request: HttpRequest, found: RecordsRequest, hold_form: For
         outcome = subjects.erasure_carry_out(request=found, actor=request.user)  # type: ignore[arg-type]
         return _("The erasure is carried out: %(erased)s records erased; the request is "
                  "answered.") % {"erased": sum(row.erased for row in outcome)}  # fmt: skip
+    if "restrict" in request.POST:
+        count = subjects.restriction_apply(request=found, actor=request.user)  # type: ignore[arg-type]
+        return _("The processing is restricted (%(count)s items); the request is "
+                 "answered.") % {"count": count}  # fmt: skip
+    if "lift_restriction" in request.POST:
+        subjects.restriction_lift(
+            request=found,
+            actor=request.user,  # type: ignore[arg-type]
+            reason=request.POST.get("reason", "")[:2000],
+        )
+        return _("The restriction is lifted.")
     if "export" in request.POST:
         exports.package_start(
             request=found,

@@ -5,8 +5,9 @@ class InboxConfig(AppConfig):
     name = "inbox"
 
     def ready(self) -> None:
-        # What the archive erases of an item, the inbox erases of its own copy.
-        from archive.signals import records_erased
-        from inbox.erasure import items_erase
+        # What the archive erases or restricts of an item, the inbox does to its own copy.
+        from archive.signals import records_erased, records_restricted
+        from inbox.erasure import items_erase, items_restrict
 
         records_erased.connect(items_erase, dispatch_uid="inbox.items_erase")
+        records_restricted.connect(items_restrict, dispatch_uid="inbox.items_restrict")

@@ -1,8 +1,14 @@
-"""The inbox's copy of what citizens wrote goes when the archive erases its records of it
-(a person's erasure request, a disposition): the item's text, its author's name and
-handle, its address, its versions' text and its files' descriptions are emptied, and it
-is marked erased, so that the network is not read for it again. The item stays, with
-its place in its conversation and its facts (when, where, what kind, what was done)."""
+"""What a person's requests about their data do to the inbox's copy of what they wrote.
+
+Erasure (a request to erase, or a disposition): when the archive erases its records of
+an item, the item's text, its author's name and handle, its address, its versions' text
+and its files' descriptions are emptied, and it is marked erased, so that the network is
+not read for it again. The item stays, with its place in its conversation and its facts
+(when, where, what kind, what was done).
+
+Restriction (GDPR Art. 18): the items a restriction names are marked with its request's
+number; only records officers see them, and they are not answered, moderated or counted
+until the restriction is lifted."""
 
 from __future__ import annotations
 
@@ -28,3 +34,17 @@ def items_erase(*, agency_id: int, objects: Sequence[tuple[str, str]], **_signal
     InboxItemVersion.objects.filter(item_id__in=erased).update(text="")
     InboxItemMedia.objects.filter(item_id__in=erased).update(alt_text="", remote_url="")
     return len(erased)
+
+
+def items_restrict(
+    *, agency_id: int, objects: Sequence[tuple[str, str]], under: str, lifted: bool, **_signal: Any
+) -> int:
+    """Restrict the bound agency's items among ``objects`` under the request ``under``,
+    or lift every restriction of that request, in the caller's transaction; return how
+    many items changed."""
+    if lifted:
+        return InboxItem.objects.filter(restricted_under=under).update(restricted_under="")
+    item_ids = [int(object_id) for object_type, object_id in objects if object_type == ITEM]
+    return InboxItem.objects.filter(pk__in=item_ids, restricted_under="").update(
+        restricted_under=under
+    )

@@ -104,7 +104,8 @@ class Figures:
 def response_figures(*, agency: Agency, days: int) -> Figures:
     """Return the bound agency's figures over the last ``days`` days."""
     since = timezone.now() - timedelta(days=days)
-    arrived = InboxItem.objects.filter(received_at__gte=since)
+    # Items whose processing is restricted are not used, in figures either.
+    arrived = InboxItem.objects.filter(received_at__gte=since, restricted_under="")
     answered = _answered(arrived, agency)
     accounts = {a.pk: str(a) for a in SocialAccount.objects.all()}
     members = {u.pk: u.display_name for u in User.objects.filter(memberships__agency=agency)}
@@ -201,7 +202,9 @@ def _open_by_age(names: dict[int, str]) -> list[Waiting]:
     }
     buckets[f"age{len(AGES)}"] = Count("id", filter=Q(received_at__lte=bounds[-1]))
     rows = (
-        InboxItem.objects.filter(status=ItemStatus.OPEN, deleted_on_network_at=None)
+        InboxItem.objects.filter(
+            status=ItemStatus.OPEN, deleted_on_network_at=None, restricted_under=""
+        )
         .order_by()
         .values("account")
         .annotate(total=Count("id"), **buckets)

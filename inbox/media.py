@@ -232,9 +232,13 @@ def item_files(*, item: InboxItem) -> list[InboxItemMedia]:
     return list(InboxItemMedia.objects.filter(item=item).order_by("version", "position"))
 
 
-def file_get(*, item_id: int, media_id: int) -> InboxItemMedia | None:
-    """Return one file of one of the bound agency's items, or None."""
-    return InboxItemMedia.objects.filter(pk=media_id, item_id=item_id).first()
+def file_get(*, item_id: int, media_id: int, restricted: bool = False) -> InboxItemMedia | None:
+    """Return one file of one of the bound agency's items (of a restricted one only for
+    a records officer: ``restricted``), or None."""
+    files = InboxItemMedia.objects.filter(pk=media_id, item_id=item_id)
+    if not restricted:
+        files = files.filter(item__restricted_under="")
+    return files.first()
 
 
 def with_files_marked(items: QuerySet[InboxItem]) -> QuerySet[InboxItem]:

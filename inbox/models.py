@@ -117,6 +117,12 @@ class InboxItem(AgencyOwned):
     # When what the citizen wrote was erased with the archive's records of it (a
     # person's erasure request, a disposition): the network is not read for it again.
     erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
+    # The records request (its number) under which its author had its processing
+    # restricted (GDPR Art. 18): only records officers see it; it is not answered,
+    # moderated or counted, until the restriction is lifted.
+    restricted_under = models.CharField(
+        _("restricted under request"), max_length=20, blank=True, db_default=""
+    )
 
     class Meta:
         verbose_name = _("inbox item")

@@ -32,9 +32,11 @@ def item_list(
     text: str = "",
     tag: str = "",
     priority: str = "",
+    restricted: bool = False,
 ) -> QuerySet[InboxItem]:
-    """Return the bound agency's items, newest first, narrowed by what is given."""
-    items = InboxItem.objects.select_related("account", "assignee")
+    """Return the bound agency's items, newest first, narrowed by what is given; those
+    whose processing is restricted only for a records officer (``restricted``)."""
+    items = shown(InboxItem.objects.select_related("account", "assignee"), restricted)
     if account_id is not None:
         items = items.filter(account_id=account_id)
     if network:
@@ -62,20 +64,24 @@ def newest_item_id() -> int:
     return newest or 0
 
 
-def item_get(*, item_id: int) -> InboxItem | None:
-    """Return one item of the bound agency, or None."""
-    return (
-        InboxItem.objects.select_related("account", "assignee", "target__post")
-        .filter(pk=item_id)
-        .first()
-    )
+def shown(items: QuerySet[InboxItem], restricted: bool) -> QuerySet[InboxItem]:
+    """Return ``items`` as a reader sees them: without those whose processing is
+    restricted, unless the reader is a records officer (``restricted``)."""
+    return items if restricted else items.filter(restricted_under="")
 
 
-def conversation(*, item: InboxItem) -> list[InboxItem | InboxReply]:
+def item_get(*, item_id: int, restricted: bool = False) -> InboxItem | None:
+    """Return one item of the bound agency (see ``shown``), or None."""
+    items = InboxItem.objects.select_related("account", "assignee", "target__post")
+    return shown(items, restricted).filter(pk=item_id).first()
+
+
+def conversation(*, item: InboxItem, restricted: bool = False) -> list[InboxItem | InboxReply]:
     """Return ``item``'s conversation on its account, oldest first: what citizens
-    wrote and the agency's replies."""
+    wrote (see ``shown``) and the agency's replies."""
+    thread = InboxItem.objects.filter(account_id=item.account_id, thread=item.thread)
     said: list[InboxItem | InboxReply] = [
-        *InboxItem.objects.filter(account_id=item.account_id, thread=item.thread),
+        *shown(thread, restricted),
         *InboxReply.objects.filter(
             item__account_id=item.account_id, item__thread=item.thread
         ).select_related("written_by", "approval"),

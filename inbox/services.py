@@ -433,7 +433,16 @@ def require_within(field: str, value: str, longest: int) -> None:
 
 
 def require_on_network(item: InboxItem) -> None:
-    """Refuse to act on the network on an item deleted there."""
+    """Refuse to act on the network on an item deleted there, or whose processing its
+    author had restricted."""
+    if item.restricted_under:
+        raise GovsocialError(
+            _(
+                "Its author had its processing restricted (request %(number)s): it cannot be "
+                "answered or moderated until the restriction is lifted."
+            )
+            % {"number": item.restricted_under}
+        )
     if item.deleted_by_agency:
         raise GovsocialError(
             _(

@@ -64,7 +64,12 @@ def inbox_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
         request.GET or None, accounts=list(social_account_list()), workers=workers
     )
     chosen = filters.filters()
-    items = selectors.item_list(**chosen) if chosen is not None else selectors.item_list().none()
+    sees = _sees_restricted(request)
+    items = (
+        selectors.item_list(**chosen, restricted=sees)
+        if chosen is not None
+        else selectors.item_list().none()
+    )
     items = with_files_marked(items)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -89,15 +94,21 @@ def inbox_arrivals(request: HttpRequest, agency_slug: str) -> HttpResponse:
         after, told = int(request.GET.get("after", "0")), int(request.GET.get("told", "0"))
     except ValueError:
         return HttpResponse(status=400)
-    arrived = selectors.item_list().filter(pk__gt=after).count()
+    shown = selectors.item_list(restricted=_sees_restricted(request))
+    arrived = shown.filter(pk__gt=after).count()
     if arrived == told:
         return HttpResponse(status=204)
     context = {"newest": after, "arrived": arrived}
     return render_local(request, "inbox/inbox_arrivals.html", context)
 
 
-def _item(item_id: int) -> InboxItem:
-    item = selectors.item_get(item_id=item_id)
+def _sees_restricted(request: HttpRequest) -> bool:
+    """Whether the viewer sees items whose processing is restricted: records officers."""
+    return bool(request.membership.has_role(Role.RECORDS_OFFICER))  # type: ignore[attr-defined]
+
+
+def _item(request: HttpRequest, item_id: int) -> InboxItem:
+    item = selectors.item_get(item_id=item_id, restricted=_sees_restricted(request))
     if item is None:
         raise Http404
     return item
@@ -107,7 +118,7 @@ def _item(item_id: int) -> InboxItem:
 def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResponse:
     """Show one item in its conversation, with what it said before; those who work
     the inbox change its status or give it to someone."""
-    item = _item(item_id)
+    item = _item(request, item_id)
     workers = selectors.inbox_workers()
     clauses = list(selectors.policy_clauses(in_force_only=True))
     blocked = selectors.blocked_author(item=item)
@@ -127,7 +138,7 @@ def inbox_item(request: HttpRequest, agency_slug: str, item_id: int) -> HttpResp
         "note_form": NoteForm(),
         "tags_form": TagsForm(initial={"tags": ", ".join(item.tags)}),
     }
-    conversation = selectors.conversation(item=item)
+    conversation = selectors.conversation(item=item, restricted=_sees_restricted(request))
     deciding = _rounds_shown(request, conversation)
     code = 200
     if request.method == "POST":
@@ -457,4 +468,6 @@ def _posted(rows: QuerySet[Row], posted_id: str) -> Row:
 @require_GET
 def inbox_file(request: HttpRequest, agency_slug: str, item_id: int, media_id: int) -> FileResponse:
     """Answer a file a citizen attached to an item, as the archive keeps it."""
-    return file_response(file_get(item_id=item_id, media_id=media_id))
+    return file_response(
+        file_get(item_id=item_id, media_id=media_id, restricted=_sees_restricted(request))
+    )

@@ -373,3 +373,16 @@ class ErasureSerializer(serializers.Serializer[Any]):
 
     done = serializers.BooleanField()
     series = ErasureSeriesSerializer(many=True)
+
+
+class RestrictionSerializer(serializers.Serializer[Any]):
+    """Whether a restriction request's restriction of processing stands."""
+
+    standing = serializers.BooleanField()
+
+
+class RestrictionChangeSerializer(serializers.Serializer[Any]):
+    """Restrict (``apply`` true) or lift the restriction, saying why (``reason``)."""
+
+    apply = serializers.BooleanField()
+    reason = serializers.CharField(max_length=2000, required=False, default="")

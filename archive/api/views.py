@@ -42,6 +42,8 @@ from archive.api.serializers import (
     LegalHoldSerializer,
     RecordsRequestSerializer,
     RequestStatusSerializer,
+    RestrictionChangeSerializer,
+    RestrictionSerializer,
     RetentionScheduleSerializer,
     SavedSearchSerializer,
     ScheduleChangeSerializer,
@@ -264,6 +266,30 @@ class RecordsRequestViewSet(
             )
         rows, done = shown
         return Response(ErasureSerializer({"done": done, "series": rows}).data)
+
+    @extend_schema(request=RestrictionChangeSerializer, responses=RestrictionSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def restriction(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """For a request to restrict processing: GET says whether its restriction stands;
+        POST ``{"apply": true}`` restricts what its saved searches find (only records
+        officers then see the person's inbox items; they are not answered, moderated or
+        counted) and answers the request, ``{"apply": false, "reason": …}`` lifts it."""
+        found = self.get_object()
+        if subjects.restriction_standing(request=found) is None:
+            raise InvalidParameter(
+                "id", _("Only a request to restrict processing restricts it."), rule=True
+            )
+        if request.method == "POST":
+            sent = RestrictionChangeSerializer(data=request.data)
+            sent.is_valid(raise_exception=True)
+            if sent.validated_data["apply"]:
+                subjects.restriction_apply(request=found, actor=self.actor())
+            else:
+                subjects.restriction_lift(
+                    request=found, actor=self.actor(), reason=sent.validated_data["reason"]
+                )
+        standing = subjects.restriction_standing(request=found)
+        return Response(RestrictionSerializer({"standing": standing}).data)
 
     @extend_schema(methods=["get"], request=None, responses=ExportPackageSerializer(many=True))
     @extend_schema(methods=["post"], request=None, responses={202: ExportPackageSerializer})

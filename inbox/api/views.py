@@ -22,7 +22,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, Role, User
 from approvals.api.serializers import DecisionWriteSerializer
 from govsocial.api.parameters import AN_ID, bool_param, id_param
 from govsocial.api.viewsets import AgencyScopedViewSet
@@ -66,8 +66,10 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
     serializer_class = InboxItemSerializer
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        sees_restricted = Role.RECORDS_OFFICER in self.roles
         items = selectors.with_author_blocked(
-            queryset.select_related("account", "assignee", "target")
+            selectors.shown(queryset, sees_restricted)
+            .select_related("account", "assignee", "target")
             .prefetch_related("media")
             .order_by("-written_at", "-id")
         )
@@ -86,6 +88,7 @@ class InboxItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, AgencyS
             text=chosen.get("q", ""),
             tag=chosen.get("tag", ""),
             priority=chosen.get("priority", ""),
+            restricted=sees_restricted,
         )
         if assignee:
             narrowed = narrowed.filter(assignee__email__iexact=assignee)

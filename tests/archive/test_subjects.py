@@ -29,6 +29,7 @@ from archive.subjects import erasure_carry_out, erasure_review
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
 from inbox.models import InboxItem
+from inbox.replies import reply_create
 from inbox.services import items_receive
 from publishing.networks.base import InboundItem, InboundKind
 from tests.archive.conftest import all_placed
@@ -193,3 +194,68 @@ def test_officers_erase_from_the_request_page_and_integrators_through_the_api(
     with agency_scope(new_agency.pk):
         assert InboxItem.objects.get(pk=theirs.pk).text == ""
     assert Client().post(url, **auth).status_code == 409
+
+
+def test_a_restriction_hides_a_persons_items_from_all_but_records_officers_until_lifted(
+    new_agency: Agency, officer: User
+) -> None:
+    hers = inbox_item_for(new_agency, AMARA)
+    other = comment_by(new_agency, "ben_tremblay", "The ferry is late again")
+    all_placed(new_agency)
+    with agency_scope(new_agency.pk):
+        request = request_open(
+            agency=new_agency, actor=officer, person=officer, kind="restriction",
+            requester="Amara Okafor", subject="Stop using what I wrote", received_on=date.today(),
+        )  # fmt: skip
+        search_save(
+            request=request,
+            actor=officer,
+            person=officer,
+            name="Amara",
+            criteria={"person": "amara_okafor"},
+        )
+    writer = MembershipFactory(agency=new_agency, roles=[Role.ADMIN, Role.AUTHOR]).user
+    author, records = Client(), Client()
+    author.force_login(writer)
+    records.force_login(officer)
+    page = reverse("records_request", args=[new_agency.slug, request.pk])
+    item_page = reverse("inbox_item", args=[new_agency.slug, hers.pk])
+    inbox = reverse("inbox_list", args=[new_agency.slug])
+
+    done = records.post(page, {"restrict": "1"}, follow=True).content.decode()
+
+    assert "The processing is restricted (1 items)" in done and "Lift the restriction" in done
+    listed = author.get(inbox).content.decode()
+    assert "The ferry is late again" in listed and "555-0199" not in listed
+    assert author.get(item_page).status_code == 404
+    shown = records.get(item_page).content.decode()
+    assert "555-0199" in shown and "had its processing restricted" in shown
+    with agency_scope(new_agency.pk):
+        item = InboxItem.objects.get(pk=hers.pk)
+        with pytest.raises(GovsocialError, match="restricted"):
+            reply_create(item=item, text="Thanks, Amara", actor=writer)
+        assert InboxItem.objects.get(pk=other.pk).restricted_under == ""
+    _key, secret = api_key_for(new_agency, Role.ADMIN)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    api = f"/api/agencies/{new_agency.slug}/inbox/items/"
+    assert [i["id"] for i in Client().get(api, **auth).json()["results"]] == [other.pk]
+
+    refused = records.post(page, {"lift_restriction": "1", "reason": " "}, follow=True)
+    assert "Say why the restriction is lifted" in refused.content.decode()
+    records.post(page, {"lift_restriction": "1", "reason": "Accuracy checked"}, follow=True)
+    assert author.get(item_page).status_code == 200
+    with agency_scope(new_agency.pk):
+        recorded = list(
+            ArchiveEvent.objects.filter(verb__startswith="records.restriction")
+            .order_by("id")
+            .values_list("verb", "data__reason")
+        )
+    assert recorded == [
+        ("records.restriction_applied", None),
+        ("records.restriction_lifted", "Accuracy checked"),
+    ]
+    url = f"/api/agencies/{new_agency.slug}/archive/requests/{request.pk}/restriction/"
+    _key, officer_key = api_key_for(new_agency, Role.RECORDS_OFFICER)
+    assert Client().get(url, HTTP_AUTHORIZATION=f"Bearer {officer_key}").json() == {
+        "standing": False
+    }

@@ -524,6 +524,15 @@ class TestRecordsRequestErasure(ApiIsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
 
 
+class TestRecordsRequestRestriction(ApiIsolationSuite):
+    url_name = "recordsrequest-restriction"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
 class TestRetentionScheduleList(ApiIsolationSuite):
     url_name = "retentionschedule-list"
 
