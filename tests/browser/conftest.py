@@ -113,11 +113,20 @@ def assert_accessible(page: Page) -> None:
 
 
 def records_request_with_search(
-    page: Page, *, requester: str, asked: str, search: dict[str, str], name: str
+    page: Page,
+    *,
+    requester: str,
+    asked: str,
+    search: dict[str, str],
+    name: str,
+    kind: str = "",
 ) -> None:
-    """From *Records*, open a records request and save on it a search (its fields by
-    label), as a records officer does; the request's page is shown after."""
+    """From *Records*, open a records request (of ``kind``, by its label, else the
+    first) and save on it a search (its fields by label), as a records officer does;
+    the request's page is shown after."""
     page.get_by_role("link", name="Records requests").click()
+    if kind:
+        page.get_by_label("Kind").select_option(label=kind)
     page.get_by_label("Requester", exact=True).fill(requester)
     page.get_by_label("What is asked").fill(asked)
     page.get_by_label("Received on").fill("2026-03-02")
