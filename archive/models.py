@@ -43,6 +43,7 @@ class ArchiveEvent(AgencyOwned):
         "archive_erase_content",
         "archive_event_matching",
         "archive_content_unused",
+        "archive_content_unnamed",
     )
     insert_only_beside: ClassVar[tuple[str, ...]] = ("archive_eventsearch", "archive_contentuse")
 

@@ -166,17 +166,17 @@ def content_open(*, sha256: str) -> tuple[File[bytes], ArchiveContent] | None:
     what the archive knows of it (media type, size); None when it keeps none such, or
     erased it."""
     row = ArchiveContent.objects.filter(sha256=sha256).first()
-    if row is None:
+    if row is None or content_erased(agency_id=row.agency_id, sha256=sha256):
         return None
-    try:
-        return storages["archive"].open(content_name(row.agency_id, sha256)), row
-    except FileNotFoundError:
-        if content_erased(sha256=sha256):
-            return None
-        raise
+    return storages["archive"].open(content_name(row.agency_id, sha256)), row
 
 
-def content_erased(*, sha256: str) -> bool:
-    """Return whether the bound agency's kept content of this hash was erased (its file
-    deleted once no record that named it held its content)."""
-    return ArchiveContentErasure.objects.filter(sha256=sha256).exists()
+def content_erased(*, agency_id: int, sha256: str) -> bool:
+    """Return whether the bound agency's kept content of this hash is erased: noted so
+    (``services.contents_erase``) and named by no record still holding its content — the
+    same bytes kept again since are not."""
+    from archive.services import contents_unnamed
+
+    if not ArchiveContentErasure.objects.filter(sha256=sha256).exists():
+        return False
+    return bool(contents_unnamed(agency_id=agency_id, digests=[sha256]))

@@ -9,7 +9,7 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
@@ -208,31 +208,58 @@ def agency_lock(key: int, agency_id: int, *, shared: bool) -> None:
 
 
 def contents_erase(*, agency_id: int, event_ids: Sequence[int], reason: str) -> list[str]:
-    """Delete, in the caller's transaction, the files of the bound agency's kept content
-    that ``event_ids`` named (their content just erased) and that no event still holding
-    its content names; note each as erased for ``reason`` and return their hashes. The
-    rows stay: they are the archive's record that the content was kept."""
+    """Note as erased, in the caller's transaction, the bound agency's kept content that
+    ``event_ids`` named (their content just erased) and that no event still holding its
+    content names, for ``reason``; return their hashes. Their files are deleted once the
+    transaction commits (a rolled-back erasure deletes nothing). The rows stay: they are
+    the archive's record that the content was kept."""
     agency_lock(KEEPING, agency_id, shared=False)
     with connection.cursor() as cursor:
         cursor.execute("SELECT archive_content_unused(%s::bigint[])", [list(event_ids)])
         unused = {row[0] for row in cursor.fetchall()}
-        if not unused:
-            return []
-        # Events committed but not placed yet are not indexed: read what they name.
-        cursor.execute(_LAST_PLACED, [agency_id])
-        last = cursor.fetchone() or (-1, 0)
-        cursor.execute(_NAMED_UNPLACED, [agency_id, *last, sorted(unused)])
-        unused -= {row[0] for row in cursor.fetchall()}
-    erased = sorted(unused)
+    erased = sorted(unused - _named_unplaced(agency_id, unused))
+    if not erased:
+        return []
     rows_insert(
         ArchiveContentErasure,
         ("agency_id", "sha256", "reason"),
         [(agency_id, digest, reason) for digest in erased],
     )
-    storage = storages["archive"]
-    for digest in erased:
-        storage.delete(content_name(agency_id, digest))
+    transaction.on_commit(partial(_erased_files_delete, agency_id, erased))
     return erased
+
+
+def contents_unnamed(*, agency_id: int, digests: Collection[str]) -> set[str]:
+    """Return which of ``digests`` no event of the bound agency still holding its content
+    names (placed in the log or not yet)."""
+    if not digests:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT archive_content_unnamed(%s::varchar[])", [sorted(digests)])
+        unnamed = {row[0] for row in cursor.fetchall()}
+    return unnamed - _named_unplaced(agency_id, unnamed)
+
+
+def _named_unplaced(agency_id: int, digests: Collection[str]) -> set[str]:
+    """Return which of ``digests`` events committed but not placed yet name (the uses of
+    events are indexed when they are placed)."""
+    if not digests:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(_LAST_PLACED, [agency_id])
+        last = cursor.fetchone() or (-1, 0)
+        cursor.execute(_NAMED_UNPLACED, [agency_id, *last, sorted(digests)])
+        return {row[0] for row in cursor.fetchall()}
+
+
+def _erased_files_delete(agency_id: int, digests: Sequence[str]) -> None:
+    """Delete the files of content noted as erased, unless a record named it again since
+    (kept anew): under the keeping lock, so that no keep slips between."""
+    storage = storages["archive"]
+    with agency_scope(agency_id), transaction.atomic():
+        agency_lock(KEEPING, agency_id, shared=False)
+        for digest in sorted(contents_unnamed(agency_id=agency_id, digests=digests)):
+            storage.delete(content_name(agency_id, digest))
 
 
 def _files_keep(files: dict[str, bytes]) -> None:

@@ -2,8 +2,9 @@
 is indexed beside the log (``archive_contentuse``, written by the sequencer as the words
 are; the app role may only insert its bound agency's rows), and
 ``archive_content_unused(event_ids)`` answers which of the content those events named no
-event still holding its content names. A file deleted so is explained by a row of
-``ArchiveContentErasure`` (append-only).
+event still holding its content names (``archive_content_unnamed(digests)``, which of
+those hashes). A file deleted so is explained by a row of ``ArchiveContentErasure``
+(append-only).
 """
 
 from typing import Any
@@ -51,6 +52,22 @@ AS $$
 $$
 """
 CLOSE_UNUSED = "REVOKE ALL ON FUNCTION archive_content_unused(bigint[]) FROM PUBLIC"
+# Which of ``digests`` no event still holding its content names.
+UNNAMED = """
+CREATE FUNCTION archive_content_unnamed(digests varchar[]) RETURNS SETOF varchar
+LANGUAGE sql STABLE STRICT SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT d.sha256 FROM unnest(digests) AS d(sha256)
+    WHERE NOT EXISTS (
+        SELECT 1 FROM public.archive_contentuse AS u
+        JOIN public.archive_archiveevent AS e ON e.id = u.event_id
+        WHERE u.agency_id = NULLIF(current_setting('govsocial.agency_id', true), '')::bigint
+        AND u.sha256 = d.sha256 AND e.salt <> ''
+    )
+$$
+"""
+CLOSE_UNNAMED = "REVOKE ALL ON FUNCTION archive_content_unnamed(varchar[]) FROM PUBLIC"
 
 
 def uses_of_placed_events(apps: Any, schema_editor: Any) -> None:
@@ -99,5 +116,8 @@ class Migration(migrations.Migration):
         migrations.RunPython(uses_of_placed_events, migrations.RunPython.noop),
         migrations.RunSQL(
             sql=[UNUSED, CLOSE_UNUSED], reverse_sql="DROP FUNCTION archive_content_unused"
+        ),
+        migrations.RunSQL(
+            sql=[UNNAMED, CLOSE_UNNAMED], reverse_sql="DROP FUNCTION archive_content_unnamed"
         ),
     ]

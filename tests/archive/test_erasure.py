@@ -194,3 +194,22 @@ def test_content_kept_again_after_its_erasure_is_kept_anew(agency: Agency) -> No
         assert opened is not None
         with opened[0] as file:
             assert b"twice" in file.read()
+
+
+def test_an_erasure_rolled_back_deletes_no_file(agency: Agency) -> None:
+    with agency_scope(agency.pk), transaction.atomic():
+        (digest,) = archive.keep_documents(agency=agency, documents=[{"text": "Kept on"}])
+        event = archive.record(
+            agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": digest}
+        )
+    all_placed(agency)
+
+    with agency_scope(agency.pk), suppress(RuntimeError), transaction.atomic():
+        event_content_erase(event=event, actor=SYSTEM, reason=REASON)
+        raise RuntimeError("something after the erasure failed")
+
+    with agency_scope(agency.pk):
+        assert not ArchiveContentErasure.objects.filter(sha256=digest).exists()
+        opened = content_open(sha256=digest)
+        assert opened is not None
+        opened[0].close()
