@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext, suppress
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import cache, partial
 from typing import Any
 
@@ -252,6 +253,15 @@ def _named_unplaced(agency_id: int, digests: Collection[str]) -> set[str]:
         return {row[0] for row in cursor.fetchall()}
 
 
+def erased_files_tend(*, agency_id: int, within: timedelta) -> None:
+    """Delete the files of the bound agency's content noted as erased in the last
+    ``within`` that are still there: a worker stopped between an erasure's commit and
+    the deletion of its files left them (reading them already answers nothing)."""
+    since = timezone.now() - within
+    noted = ArchiveContentErasure.objects.filter(erased_at__gte=since)
+    _erased_files_delete(agency_id, sorted(set(noted.values_list("sha256", flat=True))))
+
+
 def _erased_files_delete(agency_id: int, digests: Sequence[str]) -> None:
     """Delete the files of content noted as erased, unless a record named it again since
     (kept anew): under the keeping lock, so that no keep slips between."""
@@ -259,7 +269,7 @@ def _erased_files_delete(agency_id: int, digests: Sequence[str]) -> None:
     with agency_scope(agency_id), transaction.atomic():
         agency_lock(KEEPING, agency_id, shared=False)
         for digest in sorted(contents_unnamed(agency_id=agency_id, digests=digests)):
-            storage.delete(content_name(agency_id, digest))
+            storage.delete(content_name(agency_id, digest))  # nothing when it is gone
 
 
 def _files_keep(files: dict[str, bytes]) -> None:

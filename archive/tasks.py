@@ -149,14 +149,20 @@ def disposition_run_agency(*, agency_id: int, disposition_id: int) -> None:
 
 @shared_task(acks_late=True)
 def dispositions_tend() -> None:
-    """Queue, for every agency, the taking up again of runs whose worker was lost."""
+    """Queue, for every agency, the taking up again of runs whose worker was lost and
+    of erased files left behind."""
     each_agency(dispositions_tend_agency, active_only=False)
 
 
 @shared_task(acks_late=True)
 @with_agency_scope
 def dispositions_tend_agency(*, agency_id: int) -> None:
-    """Take up one agency's stalled dispositions again."""
+    """Take up one agency's stalled dispositions again, and delete the files of content
+    erased in the last day that a stopped worker left."""
+    from datetime import timedelta
+
     from archive.retention import dispositions_tend as tend
+    from archive.services import erased_files_tend
 
     tend()
+    erased_files_tend(agency_id=agency_id, within=timedelta(days=1))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import suppress
+from datetime import timedelta
 from io import StringIO
 
 import psycopg
@@ -29,7 +30,7 @@ from archive.models import (
     content_name,
 )
 from archive.selectors import content_open, inclusion_proof
-from archive.services import SYSTEM, event_content_erase
+from archive.services import SYSTEM, erased_files_tend, event_content_erase
 from archive.verification import contents_verify
 from govsocial.tenancy import agency_scope
 from tests.archive.conftest import all_placed, as_owner
@@ -213,3 +214,22 @@ def test_an_erasure_rolled_back_deletes_no_file(agency: Agency) -> None:
         opened = content_open(sha256=digest)
         assert opened is not None
         opened[0].close()
+
+
+def test_files_an_erasure_left_behind_are_deleted_by_the_tending(agency: Agency) -> None:
+    with agency_scope(agency.pk), transaction.atomic():
+        (digest,) = archive.keep_documents(agency=agency, documents=[{"text": "Left over"}])
+        event = archive.record(
+            agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": digest}
+        )
+    all_placed(agency)
+    path = storages["archive"].path(content_name(agency.pk, digest))
+    with agency_scope(agency.pk), transaction.atomic():
+        event_content_erase(event=event, actor=SYSTEM, reason=REASON)
+        # The worker stops before the files are deleted after the commit.
+        transaction.get_connection().run_on_commit.clear()
+    assert os.path.exists(path)
+    with agency_scope(agency.pk):
+        assert content_open(sha256=digest) is None
+        erased_files_tend(agency_id=agency.pk, within=timedelta(days=1))
+    assert not os.path.exists(path)
