@@ -71,17 +71,25 @@ STALLED_AFTER = timedelta(minutes=10)
 LONGEST_DAYS = 36_500
 
 
+# The lawful basis of most series.
+_PUBLIC_TASK = gettext_lazy(
+    "Public task (GDPR Art. 6(1)(e)): the agency's dealings with the public."
+)
+
+
 @dataclass(frozen=True)
 class Series:
     """A series of records: its default time kept (None: for good), where the default
     comes from, why a person's request to erase its records is refused (None: they are
-    erased), and the series whose schedule it follows instead of its own."""
+    erased), the series whose schedule it follows instead of its own, and the lawful
+    basis of its processing."""
 
     code: RecordSeries
     default_days: int | None
     basis: Any
     exempt_from_erasure: Any
     follows: RecordSeries | None = None
+    legal_basis: Any = _PUBLIC_TASK
 
 
 SERIES = {
@@ -131,6 +139,10 @@ SERIES = {
             gettext_lazy(
                 "GDPR Art. 17(3)(b) and (e): records of access and administration the agency "
                 "keeps under a legal obligation and for legal claims."
+            ),
+            legal_basis=gettext_lazy(
+                "Legal obligation and public task (GDPR Art. 6(1)(c) and (e)): the security "
+                "and accountability of the service."
             ),
         ),
     )

@@ -309,6 +309,14 @@ class RetentionScheduleSerializer(serializers.Serializer[Any]):
     keep_days = serializers.IntegerField(allow_null=True)
     default_days = serializers.IntegerField(source="series.default_days", allow_null=True)
     basis = serializers.CharField(source="series.basis", help_text="where the default comes from")
+    legal_basis = serializers.CharField(
+        source="series.legal_basis", help_text="the lawful basis of the records' processing"
+    )
+    exempt_from_erasure = serializers.CharField(
+        source="series.exempt_from_erasure",
+        allow_null=True,
+        help_text="why a person's request to erase these records is refused (null: erased)",
+    )
     follows = serializers.ChoiceField(choices=RecordSeries.choices, allow_null=True)
     changed_by = serializers.EmailField(
         source="changed.changed_by.email", allow_null=True, default=None
