@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 
 from django.apps import apps
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Now
@@ -312,19 +312,23 @@ def dispositions_propose(*, agency_id: int) -> list[Disposition]:
         span = due.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
         if span["first"] is None:
             continue
-        with transaction.atomic():
-            disposition: Disposition = Disposition.objects.create(
-                agency=agency,
-                series=schedule.code,
-                keep_days=schedule.keep_days,
-                before=before,
-                found=due.count(),
-                held=held_among(due, _zone(agency)).count(),
-                first_at=span["first"],
-                last_at=span["last"],
-            )
-            _record(disposition, SYSTEM, DISPOSITION_PROPOSED)
-            transaction.on_commit(partial(_tell_officers, disposition))
+        try:
+            with transaction.atomic():
+                disposition: Disposition = Disposition.objects.create(
+                    agency=agency,
+                    series=schedule.code,
+                    keep_days=schedule.keep_days,
+                    before=before,
+                    found=due.count(),
+                    held=held_among(due, _zone(agency)).count(),
+                    first_at=span["first"],
+                    last_at=span["last"],
+                )
+                _record(disposition, SYSTEM, DISPOSITION_PROPOSED)
+                transaction.on_commit(partial(_tell_officers, disposition))
+        except IntegrityError:
+            # Another proposer opened one for the series meanwhile (one at a time).
+            continue
         proposed.append(disposition)
     return proposed
 
@@ -412,8 +416,8 @@ def _dispatch(disposition: Disposition) -> None:
 
 def disposition_run(*, disposition_id: int) -> Disposition | None:
     """Run an approved disposition of the bound agency to its end: erase its due records
-    a batch at a time, each batch recorded, then make and keep its certificate. Safe to
-    run twice (a second run finds nothing left to erase, or the disposition done)."""
+    a batch at a time (each erasure recorded), then make and keep its certificate. Safe
+    to run twice (a second run finds nothing left to erase, or the disposition done)."""
     disposition = Disposition.objects.select_related("agency").filter(pk=disposition_id).first()
     if disposition is None or disposition.state != DispositionState.RUNNING:
         return disposition
@@ -449,8 +453,8 @@ def disposition_run(*, disposition_id: int) -> Disposition | None:
 
 
 def _batch_dispose(disposition: Disposition) -> bool:
-    """Erase the next batch of ``disposition``'s due records that no standing hold finds;
-    record it. Return whether there was one."""
+    """Erase the next batch of ``disposition``'s due records that no standing hold finds
+    (each erasure recorded). Return whether there was one."""
     with transaction.atomic():
         holds_lock(disposition.agency_id, shared=True)
         # One batch at a time, should two workers run it.
