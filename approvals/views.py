@@ -34,7 +34,7 @@ from approvals.forms import (
     step_initial,
 )
 from approvals.models import Approval, ApprovalChain, ApprovalState, StepRule, Verdict
-from govsocial.errors import GovsocialError
+from govsocial.errors import GovsocialError, form_problems
 from govsocial.middleware import open_by_token
 from govsocial.timezones import local_to_utc, zone_named, zone_of
 from publishing.forms import ScheduleTimeForm
@@ -276,7 +276,7 @@ def _wanted_time(request: HttpRequest) -> datetime | None:
     time in the viewer's zone), or None when it gives neither."""
     form = ScheduleTimeForm(request.POST)
     if not form.is_valid():
-        raise GovsocialError(" ".join(str(e) for errors in form.errors.values() for e in errors))
+        raise GovsocialError(form_problems(form))
     day, at_time = form.cleaned_data["schedule_date"], form.cleaned_data["schedule_time"]
     if day is None and at_time is None:
         return None

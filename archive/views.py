@@ -43,7 +43,7 @@ from archive.models import (
     RequestStatus,
 )
 from archive.responses import content_response, package_response
-from govsocial.errors import GovsocialError
+from govsocial.errors import GovsocialError, form_problems
 from govsocial.timezones import render_local, zone_of
 
 PAGE_SIZE = 50
@@ -139,7 +139,7 @@ def record_search_save(request: HttpRequest, agency_slug: str) -> HttpResponse:
     form = SaveSearchForm(request.POST, requests=open_requests)
     search_url = reverse("record_search", args=[agency_slug])
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        messages.error(request, form_problems(form))
         return redirect(search_url)
     chosen = next(one for one in open_requests if one.pk == form.cleaned_data["request"])
     try:
@@ -410,9 +410,7 @@ def records_schedule_set(request: HttpRequest, agency_slug: str) -> HttpResponse
     form = ScheduleForm(request.POST)
     try:
         if not form.is_valid():
-            raise GovsocialError(
-                " ".join(str(e) for errors in form.errors.values() for e in errors)
-            )
+            raise GovsocialError(form_problems(form))
         retention.schedule_set(
             agency=request.agency,  # type: ignore[attr-defined]
             actor=request.user,  # type: ignore[arg-type]
@@ -439,9 +437,7 @@ def records_disposition_review(
     form = DispositionReviewForm(request.POST)
     try:
         if not form.is_valid():
-            raise GovsocialError(
-                " ".join(str(e) for errors in form.errors.values() for e in errors)
-            )
+            raise GovsocialError(form_problems(form))
         review, done = (
             (retention.disposition_approve, _("The disposition runs: this page shows how far."))
             if form.cleaned_data["decision"] == "run"

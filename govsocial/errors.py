@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class GovsocialError(Exception):
     """A domain rule refused an action; ``message`` is shown to the person."""
@@ -37,3 +39,8 @@ class Unprocessable(GovsocialError):
     idempotency key sent again with a different request)."""
 
     status_code = 422
+
+
+def form_problems(form: Any) -> str:
+    """Return every error of a bound Django form, as one message to show."""
+    return " ".join(str(error) for errors in form.errors.values() for error in errors)

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from govsocial.errors import GovsocialError
+from govsocial.errors import GovsocialError, form_problems
 from govsocial.timezones import LocalTimeError, local_to_utc, render_local, zone_of
 from publishing import selectors, services
 from publishing.calendar import LIST, MONTH, VIEWS, WEEK, CalendarPeriod, first_weekday
@@ -294,7 +294,7 @@ def post_move(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRespo
     if request.method == "GET":
         return render_local(request, "publishing/post_move.html", context)
     if not form.is_valid():
-        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        message = form_problems(form)
         if _wants_json(request):
             return JsonResponse({"ok": False, "message": message}, status=400)
         return render_local(request, "publishing/post_move.html", context, status=400)
