@@ -90,6 +90,21 @@ def event_get(*, event_id: int) -> ArchiveEvent | None:
     return ArchiveEvent.objects.filter(pk=event_id).first()
 
 
+# The most records of each kind of an event's context that are shown.
+CONTEXT_LONGEST = 200
+
+
+def event_context(*, event: ArchiveEvent) -> dict[str, QuerySet[ArchiveEvent]]:
+    """Return what ``event`` belongs to, each oldest first (``CONTEXT_LONGEST`` at most):
+    the ``history`` of its object, the history of what that is ``part_of``, and the
+    ``conversation`` it belongs to."""
+    return {
+        "history": event_history(event=event)[:CONTEXT_LONGEST],
+        "part_of": event_part_of(event=event)[:CONTEXT_LONGEST],
+        "conversation": event_conversation(event=event)[:CONTEXT_LONGEST],
+    }
+
+
 def event_history(*, event: ArchiveEvent) -> QuerySet[ArchiveEvent]:
     """Return every event of the bound agency about the same object as ``event`` (an
     item received, edited, hidden, answered…; a post written, approved, published),

@@ -47,8 +47,6 @@ from govsocial.errors import GovsocialError, form_problems
 from govsocial.timezones import render_local, zone_of
 
 PAGE_SIZE = 50
-# The most events of an object's history a record's page lists.
-HISTORY_LONGEST = 200
 # The most dispositions the retention page lists, newest first.
 DISPOSITIONS_SHOWN = 50
 
@@ -111,9 +109,7 @@ def record_detail(request: HttpRequest, agency_slug: str, event_id: int) -> Http
         "head": head,
         "checked": checked,
         "kept": records.kept_of(event.data),
-        "history": records.event_history(event=event)[:HISTORY_LONGEST],
-        "conversation": records.event_conversation(event=event)[:HISTORY_LONGEST],
-        "part_of": records.event_part_of(event=event)[:HISTORY_LONGEST],
+        **records.event_context(event=event),
         "recorded": json.dumps(event.data, indent=2, ensure_ascii=False, sort_keys=True),
     }
     return render_local(request, "archive/record_detail.html", context)

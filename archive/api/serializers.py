@@ -92,6 +92,22 @@ class ArchiveEventSerializer(serializers.ModelSerializer[ArchiveEvent]):
         return not event.salt
 
 
+class EventContextSerializer(serializers.Serializer[Any]):
+    """What a record belongs to, as its page shows it, oldest first (up to 200 each)."""
+
+    history = ArchiveEventSerializer(
+        many=True, help_text="every record about the same object (an item, a post…)"
+    )
+    part_of = ArchiveEventSerializer(
+        many=True,
+        help_text="the history of what its object is part of (a delivery's post: how it was "
+        "written, submitted and approved)",
+    )
+    conversation = ArchiveEventSerializer(
+        many=True, help_text="the inbox conversation it belongs to, with the replies"
+    )
+
+
 class EventQuerySerializer(serializers.Serializer[Any]):
     """What the list of events is narrowed to."""
 

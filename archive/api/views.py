@@ -33,6 +33,7 @@ from archive.api.serializers import (
     DispositionReviewSerializer,
     DispositionSerializer,
     ErasureSerializer,
+    EventContextSerializer,
     EventQuerySerializer,
     ExportPackageSerializer,
     HeadSerializer,
@@ -179,6 +180,14 @@ class EventProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Archiv
         except ArchiveError as error:
             raise InvalidParameter("head", error.message, rule=True) from None
         return Response(InclusionProofSerializer(document).data)
+
+    @extend_schema(responses=EventContextSerializer)
+    @action(detail=True, methods=["get"])
+    def context(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """What the event belongs to, as the record's page shows it: the history of its
+        object, of what that is part of, and the conversation it belongs to."""
+        context = records.event_context(event=self.get_object())
+        return Response(EventContextSerializer(context).data)
 
     def _latest_head_with(self, event: ArchiveEvent) -> ArchiveHead:
         head = records.head_with(event)

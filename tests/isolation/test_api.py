@@ -396,6 +396,14 @@ class TestArchiveEventProof(ApiIsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug, leaf.event_id])
 
 
+class TestArchiveEventContext(ApiIsolationSuite):
+    url_name = "archiveevent-context"
+
+    def url(self, personas: Personas) -> str:
+        event = archive_event_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, event.pk])
+
+
 class TestArchiveEventList(ApiIsolationSuite):
     url_name = "archiveevent-list"
 

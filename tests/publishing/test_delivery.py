@@ -529,3 +529,10 @@ def test_a_delivery_record_shows_the_history_of_its_post(
     # A record about what is part of nothing shows no such history.
     other = reader.get(reverse("record_detail", args=["alpha", about_a_person.pk]))
     assert "The history of what it is part of" not in other.content.decode()
+    # Integrators read the same context.
+    context = reader.get(f"/api/agencies/alpha/archive/events/{published.pk}/context/").json()
+    assert [(e["verb"], e["data"].get("comment")) for e in context["part_of"]] == [
+        ("approval.decided", "Counsel agrees.")
+    ]
+    assert [e["verb"] for e in context["history"]] == ["target.sending", "target.published"]
+    assert context["conversation"] == []
