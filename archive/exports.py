@@ -50,6 +50,7 @@ from archive.models import (
     ExportPackage,
     PackageStatus,
     RecordsRequest,
+    RequestKind,
     RequestStatus,
     package_name,
 )
@@ -192,6 +193,11 @@ def package_build(*, package_id: int) -> ExportPackage | None:
         logger.exception("records package %s failed", package.pk)
         _failed(package, str(error) or error.__class__.__name__)
     package.refresh_from_db()
+    if package.status == PackageStatus.READY and package.request.kind == RequestKind.ARCHIVER_COPY:
+        # Imported here: the monthly copies start packages.
+        from archive.archiver import copy_deliver
+
+        copy_deliver(package=package)
     _tell(package)
     return package
 

@@ -242,6 +242,7 @@ class RequestKind(models.TextChoices):
 
     PUBLIC_RECORDS = "public_records", _("Public records (FOIA): 20 working days")
     PERSONAL_DATA = "personal_data", _("Personal data (GDPR access): one month")
+    ARCHIVER_COPY = "archiver_copy", _("Monthly copy for an outside archiver: a week")
     ERASURE = "erasure", _("Erasure of personal data (GDPR Art. 17): one month")
     RESTRICTION = "restriction", _("Restriction of processing (GDPR Art. 18): one month")
 
@@ -503,3 +504,23 @@ class Disposition(AgencyOwned):
 
     def __str__(self) -> str:
         return f"{self.get_series_display()} ({self.before:%Y-%m-%d})"
+
+
+class OutsideArchiver(AgencyOwned):
+    """An archiving service the agency also uses, which gets a copy of every month's
+    records as a package (``archive.archiver``), while ``active``."""
+
+    name = models.CharField(_("archiving service"), max_length=200)
+    active = models.BooleanField(_("copies made"), default=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField(_("changed"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("outside archiver")
+        verbose_name_plural = _("outside archivers")
+        constraints = [models.UniqueConstraint(fields=["agency"], name="archive_archiver_once")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -25,13 +25,18 @@ PUBLIC_RECORDS_WORKING_DAYS = 20
 # The key of the lock that numbers an agency's requests one at a time (with its id).
 NUMBERING = 0x7265_6371
 LONGEST_NAME = 200
+# How long a monthly copy for an outside archiver has to be made.
+ARCHIVER_COPY_DAYS = timedelta(days=7)
 
 
 def due_on(kind: str, received_on: date, holidays: Collection[date]) -> date:
     """Return the day a request of ``kind`` received on ``received_on`` must be answered
     by: the 20th working day after it (weekends and ``holidays`` not counted) for
     public records; the same day of the next month (its last day when it has none) for
-    personal data, to see it, have it erased or have its processing restricted."""
+    personal data, to see it, have it erased or have its processing restricted; a week
+    later for an outside archiver's monthly copy."""
+    if kind == RequestKind.ARCHIVER_COPY:
+        return received_on + ARCHIVER_COPY_DAYS
     if kind in (RequestKind.PERSONAL_DATA, RequestKind.ERASURE, RequestKind.RESTRICTION):
         year, month = divmod(received_on.month, 12)
         year, month = received_on.year + year, month + 1

@@ -1,6 +1,7 @@
 """Work on the archive in the background, one task per agency: signing each log's head,
 having the heads time-stamped, checking each log from its events up, building and
-tending records packages, and proposing and running dispositions."""
+tending records packages, proposing and running dispositions, and making the monthly
+copies for outside archivers."""
 
 from __future__ import annotations
 
@@ -166,3 +167,20 @@ def dispositions_tend_agency(*, agency_id: int) -> None:
 
     tend()
     erased_files_tend(agency_id=agency_id, within=timedelta(days=1))
+
+
+@shared_task(acks_late=True)
+def archiver_copies_make() -> None:
+    """Queue, for every agency, last month's copy for its outside archiver."""
+    each_agency(archiver_copies_make_agency, active_only=False)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def archiver_copies_make_agency(*, agency_id: int) -> None:
+    """Open one agency's copy of last month for its outside archiver, once."""
+    from django.apps import apps
+
+    from archive.archiver import copies_make
+
+    copies_make(agency=apps.get_model("accounts", "Agency").objects.get(pk=agency_id))

@@ -47,6 +47,11 @@ urlpatterns = [
         name="records_schedule_set",
     ),
     path(
+        "agencies/<slug:agency_slug>/records/retention/archiver/",
+        views.records_archiver_set,
+        name="records_archiver_set",
+    ),
+    path(
         "agencies/<slug:agency_slug>/records/dispositions/",
         views.records_dispositions,
         name="records_dispositions",

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from archive import exports, holds, records, requests, retention, signing, subjects
+from archive.archiver import archiver_of, archiver_set
 from archive.forms import (
     DispositionReviewForm,
     HoldForm,
@@ -373,6 +374,7 @@ def _retention_context(request: HttpRequest) -> dict[str, Any]:
         ]
     )
     return {
+        "archiver": archiver_of(),
         "schedules": retention.schedules(),
         "dispositions": shown,
         "running": any(d.state == DispositionState.RUNNING for d in shown),
@@ -449,4 +451,26 @@ def records_disposition_review(
         messages.error(request, error.message)
     else:
         messages.success(request, done)
+    return redirect("records_retention", agency_slug=agency_slug)
+
+
+@require_POST
+def records_archiver_set(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Name the agency's outside archiving service and turn its monthly copies on or
+    off; admins only."""
+    _require_reader(request)
+    if not request.membership.has_role("admin"):  # type: ignore[attr-defined]
+        raise PermissionDenied(_("Only the agency's admins choose an outside archiver."))
+    try:
+        archiver_set(
+            agency=request.agency,  # type: ignore[attr-defined]
+            actor=request.user,  # type: ignore[arg-type]
+            person=request.user,
+            name=request.POST.get("name", "")[:200],
+            active=bool(request.POST.get("active")),
+        )
+    except GovsocialError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("The outside archiver is saved."))
     return redirect("records_retention", agency_slug=agency_slug)

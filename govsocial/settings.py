@@ -303,14 +303,14 @@ STORAGES = {
 # S3_ENDPOINT_URL a server other than AWS's; the credentials come as AWS_ACCESS_KEY_ID and
 # AWS_SECRET_ACCESS_KEY (or the host's role). Objects stay private: the app serves them.
 S3_BUCKET = os.environ.get("S3_BUCKET", "")
+_S3 = {
+    "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
+    "region_name": os.environ.get("S3_REGION") or None,
+    "default_acl": None,
+    "querystring_auth": True,
+    "file_overwrite": False,
+}
 if S3_BUCKET:
-    _S3 = {
-        "endpoint_url": os.environ.get("S3_ENDPOINT_URL") or None,
-        "region_name": os.environ.get("S3_REGION") or None,
-        "default_acl": None,
-        "querystring_auth": True,
-        "file_overwrite": False,
-    }
     STORAGES["default"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": _S3 | {"bucket_name": S3_BUCKET, "location": "media"},
@@ -323,6 +323,19 @@ if S3_BUCKET:
     STORAGES["packages"] = {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": _S3 | {"bucket_name": S3_BUCKET, "location": "packages"},
+    }
+# Where the monthly copies for an outside archiving service go, for the agencies that
+# turn them on (``archive.archiver``): a folder, or an S3-compatible bucket of their own
+# (S3_ARCHIVER_BUCKET, its server and credentials as above), each agency's under its slug.
+ARCHIVER_ROOT = Path(os.environ.get("ARCHIVER_ROOT", DATA_DIR / "archiver"))
+STORAGES["archiver"] = {
+    "BACKEND": "django.core.files.storage.FileSystemStorage",
+    "OPTIONS": {"location": ARCHIVER_ROOT},
+}
+if S3_ARCHIVER_BUCKET := os.environ.get("S3_ARCHIVER_BUCKET", ""):
+    STORAGES["archiver"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": _S3 | {"bucket_name": S3_ARCHIVER_BUCKET},
     }
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
@@ -359,7 +372,8 @@ SPECTACULAR_SETTINGS = {
         "rules with blackout periods, emergency posts with their reviews, the inbox "
         "(what citizens wrote, its status, assignee and the agency's replies), and the "
         "archive's signed heads and proofs, its records requests, their packages, its "
-        "legal holds, retention schedules and dispositions. "
+        "legal holds, retention schedules, dispositions, the requests of persons about their "
+        "data and the monthly copies for an outside archiver. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),
@@ -442,6 +456,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
     "archive-tend-dispositions": {"task": "archive.tasks.dispositions_tend", "schedule": 5 * 60},
+    "archive-copy-for-archivers": {
+        "task": "archive.tasks.archiver_copies_make",
+        "schedule": 6 * 60 * 60,
+    },
     "archive-stamp-heads": {
         "task": "archive.tasks.heads_timestamp",
         "schedule": ARCHIVE_TIMESTAMP_RETRY_SECONDS,

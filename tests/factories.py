@@ -55,6 +55,7 @@ from approvals.models import (
     StepRule,
     Verdict,
 )
+from archive.archiver import archiver_set
 from archive.entries import FACT_FIELDS, event_leaf
 from archive.exports import package_start
 from archive.holds import hold_place
@@ -70,6 +71,7 @@ from archive.models import (
     ExportPackage,
     Holiday,
     LegalHold,
+    OutsideArchiver,
     RecordSeries,
     RecordsRequest,
     RequestKind,
@@ -265,6 +267,15 @@ def content_erasure_for(agency: Agency) -> ArchiveContentErasure:
             agency=agency, sha256=kept.sha256, reason="GDPR Art. 17"
         )
     return erasure
+
+
+def outside_archiver_for(agency: Agency) -> OutsideArchiver:
+    """Name ``agency``'s outside archiving service, its monthly copies on."""
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        return archiver_set(
+            agency=agency, actor=admin, person=admin, name="ArchiveSocial", active=True
+        )
 
 
 def retention_schedule_for(agency: Agency) -> RetentionSchedule:
@@ -921,6 +932,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     LegalHold: legal_hold_for,
     RetentionSchedule: retention_schedule_for,
     ArchiveContentErasure: content_erasure_for,
+    OutsideArchiver: outside_archiver_for,
     Disposition: disposition_for,
     ExportPackage: export_package_for,
     Holiday: holiday_for,

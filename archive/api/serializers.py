@@ -17,6 +17,7 @@ from archive.models import (
     ExportPackage,
     Holiday,
     LegalHold,
+    OutsideArchiver,
     PackageStatus,
     RecordSeries,
     RecordsRequest,
@@ -410,3 +411,16 @@ class RestrictionChangeSerializer(serializers.Serializer[Any]):
 
     apply = serializers.BooleanField()
     reason = serializers.CharField(max_length=2000, required=False, default="")
+
+
+class OutsideArchiverSerializer(serializers.ModelSerializer[OutsideArchiver]):
+    """The archiving service the agency also uses, which gets a copy of every month's
+    records while ``active`` (each a records request of the kind ``archiver_copy``)."""
+
+    changed_by = serializers.EmailField(source="changed_by.email", read_only=True)
+
+    class Meta:
+        model = OutsideArchiver
+        fields = ["name", "active", "changed_by", "changed_at"]
+        read_only_fields = ["changed_by", "changed_at"]
+        extra_kwargs = {"name": {"max_length": 200}, "active": {"required": True}}

@@ -9,6 +9,7 @@ from archive.api.views import (
     HeadViewSet,
     HolidayViewSet,
     LegalHoldViewSet,
+    OutsideArchiverViewSet,
     RecordsRequestViewSet,
     RetentionScheduleViewSet,
 )
@@ -50,4 +51,9 @@ router.register(
 urlpatterns = [
     *router.urls,
     path("archive/keys/", ArchiveKeyViewSet.as_view({"get": "list"}), name="archive-key-list"),
+    path(
+        "agencies/<slug:agency_slug>/archive/outside-archiver/",
+        OutsideArchiverViewSet.as_view({"get": "retrieve", "put": "update"}),
+        name="outsidearchiver-detail",
+    ),
 ]

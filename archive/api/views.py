@@ -41,6 +41,7 @@ from archive.api.serializers import (
     HolidaySerializer,
     InclusionProofSerializer,
     LegalHoldSerializer,
+    OutsideArchiverSerializer,
     RecordsRequestSerializer,
     RequestStatusSerializer,
     RestrictionChangeSerializer,
@@ -49,6 +50,7 @@ from archive.api.serializers import (
     SavedSearchSerializer,
     ScheduleChangeSerializer,
 )
+from archive.archiver import archiver_of, archiver_set
 from archive.errors import ArchiveError
 from archive.models import (
     ArchiveEvent,
@@ -57,6 +59,7 @@ from archive.models import (
     ExportPackage,
     Holiday,
     LegalHold,
+    OutsideArchiver,
     RecordsRequest,
     RetentionSchedule,
     SavedSearch,
@@ -529,3 +532,34 @@ class DispositionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Archi
             sha256=disposition.certificate,
             filename=f"disposition-{disposition.pk}-certificate.json",
         )
+
+
+class OutsideArchiverViewSet(ArchiveReaderViewSet):
+    """The archiving service the agency also uses, which gets a copy of every month's
+    records; its admins name it and turn the copies on or off."""
+
+    model = OutsideArchiver
+    serializer_class = OutsideArchiverSerializer
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """The agency's outside archiver (404 when none is named)."""
+        archiver = archiver_of()
+        if archiver is None:
+            raise Http404
+        return Response(self.get_serializer(archiver).data)
+
+    @extend_schema(request=OutsideArchiverSerializer, responses=OutsideArchiverSerializer)
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Name the service and turn its monthly copies on or off; admins only."""
+        if "admin" not in self.roles:
+            raise PermissionDenied(_("Only the agency's admins choose an outside archiver."))
+        sent = OutsideArchiverSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        archiver = archiver_set(
+            agency=self.agency,
+            actor=self.actor(),
+            person=self.person(),
+            name=sent.validated_data["name"],
+            active=sent.validated_data["active"],
+        )
+        return Response(self.get_serializer(archiver).data)

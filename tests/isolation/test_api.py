@@ -28,6 +28,7 @@ from tests.factories import (
     inbox_media_for,
     inbox_reply_for,
     legal_hold_for,
+    outside_archiver_for,
     pause_for,
     post_for,
     records_request_for,
@@ -555,6 +556,15 @@ class TestRetentionScheduleDetail(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         retention_schedule_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, "activity"])
+
+
+class TestOutsideArchiver(ApiIsolationSuite):
+    url_name = "outsidearchiver-detail"
+    methods = ("get", "put")
+
+    def url(self, personas: Personas) -> str:
+        outside_archiver_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug])
 
 
 class TestDispositionList(ApiIsolationSuite):

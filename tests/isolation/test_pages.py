@@ -686,6 +686,14 @@ class TestRecordsRetention(IsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug])
 
 
+class TestRecordsArchiverSet(IsolationSuite):
+    url_name = "records_archiver_set"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
 class TestRecordsDispositions(IsolationSuite):
     url_name = "records_dispositions"
 
