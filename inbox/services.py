@@ -85,9 +85,9 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
     with transaction.atomic():
         known = {
             row.remote_id: row
-            for row in InboxItem.objects.select_for_update(no_key=True).filter(
-                account=account, remote_id__in=[item.remote_id for item in items]
-            )
+            for row in InboxItem.objects.select_for_update(no_key=True)
+            .filter(account=account, remote_id__in=[item.remote_id for item in items])
+            .order_by("pk")
         }
         fresh = [item for item in items if item.remote_id not in known]
         stored = _inserted(account, fresh, languages)
@@ -278,9 +278,9 @@ def items_reread(
     languages = _languages(account, texts)
     with transaction.atomic():
         rows = list(
-            InboxItem.objects.select_for_update(no_key=True).filter(
-                account=account, remote_id__in=asked, deleted_on_network_at=None
-            )
+            InboxItem.objects.select_for_update(no_key=True)
+            .filter(account=account, remote_id__in=asked, deleted_on_network_at=None)
+            .order_by("pk")
         )
         edited = _edited(
             ((row, texts[row.remote_id]) for row in rows if row.remote_id in texts), languages
@@ -299,8 +299,10 @@ def items_pushed(
     the items stored or changed."""
     changed = items_receive(account=account, items=items)
     with transaction.atomic():
-        rows = InboxItem.objects.select_for_update(no_key=True).filter(
-            account=account, remote_id__in=removed, deleted_on_network_at=None
+        rows = (
+            InboxItem.objects.select_for_update(no_key=True)
+            .filter(account=account, remote_id__in=removed, deleted_on_network_at=None)
+            .order_by("pk")
         )
         return changed + _deleted(account, list(rows), "push")
 
@@ -372,6 +374,15 @@ def account_poll(*, account: SocialAccount) -> int:
     except NetworkError as error:
         logger.info("items of account %s not re-read: %s", account.pk, error.reason)
     with transaction.atomic():
+        # Every known item this poll may change, locked at once and by id, as every
+        # receipt locks them: taken in two goes (received, then re-read), two polls of
+        # the account deadlocked.
+        list(
+            InboxItem.objects.select_for_update(no_key=True)
+            .filter(account=account, remote_id__in=[*asked, *(i.remote_id for i in page.items)])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
         received = items_receive(account=account, items=page.items)
         if found is None:
             # Asked again after the others, so that no item the network will not read
