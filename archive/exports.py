@@ -32,7 +32,7 @@ from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -301,12 +301,10 @@ def _head_of_all_committed(agency_id: int) -> ArchiveHead:
 def _matching(package: ExportPackage) -> tuple[str, list[Any]]:
     """Return the SQL (and its parameters) of the ids of the bound agency's events one
     of the package's searches finds."""
-    from archive.forms import saved_search_found
+    from archive.forms import saved_searches_found
 
-    zone = ZoneInfo(package.time_zone)
-    found = Q()
-    for search in package.searches:
-        found |= Q(pk__in=saved_search_found(search["name"], search["criteria"], zone).values("id"))
+    searches = ((search["name"], search["criteria"]) for search in package.searches)
+    found = saved_searches_found(searches, ZoneInfo(package.time_zone))
     sql, params = ArchiveEvent.objects.filter(found).order_by().values("id").query.sql_with_params()
     return sql, list(params)
 

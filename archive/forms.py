@@ -3,13 +3,13 @@ searches saved on them, and the agency's holidays."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from archive.errors import ArchiveError
@@ -84,6 +84,15 @@ def saved_search_found(
     if not form.is_valid():
         raise ArchiveError(_("The search “%(name)s” cannot be run again.") % {"name": name})
     return event_search(**form.criteria(zone)).order_by()
+
+
+def saved_searches_found(searches: Iterable[tuple[str, Mapping[str, Any]]], zone: ZoneInfo) -> Q:
+    """Return the condition of the bound agency's events one of ``searches`` (each its
+    name and criteria) finds, as ``saved_search_found`` runs them; none without one."""
+    found = Q(pk__in=[])
+    for name, criteria in searches:
+        found |= Q(pk__in=saved_search_found(name, criteria, zone).values("pk"))
+    return found
 
 
 def _start_of(day: date | None, zone: ZoneInfo) -> datetime | None:

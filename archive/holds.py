@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -110,12 +110,8 @@ def holds_on(event: ArchiveEvent) -> list[LegalHold]:
 def held_among(events: QuerySet[ArchiveEvent], zone: ZoneInfo) -> QuerySet[ArchiveEvent]:
     """Return those of the bound agency's ``events`` that a standing hold's search finds
     (its days read in ``zone``)."""
-    from archive.forms import saved_search_found
+    from archive.forms import saved_searches_found
 
     standing = LegalHold.objects.filter(lifted_at__isnull=True).select_related("search")
-    found = Q(pk__in=[])
-    for hold in standing:
-        found |= Q(
-            pk__in=saved_search_found(hold.search.name, hold.search.criteria, zone).values("pk")
-        )
-    return events.filter(found)
+    searches = ((hold.search.name, hold.search.criteria) for hold in standing)
+    return events.filter(saved_searches_found(searches, zone))

@@ -20,7 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils.translation import gettext as _
 
 import archive
@@ -76,17 +76,16 @@ class SeriesFound:
 def _found(request: RecordsRequest) -> QuerySet[ArchiveEvent]:
     """Return the records the request's saved searches find that still hold their
     content, placed in the log."""
-    from archive.forms import saved_search_found
+    from archive.forms import saved_searches_found
 
-    zone = ZoneInfo(request.agency.time_zone)
     searches = list(request.searches.all())
     if not searches:
         raise GovsocialError(
             _("Save a search on the request first: it finds the person's records.")
         )
-    found = Q(pk__in=[])
-    for search in searches:
-        found |= Q(pk__in=saved_search_found(search.name, search.criteria, zone).values("pk"))
+    found = saved_searches_found(
+        ((search.name, search.criteria) for search in searches), ZoneInfo(request.agency.time_zone)
+    )
     placed = ArchiveLeaf.objects.filter(event_id=OuterRef("pk"))
     return ArchiveEvent.objects.filter(found).exclude(salt="").filter(Exists(placed))
 
