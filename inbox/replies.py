@@ -277,8 +277,9 @@ def replies_due(*, account: SocialAccount) -> list[int]:
 def reply_send(*, reply_id: int) -> InboxReply | None:
     """Send a due reply of the bound agency, or settle one whose answer never came;
     return it as it ended up, or None when there was nothing to do (not due, held by a
-    crisis pause of its account, or another worker had it). A held reply stays queued
-    and goes out at the account's first poll once the pause ends."""
+    crisis pause of its account or a restriction of its item, or another worker had
+    it). A held reply stays queued and goes out at the account's first poll once the
+    pause ends or the restriction is lifted."""
     claimed = reply_claim(
         reply_id=reply_id,
         stuck_after=_sending_lease(),
@@ -293,9 +294,15 @@ def reply_send(*, reply_id: int) -> InboxReply | None:
 
 
 def reply_held(*, reply_id: int) -> bool:
-    """Say whether a crisis pause holds the account of the bound agency's reply."""
+    """Say whether the bound agency's reply is held: by a crisis pause of its account,
+    or because its item's author had the item's processing restricted (it goes out once
+    the restriction is lifted)."""
     reply = InboxReply.objects.select_related("agency", "item").filter(pk=reply_id).first()
-    return reply is not None and pause_cover(agency=reply.agency).covers(reply.item.account_id)
+    if reply is None:
+        return False
+    return bool(reply.item.restricted_under) or pause_cover(agency=reply.agency).covers(
+        reply.item.account_id
+    )
 
 
 def _reply(reply_id: int) -> InboxReply:

@@ -29,7 +29,7 @@ from archive.subjects import erasure_carry_out, erasure_review
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
 from inbox.models import InboxItem
-from inbox.replies import reply_create
+from inbox.replies import reply_create, reply_held
 from inbox.services import items_receive
 from publishing.networks.base import InboundItem, InboundKind
 from tests.archive.conftest import all_placed
@@ -215,6 +215,9 @@ def test_a_restriction_hides_a_persons_items_from_all_but_records_officers_until
             criteria={"person": "amara_okafor"},
         )
     writer = MembershipFactory(agency=new_agency, roles=[Role.ADMIN, Role.AUTHOR]).user
+    with agency_scope(new_agency.pk):
+        # Written before the restriction: held until it is lifted.
+        waiting = reply_create(item=hers, text="Thanks, we will call you", actor=writer)
     author, records = Client(), Client()
     author.force_login(writer)
     records.force_login(officer)
@@ -234,6 +237,7 @@ def test_a_restriction_hides_a_persons_items_from_all_but_records_officers_until
         item = InboxItem.objects.get(pk=hers.pk)
         with pytest.raises(GovsocialError, match="restricted"):
             reply_create(item=item, text="Thanks, Amara", actor=writer)
+        assert reply_held(reply_id=waiting.pk)
         assert InboxItem.objects.get(pk=other.pk).restricted_under == ""
     _key, secret = api_key_for(new_agency, Role.ADMIN)
     auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
@@ -244,6 +248,8 @@ def test_a_restriction_hides_a_persons_items_from_all_but_records_officers_until
     assert "Say why the restriction is lifted" in refused.content.decode()
     records.post(page, {"lift_restriction": "1", "reason": "Accuracy checked"}, follow=True)
     assert author.get(item_page).status_code == 200
+    with agency_scope(new_agency.pk):
+        assert not reply_held(reply_id=waiting.pk)
     with agency_scope(new_agency.pk):
         recorded = list(
             ArchiveEvent.objects.filter(verb__startswith="records.restriction")
