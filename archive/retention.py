@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Max, Min, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet
 from django.db.models.fields.json import KT
 from django.db.models.functions import Now
 from django.template.loader import render_to_string
@@ -309,8 +309,8 @@ def dispositions_propose(*, agency_id: int) -> list[Disposition]:
             continue
         before = now - timedelta(days=schedule.keep_days)
         due = due_records(schedule.code, before)
-        span = due.aggregate(first=Min("occurred_at"), last=Max("occurred_at"))
-        if span["first"] is None:
+        span = due.aggregate(first=Min("occurred_at"), last=Max("occurred_at"), found=Count("pk"))
+        if not span["found"]:
             continue
         try:
             with transaction.atomic():
@@ -319,7 +319,7 @@ def dispositions_propose(*, agency_id: int) -> list[Disposition]:
                     series=schedule.code,
                     keep_days=schedule.keep_days,
                     before=before,
-                    found=due.count(),
+                    found=span["found"],
                     held=held_among(due, _zone(agency)).count(),
                     first_at=span["first"],
                     last_at=span["last"],

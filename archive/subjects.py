@@ -110,8 +110,10 @@ def _in_series(found: QuerySet[ArchiveEvent], series: Series) -> QuerySet[Archiv
 def erasure_review(*, request: RecordsRequest) -> list[SeriesFound]:
     """Count, by series, the records the request's searches find, with what the law
     exempts and what a legal hold keeps."""
-    found = _found(request)
-    zone = ZoneInfo(request.agency.time_zone)
+    return _review(_found(request), ZoneInfo(request.agency.time_zone))
+
+
+def _review(found: QuerySet[ArchiveEvent], zone: ZoneInfo) -> list[SeriesFound]:
     review = []
     for series in SERIES.values():
         in_series = _in_series(found, series)
@@ -136,7 +138,7 @@ def erasure_carry_out(*, request: RecordsRequest, actor: Actor) -> list[SeriesFo
             "number": request.number
         }
         outcome = []
-        for row in erasure_review(request=request):
+        for row in _review(found, zone):
             erased = 0
             if not row.exemption:
                 in_series = _in_series(found, row.series)

@@ -367,28 +367,31 @@ def _search_query(criteria: dict[str, str]) -> str:
     return query.urlencode()
 
 
-def _retention_context(request: HttpRequest) -> dict[str, Any]:
+def _dispositions_context() -> dict[str, Any]:
     shown = list(
         Disposition.objects.select_related("reviewed_by").order_by("-proposed_at", "-id")[
             :DISPOSITIONS_SHOWN
         ]
     )
     return {
-        "archiver": archiver_of(),
-        "schedules": retention.schedules(),
         "dispositions": shown,
         "running": any(d.state == DispositionState.RUNNING for d in shown),
-        "is_admin": request.membership.has_role("admin"),  # type: ignore[attr-defined]
-        "longest_days": retention.LONGEST_DAYS,
     }
 
 
 @require_GET
 def records_retention(request: HttpRequest, agency_slug: str) -> HttpResponse:
-    """Show how long each series of records is kept (its admins change it) and the
-    dispositions, for the records officers to review and run."""
+    """Show how long each series of records is kept (its admins change it), the outside
+    archiver and the dispositions, for the records officers to review and run."""
     _require_reader(request)
-    return render_local(request, "archive/records_retention.html", _retention_context(request))
+    context = {
+        "archiver": archiver_of(),
+        "schedules": retention.schedules(),
+        "is_admin": request.membership.has_role("admin"),  # type: ignore[attr-defined]
+        "longest_days": retention.LONGEST_DAYS,
+        **_dispositions_context(),
+    }
+    return render_local(request, "archive/records_retention.html", context)
 
 
 @require_GET
@@ -396,7 +399,7 @@ def records_dispositions(request: HttpRequest, agency_slug: str) -> HttpResponse
     """Show the dispositions and how far a running one is (the retention page asks for
     it again every few seconds while one runs)."""
     _require_reader(request)
-    return render_local(request, "archive/records_dispositions.html", _retention_context(request))
+    return render_local(request, "archive/records_dispositions.html", _dispositions_context())
 
 
 @require_POST
