@@ -54,6 +54,7 @@ from archive.models import (
     RequestStatus,
     package_name,
 )
+from archive.redaction import Release, redactions_recorded
 from archive.selectors import consistency_document, head_document, inclusion_document
 from archive.services import SYSTEM, Actor, earlier_transactions_wait, head_sign
 from archive.transitions import package_move
@@ -67,6 +68,8 @@ PACKAGE_BUILT = package_check.PACKAGE_BUILT
 PACKAGE_FAILED = "records.package_failed"
 PACKAGE_DOWNLOADED = "records.package_downloaded"
 PACKAGE_EXPIRED = "records.package_expired"
+# What a released copy lists of its redactions.
+REDACTIONS = "data/redactions.json"
 # How many times a build is taken up again after its worker was lost.
 ATTEMPTS = 3
 # How long a build waits for transactions begun before it to end (the log places their
@@ -90,11 +93,18 @@ sys.exit(main())
 
 
 def package_start(
-    *, request: RecordsRequest, actor: Actor, person: Any, time_zone: str, language: str
+    *,
+    request: RecordsRequest,
+    actor: Actor,
+    person: Any,
+    time_zone: str,
+    language: str,
+    released: bool = False,
 ) -> ExportPackage:
     """Ask for a package of what ``request``'s saved searches find (their days read in
     ``time_zone``, the pages written in ``language``), built in the background; recorded.
-    One package of a request is built at a time."""
+    A ``released`` copy leaves out what the request's redactions keep out
+    (``archive.redaction``). One package of a request is built at a time."""
     with transaction.atomic():
         request = RecordsRequest.objects.select_for_update().get(pk=request.pk)
         if request.status == RequestStatus.WITHDRAWN:
@@ -114,8 +124,17 @@ def package_start(
             time_zone=time_zone,
             language=language,
             requested_by=person,
+            released=released,
+            redactions=redactions_recorded(request) if released else [],
         )
-        _record(package, actor, PACKAGE_REQUESTED, searches=searches)
+        _record(
+            package,
+            actor,
+            PACKAGE_REQUESTED,
+            searches=searches,
+            released=released,
+            redactions=len(package.redactions),
+        )
         _dispatch(package)
     return package
 
@@ -255,18 +274,29 @@ def _build(package: ExportPackage) -> None:
         f" WHERE l.agency_id = %s AND l.position < %s AND e.id IN ({matching})"
     )
     params = [agency_id, head.size, *params]
-    with tempfile.TemporaryFile() as file:
+    with tempfile.TemporaryFile() as file, tempfile.TemporaryDirectory() as folder:
         bag = BagWriter(file, root=package.file_name.removesuffix(".zip"))
+        release = Release(package.redactions, Path(folder)) if package.released else None
         with transaction.atomic():
             total = _count(chosen, params)
             progress = _Progress(package.pk, total * 2)
+            if release is not None:
+                kept = package_records.kept_contents(chosen, params, agency_id)
+                release.contents_prepare(kept, agency_id)
             bag.add("data/head.json", _pretty(head_document(head)))
             bag.add("data/request.json", _pretty(_request_document(package)))
-            package_records.events_write(bag, chosen, params, head, progress.add)
+            package_records.events_write(bag, chosen, params, head, progress.add, release)
             rendition.pages_write(
-                bag, chosen=chosen, params=params, package=package, progress=progress.add
+                bag,
+                chosen=chosen,
+                params=params,
+                package=package,
+                progress=progress.add,
+                release=release,
             )
-            package_records.contents_write(bag, chosen, params, agency_id)
+            package_records.contents_write(bag, chosen, params, agency_id, release)
+        if release is not None:
+            bag.add(REDACTIONS, _pretty(release.listed()))
         manifest = bag.manifest_close()
         bag.add(package_check.PACKAGE_PROOF, _pretty(_recorded(package, manifest, total, head)))
         bag.add(package_check.PUBLIC_KEY, f"{_current_key()}\n".encode())
@@ -350,6 +380,7 @@ def _request_document(package: ExportPackage) -> dict[str, Any]:
         "received_on": request.received_on.isoformat(),
         "due_on": request.due_on.isoformat(),
         "package": package.pk,
+        "released": package.released,
         "searches": package.searches,
         "time_zone": package.time_zone,
     }

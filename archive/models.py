@@ -9,7 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import F, Func
 from django.db.models.fields.json import KeyTransform
-from django.db.models.functions import Cast, Now
+from django.db.models.functions import Cast, Lower, Now
 from django.utils.translation import gettext_lazy as _
 
 from archive.entries import SALT_BYTES
@@ -393,6 +393,11 @@ class ExportPackage(AgencyOwned):
     size = models.BigIntegerField(_("size"), null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)
     failure = models.TextField(_("why it failed"), blank=True)
+    # A copy to release: what the request's redactions (as they were when it was asked
+    # for, ``archive.redaction.Redactions.as_record`` each) keep out is left out of it,
+    # and its pages are also PDF. Otherwise the complete, sealed package.
+    released = models.BooleanField(_("released copy"), default=False)
+    redactions = models.JSONField(_("redactions"), default=list)
 
     class Meta:
         verbose_name = _("export package")
@@ -407,6 +412,60 @@ class ExportPackage(AgencyOwned):
     def file_name(self) -> str:
         """Return the name the package downloads as."""
         return f"records-{self.request.number}-{self.pk}.zip"
+
+
+class RedactionReason(models.TextChoices):
+    """Why something is kept out of a request's released copy."""
+
+    FOIA_PRIVACY = "foia_b6", _("FOIA (b)(6): personal privacy")
+    FOIA_INVESTIGATION = "foia_b7c", _("FOIA (b)(7)(C): privacy in records of an investigation")
+    OTHERS_DATA = "gdpr_15_4", _("GDPR Art. 15(4): another person's data")
+    ERASED = "gdpr_17", _("GDPR Art. 17: erased at the person's request")
+
+
+class Redaction(AgencyOwned):
+    """Something a records officer keeps out of a request's released copies: words,
+    wherever the copy would show them, or an area of a kept image (its left, top, width
+    and height as fractions of the image's), burned in. The archive keeps the original."""
+
+    request = models.ForeignKey(RecordsRequest, on_delete=models.CASCADE, related_name="redactions")
+    words = models.CharField(_("words"), max_length=200, blank=True)
+    image = models.CharField(_("image"), max_length=64, blank=True)
+    left = models.FloatField(_("left"), null=True, blank=True)
+    top = models.FloatField(_("top"), null=True, blank=True)
+    width = models.FloatField(_("width"), null=True, blank=True)
+    height = models.FloatField(_("height"), null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=RedactionReason.choices)
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    marked_at = models.DateTimeField(_("marked"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("redaction")
+        verbose_name_plural = _("redactions")
+        ordering = ["marked_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    (~models.Q(words="") & models.Q(image="", left__isnull=True))
+                    | (
+                        models.Q(words="", left__gte=0, top__gte=0, width__gt=0, height__gt=0)
+                        & ~models.Q(image="")
+                    )
+                ),
+                name="archive_redaction_words_or_area",
+            ),
+            models.UniqueConstraint(
+                Lower("words"),
+                "request",
+                condition=~models.Q(words=""),
+                name="archive_redaction_words_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request.number}: {self.get_reason_display()}"
 
 
 def package_name(agency_id: int, package_id: int) -> str:

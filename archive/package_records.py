@@ -10,7 +10,7 @@ import csv
 import json
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.files.storage import storages
 
@@ -23,6 +23,9 @@ from archive.models import ArchiveHead, content_name
 from archive.selectors import ranges_hashes
 from archive.verification import EVENT_FIELDS, event_columns, rows_stream
 
+if TYPE_CHECKING:
+    from archive.redaction import Release
+
 T = TypeVar("T")
 
 # Events read, proven and written at a time.
@@ -33,7 +36,7 @@ _DOCUMENT = archive.DOCUMENT_TYPE
 _CSV_COLUMNS = (
     "position", "id", "occurred_at", "actor_type", "actor_id", "actor_name", "verb",
     "object_type", "object_id", "object_repr", "ip_address", "user_agent", "request_id",
-    "data", "content_erased",
+    "data", "content_erased", "redacted",
 )  # fmt: skip
 
 
@@ -67,11 +70,13 @@ def events_write(
     params: list[Any],
     head: ArchiveHead,
     progress: Callable[[int], None],
+    release: Release | None = None,
 ) -> None:
     """Write each event with its content and its proof in the log ``head`` signed, a
     line each (``archive.proofs``'s inclusion proof, less the head); and the same
     events as a table a spreadsheet opens, its rows waiting in a temporary file meanwhile
-    (the events are read once)."""
+    (the events are read once). In a released copy, an event the redactions touch is
+    given redacted, without its salt."""
     with tempfile.TemporaryFile("w+", encoding="utf-8", newline="") as rows:
         table = csv.writer(rows, lineterminator="\n")
         table.writerow(_CSV_COLUMNS)
@@ -79,11 +84,19 @@ def events_write(
             for chunk in chunked(_events(chosen, params)):
                 proofs = _proofs([position for position, _fields in chunk], head.size)
                 for (position, fields), proof in zip(chunk, proofs, strict=True):
-                    out.write(_event_line(position, fields, proof))
+                    released = release.event(fields) if release is not None else None
+                    redacted = None
+                    if released is not None and release is not None:
+                        redacted = released[0]
+                        release.note(fields["id"], released[1])
+                    out.write(_event_line(position, fields, proof, redacted))
+                    shown = fields if redacted is None else fields | redacted
+                    if redacted is not None:
+                        shown["data"] = _dumps(redacted["data"])
                     table.writerow(
                         [position, fields["id"]]
-                        + [_cell(fields[name]) for name in _CSV_COLUMNS[2:-1]]
-                        + ["" if fields["salt"] else "yes"]
+                        + [_cell(shown[name]) for name in _CSV_COLUMNS[2:-2]]
+                        + ["" if fields["salt"] else "yes", "" if redacted is None else "yes"]
                     )
                 progress(len(chunk))
         rows.seek(0)
@@ -108,16 +121,20 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
 
 
-def _event_line(position: int, fields: dict[str, Any], proof: list[str]) -> str:
+def _event_line(
+    position: int, fields: dict[str, Any], proof: list[str], redacted: dict[str, Any] | None
+) -> str:
     """Return an event's line: its id, position, entry, proof and, unless erased, its
     content with its salt (the data spliced in as PostgreSQL wrote it: any JSON reader
-    reads the same values)."""
+    reads the same values) — or, redacted, without it."""
     entry = {name: fields[name] for name in FACT_FIELDS} | {"content": fields["commitment"]}
     line = (
         f'{{"id":{fields["id"]},"position":{position},"entry":{_dumps(entry)},'
         f'"proof":{_dumps(proof)}'
     )
-    if fields["salt"]:
+    if redacted is not None:
+        line += f',"redacted":{_dumps(redacted)}'
+    elif fields["salt"]:
         content = {name: fields[name] for name in CONTENT_FIELDS if name != "data"}
         line += f',"event_content":{_dumps(content | {"salt": fields["salt"]})[:-1]}'
         line += f',"data":{fields["data"]}}}'
@@ -130,23 +147,46 @@ def _cell(value: Any) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def contents_write(bag: BagWriter, chosen: str, params: list[Any], agency_id: int) -> None:
-    """Write what the chosen events kept whole: documents a line each, media a file each."""
+def kept_contents(
+    chosen: str, params: list[Any], agency_id: int, *, documents: bool | None = None
+) -> Iterator[tuple[str, str]]:
+    """Yield what the chosen events kept whole, by hash: (hash, media type); only the
+    documents, or only the media, when ``documents`` says."""
     # Built of the module's own SQL, the searches' through their parameters.
     query = (
         "SELECT c.sha256, c.media_type FROM archive_archivecontent AS c"  # noqa: S608  # nosec B608
-        " WHERE c.agency_id = %s AND (c.media_type = %s) = %s AND c.sha256 IN"
+        " WHERE c.agency_id = %s AND ((c.media_type = %s) = %s OR %s) AND c.sha256 IN"
         f" (SELECT jsonb_path_query(e.data, %s::jsonpath) #>> '{{}}' {chosen})"
         " ORDER BY c.sha256"
     )
+    both = documents is None
+    yield from rows_stream(query, [agency_id, _DOCUMENT, bool(documents), both, _HASHES, *params])
+
+
+def contents_write(
+    bag: BagWriter,
+    chosen: str,
+    params: list[Any],
+    agency_id: int,
+    release: Release | None = None,
+) -> None:
+    """Write what the chosen events kept whole: documents a line each, media a file each
+    (as released, in a released copy)."""
     storage = storages["archive"]
     with bag.text(package_check.DOCUMENTS) as out:
-        for digest, media_type in rows_stream(
-            query, [agency_id, _DOCUMENT, True, _HASHES, *params]
-        ):
-            with storage.open(content_name(agency_id, digest)) as kept:
-                text = kept.read().decode("utf-8")
-            out.write(_dumps({"sha256": digest, "media_type": media_type, "text": text}) + "\n")
-    for digest, _media_type in rows_stream(query, [agency_id, _DOCUMENT, False, _HASHES, *params]):
-        with storage.open(content_name(agency_id, digest)) as kept:
-            bag.copy(f"{package_check.MEDIA}{digest}", kept, compress=False)
+        for digest, media_type in kept_contents(chosen, params, agency_id, documents=True):
+            changed = release.changed(digest) if release is not None else None
+            if changed is not None:
+                name, text = changed[0], changed[1].read_text(encoding="utf-8")
+            else:
+                with storage.open(content_name(agency_id, digest)) as kept:
+                    name, text = digest, kept.read().decode("utf-8")
+            out.write(_dumps({"sha256": name, "media_type": media_type, "text": text}) + "\n")
+    for digest, _media_type in kept_contents(chosen, params, agency_id, documents=False):
+        changed = release.changed(digest) if release is not None else None
+        with (
+            changed[1].open("rb") if changed is not None
+            else storage.open(content_name(agency_id, digest))
+        ) as kept:  # fmt: skip
+            name = changed[0] if changed is not None else digest
+            bag.copy(f"{package_check.MEDIA}{name}", kept, compress=False)

@@ -24,10 +24,12 @@ from archive import DOCUMENT_TYPE
 from archive.models import ArchiveContent, ArchiveHead, ExportPackage, content_name
 from archive.package_records import chunked
 from archive.records import kept_hashes
+from archive.rendition_pdf import PdfPage
 from archive.verification import EVENT_FIELDS, event_columns, rows_stream
 
 if TYPE_CHECKING:
     from archive.bag import BagWriter
+    from archive.redaction import Release
 
 PAGES = "data/pages/"
 # The largest kept document read into a page (what was published is far smaller).
@@ -53,9 +55,11 @@ def pages_write(
     params: list[Any],
     package: ExportPackage,
     progress: Callable[[int], None],
+    release: Release | None = None,
 ) -> None:
     """Write a page for each conversation or thing the chosen events are about, and the
-    index of the pages."""
+    index of the pages; in a released copy, the events as released, each page also as
+    PDF."""
     zone, labels = ZoneInfo(package.time_zone), _Labels()
     rows = rows_stream(
         # Built of the module's own SQL, the searches' through their parameters.
@@ -64,12 +68,14 @@ def pages_write(
         params,
     )
     with tempfile.TemporaryFile("w+", encoding="utf-8") as index:
-        pages = _Pages(bag, package, index)
-        events = (_event_of(page, values) for page, _position, *values in rows)
+        pages = _Pages(bag, package, index, release)
+        events = (_event_of(page, values, release) for page, _position, *values in rows)
         for chunk in chunked(events, _CHUNK):
-            documents = _documents([fields for _page, fields in chunk])
+            documents = _documents([fields for _page, fields in chunk], release)
             for page, fields in chunk:
                 pages.add(page, _event_html(fields, zone, documents, labels), fields)
+                if pages.pdf is not None:
+                    pages.pdf.event(fields, zone, documents, pages.read)
             progress(len(chunk))
         pages.close()
         index.seek(0)
@@ -83,10 +89,16 @@ def pages_write(
             out.write("</ol>\n</main></body></html>\n")
 
 
-def _event_of(page: str | None, values: list[Any]) -> tuple[str, dict[str, Any]]:
-    """Return an event's page and its fields, its data read and the hashes of kept
-    content it names (``kept``)."""
+def _event_of(
+    page: str | None, values: list[Any], release: Release | None
+) -> tuple[str, dict[str, Any]]:
+    """Return an event's page and its fields (as released, in a released copy), its data
+    read and the hashes of kept content it names (``kept``)."""
     fields = dict(zip(EVENT_FIELDS, values, strict=True))
+    released = release.event(fields) if release is not None else None
+    if released is not None:
+        fields |= released[0]
+        fields["data"] = json.dumps(fields["data"])
     raw = fields["data"]
     fields["kept"] = kept_hashes(raw) if raw is not None else []
     if raw is not None:
@@ -98,13 +110,25 @@ class _Pages:
     """The pages being written, one after the other (a ZIP file is written a file at a
     time), each line of the index waiting in ``index``."""
 
-    def __init__(self, bag: BagWriter, package: ExportPackage, index: IO[str]) -> None:
-        self.bag, self.package, self.index = bag, package, index
+    def __init__(
+        self, bag: BagWriter, package: ExportPackage, index: IO[str], release: Release | None
+    ) -> None:
+        self.bag, self.package, self.index, self.release = bag, package, index, release
         self.page: str | None = None
         self.number = self.count = 0
         self.title = ""
         self.open = ExitStack()
         self.out: IO[str] | None = None
+        # The page as PDF, in a released copy.
+        self.pdf: PdfPage | None = None
+
+    def read(self, digest: str) -> bytes:
+        """Return a kept file's bytes, as the copy releases it."""
+        changed = self.release.changed(digest) if self.release is not None else None
+        if changed is not None:
+            return changed[1].read_bytes()
+        with storages["archive"].open(content_name(self.package.agency_id, digest)) as kept:
+            return bytes(kept.read())
 
     def add(self, page: str, shown: str, fields: dict[str, Any]) -> None:
         """Add an event (``shown`` in HTML) to its page, the next one when it is another."""
@@ -115,6 +139,8 @@ class _Pages:
             self.out = self.open.enter_context(self.bag.text(f"{PAGES}{self.number:06d}.html"))
             self.out.write(_head(self.package, self.title))
             self.out.write(f'<p><a href="index.html">{escape(_("All pages"))}</a></p>\n')
+            if self.release is not None:
+                self.pdf = PdfPage(self.title, self.package.language)
         self.out.write(shown)
         self.count += 1
 
@@ -127,16 +153,18 @@ class _Pages:
         self.out = None
         shown = escape(_("%(count)d events") % {"count": self.count})
         link = f'<a href="{self.number:06d}.html">{escape(self.title)}</a>'
+        if self.pdf is not None:
+            self.bag.add(f"{PAGES}{self.number:06d}.pdf", self.pdf.output())
+            self.pdf = None
+            link += f' (<a href="{self.number:06d}.pdf">PDF</a>)'
         self.index.write(f"<li>{link} ({shown})</li>\n")
 
 
-def _documents(chunk: list[dict[str, Any]]) -> dict[str, Any]:
+def _documents(chunk: list[dict[str, Any]], release: Release | None) -> dict[str, Any]:
     """Return, by hash, the kept documents that events saying nothing in words point
     to (what was published: its text is in the document), read; and the media type of
-    each other kept file the events name."""
+    each other kept file the events name (as released, in a released copy)."""
     named = {digest for fields in chunk for digest in fields["kept"]}
-    if not named:
-        return {}
     wordless = {
         digest
         for fields in chunk
@@ -144,6 +172,14 @@ def _documents(chunk: list[dict[str, Any]]) -> dict[str, Any]:
         for digest in fields["kept"]
     }
     found: dict[str, Any] = {}
+    released = release.files if release is not None else {}
+    for digest in named & released.keys():
+        media_type, path = released[digest]
+        if media_type != DOCUMENT_TYPE:
+            found[digest] = media_type
+        elif digest in wordless:
+            found[digest] = json.loads(path.read_text("utf-8"))
+    named -= released.keys()
     storage = storages["archive"]
     for row in ArchiveContent.objects.filter(sha256__in=named):
         if row.media_type != DOCUMENT_TYPE:

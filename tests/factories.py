@@ -74,10 +74,13 @@ from archive.models import (
     OutsideArchiver,
     RecordSeries,
     RecordsRequest,
+    Redaction,
+    RedactionReason,
     RequestKind,
     RetentionSchedule,
     SavedSearch,
 )
+from archive.redaction import redaction_mark
 from archive.requests import holiday_add, request_open, search_save
 from archive.retention import schedule_set
 from archive.selectors import log_size
@@ -256,6 +259,19 @@ def legal_hold_for(agency: Agency) -> LegalHold:
     with agency_scope(agency.pk):
         return hold_place(
             search=saved, actor=saved.saved_by, person=saved.saved_by, reason="Litigation"
+        )
+
+
+def redaction_for(agency: Agency) -> Redaction:
+    """Mark a name to keep out of a new request's released copies."""
+    request = records_request_for(agency)
+    with agency_scope(agency.pk):
+        return redaction_mark(
+            request=request,
+            actor=request.opened_by,
+            person=request.opened_by,
+            reason=RedactionReason.FOIA_PRIVACY,
+            words="Jane Citizen",
         )
 
 
@@ -930,6 +946,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     RecordsRequest: records_request_for,
     SavedSearch: saved_search_for,
     LegalHold: legal_hold_for,
+    Redaction: redaction_for,
     RetentionSchedule: retention_schedule_for,
     ArchiveContentErasure: content_erasure_for,
     OutsideArchiver: outside_archiver_for,

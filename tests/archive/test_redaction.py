@@ -1,0 +1,246 @@
+"""Redaction: words and image areas a records officer keeps out of a request's released
+copy, which leaves no trace of them (its PDF's text, its files, its images' pixels) while
+its events still prove their place in the signed log; suggestions of personal data, and
+a person's access request with every third party redacted; the original stays sealed."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image
+from pypdf import PdfReader
+
+import archive
+from accounts.models import Agency, Role, User
+from archive.exports import package_start
+from archive.models import (
+    ExportPackage,
+    PackageStatus,
+    RecordsRequest,
+    RedactionReason,
+    RequestKind,
+)
+from archive.package_check import FolderSource, package_check
+from archive.redaction import (
+    Area,
+    redaction_mark,
+    redaction_remove,
+    suggestions,
+    third_parties_mark,
+)
+from archive.requests import request_open, search_save
+from archive.services import SYSTEM
+from govsocial.errors import Conflict, GovsocialError
+from govsocial.tenancy import agency_scope
+from tests.archive.test_packages import unzipped
+from tests.factories import MembershipFactory
+
+THIRD_PARTY = "Jean Tremblay"
+EMAIL = "jean.tremblay@exemple.ca"
+PHONE = "+1 613 555 0199"
+
+
+def photo() -> bytes:
+    """A white PNG of 40 by 20 pixels: the photo a citizen attached."""
+    out = io.BytesIO()
+    Image.new("RGB", (40, 20), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
+def complaint(agency: Agency) -> str:
+    """Record, committed, a citizen's comment naming a third party, with a photo (whose
+    hash is returned), kept whole as published content is; and the agency's answer."""
+    with agency_scope(agency.pk), transaction.atomic():
+        document = {
+            "network": "mastodon",
+            "thread": "7",
+            "author_handle": "@amara@social.example",
+            "author_name": "Amara Okafor",
+            "text": f"My neighbour {THIRD_PARTY} ({EMAIL}, {PHONE}) blocks the lane;"
+            " ask @jtremblay.",
+            "language": "en",
+        }
+        image, content = archive.keep(
+            agency=agency,
+            contents=[(photo(), "image/png"), (json.dumps(document).encode(), "application/json")],
+        )
+        archive.record(
+            agency=agency,
+            actor=SYSTEM,
+            verb="inbox.item_received",
+            obj=agency,
+            data=document
+            | {"content": content, "media": [{"sha256": image, "alt_text": "A lane"}]},
+        )
+    with agency_scope(agency.pk), transaction.atomic():
+        archive.record(
+            agency=agency,
+            actor=SYSTEM,
+            verb="inbox.reply_written",
+            data={"network": "mastodon", "thread": "7", "text": f"We wrote to {THIRD_PARTY}."},
+        )
+    return image
+
+
+@pytest.fixture
+def officer(new_agency: Agency) -> User:
+    user: User = MembershipFactory(agency=new_agency, roles=[Role.RECORDS_OFFICER]).user
+    return user
+
+
+def request_with_search(
+    agency: Agency, officer: User, kind: str, criteria: dict[str, str]
+) -> RecordsRequest:
+    with agency_scope(agency.pk):
+        request = request_open(
+            agency=agency,
+            actor=officer,
+            person=officer,
+            kind=kind,
+            requester="Amara Okafor",
+            requester_email="amara@example.org",
+            subject="Everything you hold about me",
+            received_on=timezone.localdate(),
+        )
+        search_save(request=request, actor=officer, person=officer, name="Me", criteria=criteria)
+    return request
+
+
+def built(request: RecordsRequest, officer: User, *, released: bool) -> ExportPackage:
+    with agency_scope(request.agency_id):
+        package = package_start(
+            request=request,
+            actor=officer,
+            person=officer,
+            time_zone="UTC",
+            language="en",
+            released=released,
+        )
+        package.refresh_from_db()
+    assert package.status == PackageStatus.READY, package.failure
+    return package
+
+
+def every_byte(root: Path) -> bytes:
+    return b"".join(path.read_bytes() for path in sorted(root.rglob("*")) if path.is_file())
+
+
+def test_a_released_copy_leaves_no_trace_of_what_is_redacted_and_still_checks(
+    new_agency: Agency, officer: User, eager: None, tmp_path: Path
+) -> None:
+    image = complaint(new_agency)
+    request = request_with_search(
+        new_agency, officer, RequestKind.PUBLIC_RECORDS, {"action": "inbox."}
+    )
+    with agency_scope(new_agency.pk):
+        for words in (THIRD_PARTY, EMAIL, PHONE):
+            redaction_mark(
+                request=request,
+                actor=officer,
+                person=officer,
+                reason=RedactionReason.FOIA_PRIVACY,
+                words=words.lower(),
+            )
+        redaction_mark(
+            request=request,
+            actor=officer,
+            person=officer,
+            reason=RedactionReason.FOIA_PRIVACY,
+            image=image,
+            area=Area(0, 0, 0.5, 1),
+        )
+
+    released = unzipped(built(request, officer, released=True), tmp_path / "released")
+
+    assert package_check(FolderSource(released), public_key=None).events == 2
+    everything = every_byte(released)
+    for words in (THIRD_PARTY, EMAIL, PHONE, "Tremblay"):
+        assert words.encode() not in everything
+    (pdf,) = sorted((released / "data/pages").glob("*.pdf"))
+    text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Tremblay" not in text and "613" not in text
+    assert "Amara Okafor" in text and "[redacted · FOIA (b)(6)]" in text.replace("\n", " ")
+    # The photo's left half is burned black; its right half is as it was.
+    (burned,) = (released / "data/media").iterdir()
+    with Image.open(burned) as shown:
+        pixels = shown.convert("RGB")
+        assert {pixels.getpixel((x, y)) for x in range(20) for y in range(20)} == {(0, 0, 0)}
+        assert {pixels.getpixel((x, y)) for x in range(20, 40) for y in range(20)} == {
+            (255, 255, 255)
+        }
+    # Each event still proves its place; the redacted ones carry no salt.
+    lines = [json.loads(line) for line in (released / "data/events.jsonl").read_text().splitlines()]
+    assert all("redacted" in line and "event_content" not in line for line in lines)
+    listed = json.loads((released / "data/redactions.json").read_text())
+    assert [mark["code"] for mark in listed["marks"]] == ["FOIA (b)(6)"] * 4
+    assert {entry.get("event") for entry in listed["applied"]} >= {line["id"] for line in lines}
+
+    # The original stays sealed: the complete package holds it all.
+    complete = unzipped(built(request, officer, released=False), tmp_path / "complete")
+    assert THIRD_PARTY.encode() in every_byte(complete)
+    assert not list((complete / "data/pages").glob("*.pdf"))
+
+
+def test_an_access_request_has_every_third_party_redacted_but_the_person(
+    new_agency: Agency, officer: User
+) -> None:
+    complaint(new_agency)
+    request = request_with_search(
+        new_agency, officer, RequestKind.PERSONAL_DATA, {"person": "amara"}
+    )
+    with agency_scope(new_agency.pk):
+        found = {suggestion.words: suggestion for suggestion in suggestions(request)}
+        assert {"Amara Okafor", "@amara@social.example", EMAIL, PHONE, "@jtremblay"} <= set(found)
+        assert found["Amara Okafor"].own and found["@amara@social.example"].own
+        assert not found[EMAIL].own
+
+        marked = third_parties_mark(request=request, actor=officer, person=officer)
+
+        words = {row.words: row.reason for row in request.redactions.all()}
+        assert marked == len(words) and {EMAIL, PHONE, "@jtremblay"} <= set(words)
+        assert set(words.values()) == {RedactionReason.OTHERS_DATA}
+        assert "Amara Okafor" not in words
+        # What is marked is no longer suggested.
+        assert {suggestion.words for suggestion in suggestions(request)} == {
+            "Amara Okafor",
+            "@amara@social.example",
+        }
+        redaction_remove(redaction=request.redactions.get(words=EMAIL), actor=officer)
+        assert EMAIL in {suggestion.words for suggestion in suggestions(request)}
+
+
+def test_a_mark_says_what_is_wrong_with_it(new_agency: Agency, officer: User) -> None:
+    image = complaint(new_agency)
+    request = request_with_search(
+        new_agency, officer, RequestKind.PUBLIC_RECORDS, {"action": "inbox."}
+    )
+
+    def mark(**given: object) -> None:
+        redaction_mark(request=request, actor=officer, person=officer, **given)  # type: ignore[arg-type]
+
+    with agency_scope(new_agency.pk):
+        privacy = RedactionReason.FOIA_PRIVACY
+        cases = [
+            ({"reason": "because", "words": "Jean"}, "reason"),
+            ({"words": " J "}, "words"),
+            ({"words": "x" * 201}, "words"),
+            ({"image": image}, "area"),
+            ({"image": image, "area": Area(0.6, 0, 0.5, 1)}, "area"),
+            ({"image": image, "area": Area(0, 0, 0, 1)}, "area"),
+            ({"image": "0" * 64, "area": Area(0, 0, 1, 1)}, "image"),
+        ]
+        for given, field in cases:
+            with pytest.raises(GovsocialError) as refused:
+                mark(**({"reason": privacy} | given))
+            assert refused.value.field == field, given
+        mark(reason=RedactionReason.FOIA_PRIVACY, words="Jean  Tremblay")
+        with pytest.raises(Conflict):
+            mark(reason=RedactionReason.OTHERS_DATA, words="JEAN TREMBLAY")
+        assert request.redactions.get().words == "Jean Tremblay"
+        with pytest.raises(Conflict):
+            third_parties_mark(request=request, actor=officer, person=officer)
