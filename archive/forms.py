@@ -1,5 +1,5 @@
 """The records officers' forms: the search of the archive, records requests, the
-searches saved on them, and the agency's holidays."""
+searches saved on them, redactions, and the agency's holidays."""
 
 from __future__ import annotations
 
@@ -13,8 +13,16 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from archive.errors import ArchiveError
-from archive.models import ArchiveEvent, RecordSeries, RecordsRequest, RequestKind, SavedSearch
+from archive.models import (
+    ArchiveEvent,
+    RecordSeries,
+    RecordsRequest,
+    RedactionReason,
+    RequestKind,
+    SavedSearch,
+)
 from archive.records import event_search
+from archive.redaction import Area
 from archive.retention import LONGEST_DAYS
 
 
@@ -203,3 +211,27 @@ class DispositionReviewForm(forms.Form):
         label=_("Decision"), choices=[("run", _("Run it")), ("cancel", _("Cancel it"))]
     )
     note = forms.CharField(label=_("Note"), max_length=2000, required=False)
+
+
+class RedactionForm(forms.Form):
+    """Words to keep out of a request's released copies, or an area of one of its images
+    (in percent of the image's width and height), and why."""
+
+    words = forms.CharField(
+        label=_("Words to redact"),
+        required=False,
+        max_length=200,
+        help_text=_("Wherever they appear, in any case: a name, a handle, an email, a number."),
+    )
+    image = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+    left = forms.FloatField(label=_("Left (%)"), required=False, min_value=0, max_value=100)
+    top = forms.FloatField(label=_("Top (%)"), required=False, min_value=0, max_value=100)
+    width = forms.FloatField(label=_("Width (%)"), required=False, min_value=0, max_value=100)
+    height = forms.FloatField(label=_("Height (%)"), required=False, min_value=0, max_value=100)
+    reason = forms.ChoiceField(label=_("Reason"), choices=RedactionReason.choices)
+
+    def area(self) -> Area | None:
+        """Return the area given, as fractions of the image's size (None when one of
+        its four numbers is missing)."""
+        box = [self.cleaned_data[name] for name in ("left", "top", "width", "height")]
+        return None if None in box else Area(*(value / 100 for value in box))

@@ -49,6 +49,7 @@ from archive.models import (
     RequestKind,
     content_name,
 )
+from archive.records import kept_hashes
 from archive.services import Actor
 from govsocial.errors import Conflict, GovsocialError
 
@@ -187,20 +188,37 @@ _SUGGESTION_KINDS = {
 }
 
 
-def suggestions(request: RecordsRequest) -> list[Suggestion]:
-    """Return what looks like personal data in the records the request's searches find
-    (the first ``SUGGESTIONS_READ``), the most frequent first, less what is redacted."""
+@dataclass(frozen=True)
+class Review:
+    """What the workbench offers on a request: suggestions of personal data, and the kept
+    images its records show (their hashes), to mark areas of."""
+
+    suggestions: list[Suggestion]
+    images: list[str]
+
+
+def review(request: RecordsRequest) -> Review:
+    """Read the records the request's searches find (the first ``SUGGESTIONS_READ``) for
+    what looks like personal data, the most frequent first, less what is redacted; and
+    for the kept images they show."""
     from archive.forms import saved_searches_found
 
     searches = [(search.name, search.criteria) for search in request.searches.all()]
     if not searches:
-        return []
+        return Review([], [])
     found = saved_searches_found(searches, ZoneInfo(request.agency.time_zone))
     events = ArchiveEvent.objects.filter(found).exclude(salt="").order_by("id")
     counts: Counter[tuple[str, str]] = Counter()
+    named: dict[str, None] = {}
     for data in events.values_list("data", flat=True)[:SUGGESTIONS_READ].iterator(2_000):
         for kind, words in _personal(data):
             counts[kind, words] += 1
+        named |= dict.fromkeys(kept_hashes(json.dumps(data)))
+    images = set(
+        ArchiveContent.objects.filter(sha256__in=named, media_type__in=IMAGE_FORMATS).values_list(
+            "sha256", flat=True
+        )
+    )
     marked = set(request.redactions.exclude(words="").values_list(Lower("words"), flat=True))
     own = _own_terms(request)
     seen: set[str] = set()
@@ -211,7 +229,7 @@ def suggestions(request: RecordsRequest) -> list[Suggestion]:
             continue
         seen.add(key)
         shown.append(Suggestion(words, kind, count, any(term in key for term in own)))
-    return shown
+    return Review(shown, [digest for digest in named if digest in images])
 
 
 def _personal(data: Any) -> Iterator[tuple[str, str]]:
@@ -255,7 +273,7 @@ def third_parties_mark(*, request: RecordsRequest, actor: Actor, person: Any) ->
     if request.kind != RequestKind.PERSONAL_DATA:
         raise Conflict(_("Only a person's access request has third parties to redact."))
     marked = 0
-    for suggestion in suggestions(request):
+    for suggestion in review(request).suggestions:
         if suggestion.own or len(suggestion.words) > 200:
             continue
         try:

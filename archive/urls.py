@@ -30,6 +30,11 @@ urlpatterns = [
         views.records_request_packages,
         name="records_request_packages",
     ),
+    path(
+        "agencies/<slug:agency_slug>/records/requests/<int:request_id>/redaction/",
+        views.records_redaction,
+        name="records_redaction",
+    ),
     path("agencies/<slug:agency_slug>/records/holds/", views.records_holds, name="records_holds"),
     path(
         "agencies/<slug:agency_slug>/records/holds/<int:hold_id>/lift/",

@@ -17,11 +17,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from archive import exports, holds, records, requests, retention, signing, subjects
+from archive import exports, holds, records, redaction, requests, retention, signing, subjects
 from archive.archiver import archiver_of, archiver_set
 from archive.forms import (
     DispositionReviewForm,
@@ -30,6 +30,7 @@ from archive.forms import (
     HolidayForm,
     RecordSearchForm,
     RecordsRequestForm,
+    RedactionForm,
     SaveSearchForm,
     ScheduleForm,
 )
@@ -41,6 +42,8 @@ from archive.models import (
     LegalHold,
     PackageStatus,
     RecordsRequest,
+    RedactionReason,
+    RequestKind,
     RequestStatus,
 )
 from archive.responses import content_response, package_response
@@ -325,6 +328,85 @@ def records_hold_lift(request: HttpRequest, agency_slug: str, hold_id: int) -> H
     else:
         messages.success(request, _("The hold is lifted."))
     return redirect("records_holds", agency_slug=agency_slug)
+
+
+@require_http_methods(["GET", "POST"])
+def records_redaction(request: HttpRequest, agency_slug: str, request_id: int) -> HttpResponse:
+    """The redaction workbench of a request: what its released copies keep out and why,
+    suggestions of personal data in what its searches find (for a person's access
+    request, every third party redacted at once), the images they show to mark areas
+    of; redact, take a redaction back, or ask for a released copy."""
+    found = _request_of(request, request_id)
+    form = RedactionForm(request.POST if "mark" in request.POST else None)
+    if request.method == "POST" and (not form.is_bound or form.is_valid()):
+        try:
+            done = _redaction_changed(request, found, form)
+        except GovsocialError as error:
+            if not form.is_bound:
+                messages.error(request, error.message)
+                return redirect(request.path)
+            # An area's problems are the form's: its four numbers say it together.
+            shown_on = error.field if error.field in ("words", "reason") else None
+            form.add_error(shown_on, error.message)
+        else:
+            messages.success(request, done)
+            return redirect(request.path)
+    shown = redaction.review(found)
+    context = {
+        "found": found,
+        "form": form,
+        "redactions": found.redactions.select_related("marked_by"),
+        "suggestions": shown.suggestions,
+        "images": shown.images,
+        "access": found.kind == RequestKind.PERSONAL_DATA,
+        "reasons": RedactionReason.choices,
+        "suggested_reason": (
+            RedactionReason.OTHERS_DATA
+            if found.kind == RequestKind.PERSONAL_DATA
+            else RedactionReason.FOIA_PRIVACY
+        ),
+        "read": redaction.SUGGESTIONS_READ,
+    }
+    return render_local(
+        request, "archive/records_redaction.html", context, status=400 if form.errors else 200
+    )
+
+
+def _redaction_changed(request: HttpRequest, found: RecordsRequest, form: RedactionForm) -> str:
+    """Apply what was sent on the workbench; return what to tell."""
+    actor: Any = request.user
+    if form.is_bound:
+        redaction.redaction_mark(
+            request=found,
+            actor=actor,
+            person=actor,
+            reason=form.cleaned_data["reason"],
+            words=form.cleaned_data["words"],
+            image=form.cleaned_data["image"],
+            area=form.area(),
+        )
+        return _("Redacted in the released copies asked for from now on.")
+    if "remove" in request.POST:
+        marked = found.redactions.filter(pk=request.POST["remove"]).first()
+        if marked is None:
+            raise GovsocialError(_("That redaction is gone already."))
+        redaction.redaction_remove(redaction=marked, actor=actor)
+        return _("The redaction is taken back.")
+    if "third_parties" in request.POST:
+        count = redaction.third_parties_mark(request=found, actor=actor, person=actor)
+        return ngettext(
+            "%(count)d third party is redacted.", "%(count)d third parties are redacted.", count
+        ) % {"count": count}
+    exports.package_start(
+        request=found,
+        actor=actor,
+        person=actor,
+        time_zone=zone_of(request).key,
+        language=get_language(),
+        released=True,
+    )
+    return _("The released copy is being built: the request's page shows its progress, and"
+             " you will be emailed when it is ready.")  # fmt: skip
 
 
 def _packages_context(found: RecordsRequest) -> dict[str, Any]:

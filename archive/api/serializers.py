@@ -21,6 +21,7 @@ from archive.models import (
     PackageStatus,
     RecordSeries,
     RecordsRequest,
+    Redaction,
     RequestStatus,
     SavedSearch,
 )
@@ -289,6 +290,7 @@ class ExportPackageSerializer(serializers.ModelSerializer[ExportPackage]):
             "id", "request", "request_number", "status", "progress", "searches", "time_zone",
             "language", "requested_by", "requested_at", "started_at", "finished_at",
             "expires_at", "events", "size", "sha256", "failure", "file_name", "download",
+            "released",
         ]  # fmt: skip
         read_only_fields = fields
         extra_kwargs = {
@@ -297,6 +299,8 @@ class ExportPackageSerializer(serializers.ModelSerializer[ExportPackage]):
             "time_zone": {"help_text": "the zone the searches' days were read in, and the"
                           " pages' times are shown in"},
             "language": {"help_text": "the language of the pages' own words"},
+            "released": {"help_text": "a released copy: what the request's redactions keep out"
+                         " is left out, its pages are also PDF; else the complete package"},
             "requested_at": {"help_text": "when it was asked for"},
             "started_at": {"help_text": "when its build (last) started"},
             "finished_at": {"help_text": "when it was built, or failed"},
@@ -424,3 +428,56 @@ class OutsideArchiverSerializer(serializers.ModelSerializer[OutsideArchiver]):
         fields = ["name", "active", "changed_by", "changed_at"]
         read_only_fields = ["changed_by", "changed_at"]
         extra_kwargs = {"name": {"max_length": 200}, "active": {"required": True}}
+
+
+class PackageStartSerializer(serializers.Serializer[Any]):
+    """Which package to build."""
+
+    released = serializers.BooleanField(
+        default=False,
+        help_text="a released copy, leaving out what the request's redactions keep out",
+    )
+
+
+class RedactionSerializer(serializers.ModelSerializer[Redaction]):
+    """Words a request's released copies keep out wherever they appear, or an area of a
+    kept image (``left``, ``top``, ``width``, ``height`` as fractions of its size),
+    burned in; with the reason."""
+
+    request = serializers.IntegerField(
+        source="request_id", help_text="the id of the agency's records request"
+    )
+    marked_by = serializers.EmailField(source="marked_by.email", read_only=True)
+
+    class Meta:
+        model = Redaction
+        fields = [
+            "id", "request", "words", "image", "left", "top", "width", "height", "reason",
+            "marked_by", "marked_at",
+        ]  # fmt: skip
+        read_only_fields = ["id", "marked_at"]
+        extra_kwargs = {
+            "words": {"help_text": "the words, matched in any case (or blank for an area)"},
+            "image": {"help_text": "the SHA-256 of a kept image (or blank for words)"},
+            "left": {"min_value": 0, "max_value": 1},
+            "top": {"min_value": 0, "max_value": 1},
+            "width": {"min_value": 0, "max_value": 1},
+            "height": {"min_value": 0, "max_value": 1},
+        }
+
+
+class SuggestionSerializer(serializers.Serializer[Any]):
+    """Something that looks like personal data in what a request's searches find."""
+
+    words = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["email", "phone", "handle", "name"])
+    count = serializers.IntegerField(help_text="how many of the records found show it")
+    own = serializers.BooleanField(
+        help_text="whether it is the person the request is about (its searches' person)"
+    )
+
+
+class ThirdPartiesSerializer(serializers.Serializer[Any]):
+    """How many third parties were redacted."""
+
+    marked = serializers.IntegerField()

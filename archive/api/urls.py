@@ -11,6 +11,7 @@ from archive.api.views import (
     LegalHoldViewSet,
     OutsideArchiverViewSet,
     RecordsRequestViewSet,
+    RedactionViewSet,
     RetentionScheduleViewSet,
 )
 
@@ -28,6 +29,9 @@ router.register(
 )
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/archive/holidays", HolidayViewSet, basename="holiday"
+)
+router.register(
+    r"agencies/(?P<agency_slug>[-\w]+)/archive/redactions", RedactionViewSet, basename="redaction"
 )
 router.register(
     r"agencies/(?P<agency_slug>[-\w]+)/archive/holds", LegalHoldViewSet, basename="legalhold"

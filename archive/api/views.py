@@ -25,7 +25,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from archive import exports, holds, records, requests, retention, signing, subjects
+from archive import exports, holds, records, redaction, requests, retention, signing, subjects
 from archive.api.serializers import (
     ArchiveEventSerializer,
     ArchiveKeySerializer,
@@ -42,13 +42,17 @@ from archive.api.serializers import (
     InclusionProofSerializer,
     LegalHoldSerializer,
     OutsideArchiverSerializer,
+    PackageStartSerializer,
     RecordsRequestSerializer,
+    RedactionSerializer,
     RequestStatusSerializer,
     RestrictionChangeSerializer,
     RestrictionSerializer,
     RetentionScheduleSerializer,
     SavedSearchSerializer,
     ScheduleChangeSerializer,
+    SuggestionSerializer,
+    ThirdPartiesSerializer,
 )
 from archive.archiver import archiver_of, archiver_set
 from archive.errors import ArchiveError
@@ -61,6 +65,7 @@ from archive.models import (
     LegalHold,
     OutsideArchiver,
     RecordsRequest,
+    Redaction,
     RetentionSchedule,
     SavedSearch,
 )
@@ -303,20 +308,43 @@ class RecordsRequestViewSet(
         standing = subjects.restriction_standing(request=found)
         return Response(RestrictionSerializer({"standing": standing}).data)
 
+    @extend_schema(responses=SuggestionSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def suggestions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """What looks like personal data in the records the request's saved searches find
+        (the first 20,000), the most frequent first, less what is redacted already."""
+        shown = redaction.review(self.get_object()).suggestions
+        return Response(SuggestionSerializer(shown, many=True).data)
+
+    @extend_schema(request=None, responses=ThirdPartiesSerializer)
+    @action(detail=True, methods=["post"], url_path="third-parties")
+    def third_parties(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """In a person's access request, redact (GDPR Art. 15(4)) every suggestion that is
+        not the person the request's searches name; 409 for another kind of request."""
+        marked = redaction.third_parties_mark(
+            request=self.get_object(), actor=self.actor(), person=self.person()
+        )
+        return Response(ThirdPartiesSerializer({"marked": marked}).data)
+
     @extend_schema(methods=["get"], request=None, responses=ExportPackageSerializer(many=True))
-    @extend_schema(methods=["post"], request=None, responses={202: ExportPackageSerializer})
+    @extend_schema(
+        methods=["post"], request=PackageStartSerializer, responses={202: ExportPackageSerializer}
+    )
     @action(detail=True, methods=["get", "post"])
     def packages(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """The request's records packages, newest first; POST asks for one of what its
         saved searches find, built in the background (their days read in the time zone
         of the person it is credited to, else the agency's; its pages in the request's
-        language): follow it at ``/archive/packages/{id}/`` until it is ready. One
+        language): follow it at ``/archive/packages/{id}/`` until it is ready. A
+        ``released`` copy leaves out what the request's redactions keep out. One
         package of a request is built at a time."""
         found = self.get_object()
         context = self.get_serializer_context()
         if request.method == "GET":
             listed = _packages_shown(found.packages.all())
             return Response(ExportPackageSerializer(listed, many=True, context=context).data)
+        sent = PackageStartSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
         person = self.person()
         package = exports.package_start(
             request=found,
@@ -326,6 +354,7 @@ class RecordsRequestViewSet(
                 user_zone=person.time_zone, agency_zone=self.agency.time_zone
             ).key,
             language=get_language(),
+            released=sent.validated_data["released"],
         )
         started = _packages_shown(ExportPackage.objects.filter(pk=package.pk)).get()
         return Response(
@@ -403,6 +432,59 @@ class LegalHoldViewSet(
             reason=sent.validated_data["reason"],
         )
         return Response(self.get_serializer(self.get_queryset().get(pk=lifted.pk)).data)
+
+
+class RedactionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.DestroyModelMixin,
+    ArchiveReaderViewSet,
+):
+    """What the agency's requests' released copies keep out (``?request=`` one request's),
+    in the order marked; redact, or take a redaction back (later copies show it)."""
+
+    model = Redaction
+    serializer_class = RedactionSerializer
+
+    def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        shown = queryset.select_related("request", "marked_by").order_by("marked_at", "id")
+        wanted = id_param(self.request, "request")
+        return shown if wanted is None else shown.filter(request_id=wanted)
+
+    @extend_schema(parameters=[OpenApiParameter("request", AN_ID, description="a request's id")])
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Redact words, or an area of a kept image, in a request's released copies."""
+        sent = RedactionSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        given = sent.validated_data
+        found = RecordsRequest.objects.filter(pk=given["request_id"]).first()
+        if found is None:
+            raise InvalidParameter(
+                "request", _("The agency has no records request with this id."), rule=True
+            )
+        box = [given.get(name) for name in ("left", "top", "width", "height")]
+        marked = redaction.redaction_mark(
+            request=found,
+            actor=self.actor(),
+            person=self.person(),
+            reason=given["reason"],
+            words=given.get("words", ""),
+            image=given.get("image", ""),
+            area=None if None in box else redaction.Area(*box),
+        )
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=marked.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Take the redaction back: released copies asked for later show what it hid."""
+        redaction.redaction_remove(redaction=self.get_object(), actor=self.actor())
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 def _packages_shown(packages: QuerySet[ExportPackage]) -> QuerySet[ExportPackage]:

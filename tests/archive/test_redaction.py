@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
@@ -30,7 +32,7 @@ from archive.redaction import (
     Area,
     redaction_mark,
     redaction_remove,
-    suggestions,
+    review,
     third_parties_mark,
 )
 from archive.requests import request_open, search_save
@@ -38,7 +40,7 @@ from archive.services import SYSTEM
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
 from tests.archive.test_packages import unzipped
-from tests.factories import MembershipFactory
+from tests.factories import MembershipFactory, api_key_for
 
 THIRD_PARTY = "Jean Tremblay"
 EMAIL = "jean.tremblay@exemple.ca"
@@ -194,7 +196,7 @@ def test_an_access_request_has_every_third_party_redacted_but_the_person(
         new_agency, officer, RequestKind.PERSONAL_DATA, {"person": "amara"}
     )
     with agency_scope(new_agency.pk):
-        found = {suggestion.words: suggestion for suggestion in suggestions(request)}
+        found = {suggestion.words: suggestion for suggestion in review(request).suggestions}
         assert {"Amara Okafor", "@amara@social.example", EMAIL, PHONE, "@jtremblay"} <= set(found)
         assert found["Amara Okafor"].own and found["@amara@social.example"].own
         assert not found[EMAIL].own
@@ -206,12 +208,12 @@ def test_an_access_request_has_every_third_party_redacted_but_the_person(
         assert set(words.values()) == {RedactionReason.OTHERS_DATA}
         assert "Amara Okafor" not in words
         # What is marked is no longer suggested.
-        assert {suggestion.words for suggestion in suggestions(request)} == {
+        assert {suggestion.words for suggestion in review(request).suggestions} == {
             "Amara Okafor",
             "@amara@social.example",
         }
         redaction_remove(redaction=request.redactions.get(words=EMAIL), actor=officer)
-        assert EMAIL in {suggestion.words for suggestion in suggestions(request)}
+        assert EMAIL in {suggestion.words for suggestion in review(request).suggestions}
 
 
 def test_a_mark_says_what_is_wrong_with_it(new_agency: Agency, officer: User) -> None:
@@ -244,3 +246,73 @@ def test_a_mark_says_what_is_wrong_with_it(new_agency: Agency, officer: User) ->
         assert request.redactions.get().words == "Jean Tremblay"
         with pytest.raises(Conflict):
             third_parties_mark(request=request, actor=officer, person=officer)
+
+
+def test_officers_redact_on_the_workbench_and_integrators_through_the_api(
+    new_agency: Agency, officer: User, eager: None
+) -> None:
+    image = complaint(new_agency)
+    request = request_with_search(
+        new_agency, officer, RequestKind.PERSONAL_DATA, {"person": "amara"}
+    )
+    client = Client()
+    client.force_login(officer)
+    page = reverse("records_redaction", args=[new_agency.slug, request.pk])
+
+    shown = client.get(page).content.decode()
+    assert EMAIL in shown, shown
+    assert "A third party" in shown and image in shown
+    done = client.post(page, {"third_parties": "1"}, follow=True).content.decode()
+    assert "third parties are redacted" in done
+    refused = client.post(page, {"mark": "1", "words": "x", "reason": "foia_b6"})
+    assert refused.status_code == 400
+    assert "Give at least two letters to redact." in refused.content.decode()
+    area = {"mark": "1", "image": image, "reason": "gdpr_15_4"}
+    client.post(page, area | {"left": "0", "top": "0", "width": "50", "height": "100"})
+    with agency_scope(new_agency.pk):
+        marked = request.redactions.get(image=image)
+    assert (marked.left, marked.width, marked.height) == (0, 0.5, 1)
+    client.post(page, {"remove": str(marked.pk)})
+    client.post(page, {"release": "1"})
+    with agency_scope(new_agency.pk):
+        assert not request.redactions.filter(image=image).exists()
+        package = request.packages.get()
+    assert package.released and package.status == PackageStatus.READY, package.failure
+    assert (
+        "Released copy, redacted"
+        in client.get(
+            reverse("records_request", args=[new_agency.slug, request.pk])
+        ).content.decode()
+    )
+
+    _key, secret = api_key_for(new_agency, Role.RECORDS_OFFICER)
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    base = f"/api/agencies/{new_agency.slug}/archive"
+    suggested = Client().get(f"{base}/requests/{request.pk}/suggestions/", **auth).json()
+    assert {row["words"] for row in suggested} == {"Amara Okafor", "@amara@social.example"}
+    made = Client().post(
+        f"{base}/redactions/",
+        {"request": request.pk, "image": image, "left": 0.25, "top": 0, "width": 0.5,
+         "height": 0.5, "reason": "gdpr_15_4"},
+        content_type="application/json",
+        **auth,
+    )  # fmt: skip
+    assert made.status_code == 201, made.content
+    listed = Client().get(f"{base}/redactions/?request={request.pk}", **auth).json()
+    assert image in {row["image"] for row in listed["results"]}
+    outside = Client().post(
+        f"{base}/redactions/",
+        {"request": request.pk, "image": image, "left": 0.75, "top": 0, "width": 0.5,
+         "height": 0.5, "reason": "gdpr_15_4"},
+        content_type="application/json",
+        **auth,
+    )  # fmt: skip
+    assert outside.status_code == 400
+    assert Client().delete(f"{base}/redactions/{made.json()['id']}/", **auth).status_code == 204
+    started = Client().post(
+        f"{base}/requests/{request.pk}/packages/",
+        {"released": True},
+        content_type="application/json",
+        **auth,
+    )
+    assert started.status_code == 202 and started.json()["released"] is True
