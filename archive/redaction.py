@@ -210,17 +210,22 @@ def review(request: RecordsRequest) -> Review:
     events = ArchiveEvent.objects.filter(found).exclude(salt="").order_by("id")
     counts: Counter[tuple[str, str]] = Counter()
     named: dict[str, None] = {}
+    own = _own_terms(request)
+    # The names and handles of what the person wrote are theirs too.
+    owned: set[str] = set()
     for data in events.values_list("data", flat=True)[:SUGGESTIONS_READ].iterator(2_000):
         for kind, words in _personal(data):
             counts[kind, words] += 1
         named |= dict.fromkeys(kept_hashes(json.dumps(data)))
+        author = _author(data)
+        if any(term in folded for term in own for folded in author):
+            owned |= author
     images = set(
         ArchiveContent.objects.filter(sha256__in=named, media_type__in=IMAGE_FORMATS).values_list(
             "sha256", flat=True
         )
     )
     marked = set(request.redactions.exclude(words="").values_list(Lower("words"), flat=True))
-    own = _own_terms(request)
     seen: set[str] = set()
     shown = []
     for (kind, words), count in counts.most_common():
@@ -228,7 +233,7 @@ def review(request: RecordsRequest) -> Review:
         if key in marked or key in seen:
             continue
         seen.add(key)
-        shown.append(Suggestion(words, kind, count, any(term in key for term in own)))
+        shown.append(Suggestion(words, kind, count, key in owned or any(t in key for t in own)))
     return Review(shown, [digest for digest in named if digest in images])
 
 
@@ -244,6 +249,17 @@ def _personal(data: Any) -> Iterator[tuple[str, str]]:
         for pattern, kind in ((_EMAIL, "email"), (_PHONE, "phone"), (_HANDLE, "handle")):
             for match in pattern.finditer(text):
                 yield kind, match.group(0).strip()
+
+
+def _author(data: Any) -> set[str]:
+    """Return the name and handle of who wrote an event's data, folded."""
+    if not isinstance(data, dict):
+        return set()
+    return {
+        value.strip().casefold()
+        for value in (data.get(name) for name in _AUTHOR_FIELDS)
+        if isinstance(value, str) and value.strip()
+    }
 
 
 def _strings(value: Any) -> Iterator[str]:

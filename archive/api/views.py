@@ -343,7 +343,9 @@ class RecordsRequestViewSet(
         if request.method == "GET":
             listed = _packages_shown(found.packages.all())
             return Response(ExportPackageSerializer(listed, many=True, context=context).data)
-        sent = PackageStartSerializer(data=request.data)
+        # Its options come as JSON; a POST without them asks for the complete package.
+        given = request.data if request.content_type.startswith("application/json") else {}
+        sent = PackageStartSerializer(data=given)
         sent.is_valid(raise_exception=True)
         person = self.person()
         package = exports.package_start(

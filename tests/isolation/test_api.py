@@ -32,6 +32,7 @@ from tests.factories import (
     pause_for,
     post_for,
     records_request_for,
+    redaction_for,
     retention_schedule_for,
     routing_rule_for,
     social_account_for,
@@ -522,6 +523,40 @@ class TestLegalHoldDetail(_LegalHoldEndpoint):
 class TestLegalHoldLift(_LegalHoldEndpoint):
     url_name = "legalhold-lift"
     methods = ("post",)
+
+
+class TestRecordsRequestSuggestions(ApiIsolationSuite):
+    url_name = "recordsrequest-suggestions"
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestRecordsRequestThirdParties(ApiIsolationSuite):
+    url_name = "recordsrequest-third-parties"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
+class TestRedactionList(ApiIsolationSuite):
+    url_name = "redaction-list"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestRedactionDetail(ApiIsolationSuite):
+    url_name = "redaction-detail"
+    methods = ("get", "delete")
+
+    def url(self, personas: Personas) -> str:
+        marked = redaction_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, marked.pk])
 
 
 class TestRecordsRequestErasure(ApiIsolationSuite):

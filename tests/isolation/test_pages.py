@@ -663,6 +663,15 @@ class TestRecordsRequestPackages(IsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
 
 
+class TestRecordsRedaction(IsolationSuite):
+    url_name = "records_redaction"
+    methods = ("get", "post")
+
+    def url(self, personas: Personas) -> str:
+        request = records_request_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+
 class TestRecordsHolds(IsolationSuite):
     url_name = "records_holds"
 
