@@ -274,9 +274,9 @@ def _build(package: ExportPackage) -> None:
         f" WHERE l.agency_id = %s AND l.position < %s AND e.id IN ({matching})"
     )
     params = [agency_id, head.size, *params]
-    with tempfile.TemporaryFile() as file, tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryFile() as file, tempfile.TemporaryDirectory() as waiting:
         bag = BagWriter(file, root=package.file_name.removesuffix(".zip"))
-        release = Release(package.redactions, Path(folder)) if package.released else None
+        release = Release(package.redactions, Path(waiting)) if package.released else None
         with transaction.atomic():
             total = _count(chosen, params)
             progress = _Progress(package.pk, total * 2)

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.apps import apps
 from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models.functions import Lower
@@ -75,6 +76,8 @@ _HANDLE = re.compile(
     r"(?<![\w@.])@[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?(?:@[\w-]+(?:\.[\w-]+)+)?"
 )
 _AUTHOR_FIELDS = ("author_name", "author_handle")
+# The keys of an event's data under which people's own words are.
+_WRITTEN = frozenset({"text", "alt_text", "note", "comment", "reason"})
 
 
 @dataclass(frozen=True)
@@ -226,11 +229,12 @@ def review(request: RecordsRequest) -> Review:
         )
     )
     marked = set(request.redactions.exclude(words="").values_list(Lower("words"), flat=True))
+    theirs = _agency_handles()
     seen: set[str] = set()
     shown = []
     for (kind, words), count in counts.most_common():
         key = words.casefold()
-        if key in marked or key in seen:
+        if key in marked or key in seen or key.lstrip("@") in theirs:
             continue
         seen.add(key)
         shown.append(Suggestion(words, kind, count, key in owned or any(t in key for t in own)))
@@ -245,7 +249,7 @@ def _personal(data: Any) -> Iterator[tuple[str, str]]:
         value = data.get(name)
         if isinstance(value, str) and len(value.strip()) >= SHORTEST_WORDS:
             yield ("handle" if name == "author_handle" else "name"), value.strip()
-    for text in _strings(data):
+    for text in _written(data):
         for pattern, kind in ((_EMAIL, "email"), (_PHONE, "phone"), (_HANDLE, "handle")):
             for match in pattern.finditer(text):
                 yield kind, match.group(0).strip()
@@ -262,15 +266,27 @@ def _author(data: Any) -> set[str]:
     }
 
 
-def _strings(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
+def _written(value: Any) -> Iterator[str]:
+    """Yield what people wrote in an event's data (its texts, alt texts, notes…), not
+    its identifiers, addresses and times."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in _WRITTEN and isinstance(item, str):
+                yield item
+            else:
+                yield from _written(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _strings(item)
+            yield from _written(item)
+
+
+def _agency_handles() -> set[str]:
+    """Return the bound agency's own accounts' handles, folded, without their @: the
+    agency's, not a person's."""
+    accounts = apps.get_model("publishing", "SocialAccount").objects.values_list(
+        "handle", flat=True
+    )
+    return {handle.lstrip("@").casefold() for handle in accounts}
 
 
 def _own_terms(request: RecordsRequest) -> list[str]:
