@@ -11,13 +11,17 @@ from typing import Any
 import psycopg
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from psycopg.rows import dict_row
 
 import archive
-from accounts.models import Agency
+from accounts.models import Agency, Role, User
+from archive.models import RecordsRequest
+from archive.requests import request_open, search_save
 from archive.services import SYSTEM, earlier_transactions_wait, log_integrate
 from govsocial.celery import app
 from govsocial.tenancy import agency_scope
+from tests.factories import MembershipFactory
 
 
 @pytest.fixture
@@ -117,3 +121,30 @@ def tamper_as_owner(agency: Agency, position: int) -> None:
             " (SELECT event_id FROM archive_archiveleaf WHERE agency_id = %s AND position = %s)",
             [agency.pk, position],
         )
+
+
+@pytest.fixture
+def officer(new_agency: Agency) -> User:
+    """A records officer of the new agency."""
+    user: User = MembershipFactory(agency=new_agency, roles=[Role.RECORDS_OFFICER]).user
+    return user
+
+
+def request_with_search(
+    agency: Agency, officer: User, kind: str, criteria: dict[str, str]
+) -> RecordsRequest:
+    """Open a request of ``kind`` from Amara Okafor, received today, with one search
+    saved on it."""
+    with agency_scope(agency.pk):
+        request = request_open(
+            agency=agency,
+            actor=officer,
+            person=officer,
+            kind=kind,
+            requester="Amara Okafor",
+            requester_email="amara@example.org",
+            subject="Everything you hold about me",
+            received_on=timezone.localdate(),
+        )
+        search_save(request=request, actor=officer, person=officer, name="Me", criteria=criteria)
+    return request

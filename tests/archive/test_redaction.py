@@ -13,7 +13,6 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 from pypdf import PdfReader
 
@@ -35,12 +34,12 @@ from archive.redaction import (
     review,
     third_parties_mark,
 )
-from archive.requests import request_open, search_save
 from archive.services import SYSTEM
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
+from tests.archive.conftest import request_with_search
 from tests.archive.test_packages import unzipped
-from tests.factories import MembershipFactory, api_key_for
+from tests.factories import api_key_for
 
 THIRD_PARTY = "Jean Tremblay"
 EMAIL = "jean.tremblay@exemple.ca"
@@ -87,30 +86,6 @@ def complaint(agency: Agency) -> str:
             data={"network": "mastodon", "thread": "7", "text": f"We wrote to {THIRD_PARTY}."},
         )
     return image
-
-
-@pytest.fixture
-def officer(new_agency: Agency) -> User:
-    user: User = MembershipFactory(agency=new_agency, roles=[Role.RECORDS_OFFICER]).user
-    return user
-
-
-def request_with_search(
-    agency: Agency, officer: User, kind: str, criteria: dict[str, str]
-) -> RecordsRequest:
-    with agency_scope(agency.pk):
-        request = request_open(
-            agency=agency,
-            actor=officer,
-            person=officer,
-            kind=kind,
-            requester="Amara Okafor",
-            requester_email="amara@example.org",
-            subject="Everything you hold about me",
-            received_on=timezone.localdate(),
-        )
-        search_save(request=request, actor=officer, person=officer, name="Me", criteria=criteria)
-    return request
 
 
 def built(request: RecordsRequest, officer: User, *, released: bool) -> ExportPackage:

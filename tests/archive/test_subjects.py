@@ -32,7 +32,7 @@ from inbox.models import InboxItem
 from inbox.replies import reply_create, reply_held
 from inbox.services import items_receive
 from publishing.networks.base import InboundItem, InboundKind
-from tests.archive.conftest import all_placed
+from tests.archive.conftest import all_placed, request_with_search
 from tests.archive.test_packages import packaged, unzipped
 from tests.factories import MembershipFactory, api_key_for, inbox_item_for, social_account_for
 
@@ -56,30 +56,7 @@ def comment_by(agency: Agency, handle: str, text: str) -> InboxItem:
 
 def erasure_request(agency: Agency, officer: User, person: str) -> RecordsRequest:
     """Open a request to erase what ``person`` wrote, with the search that finds it."""
-    with agency_scope(agency.pk):
-        request = request_open(
-            agency=agency,
-            actor=officer,
-            person=officer,
-            kind="erasure",
-            requester="Amara Okafor",
-            subject="Erase everything I wrote to the city",
-            received_on=date.today(),
-        )
-        search_save(
-            request=request,
-            actor=officer,
-            person=officer,
-            name="Amara",
-            criteria={"person": person},
-        )
-    return request
-
-
-@pytest.fixture
-def officer(new_agency: Agency) -> User:
-    user: User = MembershipFactory(agency=new_agency, roles=[Role.RECORDS_OFFICER]).user
-    return user
+    return request_with_search(agency, officer, "erasure", {"person": person})
 
 
 def test_an_erasure_request_erases_a_comment_everywhere_and_the_proofs_still_hold(
