@@ -245,6 +245,16 @@ class RequestKind(models.TextChoices):
     ARCHIVER_COPY = "archiver_copy", _("Monthly copy for an outside archiver: a week")
     ERASURE = "erasure", _("Erasure of personal data (GDPR Art. 17): one month")
     RESTRICTION = "restriction", _("Restriction of processing (GDPR Art. 18): one month")
+    OBJECTION = "objection", _("Objection to processing (GDPR Art. 21): one month")
+
+
+# A person's requests about their personal data: due in a month, extendable by two.
+PERSONAL_KINDS = (
+    RequestKind.PERSONAL_DATA,
+    RequestKind.ERASURE,
+    RequestKind.RESTRICTION,
+    RequestKind.OBJECTION,
+)
 
 
 class RequestStatus(models.TextChoices):
@@ -267,6 +277,8 @@ class RecordsRequest(AgencyOwned):
     subject = models.TextField(_("what is asked"))
     received_on = models.DateField(_("received on"))
     due_on = models.DateField(_("due on"))
+    # Why a person's request was given two more months (GDPR Art. 12(3)); "" when not.
+    extension_reason = models.TextField(_("why extended"), blank=True)
     status = models.CharField(
         _("status"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.OPEN
     )

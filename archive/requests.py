@@ -1,8 +1,9 @@
 """Records requests as cases: each has a number, a requester and what they ask, the day
 it was received and the day it must be answered by, computed from the law it falls
 under — 20 working days for a public-records (FOIA) request, the agency's holidays and
-weekends not counted; one month for a personal-data (GDPR) access request — its status,
-and the searches of the archive saved on it. Every change is an archive event."""
+weekends not counted; one month for a person's request about their data (GDPR), which
+may be extended by two with a recorded reason — its status, and the searches of the
+archive saved on it. Every change is an archive event."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 import archive
-from archive.models import Holiday, RecordsRequest, RequestKind, RequestStatus, SavedSearch
+from archive.models import (
+    PERSONAL_KINDS,
+    Holiday,
+    RecordsRequest,
+    RequestKind,
+    RequestStatus,
+    SavedSearch,
+)
 from archive.transitions import request_move
 from govsocial.errors import Conflict, GovsocialError
 
@@ -33,20 +41,59 @@ def due_on(kind: str, received_on: date, holidays: Collection[date]) -> date:
     """Return the day a request of ``kind`` received on ``received_on`` must be answered
     by: the 20th working day after it (weekends and ``holidays`` not counted) for
     public records; the same day of the next month (its last day when it has none) for
-    personal data, to see it, have it erased or have its processing restricted; a week
-    later for an outside archiver's monthly copy."""
+    a person's requests about their data (to see it, have it erased, have its processing
+    restricted or object to it); a week later for an outside archiver's monthly copy."""
     if kind == RequestKind.ARCHIVER_COPY:
         return received_on + ARCHIVER_COPY_DAYS
-    if kind in (RequestKind.PERSONAL_DATA, RequestKind.ERASURE, RequestKind.RESTRICTION):
-        year, month = divmod(received_on.month, 12)
-        year, month = received_on.year + year, month + 1
-        return date(year, month, min(received_on.day, calendar.monthrange(year, month)[1]))
+    if kind in PERSONAL_KINDS:
+        return months_after(received_on, 1)
     day, counted = received_on, 0
     while counted < PUBLIC_RECORDS_WORKING_DAYS:
         day += timedelta(days=1)
         if day.weekday() < 5 and day not in holidays:
             counted += 1
     return day
+
+
+def months_after(day: date, months: int) -> date:
+    """Return the same day ``months`` later (that month's last day when it has none)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year, month = day.year + year, month + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def request_extend(*, request: RecordsRequest, actor: Any, reason: str) -> RecordsRequest:
+    """Give an open request about a person's data two more months, for ``reason`` (the
+    requests' number or complexity, GDPR Art. 12(3)), told to the person before the
+    month is out; once. Recorded."""
+    reason = reason.strip()
+    if not reason:
+        raise GovsocialError(_("Say why it needs longer: it is recorded."), field="reason")
+    with transaction.atomic():
+        request = RecordsRequest.objects.select_for_update().get(pk=request.pk)
+        if request.kind not in PERSONAL_KINDS:
+            raise Conflict(_("Only a person's request about their data is extended."))
+        if request.status != RequestStatus.OPEN or request.extension_reason:
+            raise Conflict(_("Only an open request not extended yet is extended."))
+        if request.due_on < timezone.localdate():
+            raise Conflict(_("The request is overdue: it is extended before its day."))
+        before = request.due_on
+        request.due_on = months_after(before, 2)
+        request.extension_reason = reason[:2000]
+        request.save(update_fields=["due_on", "extension_reason"])
+        archive.record(
+            agency=request.agency,
+            actor=actor,
+            verb="records.request_extended",
+            obj=request,
+            data={
+                "number": request.number,
+                "before": before.isoformat(),
+                "due_on": request.due_on.isoformat(),
+                "reason": request.extension_reason,
+            },
+        )
+    return request
 
 
 def holidays_of() -> set[date]:

@@ -11,6 +11,9 @@ Restriction (GDPR Art. 18): what the records are about (the person's inbox items
 kept but no longer used: only records officers see it, it is not answered, moderated or
 counted, until a records officer lifts the restriction with a reason. The archive itself
 is read by records officers and admins only, as before.
+
+Objection (GDPR Art. 21): upheld, it stops the processing as a restriction does, until
+lifted with a reason; refused, the compelling legitimate grounds are recorded.
 """
 
 from __future__ import annotations
@@ -42,6 +45,9 @@ from govsocial.errors import Conflict, GovsocialError
 ERASURE_ANSWERED = "records.erasure_answered"
 RESTRICTION_APPLIED = "records.restriction_applied"
 RESTRICTION_LIFTED = "records.restriction_lifted"
+OBJECTION_REFUSED = "records.objection_refused"
+# The requests whose answer may be to stop processing the person's data.
+_STOPPING = (RequestKind.RESTRICTION, RequestKind.OBJECTION)
 
 
 @dataclass(frozen=True)
@@ -228,8 +234,9 @@ def _restrict(request: RecordsRequest, objects: list[tuple[str, str]], *, lifted
 
 
 def restriction_standing(*, request: RecordsRequest) -> bool | None:
-    """Whether the restriction request's restriction stands (None: another kind)."""
-    if request.kind != RequestKind.RESTRICTION:
+    """Whether the restriction (or upheld objection) of the request stands (None: a
+    request of another kind)."""
+    if request.kind not in _STOPPING:
         return None
     last = (
         ArchiveEvent.objects.filter(
@@ -245,10 +252,11 @@ def restriction_standing(*, request: RecordsRequest) -> bool | None:
 
 
 def restriction_apply(*, request: RecordsRequest, actor: Actor) -> int:
-    """Restrict the processing of what the restriction request's searches find, and
-    answer the request; recorded. Return how many things were restricted."""
-    if request.kind != RequestKind.RESTRICTION:
-        raise GovsocialError(_("Only a request to restrict processing restricts it."))
+    """Restrict the processing of what the request's searches find — a restriction
+    request, or an objection upheld — and answer the request; recorded. Return how many
+    things were restricted."""
+    if request.kind not in _STOPPING:
+        raise GovsocialError(_("Only a request to restrict processing, or an objection, stops it."))
     with transaction.atomic():
         request = _locked(request, open_only=True)
         restricted = _restrict(request, _about(request), lifted=False)
@@ -284,3 +292,44 @@ def restriction_lift(*, request: RecordsRequest, actor: Actor, reason: str) -> i
             data={"number": request.number, "lifted": lifted, "reason": reason},
         )
     return lifted
+
+
+def objection_refuse(*, request: RecordsRequest, actor: Actor, grounds: str) -> None:
+    """Refuse an objection to processing, for the compelling legitimate grounds that
+    override the person's interests, or for legal claims (GDPR Art. 21(1)); answer the
+    request; recorded."""
+    grounds = grounds.strip()
+    if not grounds:
+        raise GovsocialError(
+            _("Give the compelling legitimate grounds: they are recorded."), field="grounds"
+        )
+    if request.kind != RequestKind.OBJECTION:
+        raise GovsocialError(_("Only an objection is refused so."))
+    with transaction.atomic():
+        request = _locked(request, open_only=True)
+        archive.record(
+            agency=request.agency,
+            actor=actor,
+            verb=OBJECTION_REFUSED,
+            obj=request,
+            data={"number": request.number, "grounds": grounds[:4000]},
+        )
+        request_move(request_id=request.pk, status=RequestStatus.ANSWERED)
+
+
+def objection_refused(*, request: RecordsRequest) -> str | None:
+    """Return the grounds an objection was refused for ("" while it is not; None for
+    another kind of request)."""
+    if request.kind != RequestKind.OBJECTION:
+        return None
+    refused = (
+        ArchiveEvent.objects.filter(
+            verb=OBJECTION_REFUSED,
+            object_type=RecordsRequest._meta.label_lower,
+            object_id=str(request.pk),
+        )
+        .order_by("-id")
+        .values_list("data", flat=True)
+        .first()
+    )
+    return str((refused or {}).get("grounds", ""))

@@ -35,6 +35,7 @@ from archive.forms import (
     ScheduleForm,
 )
 from archive.models import (
+    PERSONAL_KINDS,
     Disposition,
     DispositionState,
     ExportPackage,
@@ -249,6 +250,13 @@ def records_request(request: HttpRequest, agency_slug: str, request_id: int) -> 
         "hold_form": hold_form,
         "erasure": subjects.erasure_shown(request=found),
         "restriction": subjects.restriction_standing(request=found),
+        "objection_refused": subjects.objection_refused(request=found),
+        "extendable": (
+            found.kind in PERSONAL_KINDS
+            and found.status == RequestStatus.OPEN
+            and not found.extension_reason
+            and found.due_on >= timezone.localdate()
+        ),
         "today": timezone.localdate(),
         **_packages_context(found),
     }
@@ -283,6 +291,19 @@ def _request_changed(request: HttpRequest, found: RecordsRequest, hold_form: For
             reason=request.POST.get("reason", "")[:2000],
         )
         return _("The restriction is lifted.")
+    if "extend" in request.POST:
+        requests.request_extend(
+            request=found, actor=request.user, reason=request.POST.get("reason", "")
+        )
+        return _("The request is due two months later: tell the person why, before the "
+                 "month is out.")  # fmt: skip
+    if "refuse_objection" in request.POST:
+        subjects.objection_refuse(
+            request=found,
+            actor=request.user,  # type: ignore[arg-type]
+            grounds=request.POST.get("grounds", ""),
+        )
+        return _("The objection is refused for the grounds given; the request is answered.")
     if "export" in request.POST:
         exports.package_start(
             request=found,

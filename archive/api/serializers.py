@@ -187,7 +187,8 @@ class SavedSearchSerializer(serializers.ModelSerializer[SavedSearch]):
 class RecordsRequestSerializer(serializers.ModelSerializer[RecordsRequest]):
     """A records request as a case: ``due_on`` follows from its kind and the day it was
     received (20 working days, the agency's holidays not counted, for public records;
-    one month for personal data)."""
+    one month for a person's requests about their data, two more once extended with
+    ``extension_reason``)."""
 
     opened_by = serializers.EmailField(source="opened_by.email", read_only=True)
     overdue = serializers.SerializerMethodField(help_text="open, and past its due day")
@@ -197,10 +198,12 @@ class RecordsRequestSerializer(serializers.ModelSerializer[RecordsRequest]):
         model = RecordsRequest
         fields = [
             "id", "number", "kind", "requester", "requester_email", "subject", "received_on",
-            "due_on", "status", "opened_by", "opened_at", "closed_at", "overdue", "searches",
+            "due_on", "extension_reason", "status", "opened_by", "opened_at", "closed_at",
+            "overdue", "searches",
         ]  # fmt: skip
         read_only_fields = [
-            "id", "number", "due_on", "status", "opened_by", "opened_at", "closed_at",
+            "id", "number", "due_on", "extension_reason", "status", "opened_by", "opened_at",
+            "closed_at",
         ]  # fmt: skip
         extra_kwargs = {"requester_email": {"required": False, "default": ""}}
 
@@ -408,6 +411,18 @@ class RestrictionSerializer(serializers.Serializer[Any]):
     """Whether a restriction request's restriction of processing stands."""
 
     standing = serializers.BooleanField()
+
+
+class ReasonSerializer(serializers.Serializer[Any]):
+    """Why: it is recorded."""
+
+    reason = serializers.CharField(max_length=2000)
+
+
+class ObjectionRefusalSerializer(serializers.Serializer[Any]):
+    """The compelling legitimate grounds an objection is refused for."""
+
+    grounds = serializers.CharField(max_length=4000)
 
 
 class RestrictionChangeSerializer(serializers.Serializer[Any]):

@@ -41,8 +41,10 @@ from archive.api.serializers import (
     HolidaySerializer,
     InclusionProofSerializer,
     LegalHoldSerializer,
+    ObjectionRefusalSerializer,
     OutsideArchiverSerializer,
     PackageStartSerializer,
+    ReasonSerializer,
     RecordsRequestSerializer,
     RedactionSerializer,
     RequestStatusSerializer,
@@ -284,17 +286,45 @@ class RecordsRequestViewSet(
         rows, done = shown
         return Response(ErasureSerializer({"done": done, "series": rows}).data)
 
+    @extend_schema(request=ReasonSerializer, responses=RecordsRequestSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Give an open request about a person's data two more months (GDPR Art. 12(3)),
+        with the ``reason`` told to the person; once, before its day (409 otherwise)."""
+        sent = ReasonSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        extended = requests.request_extend(
+            request=self.get_object(), actor=self.actor(), reason=sent.validated_data["reason"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=extended.pk)).data)
+
+    @extend_schema(request=ObjectionRefusalSerializer, responses=RecordsRequestSerializer)
+    @action(detail=True, methods=["post"], url_path="objection-refusal")
+    def objection_refusal(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """Refuse an open objection to processing for the compelling legitimate
+        ``grounds`` (GDPR Art. 21(1)), and answer it; uphold one with ``/restriction/``."""
+        sent = ObjectionRefusalSerializer(data=request.data)
+        sent.is_valid(raise_exception=True)
+        found = self.get_object()
+        subjects.objection_refuse(
+            request=found, actor=self.actor(), grounds=sent.validated_data["grounds"]
+        )
+        return Response(self.get_serializer(self.get_queryset().get(pk=found.pk)).data)
+
     @extend_schema(request=RestrictionChangeSerializer, responses=RestrictionSerializer)
     @action(detail=True, methods=["get", "post"])
     def restriction(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        """For a request to restrict processing: GET says whether its restriction stands;
-        POST ``{"apply": true}`` restricts what its saved searches find (only records
-        officers then see the person's inbox items; they are not answered, moderated or
-        counted) and answers the request, ``{"apply": false, "reason": …}`` lifts it."""
+        """For a request to restrict processing, or an objection to it: GET says whether
+        its restriction stands; POST ``{"apply": true}`` restricts what its saved searches
+        find (only records officers then see the person's inbox items; they are not
+        answered, moderated or counted) and answers the request — for an objection, it
+        is upheld —, ``{"apply": false, "reason": …}`` lifts it."""
         found = self.get_object()
         if subjects.restriction_standing(request=found) is None:
             raise InvalidParameter(
-                "id", _("Only a request to restrict processing restricts it."), rule=True
+                "id",
+                _("Only a request to restrict processing, or an objection, stops it."),
+                rule=True,
             )
         if request.method == "POST":
             sent = RestrictionChangeSerializer(data=request.data)

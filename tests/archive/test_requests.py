@@ -10,10 +10,12 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Role
 from archive.models import ArchiveEvent, RecordsRequest, RequestKind, SavedSearch
-from archive.requests import due_on
+from archive.requests import due_on, months_after, request_extend, request_open
+from govsocial.errors import Conflict
 from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
 from tests.factories import MembershipFactory, api_key_for, records_request_for
@@ -32,6 +34,52 @@ def test_the_deadline_follows_the_law_of_the_request() -> None:
     assert due_on(RequestKind.PUBLIC_RECORDS, date(2026, 3, 7), set()) == date(2026, 4, 3)
     assert due_on(RequestKind.PERSONAL_DATA, date(2026, 1, 31), set()) == date(2026, 2, 28)
     assert due_on(RequestKind.PERSONAL_DATA, date(2026, 12, 15), set()) == date(2027, 1, 15)
+    assert due_on(RequestKind.OBJECTION, date(2026, 1, 31), set()) == date(2026, 2, 28)
+    assert months_after(date(2026, 11, 30), 2) == date(2027, 1, 30)
+    assert months_after(date(2026, 12, 31), 2) == date(2027, 2, 28)
+
+
+def test_a_persons_request_is_extended_once_by_two_months_with_its_reason(
+    personas: Personas,
+) -> None:
+    agency = personas.agency_a
+    officer = MembershipFactory(agency=agency, roles=[Role.RECORDS_OFFICER]).user
+    today = timezone.localdate()
+    with agency_scope(agency.pk):
+        public = records_request_for(agency)
+        access = request_open(
+            agency=agency, actor=officer, person=officer, kind=RequestKind.PERSONAL_DATA,
+            requester="Amara Okafor", subject="What you hold about me", received_on=today,
+        )  # fmt: skip
+    client = Client()
+    client.force_login(officer)
+    page = reverse("records_request", args=[agency.slug, access.pk])
+    assert "Extend by two months" in client.get(page).content.decode()
+    refused = client.post(page, {"extend": "1", "reason": " "}, follow=True).content.decode()
+    assert "Say why it needs longer" in refused
+
+    done = client.post(page, {"extend": "1", "reason": "Forty requests this week"}, follow=True)
+
+    shown = done.content.decode()
+    assert "The request is due two months later" in shown and "Forty requests this week" in shown
+    assert "Extend by two months" not in shown
+    with agency_scope(agency.pk):
+        access.refresh_from_db()
+        assert access.due_on == months_after(today, 3)
+        (recorded,) = ArchiveEvent.objects.filter(verb="records.request_extended").values_list(
+            "data", flat=True
+        )
+        assert recorded["reason"] == "Forty requests this week"
+        for again in (access, public):
+            with pytest.raises(Conflict):
+                request_extend(request=again, actor=officer, reason="More")
+    _key, secret = api_key_for(agency, Role.RECORDS_OFFICER)
+    url = f"/api/agencies/{agency.slug}/archive/requests/{public.pk}/extend/"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    assert (
+        Client().post(url, {"reason": "More"}, content_type="application/json", **auth).status_code
+        == 409
+    )
 
 
 def test_a_records_officer_opens_a_request_saves_a_search_on_it_and_answers_it(

@@ -25,7 +25,7 @@ from archive.package_check import FolderSource, package_check
 from archive.records import event_search
 from archive.requests import request_open, search_save
 from archive.selectors import content_open
-from archive.subjects import erasure_carry_out, erasure_review
+from archive.subjects import erasure_carry_out, erasure_review, objection_refuse
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
 from inbox.models import InboxItem
@@ -242,3 +242,44 @@ def test_a_restriction_hides_a_persons_items_from_all_but_records_officers_until
     assert Client().get(url, HTTP_AUTHORIZATION=f"Bearer {officer_key}").json() == {
         "standing": False
     }
+
+
+def test_an_objection_is_upheld_by_stopping_the_processing_or_refused_for_its_grounds(
+    new_agency: Agency, officer: User
+) -> None:
+    hers = inbox_item_for(new_agency, AMARA)
+    comment_by(new_agency, "ben_tremblay", "The ferry is late again")
+    all_placed(new_agency)
+    upheld = request_with_search(new_agency, officer, "objection", {"person": "amara_okafor"})
+    refused = request_with_search(new_agency, officer, "objection", {"person": "ben_tremblay"})
+    records = Client()
+    records.force_login(officer)
+    page = reverse("records_request", args=[new_agency.slug, upheld.pk])
+    shown = records.get(page).content.decode()
+    assert "Uphold the objection" in shown and "Refuse the objection" in shown
+
+    done = records.post(page, {"restrict": "1"}, follow=True).content.decode()
+
+    assert "The processing is restricted (1 items)" in done and "Lift the restriction" in done
+    with agency_scope(new_agency.pk):
+        assert InboxItem.objects.get(pk=hers.pk).restricted_under == upheld.number
+
+    _key, secret = api_key_for(new_agency, Role.RECORDS_OFFICER)
+    url = f"/api/agencies/{new_agency.slug}/archive/requests/{refused.pk}/objection-refusal/"
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    empty = Client().post(url, {"grounds": ""}, content_type="application/json", **auth)
+    assert empty.status_code == 400
+    grounds = "The ferry complaints are evidence in the contract dispute with the operator."
+    answered = Client().post(url, {"grounds": grounds}, content_type="application/json", **auth)
+    assert answered.status_code == 200 and answered.json()["status"] == "answered"
+    shown = records.get(reverse("records_request", args=[new_agency.slug, refused.pk]))
+    assert grounds in shown.content.decode()
+    assert (
+        Client()
+        .post(url, {"grounds": grounds}, content_type="application/json", **auth)
+        .status_code
+        == 409
+    )
+    erasure = erasure_request(new_agency, officer, "x")
+    with agency_scope(new_agency.pk), pytest.raises(GovsocialError):
+        objection_refuse(request=erasure, actor=officer, grounds="No")

@@ -429,39 +429,29 @@ class TestRecordsRequestList(ApiIsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug])
 
 
-class TestRecordsRequestDetail(ApiIsolationSuite):
-    url_name = "recordsrequest-detail"
-
+class _RecordsRequestEndpoint(ApiIsolationSuite):
     def url(self, personas: Personas) -> str:
         request = records_request_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
 
 
-class TestRecordsRequestStatus(ApiIsolationSuite):
+class TestRecordsRequestDetail(_RecordsRequestEndpoint):
+    url_name = "recordsrequest-detail"
+
+
+class TestRecordsRequestStatus(_RecordsRequestEndpoint):
     url_name = "recordsrequest-status"
     methods = ("post",)
 
-    def url(self, personas: Personas) -> str:
-        request = records_request_for(personas.agency_a)
-        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
 
-
-class TestRecordsRequestSearches(ApiIsolationSuite):
+class TestRecordsRequestSearches(_RecordsRequestEndpoint):
     url_name = "recordsrequest-searches"
     methods = ("post",)
 
-    def url(self, personas: Personas) -> str:
-        request = records_request_for(personas.agency_a)
-        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
 
-
-class TestRecordsRequestPackages(ApiIsolationSuite):
+class TestRecordsRequestPackages(_RecordsRequestEndpoint):
     url_name = "recordsrequest-packages"
     methods = ("get", "post")
-
-    def url(self, personas: Personas) -> str:
-        request = records_request_for(personas.agency_a)
-        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
 
 
 class TestExportPackageList(ApiIsolationSuite):
@@ -525,21 +515,23 @@ class TestLegalHoldLift(_LegalHoldEndpoint):
     methods = ("post",)
 
 
-class TestRecordsRequestSuggestions(ApiIsolationSuite):
-    url_name = "recordsrequest-suggestions"
-
-    def url(self, personas: Personas) -> str:
-        request = records_request_for(personas.agency_a)
-        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
-
-
-class TestRecordsRequestThirdParties(ApiIsolationSuite):
-    url_name = "recordsrequest-third-parties"
+class TestRecordsRequestExtend(_RecordsRequestEndpoint):
+    url_name = "recordsrequest-extend"
     methods = ("post",)
 
-    def url(self, personas: Personas) -> str:
-        request = records_request_for(personas.agency_a)
-        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
+
+class TestRecordsRequestObjectionRefusal(_RecordsRequestEndpoint):
+    url_name = "recordsrequest-objection-refusal"
+    methods = ("post",)
+
+
+class TestRecordsRequestSuggestions(_RecordsRequestEndpoint):
+    url_name = "recordsrequest-suggestions"
+
+
+class TestRecordsRequestThirdParties(_RecordsRequestEndpoint):
+    url_name = "recordsrequest-third-parties"
+    methods = ("post",)
 
 
 class TestRedactionList(ApiIsolationSuite):
@@ -559,22 +551,14 @@ class TestRedactionDetail(ApiIsolationSuite):
         return reverse(self.url_name, args=[personas.agency_a.slug, marked.pk])
 
 
-class TestRecordsRequestErasure(ApiIsolationSuite):
+class TestRecordsRequestErasure(_RecordsRequestEndpoint):
     url_name = "recordsrequest-erasure"
     methods = ("get", "post")
 
-    def url(self, personas: Personas) -> str:
-        request = records_request_for(personas.agency_a)
-        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
 
-
-class TestRecordsRequestRestriction(ApiIsolationSuite):
+class TestRecordsRequestRestriction(_RecordsRequestEndpoint):
     url_name = "recordsrequest-restriction"
     methods = ("get", "post")
-
-    def url(self, personas: Personas) -> str:
-        request = records_request_for(personas.agency_a)
-        return reverse(self.url_name, args=[personas.agency_a.slug, request.pk])
 
 
 class TestRetentionScheduleList(ApiIsolationSuite):
