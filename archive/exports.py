@@ -17,10 +17,12 @@ Rows and files are streamed, a chunk at a time, never held all at once.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -32,7 +34,7 @@ from django.core.cache import cache
 from django.core.files import File
 from django.core.files.storage import storages
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -47,6 +49,7 @@ from archive.errors import ArchiveError
 from archive.models import (
     ArchiveEvent,
     ArchiveHead,
+    ArchiveLeaf,
     ExportPackage,
     PackageStatus,
     RecordsRequest,
@@ -68,6 +71,7 @@ PACKAGE_BUILT = package_check.PACKAGE_BUILT
 PACKAGE_FAILED = "records.package_failed"
 PACKAGE_DOWNLOADED = "records.package_downloaded"
 PACKAGE_EXPIRED = "records.package_expired"
+PACKAGE_WITHDRAWN = "records.package_withdrawn"
 # What a released copy lists of its redactions.
 REDACTIONS = "data/redactions.json"
 # How many times a build is taken up again after its worker was lost.
@@ -457,6 +461,41 @@ def packages_tend() -> None:
                 started_at=None,
             ):
                 _dispatch(package)
+
+
+def packages_holding(event_ids: Sequence[int]) -> list[ExportPackage]:
+    """Return the bound agency's ready packages that hold one of ``event_ids`` (found by
+    their searches, and placed in the log below their head); asked before the events'
+    content is erased, while their words still find them."""
+    from archive.forms import saved_searches_found
+
+    holding = []
+    for package in ExportPackage.objects.select_related("request", "head").filter(
+        status=PackageStatus.READY
+    ):
+        placed = ArchiveLeaf.objects.filter(event_id=OuterRef("pk"), position__lt=package.head.size)
+        chosen = ArchiveEvent.objects.filter(pk__in=event_ids).filter(Exists(placed))
+        searches = ((search["name"], search["criteria"]) for search in package.searches)
+        # A search that no longer runs may have found them: the package is withdrawn.
+        with contextlib.suppress(ArchiveError):
+            chosen = chosen.filter(saved_searches_found(searches, ZoneInfo(package.time_zone)))
+        if chosen.exists():
+            holding.append(package)
+    return holding
+
+
+def packages_withdraw(packages: Sequence[ExportPackage], *, reason: str) -> None:
+    """Withdraw ready packages that hold records whose content was just erased, in the
+    caller's transaction: recorded, each file deleted once it commits."""
+    storage = storages["packages"]
+    for package in packages:
+        withdrawn = package_move(
+            package_id=package.pk, status=PackageStatus.WITHDRAWN, when=[PackageStatus.READY]
+        )
+        if withdrawn:
+            _record(package, SYSTEM, PACKAGE_WITHDRAWN, reason=reason)
+            name = package_name(package.agency_id, package.pk)
+            transaction.on_commit(lambda name=name: storage.delete(name))  # type: ignore[misc]
 
 
 def packages_of(request: RecordsRequest) -> list[tuple[ExportPackage, int | None]]:

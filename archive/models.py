@@ -11,6 +11,7 @@ from django.db.models import F, Func
 from django.db.models.fields.json import KeyTransform
 from django.db.models.functions import Cast, Lower, Now
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from archive.entries import SALT_BYTES
 from govsocial.tenancy import AgencyOwned
@@ -262,7 +263,7 @@ class RequestStatus(models.TextChoices):
 
     OPEN = "open", _("Open")
     ANSWERED = "answered", _("Answered")
-    WITHDRAWN = "withdrawn", _("Withdrawn")
+    WITHDRAWN = "withdrawn", pgettext_lazy("package", "Withdrawn")
 
 
 class RecordsRequest(AgencyOwned):
@@ -364,13 +365,15 @@ class LegalHold(AgencyOwned):
 
 class PackageStatus(models.TextChoices):
     """Where an export package is: waiting for a worker, being built, ready to
-    download, failed, or past its time and deleted."""
+    download, failed, past its time and deleted, or deleted because records it held
+    were erased since."""
 
     QUEUED = "queued", _("Waiting")
     BUILDING = "building", _("Being built")
     READY = "ready", _("Ready")
     FAILED = "failed", _("Failed")
     EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", pgettext_lazy("package", "Withdrawn")
 
 
 class ExportPackage(AgencyOwned):

@@ -366,10 +366,13 @@ def events_erase(
     events ``event_ids`` that still hold it (the caller has checked them against the
     legal holds, under the hold lock): their content and salt go, and the kept files
     no event holding its content names any more; each erasure is recorded with
-    ``reason`` (and ``data``), and the apps that keep copies of what the records were
-    about are told (``archive.signals.records_erased``). Return the erasures' events."""
+    ``reason`` (and ``data``), the ready packages that hold them are withdrawn, and the
+    apps that keep copies of what the records were about are told
+    (``archive.signals.records_erased``). Return the erasures' events."""
+    from archive.exports import packages_holding, packages_withdraw
     from archive.signals import records_erased
 
+    holding = packages_holding(event_ids)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT due.id FROM unnest(%s::bigint[]) AS due(id)"
@@ -380,6 +383,7 @@ def events_erase(
     if not erased:
         return []
     contents_erase(agency_id=agency.pk, event_ids=erased, reason=reason)
+    packages_withdraw(holding, reason=reason)
     about = list(ArchiveEvent.objects.filter(pk__in=erased).order_by("id"))
     records_erased.send(
         sender=ArchiveEvent,

@@ -298,7 +298,8 @@ class ExportPackageSerializer(serializers.ModelSerializer[ExportPackage]):
         read_only_fields = fields
         extra_kwargs = {
             "status": {"help_text": "where it is: waiting for a worker, being built, ready to"
-                       " download, failed, or past its time and deleted"},
+                       " download, failed, past its time and deleted, or deleted because"
+                       " records it held were erased since"},
             "time_zone": {"help_text": "the zone the searches' days were read in, and the"
                           " pages' times are shown in"},
             "language": {"help_text": "the language of the pages' own words"},

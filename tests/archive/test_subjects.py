@@ -12,6 +12,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 from django.core.management import call_command
 from django.db import transaction
 from django.test import Client
@@ -20,7 +21,13 @@ from django.utils import timezone
 
 import archive
 from accounts.models import Agency, Role, User
-from archive.models import ArchiveEvent, PackageStatus, RecordsRequest, RequestStatus
+from archive.models import (
+    ArchiveEvent,
+    PackageStatus,
+    RecordsRequest,
+    RequestStatus,
+    package_name,
+)
 from archive.package_check import FolderSource, package_check
 from archive.records import event_search
 from archive.requests import request_open, search_save
@@ -69,6 +76,10 @@ def test_an_erasure_request_erases_a_comment_everywhere_and_the_proofs_still_hol
         archive.record(agency=new_agency, actor=officer, verb="inbox.item_hidden", obj=hers)
     all_placed(new_agency)
     call_command("archive_sign", agency=new_agency.slug, stdout=StringIO())
+    # Packages built before: one holds her comment, one does not.
+    holding = packaged(new_agency, {"person": "amara_okafor"})
+    elsewhere = packaged(new_agency, {"person": "ben_tremblay"})
+    assert (holding.status, elsewhere.status) == (PackageStatus.READY, PackageStatus.READY)
     request = erasure_request(new_agency, officer, "amara_okafor")
 
     with agency_scope(new_agency.pk):
@@ -103,6 +114,13 @@ def test_an_erasure_request_erases_a_comment_everywhere_and_the_proofs_still_hol
             "inbox_work",
         ]
         assert answered.data["series"][1]["exemption"].startswith("GDPR Art. 17(3)(b)")
+        # The package that held her comment is withdrawn and its file deleted.
+        holding.refresh_from_db()
+        elsewhere.refresh_from_db()
+        assert (holding.status, elsewhere.status) == (PackageStatus.WITHDRAWN, PackageStatus.READY)
+        assert ArchiveEvent.objects.filter(verb="records.package_withdrawn").count() == 1
+    assert not storages["packages"].exists(package_name(new_agency.pk, holding.pk))
+    assert storages["packages"].exists(package_name(new_agency.pk, elsewhere.pk))
     all_placed(new_agency)
     with agency_scope(new_agency.pk):
         # Only the exempt record of the agency's moderation still names what it hid.
@@ -283,3 +301,30 @@ def test_an_objection_is_upheld_by_stopping_the_processing_or_refused_for_its_gr
     erasure = erasure_request(new_agency, officer, "x")
     with agency_scope(new_agency.pk), pytest.raises(GovsocialError):
         objection_refuse(request=erasure, actor=officer, grounds="No")
+
+
+def test_an_erased_direct_message_no_longer_names_its_author_in_its_conversation(
+    new_agency: Agency, officer: User
+) -> None:
+    messages = [
+        InboundItem(
+            remote_id=uuid.uuid4().hex,
+            kind=InboundKind.MESSAGE,
+            author_handle="amara_okafor",
+            author_name="Amara Okafor",
+            text=text,
+            created_at=timezone.now(),
+        )
+        for text in ("Can you call me?", "My number is 555-0199")
+    ]
+    with agency_scope(new_agency.pk):
+        received = items_receive(account=social_account_for(new_agency), items=messages)
+        assert {item.thread for item in received} == {"@amara_okafor"}
+    all_placed(new_agency)
+    request = erasure_request(new_agency, officer, "amara_okafor")
+
+    with agency_scope(new_agency.pk):
+        erasure_carry_out(request=request, actor=officer)
+
+        threads = set(InboxItem.objects.values_list("thread", flat=True))
+        assert len(threads) == 1 and threads.pop().startswith("erased-")
