@@ -1,7 +1,7 @@
 """A records officer answers a person's access request: the request's searches find what
 the person wrote, every third party it names is redacted on the workbench, and the
-released copy downloads without them, its PDF included, and checks offline; every page
-passes axe's checks."""
+released copy downloads without them, its PDF included, and checks offline; an area of
+an image is redacted by dragging across it; every page passes axe's checks."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from pypdf import PdfReader
 
 from accounts.models import Agency
 from tests.archive.conftest import all_placed
+from tests.archive.test_redaction import complaint
 from tests.browser.conftest import (
     Member,
     assert_accessible,
@@ -101,3 +102,55 @@ def test_a_records_officer_releases_a_persons_data_without_third_parties(
     (pdf,) = (root / "data/pages").glob("*.pdf")
     text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "amara_okafor" in text and "GDPR Art. 15(4)" in text and "tremblay" not in text
+
+
+def _complaint_with_photo(agency_slug: str) -> None:
+    try:
+        agency = Agency.objects.get(slug=agency_slug)
+        complaint(agency)
+        all_placed(agency)
+    finally:
+        connection.close()
+
+
+def test_a_records_officer_draws_the_area_of_an_image_to_redact(
+    web_server: str,
+    browser: Browser,
+    commit_records_officer: Callable[[], Member],
+    django_db_blocker: pytest.FixtureRequest,
+) -> None:
+    officer = commit_records_officer()
+    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
+        thread.submit(_complaint_with_photo, officer.agency_slug).result()
+    page = browser.new_page()
+    sign_in(page, web_server, officer)
+    page.get_by_role("link", name="Records", exact=True).click()
+    records_request_with_search(
+        page,
+        requester="Dana Reporter",
+        asked="Complaints about the lane",
+        search={"Action": "inbox."},
+        name="Complaints",
+    )
+    page.get_by_role("link", name="Redaction and released copies").click()
+
+    image = page.get_by_role("img", name="Image 1 the records show")
+    expect(image).to_be_visible()
+    image.scroll_into_view_if_needed()
+    box = image.bounding_box()
+    assert box is not None
+    # The photo is 40 by 20 pixels: a pixel is 2.5 % of its width, 5 % of its height.
+    page.mouse.move(box["x"], box["y"])
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2, steps=5)
+    page.mouse.up()
+    assert float(page.get_by_label("Width (%)").input_value()) == pytest.approx(50, abs=6)
+    assert float(page.get_by_label("Height (%)").input_value()) == pytest.approx(50, abs=6)
+    assert_accessible(page)
+    page.get_by_role("button", name="Redact this area of image 1").press("Enter")
+
+    expect(
+        page.get_by_text("Redacted in the released copies asked for from now on.")
+    ).to_be_visible()
+    redacted = page.get_by_role("table", name="What released copies keep out")
+    expect(redacted).to_contain_text("An area of an image")
