@@ -128,6 +128,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "govsocial.context_processors.agency_navigation",
+                "govsocial.context_processors.demo_mailbox",
                 "publishing.context_processors.publishing_pauses",
             ],
         },
@@ -345,6 +346,9 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "govsocial <noreply@localhost>")
+# The Maildir folder of the demo's mailbox, whose messages the *Mailbox* page shows to
+# anyone (govsocial.demo_mailbox): set by `make run` only, never in production.
+DEMO_MAILBOX = os.environ.get("DEMO_MAILBOX", "")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

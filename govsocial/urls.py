@@ -29,6 +29,8 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("archive.urls")),
     path("", include("inbox.urls")),
+    # The demo's mailbox (make run): answers 404 unless DEMO_MAILBOX names its folder.
+    path("", include("govsocial.demo_mailbox.urls")),
 ]
 
 # Under /api/ these answer problem documents; elsewhere, the site's pages.

@@ -24,6 +24,7 @@ from govsocial.settings import network_configuration
 from govsocial.tenancy import agency_scope
 from tests.emulator_client import Emulator, EmulatorServer
 from tests.factories import AgencyFactory, MembershipFactory
+from tests.mailbox import mail_server, mailbox  # noqa: F401
 from tests.web_server import web_media_root, web_server  # noqa: F401
 
 # The webhook's verify token and the app secret of the processes a test starts.

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.mailbox import MailServer
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -29,17 +31,22 @@ def web_server(
     web_port: int,
     network_environment: dict[str, str],
     web_media_root: Path,
+    mail_server: MailServer,
 ) -> Iterator[str]:
     """Serve the app on the session's web port, with the networks at the session's
-    emulator (``network_environment``)."""
+    emulator (``network_environment``), sending its email to the demo's mailbox."""
     port = web_port
+    url = f"http://127.0.0.1:{port}"
     static_root = tmp_path_factory.mktemp("static")
     env = {
         **os.environ,
         **network_environment,
+        **mail_server.settings(),
         "STATIC_ROOT": str(static_root),
         "MEDIA_ROOT": str(web_media_root),
         "ALLOWED_HOSTS": "127.0.0.1",
+        # Links in the email it sends point at it, as `make run`'s do.
+        "SITE_URL": url,
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
@@ -50,7 +57,6 @@ def web_server(
          "-b", f"127.0.0.1:{port}", "--workers", "1", "--threads", "4"],
         cwd=ROOT, env=env,
     )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:

@@ -92,17 +92,23 @@ def run(extra_args: list[str]) -> int:
         db = _database(services, suffix="")
         env = _child_env(services, db, data, services.redis_url)
         env |= _site_env(data, port, emulator_port)
+        env |= _demo_mailbox(data, serving=True)
         _prepare(env, db, [["collectstatic", "--noinput"], ["demo_data"]])
         emulator, *others = app_processes(port, data, emulator_port)
         with Supervisor(env) as supervisor:
             if services.embedded_redis is not None:
                 supervisor.watch(services.embedded_redis)
+            if "DEMO_MAILBOX" in env:
+                supervisor.start(ChildSpec("mailbox", [
+                    PYTHON, "-m", "govsocial.demo_mailbox",
+                    "--port", env["EMAIL_PORT"], "--folder", env["DEMO_MAILBOX"],
+                ]))  # fmt: skip
             supervisor.start(emulator)
             if not os.environ.get("MASTODON_CLIENT_ID"):
                 supervisor.add_env(mastodon_app(env["EMULATOR_URL"], port))
             for spec in others:
                 supervisor.start(spec)
-            return _serve(supervisor, port, emulator_port)
+            return _serve(supervisor, port, emulator_port, mailbox="DEMO_MAILBOX" in env)
 
 
 def test(pytest_args: list[str]) -> int:
@@ -171,6 +177,7 @@ def manage(manage_args: list[str]) -> int:
             raise LaunchError(f"{error} (`make run` creates the database the first time)") from None
         env = _child_env(services, db, data, services.redis_url)
         env |= _site_env(data, _port_number("PORT", 8000), _port_number("EMULATOR_PORT", 8100))
+        env |= _demo_mailbox(data, serving=False)
         argv = [PYTHON, "manage.py", *manage_args]
         code = run_step(f"manage.py {manage_args[0]}", argv, env, interactive=True)
     return 0 if code == 0 else _exit_code(code)
@@ -269,7 +276,22 @@ def _prepare(env: dict[str, str], db: DatabaseUrls, extra_commands: list[list[st
     verify_app_role(db)
 
 
-def _serve(supervisor: Supervisor, port: int, emulator_port: int) -> int:
+def _demo_mailbox(data: Path, *, serving: bool) -> dict[str, str]:
+    """Return the settings that send the app's email over SMTP to the demo's mailbox
+    (``MAIL_PORT``, 8025; ``run`` starts it, so the port must be free when ``serving``)
+    and show its page; none when the environment says how to send email (EMAIL_BACKEND)."""
+    if os.environ.get("EMAIL_BACKEND"):
+        return {}
+    port = (_free_port_number if serving else _port_number)("MAIL_PORT", 8025)
+    return {
+        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(port),
+        "DEMO_MAILBOX": str(data / "mailbox"),
+    }
+
+
+def _serve(supervisor: Supervisor, port: int, emulator_port: int, *, mailbox: bool) -> int:
     """Announce the URLs once the web server listens, then keep the processes running."""
     url = _local_url(port) + "/"
     announced = False
@@ -280,6 +302,8 @@ def _serve(supervisor: Supervisor, port: int, emulator_port: int) -> int:
             if not announced and (_listening(port) or time.monotonic() > deadline):
                 say(f"govsocial is running: open {url}   (Ctrl-C stops it)")
                 say(f"network emulator: {_local_url(emulator_port)}/ (accounts and timelines)")
+                if mailbox:
+                    say(f"mailbox: {url}mailbox/ (every email the demo sends)")
                 announced = True
             time.sleep(WATCH_INTERVAL_SECONDS)
     except (KeyboardInterrupt, Terminated):

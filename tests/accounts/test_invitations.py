@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.core import mail
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +18,7 @@ from archive.models import ArchiveEvent
 from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
 from tests.factories import PASSWORD, MembershipFactory, totp_code
+from tests.mailbox import MailServer
 
 pytestmark = pytest.mark.django_db
 
@@ -27,8 +27,11 @@ Invite = Callable[[str, list[str]], Client]
 
 
 @pytest.fixture
-def invite(personas: Personas, django_capture_on_commit_callbacks: Any) -> Invite:
-    """Return a function with which agency A's admin invites someone through the page."""
+def invite(
+    personas: Personas, django_capture_on_commit_callbacks: Any, mailbox: MailServer
+) -> Invite:
+    """Return a function with which agency A's admin invites someone through the page
+    (the invitation goes over SMTP to the demo's mailbox)."""
 
     def send(email: str, roles: list[str]) -> Client:
         client = personas.client_for(personas.admin_a)
@@ -43,19 +46,31 @@ def invite(personas: Personas, django_capture_on_commit_callbacks: Any) -> Invit
     return send
 
 
-def _link_in_last_email() -> str:
-    match = re.search(r"http\S+/join/\S+/", mail.outbox[-1].body)
-    assert match, mail.outbox[-1].body
-    return urlsplit(match.group(0)).path
+@pytest.fixture
+def last_link(mailbox: MailServer) -> Callable[[], str]:
+    """Return a function that gives the join link of the last invitation sent."""
+
+    def last() -> str:
+        body = mailbox.wait()[0].body
+        match = re.search(r"http\S+/join/\S+/", body)
+        assert match, body
+        return urlsplit(match.group(0)).path
+
+    return last
 
 
 def test_an_invited_person_creates_an_account_and_joins(
-    personas: Personas, invite: Invite, django_capture_on_commit_callbacks: Any
+    personas: Personas,
+    invite: Invite,
+    django_capture_on_commit_callbacks: Any,
+    last_link: Callable[[], str],
+    mailbox: MailServer,
 ) -> None:
     invite("New.Person@Example.gov", [Role.AUTHOR, Role.APPROVER])
-    assert mail.outbox[-1].to == ["new.person@example.gov"]
-    assert "City of Alpha" in mail.outbox[-1].subject
-    link = _link_in_last_email()
+    (sent,) = mailbox.wait()
+    assert sent.to == "new.person@example.gov"
+    assert "City of Alpha" in sent.subject
+    link = last_link()
 
     invitee = Client()
     page = invitee.get(link)
@@ -97,10 +112,12 @@ def test_an_invited_person_creates_an_account_and_joins(
     assert Client().get(link).status_code == 410
 
 
-def test_an_existing_user_signs_in_then_accepts(personas: Personas, invite: Invite) -> None:
+def test_an_existing_user_signs_in_then_accepts(
+    personas: Personas, invite: Invite, last_link: Callable[[], str]
+) -> None:
     other = MembershipFactory(agency=personas.agency_b, roles=[Role.AUTHOR])
     invite(other.user.email, [Role.VIEWER])
-    link = _link_in_last_email()
+    link = last_link()
     anonymous_page = Client().get(link).content.decode()
     assert "Sign in to accept" in anonymous_page
     client = personas.client_for(other)
@@ -110,10 +127,10 @@ def test_an_existing_user_signs_in_then_accepts(personas: Personas, invite: Invi
 
 
 def test_an_invitation_for_someone_else_cannot_be_accepted(
-    personas: Personas, invite: Invite
+    personas: Personas, invite: Invite, last_link: Callable[[], str]
 ) -> None:
     invite("intended@example.gov", [Role.AUTHOR])
-    link = _link_in_last_email()
+    link = last_link()
     response = personas.client_for(personas.admin_b).post(link)
     assert response.status_code == 400
     assert "intended@example.gov" in response.content.decode()
@@ -122,10 +139,10 @@ def test_an_invitation_for_someone_else_cannot_be_accepted(
 
 
 def test_an_expired_invitation_says_so_and_changes_nothing(
-    personas: Personas, invite: Invite
+    personas: Personas, invite: Invite, last_link: Callable[[], str]
 ) -> None:
     invite("late@example.gov", [Role.AUTHOR])
-    link = _link_in_last_email()
+    link = last_link()
     with agency_scope(personas.agency_a.pk):
         Invitation.objects.filter(email="late@example.gov").update(
             expires_at=timezone.now() - timedelta(minutes=1)
@@ -193,9 +210,11 @@ def test_an_author_cannot_invite(personas: Personas) -> None:
         assert not Invitation.objects.exists()
 
 
-def test_a_withdrawn_invitation_link_stops_working(personas: Personas, invite: Invite) -> None:
+def test_a_withdrawn_invitation_link_stops_working(
+    personas: Personas, invite: Invite, last_link: Callable[[], str]
+) -> None:
     client = invite("withdrawn@example.gov", [Role.AUTHOR])
-    link = _link_in_last_email()
+    link = last_link()
     with agency_scope(personas.agency_a.pk):
         invitation = Invitation.objects.get(email="withdrawn@example.gov")
     response = client.post(
@@ -207,9 +226,11 @@ def test_a_withdrawn_invitation_link_stops_working(personas: Personas, invite: I
         assert ArchiveEvent.objects.filter(verb="member.invitation_revoked").count() == 1
 
 
-def test_the_invitation_token_is_not_stored(personas: Personas, invite: Invite) -> None:
+def test_the_invitation_token_is_not_stored(
+    personas: Personas, invite: Invite, last_link: Callable[[], str]
+) -> None:
     invite("secret@example.gov", [Role.AUTHOR])
-    token = _link_in_last_email().rstrip("/").rsplit("/", 1)[1]
+    token = last_link().rstrip("/").rsplit("/", 1)[1]
     with agency_scope(personas.agency_a.pk):
         invitation = Invitation.objects.get(email="secret@example.gov")
         assert token not in invitation.token_hash
@@ -217,9 +238,11 @@ def test_the_invitation_token_is_not_stored(personas: Personas, invite: Invite) 
     assert token not in str(event.data)
 
 
-def test_password_rules_apply_when_joining(personas: Personas, invite: Invite) -> None:
+def test_password_rules_apply_when_joining(
+    personas: Personas, invite: Invite, last_link: Callable[[], str]
+) -> None:
     invite("weak@example.gov", [Role.AUTHOR])
-    link = _link_in_last_email()
+    link = last_link()
     response = Client().post(link, {"name": "W", "password": "short", "password_again": "short"})
     assert response.status_code == 400
     assert "too short" in response.content.decode()

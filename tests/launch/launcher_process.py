@@ -33,6 +33,8 @@ SESSION_VARIABLES = (
     "EMULATOR_URL",
     "MASTODON_CLIENT_ID",
     "MASTODON_CLIENT_SECRET",
+    "EMAIL_BACKEND",
+    "DEMO_MAILBOX",
 )
 
 
@@ -76,11 +78,13 @@ class Launcher:
         self.data = data
         self.port = free_port()
         self.emulator_port = free_port()
+        self.mail_port = free_port()
         self.log = data.parent / "launcher.log"
         self.env = {k: v for k, v in os.environ.items() if k not in SESSION_VARIABLES} | {
             "GOVSOCIAL_DATA_DIR": str(data),
             "PORT": str(self.port),
             "EMULATOR_PORT": str(self.emulator_port),
+            "MAIL_PORT": str(self.mail_port),
         }
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -1,7 +1,8 @@
 """`make run` keeps its processes running: a worker, the dispatcher or the embedded Redis
 killed outright comes back, the launcher says so and keeps serving, and SIGTERM stops
 everything it started, a Redis it restarted included. ``manage`` runs an operator's
-command on the same servers, beside ``run`` or alone.
+command on the same servers, beside ``run`` or alone. The demo's email goes over SMTP to
+its mailbox, which a page shows.
 
 One launcher serves the whole module (starting one on a fresh data folder takes most of
 the time); the tests run in file order and the last ones stop it.
@@ -15,6 +16,7 @@ import signal
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from govsocial.launch.secrets_file import load_secrets
@@ -140,6 +142,16 @@ def test_manage_runs_a_command_beside_run_and_leaves_its_servers_running(
     assert "another launcher is using the embedded servers" in verified.stdout
     assert launcher.redis_state() == redis
     assert launcher.healthy()
+
+
+def test_the_demo_sends_its_email_over_smtp_to_its_mailbox_page(launcher: Launcher) -> None:
+    sent = launcher.manage("sendtestemail", "newcomer@example.gov")
+
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert _said(launcher, f"mailbox: http://127.0.0.1:{launcher.port}/mailbox/")
+    page = httpx.get(f"http://127.0.0.1:{launcher.port}/mailbox/", timeout=30)
+    assert page.status_code == 200
+    assert "newcomer@example.gov" in page.text and "Test email from" in page.text
 
 
 def test_manage_commands_connect_as_the_app_role_without_the_owners_credentials(
