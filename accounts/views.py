@@ -32,6 +32,7 @@ from accounts.forms import (
 from accounts.models import Role, User
 from govsocial.errors import GovsocialError
 from govsocial.middleware import open_by_token
+from govsocial.timezones import render_local
 
 
 def _members_url(request: HttpRequest) -> str:
@@ -359,7 +360,7 @@ def api_keys(request: HttpRequest, agency_slug: str) -> HttpResponse:
         else:
             status = 400
     context["keys"] = selectors.api_key_list(agency=agency)
-    return render(request, "accounts/apikey_list.html", context, status=status)
+    return render_local(request, "accounts/apikey_list.html", context, status=status)
 
 
 @require_POST

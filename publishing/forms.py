@@ -280,7 +280,11 @@ class MediaUploadForm(forms.Form):
     file = forms.FileField(
         label=_("File"),
         help_text=_("A JPEG, PNG, GIF or WebP image, or an MP4 video."),
-        error_messages={"required": _("Choose a file to upload.")},
+        error_messages={
+            "required": _(
+                "Choose a file to upload: a JPEG, PNG, GIF or WebP image, or an MP4 video."
+            )
+        },
     )
     alt_text = forms.CharField(
         label=_("Alt text"),

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 import archive
 from accounts.models import Agency
@@ -57,7 +58,11 @@ class ScheduleFileRefused(GovsocialError):
 
     def __init__(self, errors: Sequence[RowError]) -> None:
         super().__init__(
-            _("Nothing was imported: the file has %(count)d problem(s) to fix first.")
+            ngettext(
+                "Nothing was imported: the file has %(count)d problem to fix first.",
+                "Nothing was imported: the file has %(count)d problems to fix first.",
+                len(errors),
+            )
             % {"count": len(errors)},
             field="file",
         )

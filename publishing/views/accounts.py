@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role
 from govsocial.errors import GovsocialError
+from govsocial.timezones import render_local
 from publishing import selectors, services
 from publishing.forms import BlueskyConnectForm, PublishersForm
 from publishing.models import SocialAccount
@@ -66,7 +67,7 @@ def _render_list(request: HttpRequest, bluesky_form: BlueskyConnectForm) -> Http
         "oauth_networks": [(n.value, _network_label(n)) for n in OAUTH_NETWORKS],
         "bluesky_form": bluesky_form,
     }
-    response = render(
+    response = render_local(
         request,
         "publishing/socialaccount_list.html",
         context,

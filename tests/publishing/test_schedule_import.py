@@ -84,7 +84,7 @@ def test_one_bad_row_imports_nothing_and_every_problem_is_named_by_row_and_colum
     answer = upload(personas, content)
     assert answer.status_code == 400
     page = page_text(answer)
-    assert "Nothing was imported" in page
+    assert "Nothing was imported: the file has 6 problems to fix first." in page
     expected = [
         ("3", "accounts", "No account of this agency is called “@nobody”."),
         ("4", "link", "The link must be a full web address"),

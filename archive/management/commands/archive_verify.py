@@ -48,4 +48,4 @@ class Command(AgencyCommand):
                     f" the {report.events_checked} events before it are intact"
                 )
         if broken:
-            raise CommandError(f"{broken} problem(s) found")
+            raise CommandError(f"{broken} problem{'' if broken == 1 else 's'} found")
