@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -430,7 +431,9 @@ def _schedule(
 
 def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
     """Show the composer, or handle what it sent: save, check, or save and schedule (for
-    its time, or now)."""
+    its time, or now). Only authors and admins write posts: the others are not shown it."""
+    if not _is_composer(request):
+        raise PermissionDenied
     if request.method == "POST" and post is None and request.POST.get("post", "").isdigit():
         # Autosave already created this post from the same page.
         post = _post(int(request.POST["post"]))
@@ -439,8 +442,6 @@ def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
     form = _composer_form(request, post, request.POST)
     action = request.POST.get("action", SAVE)
     reset = request.POST.get("inherit", "")
-    if not _is_composer(request):
-        form.add_error(None, _("Only authors and agency admins can write posts."))
     if not form.is_valid():
         return _render_composer(request, post, form, status=400)
     if action == CHECK:

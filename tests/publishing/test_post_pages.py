@@ -13,12 +13,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Role, User
 from govsocial.tenancy import agency_scope
 from publishing.models import Post, PostRevision, PostStatus, PostTarget, SocialAccount, TargetState
 from publishing.networks.base import Network
 from tests.conftest import Personas
-from tests.factories import publisher_for, social_account_for, uploaded_media_for
+from tests.factories import (
+    MembershipFactory,
+    publisher_for,
+    social_account_for,
+    uploaded_media_for,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -89,6 +94,17 @@ def test_the_composer_offers_only_the_accounts_the_person_may_publish_to(
     assert refused.status_code == 400
     with agency_scope(personas.agency_a.pk):
         assert not Post.objects.exists()
+
+
+def test_only_authors_and_admins_are_shown_the_composer(personas: Personas) -> None:
+    officer = MembershipFactory(agency=personas.agency_a, roles=[Role.RECORDS_OFFICER])
+    client = personas.client_for(officer)
+    assert client.get(new_url()).status_code == 403
+    assert compose(client, new_url(), action="save").status_code == 403
+    assert "Write a post" not in text(client.get(reverse("post_list", args=["alpha"])))
+    with agency_scope(personas.agency_a.pk):
+        assert not Post.objects.exists()
+    assert personas.client_for(personas.author_a).get(new_url()).status_code == 200
 
 
 def test_a_post_is_written_then_scheduled_in_the_agencys_time_zone(personas: Personas) -> None:
