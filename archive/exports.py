@@ -285,10 +285,16 @@ def _build(package: ExportPackage) -> None:
             total = _count(chosen, params)
             progress = _Progress(package.pk, total * 2)
             if release is not None:
-                kept = package_records.kept_contents(chosen, params, agency_id)
-                release.contents_prepare(kept, agency_id)
+                for documents in (False, True):
+                    kept = package_records.kept_contents(
+                        chosen, params, agency_id, documents=documents
+                    )
+                    release.contents_prepare(kept, agency_id)
             bag.add("data/head.json", _pretty(head_document(head)))
-            bag.add("data/request.json", _pretty(_request_document(package)))
+            request = _request_document(package)
+            if release is not None:
+                request = release.value(request, set())
+            bag.add("data/request.json", _pretty(request))
             package_records.events_write(bag, chosen, params, head, progress.add, release)
             rendition.pages_write(
                 bag,

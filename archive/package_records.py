@@ -148,19 +148,18 @@ def _cell(value: Any) -> str:
 
 
 def kept_contents(
-    chosen: str, params: list[Any], agency_id: int, *, documents: bool | None = None
+    chosen: str, params: list[Any], agency_id: int, *, documents: bool
 ) -> Iterator[tuple[str, str]]:
-    """Yield what the chosen events kept whole, by hash: (hash, media type); only the
-    documents, or only the media, when ``documents`` says."""
+    """Yield the documents (or the media) the chosen events kept whole, by hash: (hash,
+    media type)."""
     # Built of the module's own SQL, the searches' through their parameters.
     query = (
         "SELECT c.sha256, c.media_type FROM archive_archivecontent AS c"  # noqa: S608  # nosec B608
-        " WHERE c.agency_id = %s AND ((c.media_type = %s) = %s OR %s) AND c.sha256 IN"
+        " WHERE c.agency_id = %s AND (c.media_type = %s) = %s AND c.sha256 IN"
         f" (SELECT jsonb_path_query(e.data, %s::jsonpath) #>> '{{}}' {chosen})"
         " ORDER BY c.sha256"
     )
-    both = documents is None
-    yield from rows_stream(query, [agency_id, _DOCUMENT, bool(documents), both, _HASHES, *params])
+    yield from rows_stream(query, [agency_id, _DOCUMENT, documents, _HASHES, *params])
 
 
 def contents_write(

@@ -357,9 +357,13 @@ class Release:
             key=lambda pair: len(pair[0]),
             reverse=True,
         )
-        self.reasons = {text.casefold(): reason for text, reason in words}
+        # One group per redaction, the longest first: the group that matched gives the reason.
+        self.reasons = {f"w{number}": reason for number, (_text, reason) in enumerate(words)}
         self.pattern = (
-            re.compile("|".join(re.escape(text) for text, _reason in words), re.IGNORECASE)
+            re.compile(
+                "|".join(f"(?P<w{n}>{re.escape(text)})" for n, (text, _r) in enumerate(words)),
+                re.IGNORECASE,
+            )
             if words
             else None
         )
@@ -375,7 +379,7 @@ class Release:
             return text
 
         def replaced(match: re.Match[str]) -> str:
-            reason = self.reasons[match.group(0).casefold()]
+            reason = self.reasons[str(match.lastgroup)]
             reasons.add(reason)
             return f"[{self.label} · {REASON_CODES[RedactionReason(reason)]}]"
 
@@ -419,7 +423,8 @@ class Release:
 
     def contents_prepare(self, kept: Iterator[tuple[str, str]], agency_id: int) -> None:
         """Write again, redacted, each kept file (hash, media type) the redactions
-        change: documents whose words they name, images with areas marked."""
+        change: documents whose words they name, images with areas marked. Images come
+        first: a document names them by the hash they get."""
         storage = storages["archive"]
         for digest, media_type in kept:
             if media_type == DOCUMENT_TYPE and self.pattern is not None:
@@ -430,6 +435,7 @@ class Release:
                     self.value(json.loads(text), reasons), ensure_ascii=False, sort_keys=True
                 )
                 if reasons:
+                    reasons.discard("file")
                     self._keep(digest, media_type, redacted.encode("utf-8"), sorted(reasons))
             elif digest in self.areas and media_type in IMAGE_FORMATS:
                 with storage.open(content_name(agency_id, digest)) as file:

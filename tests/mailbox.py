@@ -86,6 +86,6 @@ def mailbox(mail_server: MailServer, settings: Any) -> MailServer:
     for name, value in mail_server.settings().items():
         setattr(settings, name, int(value) if name == "EMAIL_PORT" else value)
     kept = Maildir(mail_server.folder, create=True)
-    for key in kept.keys():
+    for key in list(kept.iterkeys()):
         kept.discard(key)
     return mail_server

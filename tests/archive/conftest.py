@@ -131,10 +131,14 @@ def officer(new_agency: Agency) -> User:
 
 
 def request_with_search(
-    agency: Agency, officer: User, kind: str, criteria: dict[str, str]
+    agency: Agency,
+    officer: User,
+    kind: str,
+    criteria: dict[str, str],
+    subject: str = "Everything you hold about me",
 ) -> RecordsRequest:
-    """Open a request of ``kind`` from Amara Okafor, received today, with one search
-    saved on it."""
+    """Open a request of ``kind`` from Amara Okafor, received today, asking ``subject``,
+    with one search saved on it."""
     with agency_scope(agency.pk):
         request = request_open(
             agency=agency,
@@ -143,7 +147,7 @@ def request_with_search(
             kind=kind,
             requester="Amara Okafor",
             requester_email="amara@example.org",
-            subject="Everything you hold about me",
+            subject=subject,
             received_on=timezone.localdate(),
         )
         search_save(request=request, actor=officer, person=officer, name="Me", criteria=criteria)

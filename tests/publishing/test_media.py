@@ -125,7 +125,7 @@ def test_the_library_page_uploads_a_file_and_lists_it(personas: Personas) -> Non
     # A PDF reaches the server, which names it and the types it takes, in French too.
     report = {"file": ContentFile(b"%PDF-1.7 a council report", name="report.pdf")}
     refused = client.post(url, report, HTTP_ACCEPT_LANGUAGE="fr")
-    assert "report.pdf n’est pas un type de fichier accepté" in refused.content.decode()
+    assert "report.pdf n\u2019est pas un type de fichier accepté" in refused.content.decode()
     nothing = client.post(url, {"alt_text": "?"}).content.decode()
     assert "Choose a file to upload: a JPEG, PNG, GIF or WebP image, or an MP4 video." in nothing
     assert "usa-file-input" not in nothing
