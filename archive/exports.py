@@ -469,10 +469,10 @@ def packages_tend() -> None:
                 _dispatch(package)
 
 
-def packages_holding(event_ids: Sequence[int]) -> list[ExportPackage]:
-    """Return the bound agency's ready packages that hold one of ``event_ids`` (found by
-    their searches, and placed in the log below their head); asked before the events'
-    content is erased, while their words still find them."""
+def packages_holding(event_ids: Sequence[int]) -> list[tuple[ExportPackage, set[int]]]:
+    """Return the bound agency's ready packages that hold some of ``event_ids`` (found by
+    their searches, and placed in the log below their head), each with those it holds;
+    asked before the events' content is erased, while their words still find them."""
     from archive.forms import saved_searches_found
 
     holding = []
@@ -482,19 +482,24 @@ def packages_holding(event_ids: Sequence[int]) -> list[ExportPackage]:
         placed = ArchiveLeaf.objects.filter(event_id=OuterRef("pk"), position__lt=package.head.size)
         chosen = ArchiveEvent.objects.filter(pk__in=event_ids).filter(Exists(placed))
         searches = ((search["name"], search["criteria"]) for search in package.searches)
-        # A search that no longer runs may have found them: the package is withdrawn.
+        # A search that no longer runs may have found them all.
         with contextlib.suppress(ArchiveError):
             chosen = chosen.filter(saved_searches_found(searches, ZoneInfo(package.time_zone)))
-        if chosen.exists():
-            holding.append(package)
+        if held := set(chosen.values_list("pk", flat=True)):
+            holding.append((package, held))
     return holding
 
 
-def packages_withdraw(packages: Sequence[ExportPackage], *, reason: str) -> None:
-    """Withdraw ready packages that hold records whose content was just erased, in the
-    caller's transaction: recorded, each file deleted once it commits."""
+def packages_withdraw(
+    holding: Sequence[tuple[ExportPackage, set[int]]], *, erased: Sequence[int], reason: str
+) -> None:
+    """Withdraw, in the caller's transaction, the ready packages among ``holding`` that
+    hold records whose content was just erased (``erased``): recorded, each file deleted
+    once it commits."""
     storage = storages["packages"]
-    for package in packages:
+    for package, held in holding:
+        if held.isdisjoint(erased):
+            continue
         withdrawn = package_move(
             package_id=package.pk, status=PackageStatus.WITHDRAWN, when=[PackageStatus.READY]
         )

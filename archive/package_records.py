@@ -84,11 +84,10 @@ def events_write(
             for chunk in chunked(_events(chosen, params)):
                 proofs = _proofs([position for position, _fields in chunk], head.size)
                 for (position, fields), proof in zip(chunk, proofs, strict=True):
-                    released = release.event(fields) if release is not None else None
                     redacted = None
-                    if released is not None and release is not None:
-                        redacted = released[0]
-                        release.note(fields["id"], released[1])
+                    if release is not None and (released := release.event(fields)):
+                        redacted, reasons = released
+                        release.note(fields["id"], reasons)
                     out.write(_event_line(position, fields, proof, redacted))
                     shown = fields if redacted is None else fields | redacted
                     if redacted is not None:

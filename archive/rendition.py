@@ -123,10 +123,11 @@ class _Pages:
         self.pdf: PdfPage | None = None
 
     def read(self, digest: str) -> bytes:
-        """Return a kept file's bytes, as the copy releases it."""
-        changed = self.release.changed(digest) if self.release is not None else None
-        if changed is not None:
-            return changed[1].read_bytes()
+        """Return the bytes of a kept file the page names (in a released copy, by the
+        hash of what the release made of it, when it changed)."""
+        released = self.release.files.get(digest) if self.release is not None else None
+        if released is not None:
+            return released[1].read_bytes()
         with storages["archive"].open(content_name(self.package.agency_id, digest)) as kept:
             return bytes(kept.read())
 

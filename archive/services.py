@@ -383,7 +383,7 @@ def events_erase(
     if not erased:
         return []
     contents_erase(agency_id=agency.pk, event_ids=erased, reason=reason)
-    packages_withdraw(holding, reason=reason)
+    packages_withdraw(holding, erased=erased, reason=reason)
     about = list(ArchiveEvent.objects.filter(pk__in=erased).order_by("id"))
     records_erased.send(
         sender=ArchiveEvent,

@@ -148,6 +148,11 @@ def test_a_released_copy_leaves_no_trace_of_what_is_redacted_and_still_checks(
     text = "\n".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Tremblay" not in text and "613" not in text
     assert "Amara Okafor" in text and "[redacted · FOIA (b)(6)]" in text.replace("\n", " ")
+    # The PDF shows the photo as burned.
+    (shown_photo,) = [image.image for page in PdfReader(pdf).pages for image in page.images]
+    assert shown_photo is not None
+    assert shown_photo.convert("RGB").getpixel((5, 10)) == (0, 0, 0)
+    assert shown_photo.convert("RGB").getpixel((35, 10)) == (255, 255, 255)
     # The photo's left half is burned black; its right half is as it was.
     (burned,) = (released / "data/media").iterdir()
     # The kept document names the photo by the hash of what it became.
