@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from django.conf import global_settings
@@ -17,10 +18,14 @@ from django.db import connection
 from django.test import override_settings
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from accounts.models import Role, User
+from accounts.models import Agency, Role, User
+from archive.exports import package_build
+from archive.models import ExportPackage, PackageStatus
+from govsocial.tenancy import agency_scope
 from tests.delivery_processes import delivery  # noqa: F401
 from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, UserFactory, totp_code
 
+T = TypeVar("T")
 CHROMIUM = os.environ.get("GOVSOCIAL_CHROMIUM", "")
 # axe-core, Deque's accessibility engine (MPL-2.0), pinned: the pages' WCAG checks.
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
@@ -144,6 +149,33 @@ def authorise_on_the_network(page: Page, handle: str) -> None:
     """On the network's authorisation page, type a handle and authorise, by keyboard."""
     page.get_by_label("Or a new handle").fill(handle)
     page.get_by_role("button", name="Authorise").click()
+
+
+@pytest.fixture
+def in_agency(django_db_blocker: pytest.FixtureRequest) -> Callable[..., Any]:
+    """Return what runs ``make(agency)`` on a member's agency and commits it, for the
+    server to see: in a thread of its own (see committed_member), its connection closed
+    after; it returns what ``make`` returns."""
+
+    def run(member: Member, make: Callable[[Agency], T]) -> T:
+        def committed() -> T:
+            try:
+                return make(Agency.objects.get(slug=member.agency_slug))
+            finally:
+                connection.close()
+
+        with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
+            return thread.submit(committed).result()
+
+    return run
+
+
+def packages_built(agency: Agency) -> list[str]:
+    """Build the agency's waiting packages now, as a worker would; return their states."""
+    with agency_scope(agency.pk):
+        waiting = ExportPackage.objects.filter(status=PackageStatus.QUEUED)
+        built = [package_build(package_id=pk) for pk in waiting.values_list("pk", flat=True)]
+        return [package.status for package in built if package is not None]
 
 
 def _commit_member(role: Role) -> Member:

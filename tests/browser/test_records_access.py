@@ -9,11 +9,10 @@ import subprocess
 import sys
 import zipfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
@@ -23,35 +22,30 @@ from tests.archive.test_redaction import complaint
 from tests.browser.conftest import (
     Member,
     assert_accessible,
+    packages_built,
     records_request_with_search,
     sign_in,
 )
-from tests.browser.test_records_package import _build_packages
 from tests.factories import inbox_item_for
 
 NEIGHBOUR = "jean.tremblay@exemple.ca"
 
 
-def _comment_received(agency_slug: str) -> None:
+def _comment_received(agency: Agency) -> None:
     """Receive a comment of amara_okafor's naming a neighbour, placed in the log."""
-    try:
-        agency = Agency.objects.get(slug=agency_slug)
-        inbox_item_for(agency, f"My neighbour ({NEIGHBOUR}) blocks the lane, ask @jtremblay")
-        all_placed(agency)
-    finally:
-        connection.close()
+    inbox_item_for(agency, f"My neighbour ({NEIGHBOUR}) blocks the lane, ask @jtremblay")
+    all_placed(agency)
 
 
 def test_a_records_officer_releases_a_persons_data_without_third_parties(
     web_server: str,
     browser: Browser,
     commit_records_officer: Callable[[], Member],
-    django_db_blocker: pytest.FixtureRequest,
+    in_agency: Callable[..., Any],
     tmp_path: Path,
 ) -> None:
     officer = commit_records_officer()
-    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
-        thread.submit(_comment_received, officer.agency_slug).result()
+    in_agency(officer, _comment_received)
     page = browser.new_page(accept_downloads=True)
     sign_in(page, web_server, officer)
     page.get_by_role("link", name="Records", exact=True).click()
@@ -79,8 +73,7 @@ def test_a_records_officer_releases_a_persons_data_without_third_parties(
     expect(page.get_by_text("The released copy is being built")).to_be_visible()
 
     page.get_by_role("link", name="Back to request").click()
-    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
-        assert thread.submit(_build_packages, officer.agency_slug).result() == ["ready"]
+    assert in_agency(officer, packages_built) == ["ready"]
     expect(page.get_by_text("The latest package is ready.")).to_be_visible(timeout=30_000)
     expect(page.get_by_text("Released copy, redacted")).to_be_visible()
     assert_accessible(page)
@@ -104,24 +97,19 @@ def test_a_records_officer_releases_a_persons_data_without_third_parties(
     assert "amara_okafor" in text and "GDPR Art. 15(4)" in text and "tremblay" not in text
 
 
-def _complaint_with_photo(agency_slug: str) -> None:
-    try:
-        agency = Agency.objects.get(slug=agency_slug)
-        complaint(agency)
-        all_placed(agency)
-    finally:
-        connection.close()
+def _complaint_with_photo(agency: Agency) -> None:
+    complaint(agency)
+    all_placed(agency)
 
 
 def test_a_records_officer_draws_the_area_of_an_image_to_redact(
     web_server: str,
     browser: Browser,
     commit_records_officer: Callable[[], Member],
-    django_db_blocker: pytest.FixtureRequest,
+    in_agency: Callable[..., Any],
 ) -> None:
     officer = commit_records_officer()
-    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
-        thread.submit(_complaint_with_photo, officer.agency_slug).result()
+    in_agency(officer, _complaint_with_photo)
     page = browser.new_page()
     sign_in(page, web_server, officer)
     page.get_by_role("link", name="Records", exact=True).click()

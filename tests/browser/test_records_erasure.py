@@ -5,10 +5,8 @@ page passes axe's checks."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-import pytest
-from django.db import connection
 from playwright.sync_api import Browser, expect
 
 from accounts.models import Agency
@@ -22,25 +20,20 @@ from tests.browser.conftest import (
 from tests.factories import inbox_item_for
 
 
-def _comment_received(agency_slug: str) -> None:
+def _comment_received(agency: Agency) -> None:
     """Receive a comment of amara_okafor's in the agency's inbox, placed in its log."""
-    try:
-        agency = Agency.objects.get(slug=agency_slug)
-        inbox_item_for(agency, "I am Amara, call me at 555-0199")
-        all_placed(agency)
-    finally:
-        connection.close()
+    inbox_item_for(agency, "I am Amara, call me at 555-0199")
+    all_placed(agency)
 
 
 def test_a_records_officer_erases_what_a_person_wrote(
     web_server: str,
     browser: Browser,
     commit_records_officer: Callable[[], Member],
-    django_db_blocker: pytest.FixtureRequest,
+    in_agency: Callable[..., Any],
 ) -> None:
     officer = commit_records_officer()
-    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
-        thread.submit(_comment_received, officer.agency_slug).result()
+    in_agency(officer, _comment_received)
     page = browser.new_page()
     sign_in(page, web_server, officer)
     page.get_by_role("link", name="Records", exact=True).click()

@@ -14,14 +14,13 @@ import zipfile
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection
 from playwright.sync_api import Browser, expect
 
 from accounts.models import Agency, Role
-from archive.exports import package_build
-from archive.models import ExportPackage, PackageStatus
 from govsocial.tenancy import agency_scope
 from inbox.models import InboxItem
 from inbox.moderation import Action, clause_add, item_moderate
@@ -32,6 +31,7 @@ from tests.archive.conftest import all_placed
 from tests.browser.conftest import (
     Member,
     assert_accessible,
+    packages_built,
     records_request_with_search,
     sign_in,
 )
@@ -75,18 +75,6 @@ def _hidden_comment(agency_slug: str, networks: Emulator) -> None:
         connection.close()
 
 
-def _build_packages(agency_slug: str) -> list[str]:
-    """Build the agency's waiting packages now, as a worker would; return their states."""
-    try:
-        agency = Agency.objects.get(slug=agency_slug)
-        with agency_scope(agency.pk):
-            waiting = ExportPackage.objects.filter(status=PackageStatus.QUEUED)
-            built = [package_build(package_id=pk) for pk in waiting.values_list("pk", flat=True)]
-            return [package.status for package in built if package is not None]
-    finally:
-        connection.close()
-
-
 def test_a_records_officer_exports_a_hidden_comment_that_anyone_can_check(
     web_server: str,
     browser: Browser,
@@ -94,6 +82,7 @@ def test_a_records_officer_exports_a_hidden_comment_that_anyone_can_check(
     committed_member: Member,
     networks: Emulator,
     django_db_blocker: pytest.FixtureRequest,
+    in_agency: Callable[..., Any],
     tmp_path: Path,
 ) -> None:
     networks.configure(citizens=False)
@@ -131,8 +120,7 @@ def test_a_records_officer_exports_a_hidden_comment_that_anyone_can_check(
     expect(page.get_by_text("The package is being built")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="A package is being built.")).to_be_visible()
     assert_accessible(page)
-    with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
-        assert thread.submit(_build_packages, officer.agency_slug).result() == ["ready"]
+    assert in_agency(officer, packages_built) == ["ready"]
     # The page, asking every few seconds, says so without being reloaded.
     expect(page.get_by_text("The latest package is ready.")).to_be_visible(timeout=30_000)
     assert_accessible(page)
