@@ -74,8 +74,11 @@ PACKAGE_EXPIRED = "records.package_expired"
 PACKAGE_WITHDRAWN = "records.package_withdrawn"
 # What a released copy lists of its redactions.
 REDACTIONS = "data/redactions.json"
-# How many times a build is taken up again after its worker was lost.
+# How many times a build is taken up again after its worker was lost, or started again
+# after an erasure outdated it.
 ATTEMPTS = 3
+# The states of a package not built yet.
+_UNFINISHED = (PackageStatus.QUEUED, PackageStatus.BUILDING)
 # How long a build waits for transactions begun before it to end (the log places their
 # events only then).
 _PLACED_WITHIN = 600.0
@@ -118,8 +121,7 @@ def package_start(
             raise GovsocialError(
                 _("Save a search on the request first: a package holds what its searches find.")
             )
-        building = [PackageStatus.QUEUED, PackageStatus.BUILDING]
-        if request.packages.filter(status__in=building).exists():
+        if request.packages.filter(status__in=_UNFINISHED).exists():
             raise Conflict(_("A package of this request is being built already."))
         package: ExportPackage = ExportPackage.objects.create(
             agency=request.agency,
@@ -204,13 +206,22 @@ def package_build(*, package_id: int) -> ExportPackage | None:
         when=[PackageStatus.QUEUED],
         started_at=Now(),
         attempts=F("attempts") + 1,
+        # What it reads from now on is read after any erasure that marked it.
+        outdated=False,
     )
     if not claimed:
         return None
     package = ExportPackage.objects.select_related("request", "requested_by").get(pk=package_id)
     try:
         with translation.override(package.language):
-            _build(package)
+            for _round in range(ATTEMPTS):
+                if _build(package):
+                    break
+            else:
+                raise ArchiveError(
+                    _("Records it held were erased while it was being built, %(count)d times: "
+                      "ask for it again.") % {"count": ATTEMPTS}
+                )  # fmt: skip
     except Exception as error:
         # Whatever stopped it, the person who asked is told, and may ask again.
         logger.exception("records package %s failed", package.pk)
@@ -267,8 +278,9 @@ def _local(package: ExportPackage, moment: Any) -> str:
     return f"{moment.astimezone(ZoneInfo(package.time_zone)):%Y-%m-%d %H:%M} ({package.time_zone})"
 
 
-def _build(package: ExportPackage) -> None:
-    """Write the package, keep it in the packages' storage, and mark it ready."""
+def _build(package: ExportPackage) -> bool:
+    """Write the package, keep it in the packages' storage, and mark it ready; return
+    False, leaving it to be built again, when an erasure marked it outdated meanwhile."""
     agency_id = package.agency_id
     head = _head_of_all_committed(agency_id)
     ExportPackage.objects.filter(pk=package.pk).update(head=head)
@@ -319,6 +331,12 @@ def _build(package: ExportPackage) -> None:
         bag.close(_bag_info(package, head, total))
         size, digest = _stored(file, package)
     with transaction.atomic():
+        # Locked first: an erasure committing now marks it outdated before it is ready,
+        # or finds it ready and withdraws it (``packages_withdraw``).
+        locked = ExportPackage.objects.select_for_update().only("outdated").get(pk=package.pk)
+        if locked.outdated:
+            ExportPackage.objects.filter(pk=package.pk).update(outdated=False)
+            return False
         package_move(
             package_id=package.pk,
             status=PackageStatus.READY,
@@ -329,6 +347,7 @@ def _build(package: ExportPackage) -> None:
             size=size,
             sha256=digest,
         )
+    return True
 
 
 def _head_of_all_committed(agency_id: int) -> ArchiveHead:
@@ -469,16 +488,20 @@ def packages_tend() -> None:
                 _dispatch(package)
 
 
-def packages_holding(event_ids: Sequence[int]) -> list[tuple[ExportPackage, set[int]]]:
-    """Return the bound agency's ready packages that hold some of ``event_ids`` (found by
-    their searches, and placed in the log below their head), each with those it holds;
+def packages_holding(event_ids: Sequence[int]) -> list[tuple[ExportPackage, set[int] | None]]:
+    """Return the bound agency's packages that hold some of ``event_ids`` (found by their
+    searches, and placed in the log below their head), each with those it holds — or
+    None for one waiting or being built without its head yet, which may hold any;
     asked before the events' content is erased, while their words still find them."""
     from archive.forms import saved_searches_found
 
-    holding = []
+    holding: list[tuple[ExportPackage, set[int] | None]] = []
     for package in ExportPackage.objects.select_related("request", "head").filter(
-        status=PackageStatus.READY
+        status__in=[PackageStatus.READY, *_UNFINISHED]
     ):
+        if package.head is None:
+            holding.append((package, None))
+            continue
         placed = ArchiveLeaf.objects.filter(event_id=OuterRef("pk"), position__lt=package.head.size)
         chosen = ArchiveEvent.objects.filter(pk__in=event_ids).filter(Exists(placed))
         searches = ((search["name"], search["criteria"]) for search in package.searches)
@@ -491,14 +514,21 @@ def packages_holding(event_ids: Sequence[int]) -> list[tuple[ExportPackage, set[
 
 
 def packages_withdraw(
-    holding: Sequence[tuple[ExportPackage, set[int]]], *, erased: Sequence[int], reason: str
+    holding: Sequence[tuple[ExportPackage, set[int] | None]],
+    *,
+    erased: Sequence[int],
+    reason: str,
 ) -> None:
-    """Withdraw, in the caller's transaction, the ready packages among ``holding`` that
-    hold records whose content was just erased (``erased``): recorded, each file deleted
-    once it commits."""
+    """In the caller's transaction, of the packages among ``holding`` that may hold
+    records whose content was just erased (``erased``): mark outdated those still waiting
+    or being built, which are built again before they are ready; withdraw the ready ones
+    (recorded, each file deleted once it commits)."""
     storage = storages["packages"]
     for package, held in holding:
-        if held.isdisjoint(erased):
+        if held is not None and held.isdisjoint(erased):
+            continue
+        unfinished = ExportPackage.objects.filter(pk=package.pk, status__in=_UNFINISHED)
+        if unfinished.update(outdated=True):
             continue
         withdrawn = package_move(
             package_id=package.pk, status=PackageStatus.WITHDRAWN, when=[PackageStatus.READY]

@@ -413,6 +413,9 @@ class ExportPackage(AgencyOwned):
     # and its pages are also PDF. Otherwise the complete, sealed package.
     released = models.BooleanField(_("released copy"), default=False)
     redactions = models.JSONField(_("redactions"), default=list)
+    # A record it may hold was erased while it waited or was being built: the build
+    # starts again before the package is ready (``archive.exports.packages_withdraw``).
+    outdated = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = _("export package")

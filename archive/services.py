@@ -366,9 +366,9 @@ def events_erase(
     events ``event_ids`` that still hold it (the caller has checked them against the
     legal holds, under the hold lock): their content and salt go, and the kept files
     no event holding its content names any more; each erasure is recorded with
-    ``reason`` (and ``data``), the ready packages that hold them are withdrawn, and the
-    apps that keep copies of what the records were about are told
-    (``archive.signals.records_erased``). Return the erasures' events."""
+    ``reason`` (and ``data``), the ready packages that hold them are withdrawn (those
+    being built are built again), and the apps that keep copies of what the records were
+    about are told (``archive.signals.records_erased``). Return the erasures' events."""
     from archive.exports import packages_holding, packages_withdraw
     from archive.signals import records_erased
 

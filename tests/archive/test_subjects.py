@@ -7,20 +7,24 @@ request with what was refused and why."""
 from __future__ import annotations
 
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from io import StringIO
 from pathlib import Path
+from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.core.files.storage import storages
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 import archive
 from accounts.models import Agency, Role, User
+from archive import package_records
 from archive.models import (
     ArchiveEvent,
     PackageStatus,
@@ -32,6 +36,7 @@ from archive.package_check import FolderSource, package_check
 from archive.records import event_search
 from archive.requests import request_open, search_save
 from archive.selectors import content_open
+from archive.services import event_content_erase
 from archive.subjects import erasure_carry_out, erasure_review, objection_refuse
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
@@ -133,6 +138,43 @@ def test_an_erasure_request_erases_a_comment_everywhere_and_the_proofs_still_hol
     package = packaged(new_agency, {"action": "inbox."})
     assert package.status == PackageStatus.READY, package.failure
     assert package_check(FolderSource(unzipped(package, tmp_path)), public_key=None).events >= 3
+
+
+def test_a_package_being_built_while_a_record_of_it_is_erased_is_built_again_without_it(
+    new_agency: Agency, officer: User, eager: None, tmp_path: Path
+) -> None:
+    hers = inbox_item_for(new_agency, AMARA)
+    all_placed(new_agency)
+    with agency_scope(new_agency.pk):
+        received = ArchiveEvent.objects.get(verb="inbox.item_received", object_id=str(hers.pk))
+
+    def erase() -> None:
+        try:
+            with agency_scope(new_agency.pk):
+                event_content_erase(event=received, actor=officer, reason="Art. 17")
+        finally:
+            connection.close()
+
+    write = package_records.contents_write
+    rounds = []
+
+    def erased_meanwhile(*args: Any, **kwargs: Any) -> None:
+        # The first round has read her comment already when the erasure commits.
+        if not rounds:
+            with ThreadPoolExecutor(1) as elsewhere:
+                elsewhere.submit(erase).result()
+        rounds.append(1)
+        write(*args, **kwargs)
+
+    with patch.object(package_records, "contents_write", erased_meanwhile):
+        package = packaged(new_agency, {"action": "inbox."})
+
+    assert package.status == PackageStatus.READY, package.failure
+    assert len(rounds) == 2
+    root = unzipped(package, tmp_path)
+    assert package_check(FolderSource(root), public_key=None).events == 1
+    for file in root.rglob("*"):
+        assert not file.is_file() or b"555-0199" not in file.read_bytes(), file
 
 
 def test_only_an_open_erasure_request_with_a_search_erases(
