@@ -200,10 +200,10 @@ class Review:
     images: list[str]
 
 
-def review(request: RecordsRequest) -> Review:
-    """Read the records the request's searches find (the first ``SUGGESTIONS_READ``) for
-    what looks like personal data, the most frequent first, less what is redacted; and
-    for the kept images they show."""
+def review(request: RecordsRequest, *, read: int | None = None) -> Review:
+    """Read the records the request's searches find (the first ``read``, all with None)
+    for what looks like personal data, the most frequent first, less what is redacted;
+    and for the kept images they show."""
     from archive.forms import saved_searches_found
 
     searches = [(search.name, search.criteria) for search in request.searches.all()]
@@ -216,7 +216,7 @@ def review(request: RecordsRequest) -> Review:
     own = _own_terms(request)
     # The names and handles of what the person wrote are theirs too.
     owned: set[str] = set()
-    for data in events.values_list("data", flat=True)[:SUGGESTIONS_READ].iterator(2_000):
+    for data in events.values_list("data", flat=True)[:read].iterator(2_000):
         for kind, words in _personal(data):
             counts[kind, words] += 1
         named |= dict.fromkeys(kept_hashes(json.dumps(data)))
@@ -301,7 +301,8 @@ def _own_terms(request: RecordsRequest) -> list[str]:
 
 def third_parties_mark(*, request: RecordsRequest, actor: Actor, person: Any) -> int:
     """Mark, in a person's access request, every suggestion that is not the person's
-    own as another person's data (GDPR Art. 15(4)); return how many were marked."""
+    own as another person's data (GDPR Art. 15(4)), read from all the records its
+    searches find; return how many were marked."""
     if request.kind != RequestKind.PERSONAL_DATA:
         raise Conflict(_("Only a person's access request has third parties to redact."))
     marked = 0

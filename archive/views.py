@@ -372,7 +372,7 @@ def records_redaction(request: HttpRequest, agency_slug: str, request_id: int) -
         else:
             messages.success(request, done)
             return redirect(request.path)
-    shown = redaction.review(found)
+    shown = redaction.review(found, read=redaction.SUGGESTIONS_READ)
     context = {
         "found": found,
         "form": form,

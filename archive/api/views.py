@@ -343,7 +343,7 @@ class RecordsRequestViewSet(
     def suggestions(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         """What looks like personal data in the records the request's saved searches find
         (the first 20,000), the most frequent first, less what is redacted already."""
-        shown = redaction.review(self.get_object()).suggestions
+        shown = redaction.review(self.get_object(), read=redaction.SUGGESTIONS_READ).suggestions
         return Response(SuggestionSerializer(shown, many=True).data)
 
     @extend_schema(request=None, responses=ThirdPartiesSerializer)

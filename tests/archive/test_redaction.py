@@ -189,11 +189,25 @@ def test_an_access_request_has_every_third_party_redacted_but_the_person(
         assert {"Amara Okafor", "@amara@social.example", EMAIL, PHONE, "@jtremblay"} <= set(found)
         assert found["Amara Okafor"].own and found["@amara@social.example"].own
         assert not found[EMAIL].own
+    # She wrote again, naming someone else: past what the page reads, not past what
+    # redacting every third party reads.
+    with agency_scope(new_agency.pk), transaction.atomic():
+        archive.record(
+            agency=new_agency,
+            actor=SYSTEM,
+            verb="inbox.item_received",
+            obj=new_agency,
+            data={"author_name": "Amara Okafor", "text": "Write to zoe@example.org too."},
+        )
+    with agency_scope(new_agency.pk):
+        assert "zoe@example.org" not in {s.words for s in review(request, read=1).suggestions}
 
         marked = third_parties_mark(request=request, actor=officer, person=officer)
 
         words = {row.words: row.reason for row in request.redactions.all()}
-        assert marked == len(words) and {EMAIL, PHONE, "@jtremblay"} <= set(words)
+        assert marked == len(words) and {EMAIL, PHONE, "@jtremblay", "zoe@example.org"} <= set(
+            words
+        )
         assert set(words.values()) == {RedactionReason.OTHERS_DATA}
         assert "Amara Okafor" not in words
         # What is marked is no longer suggested.
