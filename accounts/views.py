@@ -3,6 +3,7 @@ person's own settings."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,7 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -32,7 +35,8 @@ from accounts.forms import (
 from accounts.models import Role, User
 from govsocial.errors import GovsocialError
 from govsocial.middleware import open_by_token
-from govsocial.timezones import render_local
+from govsocial.overview import Part, overview
+from govsocial.timezones import render_local, zone_of
 
 
 def _members_url(request: HttpRequest) -> str:
@@ -114,8 +118,31 @@ def user_settings(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def agency_home(request: HttpRequest, agency_slug: str) -> HttpResponse:
-    """Show the agency overview: who you are here and where to go."""
-    return render(request, "accounts/agency_home.html")
+    """Show the agency overview, per person: what needs them now and what goes out today
+    and this week, in their zone. The page asks again every half minute with what it
+    shows (``seen``): nothing comes back unless something changed, and a change in how
+    many things wait for the viewer is told to screen readers."""
+    zone = zone_of(request)
+    with timezone.override(zone):
+        shown = overview(request)
+        needs = [_part_html(request, part) for part in shown.needs]
+        ahead = [_part_html(request, part) for part in shown.ahead]
+    seen = hashlib.sha256("".join(needs + ahead).encode()).hexdigest()[:16]
+    if request.GET.get("seen") == seen:
+        return HttpResponse(status=204)
+    told = request.GET.get("told", "")
+    context = {
+        "needs": needs,
+        "ahead": ahead,
+        "waiting": shown.waiting,
+        "seen": seen,
+        "changed": told.isdigit() and int(told) != shown.waiting,
+    }
+    return render_local(request, "accounts/agency_home.html", context)
+
+
+def _part_html(request: HttpRequest, part: Part) -> str:
+    return render_to_string(part.template, part.context, request=request)
 
 
 @require_http_methods(["GET", "POST"])

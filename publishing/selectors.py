@@ -29,6 +29,7 @@ from publishing.models import (
     SocialAccountKeyPublisher,
     SocialAccountPublisher,
     is_overdue,
+    status_label,
 )
 from publishing.shared_media import shared_file
 
@@ -372,6 +373,14 @@ class ScheduledPost:
     author_email: str
     author_name: str
     accounts: tuple[tuple[int, str, str], ...]
+
+    @property
+    def status_label(self) -> str:
+        return status_label(self.status, self.scheduled_at)
+
+    @property
+    def overdue(self) -> bool:
+        return is_overdue(self.status, self.scheduled_at)
 
 
 def calendar_schedule(

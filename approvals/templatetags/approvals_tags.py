@@ -127,11 +127,3 @@ def _names(chain: ApprovalChain | None, account_id: int) -> bool:
 def agency_guidelines() -> dict[str, Any]:
     """Return the bound agency's guidelines, for the composer to show beside it."""
     return {"guidelines": selectors.content_rules().guidelines}
-
-
-@register.inclusion_tag("approvals/overview_emergencies.html", takes_context=True)
-def open_emergency_reviews(context: template.Context) -> dict[str, Any]:
-    """Return the bound agency's posts published in an emergency whose review is still
-    open, oldest first, for the overview to list until each is closed."""
-    reviews = selectors.emergency_review_list().filter(state=ReviewState.OPEN)
-    return {"reviews": list(reviews), "current_agency": context.get("current_agency")}
