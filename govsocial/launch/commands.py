@@ -93,7 +93,7 @@ def run(extra_args: list[str]) -> int:
         env = _child_env(services, db, data, services.redis_url)
         env |= _site_env(data, port, emulator_port)
         env |= _demo_mailbox(data, serving=True)
-        _prepare(env, db, [["collectstatic", "--noinput"], ["demo_data"]])
+        _prepare(env, db, [["collectstatic", "--noinput"]])
         emulator, *others = app_processes(port, data, emulator_port)
         with Supervisor(env) as supervisor:
             if services.embedded_redis is not None:
@@ -105,9 +105,12 @@ def run(extra_args: list[str]) -> int:
                 ]))  # fmt: skip
             supervisor.start(emulator)
             if not os.environ.get("MASTODON_CLIENT_ID"):
-                supervisor.add_env(mastodon_app(env["EMULATOR_URL"], port))
+                registered = mastodon_app(env["EMULATOR_URL"], port)
+                supervisor.add_env(registered)
+                env |= registered
             for spec in others:
                 supervisor.start(spec)
+            _demo(env)
             return _serve(supervisor, port, emulator_port, mailbox="DEMO_MAILBOX" in env)
 
 
@@ -274,6 +277,17 @@ def _prepare(env: dict[str, str], db: DatabaseUrls, extra_commands: list[list[st
         if code != 0:
             raise LaunchError(f"step manage.py {name} failed (exit code {code})", _exit_code(code))
     verify_app_role(db)
+
+
+def _demo(env: dict[str, str]) -> None:
+    """Load the demo agencies once the networks' stand-in listens: their accounts are
+    connected on it, and the demo agency's posts go out to it through the worker's own
+    delivery path. Its sends wait briefly for an answer (the emulator is on this
+    machine), so the one the demo leaves unconfirmed costs seconds, not the default ten."""
+    step_env = env | {"NETWORK_TIMEOUT_SECONDS": os.environ.get("NETWORK_TIMEOUT_SECONDS", "3")}
+    code = run_step("demo_data", [PYTHON, "manage.py", "demo_data"], step_env)
+    if code != 0:
+        raise LaunchError(f"step manage.py demo_data failed (exit code {code})", _exit_code(code))
 
 
 def _demo_mailbox(data: Path, *, serving: bool) -> dict[str, str]:

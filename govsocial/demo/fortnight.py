@@ -1,0 +1,313 @@
+"""Give the demo agency a fortnight of work, each act through the service that does it
+for real (so the archive records it as real use records it): posts written by its comms
+officer in English and French, approved through a two-step chain and published to the
+emulator; citizens' replies pulled into the inbox; posts on the schedule for the coming
+days, one held by a crisis pause, one the network refused, one it never confirmed;
+approvals waiting at each step; an emergency post awaiting review; a records request
+with its package.
+
+Only the past cannot be made: the services date what they do now. A request's day of
+receipt is the one thing given as a date, and is given as a past one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Agency, Membership, Role, User
+from approvals.decisions import approval_decide, post_submit
+from approvals.emergency import post_publish_emergency
+from approvals.models import StepRule, Verdict
+from approvals.services import StepSpec, chain_save
+from archive.exports import package_start
+from archive.models import RequestKind
+from archive.requests import request_open, search_save
+from govsocial.demo.networks import emulator_call
+from inbox.services import account_poll
+from publishing.models import Post, PostTarget, SocialAccount
+from publishing.networks.base import Network
+from publishing.services import (
+    account_publishers_set,
+    pause_start,
+    post_create,
+    post_publish_now,
+    targets_publish,
+)
+
+
+@dataclass(frozen=True)
+class People:
+    """The demo agency's members, by what they do."""
+
+    admin: User
+    approver: User
+    author: User
+    records: User
+
+
+@dataclass(frozen=True)
+class Written:
+    """A post as the comms officer writes it: its text, language and networks."""
+
+    text: str
+    language: str = "en"
+    networks: Sequence[Network] = (Network.X, Network.FACEBOOK, Network.MASTODON, Network.BLUESKY)
+
+
+PUBLISHED = (
+    Written(
+        "Spring cleanup week starts Monday: bulky items go out with your regular "
+        "garbage, one item per household per day. https://riverton.example/cleanup"
+    ),
+    Written(
+        "La semaine du grand ménage du printemps commence lundi : un objet encombrant "
+        "par foyer et par jour, avec vos ordures habituelles.",
+        "fr",
+    ),
+    Written(
+        "Reminder: the Riverside Library stays open until 9 pm on weekdays during exam season."
+    ),
+    Written(
+        "Rappel : la bibliothèque Riverside reste ouverte jusqu'à 21 h en semaine "
+        "pendant les examens.",
+        "fr",
+    ),
+    Written(
+        "Water main repairs close Elm Street between 3rd and 5th Avenue on Thursday, "
+        "7 am to 4 pm. Buses 12 and 14 detour via Oak Street."
+    ),
+)
+# Sent again to X, which refuses the same text twice: the failed delivery.
+REPEATED = Written(PUBLISHED[2].text, networks=(Network.X,))
+# Mastodon takes it but its answer never comes: the unconfirmed delivery.
+UNCONFIRMED = Written(
+    "Council meets Tuesday at 7 pm; the agenda and the live stream are on the city's website.",
+    networks=(Network.MASTODON,),
+)
+SCHEDULED = (
+    (
+        1,
+        Written(
+            "Free compost pickup this Saturday at the Public Works yard, 8 am to noon. "
+            "Bring your own bags."
+        ),
+    ),
+    (
+        2,
+        Written(
+            "Compost gratuit ce samedi à la cour des Travaux publics, de 8 h à midi. "
+            "Apportez vos sacs.",
+            "fr",
+        ),
+    ),
+    (
+        3,
+        Written(
+            "The outdoor pools open for the season on June 1. Lifeguard jobs are still "
+            "open: apply by Friday.",
+            networks=(Network.FACEBOOK, Network.X),
+        ),
+    ),
+)
+# Waiting at the first step of the chain, and at its second.
+FOR_APPROVAL = (
+    (
+        5,
+        Written(
+            "Property tax bills are in the mail. Pay online, by phone or at City Hall "
+            "before June 30."
+        ),
+    ),
+    (
+        6,
+        Written(
+            "Les avis d'impôt foncier sont postés. Payez en ligne, par téléphone ou à "
+            "l'hôtel de ville avant le 30 juin.",
+            "fr",
+        ),
+    ),
+)
+EMERGENCY = Written(
+    "Boil-water advisory for the North End until further notice after a water main "
+    "break. Bring water to a rolling boil for one minute before drinking.",
+    networks=(Network.X, Network.MASTODON, Network.BLUESKY),
+)
+EMERGENCY_REASON = "Water main break on Ridge Road: residents must be told at once."
+PAUSE_REASON = (
+    "Flooding on River Road: routine Facebook posts wait while the page carries the "
+    "emergency updates."
+)
+# What citizens write besides the replies the emulator's own citizens make.
+CITIZENS_WRITE = (
+    (
+        "mastodon",
+        "mention",
+        "hugo_lefebvre",
+        "{handle} Est-ce que la collecte des encombrants passe aussi rue des Érables ?",
+    ),
+    (
+        "x",
+        "mention",
+        "chloe_nguyen",
+        "{handle} Merci pour l'info sur la bibliothèque ! Et le samedi ?",
+    ),
+    (
+        "facebook",
+        "message",
+        "elena_rossi",
+        "Hello, my street was missed by the snow plough again this morning (Birch Crescent).",
+    ),
+    (
+        "bluesky",
+        "mention",
+        "farid_haddad",
+        "{handle} is the Elm Street detour signed for cyclists too?",
+    ),
+)
+
+
+def fortnight_load(*, agency: Agency, people: People, accounts: Sequence[SocialAccount]) -> None:
+    """Make the agency's fortnight (the agency bound; its accounts connected)."""
+    by_network = {account.network: account for account in accounts}
+    comms = Membership.objects.filter(agency=agency, user=people.author)
+    for account in accounts:
+        account_publishers_set(account=account, actor=people.admin, members=comms)
+    chain_save(
+        agency=agency, actor=people.admin, name="Supervisor, then agency admin", is_default=True,
+        steps=[StepSpec(rule=StepRule.ANY, roles=[Role.APPROVER]),
+               StepSpec(rule=StepRule.ANY, roles=[Role.ADMIN])],
+    )  # fmt: skip
+    zone = ZoneInfo(agency.time_zone)
+    published = [_approved(agency, people, by_network, written) for written in PUBLISHED]
+    unconfirmed = _approved(agency, people, by_network, UNCONFIRMED)
+    for day, written in SCHEDULED:
+        _submitted(agency, people, by_network, written, _morning(zone, day), steps=2)
+    for (day, written), steps in zip(FOR_APPROVAL, (0, 1), strict=True):
+        _submitted(agency, people, by_network, written, _morning(zone, day), steps=steps)
+    # Mastodon stores the post, but its answer comes after govsocial stopped waiting.
+    mastodon = by_network[Network.MASTODON]
+    emulator_call("POST", "/faults", {
+        "kind": "accepted_timeout", "network": "mastodon", "account": mastodon.handle.lstrip("@"),
+        "method": "POST", "path": "/statuses", "count": 1,
+        "hold_ms": int(settings.NETWORK_TIMEOUT_SECONDS * 1000) + 2000,
+    })  # fmt: skip
+    _publish_now(people.author, [*published, unconfirmed])
+    # Mastodon's timeline cannot be read for now, so the post stays unconfirmed.
+    emulator_call("POST", "/faults", {
+        "kind": "server_error", "network": "mastodon", "method": "GET",
+        "path": f"/accounts/{mastodon.remote_id}/statuses",
+    })  # fmt: skip
+    # Held: the Facebook page's scheduled posts wait while the pause lasts.
+    pause_start(
+        agency=agency, actor=people.admin, reason=PAUSE_REASON,
+        accounts=[by_network[Network.FACEBOOK]], until=_morning(zone, 2),
+    )  # fmt: skip
+    repeated = _approved(agency, people, by_network, REPEATED)
+    _publish_now(people.author, [repeated])
+    emergency = _written(agency, people.admin, by_network, EMERGENCY)
+    post_publish_emergency(post=emergency, actor=people.admin, reason=EMERGENCY_REASON)
+    _send([emergency])
+    _citizens_write(by_network, published)
+    for account in accounts:
+        account_poll(account=account)
+    _records_request(agency, people)
+
+
+def _written(
+    agency: Agency, author: User, by_network: dict[str, SocialAccount], written: Written
+) -> Post:
+    """Write the post as a draft."""
+    return post_create(
+        agency=agency, actor=author, text=written.text, language=written.language,
+        account_ids=[by_network[network].pk for network in written.networks],
+    )  # fmt: skip
+
+
+def _submitted(
+    agency: Agency,
+    people: People,
+    by_network: dict[str, SocialAccount],
+    written: Written,
+    at: datetime | None,
+    *,
+    steps: int,
+) -> Post:
+    """Write the post, submit it for ``at`` and have the first ``steps`` steps approve it."""
+    post = _written(agency, people.author, by_network, written)
+    approval = post_submit(post=post, actor=people.author, at=at)
+    for approver in (people.approver, people.admin)[:steps]:
+        approval = approval_decide(approval=approval, actor=approver, verdict=Verdict.APPROVE)
+    post.refresh_from_db()
+    return post
+
+
+def _approved(
+    agency: Agency, people: People, by_network: dict[str, SocialAccount], written: Written
+) -> Post:
+    """Write the post and have both steps approve it, with no time set."""
+    return _submitted(agency, people, by_network, written, None, steps=2)
+
+
+def _publish_now(author: User, posts: Sequence[Post]) -> None:
+    """Publish the approved posts now, and send them."""
+    for post in posts:
+        post_publish_now(post=post, actor=author)
+    _send(posts)
+
+
+def _send(posts: Sequence[Post]) -> None:
+    """Send the posts' due targets as a worker does (the dispatcher may hand them to a
+    worker as well: whichever claims a target first sends it, once)."""
+    target_ids = list(PostTarget.objects.filter(post__in=posts).values_list("pk", flat=True))
+    targets_publish(target_ids=target_ids)
+
+
+def _citizens_write(by_network: dict[str, SocialAccount], published: Sequence[Post]) -> None:
+    """Have citizens write in English and French, besides the emulator's own replies:
+    mentions, a private message, and a reply in French to a French post."""
+    for network, kind, citizen, text in CITIZENS_WRITE:
+        handle = by_network[network].handle
+        emulator_call("POST", "/inbound", {
+            "network": network, "account": handle.lstrip("@"), "kind": kind,
+            "citizen": citizen, "text": text.format(handle=f"@{handle.lstrip('@')}"),
+        })  # fmt: skip
+    french = next(post for post in published if post.language == "fr")
+    target = PostTarget.objects.get(post=french, account=by_network[Network.MASTODON])
+    emulator_call("POST", "/inbound", {
+        "network": "mastodon", "account": target.account.handle.lstrip("@"), "kind": "reply",
+        "citizen": "hugo_lefebvre", "in_reply_to": target.remote_id,
+        "text": "Merci ! Est-ce que les matelas sont acceptés ?",
+    })  # fmt: skip
+
+
+def _records_request(agency: Agency, people: People) -> None:
+    """Open a public-records request received last week, save the search that answers
+    it, and ask for its package."""
+    officer = people.records
+    request = request_open(
+        agency=agency, actor=officer, person=officer, kind=RequestKind.PUBLIC_RECORDS,
+        requester="Jordan Lee, Riverton Ledger", requester_email="jlee@ledger.example",
+        subject="Every message citizens sent the city's social media accounts this month.",
+        received_on=timezone.localdate() - timedelta(days=6),
+    )  # fmt: skip
+    search_save(
+        request=request, actor=officer, person=officer, name="Citizens' messages",
+        criteria={"action": "inbox."},
+    )  # fmt: skip
+    # A worker builds it, as it builds every package.
+    package_start(
+        request=request, actor=officer, person=officer, time_zone=agency.time_zone,
+        language="en",
+    )  # fmt: skip
+
+
+def _morning(zone: ZoneInfo, days: int) -> datetime:
+    """Return 9:30 in the agency's zone, ``days`` days from today."""
+    day = timezone.now().astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(day, time(9, 30), tzinfo=zone)

@@ -1,0 +1,133 @@
+"""`make run`'s demo lives: the City of Riverton starts with its five accounts connected
+to the emulator and a fortnight of work made through the apps' services, published
+posts with citizens' replies in its inbox included; loading the demo again adds
+nothing; and the command refuses where the networks are the real ones.
+
+The launcher runs as a newcomer runs it (a data folder, servers and emulator of its
+own), and the database is read through ``manage shell``, as the app role sees it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from tests.delivery_processes import wait_for
+from tests.launch.launcher_process import Launcher
+
+# A fresh data folder: initdb, migrations, static files and the demo, on a busy machine.
+START_TIMEOUT = 400
+# A worker builds the records package once the demo asked for it.
+PACKAGE_TIMEOUT = 300
+
+# What the demo agency holds, read in the launcher's environment.
+READ = """
+import json
+from collections import Counter
+from accounts.models import Agency
+from approvals.models import Approval, EmergencyReview
+from archive.models import ArchiveEvent, ExportPackage, RecordsRequest
+from govsocial.tenancy import agency_scope
+from inbox.models import InboxItem
+from publishing.models import Post, PostTarget, SocialAccount
+MADE = ["account.connected", "account.reconnected", "post.created", "records.request_opened"]
+agency = Agency.objects.get(slug="riverton")
+with agency_scope(agency.pk):
+    published = PostTarget.objects.filter(state="published")
+    print(json.dumps({
+        "accounts": sorted(
+            (a.network, a.health) for a in SocialAccount.objects.filter(disconnected_at=None)
+        ),
+        "targets": Counter(PostTarget.objects.values_list("state", flat=True)),
+        "permalinks": sorted({t.permalink.split("/")[2] for t in published}),
+        "posts": Post.objects.count(),
+        "languages": sorted(set(Post.objects.values_list("language", flat=True))),
+        "replies": InboxItem.objects.filter(kind="reply").count(),
+        "inbox": InboxItem.objects.count(),
+        "waiting_steps": sorted(
+            Approval.objects.filter(state="pending").values_list("step", flat=True)
+        ),
+        "reviews": list(EmergencyReview.objects.values_list("state", flat=True)),
+        "requests": RecordsRequest.objects.count(),
+        "packages": list(ExportPackage.objects.values_list("status", flat=True)),
+        "made": ArchiveEvent.objects.filter(verb__in=MADE).count(),
+    }))
+"""
+
+
+def riverton(launcher: Launcher) -> dict[str, Any]:
+    """Return what the demo agency holds, as ``READ`` describes it."""
+    done = launcher.manage("shell", "-c", READ)
+    assert done.returncode == 0, done.stdout + done.stderr
+    # The launcher's own lines come first.
+    [line] = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    found: dict[str, Any] = json.loads(line)
+    return found
+
+
+@pytest.fixture(scope="module")
+def launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
+    """Start ``python -m govsocial.launch run`` once; yield it once it says it serves,
+    the demo loaded."""
+    launcher = Launcher(tmp_path_factory.mktemp("demo") / "data")
+    launcher.start()
+    try:
+        wait_for(
+            lambda: not launcher.alive() or "govsocial is running" in launcher.output(),
+            timeout=START_TIMEOUT,
+            what="the launcher serving, its demo loaded",
+        )
+        assert launcher.alive(), "the launcher ended:\n" + launcher.output()[-4000:]
+        yield launcher
+    finally:
+        if launcher.alive():
+            launcher.stop()
+
+
+def test_the_demo_agency_starts_with_its_accounts_and_a_fortnight_of_work(
+    launcher: Launcher,
+) -> None:
+    found = riverton(launcher)
+
+    networks = ["bluesky", "facebook", "instagram", "mastodon", "x"]
+    assert found["accounts"] == [[network, "ok"] for network in networks]
+    # Published on the emulator, whose pages the permalinks open.
+    assert found["targets"]["published"] >= 15
+    assert found["permalinks"] == [f"127.0.0.1:{launcher.emulator_port}"]
+    assert found["languages"] == ["en", "fr"]
+    assert found["replies"] >= 5 and found["inbox"] > found["replies"]
+    assert found["targets"]["scheduled"] >= 2 and found["targets"]["held"] >= 2
+    assert found["targets"]["failed"] == 1 and found["targets"]["unconfirmed"] == 1
+    assert found["waiting_steps"] == [1, 2]
+    assert found["reviews"] == ["open"]
+    assert found["requests"] == 1 and len(found["packages"]) == 1
+    wait_for(
+        lambda: riverton(launcher)["packages"] == ["ready"],
+        timeout=PACKAGE_TIMEOUT,
+        what="the demo's records package being built",
+    )
+
+
+def test_loading_the_demo_again_adds_nothing(launcher: Launcher) -> None:
+    before = riverton(launcher)
+
+    again = launcher.manage("demo_data")
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "admin@riverton.example" in again.stdout
+    after = riverton(launcher)
+    for kept in ("posts", "made", "inbox", "requests", "accounts", "waiting_steps"):
+        assert after[kept] == before[kept], kept
+
+
+def test_the_demo_is_refused_where_the_networks_are_real(
+    settings: pytest.FixtureRequest,
+) -> None:
+    settings.EMULATOR_URL = ""  # type: ignore[attr-defined]
+
+    with pytest.raises(CommandError, match="embedded default"):
+        call_command("demo_data")
