@@ -117,6 +117,31 @@ def assert_accessible(page: Page) -> None:
     assert violations == [], f"{page.url}:\n" + "\n".join(violations)
 
 
+# The sizes pages are checked and pictured at: a laptop, and a phone held upright.
+SIZES = ((1280, 800), (390, 844))
+
+
+@pytest.fixture(scope="session")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Return the folder the pages' pictures go to: ``GOVSOCIAL_SCREENSHOTS`` (the
+    README's come from ``docs/screenshots``), else a temporary one."""
+    chosen = os.environ.get("GOVSOCIAL_SCREENSHOTS")
+    if not chosen:
+        return tmp_path_factory.mktemp("screenshots")
+    folder = Path(chosen)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def at_both_sizes(page: Page, folder: Path, name: str) -> None:
+    """Check the page with axe at each of ``SIZES`` and picture it there, as
+    ``name-WIDTHxHEIGHT.png`` in ``folder``."""
+    for width, height in SIZES:
+        page.set_viewport_size({"width": width, "height": height})
+        assert_accessible(page)
+        page.screenshot(path=folder / f"{name}-{width}x{height}.png")
+
+
 def records_request_with_search(
     page: Page,
     *,
