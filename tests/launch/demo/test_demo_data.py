@@ -4,13 +4,13 @@ posts with citizens' replies in its inbox included; loading the demo again adds
 nothing; and the command refuses where the networks are the real ones.
 
 The launcher runs as a newcomer runs it (a data folder, servers and emulator of its
-own), and the database is read through ``manage shell``, as the app role sees it.
+own; ``launcher`` in conftest.py, shared with test_demo_pages.py), and the database is
+read through ``manage shell``, as the app role sees it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -19,8 +19,6 @@ from django.core.management import CommandError, call_command
 from tests.delivery_processes import wait_for
 from tests.launch.launcher_process import Launcher
 
-# A fresh data folder: initdb, migrations, static files and the demo, on a busy machine.
-START_TIMEOUT = 400
 # A worker builds the records package once the demo asked for it.
 PACKAGE_TIMEOUT = 300
 
@@ -67,25 +65,6 @@ def riverton(launcher: Launcher) -> dict[str, Any]:
     [line] = [line for line in done.stdout.splitlines() if line.startswith("{")]
     found: dict[str, Any] = json.loads(line)
     return found
-
-
-@pytest.fixture(scope="module")
-def launcher(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Launcher]:
-    """Start ``python -m govsocial.launch run`` once; yield it once it says it serves,
-    the demo loaded."""
-    launcher = Launcher(tmp_path_factory.mktemp("demo") / "data")
-    launcher.start()
-    try:
-        wait_for(
-            lambda: not launcher.alive() or "govsocial is running" in launcher.output(),
-            timeout=START_TIMEOUT,
-            what="the launcher serving, its demo loaded",
-        )
-        assert launcher.alive(), "the launcher ended:\n" + launcher.output()[-4000:]
-        yield launcher
-    finally:
-        if launcher.alive():
-            launcher.stop()
 
 
 def test_the_demo_agency_starts_with_its_accounts_and_a_fortnight_of_work(
