@@ -8,6 +8,7 @@ daylight-saving change; only the bounds are converted, each at its own offset.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +17,18 @@ from django.utils.formats import get_format
 
 MONTH, WEEK, LIST = "month", "week", "list"
 VIEWS = (MONTH, WEEK, LIST)
+# The hours a week's time grid always shows (7:00 to 20:59, local): the hours a
+# communications team works and posts in. An hour outside them is shown too when a
+# post of the week goes out in it; the others are left out (the "Move to…" form
+# reaches every minute of the day).
+WORKING_HOURS = range(7, 21)
+
+
+def hours_shown(post_hours: Iterable[int]) -> list[int]:
+    """Return the hours of the week's time grid, in order: the working hours, widened
+    to take in every hour a post goes out in."""
+    hours = set(post_hours)
+    return list(range(min(hours | {WORKING_HOURS[0]}), max(hours | {WORKING_HOURS[-1]}) + 1))
 
 
 def first_weekday() -> int:

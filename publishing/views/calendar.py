@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,7 +22,15 @@ from django.views.decorators.http import require_GET, require_http_methods
 from govsocial.errors import GovsocialError, form_problems
 from govsocial.timezones import LocalTimeError, local_to_utc, render_local, zone_of
 from publishing import selectors, services
-from publishing.calendar import LIST, MONTH, VIEWS, WEEK, CalendarPeriod, first_weekday
+from publishing.calendar import (
+    LIST,
+    MONTH,
+    VIEWS,
+    WEEK,
+    CalendarPeriod,
+    first_weekday,
+    hours_shown,
+)
 from publishing.forms import MoveForm, PostFilterForm
 from publishing.models import NETWORK_CHOICES, Post, PostStatus, is_overdue, status_label
 from publishing.schedule_export import schedule_csv, schedule_entries
@@ -82,9 +91,13 @@ def _calendar_query(
     return {"start": start, "end": end} | chosen
 
 
-# The longest summary of a post's text the calendar shows.
+# The longest summary of a post's text a card shows, and of the text its preview shows.
 SUMMARY_LENGTH = 60
+PREVIEW_LENGTH = 500
 NETWORK_NAMES = dict(NETWORK_CHOICES)
+# The states a card makes stand out, by the class that marks them: the post will not
+# go out as planned unless someone acts.
+ATTENTION = {PostStatus.FAILED: "failed", PostStatus.HELD: "held"}
 
 
 @dataclass(frozen=True)
@@ -95,14 +108,21 @@ class CalendarEntry:
 
     id: int
     # When it goes out in the viewer's zone: ISO 8601, and as the viewer's language
-    # writes a time.
+    # writes a time; the local hour places it in the week's time grid.
     time_iso: str
     time_label: str
+    hour: int
     summary: str
+    # The text as the card's preview shows it (cut when very long).
+    preview: str
     status: str
     status_label: str
     # Waiting for approval, or approved, past its time: it will not go out by itself.
     overdue: bool
+    # "overdue", "failed", "held" or "": what makes the card stand out.
+    attention: str
+    # The networks it goes to, each once (its value and its name), for their marks.
+    networks: tuple[tuple[str, str], ...]
     accounts: str
     author: str
     url: str
@@ -119,11 +139,40 @@ def _post_urls(name: str, slug: str) -> Callable[[int], str]:
     return lambda post_id: pattern.replace(stand_in, str(post_id))
 
 
-def _summary(text: str) -> str:
-    """Return the start of a post's text, cut with an ellipsis when longer."""
+def _summary(text: str, length: int = SUMMARY_LENGTH) -> str:
+    """Return the start of a post's text, cut with an ellipsis when longer than
+    ``length``."""
     if not text:
         return _("(no text)")
-    return text if len(text) <= SUMMARY_LENGTH else text[: SUMMARY_LENGTH - 1] + "…"
+    return text if len(text) <= length else text[: length - 1] + "…"
+
+
+def _entry(
+    post: ScheduledPost, zone: ZoneInfo, detail_url: str, move_url: str
+) -> tuple[date, CalendarEntry]:
+    """Return the local day ``post`` goes out on and the post as the page shows it."""
+    local = timezone.localtime(post.scheduled_at, zone)
+    overdue = is_overdue(post.status, post.scheduled_at)
+    networks = dict.fromkeys(network for _, network, _ in post.accounts)
+    return local.date(), CalendarEntry(
+        id=post.id,
+        time_iso=local.isoformat(),
+        time_label=formats.time_format(local),
+        hour=local.hour,
+        summary=_summary(post.text),
+        preview=_summary(post.text, PREVIEW_LENGTH),
+        status=post.status,
+        status_label=status_label(post.status, post.scheduled_at),
+        overdue=overdue,
+        attention="overdue" if overdue else ATTENTION.get(PostStatus(post.status), ""),
+        networks=tuple((network, NETWORK_NAMES[network]) for network in networks),
+        accounts=", ".join(
+            f"{handle} ({NETWORK_NAMES[network]})" for _, network, handle in post.accounts
+        ),
+        author=_("by %(name)s") % {"name": post.author_name},
+        url=detail_url,
+        move_url=move_url,
+    )
 
 
 def _entries_by_day(
@@ -136,25 +185,35 @@ def _entries_by_day(
     detail_url, move_url = _post_urls("post_detail", slug), _post_urls("post_move", slug)
     days: dict[date, list[CalendarEntry]] = {}
     for post in posts:
-        local = timezone.localtime(post.scheduled_at, zone)
         may_move = movable and post.status in MOVABLE
-        entry = CalendarEntry(
-            id=post.id,
-            time_iso=local.isoformat(),
-            time_label=formats.time_format(local),
-            summary=_summary(post.text),
-            status=post.status,
-            status_label=status_label(post.status, post.scheduled_at),
-            overdue=is_overdue(post.status, post.scheduled_at),
-            accounts=", ".join(
-                f"{handle} ({NETWORK_NAMES[network]})" for _, network, handle in post.accounts
-            ),
-            author=_("by %(name)s") % {"name": post.author_name},
-            url=detail_url(post.id),
-            move_url=move_url(post.id) if may_move else "",
-        )
-        days.setdefault(local.date(), []).append(entry)
+        day, entry = _entry(post, zone, detail_url(post.id), move_url(post.id) if may_move else "")
+        days.setdefault(day, []).append(entry)
     return days
+
+
+def _time_grid(
+    period: CalendarPeriod, days: dict[date, list[CalendarEntry]], today: date
+) -> list[dict[str, Any]]:
+    """Return the week's time grid: a row per local hour shown, with the hour's label
+    and, for each day of the week, its date (today's marked) and the posts that go out
+    in that hour."""
+    shown = period.days()
+    hours = hours_shown(entry.hour for day in shown for entry in days.get(day, []))
+    return [
+        {
+            "hour": hour,
+            "label": formats.time_format(time(hour), "TIME_FORMAT"),
+            "cells": [
+                {
+                    "iso": day.isoformat(),
+                    "today": day == today,
+                    "posts": [entry for entry in days.get(day, []) if entry.hour == hour],
+                }
+                for day in shown
+            ],
+        }
+        for hour in hours
+    ]
 
 
 @require_GET
@@ -189,6 +248,7 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "weekdays": [cell["day"] for cell in map(cell, period.days()[:7])],
         "weeks": [[cell(day) for day in week] for week in period.weeks()],
         "list_days": [cell(day) for day in period.days() if day in days],
+        "hours": _time_grid(period, days, today) if period.view == WEEK else [],
         "filters": filters,
         "filter_query": _filter_query(request),
         "keep": [("view", period.view), ("date", period.anchor.isoformat())],
@@ -277,9 +337,11 @@ def _move(request: HttpRequest, post: Post, form: MoveForm) -> tuple[datetime | 
 
 @require_http_methods(["GET", "POST"])
 def post_move(request: HttpRequest, agency_slug: str, post_id: int) -> HttpResponse:
-    """Move a post to another day or time through the scheduling rules. A calendar
-    drag sends only the day (the post keeps its time of day) and reads the answer as
-    JSON; the form does the same without a mouse or script."""
+    """Move a post to another day or time through the scheduling rules. A drag in the
+    month sends only the day (the post keeps its time of day), a drag in the week's
+    time grid the day and the time (the hour dropped on, the post's own minutes), both
+    in the viewer's zone, and reads the answer as JSON; the form does the same without
+    a mouse or script."""
     post = selectors.post_get(post_id=post_id)
     if post is None:
         raise Http404

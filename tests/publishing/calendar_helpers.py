@@ -71,8 +71,18 @@ def page_text(response: Any) -> str:
 
 
 def day_cell(response: Any, day: date) -> str:
-    """Return what the calendar shows in the cell of ``day`` (empty when none)."""
+    """Return what the calendar shows in the cells of ``day`` (its cell in the month,
+    its hours' cells in the week, one after the other; empty when none)."""
+    return "".join(
+        re.findall(rf'<td[^>]*data-date="{day.isoformat()}"[^>]*>(.*?)</td>', page_text(response))
+    )
+
+
+def hour_cell(response: Any, day: date, hour: int) -> str:
+    """Return what the week's time grid shows in the cell of ``day`` at ``hour``
+    (local; empty when the grid has none)."""
     found = re.search(
-        rf'<td[^>]*data-date="{day.isoformat()}"[^>]*>(.*?)</td>', page_text(response)
+        rf'<td[^>]*data-date="{day.isoformat()}" data-hour="{hour}"[^>]*>(.*?)</td>',
+        page_text(response),
     )
     return found[1] if found else ""

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -14,17 +15,19 @@ from django.urls import reverse
 
 from accounts.models import Role, User
 from govsocial.tenancy import agency_scope
-from publishing.models import AccountHealth, PostStatus, SocialAccount
+from publishing.models import AccountHealth, Post, PostStatus, SocialAccount
 from tests.conftest import Personas
 from tests.factories import MembershipFactory, publisher_for
 from tests.publishing.calendar_helpers import (
     NEXT_YEAR,
     SPRING_FORWARD,
     day_cell,
+    hour_cell,
     mastodon_account,
     page_text,
     reload,
     scheduled,
+    sunday,
     utc,
     x_account,
 )
@@ -66,14 +69,36 @@ def test_a_week_across_the_spring_change_shows_each_post_on_its_local_day_and_ti
     assert page.status_code == 200
     shown = page_text(page)
     assert "Late Saturday" not in shown and "Next Sunday" not in shown
-    assert "Sunday night" in day_cell(page, sunday)
-    assert "12:30 a.m." in day_cell(page, sunday)
-    assert "Monday morning" in day_cell(page, monday)
-    assert "9 a.m." in day_cell(page, monday)
-    assert "alpha_city (X)" in day_cell(page, monday)
+    # The time grid: each post in the cell of its local day and hour.
+    assert "Sunday night" in hour_cell(page, sunday, 0)
+    assert "12:30 a.m." in hour_cell(page, sunday, 0)
+    assert "Monday morning" in hour_cell(page, monday, 9)
+    assert "9 a.m." in hour_cell(page, monday, 9)
+    assert "alpha_city (X)" in hour_cell(page, monday, 9)
+    assert "Monday morning" not in hour_cell(page, monday, 10)
     assert day_cell(page, saturday).count("<li") == 0
     assert day_cell(page, saturday_before) == ""
     assert '<th scope="col">' in shown
+    assert '<th scope="row" class="govsocial-calendar__hour">9 a.m.</th>' in shown
+
+
+def test_the_week_shows_working_hours_widened_to_every_hour_a_post_goes_out_in(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a)
+    client = personas.client_for(personas.admin_a)
+    monday = SPRING_FORWARD + timedelta(days=8)
+    quiet = page_text(client.get(calendar_url(view="week", date=monday.isoformat())))
+    hours = re.findall(r'data-date="[-\d]+" data-hour="(\d+)"', quiet)
+    assert sorted({int(hour) for hour in hours}) == list(range(7, 21))
+
+    # 22:45 in Toronto (EDT, UTC-4): 2:45 UTC the next day.
+    scheduled(personas.agency_a, admin, [x], utc(monday + timedelta(days=1), 2, 45), text="Late")
+    busy = client.get(calendar_url(view="week", date=monday.isoformat()))
+    hours = re.findall(r'data-date="[-\d]+" data-hour="(\d+)"', page_text(busy))
+    assert sorted({int(hour) for hour in hours}) == list(range(7, 23))
+    assert "Late" in hour_cell(busy, monday, 22) and "10:45 p.m." in hour_cell(busy, monday, 22)
 
 
 def test_the_month_grid_lists_posts_by_local_day_with_accounts_status_author_and_link(
@@ -101,7 +126,9 @@ def test_the_month_grid_lists_posts_by_local_day_with_accounts_status_author_and
     assert f"date={NEXT_YEAR}-02-01" in shown and f"date={NEXT_YEAR - 1}-12-01" in shown
 
 
-def test_a_long_text_shows_its_start_cut_with_an_ellipsis(personas: Personas) -> None:
+def test_a_card_shows_a_long_texts_start_and_its_preview_the_whole_text(
+    personas: Personas,
+) -> None:
     admin = personas.admin_a.user
     text = "Road closures this weekend: " + "details of each street and detour. " * 5
     scheduled(
@@ -115,8 +142,63 @@ def test_a_long_text_shows_its_start_cut_with_an_ellipsis(personas: Personas) ->
         calendar_url(view="month", date=f"{NEXT_YEAR}-03-01")
     )
     cell = day_cell(page, date(NEXT_YEAR, 3, 4))
-    assert text[:59] + "…" in cell
-    assert text[:61] not in cell
+    summary = re.search(r'class="usa-link govsocial-calendar__summary"[^>]*>(.*?)</a>', cell)
+    assert summary is not None and summary[1] == text[:59] + "…"
+    preview = re.search(r'<div class="govsocial-calendar__preview">(.*?)</div>', cell)
+    assert preview is not None
+    assert text.strip() in preview[1] and "alpha_city (X)" in preview[1]
+
+
+def test_a_card_shows_each_network_once_by_its_named_mark(personas: Personas) -> None:
+    admin = personas.admin_a.user
+    agency = personas.agency_a
+    x, city_hall = x_account(agency), x_account(agency, handle="alpha_city_hall")
+    mastodon = mastodon_account(agency)
+    day = date(NEXT_YEAR, 2, 3)
+    scheduled(agency, admin, [x, city_hall, mastodon], utc(day, 15), text="Two on X")
+    page = personas.client_for(personas.admin_a).get(
+        calendar_url(view="month", date=day.isoformat())
+    )
+    cell = day_cell(page, day)
+    marks = re.findall(r'<span class="govsocial-network govsocial-network--(\w+)"([^>]*)>', cell)
+    assert [network for network, _ in marks] == ["x", "mastodon"]
+    assert 'role="img" aria-label="X"' in marks[0][1]
+    assert 'role="img" aria-label="Mastodon"' in marks[1][1]
+    assert "alpha_city (X), alpha_city_hall (X), alpha@social (Mastodon)" in cell
+
+
+def test_failed_held_and_overdue_posts_stand_out_on_the_calendar(personas: Personas) -> None:
+    admin = personas.admin_a.user
+    agency = personas.agency_a
+    x = x_account(agency)
+    day, past = date(NEXT_YEAR, 4, 13), date(NEXT_YEAR - 3, 4, 13)
+    on_time = scheduled(agency, admin, [x], utc(day, 13), text="On time")
+    held = scheduled(agency, admin, [x], utc(day, 15), text="Held back")
+    failed = scheduled(agency, admin, [x], utc(day, 14), text="Went wrong")
+    overdue = scheduled(agency, admin, [x], None, text="Waiting for approval")
+    # Stored fixtures: no service schedules a post in the past.
+    with agency_scope(agency.pk):
+        Post.objects.filter(pk=held.pk).update(status=PostStatus.HELD)
+        Post.objects.filter(pk=failed.pk).update(
+            status=PostStatus.FAILED, scheduled_at=utc(past, 14)
+        )
+        Post.objects.filter(pk=overdue.pk).update(
+            status=PostStatus.IN_REVIEW, scheduled_at=utc(past, 16)
+        )
+    client = personas.client_for(personas.admin_a)
+    ahead = page_text(client.get(calendar_url(view="week", date=day.isoformat())))
+    behind = page_text(client.get(calendar_url(view="week", date=past.isoformat())))
+
+    def card(page: str, post: Post) -> str:
+        found = re.search(rf'<li class="([^"]*)" id="calendar-post-{post.pk}"', page)
+        assert found is not None
+        return found[1]
+
+    assert card(ahead, on_time) == "govsocial-calendar__post"
+    assert card(ahead, held) == "govsocial-calendar__post govsocial-calendar__post--held"
+    assert card(behind, failed) == "govsocial-calendar__post govsocial-calendar__post--failed"
+    assert card(behind, overdue) == "govsocial-calendar__post govsocial-calendar__post--overdue"
+    assert "Approval overdue" in behind
 
 
 def test_filters_narrow_the_calendar_and_stay_when_moving_between_periods(
@@ -180,6 +262,65 @@ def test_dragging_a_post_to_another_day_keeps_its_local_time_across_the_change(
     assert "America/Toronto" in body["message"]
     # 9:00 on the Monday is in EDT (UTC-4): 13:00 UTC.
     assert reload(post).scheduled_at == utc(monday, 13)
+
+
+def test_dragging_a_post_in_the_week_moves_it_to_that_day_and_time_across_the_change(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a)
+    friday = SPRING_FORWARD - timedelta(days=2)
+    # 9:30 on the Friday before the change (EST, UTC-5).
+    post = scheduled(personas.agency_a, admin, [x], utc(friday, 14, 30))
+    monday = SPRING_FORWARD + timedelta(days=1)
+    # The week's grid sends the hour dropped on with the post's own minutes.
+    answer = personas.client_for(personas.admin_a).post(
+        move_url(post.pk),
+        {"schedule_date": monday.isoformat(), "schedule_time": "15:30"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    assert body["ok"] is True
+    assert (body["date"], body["time"]) == (monday.isoformat(), "3:30 p.m.")
+    assert body["local"] == f"{monday.isoformat()}T15:30:00-04:00"
+    assert "3:30 p.m." in body["message"] and "America/Toronto" in body["message"]
+    # 15:30 on the Monday is in EDT (UTC-4): 19:30 UTC.
+    assert reload(post).scheduled_at == utc(monday, 19, 30)
+    page = personas.client_for(personas.admin_a).get(
+        calendar_url(view="week", date=monday.isoformat())
+    )
+    assert "Road closures" in hour_cell(page, monday, 15)
+
+
+def test_a_drag_to_an_hour_the_clocks_skip_or_repeat_is_refused_and_the_post_stays(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a)
+    # Toronto's clocks go back at 2:00 on the first Sunday of November.
+    fall_back = sunday(NEXT_YEAR, 11, 1)
+    at = utc(fall_back - timedelta(days=3), 13, 30)
+    post = scheduled(personas.agency_a, admin, [x], at)
+    client = personas.client_for(personas.admin_a)
+
+    twice = client.post(
+        move_url(post.pk),
+        {"schedule_date": fall_back.isoformat(), "schedule_time": "01:30"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert twice.status_code == 400
+    assert twice.json()["ok"] is False
+    assert "happens twice" in twice.json()["message"]
+
+    skipped = client.post(
+        move_url(post.pk),
+        {"schedule_date": SPRING_FORWARD.isoformat(), "schedule_time": "02:30"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert skipped.status_code == 400
+    assert "does not exist in America/Toronto" in skipped.json()["message"]
+    assert reload(post).scheduled_at == at
 
 
 def test_a_move_the_networks_would_refuse_is_refused_and_the_post_stays(
