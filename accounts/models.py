@@ -65,6 +65,14 @@ class Agency(models.Model):
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(7 * 24)],
     )
+    # How long a post or reply may wait at a step of approval before its approvers are
+    # reminded (once per step); 0: never.
+    approval_reminder_hours = models.PositiveIntegerField(
+        _("remind approvers after hours waiting"),
+        default=24,
+        validators=[MaxValueValidator(30 * 24)],
+        help_text=_("0: never remind."),
+    )
 
     class Meta:
         verbose_name = _("agency")

@@ -5,8 +5,6 @@ recorded in the archive, and the others taking part are emailed."""
 
 from __future__ import annotations
 
-from functools import partial
-
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -18,7 +16,8 @@ from accounts.services.principals import Principal
 from approvals.decisions import COMMENT_LONGEST, person_of, post_link
 from approvals.models import Approval, Decision, PostComment
 from govsocial.errors import GovsocialError, PermissionDenied
-from govsocial.mail import send_quietly
+from notifications.models import Kind
+from notifications.services import notify
 from publishing.models import Post
 
 # Who takes part in the conversation: those who write posts and those who approve them.
@@ -59,12 +58,12 @@ def post_comment(*, post: Post, actor: Principal, text: str) -> PostComment:
             obj=post,
             data={"comment": comment.pk, "text": text},
         )
-        transaction.on_commit(partial(_tell_the_others, comment, post))
+        _tell_the_others(comment, post)
     return comment
 
 
 def _tell_the_others(comment: PostComment, post: Post) -> None:
-    """Email the post's author and everyone else who took part, but the writer (people
+    """Tell the post's author and everyone else who took part, but the writer (people
     outside govsocial are not in the conversation: their link decided once)."""
     rounds = Approval.objects.filter(post=post)
     taking_part = (
@@ -78,8 +77,10 @@ def _tell_the_others(comment: PostComment, post: Post) -> None:
     ) - {comment.written_by_id}
     context = {"comment": comment, "post": post, "link": post_link(post)}
     for person in User.objects.filter(pk__in=taking_part).order_by("pk"):
-        send_quietly(
-            _("A new message about a post"),
-            render_to_string("emails/post_commented.txt", context | {"person": person}),
-            person.email,
+        notify(
+            user=person,
+            kind=Kind.POST_COMMENTED,
+            subject=_("A new message about a post"),
+            body=render_to_string("emails/post_commented.txt", context | {"person": person}),
+            link=post_link(post),
         )

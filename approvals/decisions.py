@@ -44,6 +44,8 @@ from archive.services import NamedActor
 from govsocial.errors import Conflict, GovsocialError, NotFound, PermissionDenied
 from govsocial.mail import send_quietly
 from govsocial.timezones import viewer_zone
+from notifications.models import Kind
+from notifications.services import notify
 from publishing.content import post_content_hash
 from publishing.models import Post, PostMedia, PostStatus, PostTarget
 from publishing.services.posts import revision_current
@@ -239,14 +241,14 @@ def _settle(
     if approval.state in ENDED_UNAPPROVED:
         post_status_set(post, PostStatus.DRAFT)
         _record_decision(post, actor, approval, decided)
-        transaction.on_commit(partial(_tell_author, approval, post, decider, comment))
+        _tell_author(approval, post, decider, comment)
         return
     if approval.state == ApprovalState.APPROVED:
         post_status_set(post, PostStatus.APPROVED, approved_hash=approval.content_hash)
         decided["post_approved"] = True
         outcome = _schedule_approved(post, approval)
         decided |= outcome
-        transaction.on_commit(partial(_tell_author, approval, post, decider, comment, outcome))
+        _tell_author(approval, post, decider, comment, outcome)
     decided["next_step"] = approval.step if approval.state == ApprovalState.PENDING else None
     _record_decision(post, actor, approval, decided)
 
@@ -417,7 +419,7 @@ def _open_step(approval: Approval, post: Post) -> None:
             expires_at=expires_at,
         )
         links.append((link, token))
-    transaction.on_commit(partial(_ask_approvers, approval, post))
+    _ask_approvers(approval, post)
     transaction.on_commit(partial(_send_links, approval, post, links))
 
 
@@ -464,15 +466,17 @@ def post_link(post: Post) -> str:
 
 
 def _ask_approvers(approval: Approval, post: Post) -> None:
-    """Email each approver of the round's current step that the post waits for them."""
+    """Tell each approver of the round's current step that the post waits for them."""
     step = approval.steps[approval.step - 1]
     link = post_link(post)
     for approver in User.objects.filter(pk__in=step["approvers"]).order_by("pk"):
         context = {"approver": approver, "approval": approval, "post": post, "link": link}
-        send_quietly(
-            _("A post waits for your approval"),
-            render_to_string("emails/approval_requested.txt", context),
-            approver.email,
+        notify(
+            user=approver,
+            kind=Kind.APPROVAL_REQUESTED,
+            subject=_("A post waits for your approval"),
+            body=render_to_string("emails/approval_requested.txt", context),
+            link=link,
         )
 
 
@@ -497,7 +501,7 @@ def _tell_author(
     comment: str,
     outcome: dict[str, Any] | None = None,
 ) -> None:
-    """Email the post's author how the round ended, and who (by name) ended it
+    """Tell the post's author how the round ended, and who (by name) ended it
     (approved: what became of its time, ``_schedule_approved``'s ``outcome``)."""
     zone = viewer_zone(user_zone=post.author.time_zone, agency_zone=post.agency.time_zone)
     context = {
@@ -515,6 +519,10 @@ def _tell_author(
         subject = _("Your post was rejected")
     else:
         subject = _("Changes are asked for your post")
-    send_quietly(
-        subject, render_to_string("emails/approval_decided.txt", context), post.author.email
+    notify(
+        user=post.author,
+        kind=Kind.APPROVAL_DECIDED,
+        subject=subject,
+        body=render_to_string("emails/approval_decided.txt", context),
+        link=post_link(post),
     )

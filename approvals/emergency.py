@@ -11,7 +11,6 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 from django.db import transaction
 from django.template.loader import render_to_string
@@ -33,7 +32,8 @@ from approvals.decisions import (
 from approvals.models import EmergencyPublisher, EmergencyReview, ReviewState
 from approvals.selectors import chain_for_accounts
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
-from govsocial.mail import send_quietly
+from notifications.models import Kind
+from notifications.services import notify
 from publishing.models import Post, PostStatus
 from publishing.services.posts import revision_current
 from publishing.services.scheduling import post_publish_now
@@ -166,7 +166,7 @@ def post_publish_emergency(*, post: Post, actor: Principal, reason: str) -> Emer
             },
         )
         post_publish_now(post=post, actor=actor)
-        transaction.on_commit(partial(_ask_reviewers, review, post))
+        _ask_reviewers(review, post)
     return review
 
 
@@ -208,12 +208,14 @@ def emergency_review_close(
 
 
 def _ask_reviewers(review: EmergencyReview, post: Post) -> None:
-    """Email each reviewer that an emergency post went out and waits for their review."""
+    """Tell each reviewer that an emergency post went out and waits for their review."""
     link = post_link(post)
     for reviewer in User.objects.filter(pk__in=review.reviewers).order_by("pk"):
         context = {"reviewer": reviewer, "review": review, "post": post, "link": link}
-        send_quietly(
-            _("A post went out in an emergency: review it"),
-            render_to_string("emails/emergency_review_requested.txt", context),
-            reviewer.email,
+        notify(
+            user=reviewer,
+            kind=Kind.EMERGENCY_REVIEW,
+            subject=_("A post went out in an emergency: review it"),
+            body=render_to_string("emails/emergency_review_requested.txt", context),
+            link=link,
         )

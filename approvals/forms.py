@@ -11,7 +11,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Membership, Role
+from accounts.models import Agency, Membership, Role
 from approvals.models import ApprovalChain, RuleSeverity, StepRule
 from approvals.services import NAME_LONGEST, StepSpec
 from publishing.models import SocialAccount
@@ -323,3 +323,11 @@ class BlackoutForm(forms.Form):
     def __init__(self, *args: Any, accounts: Sequence[SocialAccount], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["accounts"].choices = [(a.pk, str(a)) for a in accounts]  # type: ignore[attr-defined]
+
+
+class ReminderForm(forms.ModelForm):
+    """How long a post or reply may wait at a step before its approvers are reminded."""
+
+    class Meta:
+        model = Agency
+        fields = ["approval_reminder_hours"]

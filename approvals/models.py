@@ -165,6 +165,8 @@ class Approval(AgencyOwned):
     # whether its submitter acknowledged the warnings among them.
     findings = models.JSONField(default=list)
     warnings_acknowledged = models.BooleanField(default=False)
+    # The step whose approvers were last reminded that the round waits (0: none yet).
+    reminded_step = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         verbose_name = _("approval")

@@ -64,6 +64,11 @@ urlpatterns = [
         name="approval_chain_list",
     ),
     path(
+        "agencies/<slug:agency_slug>/approvals/reminders/",
+        views.approval_reminders,
+        name="approval_reminders",
+    ),
+    path(
         "agencies/<slug:agency_slug>/approvals/chains/new/",
         views.approval_chain_new,
         name="approval_chain_new",

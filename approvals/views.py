@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import Role, role_labels
 from accounts.selectors import member_list
+from accounts.services import agency_policy_change
 from approvals import comments, decisions, emergency, selectors, services
 from approvals.forms import (
     TYPED,
@@ -30,6 +31,7 @@ from approvals.forms import (
     BaseApprovalStepFormSet,
     BlackoutForm,
     ContentRulesForm,
+    ReminderForm,
     step_formset,
     step_initial,
 )
@@ -100,8 +102,37 @@ def approval_chain_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
         )
         for chain in chains
     ]
-    context = {"chains": shown, "routes": routes, "is_admin": _is_admin(request)}
+    context = {
+        "chains": shown,
+        "routes": routes,
+        "is_admin": _is_admin(request),
+        "reminder_form": ReminderForm(instance=request.agency),  # type: ignore[attr-defined]
+    }
     return render(request, "approvals/approvalchain_list.html", context)
+
+
+@require_POST
+def approval_reminders(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Change how long a round waits at a step before its approvers are reminded
+    (admins only); back to the chains."""
+    if not _is_admin(request):
+        messages.error(request, _("Only an agency admin can change the reminders."))
+        return redirect("approval_chain_list", agency_slug=agency_slug)
+    form = ReminderForm(request.POST)
+    if form.is_valid():
+        try:
+            agency_policy_change(
+                agency=request.agency,  # type: ignore[attr-defined]
+                actor=request.user,  # type: ignore[arg-type]
+                policy=form.cleaned_data,
+            )
+        except GovsocialError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Reminders saved."))
+    else:
+        messages.error(request, " ".join(map(str, form.errors.get("approval_reminder_hours", []))))
+    return redirect("approval_chain_list", agency_slug=agency_slug)
 
 
 @require_http_methods(["GET", "POST"])

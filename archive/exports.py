@@ -62,7 +62,8 @@ from archive.selectors import consistency_document, head_document, inclusion_doc
 from archive.services import SYSTEM, Actor, earlier_transactions_wait, head_sign
 from archive.transitions import package_move
 from govsocial.errors import Conflict, GovsocialError
-from govsocial.mail import send_quietly
+from notifications.models import Kind
+from notifications.services import notify
 
 logger = logging.getLogger("govsocial.archive")
 
@@ -250,7 +251,7 @@ def _failed(package: ExportPackage, reason: str) -> None:
 
 
 def _tell(package: ExportPackage) -> None:
-    """Email the person who asked for the package that it is ready, or why not."""
+    """Tell the person who asked for the package that it is ready, or why not."""
     if package.status not in (PackageStatus.READY, PackageStatus.FAILED):
         return
     link = settings.SITE_URL + reverse(
@@ -269,7 +270,7 @@ def _tell(package: ExportPackage) -> None:
             {"package": package, "ready": ready, "link": link, "reason": package.failure,
              "expires": _local(package, package.expires_at)},
         )  # fmt: skip
-    send_quietly(subject, body, package.requested_by.email)
+    notify(user=package.requested_by, kind=Kind.RECORDS, subject=subject, body=body, link=link)
 
 
 def _local(package: ExportPackage, moment: Any) -> str:

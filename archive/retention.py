@@ -23,7 +23,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,7 +53,8 @@ from archive.models import (
 from archive.services import CONTENT_ERASED, SYSTEM, Actor, events_erase
 from archive.transitions import disposition_move
 from govsocial.errors import Conflict, GovsocialError
-from govsocial.mail import send_quietly
+from notifications.models import Kind
+from notifications.services import notify
 
 logger = logging.getLogger("govsocial.archive")
 
@@ -325,7 +325,7 @@ def dispositions_propose(*, agency_id: int) -> list[Disposition]:
                     last_at=span["last"],
                 )
                 _record(disposition, SYSTEM, DISPOSITION_PROPOSED)
-                transaction.on_commit(partial(_tell_officers, disposition))
+                _tell_officers(disposition)
         except IntegrityError:
             # Another proposer opened one for the series meanwhile (one at a time).
             continue
@@ -334,7 +334,7 @@ def dispositions_propose(*, agency_id: int) -> list[Disposition]:
 
 
 def _tell_officers(disposition: Disposition) -> None:
-    """Email the agency's records officers that a disposition waits for their review.
+    """Tell the agency's records officers that a disposition waits for their review.
     (The archive imports no app: it asks the registry for the agency's members.)"""
     members = apps.get_model("accounts", "Membership").objects.filter(
         agency_id=disposition.agency_id, is_active=True, roles__contains=["records_officer"]
@@ -350,7 +350,7 @@ def _tell_officers(disposition: Disposition) -> None:
             "emails/disposition_proposed.txt",
             {"disposition": disposition, "name": member.user.display_name, "link": link},
         )
-        send_quietly(subject, body, member.user.email)
+        notify(user=member.user, kind=Kind.RECORDS, subject=subject, body=body, link=link)
 
 
 def _facts(disposition: Disposition) -> dict[str, Any]:

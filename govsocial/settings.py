@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "publishing",
     "approvals",
     "inbox",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +131,7 @@ TEMPLATES = [
                 "govsocial.context_processors.agency_navigation",
                 "govsocial.context_processors.demo_mailbox",
                 "publishing.context_processors.publishing_pauses",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -460,6 +462,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60,
     },
     "archive-tend-dispositions": {"task": "archive.tasks.dispositions_tend", "schedule": 5 * 60},
+    "approvals-reminders": {"task": "approvals.tasks.approval_reminders_send", "schedule": 15 * 60},
+    "notifications-digests": {
+        "task": "notifications.tasks.digests_send",
+        "schedule": 24 * 60 * 60,
+    },
     "archive-copy-for-archivers": {
         "task": "archive.tasks.archiver_copies_make",
         "schedule": 6 * 60 * 60,

@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("archive.urls")),
     path("", include("inbox.urls")),
+    path("", include("notifications.urls")),
     # The demo's mailbox (make run): answers 404 unless DEMO_MAILBOX names its folder.
     path("", include("govsocial.demo_mailbox.urls")),
 ]

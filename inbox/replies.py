@@ -45,11 +45,12 @@ from approvals.rules import Finding, reply_findings, require_allowed
 from approvals.selectors import chain_for_accounts, content_rules
 from archive.services import SYSTEM
 from govsocial.errors import Conflict, GovsocialError, PermissionDenied
-from govsocial.mail import send_quietly
 from inbox.models import InboxItem, InboxReply, ReplyState
 from inbox.routing import coverage_of
 from inbox.services import require_on_network, require_worker
 from inbox.transitions import reply_claim, reply_move
+from notifications.models import Kind
+from notifications.services import notify
 from publishing.models import SocialAccount
 from publishing.networks.base import (
     NetworkError,
@@ -135,7 +136,7 @@ def reply_create(
                 "steps": steps,
                 "findings": reply.approval.findings,
             }
-            transaction.on_commit(partial(_ask_approvers, reply, reply.approval))
+            _ask_approvers(reply, reply.approval)
         else:
             transaction.on_commit(partial(_hand_over, reply))
         archive.record(
@@ -194,14 +195,14 @@ def reply_decide(
             "comment": comment,
         }
         if round_advance(approval, verdict):
-            transaction.on_commit(partial(_ask_approvers, reply, approval))
+            _ask_approvers(reply, approval)
         if approval.state == ApprovalState.APPROVED:
             reply_move(reply_id=reply.pk, state=ReplyState.QUEUED, next_attempt_at=Now())
             transaction.on_commit(partial(_hand_over, reply))
         elif approval.state in ENDED_UNAPPROVED:
             reply_move(reply_id=reply.pk, state=ReplyState.NOT_APPROVED, failure_reason=comment)
         if approval.state != ApprovalState.PENDING:
-            transaction.on_commit(partial(_tell_writer, reply, approval, person, comment))
+            _tell_writer(reply, approval, person, comment)
         decided |= {
             "state": approval.state,
             "next_step": approval.step if approval.state == ApprovalState.PENDING else None,
@@ -229,15 +230,17 @@ def _ask_approvers(reply: InboxReply, approval: Approval) -> None:
             "reply": reply,
             "link": _item_link(reply),
         }
-        send_quietly(
-            _("A reply waits for your approval"),
-            render_to_string("emails/reply_approval_requested.txt", context),
-            approver.email,
+        notify(
+            user=approver,
+            kind=Kind.APPROVAL_REQUESTED,
+            subject=_("A reply waits for your approval"),
+            body=render_to_string("emails/reply_approval_requested.txt", context),
+            link=_item_link(reply),
         )
 
 
 def _tell_writer(reply: InboxReply, approval: Approval, decider: User, comment: str) -> None:
-    """Email the reply's writer how its round ended, and who ended it."""
+    """Tell the reply's writer how its round ended, and who ended it."""
     context = {
         "reply": reply,
         "approval": approval,
@@ -250,10 +253,12 @@ def _tell_writer(reply: InboxReply, approval: Approval, decider: User, comment: 
         if approval.state == ApprovalState.APPROVED
         else _("Your reply was not approved")
     )
-    send_quietly(
-        subject,
-        render_to_string("emails/reply_approval_decided.txt", context),
-        reply.written_by.email,
+    notify(
+        user=reply.written_by,
+        kind=Kind.APPROVAL_DECIDED,
+        subject=subject,
+        body=render_to_string("emails/reply_approval_decided.txt", context),
+        link=_item_link(reply),
     )
 
 

@@ -26,10 +26,11 @@ from accounts.services.principals import Principal, require_admin
 from archive import Event
 from archive.services import SYSTEM
 from govsocial.errors import GovsocialError
-from govsocial.mail import send_quietly
 from inbox.models import Coverage, InboxItem, Priority, RoutingRule
 from inbox.selectors import inbox_workers
 from inbox.services import TAG_LONGEST, TAGS_MOST, kept_retire, require_within, works_inbox
+from notifications.models import Kind
+from notifications.services import notify
 from publishing.models import SocialAccount
 
 # Words that make an item urgent until the agency's admins choose their own.
@@ -142,7 +143,7 @@ def on_duty(agency: Agency, moment: datetime) -> list[User]:
 
 
 def urgent_items_alert(*, agency: Agency, item_ids: Sequence[int]) -> None:
-    """Email whoever is on duty now about each urgent item; record who was alerted."""
+    """Tell whoever is on duty now about each urgent item; record who was alerted."""
     people = on_duty(agency, timezone.now())
     for item in InboxItem.objects.filter(pk__in=item_ids).select_related("account"):
         link = settings.SITE_URL + reverse(
@@ -150,14 +151,16 @@ def urgent_items_alert(*, agency: Agency, item_ids: Sequence[int]) -> None:
         )
         body = render_to_string("emails/inbox_urgent.txt", {"item": item, "link": link})
         for person in people:
-            send_quietly(
-                _("Urgent: %(author)s wrote to %(account)s")
+            notify(
+                user=person,
+                kind=Kind.INBOX,
+                subject=_("Urgent: %(author)s wrote to %(account)s")
                 % {
                     "author": item.author_name or item.author_handle,
                     "account": item.account.handle,
                 },
-                body,
-                person.email,
+                body=body,
+                link=link,
             )
         with transaction.atomic():
             archive.record(

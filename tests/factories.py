@@ -107,6 +107,8 @@ from inbox.models import (
     RoutingRule,
     SavedReply,
 )
+from notifications.models import Kind, Notification
+from notifications.services import notify
 from publishing import services as publishing_services
 from publishing.content import post_content_hash
 from publishing.models import (
@@ -935,6 +937,19 @@ def coverage_for(agency: Agency, *, replies_need_approval: bool = False) -> Cove
         )
 
 
+def notification_for(agency: Agency, user: User | None = None) -> Notification:
+    """Tell ``user`` (a new member by default) of something in ``agency``, in their list."""
+    person = user or MembershipFactory(agency=agency, roles=[Role.AUTHOR]).user
+    with agency_scope(agency.pk):
+        return notify(
+            user=person,
+            kind=Kind.POST_COMMENTED,
+            subject="A new message about a post",
+            body="Someone wrote about your post.",
+            link="https://govsocial.example/agencies/",
+        )
+
+
 ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     Membership: lambda agency: MembershipFactory(agency=agency),
     Invitation: lambda agency: InvitationFactory(agency=agency),
@@ -993,4 +1008,5 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     RoutingRule: routing_rule_for,
     Coverage: coverage_for,
     BlockedAuthor: blocked_author_for,
+    Notification: notification_for,
 }

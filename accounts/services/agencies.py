@@ -53,11 +53,12 @@ POLICY_FIELDS = (
     "require_security_key",
     "idle_timeout_minutes",
     "session_lifetime_hours",
+    "approval_reminder_hours",
 )
 
 
 def agency_policy_change(*, agency: Agency, actor: Principal, policy: dict[str, Any]) -> Agency:
-    """Change the agency's sign-in policy (two-factor, session limits)."""
+    """Change the agency's policy (two-factor, session limits, approval reminders)."""
     require_admin(agency=agency, actor=actor)
     unknown = set(policy) - set(POLICY_FIELDS)
     if unknown:

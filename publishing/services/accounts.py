@@ -8,7 +8,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +19,8 @@ from accounts.models import Agency, ApiKey, Membership, User
 from accounts.services.principals import Principal, require_admin
 from archive.services import SYSTEM
 from govsocial.errors import GovsocialError, PermissionDenied
+from notifications.models import Kind
+from notifications.services import notify
 from publishing.models import (
     AccountHealth,
     SocialAccount,
@@ -235,7 +236,7 @@ def _health_set(
             )
             if health == AccountHealth.NEEDS_REAUTHORISATION:
                 owner, agency_slug = account.connected_by, account.agency.slug
-                transaction.on_commit(lambda: _email_owner(account, owner, agency_slug))
+                _email_owner(account, owner, agency_slug)
     return account
 
 
@@ -243,11 +244,12 @@ def _email_owner(account: SocialAccount, owner: User, agency_slug: str) -> None:
     """Tell the person who connected the account that it must be reconnected."""
     link = settings.SITE_URL + reverse("account_list", kwargs={"agency_slug": agency_slug})
     context = {"account": account, "owner": owner, "link": link}
-    send_mail(
+    notify(
+        user=owner,
+        kind=Kind.ACCOUNT_UNHEALTHY,
         subject=_("%(account)s needs to be reconnected") % {"account": account},
-        message=render_to_string("emails/account_needs_reauthorisation.txt", context),
-        from_email=None,
-        recipient_list=[owner.email],
+        body=render_to_string("emails/account_needs_reauthorisation.txt", context),
+        link=link,
     )
 
 

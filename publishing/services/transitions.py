@@ -11,16 +11,13 @@ which the caller took; the caller records its own event, which says why."""
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Subquery
 from django.db.models.functions import Now
@@ -32,11 +29,11 @@ from psycopg import sql
 
 import archive
 from archive.services import SYSTEM, Actor
+from notifications.models import Kind
+from notifications.services import notify
 from publishing.content import target_content_hash
 from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState
 from publishing.services.accounts import REFRESH_AHEAD, account_refresh
-
-logger = logging.getLogger(__name__)
 
 TERMINAL = frozenset({TargetState.PUBLISHED, TargetState.FAILED, TargetState.DELETED})
 # A post whose targets are all still in one of these has not started going out.
@@ -158,7 +155,7 @@ def targets_move(
         archive.record_each(agency=targets[0].post.agency, actor=actor, events=events)
         for target in targets:
             if target.state == TargetState.FAILED:
-                transaction.on_commit(partial(_tell_author, target))
+                _tell_author(target)
     return targets
 
 
@@ -351,7 +348,7 @@ def _roll_up(posts: Mapping[int, Post]) -> dict[int, dict[str, str]]:
 
 
 def _tell_author(target: PostTarget) -> None:
-    """Email the post's author why it did not go out to the target's account."""
+    """Tell the post's author why it did not go out to the target's account."""
     post = target.post
     author = post.author
     link = settings.SITE_URL + reverse(
@@ -364,17 +361,13 @@ def _tell_author(target: PostTarget) -> None:
         "reason": target.failure_reason,
         "link": link,
     }
-    try:
-        send_mail(
-            subject=_("Your post was not published to %(account)s") % {"account": target.account},
-            message=render_to_string("emails/post_target_failed.txt", context),
-            from_email=None,
-            recipient_list=[author.email],
-        )
-    except OSError:
-        # The failure is recorded and shown on the post; a mail server being down must
-        # not turn a finished delivery into an error.
-        logger.exception("could not email the author of post %s", post.pk)
+    notify(
+        user=author,
+        kind=Kind.DELIVERY_FAILED,
+        subject=_("Your post was not published to %(account)s") % {"account": target.account},
+        body=render_to_string("emails/post_target_failed.txt", context),
+        link=link,
+    )
 
 
 def stuck_after() -> float:

@@ -34,6 +34,7 @@ def test_an_admin_changes_the_policy_and_it_is_recorded(personas: Personas) -> N
         "require_security_key": True,
         "idle_timeout_minutes": 30,
         "session_lifetime_hours": 8,
+        "approval_reminder_hours": 24,
     }
 
 

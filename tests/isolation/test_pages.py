@@ -27,6 +27,7 @@ from tests.factories import (
     inbox_item_for,
     inbox_media_for,
     legal_hold_for,
+    notification_for,
     pause_for,
     post_for,
     post_target_for,
@@ -733,3 +734,35 @@ class TestRecordsPackageDownload(IsolationSuite):
     def url(self, personas: Personas) -> str:
         package = export_package_for(personas.agency_a)
         return reverse(self.url_name, args=[personas.agency_a.slug, package.pk])
+
+
+class TestApprovalReminders(IsolationSuite):
+    url_name = "approval_reminders"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNotificationList(IsolationSuite):
+    url_name = "notification_list"
+
+    def url(self, personas: Personas) -> str:
+        notification_for(personas.agency_a, personas.admin_a.user)
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNotificationsRead(IsolationSuite):
+    url_name = "notifications_read"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNotificationOpen(IsolationSuite):
+    url_name = "notification_open"
+
+    def url(self, personas: Personas) -> str:
+        told = notification_for(personas.agency_a, personas.admin_a.user)
+        return reverse(self.url_name, args=[personas.agency_a.slug, told.pk])

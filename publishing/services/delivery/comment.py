@@ -13,14 +13,14 @@ import logging
 from collections.abc import Collection, Mapping, Sequence
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications.models import Kind
+from notifications.services import notify
 from publishing.models import AccountHealth, CommentState, PostTarget, SocialAccount, TargetState
 from publishing.networks.base import (
     NetworkError,
@@ -390,7 +390,7 @@ def _fail(target: PostTarget, from_states: Collection[str], reason: str) -> Post
         move=_gave_up(target, reason),
     )
     if failed is not None:
-        transaction.on_commit(lambda: _tell_author(failed))
+        _tell_author(failed)
     return failed
 
 
@@ -405,21 +405,17 @@ def _gave_up(target: PostTarget, reason: str) -> Move:
 
 
 def _tell_author(target: PostTarget) -> None:
-    """Email the post's author that its first comment was not posted, and why."""
+    """Tell the post's author that its first comment was not posted, and why."""
     post = target.post
     link = settings.SITE_URL + reverse(
         "post_detail", kwargs={"agency_slug": post.agency.slug, "post_id": post.pk}
     )
     context = {"author": post.author, "post": post, "target": target, "link": link}
-    try:
-        send_mail(
-            subject=_("The first comment of your post was not posted on %(account)s")
-            % {"account": target.account},
-            message=render_to_string("emails/first_comment_failed.txt", context),
-            from_email=None,
-            recipient_list=[post.author.email],
-        )
-    except OSError:
-        # The failure is recorded and shown on the post; a mail server being down must
-        # not turn a finished delivery into an error.
-        logger.exception("could not email the author of post %s", post.pk)
+    notify(
+        user=post.author,
+        kind=Kind.DELIVERY_FAILED,
+        subject=_("The first comment of your post was not posted on %(account)s")
+        % {"account": target.account},
+        body=render_to_string("emails/first_comment_failed.txt", context),
+        link=link,
+    )
