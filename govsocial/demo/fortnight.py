@@ -12,9 +12,12 @@ receipt is the one thing given as a date, and is given as a past one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
+from datetime import time as clock
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -29,8 +32,9 @@ from archive.exports import package_start
 from archive.models import RequestKind
 from archive.requests import request_open, search_save
 from govsocial.demo.networks import emulator_call
+from inbox.models import InboxItem
 from inbox.services import account_poll
-from publishing.models import Post, PostTarget, SocialAccount
+from publishing.models import Post, PostTarget, SocialAccount, TargetState
 from publishing.networks.base import Network
 from publishing.services import (
     account_publishers_set,
@@ -143,6 +147,10 @@ PAUSE_REASON = (
     "Flooding on River Road: routine Facebook posts wait while the page carries the "
     "emergency updates."
 )
+# How long the demo waits for a worker's part (a send, its retries, a poll) before it
+# gives up, and how often it looks.
+WORKER_DEADLINE_SECONDS = 300.0
+WAIT_INTERVAL_SECONDS = 0.5
 # What citizens write besides the replies the emulator's own citizens make.
 CITIZENS_WRITE = (
     (
@@ -190,19 +198,11 @@ def fortnight_load(*, agency: Agency, people: People, accounts: Sequence[SocialA
         _submitted(agency, people, by_network, written, _morning(zone, day), steps=2)
     for (day, written), steps in zip(FOR_APPROVAL, (0, 1), strict=True):
         _submitted(agency, people, by_network, written, _morning(zone, day), steps=steps)
-    # Mastodon stores the post, but its answer comes after govsocial stopped waiting.
-    mastodon = by_network[Network.MASTODON]
-    emulator_call("POST", "/faults", {
-        "kind": "accepted_timeout", "network": "mastodon", "account": mastodon.handle.lstrip("@"),
-        "method": "POST", "path": "/statuses", "count": 1,
-        "hold_ms": int(settings.NETWORK_TIMEOUT_SECONDS * 1000) + 2000,
-    })  # fmt: skip
-    _publish_now(people.author, [*published, unconfirmed])
-    # Mastodon's timeline cannot be read for now, so the post stays unconfirmed.
-    emulator_call("POST", "/faults", {
-        "kind": "server_error", "network": "mastodon", "method": "GET",
-        "path": f"/accounts/{mastodon.remote_id}/statuses",
-    })  # fmt: skip
+    _publish_now(people.author, published)
+    # The unconfirmed send below must be the only one on Mastodon, and citizens answer
+    # these posts: every one is out before anything else happens.
+    _delivered(published, TargetState.PUBLISHED, "the first posts being published")
+    _unconfirmed_send(people.author, by_network[Network.MASTODON], unconfirmed)
     # Held: the Facebook page's scheduled posts wait while the pause lasts.
     pause_start(
         agency=agency, actor=people.admin, reason=PAUSE_REASON,
@@ -210,13 +210,34 @@ def fortnight_load(*, agency: Agency, people: People, accounts: Sequence[SocialA
     )  # fmt: skip
     repeated = _approved(agency, people, by_network, REPEATED)
     _publish_now(people.author, [repeated])
+    _delivered([repeated], TargetState.FAILED, "X refusing the same text twice")
     emergency = _written(agency, people.admin, by_network, EMERGENCY)
     post_publish_emergency(post=emergency, actor=people.admin, reason=EMERGENCY_REASON)
     _send([emergency])
+    _delivered([emergency], TargetState.PUBLISHED, "the emergency post being published")
     _citizens_write(by_network, published)
-    for account in accounts:
-        account_poll(account=account)
+    _inboxes_filled(accounts)
     _records_request(agency, people)
+
+
+def _unconfirmed_send(author: User, mastodon: SocialAccount, post: Post) -> None:
+    """Publish ``post`` to Mastodon, which stores it but answers after govsocial stopped
+    waiting, and whose timeline cannot be read for now: the target stays unconfirmed.
+
+    The timeline fails first, so that no reconciliation finds the post in between; the
+    late answer is for the next status sent on the account, so nothing else may be on
+    its way to Mastodon when it is set (the caller saw every earlier send end)."""
+    emulator_call("POST", "/faults", {
+        "kind": "server_error", "network": "mastodon", "method": "GET",
+        "path": f"/accounts/{mastodon.remote_id}/statuses",
+    })  # fmt: skip
+    emulator_call("POST", "/faults", {
+        "kind": "accepted_timeout", "network": "mastodon", "account": mastodon.handle.lstrip("@"),
+        "method": "POST", "path": "/statuses", "count": 1,
+        "hold_ms": int(settings.NETWORK_TIMEOUT_SECONDS * 1000) + 2000,
+    })  # fmt: skip
+    _publish_now(author, [post])
+    _delivered([post], TargetState.UNCONFIRMED, "Mastodon's late answer to the council post")
 
 
 def _written(
@@ -278,12 +299,87 @@ def _citizens_write(by_network: dict[str, SocialAccount], published: Sequence[Po
             "citizen": citizen, "text": text.format(handle=f"@{handle.lstrip('@')}"),
         })  # fmt: skip
     french = next(post for post in published if post.language == "fr")
+    # Published with its id: the caller waited for it.
     target = PostTarget.objects.get(post=french, account=by_network[Network.MASTODON])
     emulator_call("POST", "/inbound", {
         "network": "mastodon", "account": target.account.handle.lstrip("@"), "kind": "reply",
         "citizen": "hugo_lefebvre", "in_reply_to": target.remote_id,
         "text": "Merci ! Est-ce que les matelas sont acceptés ?",
     })  # fmt: skip
+
+
+def _inboxes_filled(accounts: Sequence[SocialAccount]) -> None:
+    """Poll each account until its inbox holds everything citizens wrote to it on the
+    network. A poll is claimed, so one a worker has just made leaves the account not due
+    (or still being polled): it is polled again once due."""
+    wrote = {account.pk: _citizens_wrote(account) for account in accounts}
+
+    def held(account: SocialAccount) -> int:
+        return InboxItem.objects.filter(account=account).count()
+
+    def filled() -> bool:
+        missing = [account for account in accounts if held(account) < wrote[account.pk]]
+        for account in missing:
+            account_poll(account=account)
+        return all(held(account) >= wrote[account.pk] for account in missing)
+
+    def counts() -> str:
+        return ", ".join(
+            f"{account.network} {held(account)} of {wrote[account.pk]}" for account in accounts
+        )
+
+    _wait_until(filled, what="the inboxes holding what citizens wrote", state=counts)
+
+
+def _citizens_wrote(account: SocialAccount) -> int:
+    """Return how many replies, mentions and messages citizens wrote to ``account``, as
+    the network holds them."""
+    query = urlencode(
+        {"network": account.network, "account": account.handle.lstrip("@"), "origin": "citizen"}
+    )
+    found: int = emulator_call("GET", f"/posts?{query}")["count"]
+    return found
+
+
+def _delivered(posts: Sequence[Post], state: TargetState, what: str) -> None:
+    """Wait until every target of ``posts`` is in ``state`` (published ones with their
+    id on the network), whichever process sent it; fail at once if one ended otherwise."""
+    ends = {TargetState.PUBLISHED, TargetState.FAILED} - {state}
+    targets = PostTarget.objects.filter(post__in=posts).select_related("account").order_by("pk")
+
+    def done() -> bool:
+        found = list(targets)
+        if any(target.state in ends for target in found):
+            raise RuntimeError(f"The demo could not load, waiting for {what}: {_states(found)}")
+        return all(
+            target.state == state and (state != TargetState.PUBLISHED or target.remote_id)
+            for target in found
+        )
+
+    _wait_until(done, what=what, state=lambda: _states(list(targets)))
+
+
+def _states(targets: Sequence[PostTarget]) -> str:
+    """Describe where each target is, and why when it says."""
+    return "; ".join(
+        f"{target.account.network} {target.state}"
+        + (f" ({target.failure_reason})" if target.failure_reason else "")
+        for target in targets
+    )
+
+
+def _wait_until(done: Callable[[], bool], *, what: str, state: Callable[[], str]) -> None:
+    """Return once ``done()`` says so, asking the database again and again: the workers,
+    the dispatcher and the emulator beside the demo on a busy two-core machine may take
+    minutes for what takes a second alone. Fail saying ``state()`` after the deadline."""
+    deadline = time.monotonic() + WORKER_DEADLINE_SECONDS
+    while not done():
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"The demo could not load: {what} did not happen within "
+                f"{WORKER_DEADLINE_SECONDS:.0f} seconds. Now: {state()}"
+            )
+        time.sleep(WAIT_INTERVAL_SECONDS)
 
 
 def _records_request(agency: Agency, people: People) -> None:
@@ -310,4 +406,4 @@ def _records_request(agency: Agency, people: People) -> None:
 def _morning(zone: ZoneInfo, days: int) -> datetime:
     """Return 9:30 in the agency's zone, ``days`` days from today."""
     day = timezone.now().astimezone(zone).date() + timedelta(days=days)
-    return datetime.combine(day, time(9, 30), tzinfo=zone)
+    return datetime.combine(day, clock(9, 30), tzinfo=zone)
