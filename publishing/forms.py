@@ -268,6 +268,15 @@ class ComposerForm(ScheduleTimeForm):
             for a in self.account_rows
         ]
 
+    @property
+    def variants_given(self) -> bool:
+        """Say whether an account has its own text or a first comment, or a problem in
+        either (the composer then shows them unfolded)."""
+        return any(
+            own.value() or comment.value() or variant.errors or comment.errors
+            for _account, own, variant, comment in self.account_fields()
+        )
+
     def media_fields(self) -> list[tuple[MediaAsset, bool, Any]]:
         """Return each library file, whether it is ticked, and its alt text field."""
         ticked = {str(v) for v in (self["attachments"].value() or [])}

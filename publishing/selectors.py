@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any, TypedDict, Unpack
+from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -278,6 +279,12 @@ def post_get(*, post_id: int) -> Post | None:
         .filter(pk=post_id)
         .first()
     )
+
+
+def post_drafted_on(*, composer_key: UUID) -> Post | None:
+    """Return the bound agency's post a composer page wrote (by the page's key), or None."""
+    found = Post.objects.filter(composer_key=composer_key).values_list("pk", flat=True).first()
+    return None if found is None else post_get(post_id=found)
 
 
 def post_latest_revision(*, post: Post) -> PostRevision | None:

@@ -118,11 +118,20 @@ class Post(AgencyOwned):
     approved_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The composer page that wrote it: its autosave and its buttons, racing, make one post.
+    composer_key = models.UUIDField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("post")
         verbose_name_plural = _("posts")
         indexes = [models.Index(fields=["agency", "scheduled_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agency", "composer_key"],
+                condition=models.Q(composer_key__isnull=False),
+                name="post_composer_key_unique",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.text[:60] or str(_("Post %(id)s") % {"id": self.pk})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -247,10 +248,12 @@ def post_create(
     variants: Mapping[int, str | None] | None = None,
     media: Sequence[tuple[int, str | None]] | None = None,
     first_comments: Mapping[int, str] | None = None,
+    composer_key: UUID | None = None,
 ) -> Post:
     """Write a draft post for the chosen accounts (one target each), with its first
     revision. A post written with an API key names the key; its author is the key's
-    owner.
+    owner. ``composer_key`` names the composer page that writes it: a second post of
+    the same page is refused (``IntegrityError``), for the page to save over the first.
 
     ``variants`` gives accounts their own text (by account id); ``media`` lists files
     with their alt text (None: the library's) and replaces ``media_ids`` when given;
@@ -276,6 +279,7 @@ def post_create(
             link=link,
             language=language,
             campaign=campaign,
+            composer_key=composer_key,
         )
         targets = [PostTarget(agency=agency, post=post, account=account) for account in accounts]
         for target in targets:

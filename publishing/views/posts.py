@@ -8,11 +8,13 @@ import hashlib
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID, uuid4
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -341,8 +343,28 @@ def _previews(form: ComposerForm, checks: list[AccountCheck]) -> dict[str, Any]:
     }
 
 
+def _draft_key(request: HttpRequest) -> UUID | None:
+    """Return the key of the composer page that sent ``request`` (None: none, or not one)."""
+    try:
+        return UUID(request.POST.get("draft_key", ""))
+    except ValueError:
+        return None
+
+
+def _drafted(request: HttpRequest, post: Post | None) -> Post | None:
+    """Return ``post``, or the post the same composer page already wrote: its id, or
+    its key when the page does not know the id yet (its autosave and a button raced)."""
+    if post is not None:
+        return post
+    if request.POST.get("post", "").isdigit():
+        return _post(int(request.POST["post"]))
+    key = _draft_key(request)
+    return None if key is None else selectors.post_drafted_on(composer_key=key)
+
+
 def _save(request: HttpRequest, post: Post | None, form: ComposerForm, reset: int | None) -> Post:
-    """Create the post, or save the form over it."""
+    """Create the post, or save the form over it (over the one the same page wrote, when
+    it wrote one meanwhile)."""
     data = form.cleaned_data
     content: dict[str, Any] = {
         "actor": request.user,
@@ -356,8 +378,42 @@ def _save(request: HttpRequest, post: Post | None, form: ComposerForm, reset: in
         "first_comments": form.first_comments(),
     }
     if post is None:
-        return services.post_create(agency=request.agency, **content)  # type: ignore[attr-defined]
+        key = _draft_key(request)
+        try:
+            with transaction.atomic():
+                return services.post_create(
+                    agency=request.agency,  # type: ignore[attr-defined]
+                    composer_key=key,
+                    **content,
+                )
+        except IntegrityError:
+            post = _drafted(request, None)
+            if post is None:
+                raise
     return services.post_update(post=post, **content)
+
+
+def _missing(form: ComposerForm, *, now: bool) -> bool:
+    """Add to the valid ``form`` an error for each thing a post needs before it is
+    scheduled (or published now) that it lacks; return whether it lacks any."""
+    data = dict(form.cleaned_data)
+    written = data["text"].strip() or any(text.strip() for text in form.text_of().values())
+    lacking = {
+        "accounts": not data["accounts"],
+        "text": not written and not form.chosen_media(),
+        "schedule_date": not now and data["schedule_date"] is None,
+        "schedule_time": not now and data["schedule_time"] is None,
+    }
+    said = {
+        "accounts": _("Choose at least one account to publish to."),
+        "text": _("Write what the post says, or choose a file to publish."),
+        "schedule_date": _("Enter the date to publish on."),
+        "schedule_time": _("Enter the time to publish at."),
+    }
+    for field, lacks in lacking.items():
+        if lacks:
+            form.add_error(field, said[field])
+    return any(lacking.values())
 
 
 def _schedule(
@@ -367,12 +423,6 @@ def _schedule(
     problems, or add the form's errors (return nothing) when there is something else to
     fix."""
     data = form.cleaned_data
-    if not now and data["schedule_date"] is None:
-        form.add_error("schedule_date", _("Enter the date to publish on."))
-    if not now and data["schedule_time"] is None:
-        form.add_error("schedule_time", _("Enter the time to publish at."))
-    if form.errors:
-        return []
     zone = zone_of(request)
     try:
         if now:
@@ -434,9 +484,9 @@ def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
     its time, or now). Only authors and admins write posts: the others are not shown it."""
     if not _is_composer(request):
         raise PermissionDenied
-    if request.method == "POST" and post is None and request.POST.get("post", "").isdigit():
-        # Autosave already created this post from the same page.
-        post = _post(int(request.POST["post"]))
+    if request.method == "POST":
+        # Autosave may have written this post from the same page already.
+        post = _drafted(request, post)
     if request.method != "POST":
         return _render_composer(request, post, _composer_form(request, post))
     form = _composer_form(request, post, request.POST)
@@ -446,6 +496,10 @@ def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
         return _render_composer(request, post, form, status=400)
     if action == CHECK:
         return _render_composer(request, post, form, checks=_checks(request, form))
+    network_problems = [p for check in _checks(request, form) for p in check.problems]
+    if action in {SCHEDULE, PUBLISH_NOW} and _missing(form, now=action == PUBLISH_NOW):
+        # Nothing is saved: the author is told everything the post still needs.
+        return _render_composer(request, post, form, problems=network_problems, status=400)
     try:
         post = _save(request, post, form, int(reset) if reset.isdigit() else None)
     except GovsocialError as error:
@@ -456,6 +510,8 @@ def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
         problems = _schedule(request, post, form, now=action == PUBLISH_NOW)
         if not problems and not form.errors:
             return redirect(_detail_url(post))
+        # Refused for its time: what the networks would refuse is said as well.
+        problems = problems or network_problems
         return _render_composer(request, _post(post.pk), form, problems=problems, status=400)
     messages.success(request, _("Draft saved."))
     anchor = f"#account-{reset}" if reset.isdigit() else ""
@@ -486,6 +542,8 @@ def _render_composer(
         "fold_choices": getattr(form, "fold_choices", ()),
         "warned": any(problem.field == "acknowledge_warnings" for problem in problems or []),
         "autosave": post is None or post.status == PostStatus.DRAFT,
+        # The page's own key, kept while it is sent back: one page writes one post.
+        "draft_key": _draft_key(request) or uuid4(),
         "action_url": _edit_url(post)
         if post
         else reverse("post_new", kwargs={"agency_slug": request.agency.slug}),  # type: ignore[attr-defined]
@@ -525,7 +583,7 @@ def post_check(request: HttpRequest, agency_slug: str) -> HttpResponse:
 def post_autosave(request: HttpRequest, agency_slug: str) -> HttpResponse:
     """Save a draft as the author types, and say when (or why not) in a live region.
     The first save of a new post creates it and gives the page its id."""
-    post = _post(int(request.POST["post"])) if request.POST.get("post", "").isdigit() else None
+    post = _drafted(request, None)
     created = post is None
     form = _composer_form(request, post, request.POST)
     context: dict[str, Any] = {"post": post}

@@ -1,6 +1,6 @@
 // The composer: an account's text follows the base text until the author edits it, and
 // "Use the base text again" gives the base text back; the text boxes of accounts that
-// are not ticked are hidden. Without this file the same buttons work by saving the form.
+// are not ticked are hidden, and a link to a folded field unfolds it. Without this file the same buttons work by saving the form.
 (function () {
   "use strict";
   var form = document.getElementById("composer");
@@ -40,6 +40,24 @@
     follow();
   });
   form.addEventListener("change", follow);
+
+  // A problem's link leads to a field that may be folded away: unfold it first.
+  function reveal(target) {
+    var folded = target ? target.closest("details") : null;
+    while (folded) {
+      folded.open = true;
+      folded = folded.parentElement ? folded.parentElement.closest("details") : null;
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest('a[href^="#"]');
+    if (link) {
+      reveal(document.getElementById(link.getAttribute("href").slice(1)));
+    }
+  });
+  if (window.location.hash) {
+    reveal(document.getElementById(window.location.hash.slice(1)));
+  }
   form.addEventListener("click", function (event) {
     var button = event.target.closest("[data-inherit]");
     if (!button) {

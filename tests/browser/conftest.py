@@ -139,6 +139,8 @@ def at_both_sizes(page: Page, folder: Path, name: str) -> None:
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         assert_accessible(page)
+        # Pictured from the top, as a person arriving on the page sees it.
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=folder / f"{name}-{width}x{height}.png")
 
 

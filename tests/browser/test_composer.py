@@ -4,13 +4,30 @@ the post is scheduled in the agency's time zone."""
 
 from __future__ import annotations
 
+import io
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import Member, assert_accessible, authorise_on_the_network, sign_in
+from accounts.models import Agency, Role
+from govsocial.tenancy import agency_scope
+from publishing.networks.base import Network
+from publishing.services import media_upload
+from tests.browser.conftest import (
+    Member,
+    assert_accessible,
+    at_both_sizes,
+    authorise_on_the_network,
+    sign_in,
+)
 from tests.emulator_client import Emulator
+from tests.factories import MembershipFactory, social_account_for
 
 
 def test_an_admin_writes_checks_and_schedules_a_post(
@@ -38,7 +55,11 @@ def test_an_admin_writes_checks_and_schedules_a_post(
     expect(page.locator("#composer-previews")).to_contain_text("This text counts 300")
     assert_accessible(page)
 
+    # An account's own text is folded away until the author opens it.
     own_text = page.get_by_role("textbox", name="Text for X composer_city")
+    expect(own_text).to_be_hidden()
+    page.get_by_text("A different text or a first comment for one network").click()
+    page.get_by_text("Its own text or a first comment for composer_city on X").click()
     own_text.fill("Closures this weekend: see the map.")
     expect(page.get_by_label("Write different text for X composer_city")).to_be_checked()
     expect(counts).to_contain_text("X composer_city: 35 of 280 characters")
@@ -56,4 +77,72 @@ def test_an_admin_writes_checks_and_schedules_a_post(
     ).to_be_visible()
     expect(page.get_by_role("row").filter(has_text="composer_city")).to_contain_text("Scheduled")
     assert_accessible(page)
+    page.close()
+
+
+def picture(colour: str) -> bytes:
+    """Return a small PNG of one colour, as a photo in the library would be."""
+    out = io.BytesIO()
+    Image.new("RGB", (640, 400), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+def five_accounts_and_two_photos(agency: Agency) -> None:
+    """Give the agency one account on each network and two photos in its library."""
+    for network, handle in [
+        (Network.X, "riverton"),
+        (Network.FACEBOOK, "City of Riverton"),
+        (Network.INSTAGRAM, "cityofriverton"),
+        (Network.MASTODON, "riverton@social.example"),
+        (Network.BLUESKY, "riverton.bsky.social"),
+    ]:
+        social_account_for(agency, network=network, handle=handle)
+    admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
+    with agency_scope(agency.pk):
+        for name, colour in (("bridge.png", "#1a4480"), ("park.png", "#538200")):
+            media_upload(
+                agency=agency,
+                actor=admin,
+                file=ContentFile(picture(colour), name=name),
+                alt_text=f"A photo: {name}",
+            )
+
+
+def test_a_five_network_post_with_two_photos_fits_in_a_screen_and_a_half(
+    web_server: str,
+    browser: Browser,
+    committed_admin: Member,
+    in_agency: Callable[..., Any],
+    screenshots: Path,
+    web_media_root: Path,
+    settings: Any,
+) -> None:
+    # The photos are kept where the web server reads the library.
+    settings.MEDIA_ROOT = web_media_root
+    in_agency(committed_admin, five_accounts_and_two_photos)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    sign_in(page, web_server, committed_admin)
+    page.goto(f"{web_server}/agencies/{committed_admin.agency_slug}/posts/new/")
+    for account in (
+        "X riverton",
+        "Facebook City of Riverton",
+        "Instagram cityofriverton",
+        "Mastodon riverton@social.example",
+        "Bluesky riverton.bsky.social",
+    ):
+        page.get_by_text(account, exact=True).click()
+    page.get_by_label("Text", exact=True).fill(
+        "The Elm Street bridge reopens on Monday at 6 a.m. after three months of repairs."
+    )
+    page.get_by_text("Choose files from the media library").click()
+    for name in ("bridge.png", "park.png"):
+        page.locator("label.usa-checkbox__label", has_text=name).click()
+    counts = page.locator("#composer-counts")
+    expect(counts).to_contain_text("Bluesky riverton.bsky.social")
+    # The per-network texts and first comments stay folded: about a screen and a half.
+    bottom = page.evaluate(
+        "document.getElementById('composer').getBoundingClientRect().bottom + window.scrollY"
+    )
+    assert bottom <= 1.6 * 800, bottom
+    at_both_sizes(page, screenshots, "composer")
     page.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.test import Client
@@ -142,11 +143,11 @@ def test_publish_now_needs_no_time_and_schedules_the_post_for_this_moment(
     nowhere = compose(client, new_url(), action="publish_now")
     assert nowhere.status_code == 400
     assert "Choose at least one account to publish to." in text(nowhere)
+    with agency_scope(personas.agency_a.pk):
+        assert not Post.objects.exists()  # nothing is saved while something is missing
 
     before = timezone.now()
-    published = compose(
-        client, edit_url(only_post(personas)), accounts=[x.pk], action="publish_now"
-    )
+    published = compose(client, new_url(), accounts=[x.pk], action="publish_now")
 
     assert published.status_code == 302, text(published)[:2000]
     post = only_post(personas)
@@ -263,7 +264,8 @@ def test_the_check_counts_by_each_networks_rules_and_previews_each(personas: Per
     assert "X alpha_city: 300 of 280 characters — 20 too many" in page
     assert "Mastodon alpha@social: 150 of 500 characters" in page
     assert 'id="composer-previews" hx-swap-oob="true"' in page
-    assert "Ready for this network." in page
+    ready = 'Mastodon: alpha@social <span class="govsocial-count">150 of 500</span> — ready to go'
+    assert ready in page
     assert "<html" not in page
 
 
@@ -438,3 +440,80 @@ def test_an_error_about_the_accounts_leads_to_their_first_box(personas: Personas
     page = text(refused)
     assert 'href="#id_accounts_0"' in page
     assert 'id="id_accounts_0"' in page
+
+
+def test_an_autosave_and_a_button_racing_on_one_page_make_one_post(personas: Personas) -> None:
+    x, _mastodon = accounts(personas)
+    client = personas.client_for(personas.admin_a)
+    page = client.get(new_url()).content.decode()
+    found = re.search(r'name="draft_key" value="([0-9a-f-]{36})"', page)
+    assert found is not None
+    key = found.group(1)
+    # The autosave writes the post; Schedule leaves before the page learns its id.
+    client.post(
+        reverse("post_autosave", args=["alpha"]),
+        {"draft_key": key, "text": "Pools open", "language": "en", "accounts": [x.pk]},
+    )
+    scheduled = compose(
+        client, new_url(), draft_key=key, accounts=[x.pk], action="schedule", **JANUARY_12_9AM
+    )
+    assert scheduled.status_code == 302
+    post = only_post(personas)  # one post, not two
+    assert post.status == PostStatus.SCHEDULED
+    assert post.text == "Road closures this weekend."
+
+
+def test_a_post_written_meanwhile_by_the_same_page_is_saved_over(personas: Personas) -> None:
+    x, _mastodon = accounts(personas)
+    client = personas.client_for(personas.admin_a)
+    key = "0b4f6c39-5d0e-4a53-9f25-1f1f1f1f1f1f"
+    client.post(
+        reverse("post_autosave", args=["alpha"]),
+        {"draft_key": key, "text": "First", "language": "en", "accounts": [x.pk]},
+    )
+    # Its autosave committed just after this save looked for it: the key refuses a
+    # second post, and the save goes over the first.
+    with patch("publishing.views.posts._drafted", side_effect=[None, only_post(personas)]):
+        saved = compose(client, new_url(), draft_key=key, accounts=[x.pk], action="save")
+    assert saved.status_code == 302
+    assert only_post(personas).text == "Road closures this weekend."
+
+
+def test_schedule_on_an_empty_composer_says_all_that_is_missing_and_saves_nothing(
+    personas: Personas,
+) -> None:
+    accounts(personas)
+    client = personas.client_for(personas.admin_a)
+    refused = client.post(new_url(), {"text": "", "language": "en", "action": "schedule"})
+    assert refused.status_code == 400
+    page = text(refused)
+    for said in (
+        "Choose at least one account to publish to.",
+        "Write what the post says, or choose a file to publish.",
+        "Enter the date to publish on.",
+        "Enter the time to publish at.",
+    ):
+        assert said in page
+    with agency_scope(personas.agency_a.pk):
+        assert not Post.objects.exists()
+
+
+def test_a_past_time_and_an_overlong_text_are_both_said(personas: Personas) -> None:
+    x, _mastodon = accounts(personas)
+    client = personas.client_for(personas.admin_a)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    refused = compose(
+        client,
+        new_url(),
+        text="Long " * 80,
+        accounts=[x.pk],
+        own_text=[],
+        action="schedule",
+        schedule_date=yesterday.isoformat(),
+        schedule_time="09:00",
+    )
+    assert refused.status_code == 400
+    page = text(refused)
+    summary = page[page.index('id="composer-errors"') : page.index('<form id="composer"')]
+    assert "That time has passed." in summary
+    assert "X allows 280 characters" in summary
