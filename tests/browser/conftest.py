@@ -135,13 +135,16 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def at_both_sizes(page: Page, folder: Path, name: str) -> None:
     """Check the page with axe at each of ``SIZES`` and picture it there, as
-    ``name-WIDTHxHEIGHT.png`` in ``folder``."""
+    ``name-WIDTHxHEIGHT.png`` in ``folder``; the page is left at the size it had."""
+    before = page.viewport_size
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         assert_accessible(page)
         # Pictured from the top, as a person arriving on the page sees it.
         page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=folder / f"{name}-{width}x{height}.png")
+    if before is not None:
+        page.set_viewport_size(before)
 
 
 def records_request_with_search(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -22,7 +23,13 @@ from inbox.models import InboxItem
 from inbox.replies import replies_due, reply_create, reply_send
 from inbox.services import account_poll
 from publishing.models import SocialAccount
-from tests.browser.conftest import Member, assert_accessible, authorise_on_the_network, sign_in
+from tests.browser.conftest import (
+    Member,
+    assert_accessible,
+    at_both_sizes,
+    authorise_on_the_network,
+    sign_in,
+)
 from tests.emulator_client import Emulator
 from tests.factories import MembershipFactory, coverage_for, emulated_account_for
 
@@ -54,6 +61,7 @@ def test_an_admin_works_a_citizens_reply_from_arrival_to_closed(
     committed_admin: Member,
     networks: Emulator,
     django_db_blocker: pytest.FixtureRequest,
+    screenshots: Path,
 ) -> None:
     networks.configure(citizens=False)
     page = browser.new_page()
@@ -73,10 +81,10 @@ def test_an_admin_works_a_citizens_reply_from_arrival_to_closed(
 
     page.get_by_role("link", name="Inbox", exact=True).click()
     expect(page.get_by_role("heading", name="Inbox", exact=True)).to_be_visible()
-    assert_accessible(page)
+    at_both_sizes(page, screenshots, "inbox")
     page.get_by_role("link", name="@inbox_city is the library open on Sunday?").click()
     expect(page.get_by_role("heading", name="Conversation")).to_be_visible()
-    assert_accessible(page)
+    at_both_sizes(page, screenshots, "inbox-conversation")
     item_url = page.url
 
     # The admin keeps a reply ready, then answers with it.
@@ -197,6 +205,7 @@ def test_an_admin_approves_a_reply_before_it_goes_out(
     committed_admin: Member,
     networks: Emulator,
     django_db_blocker: pytest.FixtureRequest,
+    screenshots: Path,
 ) -> None:
     networks.configure(citizens=False)
     with django_db_blocker.unblock(), ThreadPoolExecutor(1) as thread:  # type: ignore[attr-defined]
