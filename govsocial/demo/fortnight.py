@@ -12,6 +12,7 @@ receipt is the one thing given as a date, and is given as a past one.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -43,6 +44,8 @@ from publishing.services import (
     post_publish_now,
     targets_publish,
 )
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -148,9 +151,15 @@ PAUSE_REASON = (
     "emergency updates."
 )
 # How long the demo waits for a worker's part (a send, its retries, a poll) before it
-# gives up, and how often it looks.
-WORKER_DEADLINE_SECONDS = 300.0
+# goes on with what it has, and how often it looks. A delivery still sending then is
+# named in a warning: the demo starts without it rather than not at all.
+WORKER_DEADLINE_SECONDS = 90.0
 WAIT_INTERVAL_SECONDS = 0.5
+# Where a delivery has ended, for the demo's purpose: published (with its id on the
+# network), refused, or sent with no answer.
+SETTLED = (TargetState.PUBLISHED, TargetState.FAILED, TargetState.UNCONFIRMED)
+# The networks the demo publishes to: without an account on each it means nothing.
+PUBLISHED_TO = (Network.X, Network.FACEBOOK, Network.MASTODON, Network.BLUESKY)
 # What citizens write besides the replies the emulator's own citizens make.
 CITIZENS_WRITE = (
     (
@@ -181,8 +190,13 @@ CITIZENS_WRITE = (
 
 
 def fortnight_load(*, agency: Agency, people: People, accounts: Sequence[SocialAccount]) -> None:
-    """Make the agency's fortnight (the agency bound; its accounts connected)."""
+    """Make the agency's fortnight (the agency bound; its accounts connected). Go on
+    with what is published when some deliveries do not end in time, warning about them;
+    fail only when an account the demo publishes to is not connected."""
     by_network = {account.network: account for account in accounts}
+    missing = [network for network in PUBLISHED_TO if network not in by_network]
+    if missing:
+        raise RuntimeError("The demo could not load: no account connected on " + ", ".join(missing))
     comms = Membership.objects.filter(agency=agency, user=people.author)
     for account in accounts:
         account_publishers_set(account=account, actor=people.admin, members=comms)
@@ -200,8 +214,8 @@ def fortnight_load(*, agency: Agency, people: People, accounts: Sequence[SocialA
         _submitted(agency, people, by_network, written, _morning(zone, day), steps=steps)
     _publish_now(people.author, published)
     # The unconfirmed send below must be the only one on Mastodon, and citizens answer
-    # these posts: every one is out before anything else happens.
-    _delivered(published, TargetState.PUBLISHED, "the first posts being published")
+    # these posts: every one has ended (or been given up on) before anything else.
+    _settled(published, TargetState.PUBLISHED, "the first posts being published")
     _unconfirmed_send(people.author, by_network[Network.MASTODON], unconfirmed)
     # Held: the Facebook page's scheduled posts wait while the pause lasts.
     pause_start(
@@ -210,11 +224,11 @@ def fortnight_load(*, agency: Agency, people: People, accounts: Sequence[SocialA
     )  # fmt: skip
     repeated = _approved(agency, people, by_network, REPEATED)
     _publish_now(people.author, [repeated])
-    _delivered([repeated], TargetState.FAILED, "X refusing the same text twice")
+    _settled([repeated], TargetState.FAILED, "X refusing the same text twice")
     emergency = _written(agency, people.admin, by_network, EMERGENCY)
     post_publish_emergency(post=emergency, actor=people.admin, reason=EMERGENCY_REASON)
     _send([emergency])
-    _delivered([emergency], TargetState.PUBLISHED, "the emergency post being published")
+    _settled([emergency], TargetState.PUBLISHED, "the emergency post being published")
     _citizens_write(by_network, published)
     _inboxes_filled(accounts)
     _records_request(agency, people)
@@ -237,7 +251,7 @@ def _unconfirmed_send(author: User, mastodon: SocialAccount, post: Post) -> None
         "hold_ms": int(settings.NETWORK_TIMEOUT_SECONDS * 1000) + 2000,
     })  # fmt: skip
     _publish_now(author, [post])
-    _delivered([post], TargetState.UNCONFIRMED, "Mastodon's late answer to the council post")
+    _settled([post], TargetState.UNCONFIRMED, "Mastodon's late answer to the council post")
 
 
 def _written(
@@ -298,9 +312,21 @@ def _citizens_write(by_network: dict[str, SocialAccount], published: Sequence[Po
             "network": network, "account": handle.lstrip("@"), "kind": kind,
             "citizen": citizen, "text": text.format(handle=f"@{handle.lstrip('@')}"),
         })  # fmt: skip
-    french = next(post for post in published if post.language == "fr")
-    # Published with its id: the caller waited for it.
-    target = PostTarget.objects.get(post=french, account=by_network[Network.MASTODON])
+    # A reply needs the post on the network: a French post published there with its id.
+    target = (
+        PostTarget.objects.filter(
+            post__in=[post for post in published if post.language == "fr"],
+            account=by_network[Network.MASTODON],
+            state=TargetState.PUBLISHED,
+        )
+        .exclude(remote_id="")
+        .select_related("account")
+        .order_by("pk")
+        .first()
+    )
+    if target is None:
+        logger.warning("Demo: no French post is published on Mastodon; no citizen replies.")
+        return
     emulator_call("POST", "/inbound", {
         "network": "mastodon", "account": target.account.handle.lstrip("@"), "kind": "reply",
         "citizen": "hugo_lefebvre", "in_reply_to": target.remote_id,
@@ -341,28 +367,39 @@ def _citizens_wrote(account: SocialAccount) -> int:
     return found
 
 
-def _delivered(posts: Sequence[Post], state: TargetState, what: str) -> None:
-    """Wait until every target of ``posts`` is in ``state`` (published ones with their
-    id on the network), whichever process sent it; fail at once if one ended otherwise."""
-    ends = {TargetState.PUBLISHED, TargetState.FAILED} - {state}
+def _settled(posts: Sequence[Post], state: TargetState, what: str) -> None:
+    """Wait until every target of ``posts`` has ended (``SETTLED``), whichever process
+    sent it, or the deadline passed; warn, naming them, about the targets not in
+    ``state`` then: the demo goes on with what there is."""
+    # Read afresh each time (``.all()``): a queryset once read keeps its rows.
     targets = PostTarget.objects.filter(post__in=posts).select_related("account").order_by("pk")
 
-    def done() -> bool:
-        found = list(targets)
-        if any(target.state in ends for target in found):
-            raise RuntimeError(f"The demo could not load, waiting for {what}: {_states(found)}")
-        return all(
-            target.state == state and (state != TargetState.PUBLISHED or target.remote_id)
-            for target in found
+    def ended(target: PostTarget) -> bool:
+        return target.state in SETTLED and (
+            target.state != TargetState.PUBLISHED or bool(target.remote_id)
         )
 
-    _wait_until(done, what=what, state=lambda: _states(list(targets)))
+    _wait_until(
+        lambda: all(ended(target) for target in targets.all()),
+        what=what,
+        state=lambda: _states(list(targets.all())),
+    )
+    astray = [
+        target
+        for target in targets.all()
+        if target.state != state or (state == TargetState.PUBLISHED and not target.remote_id)
+    ]
+    if astray:
+        logger.warning(
+            "Demo: %s did not happen for every delivery; going on. Not %s: %s",
+            what, state, _states(astray),
+        )  # fmt: skip
 
 
 def _states(targets: Sequence[PostTarget]) -> str:
     """Describe where each target is, and why when it says."""
     return "; ".join(
-        f"{target.account.network} {target.state}"
+        f"post {target.post_id} on {target.account.network} {target.state}"
         + (f" ({target.failure_reason})" if target.failure_reason else "")
         for target in targets
     )
@@ -371,14 +408,16 @@ def _states(targets: Sequence[PostTarget]) -> str:
 def _wait_until(done: Callable[[], bool], *, what: str, state: Callable[[], str]) -> None:
     """Return once ``done()`` says so, asking the database again and again: the workers,
     the dispatcher and the emulator beside the demo on a busy two-core machine may take
-    minutes for what takes a second alone. Fail saying ``state()`` after the deadline."""
+    a minute for what takes a second alone. After the deadline, warn saying ``state()``
+    and return: the demo goes on without it."""
     deadline = time.monotonic() + WORKER_DEADLINE_SECONDS
     while not done():
         if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"The demo could not load: {what} did not happen within "
-                f"{WORKER_DEADLINE_SECONDS:.0f} seconds. Now: {state()}"
-            )
+            logger.warning(
+                "Demo: %s did not happen within %.0f seconds; going on. Now: %s",
+                what, WORKER_DEADLINE_SECONDS, state(),
+            )  # fmt: skip
+            return
         time.sleep(WAIT_INTERVAL_SECONDS)
 
 
