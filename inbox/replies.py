@@ -236,6 +236,7 @@ def _ask_approvers(reply: InboxReply, approval: Approval) -> None:
             subject=_("A reply waits for your approval"),
             body=render_to_string("emails/reply_approval_requested.txt", context),
             link=_item_link(reply),
+            about=reply.item,
         )
 
 
@@ -259,6 +260,7 @@ def _tell_writer(reply: InboxReply, approval: Approval, decider: User, comment: 
         subject=subject,
         body=render_to_string("emails/reply_approval_decided.txt", context),
         link=_item_link(reply),
+        about=reply.item,
     )
 
 

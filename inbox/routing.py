@@ -161,6 +161,7 @@ def urgent_items_alert(*, agency: Agency, item_ids: Sequence[int]) -> None:
                 },
                 body=body,
                 link=link,
+                about=item,
             )
         with transaction.atomic():
             archive.record(

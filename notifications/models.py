@@ -45,6 +45,10 @@ class Notification(AgencyOwned):
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("message"))
     link = models.URLField(_("address"), max_length=2000)
+    # What it is about, as the archive names it (``app.model`` and id), when it holds what
+    # a person wrote: erased with it (``notifications.services.notifications_erase``).
+    about_type = models.CharField(max_length=100, blank=True)
+    about_id = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(_("sent"), db_default=Now())
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     # Waits for the person's daily email (emailed once it went, or at once).

@@ -4,12 +4,13 @@ are told. Called by the apps once what they tell of is recorded."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model, Q
 from django.db.models.functions import Now
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -34,10 +35,13 @@ def delivery_of(user_id: int, kind: Kind) -> Delivery:
     return Delivery(chosen) if chosen else Delivery.EMAIL
 
 
-def notify(*, user: Any, kind: Kind, subject: str, body: str, link: str) -> Notification:
+def notify(
+    *, user: Any, kind: Kind, subject: str, body: str, link: str, about: Model | None = None
+) -> Notification:
     """Tell ``user``, a member of the bound agency, of what the caller's transaction
     records: the notification goes in their list with it, and by email once it commits,
-    or in the day's email, as they chose (a mail server down is logged, never raised)."""
+    or in the day's email, as they chose (a mail server down is logged, never raised).
+    ``about`` names what a person wrote that it repeats: erased with it."""
     agency_id = bound_agency_id()
     if agency_id is None:
         raise AgencyNotBound("a notification is for a member of the bound agency")
@@ -51,10 +55,28 @@ def notify(*, user: Any, kind: Kind, subject: str, body: str, link: str) -> Noti
         link=link,
         digest=delivery == Delivery.DIGEST,
         emailed_at=Now() if delivery == Delivery.EMAIL else None,
+        about_type=about._meta.label_lower if about is not None else "",
+        about_id=str(about.pk) if about is not None else "",
     )
     if delivery == Delivery.EMAIL:
         transaction.on_commit(partial(send_quietly, subject, body, user.email))
     return notification
+
+
+def notifications_erase(
+    *, agency_id: int, objects: Sequence[tuple[str, str]], **_signal: Any
+) -> int:
+    """Erase, in the caller's transaction, what the bound agency's notifications about
+    ``objects`` (the archive's (type, id) pairs whose records were erased) repeat of
+    them; return how many. They stay in their lists, saying only that it was erased."""
+    about = Q(pk__in=[])
+    for object_type, object_id in objects:
+        about |= Q(about_type=object_type, about_id=object_id)
+    return (
+        Notification.objects.filter(about)
+        .exclude(body="")
+        .update(subject=_("What this told of was erased at a person's request."), body="")
+    )
 
 
 def notification_read(*, notification: Notification) -> None:

@@ -20,13 +20,16 @@ from approvals.decisions import approval_decide, post_submit
 from approvals.models import Approval, StepRule, Verdict
 from approvals.reminders import reminders_send
 from approvals.services import StepSpec, chain_save
+from archive.models import ArchiveEvent
+from archive.signals import records_erased
 from govsocial.tenancy import agency_scope
+from inbox.models import InboxItem
 from notifications.models import Delivery, Kind, Notification
-from notifications.services import digests_send
+from notifications.services import digests_send, notify
 from tests.approvals.test_decisions import draft, member
 from tests.approvals.test_emergency import water_advisory
 from tests.conftest import Personas
-from tests.factories import publisher_for, social_account_for
+from tests.factories import inbox_item_for, notification_for, publisher_for, social_account_for
 
 Commits = Callable[..., Any]
 LIST = reverse("notification_list", args=["alpha"])
@@ -160,3 +163,29 @@ def test_admins_set_the_reminder_target_on_the_chains_page(personas: Personas) -
     author.post(target, {"approval_reminder_hours": "1"})
     page = author.get(chains).content.decode()
     assert "more than 6 hours" in page and "Save the reminders" not in page
+
+
+def test_what_a_notification_repeats_of_an_erased_record_goes_with_it(
+    personas: Personas,
+) -> None:
+    agency = personas.agency_a
+    item = inbox_item_for(agency, "Help: my neighbour Jean Tremblay blocks the lane")
+    with agency_scope(agency.pk):
+        told = notify(
+            user=personas.admin_a.user,
+            kind=Kind.INBOX,
+            subject="Urgent: Amara Okafor wrote to alpha",
+            body="Amara Okafor wrote: my neighbour Jean Tremblay blocks the lane",
+            link="https://govsocial.example/agencies/alpha/inbox/1/",
+            about=item,
+        )
+        other = notification_for(agency, personas.admin_a.user)
+        records_erased.send(
+            sender=ArchiveEvent,
+            agency_id=agency.pk,
+            objects=[(InboxItem._meta.label_lower, str(item.pk))],
+        )
+        told.refresh_from_db()
+        other.refresh_from_db()
+    assert told.body == "" and "Okafor" not in told.subject
+    assert other.body != ""
