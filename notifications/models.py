@@ -49,6 +49,9 @@ class Notification(AgencyOwned):
     # a person wrote: erased with it (``notifications.services.notifications_erase``).
     about_type = models.CharField(max_length=100, blank=True)
     about_id = models.CharField(max_length=64, blank=True)
+    # The number of the request restricting the processing of what it is about (GDPR
+    # Art. 18): its list then shows only that it is restricted.
+    restricted_under = models.CharField(max_length=30, blank=True)
     created_at = models.DateTimeField(_("sent"), db_default=Now())
     read_at = models.DateTimeField(_("read"), null=True, blank=True)
     # Waits for the person's daily email (emailed once it went, or at once).

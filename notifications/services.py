@@ -69,14 +69,34 @@ def notifications_erase(
     """Erase, in the caller's transaction, what the bound agency's notifications about
     ``objects`` (the archive's (type, id) pairs whose records were erased) repeat of
     them; return how many. They stay in their lists, saying only that it was erased."""
-    about = Q(pk__in=[])
-    for object_type, object_id in objects:
-        about |= Q(about_type=object_type, about_id=object_id)
     return (
-        Notification.objects.filter(about)
+        Notification.objects.filter(_about(objects))
         .exclude(body="")
         .update(subject=_("What this told of was erased at a person's request."), body="")
     )
+
+
+def notifications_restrict(
+    *, agency_id: int, objects: Sequence[tuple[str, str]], under: str, lifted: bool, **_signal: Any
+) -> int:
+    """Restrict the bound agency's notifications about ``objects`` under the request
+    ``under``, or lift every restriction of that request, in the caller's transaction;
+    return how many changed."""
+    if lifted:
+        restricted = Notification.objects.filter(restricted_under=under)
+        return restricted.update(restricted_under="")
+    return (
+        Notification.objects.filter(_about(objects), restricted_under="")
+        .exclude(about_type="")
+        .update(restricted_under=under)
+    )
+
+
+def _about(objects: Sequence[tuple[str, str]]) -> Q:
+    about = Q(pk__in=[])
+    for object_type, object_id in objects:
+        about |= Q(about_type=object_type, about_id=object_id)
+    return about
 
 
 def notification_read(*, notification: Notification) -> None:

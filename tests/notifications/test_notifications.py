@@ -21,7 +21,7 @@ from approvals.models import Approval, StepRule, Verdict
 from approvals.reminders import reminders_send
 from approvals.services import StepSpec, chain_save
 from archive.models import ArchiveEvent
-from archive.signals import records_erased
+from archive.signals import records_erased, records_restricted
 from govsocial.tenancy import agency_scope
 from inbox.models import InboxItem
 from notifications.models import Delivery, Kind, Notification
@@ -189,3 +189,36 @@ def test_what_a_notification_repeats_of_an_erased_record_goes_with_it(
         other.refresh_from_db()
     assert told.body == "" and "Okafor" not in told.subject
     assert other.body != ""
+
+
+def test_a_notification_about_a_restricted_item_shows_only_that_until_lifted(
+    personas: Personas,
+) -> None:
+    agency = personas.agency_a
+    item = inbox_item_for(agency, "Help: the water in my street is brown")
+    with agency_scope(agency.pk):
+        notify(
+            user=personas.admin_a.user,
+            kind=Kind.INBOX,
+            subject="Urgent: Amara Okafor wrote to alpha",
+            body="Amara Okafor wrote: the water in my street is brown",
+            link="https://govsocial.example/agencies/alpha/inbox/1/",
+            about=item,
+        )
+
+    def restricted(lifted: bool) -> None:
+        with agency_scope(agency.pk):
+            records_restricted.send(
+                sender=ArchiveEvent,
+                agency_id=agency.pk,
+                objects=[(InboxItem._meta.label_lower, str(item.pk))],
+                under="2026-0007",
+                lifted=lifted,
+            )
+
+    client = personas.client_for(personas.admin_a)
+    restricted(lifted=False)
+    page = client.get(LIST).content.decode()
+    assert "Okafor" not in page and "About an item whose processing is restricted" in page
+    restricted(lifted=True)
+    assert "Urgent: Amara Okafor wrote to alpha" in client.get(LIST).content.decode()
