@@ -496,8 +496,12 @@ def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
         return _render_composer(request, post, form, status=400)
     if action == CHECK:
         return _render_composer(request, post, form, checks=_checks(request, form))
-    network_problems = [p for check in _checks(request, form) for p in check.problems]
-    if action in {SCHEDULE, PUBLISH_NOW} and _missing(form, now=action == PUBLISH_NOW):
+    scheduling = action in {SCHEDULE, PUBLISH_NOW}
+    # Read before any error below takes a field out of the form's data.
+    network_problems = (
+        [p for check in _checks(request, form) for p in check.problems] if scheduling else []
+    )
+    if scheduling and _missing(form, now=action == PUBLISH_NOW):
         # Nothing is saved: the author is told everything the post still needs.
         return _render_composer(request, post, form, problems=network_problems, status=400)
     try:
@@ -505,7 +509,7 @@ def _compose(request: HttpRequest, post: Post | None) -> HttpResponse:
     except GovsocialError as error:
         form.add_error(error.field if error.field in form.fields else None, error.message)
         return _render_composer(request, post, form, status=400)
-    if action in {SCHEDULE, PUBLISH_NOW}:
+    if scheduling:
         post = _post(post.pk)
         problems = _schedule(request, post, form, now=action == PUBLISH_NOW)
         if not problems and not form.errors:
