@@ -133,15 +133,21 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
-def at_both_sizes(page: Page, folder: Path, name: str) -> None:
+def at_both_sizes(page: Page, folder: Path, name: str, *, start: str = "") -> None:
     """Check the page with axe at each of ``SIZES`` and picture it there, as
-    ``name-WIDTHxHEIGHT.png`` in ``folder``; the page is left at the size it had."""
+    ``name-WIDTHxHEIGHT.png`` in ``folder``, from its top (as a person arriving on it
+    sees it) or from the element ``start`` selects; the page is left at the size it had."""
     before = page.viewport_size
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         assert_accessible(page)
-        # Pictured from the top, as a person arriving on the page sees it.
-        page.evaluate("window.scrollTo(0, 0)")
+        if start:
+            page.locator(start).evaluate(
+                "element => window.scrollTo(0,"
+                " element.getBoundingClientRect().top + window.scrollY - 16)"
+            )
+        else:
+            page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=folder / f"{name}-{width}x{height}.png")
     if before is not None:
         page.set_viewport_size(before)

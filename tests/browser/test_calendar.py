@@ -106,10 +106,7 @@ def pictured(page: Page, screenshots: Path, name: str) -> None:
     """Check and picture the page at both sizes (``at_both_sizes``) from the period's
     heading down: the calendar rather than the site's header."""
     page.mouse.move(0, 0)
-    page.locator("#calendar-period").evaluate(
-        "heading => window.scrollTo(0, heading.getBoundingClientRect().top + window.scrollY - 16)"
-    )
-    at_both_sizes(page, screenshots, name)
+    at_both_sizes(page, screenshots, name, start="#calendar-period")
 
 
 def test_the_month_the_week_and_the_list_show_compact_posts_at_both_sizes(
