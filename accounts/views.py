@@ -142,7 +142,10 @@ def agency_home(request: HttpRequest, agency_slug: str) -> HttpResponse:
 
 
 def _part_html(request: HttpRequest, part: Part) -> str:
-    return render_to_string(part.template, part.context, request=request)
+    # Without the request: the page's context processors ran once for the page, and a
+    # part needs only its own context and the agency.
+    context = part.context | {"current_agency": request.agency}  # type: ignore[attr-defined]
+    return render_to_string(part.template, context)
 
 
 @require_http_methods(["GET", "POST"])
