@@ -313,9 +313,17 @@ class MediaUploadForm(forms.Form):
     )
 
 
-class PostFilterForm(forms.Form):
-    """Narrow the list of posts by status, account, author and campaign."""
+class SearchInput(forms.TextInput):
+    input_type = "search"
 
+
+class PostFilterForm(forms.Form):
+    """Narrow the list of posts by words in their text, status, account, author and
+    campaign."""
+
+    text = forms.CharField(
+        label=_("Text contains"), required=False, max_length=200, widget=SearchInput
+    )
     status = forms.ChoiceField(label=_("Status"), required=False)
     account = forms.TypedChoiceField(
         label=_("Account"), coerce=int, required=False, empty_value=None
@@ -351,6 +359,7 @@ class PostFilterForm(forms.Form):
             "account_id": data["account"],
             "author_id": data["author"],
             "campaign": data["campaign"],
+            "text": data["text"],
         }
 
 
@@ -410,6 +419,66 @@ class MoveForm(ScheduleTimeForm):
         self.fields["schedule_date"].error_messages["required"] = _(
             "Enter the date to move the post to."
         )
+
+
+class PostIdsField(forms.Field):
+    """Posts ticked in a list, by id, each once."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": _("Tick the posts to act on."),
+        "invalid": _("Tick the posts in the list."),
+    }
+
+    def to_python(self, value: Any) -> list[int]:
+        if not value:
+            return []
+        try:
+            return list(dict.fromkeys(int(v) for v in value))
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
+
+
+class PostsActionForm(MoveForm):
+    """What to do with several posts ticked in a list: move them to another day (each
+    keeping its time of day, unless a time is given), take them off the schedule, or
+    delete them (drafts only)."""
+
+    MOVE, UNSCHEDULE, DELETE = "move", "unschedule", "delete"
+    # More than a page of the list is a mistake rather than a choice.
+    MOST = 100
+
+    action = forms.ChoiceField(
+        label=_("With the ticked posts"),
+        choices=[
+            (MOVE, _("Move to the date below")),
+            (UNSCHEDULE, _("Take off the schedule")),
+            (DELETE, _("Delete (drafts only)")),
+        ],
+        error_messages={"required": _("Choose what to do with the ticked posts.")},
+    )
+    posts = PostIdsField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["schedule_date"].required = False
+        self.fields["schedule_date"].label = _("Move to")
+        self.fields["schedule_time"].label = _("At (optional: each keeps its time)")
+
+    def clean_posts(self) -> list[int]:
+        posts: list[int] = self.cleaned_data["posts"]
+        if len(posts) > self.MOST:
+            raise forms.ValidationError(
+                _("Tick at most %(most)s posts at a time.") % {"most": self.MOST}
+            )
+        return posts
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        moving = data.get("action") == self.MOVE
+        if moving and not data.get("schedule_date") and "schedule_date" not in self.errors:
+            self.add_error("schedule_date", _("Enter the date to move the posts to."))
+        return data
 
 
 # A queue time as people type it: 9:00, 09:00, 14:30, 9h00.

@@ -115,12 +115,14 @@ def publishable_accounts(*, agency: Agency, actor: User | ApiKey) -> QuerySet[So
 
 
 class PostFilters(TypedDict, total=False):
-    """What a list of posts may be narrowed by: status, account, author, campaign."""
+    """What a list of posts may be narrowed by: status, account, author, campaign, and
+    words their text holds."""
 
     status: str
     account_id: int | None
     author_id: int | None
     campaign: str
+    text: str
 
 
 def _posts_narrowed(posts: QuerySet[Post] | None, **filters: Unpack[PostFilters]) -> QuerySet[Post]:
@@ -134,6 +136,10 @@ def _posts_narrowed(posts: QuerySet[Post] | None, **filters: Unpack[PostFilters]
         posts = posts.filter(author_id=author_id)
     if campaign := filters.get("campaign"):
         posts = posts.filter(campaign=campaign)
+    if text := filters.get("text", "").strip():
+        # In the post's text, or in the text of one of its accounts written apart.
+        own = PostTarget.objects.filter(has_own_text=True, text__icontains=text)
+        posts = posts.filter(Q(text__icontains=text) | Q(pk__in=own.values("post")))
     return posts
 
 
@@ -160,8 +166,8 @@ def posts_listed(
     *, posts: QuerySet[Post] | None = None, **filters: Unpack[PostFilters]
 ) -> QuerySet[Post]:
     """Return the bound agency's posts (or ``posts``) in the order lists give them:
-    unscheduled ones first, then by scheduled time, latest first; narrowed by status,
-    account, author and campaign when given."""
+    unscheduled ones first, then by scheduled time, latest first; narrowed by the
+    ``PostFilters`` given."""
     posts = _posts_narrowed(posts, **filters)
     return posts.order_by(F("scheduled_at").desc(nulls_first=True), "-updated_at", "-pk")
 
@@ -264,6 +270,12 @@ def post_rows(*, post_ids: Sequence[int]) -> list[dict[str, Any]]:
         for post_id, *values in listed.values_list("post_id", *_columns(columns)):
             by_id[post_id][field].append(dict(zip(names, values, strict=True)))
     return [by_id[post_id] for post_id in post_ids if post_id in by_id]
+
+
+def posts_chosen(*, post_ids: Iterable[int]) -> list[Post]:
+    """Return the bound agency's posts among ``post_ids`` (others are not found), in
+    the order lists give them."""
+    return list(posts_listed(posts=Post.objects.select_related("agency")).filter(pk__in=post_ids))
 
 
 def post_get(*, post_id: int) -> Post | None:

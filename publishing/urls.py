@@ -38,6 +38,7 @@ urlpatterns = [
     ),
     path("agencies/<slug:agency_slug>/posts/", posts.post_list, name="post_list"),
     path("agencies/<slug:agency_slug>/posts/new/", posts.post_new, name="post_new"),
+    path("agencies/<slug:agency_slug>/posts/several/", posts.posts_act, name="posts_act"),
     path("agencies/<slug:agency_slug>/posts/check/", posts.post_check, name="post_check"),
     path("agencies/<slug:agency_slug>/posts/autosave/", posts.post_autosave, name="post_autosave"),
     path("agencies/<slug:agency_slug>/posts/<int:post_id>/", posts.post_detail, name="post_detail"),

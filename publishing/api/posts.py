@@ -38,6 +38,12 @@ FILTERS = [
     OpenApiParameter("account", AN_ID, description="a network account's id"),
     OpenApiParameter("author", AN_ID, description="the author's user id"),
     OpenApiParameter("campaign", OpenApiTypes.STR, description="a campaign tag"),
+    OpenApiParameter(
+        "text",
+        OpenApiTypes.STR,
+        description="words the post's text, or the text one of its accounts has of its own,"
+        " contains (letter case aside)",
+    ),
 ]
 
 
@@ -55,6 +61,7 @@ def post_filters(request: Request) -> selectors.PostFilters:
         "account_id": id_param(request, "account"),
         "author_id": id_param(request, "author"),
         "campaign": request.query_params.get("campaign", ""),
+        "text": request.query_params.get("text", ""),
     }
 
 

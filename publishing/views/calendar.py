@@ -31,7 +31,7 @@ from publishing.calendar import (
     first_weekday,
     hours_shown,
 )
-from publishing.forms import MoveForm, PostFilterForm
+from publishing.forms import MoveForm, PostFilterForm, PostsActionForm
 from publishing.models import NETWORK_CHOICES, Post, PostStatus, is_overdue, status_label
 from publishing.schedule_export import schedule_csv, schedule_entries
 from publishing.selectors import ScheduledPost
@@ -139,7 +139,7 @@ def _post_urls(name: str, slug: str) -> Callable[[int], str]:
     return lambda post_id: pattern.replace(stand_in, str(post_id))
 
 
-def _summary(text: str, length: int = SUMMARY_LENGTH) -> str:
+def summary(text: str, length: int = SUMMARY_LENGTH) -> str:
     """Return the start of a post's text, cut with an ellipsis when longer than
     ``length``."""
     if not text:
@@ -159,8 +159,8 @@ def _entry(
         time_iso=local.isoformat(),
         time_label=formats.time_format(local),
         hour=local.hour,
-        summary=_summary(post.text),
-        preview=_summary(post.text, PREVIEW_LENGTH),
+        summary=summary(post.text),
+        preview=summary(post.text, PREVIEW_LENGTH),
         status=post.status,
         status_label=status_label(post.status, post.scheduled_at),
         overdue=overdue,
@@ -219,7 +219,8 @@ def _time_grid(
 @require_GET
 def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
     """Show the agency's posts in a month, a week or a list, each at its time in the
-    viewer's zone, filtered by account, status, author and campaign."""
+    viewer's zone, filtered by words in their text, account, status, author and
+    campaign; in the list, authors tick posts to act on several at once."""
     period = _period(request)
     filters = _filters(request)
     query = _calendar_query(request, period, filters)
@@ -254,6 +255,9 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "keep": [("view", period.view), ("date", period.anchor.isoformat())],
         "today": today,
         "movable": movable,
+        # The list's posts are ticked to act on several at once.
+        "choosing": movable and period.view == LIST and bool(posts),
+        "action_form": PostsActionForm(),
         "post_count": len(posts),
         "here": request.get_full_path(),
     }
@@ -301,15 +305,16 @@ def _wants_json(request: HttpRequest) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _back(request: HttpRequest, post: Post) -> str:
-    """Return where to go after a move: the page the form came from, if it is ours."""
+def back_to(request: HttpRequest, default: str) -> str:
+    """Return where to go after acting from a page: the page the form came from, if it
+    is ours, else ``default``."""
     back = request.POST.get("next") or request.GET.get("next", "")
     if back and url_has_allowed_host_and_scheme(back, {request.get_host()}):
         return back
-    return reverse("post_detail", kwargs={"agency_slug": post.agency.slug, "post_id": post.pk})
+    return default
 
 
-def _move(request: HttpRequest, post: Post, form: MoveForm) -> tuple[datetime | None, str, list]:
+def move(request: HttpRequest, post: Post, form: MoveForm) -> tuple[datetime | None, str, list]:
     """Move ``post`` to the form's local day and time (its own time of day when none
     is given); return the new time, or None with the refusal and the networks'
     problems."""
@@ -352,7 +357,8 @@ def post_move(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRespo
     if local is not None:
         initial = {"schedule_date": local.date().isoformat(), "schedule_time": f"{local:%H:%M}"}
     form = MoveForm(request.POST if request.method == "POST" else None, initial=initial)
-    context: dict[str, Any] = {"post": post, "form": form, "next": _back(request, post)}
+    detail = reverse("post_detail", kwargs={"agency_slug": agency_slug, "post_id": post.pk})
+    context: dict[str, Any] = {"post": post, "form": form, "next": back_to(request, detail)}
     if request.method == "GET":
         return render_local(request, "publishing/post_move.html", context)
     if not form.is_valid():
@@ -360,7 +366,7 @@ def post_move(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRespo
         if _wants_json(request):
             return JsonResponse({"ok": False, "message": message}, status=400)
         return render_local(request, "publishing/post_move.html", context, status=400)
-    at, refusal, problems = _move(request, post, form)
+    at, refusal, problems = move(request, post, form)
     if at is None:
         if _wants_json(request):
             return JsonResponse({"ok": False, "message": refusal, "problems": problems}, status=400)
@@ -384,4 +390,4 @@ def post_move(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRespo
             }
         )
     messages.success(request, message)
-    return redirect(_back(request, post))
+    return redirect(context["next"])

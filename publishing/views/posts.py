@@ -23,11 +23,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from govsocial.errors import GovsocialError
+from govsocial.errors import GovsocialError, form_problems
 from govsocial.timezones import LocalTimeError, local_to_utc, render_local, zone_of
 from publishing import selectors, services
 from publishing.content import AccountCheck, PostProblem, composer_checks, member_media_url
-from publishing.forms import ComposerForm, PostFilterForm
+from publishing.forms import ComposerForm, PostFilterForm, PostsActionForm
 from publishing.models import (
     CommentState,
     MediaAsset,
@@ -38,6 +38,7 @@ from publishing.models import (
 )
 from publishing.services.posts import COMPOSER_ROLES, REVIEWED, WAITING
 from publishing.services.queue import QUEUEABLE
+from publishing.views.calendar import back_to, move, summary
 
 PAGE_SIZE = 50
 # What the composer's submit buttons ask for.
@@ -84,6 +85,8 @@ def post_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "filters": filters,
         "query": query.urlencode(),
         "can_write": _is_composer(request),
+        "action_form": PostsActionForm(),
+        "here": request.get_full_path(),
     }
     return render_local(request, "publishing/post_list.html", context)
 
@@ -222,6 +225,95 @@ def post_translation_unlink(request: HttpRequest, agency_slug: str, post_id: int
             request, _("The two versions are no longer linked: each is scheduled on its own.")
         )
     return redirect(_detail_url(post))
+
+
+@require_POST
+def posts_act(request: HttpRequest, agency_slug: str) -> HttpResponse:
+    """Do one thing to several posts ticked in a list (the posts page, the calendar's
+    list): move them to a day, take them off the schedule, or delete the drafts among
+    them, after asking. Each post on its own: one refused leaves the others done, and
+    each refusal is said with the post it concerns. A post and its translation move
+    and leave the schedule together, so the second of a pair ticked is done already."""
+    if not _is_composer(request):
+        raise PermissionDenied
+    form = PostsActionForm(request.POST)
+    back = back_to(request, reverse("post_list", kwargs={"agency_slug": agency_slug}))
+    if not form.is_valid():
+        messages.error(request, form_problems(form))
+        return redirect(back)
+    action = form.cleaned_data["action"]
+    posts = selectors.posts_chosen(post_ids=form.cleaned_data["posts"])
+    if action == PostsActionForm.DELETE and "confirmed" not in request.POST:
+        drafts = [p for p in posts if p.status == PostStatus.DRAFT]
+        if not drafts:
+            messages.error(
+                request, _("None of the ticked posts is a draft: only drafts are deleted.")
+            )
+            return redirect(back)
+        context = {"drafts": drafts, "kept": len(posts) - len(drafts), "next": back}
+        return render_local(request, "publishing/posts_confirm_delete.html", context)
+    done, together = 0, set()
+    for post in posts:
+        if post.pk in together:
+            done += 1
+            continue
+        refusal = _act(request, post, action, form)
+        if refusal:
+            messages.error(request, f"“{summary(post.text)}”: {refusal}")
+            continue
+        done += 1
+        if action != PostsActionForm.DELETE and post.translation_id is not None:
+            together.add(post.translation_id)
+    if missing := len(form.cleaned_data["posts"]) - len(posts):
+        messages.error(
+            request,
+            ngettext(
+                "%(count)s ticked post no longer exists.",
+                "%(count)s ticked posts no longer exist.",
+                missing,
+            )
+            % {"count": missing},
+        )
+    if done:
+        messages.success(request, _done(form, done))
+    return redirect(back)
+
+
+def _act(request: HttpRequest, post: Post, action: str, form: PostsActionForm) -> str:
+    """Do ``action`` to ``post``; return why it was refused, or "" when done."""
+    if action == PostsActionForm.MOVE:
+        return move(request, post, form)[1]
+    try:
+        if action == PostsActionForm.UNSCHEDULE:
+            services.post_unschedule(post=post, actor=request.user)  # type: ignore[arg-type]
+        else:
+            services.post_delete(post=post, actor=request.user)  # type: ignore[arg-type]
+    except GovsocialError as error:
+        return error.message
+    return ""
+
+
+def _done(form: PostsActionForm, count: int) -> str:
+    """Say what was done to ``count`` posts."""
+    action = form.cleaned_data["action"]
+    if action == PostsActionForm.MOVE:
+        day = formats.date_format(form.cleaned_data["schedule_date"], "DATE_FORMAT")
+        return ngettext(
+            "%(count)s post moved to %(day)s.", "%(count)s posts moved to %(day)s.", count
+        ) % {"count": count, "day": day}
+    if action == PostsActionForm.UNSCHEDULE:
+        message = ngettext(
+            "%(count)s post taken off the schedule, back to draft.",
+            "%(count)s posts taken off the schedule, back to draft.",
+            count,
+        )
+    else:
+        message = ngettext(
+            "%(count)s draft deleted. The archive keeps a record of it.",
+            "%(count)s drafts deleted. The archive keeps a record of them.",
+            count,
+        )
+    return message % {"count": count}
 
 
 @require_http_methods(["GET", "POST"])

@@ -257,6 +257,14 @@ class TestPostUnschedule(IsolationSuite):
         return _post_url(self.url_name, personas)
 
 
+class TestPostsAct(IsolationSuite):
+    url_name = "posts_act"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
 class TestPostDelete(IsolationSuite):
     url_name = "post_delete"
     methods = ("get", "post")

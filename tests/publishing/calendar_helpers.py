@@ -66,6 +66,12 @@ def reload(post: Post) -> Post:
         return Post.objects.get(pk=post.pk)
 
 
+def exists(post: Post) -> bool:
+    """Return whether ``post`` is still stored."""
+    with agency_scope(post.agency_id):
+        return Post.objects.filter(pk=post.pk).exists()
+
+
 def page_text(response: Any) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 

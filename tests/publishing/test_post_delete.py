@@ -14,6 +14,7 @@ from publishing.models import Post
 from publishing.services import post_create, post_translation_add
 from tests.conftest import Personas
 from tests.factories import api_key_for, scheduled_post_for, social_account_for
+from tests.publishing.calendar_helpers import exists
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +30,6 @@ def a_draft(personas: Personas, text: str = "Pools open at nine.") -> Post:
         )
 
 
-def exists(personas: Personas, post: Post) -> bool:
-    with agency_scope(personas.agency_a.pk):
-        return Post.objects.filter(pk=post.pk).exists()
-
-
 def test_an_admin_deletes_a_draft_after_confirming_and_the_archive_keeps_it(
     personas: Personas,
 ) -> None:
@@ -45,13 +41,13 @@ def test_an_admin_deletes_a_draft_after_confirming_and_the_archive_keeps_it(
 
     asked = client.get(url)
     assert "Delete this draft?" in asked.content.decode()
-    assert exists(personas, post)
+    assert exists(post)
 
     deleted = client.post(url, follow=True)
 
     assert deleted.redirect_chain[-1][0] == reverse("post_list", args=["alpha"])
     assert "The draft is deleted." in deleted.content.decode()
-    assert not exists(personas, post)
+    assert not exists(post)
     with agency_scope(personas.agency_a.pk):
         event = ArchiveEvent.objects.get(verb="post.deleted")
     assert event.data["content"]["text"] == "Pools open at nine."
@@ -71,7 +67,7 @@ def test_a_scheduled_post_is_not_deleted_until_it_is_off_the_schedule(
 
     assert refused.status_code == 409
     assert refused.json()["detail"] == "Take the post off the schedule first, then delete it."
-    assert exists(personas, post)
+    assert exists(post)
     page = personas.client_for(personas.admin_a).get(
         reverse("post_detail", args=["alpha", post.pk])
     )
@@ -98,7 +94,7 @@ def test_deleting_one_version_leaves_its_translation_as_a_post_of_its_own(
 
     personas.client_for(personas.admin_a).post(reverse("post_delete", args=["alpha", post.pk]))
 
-    assert not exists(personas, post)
+    assert not exists(post)
     with agency_scope(personas.agency_a.pk):
         assert Post.objects.get(pk=french.pk).translation_id is None
 
@@ -109,4 +105,4 @@ def test_an_author_may_not_delete_a_draft_for_accounts_not_theirs(personas: Pers
         reverse("post_delete", args=["alpha", post.pk]), follow=True
     )
     assert "You may not publish to" in refused.content.decode()
-    assert exists(personas, post)
+    assert exists(post)
