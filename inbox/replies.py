@@ -51,6 +51,7 @@ from inbox.services import require_on_network, require_worker
 from inbox.transitions import reply_claim, reply_move
 from notifications.models import Kind
 from notifications.services import notify
+from publishing.content import problem_said
 from publishing.models import SocialAccount
 from publishing.networks.base import (
     NetworkError,
@@ -92,7 +93,7 @@ def reply_create(
         raise GovsocialError(_("Write the reply."), field="text")
     problems = adapter_for(item.account.network).validate(OutgoingPost(text))
     if problems:
-        raise GovsocialError(" ".join(problem.message for problem in problems), field="text")
+        raise GovsocialError(" ".join(map(problem_said, problems)), field="text")
     findings = _findings(item, text)
     require_allowed(findings, acknowledged=acknowledge_warnings, of_reply=True)
     writer = person_behind(actor)

@@ -15,10 +15,12 @@ import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import formats
 from django.utils.translation import gettext as _
 
 from publishing.models import (
@@ -30,7 +32,7 @@ from publishing.models import (
     PostTarget,
     SocialAccount,
 )
-from publishing.networks.base import MediaItem, OutgoingPost
+from publishing.networks.base import MediaItem, OutgoingPost, Phrase, ValidationProblem
 from publishing.networks.counts import CharacterCount, character_count
 from publishing.networks.registry import adapter_for
 from publishing.shared_media import share_token
@@ -226,13 +228,30 @@ def _account_problem(account: SocialAccount) -> tuple[str, str] | None:
     return None
 
 
+def problem_said(problem: ValidationProblem) -> str:
+    """Return what a network's ``problem`` says, in the active language: its sentence
+    and its ``Phrase`` params translated, its numbers written as that language writes
+    them."""
+
+    def said(value: str | int | Decimal) -> str | int | Decimal:
+        if isinstance(value, Phrase):
+            return _(value)
+        if isinstance(value, int | Decimal):
+            return formats.number_format(value, force_grouping=True)
+        return value
+
+    return _(problem.template) % {name: said(value) for name, value in problem.params.items()}
+
+
 def account_problems(account: SocialAccount, outgoing: OutgoingPost) -> list[PostProblem]:
     """Return why ``outgoing`` would not go out on ``account``: the account cannot
     publish now, or its network's adapter refuses the post."""
     found = []
     if (unusable := _account_problem(account)) is not None:
         found.append((*unusable, "accounts"))
-    found += [(p.code, p.message, p.field) for p in adapter_for(account.network).validate(outgoing)]
+    found += [
+        (p.code, problem_said(p), p.field) for p in adapter_for(account.network).validate(outgoing)
+    ]
     return [
         PostProblem(account.pk, str(account), account.network, code, message, field)
         for code, message, field in found
@@ -251,7 +270,7 @@ def comment_problems(account: SocialAccount, comment: str) -> list[PostProblem]:
             str(account),
             account.network,
             f"first_comment_{problem.code}",
-            _("First comment: %(problem)s") % {"problem": problem.message},
+            _("First comment: %(problem)s") % {"problem": problem_said(problem)},
             "first_comment",
         )
         for problem in adapter_for(account.network).validate(OutgoingPost(text=comment))

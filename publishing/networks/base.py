@@ -9,12 +9,14 @@ machine can decide: try again later, give up with a reason, or go and look.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
@@ -182,13 +184,46 @@ class OutgoingPost:
 # What comes out -------------------------------------------------------------------
 
 
+def gettext_noop(message: str) -> str:
+    """Return ``message`` as it is: marks the English sentence of a problem (or a
+    ``Phrase``) for translation, which the pages do when they say it; the networks stay
+    free of Django."""
+    return message
+
+
+class Phrase(str):
+    """Words in a problem's message that are translated with it (the kinds of file a
+    network takes), unlike names and numbers."""
+
+    __slots__ = ()
+
+
+# What a problem's sentence names: names, ``Phrase`` words and numbers.
+ProblemParams = dict[str, str | int | Decimal]
+
+
 @dataclass(frozen=True)
 class ValidationProblem:
-    """Why a post cannot go to a network as it is; ``field`` is "text", "media"… ."""
+    """Why a post cannot go to a network as it is; ``field`` is "text", "media"… .
+
+    ``template`` is the sentence in English, marked with ``gettext_noop``, with
+    ``params`` in it as ``%(name)s``: the pages translate the template and its
+    ``Phrase`` params and write the numbers as the reader's language does
+    (``publishing.content.problem_said``); ``message`` is the English."""
 
     code: str
-    message: str
+    template: str
     field: str = "text"
+    # (``field`` above hides dataclasses' own in this class's body.)
+    params: ProblemParams = dataclasses.field(default_factory=dict, hash=False)
+
+    @property
+    def message(self) -> str:
+        """Return the problem in English, numbers grouped by thousands."""
+        return self.template % {
+            name: f"{value:,}" if isinstance(value, int | Decimal) else value
+            for name, value in self.params.items()
+        }
 
 
 @dataclass(frozen=True)

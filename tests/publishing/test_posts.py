@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Agency, Role, User
 from archive.models import ArchiveEvent
@@ -277,6 +277,29 @@ def test_a_file_without_alt_text_cannot_be_scheduled_until_it_has_some(
     }
     update(post, admin, media=[(asset.pk, "Map of the closed streets.")])
     assert schedule(post, admin, soon()).status == PostStatus.SCHEDULED
+
+
+def test_the_networks_problems_are_said_in_the_authors_language_with_its_numbers(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    instagram = account(personas.agency_a, Network.INSTAGRAM)
+    post = create(personas, admin, [instagram], text="a" * 2201)
+    with translation.override("fr"), pytest.raises(services.PostProblems) as refused:
+        schedule(post, admin, soon())
+    said = {p.code: p.message for p in refused.value.post_problems}
+    assert said["text_too_long"] == (
+        "Les légendes Instagram ont au plus 2\xa0200 caractères; celle-ci en a 2\xa0201."
+    )
+    assert (
+        said["media_required"] == "Les publications Instagram demandent une image. Joignez-en une."
+    )
+    with pytest.raises(services.PostProblems) as refused:
+        schedule(post, admin, soon())
+    said = {p.code: p.message for p in refused.value.post_problems}
+    assert said["text_too_long"] == (
+        "Instagram captions may be at most 2,200 characters; this one has 2,201."
+    )
 
 
 def test_a_post_attaching_a_file_takes_the_librarys_alt_text_in_its_language(

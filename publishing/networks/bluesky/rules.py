@@ -3,7 +3,7 @@ bytes, images by count, type, size and alt text."""
 
 from __future__ import annotations
 
-from publishing.networks.base import OutgoingPost, ValidationProblem
+from publishing.networks.base import OutgoingPost, Phrase, ValidationProblem, gettext_noop
 from publishing.networks.limits import (
     ALT_TEXT_MAX,
     BLUESKY_MAX_BYTES,
@@ -30,8 +30,15 @@ def problems(post: OutgoingPost) -> list[ValidationProblem]:
         found.append(
             ValidationProblem(
                 "text_too_long",
-                f"Bluesky allows {BLUESKY_MAX_GRAPHEMES} characters; this text has "
-                f"{graphemes}. Shorten it by {graphemes - BLUESKY_MAX_GRAPHEMES}.",
+                gettext_noop(
+                    "Bluesky allows %(most)s characters; this text has %(length)s. Shorten it "
+                    "by %(extra)s."
+                ),
+                params={
+                    "most": BLUESKY_MAX_GRAPHEMES,
+                    "length": graphemes,
+                    "extra": graphemes - BLUESKY_MAX_GRAPHEMES,
+                },
             )
         )
     size = len(text.encode())
@@ -39,18 +46,23 @@ def problems(post: OutgoingPost) -> list[ValidationProblem]:
         found.append(
             ValidationProblem(
                 "text_too_large",
-                f"Bluesky stores at most {BLUESKY_MAX_BYTES} bytes of text and this text "
-                f"takes {size} (emoji and accented letters take several). Shorten it.",
+                gettext_noop(
+                    "Bluesky stores at most %(most)s bytes of text and this text takes "
+                    "%(size)s (emoji and accented letters take several). Shorten it."
+                ),
+                params={"most": BLUESKY_MAX_BYTES, "size": size},
             )
         )
     if not text.strip() and not post.media:
-        found.append(ValidationProblem("empty", "A Bluesky post needs text or an image."))
+        found.append(
+            ValidationProblem("empty", gettext_noop("A Bluesky post needs text or an image."))
+        )
     # Bluesky judges a file by its bytes, not by the type it is declared as.
     return found + media_problems(
         post.media,
         network="Bluesky",
         rule=MEDIA_RULES["bluesky"],
-        accepted="a JPEG, PNG, WebP or GIF image",
+        accepted=Phrase(gettext_noop("a JPEG, PNG, WebP or GIF image")),
         alt_text_max=ALT_TEXT_MAX["bluesky"],
         file_type=sniffed_type,
     )

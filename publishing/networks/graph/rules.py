@@ -6,7 +6,7 @@ emulator that enforces them; this module only words the problems for the author.
 
 from __future__ import annotations
 
-from publishing.networks.base import OutgoingPost, ValidationProblem
+from publishing.networks.base import OutgoingPost, Phrase, ValidationProblem, gettext_noop
 from publishing.networks.limits import (
     FACEBOOK_MAX_MESSAGE,
     INSTAGRAM_MAX_CAPTION,
@@ -31,21 +31,25 @@ def facebook_problems(post: OutgoingPost) -> list[ValidationProblem]:
     text = text_as_sent(post)
     if not text.strip() and not post.link and not post.media:
         problems.append(
-            ValidationProblem("empty", "Write a message, add a link or attach an image.")
+            ValidationProblem(
+                "empty", gettext_noop("Write a message, add a link or attach an image.")
+            )
         )
     if len(text) > FACEBOOK_MAX_MESSAGE:
         problems.append(
             ValidationProblem(
                 "text_too_long",
-                f"Facebook posts may be at most {FACEBOOK_MAX_MESSAGE:,} characters; this one "
-                f"has {len(text):,}.",
+                gettext_noop(
+                    "Facebook posts may be at most %(most)s characters; this one has %(length)s."
+                ),
+                params={"most": FACEBOOK_MAX_MESSAGE, "length": len(text)},
             )
         )
     return problems + media_problems(
         post.media,
         network="Facebook",
         rule=MEDIA_RULES["facebook"],
-        accepted="JPEG, PNG, GIF or WebP images",
+        accepted=Phrase(gettext_noop("JPEG, PNG, GIF or WebP images")),
         alt_text_max=None,  # Meta documents no maximum length for alt text
     )
 
@@ -58,8 +62,11 @@ def instagram_problems(post: OutgoingPost) -> list[ValidationProblem]:
         problems.append(
             ValidationProblem(
                 "text_too_long",
-                f"Instagram captions may be at most {INSTAGRAM_MAX_CAPTION:,} characters; this "
-                f"one has {len(text):,}.",
+                gettext_noop(
+                    "Instagram captions may be at most %(most)s characters; this one has "
+                    "%(length)s."
+                ),
+                params={"most": INSTAGRAM_MAX_CAPTION, "length": len(text)},
             )
         )
     hashtags = hashtag_count(text)
@@ -67,14 +74,19 @@ def instagram_problems(post: OutgoingPost) -> list[ValidationProblem]:
         problems.append(
             ValidationProblem(
                 "too_many_hashtags",
-                f"Instagram captions may carry at most {INSTAGRAM_MAX_HASHTAGS} hashtags; this "
-                f"one has {hashtags}.",
+                gettext_noop(
+                    "Instagram captions may carry at most %(most)s hashtags; this one has "
+                    "%(count)s."
+                ),
+                params={"most": INSTAGRAM_MAX_HASHTAGS, "count": hashtags},
             )
         )
     if not post.media:
         problems.append(
             ValidationProblem(
-                "media_required", "Instagram posts need an image. Attach one.", field="media"
+                "media_required",
+                gettext_noop("Instagram posts need an image. Attach one."),
+                field="media",
             )
         )
     for item in post.media:
@@ -82,15 +94,18 @@ def instagram_problems(post: OutgoingPost) -> list[ValidationProblem]:
             problems.append(
                 ValidationProblem(
                     "media_url_missing",
-                    f"Instagram fetches images from a public web address and {item.filename} "
-                    "has none. Upload it to the media library again.",
+                    gettext_noop(
+                        "Instagram fetches images from a public web address and %(file)s has "
+                        "none. Upload it to the media library again."
+                    ),
                     field="media",
+                    params={"file": item.filename},
                 )
             )
     return problems + media_problems(
         post.media,
         network="Instagram",
         rule=MEDIA_RULES["instagram"],
-        accepted="a JPEG image",
+        accepted=Phrase(gettext_noop("a JPEG image")),
         alt_text_max=None,  # Meta documents no maximum length for alt text
     )

@@ -7,7 +7,13 @@ import hashlib
 from collections.abc import Sequence
 from html.parser import HTMLParser
 
-from publishing.networks.base import MediaItem, OutgoingPost, ValidationProblem
+from publishing.networks.base import (
+    MediaItem,
+    OutgoingPost,
+    Phrase,
+    ValidationProblem,
+    gettext_noop,
+)
 from publishing.networks.limits import (
     ALT_TEXT_MAX,
     MASTODON_MAX_CHARACTERS,
@@ -50,7 +56,8 @@ def problems(post: OutgoingPost) -> list[ValidationProblem]:
     if not text.strip() and not post.media:
         found.append(
             ValidationProblem(
-                "empty", "Write some text or attach a file: Mastodon refuses empty posts."
+                "empty",
+                gettext_noop("Write some text or attach a file: Mastodon refuses empty posts."),
             )
         )
     length = mastodon_length(text)
@@ -58,9 +65,16 @@ def problems(post: OutgoingPost) -> list[ValidationProblem]:
         found.append(
             ValidationProblem(
                 "too_long",
-                f"The text counts {length} characters and Mastodon allows "
-                f"{MASTODON_MAX_CHARACTERS}: remove {length - MASTODON_MAX_CHARACTERS}. "
-                f"Each link counts as {MASTODON_URL_LENGTH}.",
+                gettext_noop(
+                    "The text counts %(length)s characters and Mastodon allows %(most)s: "
+                    "remove %(extra)s. Each link counts as %(link)s."
+                ),
+                params={
+                    "length": length,
+                    "most": MASTODON_MAX_CHARACTERS,
+                    "extra": length - MASTODON_MAX_CHARACTERS,
+                    "link": MASTODON_URL_LENGTH,
+                },
             )
         )
     return found + _media_problems(post.media)
@@ -74,7 +88,9 @@ def _media_problems(media: Sequence[MediaItem]) -> list[ValidationProblem]:
         found.append(
             ValidationProblem(
                 "video_not_alone",
-                "On Mastodon a video or GIF must be the only file: post it separately.",
+                gettext_noop(
+                    "On Mastodon a video or GIF must be the only file: post it separately."
+                ),
                 "media",
             )
         )
@@ -82,7 +98,7 @@ def _media_problems(media: Sequence[MediaItem]) -> list[ValidationProblem]:
         media,
         network="Mastodon",
         rule=MEDIA_RULES["mastodon"],
-        accepted="JPEG, PNG, GIF, WebP or MP4",
+        accepted=Phrase(gettext_noop("JPEG, PNG, GIF, WebP or MP4")),
         alt_text_max=ALT_TEXT_MAX["mastodon"],
     )
 

@@ -24,6 +24,7 @@ from publishing.networks.base import (
     PublishedPost,
     RemotePost,
     ValidationProblem,
+    gettext_noop,
 )
 from publishing.networks.download import media_download
 from publishing.networks.limits import X_MAX_WEIGHTED_LENGTH, x_weighted_length
@@ -118,13 +119,18 @@ class XAdapter(XConnection):
             problems.append(
                 ValidationProblem(
                     "too_long",
-                    f"X allows {X_MAX_WEIGHTED_LENGTH} characters as it counts them (each "
-                    f"link counts 23; emoji and many non-Latin characters count 2). This "
-                    f"text counts {length}.",
+                    gettext_noop(
+                        "X allows %(most)s characters as it counts them (each link counts 23; "
+                        "emoji and many non-Latin characters count 2). This text counts "
+                        "%(length)s."
+                    ),
+                    params={"most": X_MAX_WEIGHTED_LENGTH, "length": length},
                 )
             )
         if not text.strip() and not post.media:
-            problems.append(ValidationProblem("empty", "A post on X needs text or media."))
+            problems.append(
+                ValidationProblem("empty", gettext_noop("A post on X needs text or media."))
+            )
         return problems + media_problems(post.media)
 
     def publish(self, account: AccountCredentials, post: OutgoingPost) -> PublishedPost:

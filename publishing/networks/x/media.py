@@ -17,8 +17,10 @@ from publishing.networks.base import (
     AccountCredentials,
     MediaItem,
     PermanentNetworkError,
+    Phrase,
     TransientNetworkError,
     ValidationProblem,
+    gettext_noop,
 )
 from publishing.networks.limits import ALT_TEXT_MAX, MB, MEDIA_RULES, media_kind
 from publishing.networks.media import media_problems as shared_media_problems
@@ -39,16 +41,19 @@ def media_problems(media: Sequence[MediaItem]) -> list[ValidationProblem]:
         problems.append(
             ValidationProblem(
                 "media_mixed",
-                f"X takes up to {RULE.max_count} images, or one video or GIF on its own, per "
-                "post: post the video or GIF separately.",
+                gettext_noop(
+                    "X takes up to %(most)s images, or one video or GIF on its own, per post: "
+                    "post the video or GIF separately."
+                ),
                 "media",
+                {"most": RULE.max_count},
             )
         )
     return problems + shared_media_problems(
         media,
         network="X",
         rule=RULE,
-        accepted="JPEG, PNG, GIF, WebP or MP4",
+        accepted=Phrase(gettext_noop("JPEG, PNG, GIF, WebP or MP4")),
         alt_text_max=ALT_TEXT_MAX["x"],
     )
 
