@@ -36,6 +36,7 @@ from publishing.models import (
     SocialAccount,
     TargetState,
 )
+from publishing.previews import network_preview
 from publishing.services.posts import COMPOSER_ROLES, REVIEWED, WAITING
 from publishing.services.queue import QUEUEABLE
 from publishing.views.calendar import back_to, move, summary
@@ -422,16 +423,15 @@ def _linked(form: ComposerForm, problems: list[PostProblem]) -> list[dict[str, A
 
 
 def _previews(form: ComposerForm, checks: list[AccountCheck]) -> dict[str, Any]:
-    """Return what the previews show: each account's post and problems, and the files
-    (the same on every network)."""
+    """Return what the previews show: each account's post as its network shows it and
+    its problems, and the files (the same on every network)."""
     chosen: list[tuple[MediaAsset, str]] = []
     if form.is_bound and form.is_valid():
         assets = {a.pk: a for a in form.asset_rows}
         chosen = [(assets[pk], alt) for pk, alt in form.chosen_media()]
     return {
-        "previews": [(check, _linked(form, check.problems)) for check in checks],
+        "previews": [(network_preview(check), _linked(form, check.problems)) for check in checks],
         "preview_media": chosen,
-        "preview_link": form.cleaned_data.get("link", "") if form.is_bound else "",
     }
 
 

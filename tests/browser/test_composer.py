@@ -132,7 +132,8 @@ def test_a_five_network_post_with_two_photos_fits_in_a_screen_and_a_half(
     ):
         page.get_by_text(account, exact=True).click()
     page.get_by_label("Text", exact=True).fill(
-        "The Elm Street bridge reopens on Monday at 6 a.m. after three months of repairs."
+        "The Elm Street bridge reopens on Monday at 6 a.m. after three months of repairs. "
+        "Cyclists get a lane of their own on both sides; buses return to route 12 that day."
     )
     page.get_by_text("Choose files from the media library").click()
     for name in ("bridge.png", "park.png"):
@@ -145,4 +146,18 @@ def test_a_five_network_post_with_two_photos_fits_in_a_screen_and_a_half(
     )
     assert bottom <= 1.6 * 800, bottom
     at_both_sizes(page, screenshots, "composer")
+
+    # Each network's preview draws the post as its feed does: Instagram a square photo
+    # (it takes one: a problem says so) and the caption cut off after 125 characters,
+    # X the two photos side by side and the whole text.
+    previews = page.locator("#composer-previews")
+    for summary in previews.locator("summary").all():
+        summary.click()
+    instagram = previews.locator(".govsocial-preview--instagram")
+    expect(instagram.locator(".govsocial-preview__name")).to_have_text("cityofriverton")
+    expect(instagram.locator(".govsocial-preview__folded")).to_contain_text("route 12 that day.")
+    expect(instagram.locator("img")).to_have_count(1)
+    expect(previews.locator(".govsocial-preview--x img")).to_have_count(2)
+    expect(previews.locator(".govsocial-preview--x .govsocial-preview__folded")).to_have_count(0)
+    at_both_sizes(page, screenshots, "composer-previews", start="#composer-previews")
     page.close()
