@@ -129,3 +129,6 @@ def test_the_library_page_uploads_a_file_and_lists_it(personas: Personas) -> Non
     nothing = client.post(url, {"alt_text": "?"}).content.decode()
     assert "Choose a file to upload: a JPEG, PNG, GIF or WebP image, or an MP4 video." in nothing
     assert "usa-file-input" not in nothing
+    # The file field's own words are the page's, in French too.
+    french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Choisir un fichier" in french and "Aucun fichier choisi" in french
