@@ -379,7 +379,8 @@ SPECTACULAR_SETTINGS = {
         "(what citizens wrote, its status, assignee and the agency's replies), and the "
         "archive's signed heads and proofs, its records requests, their packages, its "
         "legal holds, retention schedules, dispositions, the requests of persons about their "
-        "data and the monthly copies for an outside archiver. "
+        "data and the monthly copies for an outside archiver; and, for a person signed in, "
+        "their notifications and how they are told of each kind. "
         "Every error is a problem details document (RFC 9457, application/problem+json); "
         "a POST made safe to repeat takes an Idempotency-Key header."
     ),
@@ -400,6 +401,8 @@ SPECTACULAR_SETTINGS = {
         "RecordSeriesEnum": "archive.models.RecordSeries",
         "DispositionStateEnum": "archive.models.DispositionState",
         "ModerationActionEnum": "inbox.moderation.Action",
+        "NotificationDeliveryEnum": "notifications.models.Delivery",
+        "NotificationKindEnum": "notifications.models.Kind",
     },
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/", include("approvals.api.urls")),
     path("api/", include("archive.api.urls")),
     path("api/", include("inbox.api.urls")),
+    path("api/", include("notifications.api.urls")),
     path("", include("publishing.urls")),
     path("", include("approvals.urls")),
     path("", include("accounts.urls")),

@@ -28,6 +28,7 @@ from tests.factories import (
     inbox_media_for,
     inbox_reply_for,
     legal_hold_for,
+    notification_for,
     outside_archiver_for,
     pause_for,
     post_for,
@@ -692,6 +693,38 @@ class TestInboxItemModerate(ApiIsolationSuite):
 
 class TestPolicyClauseList(ApiIsolationSuite):
     url_name = "policyclause-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNotificationList(ApiIsolationSuite):
+    url_name = "notification-list"
+
+    def url(self, personas: Personas) -> str:
+        return reverse(self.url_name, args=[personas.agency_a.slug])
+
+
+class TestNotificationDetail(ApiIsolationSuite):
+    url_name = "notification-detail"
+
+    def url(self, personas: Personas) -> str:
+        notification = notification_for(personas.agency_a, personas.admin_a.user)
+        return reverse(self.url_name, args=[personas.agency_a.slug, notification.pk])
+
+
+class TestNotificationRead(ApiIsolationSuite):
+    url_name = "notification-read"
+    methods = ("post",)
+
+    def url(self, personas: Personas) -> str:
+        notification = notification_for(personas.agency_a, personas.admin_a.user)
+        return reverse(self.url_name, args=[personas.agency_a.slug, notification.pk])
+
+
+class TestNotificationReadAll(ApiIsolationSuite):
+    url_name = "notification-read-all"
+    methods = ("post",)
 
     def url(self, personas: Personas) -> str:
         return reverse(self.url_name, args=[personas.agency_a.slug])

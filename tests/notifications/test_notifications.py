@@ -191,12 +191,10 @@ def test_what_a_notification_repeats_of_an_erased_record_goes_with_it(
     assert other.body != ""
 
 
-def test_a_notification_about_a_restricted_item_shows_only_that_until_lifted(
-    personas: Personas,
-) -> None:
-    agency = personas.agency_a
-    item = inbox_item_for(agency, "Help: the water in my street is brown")
-    with agency_scope(agency.pk):
+def urgent_item_told(personas: Personas) -> InboxItem:
+    """Tell agency A's admin of an urgent item that repeats what a citizen wrote."""
+    item = inbox_item_for(personas.agency_a, "Help: the water in my street is brown")
+    with agency_scope(personas.agency_a.pk):
         notify(
             user=personas.admin_a.user,
             kind=Kind.INBOX,
@@ -205,20 +203,28 @@ def test_a_notification_about_a_restricted_item_shows_only_that_until_lifted(
             link="https://govsocial.example/agencies/alpha/inbox/1/",
             about=item,
         )
+    return item
 
-    def restricted(lifted: bool) -> None:
-        with agency_scope(agency.pk):
-            records_restricted.send(
-                sender=ArchiveEvent,
-                agency_id=agency.pk,
-                objects=[(InboxItem._meta.label_lower, str(item.pk))],
-                under="2026-0007",
-                lifted=lifted,
-            )
 
+def restrict(item: InboxItem, *, lifted: bool = False) -> None:
+    """Restrict the processing of ``item`` (or lift it), as the archive does."""
+    with agency_scope(item.agency_id):
+        records_restricted.send(
+            sender=ArchiveEvent,
+            agency_id=item.agency_id,
+            objects=[(InboxItem._meta.label_lower, str(item.pk))],
+            under="2026-0007",
+            lifted=lifted,
+        )
+
+
+def test_a_notification_about_a_restricted_item_shows_only_that_until_lifted(
+    personas: Personas,
+) -> None:
+    item = urgent_item_told(personas)
     client = personas.client_for(personas.admin_a)
-    restricted(lifted=False)
+    restrict(item)
     page = client.get(LIST).content.decode()
     assert "Okafor" not in page and "About an item whose processing is restricted" in page
-    restricted(lifted=True)
+    restrict(item, lifted=True)
     assert "Urgent: Amara Okafor wrote to alpha" in client.get(LIST).content.decode()
