@@ -23,6 +23,7 @@ from publishing.models.posts import (
     PostTarget,
     TargetState,
     is_overdue,
+    overdue_or_status_label,
     status_label,
 )
 from publishing.models.queue import QueueSlot, Weekday
@@ -50,5 +51,6 @@ __all__ = [
     "TargetState",
     "Weekday",
     "is_overdue",
+    "overdue_or_status_label",
     "status_label",
 ]

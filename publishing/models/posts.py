@@ -72,7 +72,13 @@ def is_overdue(status: str, scheduled_at: datetime | None) -> bool:
 
 def status_label(status: str, scheduled_at: datetime | None) -> str:
     """Return how pages name a post's status (``OVERDUE_LABELS`` past its time)."""
-    if is_overdue(status, scheduled_at):
+    return overdue_or_status_label(status, is_overdue(status, scheduled_at))
+
+
+def overdue_or_status_label(status: str, overdue: bool) -> str:
+    """Return how pages name a post's status, ``overdue`` (past its time, see
+    ``is_overdue``) or not."""
+    if overdue:
         return str(OVERDUE_LABELS[PostStatus(status)])
     return str(PostStatus(status).label)
 

@@ -7,15 +7,20 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from html import escape
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,7 +37,13 @@ from publishing.calendar import (
     hours_shown,
 )
 from publishing.forms import MoveForm, PostFilterForm, PostsActionForm
-from publishing.models import NETWORK_CHOICES, Post, PostStatus, is_overdue, status_label
+from publishing.models import (
+    NETWORK_CHOICES,
+    Post,
+    PostStatus,
+    is_overdue,
+    overdue_or_status_label,
+)
 from publishing.schedule_export import schedule_csv, schedule_entries
 from publishing.selectors import ScheduledPost
 from publishing.services.posts import COMPOSER_ROLES
@@ -147,8 +158,28 @@ def summary(text: str, length: int = SUMMARY_LENGTH) -> str:
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
+@dataclass(frozen=True)
+class _Words:
+    """What every entry of a page says alike, translated once for the page: the
+    networks' names, "by …", and each state's label (past its time or not)."""
+
+    networks: dict[str, str]
+    by: str
+    labels: dict[tuple[str, bool], str]
+
+    @classmethod
+    def now(cls) -> _Words:
+        networks = {network: str(name) for network, name in NETWORK_NAMES.items()}
+        return cls(networks=networks, by=_("by %(name)s"), labels={})
+
+    def label(self, status: str, overdue: bool) -> str:
+        if (status, overdue) not in self.labels:
+            self.labels[status, overdue] = overdue_or_status_label(status, overdue)
+        return self.labels[status, overdue]
+
+
 def _entry(
-    post: ScheduledPost, zone: ZoneInfo, detail_url: str, move_url: str
+    post: ScheduledPost, zone: ZoneInfo, words: _Words, detail_url: str, move_url: str
 ) -> tuple[date, CalendarEntry]:
     """Return the local day ``post`` goes out on and the post as the page shows it."""
     local = timezone.localtime(post.scheduled_at, zone)
@@ -162,14 +193,14 @@ def _entry(
         summary=summary(post.text),
         preview=summary(post.text, PREVIEW_LENGTH),
         status=post.status,
-        status_label=status_label(post.status, post.scheduled_at),
+        status_label=words.label(post.status, overdue),
         overdue=overdue,
         attention="overdue" if overdue else ATTENTION.get(PostStatus(post.status), ""),
-        networks=tuple((network, NETWORK_NAMES[network]) for network in networks),
+        networks=tuple((network, words.networks[network]) for network in networks),
         accounts=", ".join(
-            f"{handle} ({NETWORK_NAMES[network]})" for _, network, handle in post.accounts
+            f"{handle} ({words.networks[network]})" for _, network, handle in post.accounts
         ),
-        author=_("by %(name)s") % {"name": post.author_name},
+        author=words.by % {"name": post.author_name},
         url=detail_url,
         move_url=move_url,
     )
@@ -180,23 +211,96 @@ def _entries_by_day(
 ) -> dict[date, list[CalendarEntry]]:
     """Return the posts as the page shows them, by the local day they go out on in
     the viewer's zone."""
-    zone = zone_of(request)
+    zone, words = zone_of(request), _Words.now()
     slug = request.agency.slug  # type: ignore[attr-defined]
     detail_url, move_url = _post_urls("post_detail", slug), _post_urls("post_move", slug)
     days: dict[date, list[CalendarEntry]] = {}
     for post in posts:
         may_move = movable and post.status in MOVABLE
-        day, entry = _entry(post, zone, detail_url(post.id), move_url(post.id) if may_move else "")
+        day, entry = _entry(
+            post, zone, words, detail_url(post.id), move_url(post.id) if may_move else ""
+        )
         days.setdefault(day, []).append(entry)
     return days
 
 
+def _card(entry: CalendarEntry, *, back: str, move_label: str, tick: str) -> SafeString:
+    """Return ``entry``'s card as the page shows it: its time, its networks' marks, its
+    summary linking to the post, its state, its "Move to…" link (back to ``back``, the
+    page's address, quoted) when it may be moved, ``tick`` (its box in the list, "" in
+    the month and week) and its preview.
+
+    Written here rather than in a template, and escaped with the standard library's
+    ``html.escape`` (every value, as the template language would) rather than through
+    ``format_html``: a month holds a hundred cards or more, and the template language,
+    then ``format_html``'s escaping of each value, cost most of the page's time."""
+    marks = "".join(
+        f'<span class="govsocial-network govsocial-network--{escape(network)}" role="img"'
+        f' aria-label="{escape(name)}"></span>'
+        for network, name in entry.networks
+    )
+    summary = escape(entry.summary)
+    classes = f" govsocial-calendar__post--{escape(entry.attention)}" if entry.attention else ""
+    dragging = moving = ""
+    if entry.move_url:
+        move_url = escape(entry.move_url)
+        dragging = f' draggable="true" data-move-url="{move_url}"'
+        moving = (
+            f'<a class="usa-link govsocial-calendar__move" href="{move_url}?next={escape(back)}">'
+            f'{escape(move_label)}<span class="usa-sr-only"> {summary}</span></a>'
+        )
+    # The preview says the summary again only to the eye.
+    same = (
+        ' govsocial-calendar__text--same" aria-hidden="true'
+        if entry.preview == entry.summary
+        else ""
+    )
+    overdue = " govsocial-status--overdue" if entry.overdue else ""
+    card = (
+        f'<li class="govsocial-calendar__post{classes}" id="calendar-post-{entry.id}"{dragging}>'
+        f"{conditional_escape(tick)}"
+        f'<time datetime="{escape(entry.time_iso)}">{escape(entry.time_label)}</time>'
+        f'<span class="govsocial-calendar__networks">{marks}</span>'
+        f'<a class="usa-link govsocial-calendar__summary" href="{escape(entry.url)}">{summary}</a>'
+        f'<span class="usa-tag govsocial-status govsocial-status--{escape(entry.status)}{overdue}">'
+        f"{escape(entry.status_label)}</span>{moving}"
+        f'<div class="govsocial-calendar__preview">'
+        f'<p class="govsocial-calendar__text{same}">{escape(entry.preview)}</p>'
+        f'<p class="govsocial-calendar__accounts">{escape(entry.accounts)}</p>'
+        f'<p class="govsocial-calendar__author">{escape(entry.author)}</p></div></li>'
+    )
+    # Every value in it is escaped above.
+    return mark_safe(card)  # noqa: S308  # nosec B308 B703
+
+
+def _cards(
+    request: HttpRequest, days: dict[date, list[CalendarEntry]], choosing: bool
+) -> dict[int, SafeString]:
+    """Return each entry's card by its id (``_card``); in the list, with its box to
+    tick it."""
+    back = quote(request.get_full_path(), safe="/")
+    move_label = _("Move to…")
+    cards = {}
+    for entries in days.values():
+        for entry in entries:
+            tick = ""
+            if choosing:
+                tick = render_to_string(
+                    "publishing/post_tick.html", {"id": entry.id, "summary": entry.summary}
+                )
+            cards[entry.id] = _card(entry, back=back, move_label=move_label, tick=tick)
+    return cards
+
+
 def _time_grid(
-    period: CalendarPeriod, days: dict[date, list[CalendarEntry]], today: date
+    period: CalendarPeriod,
+    days: dict[date, list[CalendarEntry]],
+    cards: dict[int, SafeString],
+    today: date,
 ) -> list[dict[str, Any]]:
     """Return the week's time grid: a row per local hour shown, with the hour's label
-    and, for each day of the week, its date (today's marked) and the posts that go out
-    in that hour."""
+    and, for each day of the week, its date (today's marked) and the cards of the posts
+    that go out in that hour."""
     shown = period.days()
     hours = hours_shown(entry.hour for day in shown for entry in days.get(day, []))
     return [
@@ -207,7 +311,7 @@ def _time_grid(
                 {
                     "iso": day.isoformat(),
                     "today": day == today,
-                    "posts": [entry for entry in days.get(day, []) if entry.hour == hour],
+                    "posts": [cards[e.id] for e in days.get(day, []) if e.hour == hour],
                 }
                 for day in shown
             ],
@@ -228,6 +332,9 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
     movable = may_compose(request)
     days = _entries_by_day(request, posts, movable)
     today = timezone.localtime(timezone.now(), zone_of(request)).date()
+    # The list's posts are ticked to act on several at once.
+    choosing = movable and period.view == LIST and bool(posts)
+    cards = _cards(request, days, choosing)
 
     month_names: dict[int, str] = {}
 
@@ -240,7 +347,7 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
             "month_name": month_names[day.month],
             "in_month": period.view != MONTH or day.month == period.month.month,
             "today": day == today,
-            "posts": days.get(day, []),
+            "posts": [cards[entry.id] for entry in days.get(day, [])],
         }
 
     context = {
@@ -249,14 +356,13 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "weekdays": [cell["day"] for cell in map(cell, period.days()[:7])],
         "weeks": [[cell(day) for day in week] for week in period.weeks()],
         "list_days": [cell(day) for day in period.days() if day in days],
-        "hours": _time_grid(period, days, today) if period.view == WEEK else [],
+        "hours": _time_grid(period, days, cards, today) if period.view == WEEK else [],
         "filters": filters,
         "filter_query": _filter_query(request),
         "keep": [("view", period.view), ("date", period.anchor.isoformat())],
         "today": today,
         "movable": movable,
-        # The list's posts are ticked to act on several at once.
-        "choosing": movable and period.view == LIST and bool(posts),
+        "choosing": choosing,
         "action_form": PostsActionForm(),
         "post_count": len(posts),
         "here": request.get_full_path(),
