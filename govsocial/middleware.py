@@ -50,7 +50,7 @@ class CommonMiddleware(common.CommonMiddleware):
         return not is_api(request) and super().should_redirect_with_slash(request)
 
 
-# The methods that only read: their pages run in one transaction.
+# The methods that only read: an agency's pages run them in one transaction.
 READS = frozenset({"GET", "HEAD"})
 
 
@@ -77,21 +77,21 @@ class AgencyScopeMiddleware:
             match = None
         view_class = getattr(match.func, "cls", None) if match else None
         is_api = isinstance(view_class, type) and issubclass(view_class, APIView)
-        if request.method not in READS or is_api:
-            return self._bound(request, match, is_api)
-        # A page read in one transaction: one snapshot, and the scope set once rather
-        # than in a transaction of its own around each query (four round trips each,
-        # where a page makes a dozen queries). The API's reads do the same in their
-        # base viewset.
-        with transaction.atomic():
-            return self._bound(request, match, is_api)
+        slug = match.kwargs.get("agency_slug") if match else None
+        if request.method in READS and slug is not None and not is_api:
+            # An agency's page read in one transaction: one snapshot, and the scope set
+            # once rather than in a transaction of its own around each query (four
+            # round trips each, where a page makes a dozen queries). The API's reads do
+            # the same in their base viewset.
+            with transaction.atomic():
+                return self._bound(request, match, slug, is_api)
+        return self._bound(request, match, slug, is_api)
 
     def _bound(
-        self, request: HttpRequest, match: ResolverMatch | None, is_api: bool
+        self, request: HttpRequest, match: ResolverMatch | None, slug: str | None, is_api: bool
     ) -> HttpResponse:
         user = request.user
         user_id = user.pk if user.is_authenticated else None
-        slug = match.kwargs.get("agency_slug") if match else None
         if slug is None or is_api:
             with user_scope(user_id) if user_id else nullcontext():
                 return self.get_response(request)
