@@ -239,7 +239,7 @@ def _card(entry: CalendarEntry, *, back: str, move_label: str, tick: str) -> Saf
         f' aria-label="{escape(name)}"></span>'
         for network, name in entry.networks
     )
-    summary = escape(entry.summary)
+    summary_html = escape(entry.summary)
     classes = f" govsocial-calendar__post--{escape(entry.attention)}" if entry.attention else ""
     dragging = moving = ""
     if entry.move_url:
@@ -247,7 +247,7 @@ def _card(entry: CalendarEntry, *, back: str, move_label: str, tick: str) -> Saf
         dragging = f' draggable="true" data-move-url="{move_url}"'
         moving = (
             f'<a class="usa-link govsocial-calendar__move" href="{move_url}?next={escape(back)}">'
-            f'{escape(move_label)}<span class="usa-sr-only"> {summary}</span></a>'
+            f'{escape(move_label)}<span class="usa-sr-only"> {summary_html}</span></a>'
         )
     # The preview says the summary again only to the eye.
     same = (
@@ -261,7 +261,8 @@ def _card(entry: CalendarEntry, *, back: str, move_label: str, tick: str) -> Saf
         f"{conditional_escape(tick)}"
         f'<time datetime="{escape(entry.time_iso)}">{escape(entry.time_label)}</time>'
         f'<span class="govsocial-calendar__networks">{marks}</span>'
-        f'<a class="usa-link govsocial-calendar__summary" href="{escape(entry.url)}">{summary}</a>'
+        f'<a class="usa-link govsocial-calendar__summary" href="{escape(entry.url)}">'
+        f"{summary_html}</a>"
         f'<span class="usa-tag govsocial-status govsocial-status--{escape(entry.status)}{overdue}">'
         f"{escape(entry.status_label)}</span>{moving}"
         f'<div class="govsocial-calendar__preview">'

@@ -432,3 +432,16 @@ def test_the_export_gives_the_calendars_posts_in_utc_and_in_the_viewers_zone(
     }
     filtered = client.get(url, {"date": day.isoformat(), "as": "json", "campaign": "Other"})
     assert json.loads(filtered.content)["posts"] == []
+
+
+def test_a_cards_words_are_escaped_in_every_view(personas: Personas) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a, handle="<b>city</b>")
+    day = date(NEXT_YEAR, 6, 2)
+    scheduled(personas.agency_a, admin, [x], utc(day, 13), text='<script>alert("x")</script> & co')
+    client = personas.client_for(personas.admin_a)
+    for view in ("month", "week", "list"):
+        page = page_text(client.get(calendar_url(view=view, date=day.isoformat())))
+        assert "<script>" not in page and "<b>city</b>" not in page, view
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in page, view
+        assert "&lt;b&gt;city&lt;/b&gt; (X)" in page, view
