@@ -1,5 +1,6 @@
-// Several posts at once: a button ticks every post shown (or unticks them all), and the
-// form says how many are ticked. Without this file each post is ticked by hand.
+// Several posts at once: a button ticks every post shown (or unticks them all), the form
+// says how many are ticked, and the date and time to move to show only when moving.
+// Without this file each post is ticked by hand and the date and time always show.
 (function () {
   "use strict";
   var form = document.getElementById("posts-chosen");
@@ -9,6 +10,14 @@
   var every = form.querySelector("[data-tick-every]");
   var count = form.querySelector("[data-ticked-count]");
   var boxes = Array.prototype.slice.call(document.querySelectorAll("input[data-tick]"));
+  var action = form.querySelector("select[name=action]");
+  var moving = form.querySelectorAll("[data-when-moving]");
+
+  function showWhen() {
+    moving.forEach(function (field) {
+      field.hidden = action.value !== "move";
+    });
+  }
 
   function ticked() {
     return boxes.filter(function (box) {
@@ -32,6 +41,8 @@
   boxes.forEach(function (box) {
     box.addEventListener("change", say);
   });
+  action.addEventListener("change", showWhen);
   every.hidden = boxes.length === 0;
   say();
+  showWhen();
 })();

@@ -78,6 +78,8 @@ def test_an_admin_finds_ticks_and_moves_posts_then_deletes_drafts(
         page.get_by_role("checkbox", name=f"Tick “{text}”").focus()
         page.keyboard.press("Space")
     page.get_by_label("With the ticked posts").select_option("delete")
+    # The date and time to move to show only when moving.
+    expect(page.get_by_label("Move to")).to_be_hidden()
     page.get_by_role("button", name="Apply to the ticked posts").click()
     expect(page.get_by_role("heading", name="Delete the 2 ticked drafts?")).to_be_visible()
     assert_accessible(page)
