@@ -98,16 +98,21 @@ class AgencyScopeMiddleware:
         open_view = getattr(match.func, "open_by_token", False) if match else False
         if user_id is None and not open_view:
             return redirect_to_login(request.get_full_path())
-        agency = agency_get_active(slug=slug)
+        # A member's membership and agency are among those the session check read (active,
+        # in an active agency): the same rows the two queries below would read.
+        known = next(
+            (m for m in getattr(request, "user_memberships", ()) if m.agency.slug == slug), None
+        )
+        agency = known.agency if known is not None else agency_get_active(slug=slug)
         if agency is None:
             with user_scope(user_id) if user_id else nullcontext():
                 return response_for_exception(request, Http404())
         with agency_scope(agency.pk, user_id=user_id):
-            membership = (
-                membership_for(agency=agency, user=user)  # type: ignore[arg-type]
-                if user_id
-                else None
-            )
+            membership = known
+            if membership is not None:
+                membership.user = user
+            elif user_id:
+                membership = membership_for(agency=agency, user=user)  # type: ignore[arg-type]
             if membership is None and not open_view:
                 # Not a member looks exactly like "no such agency".
                 return response_for_exception(request, Http404())

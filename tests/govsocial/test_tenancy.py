@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from accounts.models import Membership, Role
 from govsocial.tenancy import AgencyNotBound, agency_owned_models, agency_scope
@@ -105,3 +107,20 @@ def test_every_agency_owned_table_is_behind_forced_row_level_security(model: typ
             [table],
         )
         assert cursor.fetchone() == (["DELETE", "INSERT", "SELECT", "UPDATE"],)
+
+
+def test_an_agency_page_reads_its_agency_and_membership_once(
+    personas: Personas,
+) -> None:
+    client = personas.client_for(personas.author_a)
+    page = reverse("notification_list", args=["alpha"])
+    client.get(page)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(page).status_code == 200
+    read = [q["sql"] for q in queries.captured_queries]
+    # The session check's read of the person's memberships (with their agencies) is
+    # the page's only one: the agency and the membership come from it.
+    assert sum('FROM "accounts_membership"' in sql for sql in read) == 1
+    assert not any(sql.startswith('SELECT "accounts_agency"') for sql in read)
+    # Another agency's page is still nowhere to be found.
+    assert client.get(reverse("notification_list", args=["beta"])).status_code == 404
