@@ -504,6 +504,7 @@ def _tell_author(
     """Tell the post's author how the round ended, and who (by name) ended it
     (approved: what became of its time, ``_schedule_approved``'s ``outcome``)."""
     zone = viewer_zone(user_zone=post.author.time_zone, agency_zone=post.agency.time_zone)
+    link = post_link(post)
     context = {
         "approval": approval,
         "post": post,
@@ -511,7 +512,7 @@ def _tell_author(
         "comment": comment,
         "outcome": outcome or {},
         "zone": zone.key,
-        "link": post_link(post),
+        "link": link,
     }
     if approval.state == ApprovalState.APPROVED:
         subject = _("Your post was approved")
@@ -524,5 +525,5 @@ def _tell_author(
         kind=Kind.APPROVAL_DECIDED,
         subject=subject,
         body=render_to_string("emails/approval_decided.txt", context),
-        link=post_link(post),
+        link=link,
     )

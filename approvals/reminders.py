@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.models import Agency, User
+from approvals.decisions import post_link
 from approvals.models import Approval, ApprovalState, Decision
 from govsocial.tenancy import AgencyNotBound, bound_agency_id
 from notifications.models import Kind
@@ -56,7 +57,7 @@ def _remind(agency: Agency, round_id: int) -> int:
     with transaction.atomic():
         round_ = (
             Approval.objects.select_for_update(of=("self",))
-            .select_related("post", "reply")
+            .select_related("post__agency", "reply")
             .filter(pk=round_id, state=ApprovalState.PENDING)
             .first()
         )
@@ -65,13 +66,11 @@ def _remind(agency: Agency, round_id: int) -> int:
         approvers = round_.steps[round_.step - 1]["approvers"]
         decided = Decision.objects.filter(approval=round_, step=round_.step).values("decided_by")
         if round_.post is not None:
-            link = reverse("post_detail", args=[agency.slug, round_.post_id])
-            what = round_.post.text
+            link, what = post_link(round_.post), round_.post.text
         else:
             reply = round_.reply
-            link = reverse("inbox_item", args=[agency.slug, reply.item_id])
+            link = settings.SITE_URL + reverse("inbox_item", args=[agency.slug, reply.item_id])
             what = reply.text
-        link = settings.SITE_URL + link
         hours = agency.approval_reminder_hours
         subject = ngettext(
             "Still waiting for your approval after %(hours)d hour",

@@ -243,12 +243,13 @@ def _ask_approvers(reply: InboxReply, approval: Approval) -> None:
 
 def _tell_writer(reply: InboxReply, approval: Approval, decider: User, comment: str) -> None:
     """Tell the reply's writer how its round ended, and who ended it."""
+    link = _item_link(reply)
     context = {
         "reply": reply,
         "approval": approval,
         "decided_by": decider.display_name,
         "comment": comment,
-        "link": _item_link(reply),
+        "link": link,
     }
     subject = (
         _("Your reply was approved")
@@ -260,7 +261,7 @@ def _tell_writer(reply: InboxReply, approval: Approval, decider: User, comment: 
         kind=Kind.APPROVAL_DECIDED,
         subject=subject,
         body=render_to_string("emails/reply_approval_decided.txt", context),
-        link=_item_link(reply),
+        link=link,
         about=reply.item,
     )
 

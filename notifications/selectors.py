@@ -7,9 +7,13 @@ from django.db.models import QuerySet
 from notifications.models import Delivery, Kind, Notification, NotificationChoice
 
 
-def notification_list(*, user_id: int) -> QuerySet[Notification]:
-    """Return the person's notifications in the bound agency, newest first."""
-    return Notification.objects.filter(user_id=user_id).order_by("-created_at", "-id")
+def notification_list(
+    *, user_id: int, notifications: QuerySet[Notification] | None = None
+) -> QuerySet[Notification]:
+    """Return the person's notifications in the bound agency (among ``notifications``
+    when given), newest first."""
+    among = Notification.objects.all() if notifications is None else notifications
+    return among.filter(user_id=user_id).order_by("-created_at", "-id")
 
 
 def notification_get(*, user_id: int, notification_id: int) -> Notification | None:

@@ -48,9 +48,10 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Agen
         super().initial(request, *args, **kwargs)
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        mine = queryset.filter(
-            pk__in=selectors.notification_list(user_id=self.request.user.pk).values("pk")  # type: ignore[arg-type]
-        ).order_by("-created_at", "-id")
+        mine = selectors.notification_list(
+            user_id=self.request.user.pk,  # type: ignore[arg-type]
+            notifications=queryset,
+        )
         if self.action != "list" or "unread" not in self.request.query_params:
             return mine
         unread = self.request.query_params["unread"]
