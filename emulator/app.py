@@ -21,7 +21,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/", pages.index),
             Route("/accounts/{network}/{handle}", pages.timeline),
-            Route("/avatars/{network}/{handle}.svg", pages.avatar),
+            Route("/avatars/{network}/{handle}.png", pages.avatar),
             Mount("/static", StaticFiles(directory=STATIC), name="static"),
             Mount("/_emulator", routes=admin.routes),
             Mount("/media", routes=media.routes),

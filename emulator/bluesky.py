@@ -156,7 +156,7 @@ def profile_basic(actor: Actor, call: Call) -> dict[str, Any]:
         "did": actor.id,
         "handle": actor.handle,
         "displayName": actor.display_name,
-        "avatar": f"{call.origin}/avatars/bluesky/{actor.handle}.svg",
+        "avatar": f"{call.origin}/avatars/bluesky/{actor.handle}.png",
         "labels": [],
         "createdAt": timestamp(actor.created_at),
     }

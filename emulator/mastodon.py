@@ -126,7 +126,7 @@ def _reject(message: str, status: int = 422) -> Reject:
 def account_json(actor: Actor, call: Call) -> dict[str, Any]:
     """Describe an account as Mastodon's Account entity."""
     username = actor.handle.split("@")[0]
-    avatar = f"{call.origin}/avatars/mastodon/{username}.svg"
+    avatar = f"{call.origin}/avatars/mastodon/{username}.png"
     statuses = call.world.posts_where(lambda p: p.channel == "mastodon" and p.author is actor)
     return {
         "id": actor.id,
@@ -537,7 +537,7 @@ async def instance_v2(call: Call) -> Response:
             "source_url": "https://github.com/mastodon/mastodon",
             "description": "A local stand-in for a Mastodon server.",
             "usage": {"users": {"active_month": len(call.world.accounts_on("mastodon"))}},
-            "thumbnail": {"url": f"{call.origin}/avatars/mastodon/instance.svg"},
+            "thumbnail": {"url": f"{call.origin}/avatars/mastodon/instance.png"},
             "languages": ["en", "fr"],
             "configuration": _instance_configuration() | {"urls": {"streaming": f"wss://{DOMAIN}"}},
             "registrations": {"enabled": False, "approval_required": False, "message": None},

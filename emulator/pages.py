@@ -3,12 +3,15 @@ OAuth authorisation form. Plain HTML that needs no JavaScript."""
 
 from __future__ import annotations
 
+import colorsys
 import hashlib
+import io
 from collections.abc import Mapping
 from html import escape
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from PIL import Image, ImageDraw, ImageFont
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
@@ -30,6 +33,8 @@ API_BASES = {
     "mastodon": "/mastodon",
     "bluesky": "/bluesky/xrpc",
 }
+# The side of the square pictures accounts are given, in pixels.
+AVATAR_SIZE = 128
 # An account's channels: a Facebook page also publishes to its Instagram account.
 CHANNELS_OF = {"facebook": ("facebook", "instagram")}
 
@@ -232,15 +237,21 @@ def problem_page(heading: str, problem: str) -> HTMLResponse:
 
 
 async def avatar(request: Request) -> Response:
-    """Draw an account's avatar: its initial on a colour derived from its handle."""
+    """Draw an account's picture as a PNG, as the networks serve them: its initial on a
+    colour derived from its handle."""
     handle = request.path_params["handle"]
     hue = int(hashlib.sha256(handle.encode()).hexdigest()[:4], 16) % 360
-    initial = escape((handle[:1] or "?").upper())
-    svg = (
-        '<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128" viewBox="0 0 128 128" '
-        f'role="img" aria-label="{escape(handle)}">'
-        f'<rect width="128" height="128" fill="hsl({hue},45%,40%)"/>'
-        '<text x="64" y="84" font-family="sans-serif" font-size="64" fill="#fff" '
-        f'text-anchor="middle">{initial}</text></svg>'
+    red, green, blue = colorsys.hls_to_rgb(hue / 360, 0.4, 0.45)
+    picture = Image.new(
+        "RGB", (AVATAR_SIZE, AVATAR_SIZE), (int(red * 255), int(green * 255), int(blue * 255))
     )
-    return Response(svg, media_type="image/svg+xml")
+    ImageDraw.Draw(picture).text(
+        (AVATAR_SIZE / 2, AVATAR_SIZE / 2),
+        (handle[:1] or "?").upper(),
+        fill="white",
+        font=ImageFont.load_default(size=AVATAR_SIZE // 2),
+        anchor="mm",
+    )
+    drawn = io.BytesIO()
+    picture.save(drawn, format="PNG")
+    return Response(drawn.getvalue(), media_type="image/png")

@@ -120,7 +120,7 @@ def user_json(actor: Actor, fields: set[str], origin: str, world: World) -> dict
     optional = {
         "created_at": lambda: timestamp(actor.created_at),
         "description": lambda: "",
-        "profile_image_url": lambda: f"{origin}/avatars/x/{actor.handle}.svg",
+        "profile_image_url": lambda: f"{origin}/avatars/x/{actor.handle}.png",
         "verified": lambda: False,
         "protected": lambda: False,
         "public_metrics": lambda: {

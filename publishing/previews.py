@@ -1,7 +1,7 @@
 """The composer's previews: each account's post drawn the way its network's feed shows it
-— who posts it (name, handle, a mark in place of the picture), the text as the network
-is given it and where the feed cuts it off behind "more", the card a link becomes, and
-the files cropped as the feed crops them (the shapes are in the stylesheet, by network).
+— who posts it (picture, name, handle), the text as the network is given it and where
+the feed cuts it off behind "more", the card a link becomes, and the files cropped as
+the feed crops them (the shapes are in the stylesheet, by network).
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ class NetworkPreview:
     name: str
     # "@handle" as the network writes it, or "" where it shows none.
     handle: str
-    # The first letter of the name, in place of the account's picture.
+    # The first letter of the name, shown when the account has no picture.
     initial: str
     # The text the feed shows, and what it cuts off behind "more" ("" when nothing).
     shown: str

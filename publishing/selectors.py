@@ -28,6 +28,7 @@ from publishing.models import (
     QueueSlot,
     SocialAccount,
     SocialAccountKeyPublisher,
+    SocialAccountPicture,
     SocialAccountPublisher,
     is_overdue,
     status_label,
@@ -46,6 +47,16 @@ def social_account_get(*, account_id: int) -> SocialAccount | None:
     return (
         SocialAccount.objects.select_related("agency", "connected_by").filter(pk=account_id).first()
     )
+
+
+def account_picture_png(*, account_id: int, digest: str) -> bytes | None:
+    """Return the PNG of a network account's picture, when ``digest`` names the one kept."""
+    png = (
+        SocialAccountPicture.objects.filter(account_id=account_id, account__picture_digest=digest)
+        .values_list("png", flat=True)
+        .first()
+    )
+    return None if png is None else bytes(png)
 
 
 def account_publisher_ids(*, account: SocialAccount) -> set[int]:

@@ -1,5 +1,5 @@
 """Periodic work of publishing, fanned out one task per agency (then per account), so a
-slow network never holds up another agency: account health checks, the end of crisis
+slow network never holds up another agency: account health checks and pictures, the end of crisis
 pauses whose time is up; and the delivery of targets the dispatcher hands over as due
 now."""
 
@@ -45,6 +45,19 @@ def account_health_check(*, agency_id: int, account_id: int) -> None:
     account = social_account_get(account_id=account_id)
     if account is not None:
         services.account_health_check(account=account)
+
+
+@shared_task(acks_late=True)
+@with_agency_scope
+def account_picture_keep(*, agency_id: int, account_id: int) -> None:
+    """Keep the picture of an account just connected. Safe to run twice: a picture
+    already kept from the same address is not read again."""
+    from publishing import services
+    from publishing.selectors import social_account_get
+
+    account = social_account_get(account_id=account_id)
+    if account is not None:
+        services.account_picture_keep(account=account)
 
 
 @shared_task(acks_late=True)

@@ -22,6 +22,11 @@ urlpatterns = [
         name="account_connect_start",
     ),
     path(
+        "agencies/<slug:agency_slug>/accounts/<int:account_id>/picture/<str:digest>.png",
+        accounts.account_picture,
+        name="account_picture",
+    ),
+    path(
         "agencies/<slug:agency_slug>/accounts/<int:account_id>/check/",
         accounts.account_check,
         name="account_check",

@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from accounts.models import Agency, Membership, Role, User
+from govsocial.celery import app
 from govsocial.launch.emulated_networks import mastodon_app
 from govsocial.settings import network_configuration
 from govsocial.tenancy import agency_scope
@@ -144,6 +145,16 @@ class Personas:
         client = Client()
         client.force_login(membership.user)
         return client
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    """Run Celery tasks in the process that sends them, when sent."""
+    app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        app.conf.task_always_eager = False
 
 
 @pytest.fixture

@@ -124,6 +124,7 @@ from publishing.models import (
     QueueSlot,
     SocialAccount,
     SocialAccountKeyPublisher,
+    SocialAccountPicture,
     SocialAccountPublisher,
     TargetState,
 )
@@ -445,6 +446,18 @@ def social_account_for(agency: Agency, **fields: Any) -> SocialAccount:
             agency=agency, connected_by=connected_by, **(values | fields)
         )
     return account
+
+
+def account_picture_for(agency: Agency, **fields: Any) -> SocialAccountPicture:
+    """Keep a picture for a new account of ``agency``, as its health check would."""
+    digest = "d" * 64
+    account = fields.pop("account", None) or social_account_for(agency, picture_digest=digest)
+    values = {"source_url": "https://pictures.example/riverton.png", "png": b"png"}
+    with agency_scope(agency.pk):
+        picture: SocialAccountPicture = SocialAccountPicture.objects.create(
+            agency=agency, account=account, **(values | fields)
+        )
+    return picture
 
 
 def publisher_for(agency: Agency, **fields: Any) -> SocialAccountPublisher:
@@ -974,6 +987,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     AgencySignOn: sign_on_for,
     SignOnDomain: sign_on_domain_for,
     SocialAccount: social_account_for,
+    SocialAccountPicture: account_picture_for,
     SocialAccountPublisher: publisher_for,
     SocialAccountKeyPublisher: key_publisher_for,
     Post: post_for,

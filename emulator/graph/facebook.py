@@ -58,7 +58,7 @@ def credentials(world: World, account: Actor, *, lifetime: int | None = None) ->
 
 def _picture(call: Call, handle: str) -> dict[str, Any]:
     """Return Graph's ``picture`` field."""
-    return {"data": {"url": f"{call.origin}/avatars/facebook/{handle}.svg", "is_silhouette": False}}
+    return {"data": {"url": f"{call.origin}/avatars/facebook/{handle}.png", "is_silhouette": False}}
 
 
 async def describe_user(call: Call, account: Actor, params: dict[str, Any]) -> Response:

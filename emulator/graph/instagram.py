@@ -48,7 +48,7 @@ def user_json(call: Call, account: Actor, fields: dict[str, str]) -> dict[str, A
         "id": lambda: account.instagram_id,
         "username": lambda: account.handle,
         "name": lambda: account.display_name,
-        "profile_picture_url": lambda: f"{call.origin}/avatars/instagram/{account.handle}.svg",
+        "profile_picture_url": lambda: f"{call.origin}/avatars/instagram/{account.handle}.png",
         "biography": lambda: "",
         "followers_count": lambda: 0,
         "follows_count": lambda: 0,

@@ -9,6 +9,7 @@ from publishing.models.accounts import (
     PublisherManager,
     SocialAccount,
     SocialAccountKeyPublisher,
+    SocialAccountPicture,
     SocialAccountPublisher,
 )
 from publishing.models.delivery import FIRST_COMMENT, WAITING_STATES, DispatchTicket
@@ -47,6 +48,7 @@ __all__ = [
     "QueueSlot",
     "SocialAccount",
     "SocialAccountKeyPublisher",
+    "SocialAccountPicture",
     "SocialAccountPublisher",
     "TargetState",
     "Weekday",

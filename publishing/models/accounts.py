@@ -42,6 +42,9 @@ class SocialAccount(AgencyOwned):
     handle = models.CharField(_("handle"), max_length=255)
     display_name = models.CharField(_("display name"), max_length=255, blank=True)
     avatar_url = models.URLField(_("avatar"), max_length=1000, blank=True)
+    # The SHA-256 of the picture kept from ``avatar_url`` (``SocialAccountPicture``),
+    # blank while there is none: pages name the picture by it, so browsers keep it.
+    picture_digest = models.CharField(max_length=64, blank=True, editable=False)
     scopes = ArrayField(models.CharField(max_length=100), verbose_name=_("scopes"), default=list)
     access_token = EncryptedTextField(blank=True)
     refresh_token = EncryptedTextField(blank=True)
@@ -88,6 +91,24 @@ class SocialAccount(AgencyOwned):
             token_expires_at=self.token_expires_at,
             extra={str(k): str(v) for k, v in self.extra.items()},
         )
+
+
+class SocialAccountPicture(AgencyOwned):
+    """An account's picture as its network shows it, drawn again here as a small PNG:
+    pages load images from this site only, and nothing the network sent is served as
+    it came."""
+
+    account = models.OneToOneField(
+        SocialAccount, on_delete=models.CASCADE, primary_key=True, related_name="picture"
+    )
+    # The network's address it was read from: read again only when the address changes.
+    source_url = models.URLField(max_length=1000)
+    png = models.BinaryField()
+    kept_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("network account picture")
+        verbose_name_plural = _("network account pictures")
 
 
 class PublisherManager(AgencyScopedManager, UserObjectPermissionManager):

@@ -1,5 +1,5 @@
 """Every write of publishing, one module per subject: ``accounts`` (connecting network
-accounts, their tokens, health and publishers), ``posts`` (writing and editing posts),
+accounts, their tokens, health, pictures and publishers), ``posts`` (writing and editing posts),
 ``scheduling`` (putting them on the schedule and off it), ``translations`` (a
 post's version in the other official language), ``queue`` (queue slots and
 "Add to queue"), ``bulk`` (scheduling from a file), ``media`` (the media library),
@@ -10,6 +10,7 @@ from publishing.services.accounts import (
     account_connect,
     account_disconnect,
     account_health_check,
+    account_picture_keep,
     account_publishers_set,
     account_refresh,
     account_require_publisher,
@@ -40,6 +41,7 @@ __all__ = [
     "account_connect",
     "account_disconnect",
     "account_health_check",
+    "account_picture_keep",
     "account_publishers_set",
     "account_refresh",
     "account_require_publisher",

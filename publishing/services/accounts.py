@@ -1,11 +1,14 @@
 """Every write about network accounts: connecting them, keeping their tokens fresh,
-their health, and who may publish to them."""
+their health, their pictures, and who may publish to them."""
 
 from __future__ import annotations
 
+import hashlib
+import io
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -13,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 import archive
 from accounts.models import Agency, ApiKey, Membership, User
@@ -25,9 +29,11 @@ from publishing.models import (
     AccountHealth,
     SocialAccount,
     SocialAccountKeyPublisher,
+    SocialAccountPicture,
     SocialAccountPublisher,
 )
 from publishing.networks.base import (
+    AccountProfile,
     ConnectableAccount,
     NetworkError,
     PermanentNetworkError,
@@ -46,6 +52,11 @@ logger = logging.getLogger(__name__)
 REFRESH_AHEAD = timedelta(minutes=10)
 # Back-off when a network throttles without saying for how long.
 DEFAULT_RATE_LIMIT_WAIT = timedelta(minutes=15)
+# An account's picture is read up to this size and this many pixels, and kept as a
+# square this many pixels wide (twice the largest size the pages show it at).
+PICTURE_MAX_BYTES = 2 * 1024 * 1024
+PICTURE_MAX_PIXELS = 4096 * 4096
+PICTURE_SIDE = 96
 
 
 def _require_admin(agency: Agency, actor: Principal) -> None:
@@ -96,6 +107,7 @@ def account_connect(
             account.connected_by = actor
             account.connected_at = timezone.now()
         account.save()
+        transaction.on_commit(partial(_picture_fetch, agency.pk, account.pk))
         archive.record(
             agency=agency,
             actor=actor,
@@ -199,7 +211,8 @@ def account_health_check(*, account: SocialAccount) -> SocialAccount:
     except NetworkError as error:
         logger.info("health check of account %s inconclusive: %s", account.pk, error.reason)
         return account
-    return _health_set(account, AccountHealth.OK, reason="", profile_handle=profile.handle)
+    account = _health_set(account, AccountHealth.OK, reason="", profile=profile)
+    return account_picture_keep(account=account)
 
 
 def _health_set(
@@ -208,7 +221,7 @@ def _health_set(
     *,
     reason: str,
     until: datetime | None = None,
-    profile_handle: str = "",
+    profile: AccountProfile | None = None,
 ) -> SocialAccount:
     """Record the outcome of a health check; a change of health is archived, and an
     account that now needs re-authorisation has its owner emailed."""
@@ -223,8 +236,8 @@ def _health_set(
         account.health_reason = reason[:500]
         account.health_checked_at = timezone.now()
         account.rate_limited_until = until
-        if profile_handle:
-            account.handle = profile_handle
+        if profile is not None:
+            account.handle, account.avatar_url = profile.handle, profile.avatar_url
         account.save()
         if health != before:
             archive.record(
@@ -238,6 +251,82 @@ def _health_set(
                 owner, agency_slug = account.connected_by, account.agency.slug
                 _email_owner(account, owner, agency_slug)
     return account
+
+
+def _picture_fetch(agency_id: int, account_id: int) -> None:
+    """Have a worker keep the picture of an account just connected."""
+    from publishing.tasks import account_picture_keep as task
+
+    task.delay(agency_id=agency_id, account_id=account_id)
+
+
+def account_picture_keep(*, account: SocialAccount) -> SocialAccount:
+    """Keep the account's picture, read from the address its network gave
+    (``avatar_url``) when that address is new, or forget it when the network gives none.
+
+    A picture that cannot be kept (the network fails or what it serves is not an image)
+    leaves the one kept before; the next health check tries again.
+    """
+    source = account.avatar_url
+    kept_from = (
+        SocialAccountPicture.objects.filter(account=account)
+        .values_list("source_url", flat=True)
+        .first()
+    )
+    if kept_from == (source or None):
+        return account
+    png = b""
+    if source:
+        try:
+            downloaded = adapter_for(account.network).download(
+                account.credentials(), url=source, max_bytes=PICTURE_MAX_BYTES
+            )
+            png = _picture_drawn(downloaded.content)
+        except (NetworkError, PictureUnreadable) as error:
+            logger.info("picture of account %s not kept: %s", account.pk, error)
+            return account
+    with transaction.atomic():
+        account = SocialAccount.objects.select_for_update(no_key=True, of=("self",)).get(
+            pk=account.pk
+        )
+        if account.avatar_url != source:
+            return account  # The network gave another address meanwhile: its turn next.
+        if png:
+            SocialAccountPicture.objects.update_or_create(
+                account=account,
+                defaults={"agency_id": account.agency_id, "source_url": source, "png": png},
+            )
+        else:
+            SocialAccountPicture.objects.filter(account=account).delete()
+        account.picture_digest = hashlib.sha256(png).hexdigest() if png else ""
+        account.save(update_fields=["picture_digest"])
+    return account
+
+
+class PictureUnreadable(Exception):
+    """What the network served as an account's picture is not an image we can read."""
+
+
+def _picture_drawn(content: bytes) -> bytes:
+    """Return ``content`` (an image) drawn again as a PNG square of ``PICTURE_SIDE``
+    pixels, cropped to its centre; nothing of the file it came in is kept."""
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            if image.format not in ("PNG", "JPEG", "GIF", "WEBP"):
+                raise PictureUnreadable(f"a picture in {image.format} is not read")
+            if image.width * image.height > PICTURE_MAX_PIXELS:
+                raise PictureUnreadable(
+                    f"a picture of {image.width} by {image.height} is too large"
+                )
+            image.draft("RGB", (PICTURE_SIDE, PICTURE_SIDE))
+            square = ImageOps.fit(
+                ImageOps.exif_transpose(image).convert("RGBA"), (PICTURE_SIDE, PICTURE_SIDE)
+            )
+    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as error:
+        raise PictureUnreadable(str(error)) from error
+    drawn = io.BytesIO()
+    square.save(drawn, format="PNG", optimize=True)
+    return drawn.getvalue()
 
 
 def _email_owner(account: SocialAccount, owner: User, agency_slug: str) -> None:

@@ -1,5 +1,5 @@
 """Pages: the agency's network accounts, connecting them through the networks'
-authorisation, their health, and who may publish to them."""
+authorisation, their health and pictures, and who may publish to them."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import (
+    require_GET,
+    require_http_methods,
+    require_POST,
+    require_safe,
+)
 
 from accounts.models import Role
 from govsocial.errors import GovsocialError
@@ -93,6 +98,21 @@ def _network_label(network: Network) -> str:
     if network == Network.FACEBOOK:
         return _("Facebook and Instagram")
     return network.value.capitalize()
+
+
+@require_safe
+def account_picture(
+    request: HttpRequest, agency_slug: str, account_id: int, digest: str
+) -> HttpResponse:
+    """Send an account's picture to a member of its agency. Its address names the
+    picture (a new one has a new address), so the browser keeps it."""
+    png = selectors.account_picture_png(account_id=account_id, digest=digest)
+    if png is None:
+        raise Http404
+    response = HttpResponse(png, content_type="image/png")
+    # Members only: no shared cache may keep it.
+    response["Cache-Control"] = "private, max-age=31536000, immutable"
+    return response
 
 
 @require_POST

@@ -19,7 +19,6 @@ from accounts.models import Agency, Role, User
 from archive.models import RecordsRequest
 from archive.requests import request_open, search_save
 from archive.services import SYSTEM, earlier_transactions_wait, log_integrate
-from govsocial.celery import app
 from govsocial.tenancy import agency_scope
 from tests.factories import MembershipFactory
 
@@ -55,16 +54,6 @@ def new_agency(
     made = committed_agency(0)
     with django_db_blocker.unblock():  # type: ignore[attr-defined]
         yield made
-
-
-@pytest.fixture
-def eager() -> Iterator[None]:
-    """Run Celery tasks in the process that sends them, when sent."""
-    app.conf.task_always_eager = True
-    try:
-        yield
-    finally:
-        app.conf.task_always_eager = False
 
 
 # How long a test waits for transactions of other jobs on the same server to end.

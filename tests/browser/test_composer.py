@@ -7,8 +7,10 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -18,7 +20,7 @@ from playwright.sync_api import Browser, expect
 from accounts.models import Agency, Role
 from govsocial.tenancy import agency_scope
 from publishing.networks.base import Network
-from publishing.services import media_upload
+from publishing.services import account_picture_keep, media_upload
 from tests.browser.conftest import (
     Member,
     assert_accessible,
@@ -87,8 +89,9 @@ def picture(colour: str) -> bytes:
     return out.getvalue()
 
 
-def five_accounts_and_two_photos(agency: Agency) -> None:
-    """Give the agency one account on each network and two photos in its library."""
+def five_accounts_and_two_photos(agency: Agency, *, pictures_from: Emulator) -> None:
+    """Give the agency one account on each network, with the picture the network shows,
+    and two photos in its library."""
     for network, handle in [
         (Network.X, "riverton"),
         (Network.FACEBOOK, "City of Riverton"),
@@ -96,7 +99,10 @@ def five_accounts_and_two_photos(agency: Agency) -> None:
         (Network.MASTODON, "riverton@social.example"),
         (Network.BLUESKY, "riverton.bsky.social"),
     ]:
-        social_account_for(agency, network=network, handle=handle)
+        avatar = pictures_from.url(f"/avatars/{network.value}/{quote(handle)}.png")
+        account = social_account_for(agency, network=network, handle=handle, avatar_url=avatar)
+        with agency_scope(agency.pk):
+            account_picture_keep(account=account)
     admin = MembershipFactory(agency=agency, roles=[Role.ADMIN]).user
     with agency_scope(agency.pk):
         for name, colour in (("bridge.png", "#1a4480"), ("park.png", "#538200")):
@@ -116,10 +122,11 @@ def test_a_five_network_post_with_two_photos_fits_in_a_screen_and_a_half(
     screenshots: Path,
     web_media_root: Path,
     settings: Any,
+    networks: Emulator,
 ) -> None:
     # The photos are kept where the web server reads the library.
     settings.MEDIA_ROOT = web_media_root
-    in_agency(committed_admin, five_accounts_and_two_photos)
+    in_agency(committed_admin, partial(five_accounts_and_two_photos, pictures_from=networks))
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     sign_in(page, web_server, committed_admin)
     page.goto(f"{web_server}/agencies/{committed_admin.agency_slug}/posts/new/")
@@ -156,8 +163,10 @@ def test_a_five_network_post_with_two_photos_fits_in_a_screen_and_a_half(
     instagram = previews.locator(".govsocial-preview--instagram")
     expect(instagram.locator(".govsocial-preview__name")).to_have_text("cityofriverton")
     expect(instagram.locator(".govsocial-preview__folded")).to_contain_text("route 12 that day.")
-    expect(instagram.locator("img")).to_have_count(1)
-    expect(previews.locator(".govsocial-preview--x img")).to_have_count(2)
+    expect(instagram.locator(".govsocial-preview__media img")).to_have_count(1)
+    expect(previews.locator(".govsocial-preview--x .govsocial-preview__media img")).to_have_count(2)
+    # Each account shows the picture its network shows.
+    expect(previews.locator("img.govsocial-preview__picture")).to_have_count(5)
     expect(previews.locator(".govsocial-preview--x .govsocial-preview__folded")).to_have_count(0)
     at_both_sizes(page, screenshots, "composer-previews", start="#composer-previews")
     page.close()

@@ -210,13 +210,13 @@ def test_with_fetching_on_instagram_downloads_the_image_when_the_container_is_ma
     emulator: Emulator, page: Page
 ) -> None:
     assert emulator.configure(fetch_media=True)["fetch_media"] is True
-    image_url = emulator.url("/avatars/instagram/riverton.svg")
+    image_url = emulator.url("/avatars/instagram/riverton.png")
 
     container = page.post(f"/{page.instagram_id}/media", image_url=image_url, caption="Pools")
     page.post(f"/{page.instagram_id}/media_publish", creation_id=container.json()["id"])
 
     [stored] = emulator.posts(network="instagram", origin="account")
-    assert stored["media"][0]["type"] == "image/svg+xml"
+    assert stored["media"][0]["type"] == "image/png"
     assert stored["media"][0]["size"] > 0
     assert stored["media"][0]["url"] == image_url
 
@@ -320,7 +320,7 @@ def test_pages_list_their_instagram_account_with_the_nested_fields_asked(page: P
     [entry] = nested.json()["data"]
     instagram = entry["instagram_business_account"]
     assert (instagram["id"], instagram["username"]) == (page.instagram_id, "riverton")
-    assert instagram["profile_picture_url"].endswith("/avatars/instagram/riverton.svg")
+    assert instagram["profile_picture_url"].endswith("/avatars/instagram/riverton.png")
     assert bare.json()["data"][0]["instagram_business_account"] == {"id": page.instagram_id}
 
 

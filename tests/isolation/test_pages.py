@@ -13,6 +13,7 @@ from publishing.shared_media import share_token
 from tests.conftest import Personas
 from tests.factories import (
     InvitationFactory,
+    account_picture_for,
     api_key_for,
     approval_chain_for,
     approval_for,
@@ -173,6 +174,17 @@ class TestNetworkAccountDisconnect(IsolationSuite):
 
     def url(self, personas: Personas) -> str:
         return _account_url(self.url_name, personas)
+
+
+class TestNetworkAccountPicture(IsolationSuite):
+    url_name = "account_picture"
+
+    def url(self, personas: Personas) -> str:
+        picture = account_picture_for(personas.agency_a)
+        return reverse(
+            self.url_name,
+            args=[personas.agency_a.slug, picture.account_id, picture.account.picture_digest],
+        )
 
 
 class TestNetworkAccountPublishers(IsolationSuite):

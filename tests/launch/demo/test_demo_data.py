@@ -19,8 +19,9 @@ from django.core.management import CommandError, call_command
 from tests.delivery_processes import wait_for
 from tests.launch.launcher_process import Launcher
 
-# A worker builds the records package once the demo asked for it.
-PACKAGE_TIMEOUT = 300
+# A worker builds the records package and keeps the accounts' pictures once the demo
+# asked for them.
+WORKER_TIMEOUT = 300
 
 # What the demo agency holds, read in the launcher's environment.
 READ = """
@@ -54,6 +55,7 @@ with agency_scope(agency.pk):
         "requests": RecordsRequest.objects.count(),
         "packages": list(ExportPackage.objects.values_list("status", flat=True)),
         "made": ArchiveEvent.objects.filter(verb__in=MADE).count(),
+        "pictures": SocialAccount.objects.exclude(picture_digest="").count(),
     }))
 """
 
@@ -90,8 +92,13 @@ def test_the_demo_agency_starts_with_its_accounts_and_a_fortnight_of_work(
     assert found["requests"] == 1 and len(found["packages"]) == 1
     wait_for(
         lambda: riverton(launcher)["packages"] == ["ready"],
-        timeout=PACKAGE_TIMEOUT,
+        timeout=WORKER_TIMEOUT,
         what="the demo's records package being built",
+    )
+    wait_for(
+        lambda: riverton(launcher)["pictures"] == len(networks),
+        timeout=WORKER_TIMEOUT,
+        what="the pictures of the demo's accounts being kept",
     )
 
 

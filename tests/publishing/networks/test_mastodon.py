@@ -285,7 +285,7 @@ def test_the_profile_names_the_account_the_token_belongs_to(networks: Emulator) 
         remote_id=account.remote_id,
         handle="riverton",
         display_name="City of Riverton",
-        avatar_url=networks.url("/avatars/mastodon/riverton.svg"),
+        avatar_url=networks.url("/avatars/mastodon/riverton.png"),
     )
 
 

@@ -289,7 +289,7 @@ def test_the_profile_says_who_the_token_belongs_to(
 
     assert (profile.remote_id, profile.handle) == (riverton.remote_id, "riverton")
     assert profile.display_name == "City of Riverton"
-    assert profile.avatar_url == networks.url("/avatars/x/riverton.svg")
+    assert profile.avatar_url == networks.url("/avatars/x/riverton.png")
 
 
 # Failures ---------------------------------------------------------------------------
