@@ -1,16 +1,18 @@
 """Rows inserted in one statement: one row as its values, many as a column per array;
-the same rows, conflicts and answers either way."""
+the same rows, conflicts and answers either way, JSON documents whole and in order."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
 
-from archive.models import Holiday
+from archive.models import Holiday, SavedSearch
 from govsocial.bulk import rows_insert
 from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
+from tests.factories import records_request_for
 
 pytestmark = pytest.mark.django_db
 COLUMNS = ("agency_id", "day", "name")
@@ -36,3 +38,29 @@ def test_one_row_and_many_rows_go_in_alike(personas: Personas) -> None:
     assert many == [(date(2027, 7, 1), "Canada Day"), (date(2027, 12, 25), "Christmas Day")]
     assert again == [] and nothing == []
     assert kept == ["New Year's Day", "Canada Day", "Christmas Day"]
+
+
+def test_json_documents_go_in_whole_and_in_order(personas: Personas) -> None:
+    agency = personas.agency_a
+    request = records_request_for(agency)
+    criteria = [
+        {"words": 'the "bridge" \\ closure', "n": 1},
+        {"words": "l'été à Montréal", "list": [1, "two", None]},
+        [],
+        "plain",
+    ]
+    rows = [
+        (agency.pk, request.pk, f"Search {n}", json.dumps(one), request.opened_by_id)
+        for n, one in enumerate(criteria)
+    ]
+    with agency_scope(agency.pk):
+        inserted = rows_insert(
+            SavedSearch,
+            ("agency_id", "request_id", "name", "criteria", "saved_by_id"),
+            rows,
+            returning=["id"],
+        )
+        kept = SavedSearch.objects.in_bulk([row_id for (row_id,) in inserted])
+        stored = [(kept[row_id].name, kept[row_id].criteria) for (row_id,) in inserted]
+
+    assert stored == [(f"Search {n}", one) for n, one in enumerate(criteria)]
