@@ -1,7 +1,7 @@
 """The records officers' reading of the archive: events found by words (full text, in
-English and French, case and accents aside: archive migration 0011), by
-action, by person and by date; and one event's proof checked on the server against the
-latest signed head that holds it."""
+English and French, case and accents aside: archive migration 0011), by action, by
+person (case and accents aside: migration 0019) and by date; and one event's proof
+checked on the server against the latest signed head that holds it."""
 
 from __future__ import annotations
 
@@ -68,13 +68,10 @@ def event_condition(
     if action.strip():
         found &= Q(verb__startswith=action.strip())
     if person.strip():
-        named = person.strip()
-        found &= (
-            Q(actor_name__icontains=named)
-            | Q(object_repr__icontains=named)
-            | Q(data__author_handle__icontains=named)
-            | Q(data__author_name__icontains=named)
-        )
+        # Who acted, what it is about, the citizen who wrote: names holding the person's,
+        # case and accents aside, among the events placed in the log.
+        named = " ".join(person.split())
+        found &= Q(id__in=RawSQL("SELECT archive_event_naming(%s)", (named,)))
     if since is not None:
         found &= Q(occurred_at__gte=since)
     if until is not None:

@@ -22,7 +22,7 @@ from archive.services import SYSTEM, event_content_erase
 from govsocial.tenancy import agency_scope
 from tests.archive.conftest import all_placed
 from tests.conftest import Personas
-from tests.factories import api_key_for
+from tests.factories import UserFactory, api_key_for
 
 
 def said(
@@ -64,6 +64,25 @@ def test_words_are_found_in_english_and_french_case_and_accents_aside(new_agency
     assert found(new_agency, words="roads", until=datetime(2000, 1, 1, tzinfo=UTC)) == []
 
 
+def test_a_person_is_found_by_who_acted_and_who_wrote_case_and_accents_aside(
+    new_agency: Agency,
+) -> None:
+    said(new_agency, "Pothole on Elm", author_handle="amara_okafor", author_name="Amara Okafor")
+    said(new_agency, "Merci", author_handle="h_lefebvre", author_name="Hélène Lefèbvre")
+    officer = UserFactory(name="Zoë Martin")
+    with agency_scope(new_agency.pk), transaction.atomic():
+        archive.record(
+            agency=new_agency, actor=officer, verb="inbox.item_closed", obj=None, data={}
+        )
+
+    assert found(new_agency, person="LEFEBVRE") == ["Merci"]
+    assert found(new_agency, person="hélène") == found(new_agency, person="helene") == ["Merci"]
+    assert found(new_agency, person="zoe  mart") == ["inbox.item_closed"]
+    assert found(new_agency, person="okafor") == ["Pothole on Elm"]
+    # A name is found whole or in part, never across two of an event's names.
+    assert found(new_agency, person="okafor amara") == []
+
+
 def test_words_are_found_once_the_log_has_placed_their_event(new_agency: Agency) -> None:
     said(new_agency, "The ferry is late")
     with agency_scope(new_agency.pk):
@@ -73,20 +92,24 @@ def test_words_are_found_once_the_log_has_placed_their_event(new_agency: Agency)
     assert found(new_agency, words="ferry") == ["The ferry is late"]
 
 
-def test_the_words_of_events_are_read_only_for_the_bound_agency(
+def test_the_words_and_names_of_events_are_read_only_for_the_bound_agency(
     new_agency: Agency, committed_agency: Callable[[int], Agency]
 ) -> None:
     other = committed_agency(0)
-    event = said(new_agency, "Le traversier est en retard")
+    event = said(new_agency, "Le traversier est en retard", author_handle="ben_tremblay")
     all_placed(new_agency)
     matching = "SELECT archive_event_matching('traversier')"
 
+    naming = "SELECT archive_event_naming('ben_tremblay')"
+
     with agency_scope(other.pk), connection.cursor() as cursor:
-        cursor.execute(matching)
-        assert cursor.fetchall() == []
+        for query in (matching, naming):
+            cursor.execute(query)
+            assert cursor.fetchall() == []
     with agency_scope(new_agency.pk), connection.cursor() as cursor:
-        cursor.execute(matching)
-        assert cursor.fetchall() == [(event.pk,)]
+        for query in (matching, naming):
+            cursor.execute(query)
+            assert cursor.fetchall() == [(event.pk,)]
     with (
         pytest.raises(ProgrammingError, match="permission denied"),
         agency_scope(new_agency.pk),
@@ -96,13 +119,15 @@ def test_the_words_of_events_are_read_only_for_the_bound_agency(
         cursor.execute("SELECT count(*) FROM archive_eventsearch")
 
 
-def test_erased_words_are_found_no_more(new_agency: Agency) -> None:
-    event = said(new_agency, "My number is 555 0199, call me")
+def test_erased_words_and_names_are_found_no_more(new_agency: Agency) -> None:
+    event = said(new_agency, "My number is 555 0199, call me", author_handle="caller_555")
     assert found(new_agency, words="555") == ["My number is 555 0199, call me"]
+    assert found(new_agency, person="caller_555") == ["My number is 555 0199, call me"]
     with agency_scope(new_agency.pk), transaction.atomic():
         event_content_erase(event=event, actor=SYSTEM, reason="GDPR Art. 17")
 
     assert found(new_agency, words="555") == []
+    assert found(new_agency, person="caller_555") == []
     # Its action stays, and the erasure names it.
     erased = ["archive.content_erased", "inbox.item_received"]
     assert found(new_agency, words="inbox.item_received") == erased

@@ -38,7 +38,7 @@ from archive.redaction import (
 from archive.services import SYSTEM
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
-from tests.archive.conftest import request_with_search
+from tests.archive.conftest import all_placed, request_with_search
 from tests.archive.test_packages import unzipped
 from tests.factories import api_key_for
 
@@ -56,7 +56,8 @@ def photo() -> bytes:
 
 def complaint(agency: Agency) -> str:
     """Record, committed, a citizen's comment naming a third party, with a photo (whose
-    hash is returned), kept whole as published content is; and the agency's answer."""
+    hash is returned), kept whole as published content is; and the agency's answer;
+    both placed in the log, where searches find them."""
     image = hashlib.sha256(photo()).hexdigest()
     with agency_scope(agency.pk), transaction.atomic():
         document = {
@@ -87,6 +88,7 @@ def complaint(agency: Agency) -> str:
             verb="inbox.reply_written",
             data={"network": "mastodon", "thread": "7", "text": f"We wrote to {THIRD_PARTY}."},
         )
+    all_placed(agency)
     return image
 
 
@@ -199,6 +201,7 @@ def test_an_access_request_has_every_third_party_redacted_but_the_person(
             obj=new_agency,
             data={"author_name": "Amara Okafor", "text": "Write to zoe@example.org too."},
         )
+    all_placed(new_agency)
     with agency_scope(new_agency.pk):
         assert "zoe@example.org" not in {s.words for s in review(request, read=1).suggestions}
 
