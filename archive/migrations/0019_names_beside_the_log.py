@@ -31,15 +31,20 @@ RETURN public.archive_folded(concat_ws(E'\n', actor_name, object_repr,
 COLUMN = "ALTER TABLE archive_eventsearch ADD COLUMN names text NOT NULL DEFAULT ''"
 
 # Like archive_event_matching (migration 0011): the bound agency's rows alone, read past
-# the table's policy by its owner.
+# the table's policy by its owner; the person's name folded once (in a plain SQL body it
+# was folded again for every row, ten times the cost of reading them).
 NAMING = """
 CREATE FUNCTION archive_event_naming(person text) RETURNS SETOF bigint
-LANGUAGE sql STABLE STRICT SECURITY DEFINER
+LANGUAGE plpgsql STABLE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT event_id FROM public.archive_eventsearch
-    WHERE agency_id = NULLIF(current_setting('govsocial.agency_id', true), '')::bigint
-    AND strpos(names, public.archive_folded(person)) > 0
+BEGIN
+    RETURN QUERY EXECUTE
+        'SELECT event_id FROM public.archive_eventsearch'
+        ' WHERE agency_id = $1 AND strpos(names, $2) > 0'
+    USING NULLIF(current_setting('govsocial.agency_id', true), '')::bigint,
+          public.archive_folded(person);
+END
 $$
 """
 CLOSE_NAMING = "REVOKE ALL ON FUNCTION archive_event_naming(text) FROM PUBLIC"
