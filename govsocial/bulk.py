@@ -81,7 +81,7 @@ def _statement(
     return statement
 
 
-def _array(kind: str) -> str:
+def _array(kind: str | None) -> str:
     """Return the placeholder of a column of type ``kind`` as an array: a JSON column's
     documents are the elements of one JSON array, in order."""
     if kind == "jsonb":
