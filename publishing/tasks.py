@@ -1,7 +1,7 @@
 """Periodic work of publishing, fanned out one task per agency (then per account), so a
-slow network never holds up another agency: account health checks and pictures, the end of crisis
-pauses whose time is up; and the delivery of targets the dispatcher hands over as due
-now."""
+slow network never holds up another agency: account health checks, the end of crisis
+pauses whose time is up; the picture of an account just connected; and the delivery of
+targets the dispatcher hands over as due now."""
 
 from __future__ import annotations
 

@@ -1,10 +1,10 @@
 """Every write of publishing, one module per subject: ``accounts`` (connecting network
-accounts, their tokens, health, pictures and publishers), ``posts`` (writing and editing posts),
-``scheduling`` (putting them on the schedule and off it), ``translations`` (a
-post's version in the other official language), ``queue`` (queue slots and
-"Add to queue"), ``bulk`` (scheduling from a file), ``media`` (the media library),
-``pauses`` (crisis pauses) and ``delivery`` (sending posts to the networks once,
-settling unknown outcomes, deleting them)."""
+accounts, their tokens, health, pictures and publishers), ``posts`` (writing and
+editing posts), ``scheduling`` (putting them on the schedule and off it),
+``translations`` (a post's version in the other official language), ``queue`` (queue
+slots and "Add to queue"), ``bulk`` (scheduling from a file), ``media`` (the media
+library), ``pauses`` (crisis pauses) and ``delivery`` (sending posts to the networks
+once, settling unknown outcomes, deleting them)."""
 
 from publishing.services.accounts import (
     account_connect,
