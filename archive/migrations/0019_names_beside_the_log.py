@@ -6,8 +6,8 @@ leakproof) before the events' policy, and each row's data had to be taken apart.
 sequencer writes each event's names beside its words in ``archive_eventsearch``, folded
 (case and the accents of Latin letters left out) and one per line, and
 ``archive_event_naming(person)`` answers the bound agency's event ids whose names hold
-the person's: a read of the words' table, not of the events (a third of the bytes, and
-no document to take apart). Erasing an event's content empties its names too.
+the person's: a read of the words' table, not of the events (no document to take
+apart). Erasing an event's content empties its names too.
 """
 
 from importlib import import_module
