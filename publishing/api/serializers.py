@@ -40,6 +40,12 @@ class SocialAccountSerializer(serializers.ModelSerializer):
 
     connected_by = serializers.EmailField(source="connected_by.email", read_only=True)
     avatar_url = serializers.CharField(read_only=True, help_text=EMPTY_OR_WEB_ADDRESS)
+    picture_sha256 = serializers.CharField(
+        source="picture_digest",
+        read_only=True,
+        help_text="the SHA-256 of the account's picture (its bytes at picture/), in hex;"
+        " empty when it has none",
+    )
 
     class Meta:
         model = SocialAccount
@@ -50,6 +56,7 @@ class SocialAccountSerializer(serializers.ModelSerializer):
             "handle",
             "display_name",
             "avatar_url",
+            "picture_sha256",
             "scopes",
             "health",
             "health_reason",

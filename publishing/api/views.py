@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, mixins
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -57,6 +59,17 @@ class SocialAccountViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Age
             actor=request.user,  # type: ignore[arg-type]
         )
         return Response(SocialAccountSerializer(account).data)
+
+    @extend_schema(responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)})
+    @action(detail=True, methods=["get"])
+    def picture(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:
+        """Return the account's picture: a PNG 96 pixels square, drawn again from the
+        one its network shows; not found when the account has none."""
+        account = self.get_object()
+        png = selectors.account_picture_png(account_id=account.pk, digest=account.picture_digest)
+        if png is None:
+            raise exceptions.NotFound(_("The account has no picture."))
+        return HttpResponse(png, content_type="image/png")
 
     @extend_schema(request=PublishersWriteSerializer, responses=PublishersSerializer)
     @action(detail=True, methods=["get", "put"])

@@ -12,6 +12,7 @@ from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
 from tests.factories import (
     InvitationFactory,
+    account_picture_for,
     approval_chain_for,
     approval_for,
     archive_content_for,
@@ -121,6 +122,14 @@ class TestNetworkAccountCheck(_NetworkAccountEndpoint):
 class TestNetworkAccountDisconnect(_NetworkAccountEndpoint):
     url_name = "socialaccount-disconnect"
     methods = ("post",)
+
+
+class TestNetworkAccountPicture(ApiIsolationSuite):
+    url_name = "socialaccount-picture"
+
+    def url(self, personas: Personas) -> str:
+        picture = account_picture_for(personas.agency_a)
+        return reverse(self.url_name, args=[personas.agency_a.slug, picture.account_id])
 
 
 class TestNetworkAccountPublishers(_NetworkAccountEndpoint):

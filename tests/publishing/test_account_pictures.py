@@ -20,7 +20,7 @@ from publishing.models import SocialAccount, SocialAccountPicture
 from publishing.services.accounts import PICTURE_SIDE
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
-from tests.factories import social_account_for
+from tests.factories import api_key_for, social_account_for
 
 pytestmark = pytest.mark.django_db
 
@@ -192,3 +192,25 @@ def test_the_composers_previews_show_each_accounts_picture_or_its_initial(
     page = answer.content.decode()
     assert f'<img class="govsocial-preview__picture" src="{_picture_url(pictured)}" alt=""' in page
     assert '<span class="govsocial-preview__picture" aria-hidden="true">R</span>' in page
+
+
+def test_integrators_read_the_picture_through_the_api(
+    personas: Personas, networks: Emulator
+) -> None:
+    pictured = _checked(
+        personas, _connect_x(personas, networks, personas.client_for(personas.admin_a))
+    )
+    plain = social_account_for(personas.agency_a, network="mastodon", handle="riverton")
+    _key, token = api_key_for(personas.agency_a, role="viewer")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    described = client.get(reverse("socialaccount-detail", args=["alpha", pictured.pk])).json()
+    served = client.get(reverse("socialaccount-picture", args=["alpha", pictured.pk]))
+    missing = client.get(reverse("socialaccount-picture", args=["alpha", plain.pk]))
+
+    assert described["picture_sha256"] == pictured.picture_digest
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert hashlib.sha256(served.content).hexdigest() == pictured.picture_digest
+    assert missing.status_code == 404
+    assert missing["Content-Type"] == "application/problem+json"
+    assert missing.json()["detail"] == "The account has no picture."
