@@ -36,14 +36,13 @@ class ArchiveEvent(AgencyOwned):
     # the right to call the sequencers' read and the erasure of an event's content
     # (migration 0003); on the events' words and the kept content they name, INSERT
     # alone (the sequencer writes them) and the right to ask which of the bound agency's
-    # events say some words (migration 0011) or name a person (migration 0019) and which
-    # content no event holding its content names any more (migration 0014).
+    # events a search finds (migrations 0011 and 0019) and which content no event holding
+    # its content names any more (migration 0014).
     append_only = True
     app_functions: ClassVar[tuple[str, ...]] = (
         "archive_pending_agencies",
         "archive_erase_content",
-        "archive_event_matching",
-        "archive_event_naming",
+        "archive_event_found",
         "archive_content_unused",
         "archive_content_unnamed",
     )

@@ -1,7 +1,8 @@
 """The records officers' reading of the archive: events found by words (full text, in
-English and French, case and accents aside: archive migration 0011), by action, by
-person (case and accents aside: migration 0019) and by date; and one event's proof
-checked on the server against the latest signed head that holds it."""
+English and French, case and accents aside), by action, by person (case and accents
+aside) and by date, words and persons beside the log (archive migrations 0011 and 0019);
+and one event's proof checked on the server against the latest signed head that holds
+it."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.apps import apps
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -60,18 +62,12 @@ def event_condition(
 ) -> Q:
     """Return the condition ``event_search`` puts on an event, on its own columns: a
     query joining the log to it reads each event once, never the events again per row."""
+    beside = _beside(words=words, action=action, person=person, since=since, until=until)
+    if beside is not None:
+        return Q(id__in=beside.found())
     found = Q()
-    if words.strip():
-        # Words read as English or as French (each stems them its own way), among the
-        # events placed in the log (within seconds of their commit).
-        found &= Q(id__in=RawSQL("SELECT archive_event_matching(%s)", (words,)))
     if action.strip():
         found &= Q(verb__startswith=action.strip())
-    if person.strip():
-        # Who acted, what it is about, the citizen who wrote: names holding the person's,
-        # case and accents aside, among the events placed in the log.
-        named = " ".join(person.split())
-        found &= Q(id__in=RawSQL("SELECT archive_event_naming(%s)", (named,)))
     if since is not None:
         found &= Q(occurred_at__gte=since)
     if until is not None:
@@ -79,21 +75,82 @@ def event_condition(
     return found
 
 
+@dataclass(frozen=True)
+class _Beside:
+    """A search by words or by person, answered beside the log (archive migration 0019):
+    read as English and as French, case and accents aside, among the events placed in
+    the log (within seconds of their commit), with its action and days."""
+
+    words: str | None
+    person: str | None
+    action: str | None
+    since: datetime | None
+    until: datetime | None
+
+    def found(self, most: int | None = None) -> RawSQL:
+        """Return the ids of the events found, newest first, ``most`` of them at most."""
+        return RawSQL(
+            "SELECT archive_event_found(%s::text, %s::text, %s::text, %s::timestamptz,"
+            " %s::timestamptz, %s::integer)",
+            (self.words, self.person, self.action, self.since, self.until, most),
+        )
+
+
+def _beside(
+    *, words: str, action: str, person: str, since: datetime | None, until: datetime | None
+) -> _Beside | None:
+    """Return the search beside the log, when words or a person are searched."""
+    named = " ".join(person.split())
+    if not words.strip() and not named:
+        return None
+    return _Beside(words.strip() or None, named or None, action.strip() or None, since, until)
+
+
 class FoundPages(Paginator):
-    """Pages of the events a search found (``event_search``), counted up to
-    ``COUNTED_AT_MOST``."""
+    """Pages of the events a search found (``event_search``'s criteria, or None for
+    none), counted up to ``COUNTED_AT_MOST``. A search by words or by person is ordered,
+    cut and counted beside the log: a page reads only its own events."""
 
     object_list: QuerySet[ArchiveEvent]
+
+    def __init__(self, criteria: dict[str, Any] | None, per_page: int) -> None:
+        found = ArchiveEvent.objects.none() if criteria is None else event_search(**criteria)
+        super().__init__(found, per_page)
+        self.beside = None if criteria is None else _beside(**_search_fields(criteria))
 
     @cached_property
     def count(self) -> int:
         """How many were found, or one more than ``COUNTED_AT_MOST`` if more were."""
+        if self.beside is not None:
+            with connection.cursor() as cursor:
+                found = self.beside.found(COUNTED_AT_MOST + 1)
+                cursor.execute(f"SELECT count(*) FROM ({found.sql}) AS found", found.params)  # noqa: S608  # nosec B608
+                return int(cursor.fetchone()[0])
         return self.object_list.order_by()[: COUNTED_AT_MOST + 1].count()
+
+    def page(self, number: Any) -> Page:
+        """Return page ``number``: beside the log, the ids of the events up to its last,
+        then its events alone."""
+        if self.beside is None:
+            return super().page(number)
+        number = self.validate_number(number)
+        first = (number - 1) * self.per_page
+        found = self.beside.found(first + self.per_page)
+        with connection.cursor() as cursor:
+            cursor.execute(found.sql, found.params)
+            ids = [event_id for (event_id,) in cursor.fetchall()[first:]]
+        shown = ArchiveEvent.objects.filter(id__in=ids).order_by("-occurred_at", "-id")
+        return Page(list(shown), number, self)
 
     @property
     def counted_all(self) -> bool:
         """Whether ``count`` is all of them."""
         return self.count <= COUNTED_AT_MOST
+
+
+def _search_fields(criteria: dict[str, Any]) -> dict[str, Any]:
+    """Return ``criteria`` with every field of a search, empty where not given."""
+    return {"words": "", "action": "", "person": "", "since": None, "until": None} | criteria
 
 
 def event_get(*, event_id: int) -> ArchiveEvent | None:

@@ -465,13 +465,13 @@ def earlier_transactions_wait(*, within: float) -> None:
             cursor.execute(_OLDEST_RUNNING)
 
 
-# The words and names of placed events, for the records officers' search (archive
-# migrations 0011 and 0019: the app role may write them, and read them only through
-# archive_event_matching and archive_event_naming).
+# The words, names, time and action of placed events, for the records officers' search
+# (archive migrations 0011 and 0019: the app role may write them, and read them only
+# through archive_event_found).
 _WORDS_INDEX = (
-    "INSERT INTO archive_eventsearch (event_id, agency_id, words, names)"
+    "INSERT INTO archive_eventsearch (event_id, agency_id, words, names, occurred_at, verb)"
     " SELECT id, agency_id, archive_event_words(verb, actor_name, object_repr, data),"
-    " archive_event_names(actor_name, object_repr, data)"
+    " archive_event_names(actor_name, object_repr, data), occurred_at, verb"
     " FROM archive_archiveevent WHERE id = ANY(%s::bigint[])"
 )
 # The kept content each event names: a string of 64 hex digits in its data that the

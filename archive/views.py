@@ -74,14 +74,10 @@ def record_search(request: HttpRequest, agency_slug: str) -> HttpResponse:
     action, person and days."""
     _require_reader(request)
     form = RecordSearchForm(request.GET or None)
-    events = records.event_search()
+    criteria: dict[str, Any] | None = {}
     if form.is_bound:
-        events = (
-            records.event_search(**form.criteria(zone_of(request)))
-            if form.is_valid()
-            else events.none()
-        )
-    page = records.FoundPages(events, PAGE_SIZE).get_page(request.GET.get("page"))
+        criteria = form.criteria(zone_of(request)) if form.is_valid() else None
+    page = records.FoundPages(criteria, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     open_requests = list(RecordsRequest.objects.filter(status=RequestStatus.OPEN))

@@ -39,7 +39,7 @@ with the limits it is measured against taken in the same run:
   else in it; ``package_mb``: the ZIP's size;
 - ``search_p50_ms``, ``search_p99_ms``: the Records page's search over that archive as
   ``archive.views.record_search`` runs it (the form's criteria through
-  ``event_search``, the paginator's count and its first page of 50, each query in a
+  ``FoundPages``, its count and its first page of 50, each query in a
   transaction of its own, the agency bound) for five typical searches ``--searches``
   times each, every run counted: words in English, a word in French with accents, how
   an action starts, a citizen's handle, a word in one month; ``search_p99_ms_each``:
@@ -593,7 +593,7 @@ def searches_ms(filled: Filled, times: int) -> dict[str, list[float]]:
         for _ in range(times):
             for name, fields in sent.items():
                 started = time.perf_counter()
-                page = FoundPages(event_search(**_criteria(fields)), PAGE_SIZE).get_page(1)
+                page = FoundPages(_criteria(fields), PAGE_SIZE).get_page(1)
                 shown = list(page.object_list)
                 taken[name].append((time.perf_counter() - started) * 1000)
                 if not shown:

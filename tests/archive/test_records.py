@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from django.db import ProgrammingError, connection, transaction
@@ -83,6 +84,35 @@ def test_a_person_is_found_by_who_acted_and_who_wrote_case_and_accents_aside(
     assert found(new_agency, person="okafor amara") == []
 
 
+def test_pages_of_a_search_by_words_or_person_are_those_of_the_whole_search(
+    new_agency: Agency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(7):
+        verb = "inbox.item_edited" if n % 3 == 0 else "inbox.item_received"
+        said(new_agency, f"The bridge is closed, report {n}", verb=verb, author_handle=f"amara_{n}")
+    all_placed(new_agency)
+    monkeypatch.setattr(records, "COUNTED_AT_MOST", 4)
+    searches: list[dict[str, Any]] = [
+        {"words": "bridge"},
+        {"words": "bridge", "action": "inbox.item_edited"},
+        {"person": "AMARA"},
+        {"person": "amara", "since": datetime(2000, 1, 1, tzinfo=UTC)},
+        {"words": "bridge", "until": datetime(2000, 1, 1, tzinfo=UTC)},
+    ]
+
+    with agency_scope(new_agency.pk):
+        for criteria in searches:
+            whole = [event.pk for event in event_search(**criteria)]
+            pages = records.FoundPages(criteria, 2)
+            shown = [
+                event.pk for number in pages.page_range for event in pages.page(number).object_list
+            ]
+            assert pages.count == min(len(whole), 5), criteria
+            assert shown == whole[: 2 * pages.num_pages], criteria
+        assert records.FoundPages(None, 2).count == 0
+        assert event_search(words="bridge").count() == 7
+
+
 def test_words_are_found_once_the_log_has_placed_their_event(new_agency: Agency) -> None:
     said(new_agency, "The ferry is late")
     with agency_scope(new_agency.pk):
@@ -98,17 +128,16 @@ def test_the_words_and_names_of_events_are_read_only_for_the_bound_agency(
     other = committed_agency(0)
     event = said(new_agency, "Le traversier est en retard", author_handle="ben_tremblay")
     all_placed(new_agency)
-    matching = "SELECT archive_event_matching('traversier')"
-
-    naming = "SELECT archive_event_naming('ben_tremblay')"
+    found = "SELECT archive_event_found(%s, %s, NULL, NULL, NULL, NULL)"
+    matching, naming = (found, ["traversier", None]), (found, [None, "ben_tremblay"])
 
     with agency_scope(other.pk), connection.cursor() as cursor:
-        for query in (matching, naming):
-            cursor.execute(query)
+        for query, params in (matching, naming):
+            cursor.execute(query, params)
             assert cursor.fetchall() == []
     with agency_scope(new_agency.pk), connection.cursor() as cursor:
-        for query in (matching, naming):
-            cursor.execute(query)
+        for query, params in (matching, naming):
+            cursor.execute(query, params)
             assert cursor.fetchall() == [(event.pk,)]
     with (
         pytest.raises(ProgrammingError, match="permission denied"),
