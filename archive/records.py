@@ -60,8 +60,10 @@ def event_condition(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Q:
-    """Return the condition ``event_search`` puts on an event, on its own columns: a
-    query joining the log to it reads each event once, never the events again per row."""
+    """Return the condition ``event_search`` puts on an event: by words or person, its
+    id among those the search beside the log finds (with its action and days there);
+    otherwise on its own columns. A query joining the log to it reads each event once,
+    never the events again per row."""
     beside = _beside(words=words, action=action, person=person, since=since, until=until)
     if beside is not None:
         return Q(id__in=beside.found())
