@@ -48,7 +48,10 @@ class RecordSearchForm(forms.Form):
         label=_("Person"),
         required=False,
         max_length=200,
-        help_text=_("Who acted, or the citizen who wrote: a name, an email or a handle."),
+        help_text=_(
+            "Who acted, what it is about, or the citizen who wrote: a name, an email or a"
+            " handle, whole or in part."
+        ),
     )
     since = forms.DateField(
         label=_("From"),

@@ -124,7 +124,8 @@ class EventQuerySerializer(serializers.Serializer[Any]):
     person = serializers.CharField(
         required=False,
         max_length=200,
-        help_text="who acted, or the citizen who wrote: a name, an email or a handle",
+        help_text="who acted, what it is about, or the citizen who wrote: a name, an email"
+        " or a handle, whole or in part, case and accents aside",
     )
     since = serializers.DateTimeField(required=False, help_text="from this moment")
     until = serializers.DateTimeField(required=False, help_text="before this moment")
