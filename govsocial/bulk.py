@@ -35,24 +35,22 @@ def rows_insert(
         if one:
             cursor.execute(statement, list(rows[0]))
         else:
-            json_columns = _json_columns(model, tuple(columns))
+            types = _types(model, tuple(columns))
             cursor.execute(
                 statement,
                 [
-                    f"[{','.join(column)}]" if i in json_columns else list(column)
-                    for i, column in enumerate(zip(*rows, strict=True))
+                    f"[{','.join(column)}]" if kind == "jsonb" else list(column)
+                    for kind, column in zip(types, zip(*rows, strict=True), strict=True)
                 ],
             )
         return list(cursor.fetchall()) if returning else []
 
 
 @cache
-def _json_columns(model: type[models.Model], columns: tuple[str, ...]) -> frozenset[int]:
-    """Return the positions of ``columns`` that are JSON (``jsonb``) columns."""
+def _types(model: type[models.Model], columns: tuple[str, ...]) -> tuple[str | None, ...]:
+    """Return the database type of each of ``model``'s ``columns``."""
     fields = {str(field.column): field for field in model._meta.concrete_fields}
-    return frozenset(
-        i for i, column in enumerate(columns) if fields[column].db_type(connection) == "jsonb"
-    )
+    return tuple(fields[column].db_type(connection) for column in columns)
 
 
 @cache
@@ -68,8 +66,7 @@ def _statement(
     array for many rows, as one value for one row (an array of one costs more to write
     and to read than the value; only the model's column names and types are formatted
     in)."""
-    fields = {str(field.column): field for field in model._meta.concrete_fields}
-    types = [fields[column].db_type(connection) for column in columns]
+    types = _types(model, columns)
     source = (
         f"VALUES ({', '.join(f'%s::{kind}' for kind in types)})"
         if one
