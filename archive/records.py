@@ -31,6 +31,8 @@ READERS = frozenset({"records_officer", "admin"})
 # The most records a search counts: past it, a page says there are more than this many
 # (a package holds them all), and counting stops there rather than reading them all.
 COUNTED_AT_MOST = 10_000
+# The order events are found in (archive_event_found orders them the same way).
+NEWEST_FIRST = ("-occurred_at", "-id")
 # How an event's data (JSON text) names content the archive keeps: a string of its
 # SHA-256 in hex.
 _KEPT = re.compile(r'"([0-9a-f]{64})"')
@@ -49,7 +51,7 @@ def event_search(
     acted, what it was about, the citizen who wrote), from ``since`` to before
     ``until``."""
     found = event_condition(words=words, action=action, person=person, since=since, until=until)
-    return ArchiveEvent.objects.filter(found).order_by("-occurred_at", "-id")
+    return ArchiveEvent.objects.filter(found).order_by(*NEWEST_FIRST)
 
 
 def event_condition(
@@ -99,7 +101,12 @@ class _Beside:
 
 
 def _beside(
-    *, words: str, action: str, person: str, since: datetime | None, until: datetime | None
+    *,
+    words: str = "",
+    action: str = "",
+    person: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
 ) -> _Beside | None:
     """Return the search beside the log, when words or a person are searched."""
     named = " ".join(person.split())
@@ -118,7 +125,7 @@ class FoundPages(Paginator):
     def __init__(self, criteria: dict[str, Any] | None, per_page: int) -> None:
         found = ArchiveEvent.objects.none() if criteria is None else event_search(**criteria)
         super().__init__(found, per_page)
-        self.beside = None if criteria is None else _beside(**_search_fields(criteria))
+        self.beside = None if criteria is None else _beside(**criteria)
 
     @cached_property
     def count(self) -> int:
@@ -141,18 +148,13 @@ class FoundPages(Paginator):
         with connection.cursor() as cursor:
             cursor.execute(found.sql, found.params)
             ids = [event_id for (event_id,) in cursor.fetchall()[first:]]
-        shown = ArchiveEvent.objects.filter(id__in=ids).order_by("-occurred_at", "-id")
+        shown = ArchiveEvent.objects.filter(id__in=ids).order_by(*NEWEST_FIRST)
         return Page(list(shown), number, self)
 
     @property
     def counted_all(self) -> bool:
         """Whether ``count`` is all of them."""
         return self.count <= COUNTED_AT_MOST
-
-
-def _search_fields(criteria: dict[str, Any]) -> dict[str, Any]:
-    """Return ``criteria`` with every field of a search, empty where not given."""
-    return {"words": "", "action": "", "person": "", "since": None, "until": None} | criteria
 
 
 def event_get(*, event_id: int) -> ArchiveEvent | None:
