@@ -228,6 +228,8 @@ class World:
         self.tokens: dict[str, Token] = {}
         self.media: dict[tuple[str, str], Media] = {}
         self.posts: dict[tuple[str, str], Post] = {}
+        # The direct replies to each post, oldest first, deleted ones too.
+        self._replies: dict[tuple[str, str], list[Post]] = {}
         self.faults = FaultBook()
         # Who each account blocked: (network, account id) -> the ids of the blocked.
         self.blocked: dict[tuple[str, str], set[str]] = {}
@@ -343,6 +345,8 @@ class World:
     def add_post(self, post: Post) -> Post:
         """Store a post; the citizens react to an account's new top-level post."""
         self.posts[(post.channel, post.id)] = post
+        if (parent := post.in_reply_to) is not None:
+            self._replies.setdefault((parent.channel, parent.id), []).append(post)
         for media in post.media:
             media.used = True
         if post.kind == "post" and not post.author.citizen:
@@ -369,7 +373,8 @@ class World:
 
     def replies_to(self, post: Post) -> list[Post]:
         """Return the live direct replies to ``post``, oldest first."""
-        return list(reversed(self.posts_where(lambda p: p.in_reply_to is post)))
+        replies = self._replies.get((post.channel, post.id), [])
+        return [reply for reply in replies if not reply.deleted]
 
     def thread_of(self, post: Post) -> list[Post]:
         """Return every live reply below ``post``, depth first, oldest first."""

@@ -148,15 +148,16 @@ def tweet_json(post: Post, fields: set[str], world: World) -> dict[str, Any]:
         "in_reply_to_user_id": parent.author.id if parent else None,
         "referenced_tweets": [{"type": "replied_to", "id": parent.id}] if parent else None,
         "attachments": {"media_keys": [media_key(m) for m in post.media]} if post.media else None,
-        "public_metrics": {
+    }
+    if "public_metrics" in fields:
+        optional["public_metrics"] = {
             "retweet_count": 0,
             "reply_count": len(world.replies_to(post)),
             "like_count": 0,
             "quote_count": 0,
             "bookmark_count": 0,
             "impression_count": 0,
-        },
-    }
+        }
     return data | {k: v for k, v in optional.items() if k in fields and v is not None}
 
 
