@@ -292,15 +292,20 @@ def _local_file_keep(storage: FileSystemStorage, path: str, content: bytes) -> N
     the content)."""
     if os.path.exists(path):
         return
-    folder = os.path.dirname(path)
-    os.makedirs(folder, mode=storage.directory_permissions_mode or 0o777, exist_ok=True)
     writing = f"{path}.{uuid.uuid4().hex}.partial"
-    descriptor = os.open(writing, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    try:
+        descriptor = os.open(writing, flags, 0o666)
+    except FileNotFoundError:
+        # The content's folder is made by the first content kept in it.
+        folder = os.path.dirname(path)
+        os.makedirs(folder, mode=storage.directory_permissions_mode or 0o777, exist_ok=True)
+        descriptor = os.open(writing, flags, 0o666)
     try:
         with os.fdopen(descriptor, "wb") as file:
+            if storage.file_permissions_mode is not None:
+                os.fchmod(file.fileno(), storage.file_permissions_mode)
             file.write(content)
-        if storage.file_permissions_mode is not None:
-            os.chmod(writing, storage.file_permissions_mode)
         with suppress(FileExistsError):
             # Another process kept the same bytes meanwhile.
             os.link(writing, path)

@@ -1,14 +1,17 @@
-"""Insert many rows of one table in one statement: each column goes as one array,
+"""Insert many rows of one table in one statement: each column goes as one JSON array,
 unnested by PostgreSQL. The statement's text depends only on the columns, so psycopg
 reads it once however many rows go (a VALUES list with a placeholder per value is a new
 statement for every number of rows, and reading its placeholders costs as much as the
-insert), and there are as many parameters as columns. A JSON column goes as one JSON
-array rather than an array of documents, whose every quotation mark psycopg would
-escape one by one (most of the time an insert of archive events took)."""
+insert), and there are as many parameters as columns. A column goes as JSON text made in
+one call rather than as a PostgreSQL array, whose every element psycopg would dump and
+escape one by one in Python (most of the time an insert of archive events took); a JSON
+column's documents, already text, are joined into the array as they are."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import date
 from functools import cache
 from typing import Any
 
@@ -39,7 +42,7 @@ def rows_insert(
             cursor.execute(
                 statement,
                 [
-                    f"[{','.join(column)}]" if kind == "jsonb" else list(column)
+                    f"[{','.join(column)}]" if kind == "jsonb" else json.dumps(column, default=_iso)
                     for kind, column in zip(types, zip(*rows, strict=True), strict=True)
                 ],
             )
@@ -79,11 +82,20 @@ def _statement(
 
 
 def _array(kind: str | None) -> str:
-    """Return the placeholder of a column of type ``kind`` as an array: a JSON column's
-    documents are the elements of one JSON array, in order."""
+    """Return the placeholder of a column of type ``kind`` as an array of that type: the
+    elements of one JSON array, in order (a JSON column's as documents, any other's as
+    text read as the column's type)."""
     if kind == "jsonb":
-        return (
-            "ARRAY(SELECT value FROM jsonb_array_elements(%s::jsonb) WITH ORDINALITY"
-            " ORDER BY ordinality)"
-        )
-    return f"%s::{kind}[]"
+        return f"ARRAY({_ELEMENTS.format('jsonb_array_elements')})"
+    return f"ARRAY({_ELEMENTS.format('jsonb_array_elements_text')})::{kind}[]"
+
+
+# The elements of a JSON array given as a parameter, in order.
+_ELEMENTS = "SELECT value FROM {}(%s::jsonb) WITH ORDINALITY ORDER BY ordinality"
+
+
+def _iso(value: Any) -> str:
+    """Return a time or a date as PostgreSQL reads it (JSON has no such type)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"a {type(value).__name__} is not inserted in bulk")
