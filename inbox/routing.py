@@ -49,6 +49,9 @@ RANK = {Priority.NORMAL: 0, Priority.HIGH: 1, Priority.URGENT: 2}
 def folded(text: str) -> str:
     """Return ``text`` in lower case without accents, for words to be found whatever
     their case and accents ("Urgence" says "urgence", "AIDÉ" says "aide")."""
+    if text.isascii():
+        # Nothing to decompose.
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
