@@ -117,25 +117,32 @@ def _beside(
 
 class FoundPages(Paginator):
     """Pages of the events a search found (``event_search``'s criteria, or None for
-    none), counted up to ``COUNTED_AT_MOST``. A search by words or by person is ordered,
-    cut and counted beside the log: a page reads only its own events."""
+    none), counted up to ``COUNTED_AT_MOST`` (or all of them, ``count_all``). A search by
+    words or by person is ordered, cut and counted beside the log: a page reads only its
+    own events."""
 
     object_list: QuerySet[ArchiveEvent]
 
-    def __init__(self, criteria: dict[str, Any] | None, per_page: int) -> None:
+    def __init__(
+        self, criteria: dict[str, Any] | None, per_page: int, *, count_all: bool = False
+    ) -> None:
         found = ArchiveEvent.objects.none() if criteria is None else event_search(**criteria)
         super().__init__(found, per_page)
         self.beside = None if criteria is None else _beside(**criteria)
+        self.count_all = count_all
 
     @cached_property
     def count(self) -> int:
-        """How many were found, or one more than ``COUNTED_AT_MOST`` if more were."""
+        """How many were found, or one more than ``COUNTED_AT_MOST`` if more were and
+        not all are counted."""
+        most = None if self.count_all else COUNTED_AT_MOST + 1
         if self.beside is not None:
             with connection.cursor() as cursor:
-                found = self.beside.found(COUNTED_AT_MOST + 1)
+                found = self.beside.found(most)
                 cursor.execute(f"SELECT count(*) FROM ({found.sql}) AS found", found.params)  # noqa: S608  # nosec B608
                 return int(cursor.fetchone()[0])
-        return self.object_list.order_by()[: COUNTED_AT_MOST + 1].count()
+        found_here = self.object_list.order_by()
+        return (found_here if most is None else found_here[:most]).count()
 
     def page(self, number: Any) -> Page:
         """Return page ``number``: beside the log, the ids of the events up to its last,
@@ -154,7 +161,7 @@ class FoundPages(Paginator):
     @property
     def counted_all(self) -> bool:
         """Whether ``count`` is all of them."""
-        return self.count <= COUNTED_AT_MOST
+        return self.count_all or self.count <= COUNTED_AT_MOST
 
 
 def event_get(*, event_id: int) -> ArchiveEvent | None:

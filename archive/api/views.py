@@ -4,8 +4,10 @@ their packages, for its records officers and admins."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
+from django.core.paginator import InvalidPage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404
@@ -20,10 +22,11 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from archive import exports, holds, records, redaction, requests, retention, signing, subjects
 from archive.api.serializers import (
@@ -75,6 +78,7 @@ from archive.responses import content_response, package_response
 from archive.selectors import consistency_document, inclusion_document
 from archive.services import head_sign
 from govsocial.api.exceptions import InvalidParameter
+from govsocial.api.pagination import Pagination
 from govsocial.api.parameters import AN_ID, id_param
 from govsocial.api.problems import CONTENT_TYPE
 from govsocial.api.schema import PROBLEM
@@ -156,6 +160,29 @@ class HeadViewSet(
         return Response(ConsistencyProofSerializer(document).data)
 
 
+class FoundEventPagination(Pagination):
+    """Pages of the events a search found, paged as the Records section pages them (a
+    search by words or person ordered and cut beside the log, a page reading only its
+    own events), and counted whole."""
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any] | Sequence[Any], request: Request, view: APIView | None = None
+    ) -> list[Any] | None:
+        self.request = request
+        per_page = self.get_page_size(request)
+        if per_page is None:
+            return None
+        criteria = view.criteria if isinstance(view, EventProofViewSet) else None
+        pages = records.FoundPages(criteria, per_page, count_all=True)
+        number = self.get_page_number(request, pages)
+        try:
+            self.page = pages.page(number)
+        except InvalidPage as error:
+            message = self.invalid_page_message.format(page_number=number, message=str(error))
+            raise NotFound(message) from error
+        return list(self.page)
+
+
 @extend_schema_view(list=extend_schema(parameters=[EventQuerySerializer]))
 class EventProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ArchiveReaderViewSet):
     """The agency's recorded events, newest first, searched as the Records section
@@ -163,6 +190,9 @@ class EventProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Archiv
 
     model = ArchiveEvent
     serializer_class = ArchiveEventSerializer
+    pagination_class = FoundEventPagination
+    # The list's search (``event_search``'s criteria), read from the query.
+    criteria: dict[str, Any] | None = None
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         if self.action != "list":
@@ -170,7 +200,8 @@ class EventProofViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Archiv
         query = EventQuerySerializer(data=self.request.query_params)
         query.is_valid(raise_exception=True)
         chosen = dict(query.validated_data)
-        return records.event_search(words=chosen.pop("q", ""), **chosen)
+        self.criteria = {"words": chosen.pop("q", "")} | chosen
+        return records.event_search(**self.criteria)
 
     @extend_schema(
         parameters=[

@@ -217,6 +217,41 @@ def test_records_officers_search_the_archive_through_the_api(new_agency: Agency)
     assert bad.status_code == 400
 
 
+def test_the_api_pages_a_search_as_the_records_section_does_and_counts_it_whole(
+    new_agency: Agency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for n in range(7):
+        verb = "inbox.item_edited" if n % 3 == 0 else "inbox.item_received"
+        said(new_agency, f"The bridge is closed, report {n}", verb=verb, author_handle=f"amara_{n}")
+    all_placed(new_agency)
+    monkeypatch.setattr(records, "COUNTED_AT_MOST", 4)
+    _key, token = api_key_for(new_agency, Role.RECORDS_OFFICER)
+    officer = Client(headers={"Authorization": f"Bearer {token}"})
+    events = f"/api/agencies/{new_agency.slug}/archive/events/"
+
+    searches = ({"q": "bridge"}, {"person": "amara", "action": "inbox.item_received"})
+    for criteria, count in zip(searches, (7, 4), strict=True):
+        with agency_scope(new_agency.pk):
+            whole = [
+                event.pk
+                for event in event_search(
+                    words=criteria.get("q", ""),
+                    person=criteria.get("person", ""),
+                    action=criteria.get("action", ""),
+                )
+            ]
+        pages = [
+            officer.get(events, criteria | {"page_size": 2, "page": number}).json()
+            for number in range(1, (count + 1) // 2 + 1)
+        ]
+        shown = [event["id"] for page in pages for event in page["results"]]
+        assert len(whole) == count and shown == whole, criteria
+        assert {page["count"] for page in pages} == {count}, criteria
+    past = officer.get(events, {"q": "bridge", "page_size": 2, "page": 5})
+    assert past.status_code == 404
+    assert past["Content-Type"] == "application/problem+json"
+
+
 def test_a_record_shows_the_history_of_what_it_is_about(personas: Personas) -> None:
     agency, member = personas.agency_a, personas.author_a
     with agency_scope(agency.pk):
