@@ -84,13 +84,19 @@ def test_a_person_is_found_by_who_acted_and_who_wrote_case_and_accents_aside(
     assert found(new_agency, person="okafor amara") == []
 
 
+def seven_reports_placed(agency: Agency) -> None:
+    """Record seven reports of the bridge by seven citizens (every third one edited) and
+    wait until the log has placed them."""
+    for n in range(7):
+        verb = "inbox.item_edited" if n % 3 == 0 else "inbox.item_received"
+        said(agency, f"The bridge is closed, report {n}", verb=verb, author_handle=f"amara_{n}")
+    all_placed(agency)
+
+
 def test_pages_of_a_search_by_words_or_person_are_those_of_the_whole_search(
     new_agency: Agency, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n in range(7):
-        verb = "inbox.item_edited" if n % 3 == 0 else "inbox.item_received"
-        said(new_agency, f"The bridge is closed, report {n}", verb=verb, author_handle=f"amara_{n}")
-    all_placed(new_agency)
+    seven_reports_placed(new_agency)
     monkeypatch.setattr(records, "COUNTED_AT_MOST", 4)
     searches: list[dict[str, Any]] = [
         {"words": "bridge"},
@@ -220,10 +226,7 @@ def test_records_officers_search_the_archive_through_the_api(new_agency: Agency)
 def test_the_api_pages_a_search_as_the_records_section_does_and_counts_it_whole(
     new_agency: Agency, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for n in range(7):
-        verb = "inbox.item_edited" if n % 3 == 0 else "inbox.item_received"
-        said(new_agency, f"The bridge is closed, report {n}", verb=verb, author_handle=f"amara_{n}")
-    all_placed(new_agency)
+    seven_reports_placed(new_agency)
     monkeypatch.setattr(records, "COUNTED_AT_MOST", 4)
     _key, token = api_key_for(new_agency, Role.RECORDS_OFFICER)
     officer = Client(headers={"Authorization": f"Bearer {token}"})
