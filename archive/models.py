@@ -36,7 +36,7 @@ class ArchiveEvent(AgencyOwned):
     # the right to call the sequencers' read and the erasure of an event's content
     # (migration 0003); on the events' words and the kept content they name, INSERT
     # alone (the sequencer writes them) and the right to ask which of the bound agency's
-    # events a search finds (migrations 0011 and 0019) and which content no event holding
+    # events a search finds (migrations 0011, 0019 and 0020) and which content no event holding
     # its content names any more (migration 0014).
     append_only = True
     app_functions: ClassVar[tuple[str, ...]] = (

@@ -1,8 +1,8 @@
 """The records officers' reading of the archive: events found by words (full text, in
 English and French, case and accents aside), by action, by person (case and accents
-aside) and by date, words and persons beside the log (archive migrations 0011 and 0019);
-and one event's proof checked on the server against the latest signed head that holds
-it."""
+aside) and by date, words and persons beside the log (archive migrations 0011, 0019
+and 0020); and one event's proof checked on the server against the latest signed head
+that holds it."""
 
 from __future__ import annotations
 
@@ -81,9 +81,10 @@ def event_condition(
 
 @dataclass(frozen=True)
 class _Beside:
-    """A search by words or by person, answered beside the log (archive migration 0019):
-    read as English and as French, case and accents aside, among the events placed in
-    the log (within seconds of their commit), with its action and days."""
+    """A search by words or by person, answered beside the log (archive migrations 0019
+    and 0020): read as English and as French, case and accents aside, a person through
+    the parts of names, among the events placed in the log (within seconds of their
+    commit), with its action and days."""
 
     words: str | None
     person: str | None
@@ -91,12 +92,13 @@ class _Beside:
     since: datetime | None
     until: datetime | None
 
-    def found(self, most: int | None = None) -> RawSQL:
-        """Return the ids of the events found, newest first, ``most`` of them at most."""
+    def found(self, most: int | None = None, *, newest_first: bool = True) -> RawSQL:
+        """Return the ids of the events found, newest first (or in no order, to count
+        them), ``most`` of them at most."""
         return RawSQL(
             "SELECT archive_event_found(%s::text, %s::text, %s::text, %s::timestamptz,"
-            " %s::timestamptz, %s::integer)",
-            (self.words, self.person, self.action, self.since, self.until, most),
+            " %s::timestamptz, %s::integer, %s::boolean)",
+            (self.words, self.person, self.action, self.since, self.until, most, newest_first),
         )
 
 
@@ -138,7 +140,7 @@ class FoundPages(Paginator):
         most = None if self.count_all else COUNTED_AT_MOST + 1
         if self.beside is not None:
             with connection.cursor() as cursor:
-                found = self.beside.found(most)
+                found = self.beside.found(most, newest_first=False)
                 cursor.execute(f"SELECT count(*) FROM ({found.sql}) AS found", found.params)  # noqa: S608  # nosec B608
                 return int(cursor.fetchone()[0])
         found_here = self.object_list.order_by()

@@ -471,7 +471,7 @@ def earlier_transactions_wait(*, within: float) -> None:
 
 
 # The words, names, time and action of placed events, for the records officers' search
-# (archive migrations 0011 and 0019: the app role may write them, and read them only
+# (archive migrations 0011, 0019 and 0020: the app role may write them, and read them only
 # through archive_event_found).
 _WORDS_INDEX = (
     "INSERT INTO archive_eventsearch (event_id, agency_id, words, names, occurred_at, verb)"

@@ -80,6 +80,12 @@ def test_a_person_is_found_by_who_acted_and_who_wrote_case_and_accents_aside(
     assert found(new_agency, person="hélène") == found(new_agency, person="helene") == ["Merci"]
     assert found(new_agency, person="zoe  mart") == ["inbox.item_closed"]
     assert found(new_agency, person="okafor") == ["Pothole on Elm"]
+    # A part of a name need not begin one of its words.
+    assert (
+        found(new_agency, person="kafor")
+        == found(new_agency, person="mara o")
+        == ["Pothole on Elm"]
+    )
     # A name is found whole or in part, never across two of an event's names.
     assert found(new_agency, person="okafor amara") == []
 
@@ -134,7 +140,7 @@ def test_the_words_and_names_of_events_are_read_only_for_the_bound_agency(
     other = committed_agency(0)
     event = said(new_agency, "Le traversier est en retard", author_handle="ben_tremblay")
     all_placed(new_agency)
-    found = "SELECT archive_event_found(%s, %s, NULL, NULL, NULL, NULL)"
+    found = "SELECT archive_event_found(%s, %s, NULL, NULL, NULL, NULL, true)"
     matching, naming = (found, ["traversier", None]), (found, [None, "ben_tremblay"])
 
     with agency_scope(other.pk), connection.cursor() as cursor:
