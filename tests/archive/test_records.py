@@ -238,15 +238,18 @@ def test_the_api_pages_a_search_as_the_records_section_does_and_counts_it_whole(
     officer = Client(headers={"Authorization": f"Bearer {token}"})
     events = f"/api/agencies/{new_agency.slug}/archive/events/"
 
-    searches = ({"q": "bridge"}, {"person": "amara", "action": "inbox.item_received"})
+    searches: tuple[dict[str, str | int], ...] = (
+        {"q": "bridge"},
+        {"person": "amara", "action": "inbox.item_received"},
+    )
     for criteria, count in zip(searches, (7, 4), strict=True):
         with agency_scope(new_agency.pk):
             whole = [
                 event.pk
                 for event in event_search(
-                    words=criteria.get("q", ""),
-                    person=criteria.get("person", ""),
-                    action=criteria.get("action", ""),
+                    words=str(criteria.get("q", "")),
+                    person=str(criteria.get("person", "")),
+                    action=str(criteria.get("action", "")),
                 )
             ]
         pages = [
