@@ -253,7 +253,7 @@ def test_the_api_pages_a_search_as_the_records_section_does_and_counts_it_whole(
                 )
             ]
         pages = [
-            officer.get(events, criteria | {"page_size": 2, "page": number}).json()
+            officer.get(events, dict(criteria, page_size=2, page=number)).json()
             for number in range(1, (count + 1) // 2 + 1)
         ]
         shown = [event["id"] for page in pages for event in page["results"]]
