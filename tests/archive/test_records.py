@@ -259,7 +259,7 @@ def test_the_api_pages_a_search_as_the_records_section_does_and_counts_it_whole(
         shown = [event["id"] for page in pages for event in page["results"]]
         assert len(whole) == count and shown == whole, criteria
         assert {page["count"] for page in pages} == {count}, criteria
-    past = officer.get(events, {"q": "bridge", "page_size": 2, "page": 5})
+    past = officer.get(events, {"q": "bridge", "page_size": "2", "page": "5"})
     assert past.status_code == 404
     assert past["Content-Type"] == "application/problem+json"
 
