@@ -121,9 +121,11 @@ def events_record(
     actor_type, actor_id, actor_name = _actor_fields(actor)
     origin = current_origin()
     occurred_at = timezone.now()
-    rows = []
+    rows, stored = [], []
     for verb, obj, data in events:
         object_type, object_id, object_repr = _object_fields(obj)
+        # Read back from its JSON, so the commitment covers exactly what is stored.
+        stored.append(json.dumps(data or {}, cls=DjangoJSONEncoder))
         fields: dict[str, Any] = {
             "agency_id": agency_id,
             "occurred_at": occurred_at,
@@ -137,26 +139,28 @@ def events_record(
             "ip_address": origin.ip_address or "",
             "user_agent": origin.user_agent,
             "request_id": origin.request_id,
-            # Round-trip through JSON so the commitment covers exactly what is stored.
-            "data": json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder)),
+            "data": json.loads(stored[-1]),
             "salt": new_salt(),
         }
         fields["commitment"] = commitment(fields, salt=fields["salt"])
         rows.append(fields)
     with binding:
-        return _insert(rows)
+        return _insert(rows, stored)
 
 
-def _insert(rows: list[dict[str, Any]]) -> list[ArchiveEvent]:
-    """Write the events in one plain INSERT, as cheap as writing any row."""
+def _insert(rows: list[dict[str, Any]], data: list[str]) -> list[ArchiveEvent]:
+    """Write the events (``data``: each one's data as JSON) in one plain INSERT, as
+    cheap as writing any row."""
     values = [
-        [json.dumps(row[name], cls=DjangoJSONEncoder) if name == "data" else row[name]
-         for name in _COLUMNS]
-        for row in rows
-    ]  # fmt: skip
+        [text if name == "data" else row[name] for name in _COLUMNS]
+        for row, text in zip(rows, data, strict=True)
+    ]
     inserted = rows_insert(ArchiveEvent, _COLUMNS, values, returning=["id"])
-    ids = [event_id for (event_id,) in inserted]
-    return [ArchiveEvent(id=event_id, **row) for event_id, row in zip(ids, rows, strict=True)]
+    # As read from the table, the transaction's id left to be read when asked for.
+    return [
+        ArchiveEvent.from_db(connection.alias, _READ_BACK, [event_id, *(row[n] for n in _COLUMNS)])
+        for (event_id,), row in zip(inserted, rows, strict=True)
+    ]
 
 
 # The columns an event is written with; the transaction's id is the database's to give.
@@ -165,6 +169,7 @@ _COLUMNS = tuple(
     for f in ArchiveEvent._meta.concrete_fields
     if not f.primary_key and f.name != "txid"
 )
+_READ_BACK = ("id", *_COLUMNS)
 
 
 def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]) -> list[str]:
