@@ -58,8 +58,13 @@ def folded(text: str) -> str:
 
 def says_any(text: str, words: Iterable[str]) -> bool:
     """Return whether ``text`` says one of ``words`` as a whole word (or phrase)."""
+    return _folded_says_any(folded(text), words)
+
+
+def _folded_says_any(text: str, words: Iterable[str]) -> bool:
+    """Return whether the folded ``text`` says one of ``words`` (as ``says_any``)."""
     pattern = _saying(tuple(words))
-    return pattern is not None and pattern.search(folded(text)) is not None
+    return pattern is not None and pattern.search(text) is not None
 
 
 @lru_cache(maxsize=256)
@@ -97,8 +102,9 @@ def items_route(*, account: SocialAccount, rows: Sequence[InboxItem]) -> None:
     urgent_words = coverage_of(account.agency).urgent_words
     events, urgent = [], []
     for row in rows:
-        matched = [rule for rule in rules if not rule.words or says_any(row.text, rule.words)]
-        is_urgent = says_any(row.text, urgent_words)
+        text = folded(row.text)
+        matched = [rule for rule in rules if not rule.words or _folded_says_any(text, rule.words)]
+        is_urgent = _folded_says_any(text, urgent_words)
         if not matched and not is_urgent:
             continue
         assignee = next((rule.assignee for rule in matched if rule.assignee), None)
