@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import requests
@@ -31,6 +32,22 @@ class _TimeoutAdapter(HTTPAdapter):
     def __init__(self, timeout: float, connections: int) -> None:
         super().__init__(pool_maxsize=connections)
         self.timeout = timeout
+        self._pool_keys: dict[tuple[str, str, Any, Any], tuple[dict[str, Any], dict[str, Any]]] = {}
+
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Return what picks the request's connection pool, worked out once per host:
+        requests asks the disk whether a certificate bundle's path is a folder on every
+        request (a system call per send)."""
+        scheme, host = urlsplit(request.url or "")[:2]
+        key = (scheme, host, verify, cert)
+        if key not in self._pool_keys:
+            self._pool_keys[key] = super().build_connection_pool_key_attributes(
+                request, verify, cert
+            )
+        host_params, pool_kwargs = self._pool_keys[key]
+        return dict(host_params), dict(pool_kwargs)
 
     def send(
         self, request: requests.PreparedRequest, *args: Any, **kwargs: Any
