@@ -17,7 +17,8 @@ taken in the same run:
   items, which is not ingestion); ``insert_per_s``: the same rows, read back from the
   table, inserted again for as many other accounts of the agency by a plain INSERT,
   one statement and one transaction per account as ``items_receive`` makes them: no
-  fetch, no archive; ``ratio``: ``per_s`` / ``insert_per_s``;
+  fetch, no archive; ``ratio``: ``per_s`` / ``insert_per_s``. Each of these timed
+  steps starts once the disk has written what came before (``os.sync``);
 - ``duplicate_per_s``: a duplicate-heavy second pass: each account is read again from
   the same cursor after a tenth as many new items arrived, so that each page holds
   every item of the first pass again beside the new ones; items offered per second
@@ -269,13 +270,19 @@ def ingest(accounts: int, items: int) -> dict[str, Any]:
         for one in polled:
             for _ in range(items):
                 write(emulator, one, chooser)
+        # Each timed step starts with nothing of the steps before left for the disk to
+        # write (the database just made, the items just written to the emulator): what
+        # is timed is the step's own writing.
+        os.sync()
         first_s, _offered, first = receive(agency, polled, cursors)
         stored = sum(len(ids) for ids in first.values())
         twin_of = {one.account.pk: twin for one, twin in zip(polled, twins, strict=True)}
+        os.sync()
         insert_s, inserted = plain_inserts(agency, first, twin_of)
         for one in polled:
             for _ in range(max(1, round(items * NEW_SHARE))):
                 write(emulator, one, chooser)
+        os.sync()
         again_s, offered, again = receive(agency, polled, cursors)
     connection.close()
     if stored != accounts * items or inserted != stored:
