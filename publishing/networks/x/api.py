@@ -8,6 +8,7 @@ there. Tokens go in the Authorization header only, never in a URL or a message.
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -81,12 +82,16 @@ class XConnection:
         self.settings = settings
         self.api_url = settings.api_url.rstrip("/")
         self.session = x_session(settings)
+        # Copied for each token: making a client makes a requests session (this one
+        # replaces it), which is most of what making one costs.
+        self._tokenless = tweepy.Client(return_type=dict)
+        self._tokenless.session = self.session
+        self._tokenless.user_agent = settings.user_agent
 
     def client(self, token: str) -> Any:
         """Return tweepy's v2 client acting with an OAuth 2.0 user token, answering JSON."""
-        client = tweepy.Client(bearer_token=token, return_type=dict)
-        client.session = self.session
-        client.user_agent = self.settings.user_agent
+        client = copy.copy(self._tokenless)
+        client.bearer_token = token
         return client
 
 
