@@ -124,7 +124,6 @@ def events_record(
     rows, stored = [], []
     for verb, obj, data in events:
         object_type, object_id, object_repr = _object_fields(obj)
-        # Read back from its JSON, so the commitment covers exactly what is stored.
         stored.append(json.dumps(data or {}, cls=DjangoJSONEncoder))
         fields: dict[str, Any] = {
             "agency_id": agency_id,
@@ -139,6 +138,7 @@ def events_record(
             "ip_address": origin.ip_address or "",
             "user_agent": origin.user_agent,
             "request_id": origin.request_id,
+            # Read back from its JSON, so the commitment covers exactly what is stored.
             "data": json.loads(stored[-1]),
             "salt": new_salt(),
         }
@@ -169,6 +169,7 @@ _COLUMNS = tuple(
     for f in ArchiveEvent._meta.concrete_fields
     if not f.primary_key and f.name != "txid"
 )
+# The columns an event is built with as read back: its id, then those it was written with.
 _READ_BACK = ("id", *_COLUMNS)
 
 
