@@ -17,8 +17,8 @@ taken in the same run:
   items, which is not ingestion); ``insert_per_s``: the same rows, read back from the
   table, inserted again for as many other accounts of the agency by a plain INSERT,
   one statement and one transaction per account as ``items_receive`` makes them: no
-  fetch, no archive; ``ratio``: ``per_s`` / ``insert_per_s``. Each of these timed
-  steps starts once the disk has written what came before (``os.sync``);
+  fetch, no archive; ``ratio``: ``per_s`` / ``insert_per_s``. Each timed step (these
+  two and the next) starts once the disk has written what came before (``os.sync``);
 - ``duplicate_per_s``: a duplicate-heavy second pass: each account is read again from
   the same cursor after a tenth as many new items arrived, so that each page holds
   every item of the first pass again beside the new ones; items offered per second
