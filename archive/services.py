@@ -486,13 +486,18 @@ _WORDS_INDEX = (
     " FROM archive_archiveevent WHERE id = ANY(%s::bigint[])"
 )
 # The kept content each event names: a string of 64 hex digits in its data that the
-# agency keeps (archive migration 0014).
+# agency keeps (archive migration 0014). Each event's data is read for them once, before
+# the join: planned as a join, the expression ran again for every content the agency
+# keeps (a placement's cost grew with the archive).
 _CONTENT_USES = (
-    "INSERT INTO archive_contentuse (event_id, agency_id, sha256)"
-    " SELECT DISTINCT e.id, e.agency_id, c.sha256 FROM archive_archiveevent AS e"
+    "WITH named AS MATERIALIZED ("
+    " SELECT DISTINCT e.id, e.agency_id, m[1] AS sha256 FROM archive_archiveevent AS e"
     " CROSS JOIN LATERAL regexp_matches(e.data::text, '\"([0-9a-f]{64})\"', 'g') AS m"
-    " JOIN archive_archivecontent AS c ON c.agency_id = e.agency_id AND c.sha256 = m[1]"
-    " WHERE e.id = ANY(%s::bigint[])"
+    " WHERE e.id = ANY(%s::bigint[]))"
+    " INSERT INTO archive_contentuse (event_id, agency_id, sha256)"
+    " SELECT named.id, named.agency_id, c.sha256 FROM named"
+    " JOIN archive_archivecontent AS c"
+    " ON c.agency_id = named.agency_id AND c.sha256 = named.sha256"
 )
 # The kept content events not yet placed name (their uses are indexed at placement).
 _NAMED_UNPLACED = (
