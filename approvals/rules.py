@@ -74,7 +74,11 @@ class Finding:
 
 def folded(text: str) -> str:
     """Return ``text`` as terms are matched: case and accents left out, apostrophes
-    made one."""
+    made one ("Urgence" says "urgence", "AIDÉ" says "aide", a typographic apostrophe
+    a straight one)."""
+    if text.isascii():
+        # Nothing to decompose.
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("\u2019", "'"))
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -6,7 +6,6 @@ is named). Rules, coverage and every routing and alert are on the record."""
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 from datetime import datetime, time
 from functools import lru_cache
@@ -23,6 +22,7 @@ from django.utils.translation import gettext as _
 import archive
 from accounts.models import Agency, Membership, Role, User
 from accounts.services.principals import Principal, require_admin
+from approvals.rules import folded
 from archive import Event
 from archive.services import SYSTEM
 from govsocial.errors import GovsocialError
@@ -44,16 +44,6 @@ NAME_LONGEST = 200
 WORD_LONGEST = 100
 WORDS_MOST = 50
 RANK = {Priority.NORMAL: 0, Priority.HIGH: 1, Priority.URGENT: 2}
-
-
-def folded(text: str) -> str:
-    """Return ``text`` in lower case without accents, for words to be found whatever
-    their case and accents ("Urgence" says "urgence", "AIDÉ" says "aide")."""
-    if text.isascii():
-        # Nothing to decompose.
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def says_any(text: str, words: Iterable[str]) -> bool:
