@@ -55,6 +55,9 @@ def test_words_match_whole_words_whatever_their_case_and_accents() -> None:
     assert says_any("Il y a un NID-DE-POULE rue Élm", ["nid-de-poule"])
     assert says_any("J'ai besoin d'AÏDE", ["aide"])
     assert says_any("Please help, the bridge is out", ["au secours", "help"])
+    # A typographic apostrophe is written as a straight one in a rule, and the other way.
+    assert says_any("Besoin d\u2019aide rue Elm", ["d'aide"])
+    assert says_any("Besoin d'aide rue Elm", ["d\u2019aide"])
     assert not says_any("helpful staff", ["help"])
     assert not says_any("anything", [" ", ""])
 
