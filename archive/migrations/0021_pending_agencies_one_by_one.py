@@ -2,7 +2,9 @@
 agency in turn: its last placed event (by its last leaf, then by id), then whether one
 event after it waits, each through its index. Asked as one join, inside the function
 (where the tables' row security adds its condition) the planner hashed the whole log
-twice on every poll, four times a second, however fresh the statistics."""
+twice on every poll, four times a second, however fresh the statistics. There, too, the
+policies' condition keeps the row comparison ``(txid, id) > (…)`` out of the index: the
+transaction bound beside it is what the index is searched by."""
 
 from django.db import migrations
 

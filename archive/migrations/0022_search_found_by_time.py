@@ -6,8 +6,8 @@ the word matched (51,000 in a year of a million events) to order them for its fi
 and a word within a month read the whole table (up to a second a page on a warm cache,
 and more on a cold cache). Indexed by agency and time, newest first, a page of a common
 word is the newest events read in order until the page is full, and days narrow the
-words' index to the events in them. Built concurrently, on the raw connection, as
-migration 0009 builds its indexes, so that the sequencer is not held meanwhile.
+words' index to the events in them. Built concurrently, so that the sequencer is not
+held meanwhile.
 
 The search itself runs without the just-in-time compiler: a search the indexes narrow
 little is estimated dear enough to be compiled (on servers built with it), and the
@@ -18,22 +18,9 @@ from importlib import import_module
 
 from django.db import migrations
 
+from archive.migrations._indexes import built_concurrently
+
 _FOUND = import_module("archive.migrations.0020_person_found_by_name_parts")
-
-INDEX = "archive_eventsearch_when"
-
-
-def create(apps, schema_editor):
-    schema_editor.connection.ensure_connection()
-    schema_editor.connection.connection.execute(
-        f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {INDEX} ON archive_eventsearch"
-        " (agency_id, occurred_at DESC, event_id DESC)"
-    )
-
-
-def drop(apps, schema_editor):
-    schema_editor.connection.ensure_connection()
-    schema_editor.connection.connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
 
 
 class Migration(migrations.Migration):
@@ -44,7 +31,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(create, drop),
+        built_concurrently(
+            "archive_eventsearch",
+            {"archive_eventsearch_when": "(agency_id, occurred_at DESC, event_id DESC)"},
+        ),
         migrations.RunSQL(
             sql=f"ALTER FUNCTION {_FOUND.SIGNATURE} SET jit = off",
             reverse_sql=f"ALTER FUNCTION {_FOUND.SIGNATURE} RESET jit",
