@@ -2,7 +2,7 @@
 
 ``archive_event_found`` orders what it finds newest first, and a search may name days:
 with only the words' and the names' indexes, a page of a common word read every event
-the word matched (51,000 in a year of a million events) to order them for its first 25,
+the word matched (51,000 in a year of a million events) to order them for its first 50,
 and a word within a month read the whole table (up to a second a page on a warm cache,
 and more on a cold cache). Indexed by agency and time, newest first, a page of a common
 word is the newest events read in order until the page is full, and days narrow the
