@@ -192,8 +192,10 @@ class ArchiveTimestamp(AgencyOwned):
 
 class ArchiveContent(AgencyOwned):
     """Bytes the archive keeps whole, named by their SHA-256: what was published (a JSON
-    document) and the media it carried. Kept once per agency; the bytes live in the
-    archive's storage (``STORAGES["archive"]``) under ``content_name``."""
+    document) and the media it carried. Kept once per agency; the bytes of small content
+    (``SMALL_CONTENT`` bytes at most: every document, most images) live beside it in
+    ``ArchiveContentBytes``, larger ones in the archive's storage (``STORAGES["archive"]``)
+    under ``content_name``."""
 
     append_only = True
 
@@ -213,9 +215,34 @@ class ArchiveContent(AgencyOwned):
         return f"{self.media_type} {self.sha256[:12]}"
 
 
+# The most bytes a content may have to be kept in the database rather than as a file:
+# a file each costs an inode and its directory's update (most of what keeping an inbox
+# item took), and a package read them one by one.
+SMALL_CONTENT = 64 * 1024
+
+
+class ArchiveContentBytes(AgencyOwned):
+    """The bytes of a small kept content (``SMALL_CONTENT``), by its hash. Inserted with
+    its ``ArchiveContent`` row and never changed; deleted only when the content is erased
+    (``archive.services.contents_erase``), as a larger content's file is."""
+
+    sha256 = models.CharField(max_length=64)
+    body = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("kept bytes")
+        verbose_name_plural = _("kept bytes")
+        constraints = [
+            models.UniqueConstraint(fields=["agency", "sha256"], name="archive_content_bytes_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sha256[:12]} ({len(self.body)} bytes)"
+
+
 class ArchiveContentErasure(AgencyOwned):
-    """Kept content whose file was deleted because every record that named it had its
-    content erased (GDPR, disposition): the file's absence is explained, and the same
+    """Kept content whose bytes were deleted because every record that named it had its
+    content erased (GDPR, disposition): their absence is explained, and the same
     bytes kept again later are kept anew (``archive.services.contents_erase``)."""
 
     append_only = True

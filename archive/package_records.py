@@ -12,15 +12,13 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from django.core.files.storage import storages
-
 import archive
 from archive import package_check
 from archive.bag import BagWriter
 from archive.entries import CONTENT_FIELDS, FACT_FIELDS
 from archive.merkle import inclusion_ranges
-from archive.models import ArchiveHead, content_name
-from archive.selectors import ranges_hashes
+from archive.models import ArchiveHead
+from archive.selectors import KEPT_BYTES, kept_file, kept_open, ranges_hashes
 from archive.verification import EVENT_FIELDS, event_columns, rows_stream
 
 if TYPE_CHECKING:
@@ -30,6 +28,8 @@ T = TypeVar("T")
 
 # Events read, proven and written at a time.
 _CHUNK = 5_000
+# Kept contents read at a time, with the bytes of documents (up to ``SMALL_CONTENT`` each).
+_CONTENTS_CHUNK = 1_000
 # The strings of an event's data that may name kept content: SHA-256 hashes in hex.
 _HASHES = '$.** ? (@.type() == "string" && @ like_regex "^[0-9a-f]{64}$")'
 _DOCUMENT = archive.DOCUMENT_TYPE
@@ -148,17 +148,22 @@ def _cell(value: Any) -> str:
 
 def kept_contents(
     chosen: str, params: list[Any], agency_id: int, *, documents: bool
-) -> Iterator[tuple[str, str]]:
+) -> Iterator[tuple[str, str, bytes | None]]:
     """Yield the documents (or the media) the chosen events kept whole, by hash: (hash,
-    media type)."""
+    media type, a document's bytes when the database holds them, else None: see
+    ``kept_file``). A medium's bytes are read as it is copied, one at a
+    time (a chunk of rows with theirs could take hundreds of megabytes)."""
+    bytes_read = f"b.body FROM archive_archivecontent AS c{KEPT_BYTES}"
     # Built of the module's own SQL, the searches' through their parameters.
     query = (
-        "SELECT c.sha256, c.media_type FROM archive_archivecontent AS c"  # noqa: S608  # nosec B608
+        "SELECT c.sha256, c.media_type,"  # noqa: S608  # nosec B608
+        f" {bytes_read if documents else 'NULL::bytea FROM archive_archivecontent AS c'}"
         " WHERE c.agency_id = %s AND (c.media_type = %s) = %s AND c.sha256 IN"
         f" (SELECT jsonb_path_query(e.data, %s::jsonpath) #>> '{{}}' {chosen})"
         " ORDER BY c.sha256"
     )
-    yield from rows_stream(query, [agency_id, _DOCUMENT, documents, _HASHES, *params])
+    params = [agency_id, _DOCUMENT, documents, _HASHES, *params]
+    yield from rows_stream(query, params, chunk=_CONTENTS_CHUNK)
 
 
 def contents_write(
@@ -170,21 +175,20 @@ def contents_write(
 ) -> None:
     """Write what the chosen events kept whole: documents a line each, media a file each
     (as released, in a released copy)."""
-    storage = storages["archive"]
     with bag.text(package_check.DOCUMENTS) as out:
-        for digest, media_type in kept_contents(chosen, params, agency_id, documents=True):
+        for digest, media_type, body in kept_contents(chosen, params, agency_id, documents=True):
             changed = release.changed(digest) if release is not None else None
             if changed is not None:
                 name, text = changed[0], changed[1].read_text(encoding="utf-8")
             else:
-                with storage.open(content_name(agency_id, digest)) as kept:
+                with kept_file(agency_id=agency_id, sha256=digest, body=body) as kept:
                     name, text = digest, kept.read().decode("utf-8")
             out.write(_dumps({"sha256": name, "media_type": media_type, "text": text}) + "\n")
-    for digest, _media_type in kept_contents(chosen, params, agency_id, documents=False):
+    for digest, _media_type, _body in kept_contents(chosen, params, agency_id, documents=False):
         changed = release.changed(digest) if release is not None else None
         with (
             changed[1].open("rb") if changed is not None
-            else storage.open(content_name(agency_id, digest))
+            else kept_open(agency_id=agency_id, sha256=digest)
         ) as kept:  # fmt: skip
             name = changed[0] if changed is not None else digest
             bag.copy(f"{package_check.MEDIA}{name}", kept, compress=False)

@@ -32,7 +32,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.apps import apps
-from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils.translation import gettext as _
@@ -48,9 +47,9 @@ from archive.models import (
     Redaction,
     RedactionReason,
     RequestKind,
-    content_name,
 )
 from archive.records import kept_hashes
+from archive.selectors import kept_file, kept_open
 from archive.services import Actor
 from govsocial.errors import Conflict, GovsocialError
 
@@ -422,14 +421,16 @@ class Release:
             {"event": event_id, "reasons": sorted(reasons - {"file"}), "files": "file" in reasons}
         )
 
-    def contents_prepare(self, kept: Iterator[tuple[str, str]], agency_id: int) -> None:
-        """Write again, redacted, each kept file (hash, media type) the redactions
-        change: documents whose words they name, images with areas marked. Images come
-        first: a document names them by the hash they get."""
-        storage = storages["archive"]
-        for digest, media_type in kept:
+    def contents_prepare(
+        self, kept: Iterator[tuple[str, str, bytes | None]], agency_id: int
+    ) -> None:
+        """Write again, redacted, each kept file (hash, media type, bytes as
+        ``package_records.kept_contents`` gives them) the redactions change: documents
+        whose words they name, images with areas marked. Images come first: a document
+        names them by the hash they get."""
+        for digest, media_type, body in kept:
             if media_type == DOCUMENT_TYPE and self.pattern is not None:
-                with storage.open(content_name(agency_id, digest)) as file:
+                with kept_file(agency_id=agency_id, sha256=digest, body=body) as file:
                     text = file.read().decode("utf-8")
                 reasons: set[str] = set()
                 redacted = json.dumps(
@@ -439,7 +440,7 @@ class Release:
                     reasons.discard("file")
                     self._keep(digest, media_type, redacted.encode("utf-8"), sorted(reasons))
             elif digest in self.areas and media_type in IMAGE_FORMATS:
-                with storage.open(content_name(agency_id, digest)) as file:
+                with kept_open(agency_id=agency_id, sha256=digest) as file:
                     burned = image_burn(
                         file.read(), media_type, [a for a, _r in self.areas[digest]]
                     )

@@ -16,15 +16,15 @@ from html import escape
 from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from django.core.files.storage import storages
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from archive import DOCUMENT_TYPE
-from archive.models import ArchiveContent, ArchiveHead, ExportPackage, content_name
+from archive.models import ArchiveContent, ArchiveContentBytes, ArchiveHead, ExportPackage
 from archive.package_records import chunked
 from archive.records import kept_hashes
 from archive.rendition_pdf import PdfPage
+from archive.selectors import kept_file, kept_open
 from archive.verification import EVENT_FIELDS, event_columns, rows_stream
 
 if TYPE_CHECKING:
@@ -128,7 +128,7 @@ class _Pages:
         released = self.release.files.get(digest) if self.release is not None else None
         if released is not None:
             return released[1].read_bytes()
-        with storages["archive"].open(content_name(self.package.agency_id, digest)) as kept:
+        with kept_open(agency_id=self.package.agency_id, sha256=digest) as kept:
             return bytes(kept.read())
 
     def add(self, page: str, shown: str, fields: dict[str, Any]) -> None:
@@ -181,13 +181,21 @@ def _documents(chunk: list[dict[str, Any]], release: Release | None) -> dict[str
         elif digest in wordless:
             found[digest] = json.loads(path.read_text("utf-8"))
     named -= released.keys()
-    storage = storages["archive"]
+    read = []
     for row in ArchiveContent.objects.filter(sha256__in=named):
         if row.media_type != DOCUMENT_TYPE:
             found[row.sha256] = row.media_type
         elif row.sha256 in wordless and row.size <= _LARGEST_DOCUMENT:
-            with storage.open(content_name(row.agency_id, row.sha256)) as kept:
-                found[row.sha256] = json.loads(kept.read())
+            read.append(row)
+    held = dict(
+        ArchiveContentBytes.objects.filter(sha256__in=[row.sha256 for row in read]).values_list(
+            "sha256", "body"
+        )
+    )
+    for row in read:
+        body = held.get(row.sha256)
+        with kept_file(agency_id=row.agency_id, sha256=row.sha256, body=body) as kept:
+            found[row.sha256] = json.loads(kept.read())
     return found
 
 

@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import connection
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from archive.merkle import (
 )
 from archive.models import (
     ArchiveContent,
+    ArchiveContentBytes,
     ArchiveContentErasure,
     ArchiveEvent,
     ArchiveHead,
@@ -168,7 +170,36 @@ def content_open(*, sha256: str) -> tuple[File[bytes], ArchiveContent] | None:
     row = ArchiveContent.objects.filter(sha256=sha256).first()
     if row is None or content_erased(agency_id=row.agency_id, sha256=sha256):
         return None
-    return storages["archive"].open(content_name(row.agency_id, sha256)), row
+    return kept_open(agency_id=row.agency_id, sha256=sha256), row
+
+
+def kept_open(*, agency_id: int, sha256: str) -> File[bytes]:
+    """Return the bound agency's kept bytes of this hash, opened for reading; raise
+    FileNotFoundError when they are gone (erased)."""
+    body = (
+        ArchiveContentBytes.objects.for_agency(agency_id)
+        .filter(sha256=sha256)
+        .values_list("body", flat=True)
+        .first()
+    )
+    return kept_file(agency_id=agency_id, sha256=sha256, body=body)
+
+
+def kept_file(*, agency_id: int, sha256: str, body: bytes | None) -> File[bytes]:
+    """Return kept bytes opened for reading: ``body``, read from the database with the
+    content's row (small content), else the content's file; raise FileNotFoundError
+    when neither holds them."""
+    if body is not None:
+        return ContentFile(bytes(body), name=sha256)
+    return storages["archive"].open(content_name(agency_id, sha256))
+
+
+# Joined to a query of kept content (``c``): the bytes of small content, NULL for the
+# rest (``kept_file`` opens its file).
+KEPT_BYTES = (
+    " LEFT JOIN archive_archivecontentbytes AS b"
+    " ON b.agency_id = c.agency_id AND b.sha256 = c.sha256"
+)
 
 
 def content_erased(*, agency_id: int, sha256: str) -> bool:

@@ -30,7 +30,9 @@ from archive.entries import commitment, event_leaf, new_salt
 from archive.errors import ArchiveError
 from archive.merkle import Frontier
 from archive.models import (
+    SMALL_CONTENT,
     ArchiveContent,
+    ArchiveContentBytes,
     ArchiveContentErasure,
     ArchiveEvent,
     ArchiveHead,
@@ -175,23 +177,35 @@ _READ_BACK = ("id", *_COLUMNS)
 
 def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]) -> list[str]:
     """Keep each of ``contents`` (its bytes and media type) whole in ``agency``'s archive,
-    named by its SHA-256, and return the hashes in order. The same bytes are kept once;
-    the files are written before their rows, so a row always has its file."""
+    named by its SHA-256, and return the hashes in order. The same bytes are kept once:
+    small ones (``SMALL_CONTENT``) in the database beside their row, larger ones in a
+    file each, written before their rows, so a row always has its bytes."""
     if current_scope().agency_id != agency.pk:
         raise ArchiveError("content is kept for the bound agency")
     if not contents:
         return []
     if connection.in_atomic_block:
-        # Until the caller's records naming it commit, its file is not deleted.
+        # Until the caller's records naming it commit, its bytes are not deleted.
         agency_lock(KEEPING, agency.pk, shared=True)
     digests, rows = [], {}
+    small: dict[str, bytes] = {}
     files: dict[str, bytes] = {}
     for content, media_type in contents:
         digest = hashlib.sha256(content).hexdigest()
-        files.setdefault(content_name(agency.pk, digest), content)
+        if len(content) <= SMALL_CONTENT:
+            small.setdefault(digest, content)
+        else:
+            files.setdefault(content_name(agency.pk, digest), content)
         digests.append(digest)
         rows[digest] = (agency.pk, digest, media_type, len(content))
     _files_keep(files)
+    # Kept anew after an erasure, small bytes come back as a file would.
+    rows_insert(
+        ArchiveContentBytes,
+        ("agency_id", "sha256", "body"),
+        [(agency.pk, digest, body) for digest, body in small.items()],
+        conflict="ON CONFLICT (agency_id, sha256) DO NOTHING",
+    )
     rows_insert(
         ArchiveContent,
         ("agency_id", "sha256", "media_type", "size"),
@@ -203,7 +217,7 @@ def contents_keep(*, agency: models.Model, contents: Sequence[tuple[bytes, str]]
 
 # The key of the lock that keeping content (shared) and deleting content no record names
 # any more (alone) take for an agency (with its id), so that no content is kept anew
-# while its file is being deleted.
+# while its bytes are being deleted.
 KEEPING = 0x6B65_6570
 
 
@@ -217,9 +231,10 @@ def agency_lock(key: int, agency_id: int, *, shared: bool) -> None:
 def contents_erase(*, agency_id: int, event_ids: Sequence[int], reason: str) -> list[str]:
     """Note as erased, in the caller's transaction, the bound agency's kept content that
     ``event_ids`` named (their content just erased) and that no event still holding its
-    content names, for ``reason``; return their hashes. Their files are deleted once the
-    transaction commits (a rolled-back erasure deletes nothing). The rows stay: they are
-    the archive's record that the content was kept."""
+    content names, for ``reason``; return their hashes. Their bytes kept in the database
+    go with the erasure; their files, once the transaction commits (a rolled-back erasure
+    deletes nothing). The rows stay: they are the archive's record that the content was
+    kept."""
     agency_lock(KEEPING, agency_id, shared=False)
     with connection.cursor() as cursor:
         cursor.execute("SELECT archive_content_unused(%s::bigint[])", [list(event_ids)])
@@ -232,6 +247,7 @@ def contents_erase(*, agency_id: int, event_ids: Sequence[int], reason: str) -> 
         ("agency_id", "sha256", "reason"),
         [(agency_id, digest, reason) for digest in erased],
     )
+    ArchiveContentBytes.objects.filter(sha256__in=erased).delete()
     transaction.on_commit(partial(_erased_files_delete, agency_id, erased))
     return erased
 

@@ -2,7 +2,7 @@
 rebuilt from the leaves and compared with the one stored, each signed head against the
 rebuilt tree at its size (and its time-stamp against the authority's chain, when one is
 configured), and no recorded event left out of the log before its last; and checking
-that every file the archive keeps whole still holds its bytes."""
+that every content the archive keeps whole still holds its bytes."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.files.storage import storages
 from django.db import connection
+from django.db.models import OuterRef, Subquery
 
 from archive import proofs, signing, timestamps
 from archive.entries import CONTENT_FIELDS, FACT_FIELDS, event_problem
@@ -23,12 +23,12 @@ from archive.errors import ArchiveError
 from archive.merkle import Frontier
 from archive.models import (
     ArchiveContent,
+    ArchiveContentBytes,
     ArchiveContentErasure,
     ArchiveEvent,
     ArchiveHead,
-    content_name,
 )
-from archive.selectors import head_document
+from archive.selectors import head_document, kept_file
 from archive.services import CONTENT_ERASED
 
 # Rows read from the server at a time, so that a log of millions is checked in little
@@ -169,38 +169,42 @@ class ContentReport:
 
 
 def contents_verify(*, agency_id: int) -> ContentReport:
-    """Check that every file the bound agency's archive keeps is there (or was erased,
-    and so noted) and still hashes to its name; stop at the first that does not."""
-    storage = storages["archive"]
-    kept = ArchiveContent.objects.for_agency(agency_id).order_by("id")
+    """Check that the bytes of every content the bound agency's archive keeps are there
+    (or were erased, and so noted) and still hash to its name; stop at the first that do
+    not."""
+    held = ArchiveContentBytes.objects.for_agency(agency_id).filter(sha256=OuterRef("sha256"))
+    kept = (
+        ArchiveContent.objects.for_agency(agency_id)
+        .annotate(body=Subquery(held.values("body")))
+        .order_by("id")
+    )
     checked = 0
-    for digest in kept.values_list("sha256", flat=True).iterator(chunk_size=_CHUNK):
+    # A few at a time: each row brings the bytes of small content.
+    for digest, body in kept.values_list("sha256", "body").iterator(chunk_size=_CHUNK // 10):
         hasher = hashlib.sha256()
         try:
-            with storage.open(content_name(agency_id, digest)) as stored:
+            with kept_file(agency_id=agency_id, sha256=digest, body=body) as stored:
                 for chunk in stored.chunks():
                     hasher.update(chunk)
         except FileNotFoundError:
             if ArchiveContentErasure.objects.for_agency(agency_id).filter(sha256=digest).exists():
                 continue
-            return ContentReport(checked, digest, "its file is missing")
+            return ContentReport(checked, digest, "its bytes are missing")
         if hasher.hexdigest() != digest:
-            return ContentReport(
-                checked, digest, "its file no longer holds the bytes it is named by"
-            )
+            return ContentReport(checked, digest, "its bytes no longer match its hash")
         checked += 1
     return ContentReport(checked)
 
 
-def rows_stream(query: str, params: list[Any]) -> Iterator[tuple[Any, ...]]:
-    """Yield the rows of ``query`` from a server-side cursor, a chunk at a time (inside
-    a transaction)."""
+def rows_stream(query: str, params: list[Any], *, chunk: int = _CHUNK) -> Iterator[tuple[Any, ...]]:
+    """Yield the rows of ``query`` from a server-side cursor, ``chunk`` rows at a time
+    (inside a transaction)."""
     connection.ensure_connection()
     # Every row is read: have the query planned for all of them, not for the first few
     # (PostgreSQL's default for a cursor), which on a large log is the slower plan.
     connection.connection.execute("SET LOCAL cursor_tuple_fraction = 1.0")
     with connection.connection.cursor(name=f"archive_{uuid.uuid4().hex}") as cursor:
-        cursor.itersize = _CHUNK
+        cursor.itersize = chunk
         cursor.execute(query, params)
         yield from cursor
 

@@ -11,7 +11,7 @@ as the inbox and delivery record them: 85 % a citizen's item received (its data 
 an item among the last 500, so that a conversation holds about three events), 5 % an
 item hidden and 7 % a reply written by one of five members of staff, 3 % a post
 published. The document of each item and each publication is kept whole through
-``archive.keep_documents`` (a file each, as the app keeps them) for the share ``--kept``
+``archive.keep_documents`` (beside their rows, as the app keeps them) for the share ``--kept``
 of them: all unless told (the others' events name a hash the archive does not hold);
 ``kept_documents`` says how many. The rows are written in large statements
 (``govsocial.bulk.rows_insert``), not through the services: what is measured is what
@@ -449,7 +449,7 @@ def log_place(agency: Agency) -> None:
 # The tables the log's placing fills, whose statistics and vacuum ``log_place`` sees to.
 LOG_TABLES = (
     "archive_archiveevent, archive_archiveleaf, archive_archivesubtree, archive_archivecontent,"
-    " archive_eventsearch, archive_contentuse"
+    " archive_archivecontentbytes, archive_eventsearch, archive_contentuse"
 )
 
 

@@ -42,7 +42,9 @@ def rows_insert(
             cursor.execute(
                 statement,
                 [
-                    f"[{','.join(column)}]" if kind == "jsonb" else json.dumps(column, default=_iso)
+                    f"[{','.join(column)}]"
+                    if kind == "jsonb"
+                    else json.dumps(column, default=_plain)
                     for kind, column in zip(types, zip(*rows, strict=True), strict=True)
                 ],
             )
@@ -94,8 +96,11 @@ def _array(kind: str | None) -> str:
 _ELEMENTS = "SELECT value FROM {}(%s::jsonb) WITH ORDINALITY ORDER BY ordinality"
 
 
-def _iso(value: Any) -> str:
-    """Return a time or a date as PostgreSQL reads it (JSON has no such type)."""
+def _plain(value: Any) -> str:
+    """Return a time, a date or bytes as PostgreSQL reads them (JSON has no such types):
+    bytes in hex."""
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bytes):
+        return f"\\x{value.hex()}"
     raise TypeError(f"a {type(value).__name__} is not inserted in bulk")

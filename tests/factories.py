@@ -61,6 +61,7 @@ from archive.exports import package_start
 from archive.holds import hold_place
 from archive.models import (
     ArchiveContent,
+    ArchiveContentBytes,
     ArchiveContentErasure,
     ArchiveEvent,
     ArchiveHead,
@@ -279,7 +280,7 @@ def redaction_for(agency: Agency) -> Redaction:
 
 
 def content_erasure_for(agency: Agency) -> ArchiveContentErasure:
-    """Note kept content of ``agency`` as erased (its file deleted)."""
+    """Note kept content of ``agency`` as erased (its bytes deleted)."""
     kept = archive_content_for(agency)
     with agency_scope(agency.pk):
         erasure: ArchiveContentErasure = ArchiveContentErasure.objects.create(
@@ -349,6 +350,14 @@ def archive_content_for(agency: Agency) -> ArchiveContent:
         (digest,) = archive.keep_documents(agency=agency, documents=[{"made": "by a test"}])
         content: ArchiveContent = ArchiveContent.objects.get(sha256=digest)
     return content
+
+
+def content_bytes_for(agency: Agency) -> ArchiveContentBytes:
+    """Keep a small document in ``agency``'s archive: its bytes in the database."""
+    kept = archive_content_for(agency)
+    with agency_scope(agency.pk):
+        held: ArchiveContentBytes = ArchiveContentBytes.objects.get(sha256=kept.sha256)
+    return held
 
 
 def archive_subtree_for(agency: Agency) -> ArchiveSubtree:
@@ -971,6 +980,7 @@ ROW_MAKERS: dict[type[Model], Callable[[Agency], Model]] = {
     ArchiveLeaf: archive_leaf_for,
     ArchiveSubtree: archive_subtree_for,
     ArchiveContent: archive_content_for,
+    ArchiveContentBytes: content_bytes_for,
     RecordsRequest: records_request_for,
     SavedSearch: saved_search_for,
     LegalHold: legal_hold_for,

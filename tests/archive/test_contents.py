@@ -12,13 +12,16 @@ from django.core.files.storage import FileSystemStorage, storages
 from django.test import override_settings
 
 import archive
-from archive.models import ArchiveContent, content_name
+from archive.models import SMALL_CONTENT, ArchiveContent, ArchiveContentBytes, content_name
 from archive.selectors import content_open
 from archive.services import _local_file_keep
 from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
 
 pytestmark = pytest.mark.django_db
+
+# Larger than the archive keeps in the database: kept as a file.
+PHOTO = b"citizen's photo" * (SMALL_CONTENT // 15 + 1)
 
 
 def test_content_is_kept_once_under_its_hash_with_no_file_left_half_written(
@@ -36,18 +39,46 @@ def test_content_is_kept_once_under_its_hash_with_no_file_left_half_written(
     ):
         agency = personas.agency_a
         with agency_scope(agency.pk):
-            first = archive.keep(agency=agency, contents=[(b"citizen's photo", "image/png")])
-            again = archive.keep(agency=agency, contents=[(b"citizen's photo", "image/png")])
-            assert first == again == [hashlib.sha256(b"citizen's photo").hexdigest()]
+            first = archive.keep(agency=agency, contents=[(PHOTO, "image/png")])
+            again = archive.keep(agency=agency, contents=[(PHOTO, "image/png")])
+            assert first == again == [hashlib.sha256(PHOTO).hexdigest()]
             assert ArchiveContent.objects.filter(sha256=first[0]).count() == 1
             opened = content_open(sha256=first[0])
             assert opened is not None
             with opened[0] as kept:
-                assert kept.read() == b"citizen's photo"
+                assert kept.read() == PHOTO
         written = [path for path in archive_root.rglob("*") if path.is_file()]
         assert [path.name for path in written] == [first[0]]
         assert written[0].stat().st_mode & 0o777 == 0o640
         assert storages["archive"].exists(content_name(agency.pk, first[0]))
+
+
+def test_small_content_is_kept_in_the_database_once_and_read_back(
+    personas: Personas, tmp_path: Path, settings: pytest.FixtureRequest
+) -> None:
+    archive_root = tmp_path / "archive"
+    with override_settings(
+        STORAGES={
+            **settings.STORAGES,  # type: ignore[attr-defined]
+            "archive": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": archive_root},
+            },
+        }
+    ):
+        agency = personas.agency_a
+        small = [(b"citizen's photo", "image/png"), (b"x" * SMALL_CONTENT, "image/png")]
+        with agency_scope(agency.pk):
+            first = archive.keep(agency=agency, contents=small)
+            again = archive.keep(agency=agency, contents=small[:1])
+            assert again == first[:1]
+            assert ArchiveContentBytes.objects.count() == 2
+            for (content, _type), digest in zip(small, first, strict=True):
+                opened = content_open(sha256=digest)
+                assert opened is not None
+                with opened[0] as kept:
+                    assert kept.read() == content
+        assert not [path for path in archive_root.rglob("*") if path.is_file()]
 
 
 def test_a_file_another_process_wrote_meanwhile_is_left_as_it_is(tmp_path: Path) -> None:

@@ -22,7 +22,9 @@ from archive import merkle
 from archive.entries import FACT_FIELDS, event_leaf
 from archive.errors import ArchiveError
 from archive.models import (
+    SMALL_CONTENT,
     ArchiveContent,
+    ArchiveContentBytes,
     ArchiveContentErasure,
     ArchiveEvent,
     ArchiveHead,
@@ -150,18 +152,15 @@ def test_kept_content_goes_with_the_last_record_that_named_it(agency: Agency) ->
             agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": own}
         )
     all_placed(agency)
-    path = storages["archive"].path
-
     for event in (first, alone):
         with agency_scope(agency.pk), transaction.atomic():
             event_content_erase(event=event, actor=SYSTEM, reason=REASON)
 
     with agency_scope(agency.pk):
-        # Another record still holds the shared content: its file stays.
+        # Another record still holds the shared content: its bytes stay.
         assert content_open(sha256=shared) is not None
-        assert content_open(sha256=own) is None and not os.path.exists(
-            path(content_name(agency.pk, own))
-        )
+        assert content_open(sha256=own) is None
+        assert list(ArchiveContentBytes.objects.values_list("sha256", flat=True)) == [shared]
         assert list(ArchiveContentErasure.objects.values_list("sha256", "reason")) == [
             (own, REASON)
         ]
@@ -217,8 +216,10 @@ def test_an_erasure_rolled_back_deletes_no_file(agency: Agency) -> None:
 
 
 def test_files_an_erasure_left_behind_are_deleted_by_the_tending(agency: Agency) -> None:
+    # Larger than the archive keeps in the database: kept as a file.
+    document = {"text": "Left over " * (SMALL_CONTENT // 10)}
     with agency_scope(agency.pk), transaction.atomic():
-        (digest,) = archive.keep_documents(agency=agency, documents=[{"text": "Left over"}])
+        (digest,) = archive.keep_documents(agency=agency, documents=[document])
         event = archive.record(
             agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": digest}
         )

@@ -13,7 +13,8 @@ from django.core.files.storage import storages
 from django.db import connection, transaction
 from django.db.utils import ProgrammingError
 
-from archive.models import ArchiveContent, content_name
+from archive.models import SMALL_CONTENT, ArchiveContent, ArchiveContentBytes, content_name
+from archive.selectors import kept_open
 from archive.verification import contents_verify
 from govsocial.tenancy import agency_scope
 from publishing.content import post_content_hash
@@ -39,15 +40,17 @@ from tests.publishing.delivery import (
 pytestmark = pytest.mark.django_db
 
 IMAGE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
+# Larger than the archive keeps in the database: kept as a file.
+LARGE_IMAGE = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * (SMALL_CONTENT // 256 + 1)
 
 
 def kept(agency_id: int, digest: str) -> bytes:
     """Return the bytes the archive keeps under ``digest``, checking they are its."""
-    with storages["archive"].open(content_name(agency_id, digest)) as stored:
-        content: bytes = stored.read()
-    assert hashlib.sha256(content).hexdigest() == digest
     with agency_scope(agency_id):
+        with kept_open(agency_id=agency_id, sha256=digest) as stored:
+            content: bytes = stored.read()
         row = ArchiveContent.objects.get(sha256=digest)
+    assert hashlib.sha256(content).hexdigest() == digest
     assert row.size == len(content)
     return content
 
@@ -148,22 +151,43 @@ def test_a_kept_file_changed_or_gone_is_named_by_the_check(
     agency = personas.agency_a
     account = emulated_account_for(agency, quiet, "mastodon", HANDLES["mastodon"])
     post = scheduled_post_for(agency, [account], text="Pool open.")
-    post_media_for(agency, post=post, asset=uploaded_media_for(agency, data=IMAGE))
+    post_media_for(agency, post=post, asset=uploaded_media_for(agency, data=LARGE_IMAGE))
     with agency_scope(agency.pk):
         post.approved_hash = post_content_hash(post)
         post.save(update_fields=["approved_hash"])
         assert publish(post.targets.get()) is not None
         assert contents_verify(agency_id=agency.pk).files_checked == 2
-        image = hashlib.sha256(IMAGE).hexdigest()
+        image = hashlib.sha256(LARGE_IMAGE).hexdigest()
         path = Path(storages["archive"].path(content_name(agency.pk, image)))
 
-        path.write_bytes(IMAGE + b"!")
+        path.write_bytes(LARGE_IMAGE + b"!")
         changed = contents_verify(agency_id=agency.pk)
         path.unlink()
         gone = contents_verify(agency_id=agency.pk)
 
-    assert (changed.bad_file, changed.problem) == (
-        image,
-        "its file no longer holds the bytes it is named by",
-    )
-    assert (gone.bad_file, gone.problem) == (image, "its file is missing")
+    assert (changed.bad_file, changed.problem) == (image, "its bytes no longer match its hash")
+    assert (gone.bad_file, gone.problem) == (image, "its bytes are missing")
+
+
+def test_kept_bytes_in_the_database_are_never_changed_and_their_loss_is_named(
+    personas: Personas, quiet: Emulator
+) -> None:
+    agency = personas.agency_a
+    account = emulated_account_for(agency, quiet, "mastodon", HANDLES["mastodon"])
+    post = scheduled_post_for(agency, [account], text="Pool open.")
+    post_media_for(agency, post=post, asset=uploaded_media_for(agency, data=IMAGE))
+    image = hashlib.sha256(IMAGE).hexdigest()
+    with agency_scope(agency.pk):
+        post.approved_hash = post_content_hash(post)
+        post.save(update_fields=["approved_hash"])
+        assert publish(post.targets.get()) is not None
+        held = ArchiveContentBytes.objects.filter(sha256=image)
+        assert bytes(held.get().body) == IMAGE
+        assert not storages["archive"].exists(content_name(agency.pk, image))
+
+        with pytest.raises(ProgrammingError, match="append-only"), transaction.atomic():
+            held.update(body=IMAGE + b"!")
+        held.delete()
+        gone = contents_verify(agency_id=agency.pk)
+
+    assert (gone.bad_file, gone.problem) == (image, "its bytes are missing")
