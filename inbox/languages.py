@@ -17,14 +17,9 @@ if TYPE_CHECKING:
 CONFIDENCE = 0.6
 
 
-def language_of(text: str) -> str:
-    """Return the ISO 639-1 code of ``text``'s language, or "" when it cannot tell."""
-    return languages_of([text])[0]
-
-
 def languages_of(texts: Sequence[str]) -> list[str]:
-    """Return the language of each of ``texts`` as ``language_of`` does, told together
-    on every core."""
+    """Return the ISO 639-1 code of each of ``texts``' language, or "" where it cannot
+    tell, told together on every core."""
     worded = [text for text in texts if _has_words(text)]
     told = iter(_detector().compute_language_confidence_values_in_parallel(worded))
     return [_likeliest(next(told)) if _has_words(text) else "" for text in texts]

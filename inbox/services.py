@@ -25,7 +25,7 @@ from archive import Event
 from archive.services import SYSTEM
 from govsocial.bulk import rows_insert
 from govsocial.errors import GovsocialError, PermissionDenied
-from inbox.languages import language_of, languages_of
+from inbox.languages import languages_of
 from inbox.media import media_name
 from inbox.models import (
     InboxItem,
@@ -81,7 +81,6 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
     items = sorted({item.remote_id: item for item in items}.values(), key=_written)
     if not items:
         return []
-    languages = _languages(account, {item.remote_id: item.text for item in items})
     with transaction.atomic():
         known = {
             row.remote_id: row
@@ -89,6 +88,7 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
             .filter(account=account, remote_id__in=[item.remote_id for item in items])
             .order_by("pk")
         }
+        languages = _languages({item.remote_id: item.text for item in items}, known)
         fresh = [item for item in items if item.remote_id not in known]
         stored = _inserted(account, fresh, languages)
         edited = _edited(
@@ -111,24 +111,17 @@ def items_receive(*, account: SocialAccount, items: Sequence[InboundItem]) -> li
     return [row for row, _verb in changed]
 
 
-def _languages(account: SocialAccount, texts: Mapping[str, str]) -> dict[str, str]:
+def _languages(texts: Mapping[str, str], known: Mapping[str, InboxItem]) -> dict[str, str]:
     """Return the language of each of ``texts`` (by remote id) new to the account or
-    changed: told before the transaction, which would otherwise be held open meanwhile.
-    An item stored as it is needs none (a poll offers most items again)."""
-    known = dict(
-        InboxItem.objects.filter(account=account, remote_id__in=list(texts)).values_list(
-            "remote_id", "text"
-        )
-    )
-    telling = [remote_id for remote_id, text in texts.items() if known.get(remote_id) != text]
+    changed from its locked row in ``known``: an item stored as it is needs none (a poll
+    offers most items again)."""
+    telling = [
+        remote_id
+        for remote_id, text in texts.items()
+        if remote_id not in known or known[remote_id].text != text
+    ]
     told = languages_of([texts[remote_id] for remote_id in telling])
     return dict(zip(telling, told, strict=True))
-
-
-def _language(languages: Mapping[str, str], remote_id: str, text: str) -> str:
-    """Return the language told for ``remote_id``, or tell it now: the item was stored
-    or changed by another receipt since ``_languages`` looked."""
-    return languages[remote_id] if remote_id in languages else language_of(text)
 
 
 def _edited(
@@ -142,7 +135,7 @@ def _edited(
         # An erased item's text is not taken back from the network.
         if row.erased_at is None and row.text != text:
             row.text, row.version = text, row.version + 1
-            row.language = _language(languages, row.remote_id, text)
+            row.language = languages[row.remote_id]
             row.save(update_fields=["text", "version", "language"])
             changed.append(row)
     return changed
@@ -199,7 +192,7 @@ def _inserted(
                 item.author_handle[:255], item.author_name[:255], item.text,
                 item.permalink[:2000], item.in_reply_to_remote_id,
                 targets.get(item.in_reply_to_remote_id), thread, item.created_at,
-                _language(languages, item.remote_id, item.text), 1, False, ItemStatus.OPEN,
+                languages[item.remote_id], 1, False, ItemStatus.OPEN,
             )
         )  # fmt: skip
     inserted = rows_insert(
@@ -275,13 +268,14 @@ def items_reread(
     marked deleted there, when noticed (its versions stay); record each in the archive.
     Return the items changed."""
     texts = {post.remote_id: post.text for post in found}
-    languages = _languages(account, texts)
     with transaction.atomic():
         rows = list(
             InboxItem.objects.select_for_update(no_key=True)
             .filter(account=account, remote_id__in=asked, deleted_on_network_at=None)
             .order_by("pk")
         )
+        known = {row.remote_id: row for row in rows}
+        languages = _languages({key: text for key, text in texts.items() if key in known}, known)
         edited = _edited(
             ((row, texts[row.remote_id]) for row in rows if row.remote_id in texts), languages
         )
