@@ -127,6 +127,9 @@ def test_a_killed_embedded_redis_is_restarted_on_its_port(launcher: Launcher) ->
         timeout=RESTART_TIMEOUT,
         what="the worker reconnecting to the broker",
     )
+    # While it was away (a second at least: the launcher waits that long to restart it),
+    # the worker tried it again and again in under a second each time, not after 2 s.
+    assert "Trying again now... (2/" in launcher.output()
     assert launcher.alive()
 
 
