@@ -151,8 +151,8 @@ def kept_contents(
 ) -> Iterator[tuple[str, str, bytes | None]]:
     """Yield the documents (or the media) the chosen events kept whole, by hash: (hash,
     media type, a document's bytes when the database holds them, else None: see
-    ``kept_file``). A medium's bytes are read as it is copied, one at a
-    time (a chunk of rows with theirs could take hundreds of megabytes)."""
+    ``kept_file``). A medium's bytes are read as it is copied, one at a time (a chunk of
+    rows with theirs could take hundreds of megabytes)."""
     bytes_read = f"b.body FROM archive_archivecontent AS c{KEPT_BYTES}"
     # Built of the module's own SQL, the searches' through their parameters.
     query = (
@@ -162,8 +162,8 @@ def kept_contents(
         f" (SELECT jsonb_path_query(e.data, %s::jsonpath) #>> '{{}}' {chosen})"
         " ORDER BY c.sha256"
     )
-    params = [agency_id, _DOCUMENT, documents, _HASHES, *params]
-    yield from rows_stream(query, params, chunk=_CONTENTS_CHUNK)
+    arguments = [agency_id, _DOCUMENT, documents, _HASHES, *params]
+    yield from rows_stream(query, arguments, chunk=_CONTENTS_CHUNK)
 
 
 def contents_write(
