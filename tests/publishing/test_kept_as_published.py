@@ -145,19 +145,27 @@ def test_a_post_found_on_the_network_after_its_answer_was_lost_is_kept_too(
     )
 
 
-def test_a_kept_file_changed_or_gone_is_named_by_the_check(
-    personas: Personas, quiet: Emulator
-) -> None:
+def published_with_image(personas: Personas, quiet: Emulator, image: bytes) -> str:
+    """Publish an approved post with ``image`` to agency A's Mastodon account; return the
+    image's hash."""
     agency = personas.agency_a
     account = emulated_account_for(agency, quiet, "mastodon", HANDLES["mastodon"])
     post = scheduled_post_for(agency, [account], text="Pool open.")
-    post_media_for(agency, post=post, asset=uploaded_media_for(agency, data=LARGE_IMAGE))
+    post_media_for(agency, post=post, asset=uploaded_media_for(agency, data=image))
     with agency_scope(agency.pk):
         post.approved_hash = post_content_hash(post)
         post.save(update_fields=["approved_hash"])
         assert publish(post.targets.get()) is not None
+    return hashlib.sha256(image).hexdigest()
+
+
+def test_a_kept_file_changed_or_gone_is_named_by_the_check(
+    personas: Personas, quiet: Emulator
+) -> None:
+    agency = personas.agency_a
+    image = published_with_image(personas, quiet, LARGE_IMAGE)
+    with agency_scope(agency.pk):
         assert contents_verify(agency_id=agency.pk).files_checked == 2
-        image = hashlib.sha256(LARGE_IMAGE).hexdigest()
         path = Path(storages["archive"].path(content_name(agency.pk, image)))
 
         path.write_bytes(LARGE_IMAGE + b"!")
@@ -173,14 +181,8 @@ def test_kept_bytes_in_the_database_are_never_changed_and_their_loss_is_named(
     personas: Personas, quiet: Emulator
 ) -> None:
     agency = personas.agency_a
-    account = emulated_account_for(agency, quiet, "mastodon", HANDLES["mastodon"])
-    post = scheduled_post_for(agency, [account], text="Pool open.")
-    post_media_for(agency, post=post, asset=uploaded_media_for(agency, data=IMAGE))
-    image = hashlib.sha256(IMAGE).hexdigest()
+    image = published_with_image(personas, quiet, IMAGE)
     with agency_scope(agency.pk):
-        post.approved_hash = post_content_hash(post)
-        post.save(update_fields=["approved_hash"])
-        assert publish(post.targets.get()) is not None
         held = ArchiveContentBytes.objects.filter(sha256=image)
         assert bytes(held.get().body) == IMAGE
         assert not storages["archive"].exists(content_name(agency.pk, image))
