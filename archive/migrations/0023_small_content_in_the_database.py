@@ -11,6 +11,7 @@ refused, to the table's owner too.
 import django.db.models.deletion
 from django.db import migrations, models
 
+from archive.migrations._append_only import refused_changes
 from govsocial.tenancy import agency_row_security
 
 
@@ -37,16 +38,5 @@ class Migration(migrations.Migration):
             },
         ),
         agency_row_security("archive_archivecontentbytes"),
-        migrations.RunSQL(
-            sql=[
-                "CREATE TRIGGER archive_refuse_update BEFORE UPDATE ON archive_archivecontentbytes"
-                " FOR EACH ROW EXECUTE FUNCTION archive_refuse_change()",
-                "CREATE TRIGGER archive_refuse_truncate BEFORE TRUNCATE ON archive_archivecontentbytes"
-                " FOR EACH STATEMENT EXECUTE FUNCTION archive_refuse_change()",
-            ],
-            reverse_sql=[
-                "DROP TRIGGER IF EXISTS archive_refuse_truncate ON archive_archivecontentbytes",
-                "DROP TRIGGER IF EXISTS archive_refuse_update ON archive_archivecontentbytes",
-            ],
-        ),
+        refused_changes("archive_archivecontentbytes", deletes=False),
     ]

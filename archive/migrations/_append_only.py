@@ -7,17 +7,19 @@ from __future__ import annotations
 from django.db import migrations
 
 
-def refused_changes(table: str) -> migrations.RunSQL:
-    """Return the operation that puts the refusing triggers on ``table``."""
+def refused_changes(table: str, *, deletes: bool = True) -> migrations.RunSQL:
+    """Return the operation that puts the refusing triggers on ``table``; with
+    ``deletes`` false, rows may still be deleted (kept bytes an erasure takes)."""
+    changes, name = ("UPDATE OR DELETE", "update_delete") if deletes else ("UPDATE", "update")
     return migrations.RunSQL(
         sql=[
-            f"CREATE TRIGGER archive_refuse_update_delete BEFORE UPDATE OR DELETE ON {table}"
+            f"CREATE TRIGGER archive_refuse_{name} BEFORE {changes} ON {table}"
             " FOR EACH ROW EXECUTE FUNCTION archive_refuse_change()",
             f"CREATE TRIGGER archive_refuse_truncate BEFORE TRUNCATE ON {table}"
             " FOR EACH STATEMENT EXECUTE FUNCTION archive_refuse_change()",
         ],
         reverse_sql=[
             f"DROP TRIGGER IF EXISTS archive_refuse_truncate ON {table}",
-            f"DROP TRIGGER IF EXISTS archive_refuse_update_delete ON {table}",
+            f"DROP TRIGGER IF EXISTS archive_refuse_{name} ON {table}",
         ],
     )
