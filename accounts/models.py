@@ -16,7 +16,7 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from govsocial.encryption import EncryptedTextField
-from govsocial.tenancy import AgencyOwned
+from govsocial.tenancy import AgencyOwned, agency_key
 
 
 def validate_time_zone(value: str) -> None:
@@ -173,6 +173,8 @@ def role_labels(roles: list[str]) -> list[str]:
 class Membership(AgencyOwned):
     """A user's place in an agency, with one or more roles."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
     roles = ArrayField(
         models.CharField(max_length=20, choices=Role.choices), verbose_name=_("roles")
@@ -296,6 +298,9 @@ class IdempotencyKey(AgencyOwned):
     empty) the request that claimed the key is still running, or died; another may claim
     the key once the claim is a minute old.
     """
+
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
 
     MAX_KEY_LENGTH = 255
 

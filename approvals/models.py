@@ -15,7 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
-from govsocial.tenancy import AgencyOwned
+from govsocial.tenancy import AgencyOwned, agency_key
 from publishing.models import SocialAccount
 
 
@@ -30,6 +30,8 @@ class ApprovalChain(AgencyOwned):
     """An agency's ordered approval steps, for the accounts it names or, as the
     default, for every account no chain names."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
     name = models.CharField(_("name"), max_length=100)
     is_default = models.BooleanField(
         _("the agency's default"),
@@ -77,7 +79,10 @@ class ApprovalStep(AgencyOwned):
     """One step of a chain: its approvers (members named, and members holding one of
     ``roles``) and whether any one or all of them must approve."""
 
-    chain = models.ForeignKey(ApprovalChain, on_delete=models.CASCADE, related_name="steps")
+    # Indexed by ``approval_step_position_once``, which begins with it.
+    chain = models.ForeignKey(
+        ApprovalChain, on_delete=models.CASCADE, related_name="steps", db_index=False
+    )
     position = models.PositiveSmallIntegerField(_("position"))
     rule = models.CharField(_("rule"), max_length=3, choices=StepRule.choices)
     roles = ArrayField(
@@ -107,7 +112,10 @@ class ApprovalStep(AgencyOwned):
 class StepApprover(AgencyOwned):
     """A member named as an approver of one step."""
 
-    step = models.ForeignKey(ApprovalStep, on_delete=models.CASCADE, related_name="approvers")
+    # Indexed by ``step_approver_once``, which begins with it.
+    step = models.ForeignKey(
+        ApprovalStep, on_delete=models.CASCADE, related_name="approvers", db_index=False
+    )
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -196,7 +204,10 @@ class Verdict(models.TextChoices):
 class Decision(AgencyOwned):
     """One approver's decision at one step of a round, with what they said."""
 
-    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="decisions")
+    # Indexed by ``decision_once_per_step``, which begins with it.
+    approval = models.ForeignKey(
+        Approval, on_delete=models.CASCADE, related_name="decisions", db_index=False
+    )
     step = models.PositiveSmallIntegerField(_("step"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -223,6 +234,8 @@ class EmergencyPublisher(AgencyOwned):
     """A member the agency's admins allow to publish in an emergency, skipping the
     approval chain (admins always may)."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
@@ -375,7 +388,10 @@ class ExternalLink(AgencyOwned):
     Its decision is kept here, with the recipient it was sent to.
     """
 
-    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="links")
+    # Indexed by ``external_link_once_per_step``, which begins with it.
+    approval = models.ForeignKey(
+        Approval, on_delete=models.CASCADE, related_name="links", db_index=False
+    )
     step = models.PositiveSmallIntegerField(_("step"))
     name = models.CharField(_("name"), max_length=100)
     email = models.EmailField(_("email"))

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from archive.entries import SALT_BYTES
-from govsocial.tenancy import AgencyOwned
+from govsocial.tenancy import AgencyOwned, agency_key
 
 # pg_current_xact_id(), 64 bits and never wrapping, as a bigint.
 TRANSACTION_ID = Cast(
@@ -31,6 +31,9 @@ class ArchiveEvent(AgencyOwned):
     each committed event in its agency's log (``ArchiveLeaf``), where the leaf commits
     to its facts and, through ``commitment``, to its salted content (``archive.entries``).
     """
+
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
 
     # The grant command gives the app role only SELECT and INSERT on this table, and
     # the right to call the sequencers' read and the erasure of an event's content
@@ -97,6 +100,9 @@ class ArchiveEvent(AgencyOwned):
 class ArchiveLeaf(AgencyOwned):
     """An event's place in its agency's log: its position and its leaf hash (hex)."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
+
     append_only = True
 
     position = models.BigIntegerField(_("position"))
@@ -119,6 +125,9 @@ class ArchiveSubtree(AgencyOwned):
     """The hash (hex) of a complete subtree of two leaves or more of an agency's log,
     stored once, when its last leaf arrives (``archive.merkle.Frontier``): the subtree
     at ``level`` with ``index`` covers positions [index << level, (index + 1) << level)."""
+
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
 
     append_only = True
 
@@ -146,6 +155,9 @@ class ArchiveHead(AgencyOwned):
     held and its tree's root (see ``archive.signing``). Signed at intervals and on
     demand; a log that no longer matches a head it was signed with has been tampered
     with."""
+
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
 
     append_only = True
 
@@ -197,6 +209,9 @@ class ArchiveContent(AgencyOwned):
     ``ArchiveContentBytes``, larger ones in the archive's storage (``STORAGES["archive"]``)
     under ``content_name``."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
+
     append_only = True
 
     sha256 = models.CharField(max_length=64)
@@ -226,6 +241,9 @@ class ArchiveContentBytes(AgencyOwned):
     its ``ArchiveContent`` row and never changed; deleted only when the content is erased
     (``archive.services.contents_erase``), as a larger content's file is."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
+
     sha256 = models.CharField(max_length=64)
     body = models.BinaryField()
 
@@ -244,6 +262,9 @@ class ArchiveContentErasure(AgencyOwned):
     """Kept content whose bytes were deleted because every record that named it had its
     content erased (GDPR, disposition): their absence is explained, and the same
     bytes kept again later are kept anew (``archive.services.contents_erase``)."""
+
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
 
     append_only = True
 
@@ -298,6 +319,8 @@ class RecordsRequest(AgencyOwned):
     what, when it was received and by when it must be answered (``archive.requests``),
     where it is, and the searches saved on it."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
     number = models.CharField(_("number"), max_length=20)
     kind = models.CharField(_("kind"), max_length=20, choices=RequestKind.choices)
     requester = models.CharField(_("requester"), max_length=200)
@@ -352,6 +375,8 @@ class SavedSearch(AgencyOwned):
 class Holiday(AgencyOwned):
     """A day the agency does not count as a working day in records deadlines."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
     day = models.DateField(_("day"))
     name = models.CharField(_("name"), max_length=100)
 
@@ -533,6 +558,8 @@ class RetentionSchedule(AgencyOwned):
     """How long the agency keeps a series' records when it changed the default
     (``archive.retention.SERIES``): ``keep_days`` after each record, or for good."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
     series = models.CharField(_("series"), max_length=30, choices=RecordSeries.choices)
     keep_days = models.PositiveIntegerField(_("days kept"), null=True, blank=True)
     changed_by = models.ForeignKey(

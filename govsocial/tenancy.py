@@ -135,6 +135,35 @@ class AgencyScopedManager(models.Manager[Any]):
         return AgencyScopedQuerySet(self.model, using=self._db)
 
 
+def agency_key(*, indexed: bool = True) -> models.ForeignKey[Any, Any]:
+    """Return the agency an agency-owned row belongs to, as a field. A model with an
+    index of its own that begins with the agency leaves it unindexed (``indexed=False``):
+    an index of the agency alone would answer nothing that one does not, and cost every
+    write (``tests/govsocial/test_indexes.py`` finds any such index)."""
+    return models.ForeignKey(
+        "accounts.Agency", on_delete=models.PROTECT, related_name="+", db_index=indexed
+    )
+
+
+def indexes_dropped(
+    state: list[migrations.AlterField], indexes: dict[str, str]
+) -> migrations.SeparateDatabaseAndState:
+    """Return the migration operation that drops ``indexes`` (name: the table and its
+    column, as "table (column)"), each of one column that another index of its table
+    begins with, and gives their foreign keys ``db_index=False`` (``state``). Only the
+    indexes go: Django's own would also drop and add again each foreign key, checking
+    every row of the table under lock. Going back builds them again."""
+    return migrations.SeparateDatabaseAndState(
+        state_operations=state,
+        database_operations=[
+            migrations.RunSQL(
+                [f"DROP INDEX IF EXISTS {name}" for name in indexes],
+                [f"CREATE INDEX IF NOT EXISTS {name} ON {on}" for name, on in indexes.items()],
+            )
+        ],
+    )
+
+
 class AgencyOwned(models.Model):
     """Base of every model whose rows belong to one agency.
 
@@ -142,9 +171,7 @@ class AgencyOwned(models.Model):
     meta-test fails for any subclass whose table has no policy.
     """
 
-    agency = models.ForeignKey(
-        "accounts.Agency", on_delete=models.PROTECT, related_name="+", db_index=True
-    )
+    agency = agency_key()
 
     objects = AgencyScopedManager()
     # True only for routing rows every agency may read (``agency_row_security(...,

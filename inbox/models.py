@@ -14,7 +14,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Now
 from django.utils.translation import gettext_lazy as _
 
-from govsocial.tenancy import AgencyOwned
+from govsocial.tenancy import AgencyOwned, agency_key
 
 
 class ItemKind(models.TextChoices):
@@ -54,11 +54,15 @@ class InboxItem(AgencyOwned):
     # grant_app_role to let the app role call.
     app_functions: ClassVar[tuple[str, ...]] = ("inbox_accounts_named",)
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
+    # Indexed by ``inbox_item_once``, which begins with it.
     account = models.ForeignKey(
         "publishing.SocialAccount",
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name=_("account"),
+        db_index=False,
     )
     remote_id = models.CharField(_("id on the network"), max_length=255)
     kind = models.CharField(_("kind"), max_length=16, choices=ItemKind.choices)
@@ -170,7 +174,10 @@ class InboxNote(AgencyOwned):
 class InboxItemVersion(AgencyOwned):
     """What an item said at one time: the first as received, then each edit seen."""
 
-    item = models.ForeignKey(InboxItem, on_delete=models.PROTECT, related_name="versions")
+    # Indexed by ``inbox_version_once``, which begins with it.
+    item = models.ForeignKey(
+        InboxItem, on_delete=models.PROTECT, related_name="versions", db_index=False
+    )
     number = models.PositiveIntegerField(_("version"))
     text = models.TextField(_("text"), blank=True)
     seen_at = models.DateTimeField(_("seen"), db_default=Now())
@@ -207,7 +214,10 @@ class InboxItemMedia(AgencyOwned):
     (``content``, their SHA-256). A file is never removed: an edit that changes the
     files adds those of its version beside the first."""
 
-    item = models.ForeignKey(InboxItem, on_delete=models.PROTECT, related_name="media")
+    # Indexed by ``inbox_media_once``, which begins with it.
+    item = models.ForeignKey(
+        InboxItem, on_delete=models.PROTECT, related_name="media", db_index=False
+    )
     # The item's version whose files these are, and this file's place among them.
     version = models.PositiveIntegerField(_("version"), default=1)
     position = models.PositiveSmallIntegerField(_("position"))
@@ -341,6 +351,8 @@ class PolicyClause(AgencyOwned):
     attacks"): every moderation names the one it applies. A clause is retired rather
     than deleted, so that past decisions keep theirs."""
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
     code = models.CharField(_("number"), max_length=20)
     title = models.CharField(_("title"), max_length=200)
     text = models.TextField(_("what it says"), blank=True)
@@ -422,8 +434,9 @@ class BlockedAuthor(AgencyOwned):
     """Someone an account of the agency blocked on its network, under a clause of the
     comment policy: what they write no longer reaches it there."""
 
+    # Indexed by ``blocked_once``, which begins with it.
     account = models.ForeignKey(
-        "publishing.SocialAccount", on_delete=models.PROTECT, related_name="+"
+        "publishing.SocialAccount", on_delete=models.PROTECT, related_name="+", db_index=False
     )
     author_handle = models.CharField(_("author's handle"), max_length=255)
     blocked_at = models.DateTimeField(_("blocked"), db_default=Now())

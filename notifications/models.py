@@ -40,7 +40,10 @@ class Delivery(models.TextChoices):
 class Notification(AgencyOwned):
     """One thing a member of the agency was told of, with a link to it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Indexed by ``notification_unread``, which begins with it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("message"))
@@ -78,7 +81,10 @@ class Notification(AgencyOwned):
 class NotificationChoice(models.Model):
     """How a person chose to be told of one kind (by email at once when not chosen)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # Indexed by ``notification_choice_unique``, which begins with it.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
     delivery = models.CharField(_("how"), max_length=10, choices=Delivery.choices)
 

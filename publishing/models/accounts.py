@@ -13,7 +13,7 @@ from guardian.managers import UserObjectPermissionManager
 from guardian.models import UserObjectPermissionBase
 
 from govsocial.encryption import EncryptedTextField
-from govsocial.tenancy import AgencyOwned, AgencyScopedManager
+from govsocial.tenancy import AgencyOwned, AgencyScopedManager, agency_key
 from publishing.networks.base import AccountCredentials, Network
 
 # The networks' own names ("X", "Facebook", "Bluesky"…) are not translated.
@@ -37,6 +37,8 @@ class SocialAccount(AgencyOwned):
     what was published through it keeps its account.
     """
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
     network = models.CharField(_("network"), max_length=16, choices=NETWORK_CHOICES)
     remote_id = models.CharField(_("account id on the network"), max_length=128)
     handle = models.CharField(_("handle"), max_length=255)
@@ -143,8 +145,9 @@ class SocialAccountKeyPublisher(AgencyOwned):
     as they allow members (``SocialAccountPublisher``); keys with the admin role may
     always, and a revoked or expired key may not whatever it was allowed."""
 
+    # Indexed by ``social_account_key_publisher_once``, which begins with it.
     account = models.ForeignKey(
-        SocialAccount, on_delete=models.CASCADE, related_name="key_publishers"
+        SocialAccount, on_delete=models.CASCADE, related_name="key_publishers", db_index=False
     )
     api_key = models.ForeignKey("accounts.ApiKey", on_delete=models.CASCADE, related_name="+")
 

@@ -45,7 +45,8 @@ class PublishingPause(AgencyOwned):
 class PausedAccount(AgencyOwned):
     """An account a pause names (behind the agency wall like the pause itself)."""
 
-    pause = models.ForeignKey(PublishingPause, on_delete=models.CASCADE)
+    # Indexed by ``paused_account_once``, which begins with it.
+    pause = models.ForeignKey(PublishingPause, on_delete=models.CASCADE, db_index=False)
     account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="+")
 
     class Meta:

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from govsocial.tenancy import AgencyOwned
+from govsocial.tenancy import AgencyOwned, agency_key
 from publishing.models.accounts import SocialAccount
 
 
@@ -98,6 +98,8 @@ class Post(AgencyOwned):
     out, and publishing sends nothing else.
     """
 
+    # An index of its own begins with the agency (``agency_key``).
+    agency = agency_key(indexed=False)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     # The key an integrator wrote the post with (its owner is then the author). Keys
     # are revoked, never deleted, so a post keeps naming the key it came through.
@@ -168,7 +170,10 @@ class PostRevision(AgencyOwned):
     """The content of a post as saved at one moment (base text, each target's text,
     media and alt text), with the hash that approvals and publishing go by."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    # Indexed by ``post_revision_number_once``, which begins with it.
+    post = models.ForeignKey(
+        Post, on_delete=models.CASCADE, related_name="revisions", db_index=False
+    )
     number = models.PositiveIntegerField()
     content = models.JSONField()
     content_hash = models.CharField(max_length=64)
@@ -213,7 +218,8 @@ class MediaAsset(AgencyOwned):
 class PostMedia(AgencyOwned):
     """A file attached to a post, in order."""
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media")
+    # Indexed by ``post_media_position_once``, which begins with it.
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="media", db_index=False)
     asset = models.ForeignKey(MediaAsset, on_delete=models.PROTECT, related_name="+")
     position = models.PositiveSmallIntegerField()
     # The same picture may need other words in another post; the library's alt text is
@@ -235,7 +241,8 @@ class PostTarget(AgencyOwned):
     next picks the target up (the scheduled time, then the time a retry may happen).
     """
 
-    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets")
+    # Indexed by ``post_target_once_per_account``, which begins with it.
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets", db_index=False)
     account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="+")
     # A target's records name its post ("post": id); the archive shows them as part of
     # the post's history (``archive.records.event_part_of``).

@@ -28,7 +28,10 @@ class QueueSlot(AgencyOwned):
     9:00 on both sides of a daylight-saving change.
     """
 
-    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="+")
+    # Indexed by ``queue_slot_once_per_account``, which begins with it.
+    account = models.ForeignKey(
+        SocialAccount, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     weekday = models.PositiveSmallIntegerField(_("day of the week"), choices=Weekday.choices)
     time = models.TimeField(_("time"))
 
