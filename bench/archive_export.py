@@ -49,8 +49,8 @@ With two sizes or more, a last line, ``archive-export-memory``, gives each size'
 ``peak_mb`` and their ``growth`` (the largest over the smallest, less one) against
 ``limit`` (0.1: flat). ``--profile FILE`` builds the first size's package once more,
 under cProfile, once its figures are taken; it writes the statistics to FILE and the
-costliest functions to stderr. What the archive kept stays in the run's data folder
-(``archive_bench_*``, about 4 GB for a million events) until the next run empties it.
+costliest functions to stderr. The run's database (about 4 GB for a million events, the
+documents kept whole among them) stays until the next run makes it afresh.
 """
 
 from __future__ import annotations
