@@ -559,9 +559,10 @@ DELIVERY_QUEUE = os.environ.get("DELIVERY_QUEUE", "celery")
 # One task sends up to this many of an agency's due targets, all at the same time: their
 # checks and records are made together, and each send waits only on its own network.
 DELIVERY_BATCH = int(os.environ.get("DELIVERY_BATCH", "40"))
-# A worker process makes at most this many network calls at once, whatever its tasks.
-# A call whose answer never comes holds one of them until NETWORK_TIMEOUT_SECONDS, so
-# there is room for the hung ones of a burst beside those that answer.
+# A worker process makes at most this many network calls at once, whatever its tasks,
+# and takes no new task while as many answers wait to be recorded. A call whose answer
+# never comes holds one of them until NETWORK_TIMEOUT_SECONDS, so there is room for the
+# hung ones of a burst beside those that answer.
 DELIVERY_SENDS_AT_ONCE = int(os.environ.get("DELIVERY_SENDS_AT_ONCE", "100"))
 # A post is tried this many times before it fails; retries wait as the network said, or
 # back off from the base, doubling, up to the cap.

@@ -1,5 +1,6 @@
 """The outbox of a worker process: calls made at the same time, each answer recorded as
-it comes, and a worker that takes its next task only once it has room to send it."""
+it comes, and a worker that takes its next task only once it has room to send it, which
+answers waiting to be recorded take only up to a bound."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ class Network:
         self.hanging = hanging
         self.release = threading.Event()
         self.recorded: list[list[tuple[int, int]]] = []
+        # Cleared, the recorder waits (a database that is slow to answer).
+        self.recording = threading.Event()
+        self.recording.set()
 
     def call(self, number: int) -> int:
         if number in self.hanging:
@@ -24,6 +28,7 @@ class Network:
         return number * 2
 
     def record(self, answered: Sequence[tuple[int, int]]) -> None:
+        self.recording.wait(timeout=120)
         self.recorded.append(list(answered))
 
     def answers(self) -> dict[int, int]:
@@ -73,3 +78,45 @@ def test_more_sends_than_room_all_go_out() -> None:
     assert outbox.finish(timeout=60)
     assert network.answers() == {7: 14, 8: 16, 9: 18}
     outbox.room_wait(2)
+
+
+def room_for(outbox: Outbox[int, int], count: int) -> threading.Event:
+    """Return what is set once a task waiting for room for ``count`` calls may go on."""
+    room = threading.Event()
+
+    def before_the_next_task() -> None:
+        outbox.room_wait(count)
+        room.set()
+
+    threading.Thread(target=before_the_next_task, daemon=True).start()
+    return room
+
+
+def test_room_comes_back_as_answers_come_while_the_recorder_catches_up() -> None:
+    network = Network(hanging=set())
+    network.recording.clear()
+    outbox = Outbox(capacity=4, call=network.call, record=network.record)
+
+    outbox.hand_over([1, 2])
+
+    assert room_for(outbox, 4).wait(timeout=60)
+    assert network.answers() == {}
+    network.recording.set()
+    assert outbox.finish(timeout=60)
+    assert network.answers() == {1: 2, 2: 4}
+
+
+def test_no_more_answers_wait_to_be_recorded_than_calls_may_be_in_flight() -> None:
+    network = Network(hanging=set())
+    network.recording.clear()
+    outbox = Outbox(capacity=1, call=network.call, record=network.record)
+    outbox.hand_over([1])
+    room = room_for(outbox, 1)
+
+    # Answered or not, the one call's room stays taken until its answer is recorded.
+    assert not room.wait(timeout=0.5)
+    assert not outbox.finish(timeout=0)
+    network.recording.set()
+    assert room.wait(timeout=60)
+    assert outbox.finish(timeout=60)
+    assert network.answers() == {1: 2}

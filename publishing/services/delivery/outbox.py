@@ -7,10 +7,12 @@ the process has room for another batch (``room_wait``) before it returns: the ne
 is taken from the broker only when its sends can start at once, so a task never holds
 targets unclaimed while it waits (a worker killed then would leave them until their
 lease ends), and while one worker's sends hang the others take the tasks. Each answer
-is queued the moment it comes; one recording thread takes what has come, all at once,
-and records it (published posts of one agency in one transaction). A worker process
-that dies with sends in flight leaves them "sending", committed before the call, for
-reconciliation to look for on the network.
+is queued the moment it comes, and its call's room is free again; one recording thread
+takes what has come, all at once, and records it (published posts of one agency in one
+transaction). Sending goes first: while the recorder catches up, tasks go on claiming
+and sending, until as many answers wait to be recorded as calls may be in flight. A
+worker process that dies with sends in flight leaves them "sending", committed before
+the call, for reconciliation to look for on the network.
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ class Outbox(Generic[Send, Answer]):
         self._record = record
         self._capacity = capacity
         self._callers = ThreadPoolExecutor(max_workers=capacity, thread_name_prefix="send")
-        # Room is taken as calls are handed over and given back once their answers are
-        # recorded.
+        # Room is taken as calls are handed over and given back as their answers come;
+        # no more answers may wait to be recorded than calls may be in flight.
         self._free = capacity
+        self._unrecorded = 0
         self._room = threading.Condition()
         self._answers: queue.SimpleQueue[tuple[Send, Answer]] = queue.SimpleQueue()
         self._recorder = threading.Thread(target=self._record_forever, name="record", daemon=True)
@@ -83,9 +86,15 @@ class Outbox(Generic[Send, Answer]):
         """Wait until every call handed over is recorded (a worker stopping); return
         whether they all were within ``timeout`` seconds."""
         with self._room:
-            return self._room.wait_for(lambda: self._free == self._capacity, timeout=timeout)
+            return self._room.wait_for(
+                lambda: self._free == self._capacity and not self._unrecorded, timeout=timeout
+            )
 
     def _answered(self, send: Send, done: Future[Answer]) -> None:
+        with self._room:
+            self._free += 1
+            self._unrecorded += 1
+            self._room.notify_all()
         self._answers.put((send, done.result()))
 
     def _take(self, count: int) -> None:
@@ -94,7 +103,7 @@ class Outbox(Generic[Send, Answer]):
             self._free -= count
 
     def _has_room(self, count: int) -> bool:
-        return self._free >= min(count, self._capacity)
+        return self._free >= min(count, self._capacity) and self._unrecorded < self._capacity
 
     def _give(self, count: int) -> None:
         with self._room:
@@ -117,4 +126,6 @@ class Outbox(Generic[Send, Answer]):
                 logger.exception("could not record %d answers; they are reconciled", len(taken))
                 connection.close()
             finally:
-                self._give(len(taken))
+                with self._room:
+                    self._unrecorded -= len(taken)
+                    self._room.notify_all()
