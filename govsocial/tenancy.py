@@ -164,6 +164,19 @@ def indexes_dropped(
     )
 
 
+def agency_unindexed(model_name: str) -> migrations.AlterField:
+    """Return the migration state of ``model_name``'s agency declared
+    ``agency_key(indexed=False)``, for ``indexes_dropped`` (the field as it then stood,
+    written out: a migration's state must not follow later changes to ``agency_key``)."""
+    return migrations.AlterField(
+        model_name=model_name,
+        name="agency",
+        field=models.ForeignKey(
+            db_index=False, on_delete=models.PROTECT, related_name="+", to="accounts.agency"
+        ),
+    )
+
+
 class AgencyOwned(models.Model):
     """Base of every model whose rows belong to one agency.
 

@@ -1,9 +1,8 @@
 """Drop indexes another index of their table begins with (``indexes_dropped``)."""
 
-import django.db.models.deletion
-from django.db import migrations, models
+from django.db import migrations
 
-from govsocial.tenancy import indexes_dropped
+from govsocial.tenancy import agency_unindexed, indexes_dropped
 
 
 class Migration(migrations.Migration):
@@ -14,26 +13,8 @@ class Migration(migrations.Migration):
     operations = [
         indexes_dropped(
             [
-                migrations.AlterField(
-                    model_name="idempotencykey",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="membership",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
+                agency_unindexed("idempotencykey"),
+                agency_unindexed("membership"),
             ],
             {
                 "accounts_idempotencykey_agency_id_6f8219f7": "accounts_idempotencykey (agency_id)",

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from govsocial.tenancy import indexes_dropped
+from govsocial.tenancy import agency_unindexed, indexes_dropped
 
 
 class Migration(migrations.Migration):
@@ -15,16 +15,7 @@ class Migration(migrations.Migration):
     operations = [
         indexes_dropped(
             [
-                migrations.AlterField(
-                    model_name="approvalchain",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
+                agency_unindexed("approvalchain"),
                 migrations.AlterField(
                     model_name="approvalstep",
                     name="chain",
@@ -45,16 +36,7 @@ class Migration(migrations.Migration):
                         to="approvals.approval",
                     ),
                 ),
-                migrations.AlterField(
-                    model_name="emergencypublisher",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
+                agency_unindexed("emergencypublisher"),
                 migrations.AlterField(
                     model_name="externallink",
                     name="approval",

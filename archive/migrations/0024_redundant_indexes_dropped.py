@@ -1,9 +1,8 @@
 """Drop indexes another index of their table begins with (``indexes_dropped``)."""
 
-import django.db.models.deletion
-from django.db import migrations, models
+from django.db import migrations
 
-from govsocial.tenancy import indexes_dropped
+from govsocial.tenancy import agency_unindexed, indexes_dropped
 
 
 class Migration(migrations.Migration):
@@ -15,106 +14,16 @@ class Migration(migrations.Migration):
     operations = [
         indexes_dropped(
             [
-                migrations.AlterField(
-                    model_name="archivecontent",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="archivecontentbytes",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="archivecontenterasure",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="archiveevent",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="archivehead",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="archiveleaf",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="archivesubtree",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="holiday",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="recordsrequest",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
-                migrations.AlterField(
-                    model_name="retentionschedule",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
+                agency_unindexed("archivecontent"),
+                agency_unindexed("archivecontentbytes"),
+                agency_unindexed("archivecontenterasure"),
+                agency_unindexed("archiveevent"),
+                agency_unindexed("archivehead"),
+                agency_unindexed("archiveleaf"),
+                agency_unindexed("archivesubtree"),
+                agency_unindexed("holiday"),
+                agency_unindexed("recordsrequest"),
+                agency_unindexed("retentionschedule"),
             ],
             {
                 "archive_archivecontent_agency_id_2420aea1": "archive_archivecontent (agency_id)",

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from govsocial.tenancy import indexes_dropped
+from govsocial.tenancy import agency_unindexed, indexes_dropped
 
 
 class Migration(migrations.Migration):
@@ -37,16 +37,7 @@ class Migration(migrations.Migration):
                         verbose_name="account",
                     ),
                 ),
-                migrations.AlterField(
-                    model_name="inboxitem",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
+                agency_unindexed("inboxitem"),
                 migrations.AlterField(
                     model_name="inboxitemmedia",
                     name="item",
@@ -67,16 +58,7 @@ class Migration(migrations.Migration):
                         to="inbox.inboxitem",
                     ),
                 ),
-                migrations.AlterField(
-                    model_name="policyclause",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
+                agency_unindexed("policyclause"),
             ],
             {
                 "inbox_blockedauthor_account_id_345ea020": "inbox_blockedauthor (account_id)",

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from govsocial.tenancy import indexes_dropped
+from govsocial.tenancy import agency_unindexed, indexes_dropped
 
 
 class Migration(migrations.Migration):
@@ -24,16 +24,7 @@ class Migration(migrations.Migration):
                         to="publishing.publishingpause",
                     ),
                 ),
-                migrations.AlterField(
-                    model_name="post",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
+                agency_unindexed("post"),
                 migrations.AlterField(
                     model_name="postmedia",
                     name="post",
@@ -74,16 +65,7 @@ class Migration(migrations.Migration):
                         to="publishing.socialaccount",
                     ),
                 ),
-                migrations.AlterField(
-                    model_name="socialaccount",
-                    name="agency",
-                    field=models.ForeignKey(
-                        db_index=False,
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="+",
-                        to="accounts.agency",
-                    ),
-                ),
+                agency_unindexed("socialaccount"),
                 migrations.AlterField(
                     model_name="socialaccountkeypublisher",
                     name="account",
