@@ -19,11 +19,18 @@ from django.db import connection
 from accounts.models import Agency, Role
 from govsocial.tenancy import agency_scope
 from publishing.models import CommentState, PostTarget, TargetState
-from publishing.services import pause_end, pause_start
+from publishing.services import pause_end, pause_start, targets_publish
+from publishing.services.delivery import publish as sending
+from publishing.services.delivery.publish import sends_finish
 from publishing.tasks import publish_targets
-from tests.delivery_processes import Delivery, states, wait_for
+from tests.delivery_processes import Delivery, forget, states, wait_for
 from tests.emulator_client import Emulator
-from tests.factories import MembershipFactory, emulated_account_for, scheduled_post_for
+from tests.factories import (
+    AgencyFactory,
+    MembershipFactory,
+    emulated_account_for,
+    scheduled_post_for,
+)
 from tests.publishing.delivery import (
     CREATE_PATH,
     HANDLES,
@@ -175,6 +182,42 @@ def test_a_send_that_hangs_holds_neither_its_batch_nor_the_worker(
     assert all_in(live_agency, waiting, {TargetState.SENDING})
     for account in others:
         assert len(on_network(emulator, account)) == 2
+
+
+def test_answers_that_cannot_be_recorded_for_one_agency_leave_the_others_recorded(
+    live_agency: Agency, networks: Emulator, monkeypatch: Any, caplog: Any
+) -> None:
+    other = AgencyFactory(slug=f"{live_agency.slug}-b")
+    try:
+        targets = {}
+        for agency, handle in ((live_agency, "first_city"), (other, "second_city")):
+            account = emulated_account_for(agency, networks, "x", handle)
+            post = scheduled_post_for(agency, [account], text="Leaf collection starts today.")
+            with agency_scope(agency.pk):
+                targets[agency.pk] = PostTarget.objects.select_related("account").get(post=post)
+        kept = sending.published_keep
+
+        def storage_fails_for_the_other(published: Any) -> dict[int, str]:
+            if published[0][0].agency_id == other.pk:
+                raise OSError("no space left on the device")
+            return kept(published)
+
+        monkeypatch.setattr(sending, "published_keep", storage_fails_for_the_other)
+        # Handed to this process's outbox as the workers' tasks hand theirs.
+        for agency_id, target in targets.items():
+            with agency_scope(agency_id):
+                targets_publish(target_ids=[target.pk], wait=False)
+        assert sends_finish(timeout=120)
+
+        assert states(live_agency, [targets[live_agency.pk]]) == {
+            targets[live_agency.pk].pk: TargetState.PUBLISHED
+        }
+        # Sent, not recorded: left "sending", for reconciliation to find on the network.
+        assert states(other, [targets[other.pk]]) == {targets[other.pk].pk: TargetState.SENDING}
+        assert len(on_network(networks, targets[other.pk].account)) == 1
+        assert f"could not record targets [{targets[other.pk].pk}] as published" in caplog.text
+    finally:
+        forget(other)
 
 
 def test_a_worker_without_room_to_send_leaves_the_next_task_to_another(

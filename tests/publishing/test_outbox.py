@@ -1,6 +1,7 @@
 """The outbox of a worker process: calls made at the same time, each answer recorded as
-it comes, and a worker that takes its next task only once it has room to send it, which
-answers waiting to be recorded take only up to a bound."""
+it comes together with those that come soon after it, and a worker that takes its next
+task only once it has room to send it, which answers waiting to be recorded take only up
+to a bound."""
 
 from __future__ import annotations
 
@@ -120,3 +121,18 @@ def test_no_more_answers_wait_to_be_recorded_than_calls_may_be_in_flight() -> No
     assert room.wait(timeout=60)
     assert outbox.finish(timeout=60)
     assert network.answers() == {1: 2}
+
+
+def test_answers_coming_soon_after_the_first_are_recorded_with_it() -> None:
+    network = Network(hanging=set())
+    outbox = Outbox(
+        capacity=10, call=network.call, record=network.record, gather_seconds=120, most_recorded=2
+    )
+
+    outbox.hand_over([1])
+    # The first call has answered (its room is back) while the recorder gathers.
+    assert room_for(outbox, 10).wait(timeout=60)
+    outbox.hand_over([2])
+
+    assert outbox.finish(timeout=60)
+    assert network.recorded == [[(1, 2), (2, 4)]]

@@ -8,11 +8,12 @@ is taken from the broker only when its sends can start at once, so a task never 
 targets unclaimed while it waits (a worker killed then would leave them until their
 lease ends), and while one worker's sends hang the others take the tasks. Each answer
 is queued the moment it comes, and its call's room is free again; one recording thread
-takes what has come, all at once, and records it (published posts of one agency in one
-transaction). Sending goes first: while the recorder catches up, tasks go on claiming
-and sending, until as many answers wait to be recorded as calls may be in flight. A
-worker process that dies with sends in flight leaves them "sending", committed before
-the call, for reconciliation to look for on the network.
+takes what comes within a moment of the first and records it together (the published
+posts of every agency in one transaction). Sending goes first: while the recorder
+catches up, tasks go on claiming and sending, until as many answers wait to be
+recorded as calls may be in flight. A worker process that dies with sends in flight
+leaves them "sending", committed before the call, for reconciliation to look for on the
+network.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -34,6 +36,10 @@ Answer = TypeVar("Answer")
 # The most answers recorded together: enough to spare the database a transaction per
 # post in a burst, few enough that no answer waits long behind the others.
 RECORD_BATCH = 200
+# How long the recorder gathers the answers coming after the first before it records
+# them together: a transaction costs about as much for one answer as for twenty, and in
+# a burst a worker has a few new answers every few milliseconds.
+RECORD_GATHER_SECONDS = 0.1
 
 
 class Outbox(Generic[Send, Answer]):
@@ -45,11 +51,16 @@ class Outbox(Generic[Send, Answer]):
         capacity: int,
         call: Callable[[Send], Answer],
         record: Callable[[Sequence[tuple[Send, Answer]]], object],
+        gather_seconds: float = RECORD_GATHER_SECONDS,
+        most_recorded: int = RECORD_BATCH,
     ) -> None:
-        """Take what makes a call (it returns its error rather than raising) and what
-        records a group of answers."""
+        """Take what makes a call (it returns its error rather than raising), what
+        records a group of answers, and how long and how many answers to gather into
+        one group."""
         self._call = call
         self._record = record
+        self._gather_seconds = gather_seconds
+        self._most_recorded = most_recorded
         self._capacity = capacity
         self._callers = ThreadPoolExecutor(max_workers=capacity, thread_name_prefix="send")
         # Room is taken as calls are handed over and given back as their answers come;
@@ -113,9 +124,10 @@ class Outbox(Generic[Send, Answer]):
     def _record_forever(self) -> None:
         while True:
             taken = [self._answers.get()]
-            while len(taken) < RECORD_BATCH:
+            until = time.monotonic() + self._gather_seconds
+            while len(taken) < self._most_recorded:
                 try:
-                    taken.append(self._answers.get_nowait())
+                    taken.append(self._answers.get(timeout=max(0.0, until - time.monotonic())))
                 except queue.Empty:
                     break
             try:

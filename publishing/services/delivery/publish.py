@@ -12,6 +12,7 @@ from datetime import datetime
 from functools import cache
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -178,24 +179,36 @@ def _send(one: _Send) -> PublishedPost | Exception:
 
 
 def _record(answered: Sequence[tuple[_Send, PublishedPost | Exception]]) -> list[PostTarget | None]:
-    """Store what the networks answered: the posts published, in one transaction, then
-    each error by its kind."""
-    published = [(send, answer) for send, answer in answered if isinstance(answer, PublishedPost)]
-    ended: list[PostTarget | None] = list(_published(published)) if published else []
-    for send, answer in answered:
-        if not isinstance(answer, PublishedPost):
-            ended.append(_settle(send.target, answer))
-    return ended
-
-
-def _record_answers(answered: Sequence[tuple[_Send, PublishedPost | Exception]]) -> None:
-    """Record answers that came to the outbox, each agency's with that agency bound."""
+    """Store what the networks answered, each agency's with that agency bound: the
+    posts published, all agencies' in one transaction, agency by agency in the order of
+    their ids (so two workers' recorders lock posts in one order), each in a savepoint
+    of its own, so that one that cannot be recorded leaves the others recorded and
+    stays "sending", for reconciliation; then each error by its kind."""
     by_agency: dict[int, list[tuple[_Send, PublishedPost | Exception]]] = defaultdict(list)
     for send, answer in answered:
         by_agency[send.target.agency_id].append((send, answer))
+    ended: list[PostTarget | None] = []
+    with transaction.atomic():
+        for agency_id, answers in sorted(by_agency.items()):
+            published = [
+                (send, answer) for send, answer in answers if isinstance(answer, PublishedPost)
+            ]
+            if not published:
+                continue
+            try:
+                with agency_scope(agency_id), transaction.atomic():
+                    ended.extend(_published(published))
+            except Exception:
+                logger.exception(
+                    "could not record targets %s as published; they are reconciled",
+                    [send.target.pk for send, _ in published],
+                )
     for agency_id, answers in by_agency.items():
         with agency_scope(agency_id):
-            _record(answers)
+            for send, answer in answers:
+                if not isinstance(answer, PublishedPost):
+                    ended.append(_settle(send.target, answer))
+    return ended
 
 
 @cache
@@ -203,7 +216,7 @@ def _outbox() -> Outbox[_Send, PublishedPost | Exception]:
     """Return this process's outbox: at most ``DELIVERY_SENDS_AT_ONCE`` calls at a time,
     while its tasks claim and check the next. Made on first use, so in a worker after
     it forks."""
-    return Outbox(capacity=settings.DELIVERY_SENDS_AT_ONCE, call=_send, record=_record_answers)
+    return Outbox(capacity=settings.DELIVERY_SENDS_AT_ONCE, call=_send, record=_record)
 
 
 def _settle(target: PostTarget, error: Exception) -> PostTarget | None:
