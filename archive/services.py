@@ -424,19 +424,25 @@ def events_erase(
     )
 
 
-def log_integrate(*, agency_id: int, limit: int | None) -> int:
+def log_integrate(*, agency_id: int, limit: int | None, wait: bool = False) -> int:
     """Place the bound agency's events (up to ``limit``, or all) in its log, in the order
-    of their transactions, and return how many; 0 when another sequencer is at it.
+    of their transactions, and return how many; 0 when another sequencer is at it —
+    or, with ``wait``, wait for it to be done and place what it left.
 
     An event is placed once no transaction that began before its own is still running,
     so none can commit later with an earlier place: the log's order never changes.
     """
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_try_advisory_xact_lock(%s, %s)", [_SEQUENCER_LOCK_NAMESPACE, agency_id]
-        )
-        if not cursor.fetchone()[0]:
-            return 0
+        if wait:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [_SEQUENCER_LOCK_NAMESPACE, agency_id]
+            )
+        else:
+            cursor.execute(
+                "SELECT pg_try_advisory_xact_lock(%s, %s)", [_SEQUENCER_LOCK_NAMESPACE, agency_id]
+            )
+            if not cursor.fetchone()[0]:
+                return 0
         cursor.execute(_LAST_PLACED, [agency_id])
         last = cursor.fetchone() or (-1, 0)
         cursor.execute(_PENDING, [agency_id, *last, limit])
@@ -564,10 +570,10 @@ def head_sign_when_grown(*, agency_id: int) -> ArchiveHead | None:
 
 
 def head_sign(*, agency_id: int) -> ArchiveHead:
-    """Place the bound agency's committed events in its log, then sign the log as it
-    stands: its size and its root. Signing an unchanged log again dates the same head
-    anew."""
-    log_integrate(agency_id=agency_id, limit=None)
+    """Place the bound agency's committed events in its log (after the sequencer, when
+    it is placing some), then sign the log as it stands: its size and its root. Signing
+    an unchanged log again dates the same head anew."""
+    log_integrate(agency_id=agency_id, limit=None, wait=True)
     return _head_signed(agency_id, *log_end())
 
 

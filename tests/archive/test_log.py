@@ -42,6 +42,7 @@ from archive.signing import (
 )
 from govsocial.tenancy import agency_scope
 from tests.archive.conftest import OTHERS_WITHIN, all_placed, placed
+from tests.delivery_processes import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 # Generous, for a loaded machine: each wait ends as soon as what it waits for happens.
@@ -150,6 +151,38 @@ def test_a_sequencer_leaves_an_agency_to_the_one_placing_its_events(agency: Agen
         other.execute("SELECT pg_advisory_xact_lock(7301, %s)", [agency.pk])
         assert placed(agency) == 0
     assert all_placed(agency) == 1
+
+
+def test_a_head_signed_while_the_sequencer_places_events_holds_them(agency: Agency) -> None:
+    record(agency, "test.one")
+    earlier_transactions_wait(within=OTHERS_WITHIN)
+    signed: list[ArchiveHead] = []
+
+    def sign() -> None:
+        try:
+            with agency_scope(agency.pk), transaction.atomic():
+                signed.append(head_sign(agency_id=agency.pk))
+        finally:
+            connection.close()
+
+    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=False) as other:
+        # The sequencer is in the middle of placing this agency's events.
+        other.execute("SELECT pg_advisory_xact_lock(7301, %s)", [agency.pk])
+        signer = threading.Thread(target=sign)
+        signer.start()
+        waiting = (
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7301"
+            " AND objid = %s AND NOT granted"
+        )
+        wait_for(
+            lambda: other.execute(waiting, [agency.pk]).fetchone() == (1,),
+            timeout=DEADLINE,
+            what="the head waiting for the sequencer",
+            state=lambda: f"signed {[head.size for head in signed]}",
+        )
+    signer.join(DEADLINE)
+
+    assert [head.size for head in signed] == [1]
 
 
 def test_an_event_is_proven_in_a_signed_head_and_that_head_in_a_later_one(
