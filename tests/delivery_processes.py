@@ -36,12 +36,20 @@ from tests.publishing.delivery import fast_delivery_environment
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def wait_for(condition: Callable[[], bool], *, timeout: float, what: str) -> None:
-    """Return once ``condition()`` holds; fail saying ``what`` did not happen in time."""
+def wait_for(
+    condition: Callable[[], bool],
+    *,
+    timeout: float,
+    what: str,
+    state: Callable[[], str] | None = None,
+) -> None:
+    """Return once ``condition()`` holds; fail saying ``what`` did not happen in time,
+    and what ``state()`` says holds then."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"{what} did not happen within {timeout} s")
+            now = f"; now: {state()}" if state is not None else ""
+            raise AssertionError(f"{what} did not happen within {timeout} s{now}")
         time.sleep(0.05)
 
 

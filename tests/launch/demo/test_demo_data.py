@@ -54,9 +54,26 @@ with agency_scope(agency.pk):
         "reviews": list(EmergencyReview.objects.values_list("state", flat=True)),
         "requests": RecordsRequest.objects.count(),
         "packages": list(ExportPackage.objects.values_list("status", flat=True)),
+        "package_rows": [
+            [package.status, package.attempts, str(package.started_at), package.failure]
+            for package in ExportPackage.objects.all()
+        ],
         "made": ArchiveEvent.objects.filter(verb__in=MADE).count(),
         "pictures": SocialAccount.objects.exclude(picture_digest="").count(),
     }))
+"""
+
+
+# The transactions open for more than half a minute: one keeps a package's build waiting
+# (``archive.services.earlier_transactions_wait``).
+LONG_TRANSACTIONS = """
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute(
+        "SELECT pid, state, now() - xact_start, left(query, 300) FROM pg_stat_activity"
+        " WHERE xact_start < now() - interval '30 seconds'"
+    )
+    print("open:", cursor.fetchall())
 """
 
 
@@ -68,6 +85,23 @@ def riverton(launcher: Launcher) -> dict[str, Any]:
     [line] = [line for line in done.stdout.splitlines() if line.startswith("{")]
     found: dict[str, Any] = json.loads(line)
     return found
+
+
+def package_state(launcher: Launcher) -> str:
+    """Describe the demo's package, the transactions open long, and what the launcher's
+    processes said of packages and errors."""
+    done = launcher.manage("shell", "-c", LONG_TRANSACTIONS)
+    long = [line for line in done.stdout.splitlines() if line.startswith("open:")]
+    said = [
+        line
+        for line in launcher.output().splitlines()
+        if ("package" in line and line.startswith("[20")) or "ERROR" in line or "Traceback" in line
+    ]
+    return "\n".join([
+        f"packages (status, attempts, started, failure): {riverton(launcher)['package_rows']}",
+        f"transactions open for more than 30 s: {long}",
+        *said[-60:],
+    ])  # fmt: skip
 
 
 def test_the_demo_agency_starts_with_its_accounts_and_a_fortnight_of_work(
@@ -94,6 +128,7 @@ def test_the_demo_agency_starts_with_its_accounts_and_a_fortnight_of_work(
         lambda: riverton(launcher)["packages"] == ["ready"],
         timeout=WORKER_TIMEOUT,
         what="the demo's records package being built",
+        state=lambda: package_state(launcher),
     )
     wait_for(
         lambda: riverton(launcher)["pictures"] == len(networks),
