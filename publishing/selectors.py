@@ -439,7 +439,10 @@ def calendar_schedule(
         )
     )
     accounts: dict[int, list[tuple[int, str, str]]] = {row["id"]: [] for row in rows}
-    targets = PostTarget.objects.filter(post_id__in=list(accounts)).order_by("account_id")
+    # The posts' targets found by the same conditions again rather than by their ids: a
+    # month's hundred ids or more each cost a parameter to prepare and to send.
+    targets = PostTarget.objects.filter(post__in=listed.order_by().values("pk"))
+    targets = targets.order_by("account_id")
     for post_id, account_id, network, handle in targets.values_list(
         "post_id", "account_id", "account__network", "account__handle"
     ):
