@@ -80,6 +80,10 @@ REDACTIONS = "data/redactions.json"
 ATTEMPTS = 3
 # The states of a package not built yet.
 _UNFINISHED = (PackageStatus.QUEUED, PackageStatus.BUILDING)
+# How long a package waits for a worker before it is sent to the workers again: the
+# broker may have lost its task (restarted before writing it down); a worker given both
+# builds it once (``package_build`` claims it).
+_SENT_AGAIN_AFTER = timedelta(minutes=10)
 # How long a build waits for transactions begun before it to end (the log places their
 # events only then).
 _PLACED_WITHIN = 600.0
@@ -476,8 +480,9 @@ def package_open(*, package: ExportPackage, actor: Actor) -> IO[bytes]:
 
 
 def packages_tend() -> None:
-    """Delete the bound agency's packages past their time (recorded), and take up again
-    the builds whose worker was lost (failed after ``ATTEMPTS``)."""
+    """Delete the bound agency's packages past their time (recorded), send again to the
+    workers those waiting long for one, and take up again the builds whose worker was
+    lost (failed after ``ATTEMPTS``)."""
     now = timezone.now()
     for package in ExportPackage.objects.select_related("request").filter(
         status=PackageStatus.READY, expires_at__lte=now
@@ -488,6 +493,10 @@ def packages_tend() -> None:
             ):
                 _record(package, SYSTEM, PACKAGE_EXPIRED)
         storages["packages"].delete(package_name(package.agency_id, package.pk))
+    for package in ExportPackage.objects.filter(
+        status=PackageStatus.QUEUED, requested_at__lt=now - _SENT_AGAIN_AFTER
+    ):
+        _dispatch(package)
     lost = now - timedelta(seconds=settings.ARCHIVE_PACKAGE_LEASE_SECONDS)
     for package in ExportPackage.objects.select_related("request").filter(
         status=PackageStatus.BUILDING, started_at__lt=lost

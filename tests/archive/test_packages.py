@@ -345,6 +345,29 @@ def test_a_build_whose_worker_was_lost_is_taken_up_again(new_agency: Agency, eag
     assert package.attempts == 2
 
 
+def test_a_package_whose_task_was_lost_is_sent_to_the_workers_again(
+    new_agency: Agency, eager: None
+) -> None:
+    request = records_request_for(new_agency)
+    officer = request.opened_by
+    with agency_scope(new_agency.pk):
+        search_save(request=request, actor=officer, person=officer, name="A", criteria={"q": "x"})
+        waiting = {
+            "agency": new_agency, "request": request, "time_zone": "UTC", "language": "en",
+            "searches": [{"name": "A", "criteria": {"q": "x"}}], "requested_by": officer,
+        }  # fmt: skip
+        # Asked for an hour ago, its task lost; and one asked for just now, on its way.
+        lost = ExportPackage.objects.create(
+            **waiting, requested_at=timezone.now() - timedelta(hours=1)
+        )
+        coming = ExportPackage.objects.create(**waiting)
+        packages_tend()
+        lost.refresh_from_db()
+        coming.refresh_from_db()
+    assert lost.status == PackageStatus.READY
+    assert coming.status == PackageStatus.QUEUED
+
+
 def test_a_records_officer_exports_from_the_request_page_and_downloads(
     new_agency: Agency, eager: None
 ) -> None:
