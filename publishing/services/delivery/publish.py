@@ -184,30 +184,27 @@ def _record(answered: Sequence[tuple[_Send, PublishedPost | Exception]]) -> list
     their ids (so two workers' recorders lock posts in one order), each in a savepoint
     of its own, so that one that cannot be recorded leaves the others recorded and
     stays "sending", for reconciliation; then each error by its kind."""
-    by_agency: dict[int, list[tuple[_Send, PublishedPost | Exception]]] = defaultdict(list)
+    published: dict[int, list[tuple[_Send, PublishedPost]]] = defaultdict(list)
+    failed: list[tuple[_Send, Exception]] = []
     for send, answer in answered:
-        by_agency[send.target.agency_id].append((send, answer))
+        if isinstance(answer, PublishedPost):
+            published[send.target.agency_id].append((send, answer))
+        else:
+            failed.append((send, answer))
     ended: list[PostTarget | None] = []
     with transaction.atomic():
-        for agency_id, answers in sorted(by_agency.items()):
-            published = [
-                (send, answer) for send, answer in answers if isinstance(answer, PublishedPost)
-            ]
-            if not published:
-                continue
+        for agency_id, sent in sorted(published.items()):
             try:
                 with agency_scope(agency_id), transaction.atomic():
-                    ended.extend(_published(published))
+                    ended.extend(_published(sent))
             except Exception:
                 logger.exception(
                     "could not record targets %s as published; they are reconciled",
-                    [send.target.pk for send, _ in published],
+                    [send.target.pk for send, _ in sent],
                 )
-    for agency_id, answers in by_agency.items():
-        with agency_scope(agency_id):
-            for send, answer in answers:
-                if not isinstance(answer, PublishedPost):
-                    ended.append(_settle(send.target, answer))
+    for send, error in failed:
+        with agency_scope(send.target.agency_id):
+            ended.append(_settle(send.target, error))
     return ended
 
 
