@@ -136,7 +136,10 @@ def test_the_month_the_week_and_the_list_show_compact_posts_at_both_sizes(
         assert box is not None and box["height"] < 20, tag.inner_text()
     # The preview opens on keyboard focus, and Escape puts it away.
     preview = snow.locator(".govsocial-calendar__preview")
-    snow.get_by_role("link", name="Snow clearing plan").focus()
+    # The post's own link, not its "Move to…" (there while the post is still to come).
+    snow.get_by_role(
+        "link", name="Snow clearing plan for the winter is now online.", exact=True
+    ).focus()
     expect(preview).to_contain_text("riverton@social.example (Mastodon)")
     assert (preview.bounding_box() or {"width": 0})["width"] > 200
     page.keyboard.press("Escape")
