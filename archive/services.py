@@ -434,9 +434,7 @@ def log_integrate(*, agency_id: int, limit: int | None, wait: bool = False) -> i
     """
     with transaction.atomic(), connection.cursor() as cursor:
         if wait:
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(%s, %s)", [_SEQUENCER_LOCK_NAMESPACE, agency_id]
-            )
+            agency_lock(_SEQUENCER_LOCK_NAMESPACE, agency_id, shared=False)
         else:
             cursor.execute(
                 "SELECT pg_try_advisory_xact_lock(%s, %s)", [_SEQUENCER_LOCK_NAMESPACE, agency_id]
