@@ -12,9 +12,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiKey, Membership, User
+from accounts.models import ApiKey, Membership
 from publishing.models import MediaAsset, Post, PostStatus, QueueSlot, SocialAccount, Weekday
 from publishing.networks.limits import ALT_TEXT_LONGEST, TEXT_LONGEST
+from publishing.selectors import PostFilterChoices
 
 
 class BlueskyConnectForm(forms.Form):
@@ -331,20 +332,13 @@ class PostFilterForm(forms.Form):
     author = forms.TypedChoiceField(label=_("Author"), coerce=int, required=False, empty_value=None)
     campaign = forms.ChoiceField(label=_("Campaign"), required=False)
 
-    def __init__(
-        self,
-        *args: Any,
-        accounts: Sequence[SocialAccount],
-        authors: Sequence[User],
-        campaigns: Sequence[str],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, choices: PostFilterChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         anything = [("", _("Any"))]
         self.fields["status"].choices = anything + list(PostStatus.choices)  # type: ignore[attr-defined]
-        self.fields["account"].choices = anything + [(a.pk, str(a)) for a in accounts]  # type: ignore[attr-defined]
-        self.fields["author"].choices = anything + [(u.pk, u.display_name) for u in authors]  # type: ignore[attr-defined]
-        self.fields["campaign"].choices = anything + [(c, c) for c in campaigns]  # type: ignore[attr-defined]
+        self.fields["account"].choices = anything + choices.accounts  # type: ignore[attr-defined]
+        self.fields["author"].choices = anything + choices.authors  # type: ignore[attr-defined]
+        self.fields["campaign"].choices = anything + [(c, c) for c in choices.campaigns]  # type: ignore[attr-defined]
 
     def filters(self) -> dict[str, Any] | None:
         """Return the chosen filters as ``post_list`` takes them; None when one names

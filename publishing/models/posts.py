@@ -132,7 +132,12 @@ class Post(AgencyOwned):
     class Meta:
         verbose_name = _("post")
         verbose_name_plural = _("posts")
-        indexes = [models.Index(fields=["agency", "scheduled_at"])]
+        indexes = [
+            models.Index(fields=["agency", "scheduled_at"]),
+            # The filters' lists step through the agency's authors and campaign tags.
+            models.Index(fields=["agency", "author"]),
+            models.Index(fields=["agency", "campaign"]),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["agency", "composer_key"],

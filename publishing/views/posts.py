@@ -72,9 +72,7 @@ def post_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
     by status, account, author and campaign."""
     filters = PostFilterForm(
         request.GET or None,
-        accounts=list(selectors.social_account_list()),
-        authors=selectors.post_authors(),
-        campaigns=selectors.post_campaigns(),
+        choices=selectors.post_filter_choices(),
     )
     chosen = filters.filters()
     posts = selectors.post_list(**chosen) if chosen is not None else selectors.post_list().none()

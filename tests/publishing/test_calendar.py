@@ -5,6 +5,7 @@ with a form (through the scheduling rules), and the schedule's export."""
 from __future__ import annotations
 
 import csv
+import html
 import io
 import json
 import re
@@ -225,6 +226,43 @@ def test_filters_narrow_the_calendar_and_stay_when_moving_between_periods(
     by_status = page_text(client.get(calendar_url(date=day.isoformat(), status="published")))
     assert "On Mastodon" not in by_status and "On X" not in by_status
     assert "0 posts" in by_status
+
+
+def options_of(page: str, name: str) -> list[str]:
+    """Return the labels of the options of the page's select named ``name``."""
+    select = re.search(rf'<select[^>]* name="{name}".*?</select>', page, re.S)
+    assert select is not None, f"no select {name}"
+    options = re.findall(r"<option[^>]*>([^<]*)</option>", select[0])
+    return [html.unescape(label).strip() for label in options]
+
+
+def test_the_filters_offer_the_agencys_accounts_authors_and_campaigns_each_once_in_order(
+    personas: Personas,
+) -> None:
+    admin, author = personas.admin_a.user, personas.author_a.user
+    admin.name, author.name = "Zoë Admin", ""
+    admin.save(update_fields=["name"])
+    author.save(update_fields=["name"])
+    x, mastodon = x_account(personas.agency_a), mastodon_account(personas.agency_a)
+    publisher_for(personas.agency_a, account=mastodon, user=author)
+    day = date(NEXT_YEAR, 2, 10)
+    for hour, campaign in enumerate(["Winter", "", "Autumn", "Winter", "Winter roads"]):
+        scheduled(personas.agency_a, admin, [x], utc(day, 10 + hour), campaign=campaign)
+    scheduled(personas.agency_a, author, [mastodon], None, campaign="Autumn")
+    # Another agency's people, accounts and campaigns are not offered.
+    other = personas.admin_b.user
+    other.name = "Beta Admin"
+    other.save(update_fields=["name"])
+    beta_x = x_account(personas.agency_b, handle="beta_ministry")
+    scheduled(personas.agency_b, other, [beta_x], utc(day, 9), campaign="Beta secret")
+
+    page = personas.client_for(personas.admin_a).get(calendar_url(date=day.isoformat()))
+    text = page.content.decode()
+
+    assert options_of(text, "campaign") == ["Any", "Autumn", "Winter", "Winter roads"]
+    # By name, or by email for someone who gave none.
+    assert options_of(text, "author") == ["Any", *sorted([author.email, "Zoë Admin"])]
+    assert options_of(text, "account") == ["Any", "Mastodon alpha@social", "X alpha_city"]
 
 
 def test_the_list_view_is_the_accessible_fallback_with_a_heading_per_day(
