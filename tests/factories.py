@@ -653,8 +653,10 @@ def scheduled_post_for(
     as it is and scheduled at ``at`` (now by default), as the composer and approvals
     leave it."""
     at = at or timezone.now()
-    post = post_for(agency, status=PostStatus.SCHEDULED, scheduled_at=at, **fields)
-    with agency_scope(agency.pk):
+    # All of it at once: a test's dispatcher and workers must not find a target due
+    # before its post is approved (they would refuse it as not approved).
+    with transaction.atomic(), agency_scope(agency.pk):
+        post = post_for(agency, status=PostStatus.SCHEDULED, scheduled_at=at, **fields)
         for account in accounts:
             PostTarget.objects.create(
                 agency=agency,
