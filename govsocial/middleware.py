@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -54,6 +55,44 @@ class CommonMiddleware(common.CommonMiddleware):
 READS = frozenset({"GET", "HEAD"})
 
 
+@dataclass(frozen=True)
+class Route:
+    """What a request's address names: the view it resolves to (None: no page), the
+    agency's slug in it, and whether the API serves it."""
+
+    match: ResolverMatch | None
+    agency_slug: str | None
+    is_api: bool
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> Route:
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return cls(None, None, False)
+        view_class = getattr(match.func, "cls", None)
+        api = isinstance(view_class, type) and issubclass(view_class, APIView)
+        return cls(match, match.kwargs.get("agency_slug"), api)
+
+
+class PageReadMiddleware:
+    """Read an agency's page in one transaction, from its session on: one snapshot, and
+    the scope set at its changes rather than in a transaction of its own around each
+    query (four round trips each, where a page makes a dozen queries, the session, the
+    person and their memberships among them). The API's reads do the same in their base
+    viewset. The address is resolved once here, for ``AgencyScopeMiddleware``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        route = request.route = Route.of(request)  # type: ignore[attr-defined]
+        if request.method in READS and route.agency_slug is not None and not route.is_api:
+            with transaction.atomic():
+                return self.get_response(request)
+        return self.get_response(request)
+
+
 class AgencyScopeMiddleware:
     """Bind the URL's ``agency_slug`` for its members; everyone else gets 404, except
     on views marked ``open_by_token``, which anyone reaches with the agency bound and
@@ -71,28 +110,11 @@ class AgencyScopeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.agency = None  # type: ignore[attr-defined]
         request.membership = None  # type: ignore[attr-defined]
-        try:
-            match = resolve(request.path_info)
-        except Resolver404:
-            match = None
-        view_class = getattr(match.func, "cls", None) if match else None
-        is_api = isinstance(view_class, type) and issubclass(view_class, APIView)
-        slug = match.kwargs.get("agency_slug") if match else None
-        if request.method in READS and slug is not None and not is_api:
-            # An agency's page read in one transaction: one snapshot, and the scope set
-            # once rather than in a transaction of its own around each query (four
-            # round trips each, where a page makes a dozen queries). The API's reads do
-            # the same in their base viewset.
-            with transaction.atomic():
-                return self._bound(request, match, slug, is_api)
-        return self._bound(request, match, slug, is_api)
-
-    def _bound(
-        self, request: HttpRequest, match: ResolverMatch | None, slug: str | None, is_api: bool
-    ) -> HttpResponse:
+        route: Route = request.route  # type: ignore[attr-defined]
+        match, slug = route.match, route.agency_slug
         user = request.user
         user_id = user.pk if user.is_authenticated else None
-        if slug is None or is_api:
+        if slug is None or route.is_api:
             with user_scope(user_id) if user_id else nullcontext():
                 return self.get_response(request)
         open_view = getattr(match.func, "open_by_token", False) if match else False

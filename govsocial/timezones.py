@@ -8,15 +8,18 @@ that asks which of the two moments was meant passes the answer as ``fold``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils import dateformat, timezone
+from django.utils.formats import date_format, get_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from govsocial.errors import GovsocialError
@@ -146,3 +149,19 @@ def render_local(
     zone = zone_of(request)
     with timezone.override(zone):
         return render(request, template, context | {"viewer_zone": zone.key}, status=status)
+
+
+def clock_labels() -> Callable[[datetime | time], str]:
+    """Return what writes a time of day as the active language writes one (its
+    ``TIME_FORMAT``), as ``formats.time_format`` does. A calendar writes a hundred or
+    more a page, each costing more than the rest of its post's entry, so each label is
+    written once a process: the languages govsocial speaks write a time of day with its
+    hour and minute only (a test holds them to it)."""
+    language, written = get_language(), get_format("TIME_FORMAT")
+    return lambda local: _clock_label(language, written, local.hour, local.minute)
+
+
+@lru_cache(maxsize=4096)
+def _clock_label(language: str, written: str, hour: int, minute: int) -> str:
+    # ``language`` is the active one: the key of the words the label may hold (a.m.).
+    return dateformat.time_format(time(hour, minute), written)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from govsocial.errors import GovsocialError, form_problems
-from govsocial.timezones import LocalTimeError, local_to_utc, render_local, zone_of
+from govsocial.timezones import LocalTimeError, clock_labels, local_to_utc, render_local, zone_of
 from publishing import selectors, services
 from publishing.calendar import (
     LIST,
@@ -159,16 +159,18 @@ def summary(text: str, length: int = SUMMARY_LENGTH) -> str:
 @dataclass(frozen=True)
 class _Words:
     """What every entry of a page says alike, translated once for the page: the
-    networks' names, "by …", and each state's label (past its time or not)."""
+    networks' names, "by …", each state's label (past its time or not), and times of
+    day."""
 
     networks: dict[str, str]
     by: str
     labels: dict[tuple[str, bool], str]
+    clock: Callable[[datetime | time], str]
 
     @classmethod
     def now(cls) -> _Words:
         networks = {network: str(name) for network, name in NETWORK_NAMES.items()}
-        return cls(networks=networks, by=_("by %(name)s"), labels={})
+        return cls(networks=networks, by=_("by %(name)s"), labels={}, clock=clock_labels())
 
     def label(self, status: str, overdue: bool) -> str:
         if (status, overdue) not in self.labels:
@@ -186,7 +188,7 @@ def _entry(
     return local.date(), CalendarEntry(
         id=post.id,
         time_iso=local.isoformat(),
-        time_label=formats.time_format(local),
+        time_label=words.clock(local),
         hour=local.hour,
         summary=summary(post.text),
         preview=summary(post.text, PREVIEW_LENGTH),
@@ -340,10 +342,11 @@ def _time_grid(
     that go out in that hour."""
     shown = period.days()
     hours = hours_shown(entry.hour for day in shown for entry in days.get(day, []))
+    label = clock_labels()
     return [
         {
             "hour": hour,
-            "label": formats.time_format(time(hour), "TIME_FORMAT"),
+            "label": label(time(hour)),
             "cells": [
                 {
                     "iso": day.isoformat(),
@@ -523,7 +526,7 @@ def post_move(request: HttpRequest, agency_slug: str, post_id: int) -> HttpRespo
                 "at": at.isoformat(),
                 "local": moved.isoformat(),
                 "date": moved.date().isoformat(),
-                "time": formats.time_format(moved, "TIME_FORMAT"),
+                "time": clock_labels()(moved),
             }
         )
     messages.success(request, message)
