@@ -70,11 +70,10 @@ class BagWriter:
             wrapper.flush()
             wrapper.detach()
 
-    def add(self, name: str, content: bytes) -> str:
-        """Write the file ``name`` whole; return its SHA-256."""
-        with self.binary(name) as file:
-            file.write(content)
-        return hashlib.sha256(content).hexdigest()
+    def add(self, name: str, content: bytes) -> None:
+        """Write the file ``name`` whole, in one go."""
+        self.zip.whole(self.root + name, content, compress=True)
+        self._listed(name, hashlib.sha256(content).hexdigest(), len(content))
 
     def copy(self, name: str, source: IO[bytes], *, compress: bool) -> None:
         """Write the file ``name`` from ``source``, a chunk at a time."""

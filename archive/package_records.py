@@ -16,7 +16,7 @@ import archive
 from archive import package_check
 from archive.bag import BagWriter
 from archive.entries import CONTENT_FIELDS, FACT_FIELDS
-from archive.merkle import inclusion_ranges
+from archive.merkle import Range, inclusion_folds
 from archive.models import ArchiveHead
 from archive.selectors import KEPT_BYTES, kept_file, kept_open, ranges_hashes
 from archive.verification import EVENT_FIELDS, event_columns, rows_stream
@@ -104,16 +104,21 @@ def events_write(
                 copied.write(text)
 
 
-def _proofs(positions: list[int], size: int) -> list[list[str]]:
-    """Return the inclusion proof (base64 hashes) of each leaf at ``positions`` in the
-    log of ``size`` events, reading each range's hash once for all of them."""
-    paths = [inclusion_ranges(position, size) for position in positions]
-    ranges = list({piece for path in paths for piece in path})
+def _proofs(positions: list[int], size: int) -> list[str]:
+    """Return the inclusion proof of each leaf at ``positions`` (ascending) in the log of
+    ``size`` events, as JSON (a list of base64 hashes), reading each range's hash once
+    for all of them and writing what leaves share once."""
+    ranges: set[Range] = set()
+    inclusion_folds(positions, size, lambda _above, piece: ranges.add(piece), None)
+    listed = list(ranges)
     texts = {
-        piece: base64.b64encode(node).decode("ascii")
-        for piece, node in zip(ranges, ranges_hashes(ranges), strict=True)
+        piece: '"' + base64.b64encode(node).decode("ascii") + '"'
+        for piece, node in zip(listed, ranges_hashes(listed), strict=True)
     }
-    return [[texts[piece] for piece in path] for path in paths]
+    above = inclusion_folds(
+        positions, size, lambda above, piece: texts[piece] + ("," + above if above else ""), ""
+    )
+    return ["[" + proof + "]" for proof in above]
 
 
 def _dumps(value: Any) -> str:
@@ -121,16 +126,13 @@ def _dumps(value: Any) -> str:
 
 
 def _event_line(
-    position: int, fields: dict[str, Any], proof: list[str], redacted: dict[str, Any] | None
+    position: int, fields: dict[str, Any], proof: str, redacted: dict[str, Any] | None
 ) -> str:
     """Return an event's line: its id, position, entry, proof and, unless erased, its
     content with its salt (the data spliced in as PostgreSQL wrote it: any JSON reader
     reads the same values) — or, redacted, without it."""
     entry = {name: fields[name] for name in FACT_FIELDS} | {"content": fields["commitment"]}
-    line = (
-        f'{{"id":{fields["id"]},"position":{position},"entry":{_dumps(entry)},'
-        f'"proof":{_dumps(proof)}'
-    )
+    line = f'{{"id":{fields["id"]},"position":{position},"entry":{_dumps(entry)},"proof":{proof}'
     if redacted is not None:
         line += f',"redacted":{_dumps(redacted)}'
     elif fields["salt"]:

@@ -16,11 +16,12 @@ from html import escape
 from typing import IO, TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from archive import DOCUMENT_TYPE
-from archive.models import ArchiveContent, ArchiveContentBytes, ArchiveHead, ExportPackage
+from archive.models import ArchiveHead, ExportPackage
 from archive.package_records import chunked
 from archive.records import kept_hashes
 from archive.rendition_pdf import PdfPage
@@ -35,6 +36,8 @@ PAGES = "data/pages/"
 # The largest kept document read into a page (what was published is far smaller).
 _LARGEST_DOCUMENT = 1 << 20
 _CHUNK = 1_000
+# The characters of a page gathered at most before it is written as a stream.
+_GATHERED = 1 << 20
 # The page an event belongs on: its conversation when it, or the first event about its
 # object, names one (inbox items and replies carry their network and thread); else its
 # object; events about nothing share one page.
@@ -68,7 +71,7 @@ def pages_write(
         params,
     )
     with tempfile.TemporaryFile("w+", encoding="utf-8") as index:
-        pages = _Pages(bag, package, index, release)
+        pages = _Pages(bag, package, index, release, labels)
         events = (_event_of(page, values, release) for page, _position, *values in rows)
         for chunk in chunked(events, _CHUNK):
             documents = _documents([fields for _page, fields in chunk], release)
@@ -108,15 +111,26 @@ def _event_of(
 
 class _Pages:
     """The pages being written, one after the other (a ZIP file is written a file at a
-    time), each line of the index waiting in ``index``."""
+    time), each gathered before it is written in one go, a long one (a conversation
+    of thousands) streamed once it passes ``_GATHERED``; each line of the index waiting
+    in ``index``."""
 
     def __init__(
-        self, bag: BagWriter, package: ExportPackage, index: IO[str], release: Release | None
+        self,
+        bag: BagWriter,
+        package: ExportPackage,
+        index: IO[str],
+        release: Release | None,
+        labels: _Labels,
     ) -> None:
         self.bag, self.package, self.index, self.release = bag, package, index, release
+        self.labels = labels
         self.page: str | None = None
         self.number = self.count = 0
         self.title = ""
+        # The page's parts not written yet; None between pages.
+        self.parts: list[str] | None = None
+        self.gathered = 0
         self.open = ExitStack()
         self.out: IO[str] | None = None
         # The page as PDF, in a released copy.
@@ -133,29 +147,47 @@ class _Pages:
 
     def add(self, page: str, shown: str, fields: dict[str, Any]) -> None:
         """Add an event (``shown`` in HTML) to its page, the next one when it is another."""
-        if page != self.page or self.out is None:
+        if page != self.page or self.parts is None:
             self.close()
             self.page, self.number, self.count = page, self.number + 1, 0
-            self.title = _title(fields)
-            self.out = self.open.enter_context(self.bag.text(f"{PAGES}{self.number:06d}.html"))
-            self.out.write(_head(self.package, self.title))
-            self.out.write(f'<p><a href="index.html">{escape(_("All pages"))}</a></p>\n')
+            self.title = _title(fields, self.labels)
+            self.gathered = 0
+            self.parts = [
+                _head(self.package, self.title),
+                f'<p><a href="index.html">{self.labels.all_pages}</a></p>\n',
+            ]
             if self.release is not None:
                 self.pdf = PdfPage(self.title, self.package.language)
-        self.out.write(shown)
         self.count += 1
+        if self.out is not None:
+            self.out.write(shown)
+            return
+        self.parts.append(shown)
+        self.gathered += len(shown)
+        if self.gathered > _GATHERED:
+            self.out = self.open.enter_context(self.bag.text(self._name("html")))
+            self.out.writelines(self.parts)
+            self.parts = []
+
+    def _name(self, kind: str) -> str:
+        return f"{PAGES}{self.number:06d}.{kind}"
 
     def close(self) -> None:
         """End the page being written, and list it in the index."""
-        if self.out is None:
+        if self.parts is None:
             return
-        self.out.write("</main></body></html>\n")
-        self.open.close()
-        self.out = None
-        shown = escape(_("%(count)d events") % {"count": self.count})
+        end = "</main></body></html>\n"
+        if self.out is not None:
+            self.out.write(end)
+            self.open.close()
+            self.out = None
+        else:
+            self.bag.add(self._name("html"), "".join([*self.parts, end]).encode("utf-8"))
+        self.parts = None
+        shown = escape(self.labels.events % {"count": self.count})
         link = f'<a href="{self.number:06d}.html">{escape(self.title)}</a>'
         if self.pdf is not None:
-            self.bag.add(f"{PAGES}{self.number:06d}.pdf", self.pdf.output())
+            self.bag.add(self._name("pdf"), self.pdf.output())
             self.pdf = None
             link += f' (<a href="{self.number:06d}.pdf">PDF</a>)'
         self.index.write(f"<li>{link} ({shown})</li>\n")
@@ -181,28 +213,33 @@ def _documents(chunk: list[dict[str, Any]], release: Release | None) -> dict[str
         elif digest in wordless:
             found[digest] = json.loads(path.read_text("utf-8"))
     named -= released.keys()
-    read = []
-    for row in ArchiveContent.objects.filter(sha256__in=named):
-        if row.media_type != DOCUMENT_TYPE:
-            found[row.sha256] = row.media_type
-        elif row.sha256 in wordless and row.size <= _LARGEST_DOCUMENT:
-            read.append(row)
-    held = dict(
-        ArchiveContentBytes.objects.filter(sha256__in=[row.sha256 for row in read]).values_list(
-            "sha256", "body"
-        )
-    )
-    for row in read:
-        body = held.get(row.sha256)
-        with kept_file(agency_id=row.agency_id, sha256=row.sha256, body=body) as kept:
-            found[row.sha256] = json.loads(kept.read())
+    listed = list(named)
+    with connection.cursor() as cursor:
+        # Each hash found through the index (a list of them in ``IN`` is planned as a
+        # scan of all the agency's kept content); a document's bytes only where read.
+        cursor.execute(
+            "SELECT c.sha256, c.media_type, c.agency_id, h.wordless AND c.media_type = %s"
+            " AND c.size <= %s, b.body FROM unnest(%s::text[], %s::bool[]) AS h(sha256, wordless)"
+            " JOIN archive_archivecontent AS c ON c.sha256 = h.sha256"
+            " LEFT JOIN archive_archivecontentbytes AS b ON h.wordless AND c.media_type = %s"
+            " AND b.agency_id = c.agency_id AND b.sha256 = c.sha256",
+            [DOCUMENT_TYPE, _LARGEST_DOCUMENT, listed, [digest in wordless for digest in listed],
+             DOCUMENT_TYPE],
+        )  # fmt: skip
+        rows = cursor.fetchall()
+    for digest, media_type, agency_id, read, body in rows:
+        if media_type != DOCUMENT_TYPE:
+            found[digest] = media_type
+        elif read:
+            with kept_file(agency_id=agency_id, sha256=digest, body=body) as kept:
+                found[digest] = json.loads(kept.read())
     return found
 
 
-def _title(fields: dict[str, Any]) -> str:
+def _title(fields: dict[str, Any], labels: _Labels) -> str:
     data = fields["data"] or {}
     if data.get("thread"):
-        return _("Conversation on %(network)s with %(author)s") % {
+        return labels.conversation % {
             "network": data.get("network", ""),
             "author": data.get("author_name") or data.get("author_handle") or "",
         }
@@ -215,6 +252,12 @@ class _Labels:
 
     by: str = field(default_factory=lambda: escape(_("By")))
     erased: str = field(default_factory=lambda: escape(_("Its content was erased.")))
+    all_pages: str = field(default_factory=lambda: escape(_("All pages")))
+    # Formats, filled in (then escaped) a page at a time.
+    events: str = field(default_factory=lambda: _("%(count)d events"))
+    conversation: str = field(
+        default_factory=lambda: _("Conversation on %(network)s with %(author)s")
+    )
 
 
 def _event_html(

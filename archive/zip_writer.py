@@ -16,6 +16,7 @@ import time
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import IO
 
 _LOCAL = struct.Struct("<4sHHHHHLLLHH")
@@ -59,6 +60,73 @@ class ZipMember:
             self.compressed += len(tail)
 
 
+@dataclass
+class _Entry:
+    """A member as its headers describe it: where it starts, how it is stored, when it
+    was written, and (once known) its CRC and sizes."""
+
+    encoded: bytes
+    offset: int
+    compress: bool
+    crc: int = 0
+    size: int = 0
+    compressed: int = 0
+    stamp: tuple[int, int] = field(default_factory=lambda: _stamp(time.localtime()))
+
+    def local(self) -> bytes:
+        """Return the member's local header, its sizes in the ZIP64 field."""
+        sizes = struct.pack("<HHQQ", 0x0001, 16, self.size, self.compressed)
+        return (
+            _LOCAL.pack(
+                b"PK\x03\x04",
+                _VERSION,
+                _UTF8,
+                _DEFLATED if self.compress else _STORED,
+                *self.stamp,
+                self.crc,
+                _FULL32,
+                _FULL32,
+                len(self.encoded),
+                len(sizes),
+            )
+            + self.encoded
+            + sizes
+        )
+
+    def central(self) -> bytes:
+        """Return the member's central-directory record."""
+        extra = struct.pack("<HHQQQ", 0x0001, 24, self.size, self.compressed, self.offset)
+        return (
+            _CENTRAL.pack(
+                b"PK\x01\x02",
+                _MADE_BY,
+                _VERSION,
+                _UTF8,
+                _DEFLATED if self.compress else _STORED,
+                *self.stamp,
+                self.crc,
+                _FULL32,
+                _FULL32,
+                len(self.encoded),
+                len(extra),
+                0,
+                0,
+                0,
+                _FILE_MODE,
+                _FULL32,
+            )
+            + self.encoded
+            + extra
+        )
+
+
+def _stamp(moment: time.struct_time) -> tuple[int, int]:
+    """Return a moment's time and day as a ZIP file's members carry them."""
+    clock = (moment.tm_hour << 11) | (moment.tm_min << 5) | (moment.tm_sec // 2)
+    day = ((moment.tm_year - 1980) << 9) | (moment.tm_mon << 5) | moment.tm_mday
+    return clock, day
+
+
 class ZipWriter:
     """A ZIP file being written into ``file``, a member at a time; ``close`` ends it."""
 
@@ -71,64 +139,37 @@ class ZipWriter:
     @contextmanager
     def member(self, name: str, *, compress: bool) -> Iterator[ZipMember]:
         """Write the member ``name``: what is written to what this yields."""
-        encoded = name.encode("utf-8")
-        offset = self.file.tell()
-        moment = time.localtime()
-        clock = (moment.tm_hour << 11) | (moment.tm_min << 5) | (moment.tm_sec // 2)
-        day = ((moment.tm_year - 1980) << 9) | (moment.tm_mon << 5) | moment.tm_mday
-        method = _DEFLATED if compress else _STORED
-        sizes = struct.pack("<HHQQ", 0x0001, 16, 0, 0)
-        self.file.write(
-            _LOCAL.pack(
-                b"PK\x03\x04",
-                _VERSION,
-                _UTF8,
-                method,
-                clock,
-                day,
-                0,
-                _FULL32,
-                _FULL32,
-                len(encoded),
-                len(sizes),
-            )
-            + encoded
-            + sizes
-        )
+        entry = _Entry(name.encode("utf-8"), self.file.tell(), compress)
+        self.file.write(entry.local())
         written = ZipMember(self.file, compress=compress)
         yield written
         written.finish()
+        entry.crc, entry.size, entry.compressed = written.crc, written.size, written.compressed
         end = self.file.tell()
-        # The CRC, then the sizes in the ZIP64 field, now that they are known.
-        self.file.seek(offset + 14)
-        self.file.write(struct.pack("<L", written.crc))
-        self.file.seek(offset + _LOCAL.size + len(encoded) + 4)
-        self.file.write(struct.pack("<QQ", written.size, written.compressed))
+        # The header again, now that the CRC and sizes are known.
+        self.file.seek(entry.offset)
+        self.file.write(entry.local())
         self.file.seek(end)
-        extra = struct.pack("<HHQQQ", 0x0001, 24, written.size, written.compressed, offset)
-        self.directory.write(
-            _CENTRAL.pack(
-                b"PK\x01\x02",
-                _MADE_BY,
-                _VERSION,
-                _UTF8,
-                method,
-                clock,
-                day,
-                written.crc,
-                _FULL32,
-                _FULL32,
-                len(encoded),
-                len(extra),
-                0,
-                0,
-                0,
-                _FILE_MODE,
-                _FULL32,
-            )
-            + encoded
-            + extra
+        self._listed(entry)
+
+    def whole(self, name: str, content: bytes, *, compress: bool) -> None:
+        """Write the member ``name`` holding ``content``, all of it known (a small
+        file: a page, a head), in one go."""
+        stored = zlib.compress(content, 1, -15) if compress else content
+        entry = _Entry(
+            name.encode("utf-8"),
+            self.file.tell(),
+            compress,
+            crc=zlib.crc32(content),
+            size=len(content),
+            compressed=len(stored),
         )
+        self.file.write(entry.local())
+        self.file.write(stored)
+        self._listed(entry)
+
+    def _listed(self, entry: _Entry) -> None:
+        self.directory.write(entry.central())
         self.count += 1
 
     def close(self) -> None:

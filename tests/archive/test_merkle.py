@@ -4,6 +4,8 @@ verified and every tampering refused, and proofs served from stored subtrees alo
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from archive.merkle import (
     EMPTY_ROOT,
@@ -11,6 +13,7 @@ from archive.merkle import (
     Subtree,
     consistency_ranges,
     consistency_verify,
+    inclusion_folds,
     inclusion_ranges,
     inclusion_verify,
     leaf_hash,
@@ -107,6 +110,24 @@ def test_proofs_match_the_reference() -> None:
         assert [h.hex() for h in log.hashes(inclusion_ranges(index, size))] == expected
     for (first, second), expected in REFERENCE_CONSISTENCIES.items():
         assert [h.hex() for h in log.hashes(consistency_ranges(first, second))] == expected
+
+
+@given(
+    st.integers(1, 5000).flatmap(
+        lambda size: st.tuples(st.just(size), st.sets(st.integers(0, size - 1)))
+    )
+)
+def test_proofs_folded_together_are_each_leafs_own(case: tuple[int, set[int]]) -> None:
+    size, chosen = case
+    indexes = sorted(chosen)
+    folded = inclusion_folds(indexes, size, lambda above, piece: [piece, *above], [])
+    assert folded == [inclusion_ranges(index, size) for index in indexes]
+
+
+def test_proofs_are_folded_only_for_leaves_of_the_tree() -> None:
+    with pytest.raises(ValueError, match="3 to 5 are not all in a tree of 5"):
+        inclusion_folds([3, 5], 5, lambda above, piece: above, None)
+    assert inclusion_folds([], 5, lambda above, piece: above, None) == []
 
 
 def test_the_split_is_the_largest_power_of_two_below_not_the_middle() -> None:

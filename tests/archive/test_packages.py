@@ -29,6 +29,7 @@ from django.utils import timezone
 
 import archive
 from accounts.models import Agency, Role
+from archive import rendition
 from archive.exports import (
     package_build,
     package_chosen,
@@ -153,6 +154,26 @@ def test_a_package_holds_what_the_searches_find_and_checks_offline(
 
     # Told by email, in the package's language.
     assert "prêt" in mail.outbox[-1].subject or "ready" in mail.outbox[-1].subject
+
+
+def test_a_long_conversations_page_is_written_as_it_goes_and_whole(
+    new_agency: Agency, eager: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Past this many characters gathered, a page goes on as a stream (a thread of
+    # thousands of comments is not held in memory whole).
+    monkeypatch.setattr(rendition, "_GATHERED", 100)
+    conversation(new_agency)
+    package = packaged(new_agency, {"action": "inbox."})
+
+    assert package.status == PackageStatus.READY, package.failure
+    root = unzipped(package, tmp_path)
+    assert package_check(FolderSource(root), public_key=None).events == 3
+    (page,) = sorted((root / "data/pages").glob("0*.html"))
+    text = page.read_text()
+    assert text.startswith("<!DOCTYPE html>") and text.endswith("</main></body></html>\n")
+    said = ["Le pont de la rue Main", "inbox.item_hidden", "Merci, nous vérifions."]
+    assert [text.index(words) for words in said] == sorted(text.index(words) for words in said)
+    assert "(3 événements)" in (root / "data/pages/index.html").read_text()
 
 
 def fortnight_of(agency: Agency, days: int) -> None:
