@@ -7,6 +7,7 @@ download recorded."""
 from __future__ import annotations
 
 import base64
+import csv
 import json
 import subprocess
 import sys
@@ -40,7 +41,7 @@ from archive.exports import (
 from archive.models import ArchiveEvent, ExportPackage, PackageStatus, package_name
 from archive.package_check import FolderSource, PackageProblem, ZipSource, package_check
 from archive.requests import search_save
-from archive.services import SYSTEM
+from archive.services import SYSTEM, NamedActor
 from archive.signing import public_key_text, signing_key
 from archive.verification import event_columns
 from emulator.tsa import Authority
@@ -174,6 +175,35 @@ def test_a_long_conversations_page_is_written_as_it_goes_and_whole(
     said = ["Le pont de la rue Main", "inbox.item_hidden", "Merci, nous vérifions."]
     assert [text.index(words) for words in said] == sorted(text.index(words) for words in said)
     assert "(3 événements)" in (root / "data/pages/index.html").read_text()
+
+
+def test_the_table_opens_in_a_spreadsheet_without_running_formulas(
+    new_agency: Agency, eager: None, tmp_path: Path
+) -> None:
+    conversation(new_agency)
+    with agency_scope(new_agency.pk), transaction.atomic():
+        archive.record(
+            agency=new_agency,
+            actor=NamedActor(kind="anonymous", name='=HYPERLINK("https://evil.example")'),
+            verb="inbox.item_received",
+            data={"network": "x", "thread": "7", "text": "+1 and -1", "author_name": "@home"},
+        )
+    package = packaged(new_agency, {"action": "inbox."})
+
+    root = unzipped(package, tmp_path)
+    with (root / "data/events.csv").open(newline="", encoding="utf-8") as table:
+        rows = list(csv.DictReader(table))
+    lines = [json.loads(line) for line in (root / "data/events.jsonl").read_text().splitlines()]
+    assert [row["id"] for row in rows] == [str(line["id"]) for line in lines]
+    assert [row["position"] for row in rows] == [str(line["position"]) for line in lines]
+    assert [row["verb"] for row in rows] == [line["entry"]["verb"] for line in lines]
+    assert [row["occurred_at"] for row in rows] == [line["entry"]["occurred_at"] for line in lines]
+    last = rows[-1]
+    assert last["actor_name"] == '\'=HYPERLINK("https://evil.example")'
+    # The data is JSON, which begins with a brace: shown as it is.
+    assert json.loads(last["data"])["text"] == "+1 and -1"
+    assert {row["content_erased"] for row in rows} == {""}
+    assert {row["redacted"] for row in rows} == {""}
 
 
 def fortnight_of(agency: Agency, days: int) -> None:
