@@ -38,6 +38,24 @@ def test_zipfile_reads_back_every_member_whole() -> None:
             assert info.compress_type == (zipfile.ZIP_DEFLATED if compress else zipfile.ZIP_STORED)
 
 
+def test_members_written_whole_read_back_beside_streamed_ones() -> None:
+    out = io.BytesIO()
+    writer = ZipWriter(out)
+    writer.whole("bag/data/pages/000001.html", "<p>Fermé</p>".encode() * 300, compress=True)
+    with writer.member("bag/data/events.csv", compress=True) as member:
+        member.write(b"id,verb\n1,inbox.item_hidden\n")
+    writer.whole("bag/bagit.txt", b"BagIt-Version: 1.0\n", compress=False)
+    writer.whole("bag/empty", b"", compress=True)
+    writer.close()
+    with zipfile.ZipFile(io.BytesIO(out.getvalue())) as read:
+        assert read.testzip() is None
+        assert read.read("bag/data/pages/000001.html") == "<p>Fermé</p>".encode() * 300
+        assert read.read("bag/data/events.csv") == b"id,verb\n1,inbox.item_hidden\n"
+        assert read.read("bag/bagit.txt") == b"BagIt-Version: 1.0\n"
+        assert read.read("bag/empty") == b""
+        assert read.getinfo("bag/bagit.txt").compress_type == zipfile.ZIP_STORED
+
+
 def test_more_members_than_a_zip_without_zip64_holds() -> None:
     members = {f"bag/data/pages/{n:06d}.html": f"<p>{n}</p>".encode() for n in range(70_000)}
     with zipfile.ZipFile(io.BytesIO(written(members))) as read:
