@@ -151,6 +151,8 @@ def test_a_package_holds_what_the_searches_find_and_checks_offline(
     page = pages[0].read_text()
     assert "Le pont de la rue Main" in page and "Merci, nous vérifions." in page
     assert 'alt="A closed bridge"' in page and "inbox.item_hidden" in page
+    # In the package's language, its own words too.
+    assert "Toutes les pages" in page and "Conversation sur mastodon" in page
     assert "python verify.py" in (root / "README.txt").read_text()
 
     # Told by email, in the package's language.
