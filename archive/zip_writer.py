@@ -33,6 +33,9 @@ _FULL32, _FULL16 = 0xFFFFFFFF, 0xFFFF
 # Read-write for its owner, read for the others, as a regular file.
 _FILE_MODE = (0o100644 << 16) & _FULL32
 _CHUNK = 1 << 20
+# The fastest deflate: text shrinks nearly as much, in a fraction of the time; raw (no
+# zlib header), as a ZIP member holds it.
+_LEVEL, _RAW = 1, -15
 
 
 class ZipMember:
@@ -41,8 +44,7 @@ class ZipMember:
 
     def __init__(self, file: IO[bytes], *, compress: bool) -> None:
         self.file = file
-        # The fastest deflate: text shrinks nearly as much, in a fraction of the time.
-        self.compressor = zlib.compressobj(1, zlib.DEFLATED, -15) if compress else None
+        self.compressor = zlib.compressobj(_LEVEL, zlib.DEFLATED, _RAW) if compress else None
         self.crc = self.size = self.compressed = 0
 
     def write(self, data: bytes) -> int:
@@ -155,7 +157,7 @@ class ZipWriter:
     def whole(self, name: str, content: bytes, *, compress: bool) -> None:
         """Write the member ``name`` holding ``content``, all of it known (a small
         file: a page, a head), in one go."""
-        stored = zlib.compress(content, 1, -15) if compress else content
+        stored = zlib.compress(content, _LEVEL, _RAW) if compress else content
         entry = _Entry(
             name.encode("utf-8"),
             self.file.tell(),
