@@ -328,7 +328,8 @@ def _media_html(digest: str, media_type: str, alt_text: str) -> str:
     source = f"../media/{digest}"
     if media_type.startswith("image/"):
         return f'<figure><img src="{source}" alt="{escape(alt_text)}"></figure>'
-    return f'<p><a href="{source}">{escape(_("File"))} {escape(media_type)}</a></p>'
+    file_word = escape(_("File"))
+    return f'<p><a href="{source}">{file_word} {escape(media_type)}</a></p>'
 
 
 def _head(package: ExportPackage, title: str) -> str:

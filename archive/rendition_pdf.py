@@ -75,7 +75,8 @@ class PdfPage:
         self._line(f"{moment:%Y-%m-%d %H:%M:%S %Z} · {fields['verb']}", size=12, bold=True)
         who = fields["actor_name"] or fields["actor_type"]
         about = f" · {fields['object_repr']}" if fields["object_repr"] else ""
-        self._line(f"{_('By')} {who}{about}")
+        by = _("By")
+        self._line(f"{by} {who}{about}")
         data = fields["data"]
         if data is None:
             self._line(_("Its content was erased."))

@@ -22,7 +22,8 @@ def wait(span: timedelta | None) -> str:
         return _("under a minute")
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{days} {pgettext('duration', 'd')}"] if days else []
+    day = pgettext("duration", "d")
+    parts = [f"{days} {day}"] if days else []
     parts += [f"{hours} h"] if hours else []
     # Minutes matter only within the day.
     parts += [f"{minutes} min"] if minutes and not days else []

@@ -304,7 +304,8 @@ def _month_weeks(
     set apart) and the cards of the posts that go out on it. Written here for the reason
     the cards are (``_card``): the template language cost a millisecond or more a page
     for the grid's six weeks alone."""
-    today_tag = f' <span class="usa-tag">{escape(_("Today"))}</span>'
+    today_word = escape(_("Today"))
+    today_tag = f' <span class="usa-tag">{today_word}</span>'
     month_names: dict[int, str] = {}
     rows = []
     for week in period.weeks():

@@ -95,3 +95,27 @@ def test_every_text_of_the_code_is_in_the_catalogue(tmp_path: Path) -> None:
     known = {entry.msgid for entry in catalogue_entries()}
     missing = [entry.msgid for entry in catalogue_entries(copy) if entry.msgid not in known]
     assert not missing, "run makemessages and translate:\n" + "\n".join(missing)
+
+
+# The names the code translates with (``gettext as _`` and the rest of Django's).
+TRANSLATING = {"_", "gettext", "gettext_lazy", "ngettext", "pgettext", "pgettext_lazy"}
+
+
+def test_no_text_is_translated_inside_an_f_string() -> None:
+    """makemessages (xgettext) does not look inside f-strings: a text translated there
+    never reaches the catalogue, and a French reader sees it in English."""
+    hidden = []
+    for path in sorted(ROOT.rglob("*.py")):
+        if set(path.relative_to(ROOT).parts) & set(NOT_SCANNED):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.JoinedStr):
+                continue
+            hidden += [
+                f"{path.relative_to(ROOT)}:{call.lineno}"
+                for call in ast.walk(node)
+                if isinstance(call, ast.Call)
+                and isinstance(call.func, ast.Name)
+                and call.func.id in TRANSLATING
+            ]
+    assert not hidden, "translate outside the f-string:\n" + "\n".join(hidden)

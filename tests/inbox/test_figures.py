@@ -10,13 +10,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Membership, Role
 from govsocial.tenancy import agency_scope
 from inbox.figures import response_figures
 from inbox.models import InboxItem, InboxReply, ItemStatus, ReplyState
 from inbox.routing import coverage_set
+from inbox.templatetags.inbox_tags import wait
 from tests.conftest import Personas
 from tests.factories import api_key_for, inbox_item_for
 
@@ -145,6 +146,17 @@ def test_the_page_and_the_api_show_the_figures(
     assert account["overall"] == {"answered": 3, "median_seconds": 1800.0, "p90_seconds": 14760.0}
     assert answer["unanswered"] == 2
     assert refused.status_code == 400 and refused.json()["errors"][0]["pointer"] == "/days"
+
+
+def test_waits_are_written_in_the_readers_language() -> None:
+    span = timedelta(days=2, hours=3, minutes=5)
+    assert [wait(span), wait(timedelta(seconds=20)), wait(None)] == [
+        "2 d 3 h",
+        "under a minute",
+        "—",
+    ]
+    with translation.override("fr"):
+        assert [wait(span), wait(timedelta(seconds=20))] == ["2 j 3 h", "moins d\u2019une minute"]
 
 
 def test_another_agencys_items_are_not_counted(
