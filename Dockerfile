@@ -18,4 +18,5 @@ RUN useradd --system --home /app govsocial && mkdir -p /files && chown govsocial
 USER govsocial
 ENV STATIC_ROOT=/app/staticfiles
 EXPOSE 8000
-CMD ["gunicorn", "govsocial.wsgi:application", "-b", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# As `make run` starts it: processes and threads from gunicorn.conf.py.
+CMD ["gunicorn", "govsocial.wsgi:application", "-c", "gunicorn.conf.py", "-b", "0.0.0.0:8000", "--access-logfile", "-"]

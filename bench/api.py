@@ -35,14 +35,16 @@ COMMIT; ``govsocial/tenancy.py``) are not Django queries and are not counted. Th
 p99 at most 150 ms on a quiet machine, queries flat in the page size.
 
 The web server is ``make run``'s command (``app_processes`` in
-``govsocial/launch/commands.py``: gunicorn, its workers and threads) on a free port,
+``govsocial/launch/commands.py``: gunicorn, its processes and threads from
+``gunicorn.conf.py``, as the image has them) on a free port,
 with ``make run``'s site settings (DEBUG off, static files collected first). The
 clients are ``--clients`` asyncio clients writing HTTP/1.1 by hand on kept-alive
 connections, so that the clients themselves cost next to nothing on the machine they
 share with the server. A client makes a new connection every ``CONNECTION_REQUESTS``
 requests: a gunicorn worker serves the connections it accepted, so eight connections
-kept for the whole run fall on the two workers by chance (anything from 4-4 to 8-0, a
-rate nearly halved), whereas connections made anew go to the worker free to take them.
+kept for the whole run would fall on the workers by chance (with two, anything from 4-4
+to 8-0, a rate nearly halved), whereas connections made anew go to the worker free to
+take them.
 Requests go round-robin over the agencies, each with one of its own agency's API keys
 (its admin's, as many as it takes for the run's keys together to allow
 ``KEYS_ALLOW_PER_S`` requests a second): the shipped limit per key (600 a minute) stays

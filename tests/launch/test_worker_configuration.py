@@ -1,14 +1,20 @@
-"""One worker configuration: `make run`, docker-compose.yml, the tests and the
-benchmarks start the delivery workers with the same command; and in docker-compose.yml,
-as in `make run`, only migrations hold the tables' owner's credentials."""
+"""One configuration: `make run`, docker-compose.yml, the tests and the benchmarks start
+the delivery workers with the same command, and `make run`, the image and the API
+benchmark the web server with the same processes and threads (gunicorn.conf.py); and
+in docker-compose.yml, as in `make run`, only migrations hold the tables' owner's
+credentials."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+from pathlib import Path
 
 import yaml
 
-from govsocial.launch.commands import WORKER_COMMAND, worker_processes
+from govsocial.launch.commands import WORKER_COMMAND, app_processes, worker_processes
 from govsocial.launch.common import REPO_ROOT
 
 
@@ -28,6 +34,28 @@ def test_make_run_starts_one_worker_per_cpu_each_named_apart() -> None:
     assert len({spec.name for spec in workers}) == len(workers)
     for spec in workers:
         assert tuple(spec.argv[2 : 2 + len(WORKER_COMMAND)]) == WORKER_COMMAND
+
+
+def test_the_web_server_runs_with_one_configuration_everywhere(tmp_path: Path) -> None:
+    (make_run,) = [spec for spec in app_processes(8000, tmp_path, 8001) if spec.name == "web"]
+    compose = yaml.safe_load((REPO_ROOT / "docker-compose.yml").read_text())
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text().splitlines()
+    image = json.loads(next(line for line in dockerfile if line.startswith("CMD "))[4:])
+    printed = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--print-config", "-c", "gunicorn.conf.py",
+         "govsocial.wsgi:application"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    pairs = (line.split(" = ", 1) for line in printed.splitlines() if " = " in line)
+    settings = {name.strip(): value.strip() for name, value in pairs}
+
+    assert "command" not in compose["services"]["web"]  # the image's own
+    for argv in (make_run.argv, image):
+        assert Path(argv[argv.index("-c") + 1]).name == "gunicorn.conf.py"
+        assert not {"-w", "--workers", "--threads", "-k", "--worker-class"} & set(argv)
+    assert settings["workers"] == str(2 * (os.cpu_count() or 1))
+    assert settings["threads"] == "2"
+    assert settings["worker_class"] == "gthread"
 
 
 def test_docker_compose_gives_the_owners_credentials_to_migrations_alone() -> None:
