@@ -1,6 +1,8 @@
 """How the web server runs wherever govsocial ships it: ``make run``, the image that
 ``docker-compose.yml`` starts, and the API benchmark (``bench/api.py``). The address
-(``-b``) and the access log are each command's own.
+(``-b``) and the access log are each command's own. ``GUNICORN_CMD_ARGS`` overrides
+this file (``--workers 4``: a container given fewer CPUs than its host has, since
+``os.cpu_count`` counts the host's).
 
 Two processes per CPU of two threads each, keeping clients' connections alive between
 requests (``gthread``; gunicorn's default worker closes a connection after every
