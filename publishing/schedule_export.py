@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from publishing.models import SocialAccount, is_overdue
@@ -57,15 +58,25 @@ def account_label(account: SocialAccount) -> str:
     return f"{account.network}:{account.handle}"
 
 
+def post_urls(name: str, agency_slug: str) -> Callable[[int], str]:
+    """Return what gives the address named ``name`` of each of the agency's posts by
+    id: reversed once, with a stand-in id replaced for each post (a month holds a
+    hundred posts or more, and reversing each cost more than its whole entry)."""
+    stand_in = str(2**62)
+    pattern = reverse(name, args=[agency_slug, stand_in])
+    return lambda post_id: pattern.replace(stand_in, str(post_id))
+
+
 def _local_iso(moment: datetime | None, zone: tzinfo) -> str:
     return timezone.localtime(moment, zone).isoformat() if moment else ""
 
 
 def schedule_entries(
-    posts: Iterable[ScheduledPost], *, zone: ZoneInfo, post_url: Callable[[int], str]
+    posts: Iterable[ScheduledPost], *, zone: ZoneInfo, agency_slug: str
 ) -> list[dict[str, Any]]:
     """Return each post as an export gives it: its time in UTC and in ``zone``, its
-    accounts, status, author, text and address (``post_url(post id)``)."""
+    accounts, status, author, text and address (the agency's post page)."""
+    post_url = post_urls("post_detail", agency_slug)
     return [
         {
             "id": post.id,

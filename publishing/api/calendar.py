@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -90,14 +89,7 @@ class CalendarViewSet(AgencyScopedViewSet):
             end=end,
             **post_filters(request),
         )
-        slug = self.agency.slug
-        return schedule_entries(
-            listed,
-            zone=self._zone(),
-            post_url=lambda post_id: reverse(
-                "post_detail", kwargs={"agency_slug": slug, "post_id": post_id}
-            ),
-        )
+        return schedule_entries(listed, zone=self._zone(), agency_slug=self.agency.slug)
 
     @extend_schema(parameters=[*RANGE, *FILTERS], responses=CalendarSerializer)
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:

@@ -44,7 +44,7 @@ from publishing.models import (
     is_overdue,
     overdue_or_status_label,
 )
-from publishing.schedule_export import schedule_csv, schedule_entries
+from publishing.schedule_export import post_urls, schedule_csv, schedule_entries
 from publishing.selectors import ScheduledPost
 from publishing.services.posts import COMPOSER_ROLES
 
@@ -139,15 +139,6 @@ class CalendarEntry:
     move_url: str
 
 
-def _post_urls(name: str, slug: str) -> Callable[[int], str]:
-    """Return what gives the address named ``name`` of each of the agency's posts by
-    id: reversed once, with a stand-in id replaced for each post (a month holds a
-    hundred posts or more, and reversing each cost more than its whole entry)."""
-    stand_in = str(2**62)
-    pattern = reverse(name, args=[slug, stand_in])
-    return lambda post_id: pattern.replace(stand_in, str(post_id))
-
-
 def summary(text: str, length: int = SUMMARY_LENGTH) -> str:
     """Return the start of a post's text, cut with an ellipsis when longer than
     ``length``."""
@@ -213,7 +204,7 @@ def _entries_by_day(
     the viewer's zone."""
     zone, words = zone_of(request), _Words.now()
     slug = request.agency.slug  # type: ignore[attr-defined]
-    detail_url, move_url = _post_urls("post_detail", slug), _post_urls("post_move", slug)
+    detail_url, move_url = post_urls("post_detail", slug), post_urls("post_move", slug)
     days: dict[date, list[CalendarEntry]] = {}
     for post in posts:
         may_move = movable and post.status in MOVABLE
@@ -415,9 +406,7 @@ def calendar_export(request: HttpRequest, agency_slug: str) -> HttpResponse:
     entries = schedule_entries(
         [] if query is None else selectors.calendar_schedule(**query),
         zone=zone,
-        post_url=lambda post_id: reverse(
-            "post_detail", kwargs={"agency_slug": agency_slug, "post_id": post_id}
-        ),
+        agency_slug=agency_slug,
     )
     name = f"schedule-{agency_slug}-{period.first:%Y-%m-%d}-{period.last:%Y-%m-%d}"
     if request.GET.get("as") == "json":

@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -65,6 +66,7 @@ def test_the_calendar_lists_posts_in_a_range_with_filters_in_the_agencys_zone(
     assert first["scheduled_at"] == f"{monday}T09:00:00-04:00"
     assert first["scheduled_at_utc"] == f"{monday}T13:00:00Z"
     assert first["accounts"] == [{"id": x.pk, "network": "x", "handle": "alpha_city"}]
+    assert first["url"] == settings.SITE_URL + reverse("post_detail", args=["alpha", on_x.pk])
     narrowed = client.get(url, week | {"account": x.pk, "campaign": "Spring"}).json()
     assert [p["id"] for p in narrowed["posts"]] == [on_x.pk]
 
