@@ -119,8 +119,11 @@ def test_the_demo_agency_starts_with_its_accounts_and_a_fortnight_of_work(
     assert found["permalinks"] == [f"127.0.0.1:{launcher.emulator_port}"]
     assert found["languages"] == ["en", "fr"]
     assert found["replies"] >= 5 and found["inbox"] > found["replies"]
-    assert found["targets"]["scheduled"] >= 2 and found["targets"]["held"] >= 2
-    assert found["targets"]["failed"] == 1 and found["targets"]["unconfirmed"] == 1
+    # Where the deliveries are, and what the demo said of those it did not see end.
+    said = "\n".join(line for line in launcher.output().splitlines() if "Demo:" in line)
+    targets = {"scheduled": 0, "held": 0, "failed": 0, "unconfirmed": 0} | found["targets"]
+    assert targets["scheduled"] >= 2 and targets["held"] >= 2, (targets, said)
+    assert targets["failed"] == 1 and targets["unconfirmed"] == 1, (targets, said)
     assert found["waiting_steps"] == [1, 2]
     assert found["reviews"] == ["open"]
     assert found["requests"] == 1 and len(found["packages"]) == 1
