@@ -124,3 +124,24 @@ def test_an_agency_page_reads_its_agency_and_membership_once(
     assert not any(sql.startswith('SELECT "accounts_agency"') for sql in read)
     # Another agency's page is still nowhere to be found.
     assert client.get(reverse("notification_list", args=["beta"])).status_code == 404
+
+
+def test_a_statement_prepared_on_the_server_sees_only_the_agency_bound_when_it_runs(
+    personas: Personas,
+) -> None:
+    # Row-level security alone stands between the agencies here, in a statement the
+    # connection has run often enough to be prepared and planned once for every run.
+    def emails() -> set[str]:
+        return set(Membership.objects.unscoped().values_list("user__email", flat=True))
+
+    with agency_scope(personas.agency_a.pk):
+        for _ in range(10):
+            assert emails() == {personas.admin_a.user.email, personas.author_a.user.email}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+            ['SELECT "accounts_user"."email" AS "user__email" FROM "accounts_membership" %'],
+        )
+        assert cursor.fetchone() == (1,)
+    with agency_scope(personas.agency_b.pk):
+        assert emails() == {personas.admin_b.user.email}
