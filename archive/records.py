@@ -15,7 +15,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.apps import apps
-from django.core.paginator import Page, Paginator
+from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
@@ -119,9 +119,10 @@ def _beside(
 
 class FoundPages(Paginator):
     """Pages of the events a search found (``event_search``'s criteria, or None for
-    none), counted up to ``COUNTED_AT_MOST`` (or all of them, ``count_all``). A search by
-    words or by person is ordered, cut and counted beside the log: a page reads only its
-    own events."""
+    none). A page is read without counting them: it reads one event more than it shows,
+    to know whether another page follows. ``count`` counts them when asked, up to
+    ``COUNTED_AT_MOST`` (or all of them, ``count_all``). A search by words or by person
+    is ordered, cut and counted beside the log: a page reads only its own events."""
 
     object_list: QuerySet[ArchiveEvent]
 
@@ -146,24 +147,66 @@ class FoundPages(Paginator):
         found_here = self.object_list.order_by()
         return (found_here if most is None else found_here[:most]).count()
 
+    def validate_number(self, number: Any) -> int:
+        """Return ``number`` if a page can have it: whether that page holds events is
+        known only by reading it."""
+        try:
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
+
     def page(self, number: Any) -> Page:
-        """Return page ``number``: beside the log, the ids of the events up to its last,
-        then its events alone."""
-        if self.beside is None:
-            return super().page(number)
+        """Return page ``number``, with one event more read to know whether another
+        follows; beside the log, the ids of the events up to it, then its events alone.
+        Past the last page, raise ``EmptyPage``."""
         number = self.validate_number(number)
         first = (number - 1) * self.per_page
-        found = self.beside.found(first + self.per_page)
-        with connection.cursor() as cursor:
-            cursor.execute(found.sql, found.params)
-            ids = [event_id for (event_id,) in cursor.fetchall()[first:]]
-        shown = ArchiveEvent.objects.filter(id__in=ids).order_by(*NEWEST_FIRST)
-        return Page(list(shown), number, self)
+        if self.beside is None:
+            shown = list(self.object_list[first : first + self.per_page + 1])
+            followed = len(shown) > self.per_page
+        else:
+            found = self.beside.found(first + self.per_page + 1)
+            with connection.cursor() as cursor:
+                cursor.execute(found.sql, found.params)
+                ids = [event_id for (event_id,) in cursor.fetchall()[first:]]
+            followed = len(ids) > self.per_page
+            read = ArchiveEvent.objects.filter(id__in=ids[: self.per_page])
+            shown = list(read.order_by(*NEWEST_FIRST))
+        if not shown and number > 1:
+            raise EmptyPage(self.error_messages["no_results"])
+        return FoundPage(shown[: self.per_page], number, self, followed=followed)
+
+    def get_page(self, number: Any) -> Page:
+        """Return page ``number``; the first if it is not a number, the last (which
+        counts them) if it is past the end."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
 
     @property
     def counted_all(self) -> bool:
         """Whether ``count`` is all of them."""
         return self.count_all or self.count <= COUNTED_AT_MOST
+
+
+class FoundPage(Page):
+    """A page of the events a search found, which knows whether another follows
+    (``followed``) without their count."""
+
+    def __init__(
+        self, object_list: list[ArchiveEvent], number: int, paginator: FoundPages, *, followed: bool
+    ) -> None:
+        super().__init__(object_list, number, paginator)
+        self.followed = followed
+
+    def has_next(self) -> bool:
+        return self.followed
 
 
 def event_get(*, event_id: int) -> ArchiveEvent | None:

@@ -71,22 +71,33 @@ def _require_reader(request: HttpRequest) -> None:
 @require_GET
 def record_search(request: HttpRequest, agency_slug: str) -> HttpResponse:
     """Search the agency's archive: every event, newest first, narrowed by words,
-    action, person and days."""
+    action, person and days. The page shows the first events found at once and counts
+    them after: asked again with ``count``, the count alone (the page's script) or the
+    page with it (without script)."""
     _require_reader(request)
     form = RecordSearchForm(request.GET or None)
     criteria: dict[str, Any] | None = {}
     if form.is_bound:
         criteria = form.criteria(zone_of(request)) if form.is_valid() else None
-    page = records.FoundPages(criteria, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
+    pages = records.FoundPages(criteria, PAGE_SIZE)
+    counting = "count" in request.GET
+    counted_at_most = number_format(records.COUNTED_AT_MOST, force_grouping=True)
+    if counting and request.headers.get("HX-Request"):
+        context = {"pages": pages, "counted_at_most": counted_at_most}
+        return render_local(request, "archive/record_count.html", context)
+    query, counted = request.GET.copy(), request.GET.copy()
     query.pop("page", None)
+    query.pop("count", None)
+    counted["count"] = "1"
     open_requests = list(RecordsRequest.objects.filter(status=RequestStatus.OPEN))
     context = {
         "form": form,
-        "page": page,
+        "page": pages.get_page(request.GET.get("page")),
+        "counting": counting,
         "query": query.urlencode(),
+        "count_query": counted.urlencode(),
         "save_form": SaveSearchForm(requests=open_requests) if open_requests else None,
-        "counted_at_most": number_format(records.COUNTED_AT_MOST, force_grouping=True),
+        "counted_at_most": counted_at_most,
     }
     return render_local(
         request, "archive/record_search.html", context, status=200 if not form.errors else 400

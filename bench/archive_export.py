@@ -39,11 +39,14 @@ size, ``archive-export``, with the limits it is measured against taken in the sa
   else in it; ``package_mb``: the ZIP's size;
 - ``search_p50_ms``, ``search_p99_ms``: the Records page's search over that archive as
   ``archive.views.record_search`` runs it (the form's criteria through
-  ``FoundPages``, its count and its first page of 50, each query in a
+  ``FoundPages``, its first page of 50 and whether another follows, each query in a
   transaction of its own, the agency bound) for five typical searches ``--searches``
   times each, every run counted: words in English, a word in French with accents, how
   an action starts, a citizen's handle, a word in one month; ``search_p99_ms_each``:
-  each search's own p99; against ``search_limit_ms`` (300).
+  each search's own p99; against ``search_limit_ms`` (300);
+- ``count_p50_ms``, ``count_p99_ms``, ``count_p99_ms_each``: the same of the count
+  the page asks for once it shows what it found (up to ``COUNTED_AT_MOST`` and one),
+  timed after each first page.
 
 With two sizes or more, a last line, ``archive-export-memory``, gives each size's
 ``peak_mb`` and their ``growth`` (the largest over the smallest, less one) against
@@ -588,25 +591,34 @@ def _criteria(sent: dict[str, str]) -> dict[str, Any]:
     return form.criteria(ZoneInfo(ZONE))
 
 
-def searches_ms(filled: Filled, times: int) -> dict[str, list[float]]:
-    """Run each typical search ``times`` times as the Records page does; return each
-    one's times in milliseconds."""
+def searches_ms(
+    filled: Filled, times: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Run each typical search ``times`` times as the Records page does: its first page,
+    then its count; return each one's times in milliseconds, the pages' and the
+    counts'."""
     month = filled.last_day - timedelta(days=45)
     sent = SEARCHES | {
         "month-words": SEARCHES["month-words"] | _days(month, month + timedelta(days=30))
     }
-    taken: dict[str, list[float]] = {name: [] for name in sent}
+    pages: dict[str, list[float]] = {name: [] for name in sent}
+    counts: dict[str, list[float]] = {name: [] for name in sent}
     with agency_scope(filled.agency.pk, user_id=filled.officer.pk):
         for _ in range(times):
             for name, fields in sent.items():
                 started = time.perf_counter()
-                page = FoundPages(_criteria(fields), PAGE_SIZE).get_page(1)
-                shown = list(page.object_list)
-                taken[name].append((time.perf_counter() - started) * 1000)
+                found = FoundPages(_criteria(fields), PAGE_SIZE)
+                shown = list(found.get_page(1).object_list)
+                pages[name].append((time.perf_counter() - started) * 1000)
                 if not shown:
                     raise SystemExit(f"the search {name} found nothing")
+                started = time.perf_counter()
+                count = FoundPages(_criteria(fields), PAGE_SIZE).count
+                counts[name].append((time.perf_counter() - started) * 1000)
+                if count < len(shown):
+                    raise SystemExit(f"the search {name} counted {count}, showed {len(shown)}")
     connection.close()
-    return taken
+    return pages, counts
 
 
 def _p99(samples: list[float]) -> float:
@@ -623,8 +635,9 @@ def measure(events: int, kept_share: float, times: int, profile: str) -> float:
     if built.package.events != events:
         raise SystemExit(f"the package holds {built.package.events} events, not {events}")
     copied = copy_seconds(filled, built.package)
-    taken = searches_ms(filled, times)
+    taken, counted = searches_ms(filled, times)
     every = [ms for samples in taken.values() for ms in samples]
+    every_count = [ms for samples in counted.values() for ms in samples]
     say(
         "archive-export",
         events=events,
@@ -641,6 +654,9 @@ def measure(events: int, kept_share: float, times: int, profile: str) -> float:
         search_p99_ms=_p99(every),
         search_p99_ms_each={name: _p99(samples) for name, samples in taken.items()},
         search_limit_ms=SEARCH_LIMIT_MS,
+        count_p50_ms=round(statistics.median(every_count), 1),
+        count_p99_ms=_p99(every_count),
+        count_p99_ms_each={name: _p99(samples) for name, samples in counted.items()},
     )
     if profile:
         profiled(filled, built.package, profile)

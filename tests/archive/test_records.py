@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.core.paginator import EmptyPage
 from django.db import ProgrammingError, connection, transaction
 from django.test import Client
 from django.urls import reverse
@@ -110,18 +111,28 @@ def test_pages_of_a_search_by_words_or_person_are_those_of_the_whole_search(
         {"person": "AMARA"},
         {"person": "amara", "since": datetime(2000, 1, 1, tzinfo=UTC)},
         {"words": "bridge", "until": datetime(2000, 1, 1, tzinfo=UTC)},
+        {"action": "inbox.item_received"},
     ]
 
     with agency_scope(new_agency.pk):
         for criteria in searches:
             whole = [event.pk for event in event_search(**criteria)]
-            pages = records.FoundPages(criteria, 2)
-            shown = [
-                event.pk for number in pages.page_range for event in pages.page(number).object_list
-            ]
+            pages, shown, number = records.FoundPages(criteria, 2), [], 1
+            while True:
+                page = pages.page(number)
+                shown += [event.pk for event in page.object_list]
+                if not page.has_next():
+                    break
+                number += 1
+            # Every page was read without counting them.
+            assert "count" not in vars(pages), criteria
+            assert shown == whole, criteria
+            with pytest.raises(EmptyPage):
+                pages.page(number + 1)
             assert pages.count == min(len(whole), 5), criteria
-            assert shown == whole[: 2 * pages.num_pages], criteria
+            assert pages.get_page(number + 1).number == pages.num_pages, criteria
         assert records.FoundPages(None, 2).count == 0
+        assert list(records.FoundPages(None, 2).get_page("x").object_list) == []
         assert event_search(words="bridge").count() == 7
 
 
@@ -182,13 +193,46 @@ def test_past_its_most_a_search_says_there_are_more(
     monkeypatch.setattr(records, "COUNTED_AT_MOST", 2)
     admin = personas.client_for(personas.admin_a)
     search = reverse("record_search", args=["alpha"])
+    counting = {"action": "test.said", "count": "1"}
 
-    more = admin.get(search, {"action": "test.said"}).content.decode()
+    more = admin.get(search, counting, headers={"HX-Request": "true"}).content.decode()
     monkeypatch.setattr(records, "COUNTED_AT_MOST", 3)
-    counted = admin.get(search, {"action": "test.said"}).content.decode()
+    counted = admin.get(search, counting, headers={"HX-Request": "true"}).content.decode()
 
-    assert "More than 2 records found" in more and "Three" in more
-    assert "3 records found" in counted and "More than" not in counted
+    assert more.startswith("More than 2 records found") and "Three" not in more
+    assert counted.strip() == "3 records found"
+
+
+def test_the_records_page_shows_what_it_found_then_counts_it(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for text in ("One", "Two", "Three"):
+        said(personas.agency_a, text, verb="test.said")
+    monkeypatch.setattr("archive.views.PAGE_SIZE", 2)
+    admin = personas.client_for(personas.admin_a)
+    search = reverse("record_search", args=["alpha"])
+
+    first = admin.get(search, {"action": "test.said"}).content.decode()
+    second = admin.get(search, {"action": "test.said", "page": "2"}).content.decode()
+    past = admin.get(search, {"action": "test.said", "page": "9"}).content.decode()
+    without_script = admin.get(search, {"action": "test.said", "count": "1"}).content.decode()
+    french = admin.get(
+        search, {"action": "test.said", "count": "1"}, headers={"Accept-Language": "fr"}
+    ).content.decode()
+
+    # The first page: its records and a next page, the count asked for once it shows.
+    assert "Three" in first and "Two" in first and "One" not in first
+    assert "3 records found" not in first and "Page 1</li>" in first
+    assert 'hx-get="?action=test.said&amp;count=1" hx-trigger="load"' in first
+    assert '<noscript><a class="usa-link" href="?action=test.said&amp;count=1">' in first
+    assert "action=test.said&amp;page=2" in first
+    assert "One" in second and "Three" not in second and "Page 2</li>" in second
+    assert "Next page" not in second and "action=test.said&amp;page=1" in second
+    # Past the last page, the last page; without script, the page with its count.
+    assert "One" in past and "Page 2</li>" in past
+    assert "3 records found" in without_script and 'hx-get="?action' not in without_script
+    assert "Three" in without_script
+    assert "3 documents trouvés" in french
 
 
 def test_only_records_officers_and_admins_read_the_records(personas: Personas) -> None:

@@ -1,7 +1,7 @@
 """A records officer's reading of the archive in the browser: the Records section lists
-what the agency did (here, the admin's own sign-in), searches it, opens a record with
-its proof, opens a records request and saves a search on it, on pages that pass axe's
-checks."""
+what the agency did (here, the admin's own sign-in), searches it (counted once its
+records show), opens a record with its proof, opens a records request and saves a
+search on it, on pages that pass axe's checks."""
 
 from __future__ import annotations
 
@@ -25,6 +25,9 @@ def test_an_admin_searches_the_records_and_opens_one(
     page.get_by_role("button", name="Search", exact=True).click()
     found = page.get_by_role("table", name="Records found, newest first")
     expect(found).to_be_visible()
+    # Counted once the page shows what it found.
+    counted = page.get_by_role("status").filter(has_text=re.compile(r"\d+ records? found"))
+    expect(counted).to_be_visible()
     assert_accessible(page)
 
     found.get_by_role("link").first.click()
