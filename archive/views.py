@@ -16,6 +16,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.formats import number_format
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -81,27 +82,30 @@ def record_search(request: HttpRequest, agency_slug: str) -> HttpResponse:
         criteria = form.criteria(zone_of(request)) if form.is_valid() else None
     pages = records.FoundPages(criteria, PAGE_SIZE)
     counting = "count" in request.GET
-    counted_at_most = number_format(records.COUNTED_AT_MOST, force_grouping=True)
-    if counting and request.headers.get("HX-Request"):
-        context = {"pages": pages, "counted_at_most": counted_at_most}
-        return render_local(request, "archive/record_count.html", context)
-    query, counted = request.GET.copy(), request.GET.copy()
-    query.pop("page", None)
-    query.pop("count", None)
-    counted["count"] = "1"
-    open_requests = list(RecordsRequest.objects.filter(status=RequestStatus.OPEN))
-    context = {
-        "form": form,
-        "page": pages.get_page(request.GET.get("page")),
-        "counting": counting,
-        "query": query.urlencode(),
-        "count_query": counted.urlencode(),
-        "save_form": SaveSearchForm(requests=open_requests) if open_requests else None,
-        "counted_at_most": counted_at_most,
+    context: dict[str, Any] = {
+        "counted_at_most": number_format(records.COUNTED_AT_MOST, force_grouping=True)
     }
-    return render_local(
-        request, "archive/record_search.html", context, status=200 if not form.errors else 400
-    )
+    if counting and request.headers.get("HX-Request"):
+        response = render_local(request, "archive/record_count.html", context | {"pages": pages})
+    else:
+        query, counted = request.GET.copy(), request.GET.copy()
+        query.pop("page", None)
+        query.pop("count", None)
+        counted["count"] = "1"
+        open_requests = list(RecordsRequest.objects.filter(status=RequestStatus.OPEN))
+        context |= {
+            "form": form,
+            "page": pages.get_page(request.GET.get("page")),
+            "counting": counting,
+            "query": query.urlencode(),
+            "count_query": counted.urlencode(),
+            "save_form": SaveSearchForm(requests=open_requests) if open_requests else None,
+        }
+        status = 200 if not form.errors else 400
+        response = render_local(request, "archive/record_search.html", context, status=status)
+    # With ``count``, one address gives the count alone or the page with it.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @require_GET

@@ -195,11 +195,14 @@ def test_past_its_most_a_search_says_there_are_more(
     search = reverse("record_search", args=["alpha"])
     counting = {"action": "test.said", "count": "1"}
 
-    more = admin.get(search, counting, headers={"HX-Request": "true"}).content.decode()
+    asked = admin.get(search, counting, headers={"HX-Request": "true"})
+    more = asked.content.decode()
     monkeypatch.setattr(records, "COUNTED_AT_MOST", 3)
     counted = admin.get(search, counting, headers={"HX-Request": "true"}).content.decode()
 
     assert more.startswith("More than 2 records found") and "Three" not in more
+    # The same address is the page with its count without script: caches keep them apart.
+    assert "HX-Request" in asked["Vary"]
     assert counted.strip() == "3 records found"
 
 
