@@ -491,7 +491,12 @@ def earlier_transactions_wait(*, within: float) -> None:
         cursor.execute(_OLDEST_RUNNING)
         while cursor.fetchone()[0] < now:
             if time.monotonic() > deadline:
-                raise ArchiveError("a transaction kept the log from placing the latest events")
+                raise ArchiveError(
+                    _("A transaction begun earlier on the database server (by this application"
+                      " or another) has not ended within %(seconds)s seconds: the archive places"
+                      " the latest records only once it has. Try again later.")
+                    % {"seconds": f"{within:g}"}
+                )  # fmt: skip
             time.sleep(0.05)
             cursor.execute(_OLDEST_RUNNING)
 

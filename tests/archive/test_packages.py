@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import bagit
+import psycopg
 import pytest
 from django.core import mail
 from django.core.files.storage import storages
@@ -373,6 +374,34 @@ def test_a_package_needs_a_saved_search_and_is_built_once(new_agency: Agency) ->
         assert package_build(package_id=package.pk) is None
         package.refresh_from_db()
     assert package.status == PackageStatus.READY and package.events == 0
+
+
+def test_a_build_kept_waiting_by_a_transaction_elsewhere_fails_and_says_why(
+    new_agency: Agency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = records_request_for(new_agency)
+    officer = request.opened_by
+    with agency_scope(new_agency.pk):
+        search_save(
+            request=request, actor=officer, person=officer, name="All", criteria={"action": "x"}
+        )
+        package = package_start(
+            request=request, actor=officer, person=officer, time_zone="UTC", language="en"
+        )
+    monkeypatch.setattr("archive.exports._PLACED_WITHIN", 0.5)
+    # A transaction of another connection, begun before the build and still running.
+    with psycopg.connect(**connection.get_connection_params()) as elsewhere:
+        elsewhere.execute("SELECT pg_current_xact_id()")
+        with agency_scope(new_agency.pk):
+            built = package_build(package_id=package.pk)
+
+    assert built is not None and built.status == PackageStatus.FAILED
+    assert built.failure.startswith(
+        "A transaction begun earlier on the database server (by this application or another)"
+        " has not ended within 0.5 seconds"
+    )
+    (told,) = mail.outbox
+    assert "A transaction begun earlier" in told.body
 
 
 def test_a_build_whose_worker_was_lost_is_taken_up_again(new_agency: Agency, eager: None) -> None:
