@@ -1,6 +1,7 @@
 """One configuration: `make run`, docker-compose.yml, the tests and the benchmarks start
 the delivery workers with the same command, and `make run`, the image and the API
-benchmark the web server with the same processes and threads (gunicorn.conf.py); and
+benchmark the web server with the same processes and threads (gunicorn.conf.py), each
+process freezing the app it loaded out of the garbage collector's passes; and
 in docker-compose.yml, as in `make run`, only migrations hold the tables' owner's
 credentials."""
 
@@ -56,6 +57,20 @@ def test_the_web_server_runs_with_one_configuration_everywhere(tmp_path: Path) -
     assert settings["workers"] == str(2 * (os.cpu_count() or 1))
     assert settings["threads"] == "2"
     assert settings["worker_class"] == "gthread"
+
+
+def test_each_web_server_process_loads_every_view_then_freezes_what_it_loaded() -> None:
+    loaded = subprocess.run(
+        [sys.executable, "-c",
+         "import gc, runpy, sys, django; django.setup();"
+         " runpy.run_path('gunicorn.conf.py')['post_worker_init'](None);"
+         " print(gc.get_freeze_count(), 'publishing.views.calendar' in sys.modules)"],
+        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        env=os.environ | {"DJANGO_SETTINGS_MODULE": "govsocial.settings"},
+    ).stdout.split()  # fmt: skip
+
+    frozen, views_loaded = int(loaded[0]), loaded[1]
+    assert frozen > 0 and views_loaded == "True"
 
 
 def test_docker_compose_gives_the_owners_credentials_to_migrations_alone() -> None:
