@@ -31,6 +31,9 @@ READERS = frozenset({"records_officer", "admin"})
 # The most records a search counts: past it, a page says there are more than this many
 # (a package holds them all), and counting stops there rather than reading them all.
 COUNTED_AT_MOST = 10_000
+# The most events a page reads up to (``archive_event_found`` takes their number as a
+# PostgreSQL integer, and a page reads one more than it shows): pages past it have none.
+FOUND_AT_MOST = 2**31 - 2
 # The order events are found in (archive_event_found orders them the same way).
 NEWEST_FIRST = ("-occurred_at", "-id")
 # How an event's data (JSON text) names content the archive keeps: a string of its
@@ -156,6 +159,8 @@ class FoundPages(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if number * self.per_page > FOUND_AT_MOST:
+            raise EmptyPage(self.error_messages["no_results"])
         return number
 
     def page(self, number: Any) -> Page:

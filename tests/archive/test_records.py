@@ -133,6 +133,9 @@ def test_pages_of_a_search_by_words_or_person_are_those_of_the_whole_search(
             assert pages.get_page(number + 1).number == pages.num_pages, criteria
         assert records.FoundPages(None, 2).count == 0
         assert list(records.FoundPages(None, 2).get_page("x").object_list) == []
+        # No page past what a search can read is asked of the database.
+        with pytest.raises(EmptyPage):
+            records.FoundPages(searches[0], 2).page(2**30)
         assert event_search(words="bridge").count() == 7
 
 
@@ -306,9 +309,10 @@ def test_the_api_pages_a_search_as_the_records_section_does_and_counts_it_whole(
         shown = [event["id"] for page in pages for event in page["results"]]
         assert len(whole) == count and shown == whole, criteria
         assert {page["count"] for page in pages} == {count}, criteria
-    past = officer.get(events, {"q": "bridge", "page_size": "2", "page": "5"})
-    assert past.status_code == 404
-    assert past["Content-Type"] == "application/problem+json"
+    for number in ("5", "2147483647"):
+        past = officer.get(events, {"q": "bridge", "page_size": "2", "page": number})
+        assert past.status_code == 404
+        assert past["Content-Type"] == "application/problem+json"
 
 
 def test_a_record_shows_the_history_of_what_it_is_about(personas: Personas) -> None:
