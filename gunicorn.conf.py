@@ -14,11 +14,11 @@ every endpoint (the post list from 238-299 ms to 166-202 ms) and the ceiling's r
 a tenth, for about 350 MB more (four processes of about 190 MB rather than two).
 """
 
-import gc
 import os
-from importlib import import_module
 
 from django.conf import settings
+
+from govsocial.memory import loaded_freeze
 
 worker_class = "gthread"
 workers = 2 * (os.cpu_count() or 1)
@@ -26,9 +26,6 @@ threads = 2
 
 
 def post_worker_init(worker: object) -> None:
-    """Once a process has loaded the app: load every view too (the URL patterns import
-    them), then leave all of it out of the garbage collector's passes (``gc.freeze``).
-    It is never freed; without this, each full collection walks those few hundred
-    thousand objects again, about a tenth of a second in the middle of a request."""
-    import_module(settings.ROOT_URLCONF)
-    gc.freeze()
+    """Once a process has loaded the app, load every view too (the URL patterns import
+    them) and leave all of it out of the garbage collector's passes."""
+    loaded_freeze(settings.ROOT_URLCONF)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from govsocial.memory import loaded_freeze
 from publishing.dispatcher import Dispatcher
 
 
@@ -21,4 +22,5 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, poll: float | None, **options: Any) -> None:
+        loaded_freeze()
         Dispatcher(poll_seconds=poll).run()
