@@ -48,7 +48,7 @@ def pause_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "form": form,
         "resume_form": ResumeForm(),
         "is_admin": is_admin,
-        "pauses": selectors.pause_list_active(agency=agency),
+        "pauses": selectors.pause_list_active(agency=agency).select_related("started_by"),
     }
     return render(request, "publishing/publishingpause_list.html", context, status=status)
 
