@@ -215,30 +215,42 @@ def _entries_by_day(
     return days
 
 
-def _card(entry: CalendarEntry, *, back: str, move_label: str, tick: str) -> SafeString:
+class _Escaped(dict[str, str]):
+    """Each value escaped once for the page: cards say the same states, networks,
+    accounts and authors again and again."""
+
+    def __missing__(self, value: str) -> str:
+        self[value] = escape(value)
+        return self[value]
+
+
+def _card(
+    entry: CalendarEntry, *, back: str, move_label: str, tick: str, escaped: _Escaped
+) -> SafeString:
     """Return ``entry``'s card as the page shows it: its time, its networks' marks, its
     summary linking to the post, its state, its "Move to…" link (back to ``back``, the
     page's address, quoted) when it may be moved, ``tick`` (its box in the list, "" in
     the month and week) and its preview.
 
     Written here rather than in a template, and escaped with the standard library's
-    ``html.escape`` (every value, as the template language would) rather than through
-    ``format_html``: a month holds a hundred cards or more, and the template language,
-    then ``format_html``'s escaping of each value, cost most of the page's time."""
+    ``html.escape`` (every value, as the template language would; those the page repeats
+    through ``escaped``) rather than through ``format_html``: a month holds a hundred
+    cards or more, and the template language, then ``format_html``'s escaping of each
+    value, cost most of the page's time."""
     marks = "".join(
-        f'<span class="govsocial-network govsocial-network--{escape(network)}" role="img"'
-        f' aria-label="{escape(name)}"></span>'
+        f'<span class="govsocial-network govsocial-network--{escaped[network]}" role="img"'
+        f' aria-label="{escaped[name]}"></span>'
         for network, name in entry.networks
     )
     summary_html = escape(entry.summary)
-    classes = f" govsocial-calendar__post--{escape(entry.attention)}" if entry.attention else ""
+    classes = f" govsocial-calendar__post--{escaped[entry.attention]}" if entry.attention else ""
     dragging = moving = ""
     if entry.move_url:
         move_url = escape(entry.move_url)
         dragging = f' draggable="true" data-move-url="{move_url}"'
         moving = (
-            f'<a class="usa-link govsocial-calendar__move" href="{move_url}?next={escape(back)}">'
-            f'{escape(move_label)}<span class="usa-sr-only"> {summary_html}</span></a>'
+            f'<a class="usa-link govsocial-calendar__move" href="{move_url}?next={escaped[back]}">'
+            f'{escaped[move_label]}<span class="usa-sr-only"> {summary_html}</span></a>'
         )
     # The preview says the summary again only to the eye.
     same = (
@@ -250,16 +262,17 @@ def _card(entry: CalendarEntry, *, back: str, move_label: str, tick: str) -> Saf
     card = (
         f'<li class="govsocial-calendar__post{classes}" id="calendar-post-{entry.id}"{dragging}>'
         f"{conditional_escape(tick)}"
-        f'<time datetime="{escape(entry.time_iso)}">{escape(entry.time_label)}</time>'
+        f'<time datetime="{escape(entry.time_iso)}">{escaped[entry.time_label]}</time>'
         f'<span class="govsocial-calendar__networks">{marks}</span>'
         f'<a class="usa-link govsocial-calendar__summary" href="{escape(entry.url)}">'
         f"{summary_html}</a>"
-        f'<span class="usa-tag govsocial-status govsocial-status--{escape(entry.status)}{overdue}">'
-        f"{escape(entry.status_label)}</span>{moving}"
+        f'<span class="usa-tag govsocial-status'
+        f' govsocial-status--{escaped[entry.status]}{overdue}">'
+        f"{escaped[entry.status_label]}</span>{moving}"
         f'<div class="govsocial-calendar__preview">'
         f'<p class="govsocial-calendar__text{same}">{escape(entry.preview)}</p>'
-        f'<p class="govsocial-calendar__accounts">{escape(entry.accounts)}</p>'
-        f'<p class="govsocial-calendar__author">{escape(entry.author)}</p></div></li>'
+        f'<p class="govsocial-calendar__accounts">{escaped[entry.accounts]}</p>'
+        f'<p class="govsocial-calendar__author">{escaped[entry.author]}</p></div></li>'
     )
     # Every value in it is escaped above.
     return mark_safe(card)  # noqa: S308  # nosec B308 B703
@@ -272,6 +285,7 @@ def _cards(
     tick it."""
     back = quote(request.get_full_path(), safe="/")
     move_label = _("Move to…")
+    escaped = _Escaped()
     cards = {}
     for entries in days.values():
         for entry in entries:
@@ -280,7 +294,9 @@ def _cards(
                 tick = render_to_string(
                     "publishing/post_tick.html", {"id": entry.id, "summary": entry.summary}
                 )
-            cards[entry.id] = _card(entry, back=back, move_label=move_label, tick=tick)
+            cards[entry.id] = _card(
+                entry, back=back, move_label=move_label, tick=tick, escaped=escaped
+            )
     return cards
 
 

@@ -474,6 +474,8 @@ def test_the_export_gives_the_calendars_posts_in_utc_and_in_the_viewers_zone(
 
 def test_a_cards_words_are_escaped_in_every_view(personas: Personas) -> None:
     admin = personas.admin_a.user
+    admin.name = "<i>Ann</i> & co"
+    admin.save(update_fields=["name"])
     x = x_account(personas.agency_a, handle="<b>city</b>")
     day = date(NEXT_YEAR, 6, 2)
     scheduled(personas.agency_a, admin, [x], utc(day, 13), text='<script>alert("x")</script> & co')
@@ -483,3 +485,4 @@ def test_a_cards_words_are_escaped_in_every_view(personas: Personas) -> None:
         assert "<script>" not in page and "<b>city</b>" not in page, view
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in page, view
         assert "&lt;b&gt;city&lt;/b&gt; (X)" in page, view
+        assert "<i>Ann</i>" not in page and "by &lt;i&gt;Ann&lt;/i&gt; &amp; co" in page, view
