@@ -11,10 +11,10 @@ from typing import Any, NamedTuple, TypedDict, Unpack
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Cast, Concat
+from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from accounts.models import Agency, ApiKey, Membership, Role, User
@@ -468,15 +468,17 @@ class ScheduledPost(NamedTuple):
 
 # Each account of a post in ``calendar_schedule``'s query: one text, its id, network and
 # handle apart. Text arrays are read in C, where a JSON value each cost a Python call (a
-# month holds hundreds); made once, as the expression costs more to make than to use.
+# month holds hundreds). Written as SQL, made once: as a subquery of the ORM's, making and
+# compiling it took a third of the month's query, rows read included. The targets and
+# accounts of the agency's own posts are the agency's (and the tables' policies hold).
 _APART = "\x1f"
-_ACCOUNT = Concat(
-    Cast("account_id", CharField()),
-    Value(_APART),
-    "account__network",
-    Value(_APART),
-    "account__handle",
-    output_field=CharField(),
+_ACCOUNTS = RawSQL(
+    "ARRAY(SELECT t.account_id::text || %s::text || a.network || %s::text || a.handle"
+    " FROM publishing_posttarget AS t"
+    " JOIN publishing_socialaccount AS a ON a.id = t.account_id"
+    " WHERE t.post_id = publishing_post.id ORDER BY t.account_id)",
+    (_APART, _APART),
+    output_field=ArrayField(CharField()),
 )
 
 
@@ -492,7 +494,6 @@ def calendar_schedule(
     one query, each post's accounts with it: a month holds hundreds of posts and
     targets, and making models of them cost three times what the rest of the calendar's
     API did."""
-    targets = PostTarget.objects.filter(post_id=OuterRef("pk")).order_by("account_id")
     listed = _scheduled_between(start, end, _posts_narrowed(posts, **filters))
     rows = listed.values_list(
         "id",
@@ -504,7 +505,7 @@ def calendar_schedule(
         "language",
         "author__email",
         "author__name",
-        ArraySubquery(targets.values(to=_ACCOUNT)),
+        _ACCOUNTS,
     )
     return [
         ScheduledPost(
