@@ -32,6 +32,17 @@ def test_a_secret_from_an_unknown_key_is_refused_with_a_message() -> None:
         decrypt(token)
 
 
+def test_a_secret_read_before_its_key_was_removed_is_refused_once_it_is() -> None:
+    with override_settings(ENCRYPTION_KEYS=[NEW, OLD]):
+        token = encrypt("x")
+        assert decrypt(token) == "x"
+        assert decrypt(token) == "x"
+    with override_settings(ENCRYPTION_KEYS=[OLD]), pytest.raises(DecryptionError):
+        decrypt(token)
+    with override_settings(ENCRYPTION_KEYS=[NEW]):
+        assert decrypt(token) == "x"
+
+
 @pytest.mark.django_db
 def test_totp_secrets_are_stored_encrypted() -> None:
     user = UserFactory(two_factor=False)
