@@ -17,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from govsocial.launch.children import die_with_parent
 from govsocial.launch.commands import WORKER_COMMAND
 from govsocial.launch.redis_embedded import (
     EmbeddedRedis,
@@ -69,6 +70,8 @@ class Processes:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
+                # Stopped with the benchmark even when it is killed outright.
+                preexec_fn=die_with_parent(),
             )
         self.running.append(process)
         return process, log

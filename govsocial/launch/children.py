@@ -13,9 +13,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from govsocial.launch.common import PYTHON, REPO_ROOT, say
+from govsocial.launch.common import PYTHON, REPO_ROOT, Terminated, say
 
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+# How long a step that was asked to stop may take to stop what it started.
+STEP_STOP_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -32,19 +34,45 @@ def run_step(
     """Run one step to completion with output on the terminal; return its exit code.
 
     Only an ``interactive`` step (an operator's command) reads the terminal: CI has no
-    input, and no step of ``run`` or ``test`` may wait for it.
+    input, and no step of ``run`` or ``test`` may wait for it. Any other step runs in a
+    session of its own, so that a stop (Ctrl-C, SIGTERM) reaches it once, from the
+    launcher, which then leaves it time to stop what it started (see ``_step_stop``).
     """
     shown = ["python", *argv[1:]] if argv[0] == PYTHON else list(argv)
     say(f"{name}: {' '.join(shown)}")
-    with _ctrl_c_for_the_step_only() if interactive else contextlib.nullcontext():
-        completed = subprocess.run(  # noqa: S603 - argv built by the launcher, no shell  # nosec B603
-            list(argv),
-            env=dict(env),
-            cwd=REPO_ROOT,
-            stdin=None if interactive else subprocess.DEVNULL,
-            check=False,
-        )
-    return completed.returncode
+    if interactive:
+        with _ctrl_c_for_the_step_only():
+            return subprocess.run(  # noqa: S603 - argv built by the launcher, no shell  # nosec B603
+                list(argv), env=dict(env), cwd=REPO_ROOT, check=False
+            ).returncode
+    step = subprocess.Popen(  # noqa: S603 - argv built by the launcher, no shell  # nosec B603
+        list(argv),
+        env=dict(env),
+        cwd=REPO_ROOT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        preexec_fn=die_with_parent(),
+    )
+    try:
+        return step.wait()
+    except (KeyboardInterrupt, Terminated):
+        _step_stop(name, step)
+        raise
+
+
+def _step_stop(name: str, step: subprocess.Popen[bytes]) -> None:
+    """Interrupt ``step`` as Ctrl-C would and wait for it to stop what it started (a
+    benchmark its workers, pytest its fixtures' servers); kill what is left of its group
+    when it takes longer than ``STEP_STOP_SECONDS`` or when a second stop comes."""
+    with contextlib.suppress(ProcessLookupError):
+        step.send_signal(signal.SIGINT)
+    try:
+        step.wait(timeout=STEP_STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        say(f"{name} did not stop within {STEP_STOP_SECONDS} s: killing it")
+    finally:
+        kill_group(step.pid)
+        step.wait()
 
 
 @contextmanager
@@ -119,7 +147,7 @@ class Child:
             cwd=REPO_ROOT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
-            preexec_fn=_die_with_launcher(),
+            preexec_fn=die_with_parent(),
         )
         return process
 
@@ -130,18 +158,19 @@ def kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _die_with_launcher() -> Callable[[], None] | None:
-    """Return a pre-exec hook asking Linux to SIGTERM the child if the launcher is killed
-    outright (SIGKILL, crash): otherwise an orphaned web server would keep the port."""
+def die_with_parent() -> Callable[[], None] | None:
+    """Return a pre-exec hook asking Linux to SIGTERM the child if the process starting
+    it (on its main thread) is killed outright (SIGKILL, crash): otherwise an orphaned
+    web server would keep the port, an orphaned worker its queue."""
     if not sys.platform.startswith("linux"):
         return None
     prctl = ctypes.CDLL(None, use_errno=True).prctl  # resolved before fork, called after
-    launcher = os.getpid()
+    parent = os.getpid()
 
     def hook() -> None:
-        """Ask for SIGTERM on the launcher's death; give up if it is already gone."""
+        """Ask for SIGTERM on the parent's death; give up if it is already gone."""
         prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-        if os.getppid() != launcher:  # the launcher died before the request took effect
+        if os.getppid() != parent:  # the parent died before the request took effect
             os._exit(1)
 
     return hook

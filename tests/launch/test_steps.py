@@ -1,0 +1,126 @@
+"""A step of `make test` or `make bench` that is stopped (Ctrl-C, SIGTERM) is interrupted
+once and left the time to stop what it started; a benchmark's processes end with it even
+when it is killed outright."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from govsocial.launch.common import REPO_ROOT
+from tests.launch.launcher_process import running
+
+# What a step does: start a helper of its own (as a benchmark starts its workers), then
+# on Ctrl-C take a while to stop it and say so.
+STEP = """
+import pathlib, subprocess, sys, time
+folder = pathlib.Path(sys.argv[1])
+helper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"],
+                          start_new_session=True)
+(folder / "helper.pid").write_text(str(helper.pid))
+try:
+    (folder / "ready").write_text("")
+    time.sleep(600)
+except KeyboardInterrupt:
+    time.sleep(1)
+    helper.terminate()
+    helper.wait()
+    (folder / "stopped").write_text("")
+"""
+# The launcher with the step as its command, run as `make test` runs its steps.
+LAUNCHER = """
+import os, sys
+from govsocial.launch import __main__ as launcher
+from govsocial.launch.children import run_step
+launcher.COMMANDS["step"] = lambda args: run_step(
+    "step", [sys.executable, "-c", sys.argv[1], *args], dict(os.environ))
+sys.exit(launcher.main(["step", sys.argv[2]]))
+"""
+# Seconds: generous for a loaded machine; each wait ends as soon as its event happens.
+DEADLINE = 60.0
+
+
+def _wait_until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + DEADLINE
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} did not happen within {DEADLINE:.0f} s"
+        time.sleep(0.05)
+
+
+def _end(pid: int) -> None:
+    """Kill ``pid`` if it still runs (a failed test leaves nothing behind)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _launcher_with_step(folder: Path) -> subprocess.Popen[bytes]:
+    """Start the launcher running the step, in a group of its own (as a terminal's
+    foreground job is), once the step is ready."""
+    launcher = subprocess.Popen(  # noqa: S603 - our own argv
+        [sys.executable, "-c", LAUNCHER, STEP, str(folder)],
+        cwd=REPO_ROOT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    _wait_until((folder / "ready").exists, "the step starting")
+    return launcher
+
+
+@pytest.mark.parametrize(
+    "stop",
+    [
+        pytest.param(lambda launcher: os.killpg(launcher.pid, signal.SIGINT), id="ctrl-c"),
+        pytest.param(lambda launcher: launcher.send_signal(signal.SIGTERM), id="sigterm"),
+    ],
+)
+def test_a_stopped_step_stops_what_it_started_before_the_launcher_ends(
+    tmp_path: Path, stop: Callable[[subprocess.Popen[bytes]], None]
+) -> None:
+    launcher = _launcher_with_step(tmp_path)
+    helper = int((tmp_path / "helper.pid").read_text())
+
+    try:
+        stop(launcher)
+
+        assert launcher.wait(timeout=DEADLINE) == 130
+        assert (tmp_path / "stopped").exists(), "the step was killed before it had stopped"
+        assert not running(helper)
+    finally:
+        _end(helper)
+
+
+def test_a_benchmarks_processes_end_when_it_is_killed_outright(tmp_path: Path) -> None:
+    benchmark = subprocess.Popen(  # noqa: S603 - our own argv
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from bench._processes import Processes\n"
+            "from pathlib import Path\n"
+            "sleeper, _ = Processes(Path(sys.argv[1])).start(\n"
+            "    'sleeper', ['-c', 'import time; time.sleep(600)'])\n"
+            "(Path(sys.argv[1]) / 'sleeper.pid').write_text(str(sleeper.pid))\n"
+            "time.sleep(600)\n",
+            str(tmp_path),
+        ],
+        cwd=REPO_ROOT,
+        env=os.environ | {"PYTHONPATH": str(REPO_ROOT)},
+    )
+    _wait_until((tmp_path / "sleeper.pid").exists, "the benchmark starting its process")
+    sleeper = int((tmp_path / "sleeper.pid").read_text())
+
+    try:
+        benchmark.kill()
+        benchmark.wait()
+
+        _wait_until(lambda: not running(sleeper), "its process ending")
+    finally:
+        _end(sleeper)
