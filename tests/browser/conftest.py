@@ -30,6 +30,12 @@ CHROMIUM = os.environ.get("GOVSOCIAL_CHROMIUM", "")
 # axe-core, Deque's accessibility engine (MPL-2.0), pinned: the pages' WCAG checks.
 AXE = Path(__file__).parent / "vendor" / "axe-core-4.14.1" / "axe.min.js"
 WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+# Milliseconds an assertion waits for what it expects on a page (Playwright's own
+# default, 5 s, is short for a loaded 2-core machine; each returns once it holds), and
+# for what a worker does in the background (a records package built).
+EXPECT_TIMEOUT_MS = 30_000
+BACKGROUND_TIMEOUT_MS = 90_000
+expect.set_options(timeout=EXPECT_TIMEOUT_MS)
 
 
 # One browser per test module: Playwright runs an event loop in the test's thread while

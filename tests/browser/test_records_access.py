@@ -20,6 +20,7 @@ from accounts.models import Agency
 from tests.archive.conftest import all_placed
 from tests.archive.test_redaction import complaint
 from tests.browser.conftest import (
+    BACKGROUND_TIMEOUT_MS,
     Member,
     assert_accessible,
     packages_built,
@@ -74,7 +75,8 @@ def test_a_records_officer_releases_a_persons_data_without_third_parties(
 
     page.get_by_role("link", name="Back to request").click()
     assert in_agency(officer, packages_built) == ["ready"]
-    expect(page.get_by_text("The latest package is ready.")).to_be_visible(timeout=30_000)
+    ready = page.get_by_text("The latest package is ready.")
+    expect(ready).to_be_visible(timeout=BACKGROUND_TIMEOUT_MS)
     expect(page.get_by_text("Released copy, redacted")).to_be_visible()
     assert_accessible(page)
     with page.expect_download() as downloading:

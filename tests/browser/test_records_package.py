@@ -29,6 +29,7 @@ from publishing.networks.base import Network, OutgoingPost
 from publishing.networks.registry import adapter_for
 from tests.archive.conftest import all_placed
 from tests.browser.conftest import (
+    BACKGROUND_TIMEOUT_MS,
     Member,
     assert_accessible,
     packages_built,
@@ -122,7 +123,8 @@ def test_a_records_officer_exports_a_hidden_comment_that_anyone_can_check(
     assert_accessible(page)
     assert in_agency(officer, packages_built) == ["ready"]
     # The page, asking every few seconds, says so without being reloaded.
-    expect(page.get_by_text("The latest package is ready.")).to_be_visible(timeout=30_000)
+    ready = page.get_by_text("The latest package is ready.")
+    expect(ready).to_be_visible(timeout=BACKGROUND_TIMEOUT_MS)
     assert_accessible(page)
     with page.expect_download() as downloading:
         page.get_by_role("link", name=re.compile(r"^Download records-")).click()

@@ -19,7 +19,7 @@ from archive.models import Disposition
 from archive.retention import disposition_run, dispositions_propose
 from govsocial.tenancy import agency_scope
 from tests.archive.conftest import all_placed
-from tests.browser.conftest import Member, assert_accessible, sign_in
+from tests.browser.conftest import BACKGROUND_TIMEOUT_MS, Member, assert_accessible, sign_in
 from tests.factories import inbox_item_for
 
 
@@ -84,7 +84,7 @@ def test_an_admin_changes_a_schedule_and_runs_a_disposition(
         thread.submit(_run_as_a_worker, slug).result()
     # The page asks again every few seconds while the run goes on.
     certificate = page.get_by_role("link", name="Certificate of disposition")
-    expect(certificate).to_be_visible(timeout=30_000)
+    expect(certificate).to_be_visible(timeout=BACKGROUND_TIMEOUT_MS)
     expect(dispositions).to_contain_text("1 record disposed of")
     assert_accessible(page)
     with page.expect_download() as downloading:
