@@ -63,15 +63,13 @@ def _end(pid: int) -> None:
 
 def _launcher_with_step(folder: Path) -> subprocess.Popen[bytes]:
     """Start the launcher running the step, in a group of its own (as a terminal's
-    foreground job is), once the step is ready."""
-    launcher = subprocess.Popen(  # noqa: S603 - our own argv
+    foreground job is)."""
+    return subprocess.Popen(  # noqa: S603 - our own argv
         [sys.executable, "-c", LAUNCHER, STEP, str(folder)],
         cwd=REPO_ROOT,
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    _wait_until((folder / "ready").exists, "the step starting")
-    return launcher
 
 
 @pytest.mark.parametrize(
@@ -85,16 +83,20 @@ def test_a_stopped_step_stops_what_it_started_before_the_launcher_ends(
     tmp_path: Path, stop: Callable[[subprocess.Popen[bytes]], None]
 ) -> None:
     launcher = _launcher_with_step(tmp_path)
-    helper = int((tmp_path / "helper.pid").read_text())
-
     try:
+        _wait_until((tmp_path / "ready").exists, "the step starting")
+        helper = int((tmp_path / "helper.pid").read_text())
+
         stop(launcher)
 
         assert launcher.wait(timeout=DEADLINE) == 130
         assert (tmp_path / "stopped").exists(), "the step was killed before it had stopped"
         assert not running(helper)
     finally:
-        _end(helper)
+        launcher.kill()
+        launcher.wait()
+        if (tmp_path / "helper.pid").exists():
+            _end(int((tmp_path / "helper.pid").read_text()))
 
 
 def test_a_benchmarks_processes_end_when_it_is_killed_outright(tmp_path: Path) -> None:
@@ -114,13 +116,16 @@ def test_a_benchmarks_processes_end_when_it_is_killed_outright(tmp_path: Path) -
         cwd=REPO_ROOT,
         env=os.environ | {"PYTHONPATH": str(REPO_ROOT)},
     )
-    _wait_until((tmp_path / "sleeper.pid").exists, "the benchmark starting its process")
-    sleeper = int((tmp_path / "sleeper.pid").read_text())
-
     try:
+        _wait_until((tmp_path / "sleeper.pid").exists, "the benchmark starting its process")
+        sleeper = int((tmp_path / "sleeper.pid").read_text())
+
         benchmark.kill()
         benchmark.wait()
 
         _wait_until(lambda: not running(sleeper), "its process ending")
     finally:
-        _end(sleeper)
+        benchmark.kill()
+        benchmark.wait()
+        if (tmp_path / "sleeper.pid").exists():
+            _end(int((tmp_path / "sleeper.pid").read_text()))
