@@ -9,13 +9,13 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from govsocial.launch.common import REPO_ROOT
+from tests.delivery_processes import wait_for
 from tests.launch.launcher_process import running
 
 # What a step does: start a helper of its own (as a benchmark starts its workers), then
@@ -48,13 +48,6 @@ sys.exit(launcher.main(["step", sys.argv[2]]))
 DEADLINE = 60.0
 
 
-def _wait_until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"{what} did not happen within {DEADLINE:.0f} s"
-        time.sleep(0.05)
-
-
 def _end(pid: int) -> None:
     """Kill ``pid`` if it still runs (a failed test leaves nothing behind)."""
     with contextlib.suppress(ProcessLookupError):
@@ -84,7 +77,7 @@ def test_a_stopped_step_stops_what_it_started_before_the_launcher_ends(
 ) -> None:
     launcher = _launcher_with_step(tmp_path)
     try:
-        _wait_until((tmp_path / "ready").exists, "the step starting")
+        wait_for((tmp_path / "ready").exists, timeout=DEADLINE, what="the step starting")
         helper = int((tmp_path / "helper.pid").read_text())
 
         stop(launcher)
@@ -117,13 +110,17 @@ def test_a_benchmarks_processes_end_when_it_is_killed_outright(tmp_path: Path) -
         env=os.environ | {"PYTHONPATH": str(REPO_ROOT)},
     )
     try:
-        _wait_until((tmp_path / "sleeper.pid").exists, "the benchmark starting its process")
+        wait_for(
+            (tmp_path / "sleeper.pid").exists,
+            timeout=DEADLINE,
+            what="the benchmark starting its process",
+        )
         sleeper = int((tmp_path / "sleeper.pid").read_text())
 
         benchmark.kill()
         benchmark.wait()
 
-        _wait_until(lambda: not running(sleeper), "its process ending")
+        wait_for(lambda: not running(sleeper), timeout=DEADLINE, what="its process ending")
     finally:
         benchmark.kill()
         benchmark.wait()
