@@ -61,6 +61,7 @@ from archive.redaction import Release, redactions_recorded
 from archive.selectors import consistency_document, head_document, inclusion_document
 from archive.services import SYSTEM, Actor, earlier_transactions_wait, head_sign
 from archive.transitions import package_move
+from archive.verification import joined_in_one_pass
 from govsocial.errors import Conflict, GovsocialError
 from notifications.models import Kind
 from notifications.services import notify
@@ -362,20 +363,18 @@ def package_chosen(package: ExportPackage, head: ArchiveHead) -> tuple[str, list
     of the package's searches finds that ``head`` holds: each as ``e``, its leaf as
     ``l``.
 
-    The events are read once, by the searches' conditions on their own columns, and
-    each one's leaf is then found by its event (planned apart: OFFSET 0), whatever the
-    tables' statistics say. Planned as joins on a new agency's log, before anything
-    gathered its statistics, the events found by an ``id IN`` of ``id IN``s were loops
-    over all its events for each event, nested: minutes for a few hundred."""
+    Statements that read it are planned ``joined_in_one_pass``: planned with loops on
+    a new agency's log, the events found by an ``id IN`` of ``id IN``s were loops over
+    all its events for each event, and each event's leaf was found by reading all the
+    agency's leaves: minutes for a few hundred."""
     matching, params = _matching(package)
     chosen = (
         # Built of the module's own SQL, the searches' through their parameters.
-        f"FROM ({matching}) AS e"  # noqa: S608  # nosec B608
-        " JOIN LATERAL (SELECT l.position FROM archive_archiveleaf AS l"
-        " WHERE l.event_id = e.id AND l.agency_id = %s OFFSET 0) AS l ON true"
+        f"FROM ({matching}) AS e"  # nosec B608
+        " JOIN archive_archiveleaf AS l ON l.event_id = e.id"
         " WHERE l.position < %s"
     )
-    return chosen, [*params, package.agency_id, head.size]
+    return chosen, [*params, head.size]
 
 
 def _matching(package: ExportPackage) -> tuple[str, list[Any]]:
@@ -390,7 +389,7 @@ def _matching(package: ExportPackage) -> tuple[str, list[Any]]:
 
 
 def _count(chosen: str, params: list[Any]) -> int:
-    with connection.cursor() as cursor:
+    with joined_in_one_pass(), connection.cursor() as cursor:
         cursor.execute(f"SELECT count(*) {chosen}", params)  # nosec B608
         return int(cursor.fetchone()[0])
 

@@ -59,6 +59,7 @@ def _events(chosen: str, params: list[Any]) -> Iterator[tuple[int, dict[str, Any
         # Built of the module's own SQL, the searches' through their parameters.
         f"SELECT l.position, {event_columns()} {chosen} ORDER BY l.position",  # nosec B608
         params,
+        one_pass=True,
     )
     for position, *values in rows:
         yield position, dict(zip(EVENT_FIELDS, values, strict=True))
@@ -165,7 +166,7 @@ def kept_contents(
         " ORDER BY c.sha256"
     )
     arguments = [agency_id, _DOCUMENT, documents, _HASHES, *params]
-    yield from rows_stream(query, arguments, chunk=_CONTENTS_CHUNK)
+    yield from rows_stream(query, arguments, chunk=_CONTENTS_CHUNK, one_pass=True)
 
 
 def contents_write(

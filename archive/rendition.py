@@ -69,6 +69,7 @@ def pages_write(
         f"SELECT {_PAGE} AS page, l.position, {event_columns()} {chosen}"  # nosec B608
         " ORDER BY page, l.position",
         params,
+        one_pass=True,
     )
     with tempfile.TemporaryFile("w+", encoding="utf-8") as index:
         pages = _Pages(bag, package, index, release, labels)

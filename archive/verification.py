@@ -10,6 +10,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -196,17 +197,41 @@ def contents_verify(*, agency_id: int) -> ContentReport:
     return ContentReport(checked)
 
 
-def rows_stream(query: str, params: list[Any], *, chunk: int = _CHUNK) -> Iterator[tuple[Any, ...]]:
+def rows_stream(
+    query: str, params: list[Any], *, chunk: int = _CHUNK, one_pass: bool = False
+) -> Iterator[tuple[Any, ...]]:
     """Yield the rows of ``query`` from a server-side cursor, ``chunk`` rows at a time
-    (inside a transaction)."""
+    (inside a transaction); with ``one_pass``, planned ``joined_in_one_pass``."""
     connection.ensure_connection()
     # Every row is read: have the query planned for all of them, not for the first few
     # (PostgreSQL's default for a cursor), which on a large log is the slower plan.
     connection.connection.execute("SET LOCAL cursor_tuple_fraction = 1.0")
     with connection.connection.cursor(name=f"archive_{uuid.uuid4().hex}") as cursor:
         cursor.itersize = chunk
-        cursor.execute(query, params)
+        # Declaring the cursor plans its query.
+        with joined_in_one_pass() if one_pass else nullcontext():
+            cursor.execute(query, params)
         yield from cursor
+
+
+@contextmanager
+def joined_in_one_pass() -> Iterator[None]:
+    """Have the statements planned meanwhile (inside a transaction) join their tables in
+    one pass over each, hashed or merged: never a scan of one table for each row of
+    another, whatever the statistics say.
+
+    Behind row-level security, an agency the statistics do not know yet (a new one, or
+    one of many small ones) is estimated at a row or two, so an index that begins with
+    the agency looks as cheap a way to find one event's row as the event's own index:
+    planned in a loop over the events, it read all the agency's rows for each."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('enable_nestloop')")
+        (before,) = cursor.fetchone()
+        cursor.execute("SELECT set_config('enable_nestloop', 'off', true)")
+        try:
+            yield
+        finally:
+            cursor.execute("SELECT set_config('enable_nestloop', %s, true)", [before])
 
 
 # An event's fields as ``event_columns`` reads them.
