@@ -268,9 +268,8 @@ def _named_unplaced(agency_id: int, digests: Collection[str]) -> set[str]:
     events are indexed when they are placed)."""
     if not digests:
         return set()
+    last = last_placed(agency_id) or (-1, 0)
     with connection.cursor() as cursor:
-        cursor.execute(_LAST_PLACED, [agency_id])
-        last = cursor.fetchone() or (-1, 0)
         cursor.execute(_NAMED_UNPLACED, [agency_id, *last, sorted(digests)])
         return {row[0] for row in cursor.fetchall()}
 
@@ -441,8 +440,7 @@ def log_integrate(*, agency_id: int, limit: int | None, wait: bool = False) -> i
             )
             if not cursor.fetchone()[0]:
                 return 0
-        cursor.execute(_LAST_PLACED, [agency_id])
-        last = cursor.fetchone() or (-1, 0)
+        last = last_placed(agency_id) or (-1, 0)
         cursor.execute(_PENDING, [agency_id, *last, limit])
         names = [column.name for column in cursor.description]
         pending = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -474,6 +472,15 @@ def log_integrate(*, agency_id: int, limit: int | None, wait: bool = False) -> i
         cursor.execute(_WORDS_INDEX, [placed])
         cursor.execute(_CONTENT_USES, [placed])
     return len(pending)
+
+
+def last_placed(agency_id: int) -> tuple[int, int] | None:
+    """Return the transaction and id of the last event placed in the bound agency's log,
+    or None while it is empty."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LAST_PLACED, [agency_id])
+        found = cursor.fetchone()
+    return None if found is None else (found[0], found[1])
 
 
 def earlier_transactions_wait(*, within: float) -> None:
@@ -535,8 +542,10 @@ _NAMED_UNPLACED = (
 _NEXT_TRANSACTION = "SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint"
 _OLDEST_RUNNING = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 # The transaction and id of the last event placed in the bound agency's log: the last
-# leaf by its (agency, position) index, then its event by id, whatever the statistics
-# say (a join planned on stale ones once walked the whole log for each row).
+# leaf by its (agency, position) index, then its event by id (a join planned on stale
+# statistics once walked the whole log for each row). Where the statistics estimate the
+# agency at a row or two, the event is found through an index that begins with the
+# agency: the agency's events are read once.
 _LAST_PLACED = (
     "SELECT e.txid, e.id FROM archive_archiveevent AS e WHERE e.id ="
     " (SELECT l.event_id FROM archive_archiveleaf AS l WHERE l.agency_id = %s"

@@ -30,7 +30,7 @@ from archive.models import (
     ArchiveHead,
 )
 from archive.selectors import head_document, kept_file
-from archive.services import CONTENT_ERASED
+from archive.services import CONTENT_ERASED, last_placed
 
 # Rows read from the server at a time, so that a log of millions is checked in little
 # memory.
@@ -253,12 +253,10 @@ def _leaves(agency_id: int) -> Iterator[tuple[int, str, dict[str, Any] | None]]:
     rows = rows_stream(
         # Built of the module's own column names, no input.
         f"SELECT l.position, l.hash, {event_columns()} FROM archive_archiveleaf AS l"  # noqa: S608  # nosec B608
-        # Each leaf's event by its id, planned apart (OFFSET 0): whatever the statistics
-        # say, never a scan of the agency's events for each leaf.
-        " LEFT JOIN LATERAL (SELECT * FROM archive_archiveevent AS e"
-        " WHERE e.id = l.event_id OFFSET 0) AS e ON true"
+        " LEFT JOIN archive_archiveevent AS e ON e.id = l.event_id"
         " WHERE l.agency_id = %s ORDER BY l.position",
         [agency_id],
+        one_pass=True,
     )
     for position, leaf, *values in rows:
         fields = dict(zip(EVENT_FIELDS, values, strict=True))
@@ -283,16 +281,16 @@ def _stored_subtrees(agency_id: int) -> Iterator[tuple[int, int, str]]:
 def _left_out(agency_id: int) -> int | None:
     """Return the first event that comes before the log's last one in the sequencer's
     order and is not in the log, or None. (Events after it wait to be placed.)"""
-    with connection.cursor() as cursor:
+    last = last_placed(agency_id)
+    if last is None:
+        return None
+    with joined_in_one_pass(), connection.cursor() as cursor:
         cursor.execute(
-            "WITH placed AS (SELECT e.txid, e.id FROM archive_archiveleaf AS l"
-            " JOIN archive_archiveevent AS e ON e.id = l.event_id"
-            " WHERE l.agency_id = %s ORDER BY l.position DESC LIMIT 1)"
-            " SELECT e.id FROM archive_archiveevent AS e, placed"
-            " WHERE e.agency_id = %s AND (e.txid, e.id) < (placed.txid, placed.id)"
+            "SELECT e.id FROM archive_archiveevent AS e"
+            " WHERE e.agency_id = %s AND (e.txid, e.id) < (%s, %s)"
             " AND NOT EXISTS (SELECT 1 FROM archive_archiveleaf AS l WHERE l.event_id = e.id)"
             " ORDER BY e.txid, e.id LIMIT 1",
-            [agency_id, agency_id],
+            [agency_id, *last],
         )
         found = cursor.fetchone()
     return found[0] if found else None
