@@ -152,7 +152,14 @@ def test_two_dispatchers_and_duplicate_tasks_never_publish_twice(
         assert sorted(texts) == sorted(set(texts)), "a post went out twice"
         assert len(texts) == 10
     for target in targets:
-        assert [verb for verb, _ in events_of(target)] == ["target.sending", "target.published"]
+        # Claimed once, published once. A send whose answer came after the tests'
+        # network timeout of a second (a loaded machine) is unconfirmed first, then found
+        # on the network.
+        verbs = [verb for verb, _ in events_of(target)]
+        assert verbs in (
+            ["target.sending", "target.published"],
+            ["target.sending", "target.unconfirmed", "target.published"],
+        ), verbs
 
 
 def test_a_send_that_hangs_holds_neither_its_batch_nor_the_worker(
