@@ -28,7 +28,7 @@ from publishing.models import PostTarget, SocialAccount, TargetState
 from tests.delivery_processes import Delivery, states, wait_for
 from tests.emulator_client import Emulator
 from tests.factories import emulated_account_for, scheduled_post_for
-from tests.publishing.delivery import CREATE_PATH
+from tests.publishing.delivery import CREATE_PATH, TIMED_OUT_MS
 
 ACCOUNTS = [
     ("x", "chaos_x_one"),
@@ -99,7 +99,7 @@ class Chaos:
         kinds = ["accepted_timeout", "server_error"]
         kinds += ["rate_limit"] if network in THROTTLING else []
         kind = self.rng.choice(kinds)
-        extra: dict[str, Any] = {"hold_ms": 2500} if kind == "accepted_timeout" else {}
+        extra: dict[str, Any] = {"hold_ms": TIMED_OUT_MS} if kind == "accepted_timeout" else {}
         if kind == "rate_limit":
             extra["reset_in"] = 1
         self.emulator.fault(

@@ -42,6 +42,7 @@ from tests.factories import (
 from tests.publishing.delivery import (
     CREATE_PATH,
     HANDLES,
+    TIMED_OUT_MS,
     events_of,
     on_network,
     one_target,
@@ -434,7 +435,9 @@ def test_one_task_sends_several_targets_together_and_settles_each_by_its_own_ans
     }
     post = scheduled_post_for(personas.agency_a, list(accounts.values()))
     quiet.fault("server_error", network="mastodon", path=CREATE_PATH["mastodon"], count=1)
-    quiet.fault("accepted_timeout", network="bluesky", path=CREATE_PATH["bluesky"], hold_ms=2500)
+    quiet.fault(
+        "accepted_timeout", network="bluesky", path=CREATE_PATH["bluesky"], hold_ms=TIMED_OUT_MS
+    )
     with agency_scope(personas.agency_a.pk):
         targets = {t.account.network: t for t in PostTarget.objects.filter(post=post)}
 

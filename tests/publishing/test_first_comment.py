@@ -25,12 +25,14 @@ from publishing.services import pause_end, pause_start, target_delete
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
 from tests.publishing.delivery import (
+    TIMED_OUT_MS,
     comment,
     events_of,
     on_network,
     one_target,
     publish,
     refreshed,
+    until_settled,
     wait_until_due,
 )
 
@@ -136,7 +138,7 @@ def test_a_comment_whose_answer_never_came_is_found_under_the_post_not_posted_tw
         network=network,
         method="POST",
         path=COMMENT_PATH[network],
-        hold_ms=2500,
+        hold_ms=TIMED_OUT_MS,
         count=1,
     )
 
@@ -159,12 +161,14 @@ def test_a_comment_the_network_never_made_is_posted_again_once_it_had_its_time(
     target = one_target(personas, quiet, "mastodon", first_comment=LINK_COMMENT)
     publish(target)
     # Slower than the timeout: the client gives up and the instance makes nothing.
-    quiet.fault("latency", network="mastodon", method="POST", path="/statuses", ms=1500, count=1)
+    quiet.fault(
+        "latency", network="mastodon", method="POST", path="/statuses", ms=TIMED_OUT_MS, count=1
+    )
 
     unknown = comment(target)
     assert unknown is not None and unknown.comment_state == CommentState.UNCONFIRMED
     assert comments_on(quiet, target) == []
-    for _ in range(20):
+    for _ in until_settled():
         wait_until_due(target)
         done = comment(target)
         if done is not None and done.comment_state == CommentState.POSTED:

@@ -30,6 +30,7 @@ from tests.factories import (
 from tests.publishing.delivery import (
     CREATE_PATH,
     HANDLES,
+    TIMED_OUT_MS,
     events_of,
     one_target,
     publish,
@@ -128,7 +129,9 @@ def test_a_post_found_on_the_network_after_its_answer_was_lost_is_kept_too(
     personas: Personas, quiet: Emulator
 ) -> None:
     target = one_target(personas, quiet, "mastodon", text="Snow clearing tonight.")
-    quiet.fault("accepted_timeout", network="mastodon", path=CREATE_PATH["mastodon"], hold_ms=2500)
+    quiet.fault(
+        "accepted_timeout", network="mastodon", path=CREATE_PATH["mastodon"], hold_ms=TIMED_OUT_MS
+    )
     unknown = publish(target)
     assert unknown is not None and unknown.state == TargetState.UNCONFIRMED
     wait_until_due(target)

@@ -11,11 +11,13 @@ from tests.conftest import Personas
 from tests.emulator_client import Emulator
 from tests.publishing.delivery import (
     CREATE_PATH,
+    TIMED_OUT_MS,
     events_of,
     on_network,
     one_target,
     publish,
     reconcile,
+    until_settled,
     wait_until_due,
 )
 
@@ -34,7 +36,9 @@ def test_an_answer_that_never_came_is_reconciled_to_the_post_on_the_network(
         text="Snow clearing tonight.\n\nPark on odd-numbered sides.\nDetails:",
         link="https://alpha.example/snow",
     )
-    quiet.fault("accepted_timeout", network=network, path=CREATE_PATH[network], hold_ms=2500)
+    quiet.fault(
+        "accepted_timeout", network=network, path=CREATE_PATH[network], hold_ms=TIMED_OUT_MS
+    )
 
     unknown = publish(target)
 
@@ -56,11 +60,13 @@ def test_a_send_the_network_never_made_is_sent_again_once_it_had_its_time(
     target = one_target(personas, quiet, "mastodon")
     # Slower than the timeout: the client gives up, and the instance, finding the client
     # gone before it read the request, makes nothing.
-    quiet.fault("latency", network="mastodon", path=CREATE_PATH["mastodon"], ms=1500, count=1)
+    quiet.fault(
+        "latency", network="mastodon", path=CREATE_PATH["mastodon"], ms=TIMED_OUT_MS, count=1
+    )
 
     unknown = publish(target)
     assert unknown is not None and unknown.state == TargetState.UNCONFIRMED
-    for _ in range(40):
+    for _ in until_settled():
         wait_until_due(target)
         checked = reconcile(target)
         assert checked is not None
@@ -83,7 +89,7 @@ def test_a_network_that_cannot_be_read_is_read_again_later(
     personas: Personas, quiet: Emulator
 ) -> None:
     target = one_target(personas, quiet, "x")
-    quiet.fault("accepted_timeout", network="x", path=CREATE_PATH["x"], hold_ms=2500)
+    quiet.fault("accepted_timeout", network="x", path=CREATE_PATH["x"], hold_ms=TIMED_OUT_MS)
     publish(target)
     quiet.fault("server_error", network="x", method="GET", count=1)
 

@@ -24,6 +24,7 @@ from publishing.networks.base import (
 from publishing.networks.bluesky.session import SESSION_EXPIRED
 from publishing.networks.registry import adapter_for, connector_for
 from tests.emulator_client import Emulator
+from tests.publishing.delivery import NETWORK_TIMEOUT, TIMED_OUT_MS
 
 HANDLE = "riverton.bsky.social"
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
@@ -343,8 +344,8 @@ def test_a_refused_publish_maps_to_the_error_the_dispatcher_acts_on(
 def test_a_publish_whose_answer_never_comes_is_unknown_though_the_post_exists(
     networks: Emulator, account: AccountCredentials, settings: Settings
 ) -> None:
-    _mutate_bluesky_settings(settings, timeout_seconds=0.3)
-    networks.fault("accepted_timeout", network="bluesky", path="createRecord", hold_ms=800)
+    _mutate_bluesky_settings(settings, timeout_seconds=NETWORK_TIMEOUT)
+    networks.fault("accepted_timeout", network="bluesky", path="createRecord", hold_ms=TIMED_OUT_MS)
 
     with pytest.raises(OutcomeUnknownError):
         adapter_for(Network.BLUESKY).publish(account, OutgoingPost(text="Did it go out?"))

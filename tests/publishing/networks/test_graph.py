@@ -32,6 +32,7 @@ from publishing.networks.limits import INSTAGRAM_POSTS_PER_DAY, MB
 from publishing.networks.registry import adapter_for, connector_for
 from tests.emulator.clients import GRAPH
 from tests.emulator_client import Emulator
+from tests.publishing.delivery import NETWORK_TIMEOUT, TIMED_OUT_MS
 
 CALLBACK = "http://testserver/networks/facebook/callback/"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -437,9 +438,9 @@ def test_a_publish_accepted_then_timed_out_has_an_unknown_outcome(
 ) -> None:
     settings.NETWORKS = {
         **settings.NETWORKS,
-        network.value: {**settings.NETWORKS[network.value], "timeout_seconds": 0.5},
+        network.value: {**settings.NETWORKS[network.value], "timeout_seconds": NETWORK_TIMEOUT},
     }
-    networks.fault("accepted_timeout", network="facebook", path=path, hold_ms=1500, count=1)
+    networks.fault("accepted_timeout", network="facebook", path=path, hold_ms=TIMED_OUT_MS, count=1)
 
     with pytest.raises(OutcomeUnknownError):
         adapter_for(network).publish(credentials_of(riverton, network), publishable(network))

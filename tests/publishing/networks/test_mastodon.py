@@ -32,6 +32,7 @@ from publishing.networks.registry import adapter_for, connector_for
 from tests.conftest import MASTODON_CALLBACK
 from tests.emulator.clients import mastodon_client
 from tests.emulator_client import Emulator
+from tests.publishing.delivery import NETWORK_TIMEOUT, TIMED_OUT_MS
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"0" * 32
 MP4 = b"\x00\x00\x00\x18ftypmp42" + b"0" * 32
@@ -334,9 +335,13 @@ def test_an_expired_token_needs_reauthorisation(networks: Emulator) -> None:
 def test_a_post_accepted_but_never_answered_has_an_unknown_outcome(
     networks: Emulator, settings: Any
 ) -> None:
-    mastodon_settings(settings, timeout_seconds=0.5)
+    mastodon_settings(settings, timeout_seconds=NETWORK_TIMEOUT)
     networks.fault(
-        "accepted_timeout", network="mastodon", method="POST", path="/statuses", hold_ms=1500
+        "accepted_timeout",
+        network="mastodon",
+        method="POST",
+        path="/statuses",
+        hold_ms=TIMED_OUT_MS,
     )
 
     with pytest.raises(OutcomeUnknownError):

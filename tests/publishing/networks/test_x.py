@@ -28,6 +28,7 @@ from publishing.networks.base import (
 from publishing.networks.limits import MB
 from publishing.networks.registry import adapter_for, connector_for
 from tests.emulator_client import Emulator
+from tests.publishing.delivery import NETWORK_TIMEOUT, TIMED_OUT_MS
 
 PNG = b"\x89PNG\r\n\x1a\n"
 CALLBACK = "http://testserver/networks/x/callback/"
@@ -340,8 +341,10 @@ def test_an_expired_token_needs_the_account_reconnected(
 def test_a_post_accepted_but_answered_too_late_has_an_unknown_outcome(
     x: NetworkAdapter, riverton: AccountCredentials, networks: Emulator, settings: Any
 ) -> None:
-    configure_x(settings, timeout_seconds=0.5)
-    networks.fault("accepted_timeout", network="x", method="POST", path="/2/tweets", hold_ms=1500)
+    configure_x(settings, timeout_seconds=NETWORK_TIMEOUT)
+    networks.fault(
+        "accepted_timeout", network="x", method="POST", path="/2/tweets", hold_ms=TIMED_OUT_MS
+    )
 
     with pytest.raises(OutcomeUnknownError):
         adapter_for(Network.X).publish(riverton, OutgoingPost(text="Snow day"))
@@ -352,8 +355,10 @@ def test_a_post_accepted_but_answered_too_late_has_an_unknown_outcome(
 def test_an_upload_answered_too_late_is_transient_because_nothing_was_posted(
     riverton: AccountCredentials, networks: Emulator, settings: Any
 ) -> None:
-    configure_x(settings, timeout_seconds=0.5)
-    networks.fault("accepted_timeout", network="x", path="/2/media/upload/initialize", hold_ms=1500)
+    configure_x(settings, timeout_seconds=NETWORK_TIMEOUT)
+    networks.fault(
+        "accepted_timeout", network="x", path="/2/media/upload/initialize", hold_ms=TIMED_OUT_MS
+    )
 
     with pytest.raises(TransientNetworkError):
         adapter_for(Network.X).publish(riverton, OutgoingPost(text="Map", media=(image(),)))
