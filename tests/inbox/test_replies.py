@@ -23,6 +23,7 @@ from publishing.models import SocialAccount
 from publishing.services.pauses import pause_end, pause_start
 from tests.conftest import Personas
 from tests.emulator_client import Emulator
+from tests.publishing.delivery import NETWORK_TIMEOUT, TIMED_OUT_MS
 
 pytestmark = pytest.mark.django_db
 
@@ -120,14 +121,14 @@ def test_an_answer_that_never_came_is_settled_by_reading_the_network(
     # The network keeps the reply but answers after the client gave up.
     settings.NETWORKS = {
         **settings.NETWORKS,
-        "mastodon": settings.NETWORKS["mastodon"] | {"timeout_seconds": 0.5},
+        "mastodon": settings.NETWORKS["mastodon"] | {"timeout_seconds": NETWORK_TIMEOUT},
     }
     quiet.fault(
         "accepted_timeout",
         network="mastodon",
         method="POST",
         path=STATUSES,
-        hold_ms=2500,
+        hold_ms=TIMED_OUT_MS,
         count=1,
     )
     write(personas, item, "We open at 9 a.m.")
