@@ -153,8 +153,8 @@ def test_two_dispatchers_and_duplicate_tasks_never_publish_twice(
         assert len(texts) == 10
     for target in targets:
         # Claimed once, published once. A send whose answer came after the tests'
-        # network timeout of a second (a loaded machine) is unconfirmed first, then found
-        # on the network.
+        # network timeout (a loaded machine) is unconfirmed first, then found on the
+        # network.
         verbs = [verb for verb, _ in events_of(target)]
         assert verbs in (
             ["target.sending", "target.published"],
