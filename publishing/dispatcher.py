@@ -3,20 +3,24 @@
 The schedule lives in PostgreSQL (``DispatchTicket``, kept by a trigger on the targets),
 not in the broker: a loop reads the due tickets of every agency with one indexed query,
 leases each agency's with that agency bound, and only after that commits hands them to
-Celery. A message the broker loses is handed over again when its lease ends; a message
-delivered twice finds the target claimed and does nothing. Run it with ``manage.py
-dispatch``; one or several may run.
+Celery. A message the broker loses (with a broker restarting, or a worker killed as it
+took it) is handed over again once the delivery queue is empty and it is still not
+taken, or at the latest when its lease ends; a message delivered twice finds the target
+claimed and does nothing. Run it with ``manage.py dispatch``; one or several may run.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from kombu.exceptions import ChannelError
 
 from govsocial.polling import PollingLoop
 from govsocial.tenancy import agency_scope
@@ -29,6 +33,11 @@ SEND_STATES = frozenset({TargetState.SCHEDULED, TargetState.RETRY_WAIT, TargetSt
 # The broker is asked a few times, quickly: a post waits for its lease rather than
 # the dispatcher waiting on a broker that is down.
 HAND_OVER_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1}
+# A hand-over still not taken up this long after it was made, once no delivery task
+# waits in the broker, was lost: a worker takes its task from the queue and claims the
+# targets within moments. One that is only slow to claim gets a second task, which finds
+# the targets claimed and does nothing.
+UNTAKEN_AFTER_SECONDS = 1.0
 
 
 def due_tickets(*, limit: int) -> dict[int, list[int]]:
@@ -44,9 +53,9 @@ def due_tickets(*, limit: int) -> dict[int, list[int]]:
     return by_agency
 
 
-def tickets_claim(*, agency_id: int, ticket_ids: list[int], lease_seconds: float) -> int:
+def tickets_claim(*, agency_id: int, ticket_ids: list[int], lease_seconds: float) -> list[int]:
     """Lease those of ``ticket_ids`` (the agency's) still due and unheld, and hand their
-    targets to the workers once the lease is committed; return how many were leased.
+    targets to the workers once the lease is committed; return the targets leased.
 
     The lease records no archive event: it changes nothing anyone sees, and the target's
     own moves, which the workers make, are recorded.
@@ -71,7 +80,7 @@ def tickets_claim(*, agency_id: int, ticket_ids: list[int], lease_seconds: float
         for target_id, state in leased:
             if state not in SEND_STATES:
                 transaction.on_commit(partial(hand_over_one, agency_id, target_id, state))
-    return len(leased)
+    return [target_id for target_id, _state in leased]
 
 
 def hand_over_sends(agency_id: int, target_ids: list[int]) -> None:
@@ -105,18 +114,54 @@ def _queue(task: Any, kwargs: dict[str, Any], target_ids: list[int]) -> None:
         _leases_end(target_ids)
 
 
-def _leases_end(target_ids: list[int]) -> None:
+def _leases_end(target_ids: list[int]) -> int:
     """End the leases of targets that were not handed over, so that a broker back
     within a pass costs them no more than that pass (their agency is still bound: a
-    hand-over runs as its claim commits). Should this fail too, the lease runs out."""
+    hand-over runs as its claim commits); return how many ended. Should this fail too,
+    the lease runs out.
+
+    A target a worker claimed has no lease left (the ticket's trigger drops it as the
+    target moves), so it is left alone; one being claimed now is waited for.
+    """
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
-                "UPDATE publishing_dispatchticket SET lease_until = NULL WHERE target_id = ANY(%s)",
+                "UPDATE publishing_dispatchticket SET lease_until = NULL"
+                " WHERE target_id = ANY(%s) AND lease_until IS NOT NULL RETURNING id",
                 [target_ids],
             )
+            return len(cursor.fetchall())
     except DatabaseError:
         logger.exception("could not end the leases of %s; they run out instead", target_ids)
+        return 0
+
+
+def delivery_queue_empty() -> bool:
+    """Say whether no delivery task waits in the broker; False when it cannot tell."""
+    from govsocial.celery import app
+
+    try:
+        with app.connection_for_read() as broker:
+            broker.ensure_connection(max_retries=0)
+            # Any transport's channel has it, though kombu's stubs leave it out.
+            channel: Any = broker.default_channel
+            count = channel.queue_declare(queue=settings.DELIVERY_QUEUE, passive=True).message_count
+    except ChannelError:
+        # No such queue: Redis keeps no empty list, so the queue is empty.
+        return True
+    except Exception as error:
+        logger.warning("could not ask the broker how many tasks wait: %s", error)
+        return False
+    return bool(count == 0)
+
+
+@dataclass(frozen=True)
+class HandOver:
+    """Targets leased and handed to the workers, by one dispatcher at one moment."""
+
+    at: float
+    agency_id: int
+    target_ids: list[int]
 
 
 class Dispatcher(PollingLoop):
@@ -136,15 +181,53 @@ class Dispatcher(PollingLoop):
         super().__init__(poll_seconds=poll_seconds or settings.DISPATCH_POLL_SECONDS)
         self.lease_seconds = lease_seconds or settings.DISPATCH_LEASE_SECONDS
         self.batch = batch or settings.DISPATCH_BATCH
+        # This dispatcher's hand-overs whose lease may still run, oldest first, and the
+        # targets it handed over again before their lease ended, with when: each is
+        # handed over again early once in a lease, so a task that runs and leaves its
+        # target as it was does not come back every second.
+        self._handed: list[HandOver] = []
+        self._again: dict[int, float] = {}
 
     def pass_once(self) -> bool:
+        self.untaken_hand_over_again()
         return self.dispatch_once() >= self.batch
 
     def dispatch_once(self) -> int:
         """Lease and hand over what is due now; return how many tickets were handed."""
         handed = 0
         for agency_id, ticket_ids in due_tickets(limit=self.batch).items():
-            handed += tickets_claim(
+            leased = tickets_claim(
                 agency_id=agency_id, ticket_ids=ticket_ids, lease_seconds=self.lease_seconds
             )
+            if leased:
+                self._handed.append(HandOver(time.monotonic(), agency_id, leased))
+            handed += len(leased)
         return handed
+
+    def untaken_hand_over_again(self) -> int:
+        """End the leases of this dispatcher's hand-overs that were lost, known as such
+        once no delivery task waits in the broker and they are still not taken up after
+        ``UNTAKEN_AFTER_SECONDS``, so that the next pass hands them over again rather
+        than the lease's end; return how many ended."""
+        now = time.monotonic()
+        self._handed = [h for h in self._handed if h.at > now - self.lease_seconds]
+        self._again = {t: at for t, at in self._again.items() if at > now - self.lease_seconds}
+        untaken = [h for h in self._handed if h.at <= now - UNTAKEN_AFTER_SECONDS]
+        if not untaken or not delivery_queue_empty():
+            return 0
+        self._handed = self._handed[len(untaken) :]
+        by_agency: dict[int, list[int]] = defaultdict(list)
+        for hand_over in untaken:
+            fresh = [t for t in hand_over.target_ids if t not in self._again]
+            by_agency[hand_over.agency_id].extend(fresh)
+            self._again |= dict.fromkeys(fresh, now)
+        ended = 0
+        for agency_id, target_ids in by_agency.items():
+            if target_ids:
+                with agency_scope(agency_id):
+                    ended += _leases_end(target_ids)
+        if ended:
+            logger.warning(
+                "%d targets handed over were not taken up; handing them over again", ended
+            )
+        return ended

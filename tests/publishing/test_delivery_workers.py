@@ -287,9 +287,12 @@ def test_a_worker_killed_mid_send_leaves_the_post_found_on_the_network_not_sent_
         assert remote["id"] in PostTarget.objects.get(pk=target.pk).remote_id
 
 
-def test_tasks_the_broker_lost_are_handed_over_again_when_their_lease_ends(
+def test_tasks_the_broker_lost_are_handed_over_again_once_its_queue_is_empty(
     live_agency: Agency, emulator: Emulator, delivery: Delivery
 ) -> None:
+    # A lease far longer than the test waits: the tasks come back because the queue is
+    # empty and their targets still untaken, not because their lease ended.
+    delivery.env["DISPATCH_LEASE_SECONDS"] = "600"
     delivery.dispatcher()
     targets = due_now(live_agency, emulator, ["mastodon"], posts=3)
     broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
@@ -306,6 +309,8 @@ def test_tasks_the_broker_lost_are_handed_over_again_when_their_lease_ends(
 
     wait_for(lambda: all_in(live_agency, targets, PUBLISHED), timeout=120, what="publishing")
     assert len(on_network(emulator, targets[0].account)) == 3
+    log = (delivery.logs / "dispatcher-0.log").read_text()
+    assert "were not taken up; handing them over again" in log
 
 
 def test_a_hand_over_the_broker_refused_is_tried_on_the_next_pass_not_after_its_lease(
