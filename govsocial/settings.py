@@ -563,7 +563,8 @@ META_WEBHOOK_VERIFY_TOKEN = os.environ.get("META_WEBHOOK_VERIFY_TOKEN") or (
 
 # Delivery (publishing.dispatcher, publishing.services.delivery). The dispatcher polls
 # PostgreSQL for due targets this often, and a target it handed to the workers is handed
-# over again if no worker has taken it up within the lease (a lost broker message).
+# over again if no worker has taken it up within the lease (a lost broker message), or
+# sooner, once no delivery task waits in the broker.
 DISPATCH_POLL_SECONDS = float(os.environ.get("DISPATCH_POLL_SECONDS", "0.15"))
 DISPATCH_LEASE_SECONDS = float(os.environ.get("DISPATCH_LEASE_SECONDS", "10"))
 DISPATCH_BATCH = int(os.environ.get("DISPATCH_BATCH", "500"))
