@@ -1,17 +1,22 @@
 """Finding due work across agencies without crossing the tenant wall: the tickets the
-database keeps for waiting targets, and leasing them once."""
+database keeps for waiting targets, leasing them once, and handing over again what the
+broker lost."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 import pytest
+import redis
 from django.utils import timezone
 
 from govsocial.tenancy import agency_scope
-from publishing.dispatcher import due_tickets, tickets_claim
+from publishing import dispatcher as dispatching
+from publishing.dispatcher import Dispatcher, due_tickets, tickets_claim
 from publishing.models import DispatchTicket, PostTarget, TargetState
 from tests.conftest import Personas
 from tests.factories import post_target_for, social_account_for
@@ -160,3 +165,37 @@ def test_another_agency_cannot_lease_the_tickets_the_dispatcher_found(personas: 
     assert leased == []
     ticket = ticket_of(target)
     assert ticket is not None and ticket.lease_until is None
+
+
+def test_a_hand_over_untaken_once_the_queue_is_empty_is_due_again_once_in_its_lease(
+    personas: Personas,
+    settings: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    settings.DELIVERY_QUEUE = f"dispatch-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setattr(dispatching, "UNTAKEN_AFTER_SECONDS", 0)
+    target = scheduled(personas)
+    ticket = ticket_of(target)
+    assert ticket is not None
+    dispatcher = Dispatcher(lease_seconds=60)
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            dispatcher.dispatch_once()
+        assert broker.llen(settings.DELIVERY_QUEUE) == 1
+
+        assert dispatcher.untaken_hand_over_again() == 0, "a task in the queue is not lost"
+        assert ticket.pk not in due_ids(personas)
+
+        broker.delete(settings.DELIVERY_QUEUE)
+        assert dispatcher.untaken_hand_over_again() == 1
+        assert ticket.pk in due_ids(personas), "due again long before its lease ends"
+
+        with django_capture_on_commit_callbacks(execute=True):
+            dispatcher.dispatch_once()
+        broker.delete(settings.DELIVERY_QUEUE)
+        assert dispatcher.untaken_hand_over_again() == 0, "early once in a lease"
+        assert ticket.pk not in due_ids(personas)
+    finally:
+        broker.delete(settings.DELIVERY_QUEUE)
