@@ -114,11 +114,11 @@ def _queue(task: Any, kwargs: dict[str, Any], target_ids: list[int]) -> None:
         _leases_end(target_ids)
 
 
-def _leases_end(target_ids: list[int]) -> int:
+def _leases_end(target_ids: list[int]) -> list[int]:
     """End the leases of targets that were not handed over, so that a broker back
     within a pass costs them no more than that pass (their agency is still bound: a
-    hand-over runs as its claim commits); return how many ended. Should this fail too,
-    the lease runs out.
+    hand-over runs as its claim commits); return the targets whose lease ended. Should
+    this fail too, the lease runs out.
 
     A target a worker claimed has no lease left (the ticket's trigger drops it as the
     target moves), so it is left alone; one being claimed now is waited for.
@@ -127,13 +127,13 @@ def _leases_end(target_ids: list[int]) -> int:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE publishing_dispatchticket SET lease_until = NULL"
-                " WHERE target_id = ANY(%s) AND lease_until IS NOT NULL RETURNING id",
+                " WHERE target_id = ANY(%s) AND lease_until IS NOT NULL RETURNING target_id",
                 [target_ids],
             )
-            return len(cursor.fetchall())
+            return [target_id for (target_id,) in cursor.fetchall()]
     except DatabaseError:
         logger.exception("could not end the leases of %s; they run out instead", target_ids)
-        return 0
+        return []
 
 
 def delivery_queue_empty() -> bool:
@@ -220,14 +220,14 @@ class Dispatcher(PollingLoop):
         for hand_over in untaken:
             fresh = [t for t in hand_over.target_ids if t not in self._again]
             by_agency[hand_over.agency_id].extend(fresh)
-            self._again |= dict.fromkeys(fresh, now)
-        ended = 0
+        ended = []
         for agency_id, target_ids in by_agency.items():
             if target_ids:
                 with agency_scope(agency_id):
-                    ended += _leases_end(target_ids)
+                    ended.extend(_leases_end(target_ids))
+        self._again |= dict.fromkeys(ended, now)
         if ended:
             logger.warning(
-                "%d targets handed over were not taken up; handing them over again", ended
+                "%d targets handed over were not taken up; handing them over again", len(ended)
             )
-        return ended
+        return len(ended)
