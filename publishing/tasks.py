@@ -111,10 +111,13 @@ def _ready_to_deliver(**_signal: Any) -> None:
 def _sends_finish(**_signal: Any) -> None:
     """Let the sends in flight be answered and recorded before a worker stops, rather
     than leave them for reconciliation."""
+    from publishing.liveness import liveness
     from publishing.services.delivery.publish import sends_finish
     from publishing.services.transitions import stuck_after
 
-    if not sends_finish(timeout=stuck_after()):
+    if sends_finish(timeout=stuck_after()):
+        liveness.stop()
+    else:
         logger.warning("a worker stopped with sends in flight; reconciliation settles them")
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -111,20 +111,27 @@ class OutcomeUnknownError(NetworkError):
     may or may not exist. Never resend blindly; reconcile with ``fetch_recent``."""
 
 
-# The moment after which no call that publishes may start, while one is set.
-_WRITES_START_BY: ContextVar[datetime | None] = ContextVar("writes_start_by", default=None)
+# The moment after which no call that publishes may start, while one is set, and what
+# must still hold as one starts.
+_WRITES_START_BY: ContextVar[tuple[datetime, Callable[[], bool] | None] | None] = ContextVar(
+    "writes_start_by", default=None
+)
 
 
 @contextmanager
-def writes_start_by(deadline: datetime) -> Iterator[None]:
-    """Within, refuse to start a call that publishes after ``deadline`` (see
-    ``write_starts``).
+def writes_start_by(
+    deadline: datetime, *, alive: Callable[[], bool] | None = None
+) -> Iterator[None]:
+    """Within, refuse to start a call that publishes after ``deadline``, or when
+    ``alive`` says no (see ``write_starts``).
 
     Delivery takes a send as lost once its last call could have timed out, reckoned
-    from the latest moment that call may start; a send whose reads and uploads ran late
-    must not publish after that, or reconciliation, finding nothing yet, sends it again.
+    from the latest moment that call may start, or from when its worker was found gone;
+    a send whose reads and uploads ran late, or whose worker can no longer show it lives
+    (``publishing.liveness``), must not publish after that, or reconciliation, finding
+    nothing yet, sends it again.
     """
-    token = _WRITES_START_BY.set(deadline)
+    token = _WRITES_START_BY.set((deadline, alive))
     try:
         yield
     finally:
@@ -134,8 +141,11 @@ def writes_start_by(deadline: datetime) -> Iterator[None]:
 def write_starts() -> None:
     """Say a call that publishes is about to start (every adapter, just before it);
     raise ``TransientNetworkError`` instead, nothing sent, when it is too late."""
-    deadline = _WRITES_START_BY.get()
-    if deadline is not None and datetime.now(UTC) > deadline:
+    limits = _WRITES_START_BY.get()
+    if limits is None:
+        return
+    deadline, alive = limits
+    if datetime.now(UTC) > deadline or (alive is not None and not alive()):
         raise TransientNetworkError("The send could not start in time; it is tried again.")
 
 

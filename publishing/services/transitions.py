@@ -32,6 +32,7 @@ from archive.services import SYSTEM, Actor
 from notifications.models import Kind
 from notifications.services import notify
 from publishing.content import target_content_hash
+from publishing.liveness import FRESH_SECONDS
 from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState
 from publishing.services.accounts import REFRESH_AHEAD, account_refresh
 
@@ -370,20 +371,42 @@ def _tell_author(target: PostTarget) -> None:
     )
 
 
+def network_timeout() -> float:
+    """Return the longest any network's call may take before it times out."""
+    timeouts = [float(n.get("timeout_seconds", 10)) for n in settings.NETWORKS.values()]
+    return max(timeouts, default=10.0)
+
+
 def stuck_after() -> float:
     """Return how long a target may stay "sending" before its worker is taken as lost:
     the margin within which the call that publishes must start (reads and uploads
     come first), plus the network timeout of that call."""
-    timeouts = [float(n.get("timeout_seconds", 10)) for n in settings.NETWORKS.values()]
-    return max(timeouts, default=10.0) + settings.DELIVERY_SENDING_MARGIN_SECONDS
+    return network_timeout() + settings.DELIVERY_SENDING_MARGIN_SECONDS
+
+
+def gone_calls_end_after() -> float:
+    """Return how long after its worker was found gone a send's last call has ended or
+    timed out: the worker may have gone on starting calls unaware for
+    ``FRESH_SECONDS``."""
+    return FRESH_SECONDS + network_timeout()
+
+
+def first_check_after(sender: int | None) -> float:
+    """Return how long after its claim a send is first checked on, should its worker
+    never record an answer: with the worker's proof of life, a moment after a call
+    started at once would have had its answer (the worker may be found gone then);
+    without it, once the worker is taken as lost (``stuck_after``)."""
+    return stuck_after() if sender is None else gone_calls_end_after()
 
 
 @dataclass(frozen=True)
 class Unanswered:
-    """Say what to make of a send whose answer never came, from when it left (``at``):
+    """Say what to make of a send whose answer never came, from when it left (``at``)
+    and, if its worker was found gone while it was "sending", from when (``gone_at``):
     the same reckoning for a post and for its first comment."""
 
     at: datetime
+    gone_at: datetime | None = None
 
     def write_deadline(self) -> datetime:
         """Return the latest moment the call that publishes may start: one starting
@@ -391,8 +414,11 @@ class Unanswered:
         return self.at + timedelta(seconds=settings.DELIVERY_SENDING_MARGIN_SECONDS)
 
     def lost(self) -> bool:
-        """Say whether its worker is taken as lost: no answer could take this long."""
-        return self.at + timedelta(seconds=stuck_after()) <= timezone.now()
+        """Say whether its worker is taken as lost: gone, or no answer could take this
+        long."""
+        return (
+            self.gone_at is not None or self.at + timedelta(seconds=stuck_after()) <= timezone.now()
+        )
 
     def since(self) -> datetime:
         """Return from when the network is read for it (its clock may differ from ours)."""
@@ -400,10 +426,17 @@ class Unanswered:
 
     def settled_at(self) -> datetime:
         """Return when a send still missing on the network is taken as never made: the
-        request that left has finished or been dropped by then."""
-        return self.at + timedelta(
-            seconds=stuck_after() + settings.DELIVERY_RECONCILE_SETTLE_SECONDS
-        )
+        request that left has finished or been dropped by then.
+
+        The last call that publishes ended, or timed out, by ``stuck_after`` after the
+        claim; with its worker found gone, by then plus the time that worker may have
+        gone on starting calls unaware (``FRESH_SECONDS``) plus the call's timeout, if
+        that is sooner. The network has the settle time after that to show it.
+        """
+        ended = self.at + timedelta(seconds=stuck_after())
+        if self.gone_at is not None:
+            ended = min(ended, self.gone_at + timedelta(seconds=gone_calls_end_after()))
+        return ended + timedelta(seconds=settings.DELIVERY_RECONCILE_SETTLE_SECONDS)
 
     def given_up(self) -> bool:
         """Say whether the network has been unreadable for too long to keep looking."""

@@ -1,7 +1,7 @@
 """Delivery through the real processes and on committed data: the dispatcher hands due
 targets to Celery workers, which publish them once even when tasks run twice, a worker
-dies mid-send or the broker loses its messages; a crisis pause that begins mid-send
-holds the retry."""
+dies mid-send (known dead by its proof of life) or the broker loses its messages; a
+crisis pause that begins mid-send holds the retry."""
 
 from __future__ import annotations
 
@@ -268,7 +268,8 @@ def test_a_worker_killed_mid_send_leaves_the_post_found_on_the_network_not_sent_
     # The network makes the post, then holds its answer: the worker is killed waiting
     # (its timeout leaves the test time to see the post and kill it on a busy machine).
     emulator.fault("accepted_timeout", network="x", path=CREATE_PATH["x"], hold_ms=30_000)
-    delivery.env["NETWORK_TIMEOUT_SECONDS"] = "15"
+    # The shipped margin: the worker is known dead long before it could be taken as lost.
+    delivery.env |= {"NETWORK_TIMEOUT_SECONDS": "15", "DELIVERY_SENDING_MARGIN_SECONDS": "60"}
     worker = delivery.worker()
     delivery.dispatcher()
     (target,) = due_now(live_agency, emulator, ["x"])
@@ -284,7 +285,9 @@ def test_a_worker_killed_mid_send_leaves_the_post_found_on_the_network_not_sent_
     assert verbs == ["target.sending", "target.unconfirmed", "target.published"]
     (remote,) = on_network(emulator, target.account)
     with agency_scope(live_agency.pk):
-        assert remote["id"] in PostTarget.objects.get(pk=target.pk).remote_id
+        reconciled = PostTarget.objects.get(pk=target.pk)
+    assert remote["id"] in reconciled.remote_id
+    assert reconciled.sender_gone_at is not None, "known dead, not waited out"
 
 
 def test_tasks_the_broker_lost_are_handed_over_again_once_its_queue_is_empty(

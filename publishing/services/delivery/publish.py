@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +26,7 @@ from publishing.content import (
     target_outgoing,
     target_text,
 )
+from publishing.liveness import liveness
 from publishing.models import (
     AccountHealth,
     Post,
@@ -56,9 +57,9 @@ from publishing.services.transitions import (
     Move,
     Unanswered,
     failed,
+    first_check_after,
     fresh_account,
     now_plus,
-    stuck_after,
     target_advance,
     target_fail,
     targets_move,
@@ -109,10 +110,12 @@ def targets_publish(*, target_ids: Sequence[int], wait: bool = True) -> list[Pos
 
 
 def sends_ready() -> None:
-    """Start this process's outbox, and load every network's client library beside it
-    (a worker starting): the worker takes tasks meanwhile, and a first send to a
-    network waits at most for what is left of its library's loading."""
+    """Start this process's outbox and its proof of life, and load every network's
+    client library beside them (a worker starting): the worker takes tasks meanwhile,
+    and a first send to a network waits at most for what is left of its library's
+    loading."""
     _outbox()
+    liveness.start()
     threading.Thread(target=_adapters_load, name="adapters", daemon=True).start()
 
 
@@ -140,8 +143,10 @@ class _Send:
     target: PostTarget
     account: SocialAccount
     outgoing: OutgoingPost
-    # The call that publishes does not start after then (``Unanswered.write_deadline``).
+    # The call that publishes does not start after then (``Unanswered.write_deadline``),
+    # nor once this worker no longer holds the proof of life stamped on the target.
     write_deadline: datetime
+    sender: int | None
 
 
 def _prepare(target: PostTarget) -> _Send | PostTarget | None:
@@ -165,14 +170,15 @@ def _prepare(target: PostTarget) -> _Send | PostTarget | None:
             ),
         )
     claimed_at = target.sending_at or timezone.now()
-    return _Send(target, account, outgoing, Unanswered(claimed_at).write_deadline())
+    return _Send(target, account, outgoing, Unanswered(claimed_at).write_deadline(), target.sender)
 
 
 def _send(one: _Send) -> PublishedPost | Exception:
     """Send one post to its network; return the network's answer, or the error it
     ended with (each error is settled by its kind when the answer is recorded)."""
     try:
-        with writes_start_by(one.write_deadline):
+        alive = None if one.sender is None else partial(liveness.holds, one.sender)
+        with writes_start_by(one.write_deadline, alive=alive):
             return adapter_for(one.account.network).publish(one.account.credentials(), one.outgoing)
     except Exception as error:
         return error
@@ -275,16 +281,19 @@ def _claim_one(target: PostTarget, cover: PauseCover | None) -> Move:
             "target.deferred",
             changes={"next_attempt_at": throttled, "failure_reason": account.health_reason},
         )
+    sender = liveness.key()
     return Move(
         TargetState.SENDING,
         "target.sending",
         changes={
             "attempts": target.attempts + 1,
             "sending_at": timezone.now(),
+            "sender": sender,
+            "sender_gone_at": None,
             "content_hash": target_content_hash(target),
             "sent_text": text_as_sent(account.network, _described(target)),
             # When the dispatcher checks on it, should its worker never come back.
-            "next_attempt_at": now_plus(stuck_after()),
+            "next_attempt_at": now_plus(first_check_after(sender)),
         },
         data={"approved_hash": post.approved_hash},
     )

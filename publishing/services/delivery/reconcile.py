@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from publishing.content import target_outgoing
+from publishing.liveness import sender_gone
 from publishing.models import PostTarget, TargetState
 from publishing.networks.base import NetworkError, PublishedPost, RemotePost
 from publishing.networks.registry import adapter_for
@@ -36,8 +37,9 @@ def target_reconcile(*, target_id: int) -> PostTarget | None:
     account's recent posts; return it as it ended up, or None when there was nothing to
     do (not due, or settled by another worker).
 
-    A target still "sending" long after any answer could have come lost its worker: it
-    becomes "unconfirmed" first. Then the post found on the account makes it
+    A target still "sending" long after any answer could have come lost its worker, and
+    so did one whose worker is gone (its proof of life no longer held): it becomes
+    "unconfirmed" first. Then the post found on the account makes it
     "published" with its remote id; a post still missing once the network has had time
     to show it makes it wait for another attempt; a network that cannot be read is read
     again later.
@@ -67,17 +69,23 @@ def target_reconcile(*, target_id: int) -> PostTarget | None:
 
 
 def _stuck_to_unconfirmed(target: PostTarget) -> PostTarget | None:
-    """Take a target "sending" for longer than any answer could take as lost by its
-    worker; leave one still within that time alone."""
+    """Take a target "sending" for longer than any answer could take, or whose worker
+    is gone, as lost by its worker; leave one still within that time, whose worker
+    lives, alone (it is checked on again)."""
+    changes: dict[str, object] = {}
     if not _unanswered(target).lost():
-        return None
+        if target.sender is None or not sender_gone(target.sender):
+            return None
+        # From now on nothing more leaves for it: the settle is reckoned from here.
+        changes["sender_gone_at"] = timezone.now()
     return target_advance(
         target,
         from_states=(TargetState.SENDING,),
         move=Move(
             TargetState.UNCONFIRMED,
             "target.unconfirmed",
-            changes={
+            changes=changes
+            | {
                 "next_attempt_at": timezone.now(),
                 "failure_reason": _("The worker sending this post stopped before it finished."),
             },
@@ -98,8 +106,8 @@ def _known_remote_ids(target: PostTarget, since: datetime) -> set[str]:
 
 def _unanswered(target: PostTarget) -> Unanswered:
     """Reckon from when the target's last attempt left (every sent target has the
-    time)."""
-    return Unanswered(target.sending_at or timezone.now())
+    time), and from when its worker was found gone, if it was."""
+    return Unanswered(target.sending_at or timezone.now(), target.sender_gone_at)
 
 
 def _found(target: PostTarget, found: RemotePost) -> PostTarget | None:
@@ -139,11 +147,12 @@ def _missing(target: PostTarget) -> PostTarget | None:
     and attempt it came from, so no other worker is sending it now). A post that request
     made is dated after ``sending_at`` and would be among the posts read from
     ``sending_at`` minus the clock margin; the read happens after every call of the
-    attempt has timed out plus the settle time, so the network has finished or dropped
-    the request and shows what it made. A post already matched to another target is
-    left out, so two alike sends are never taken for one. And the networks guard the
-    resend too: X refuses the same text twice, Mastodon returns the status its
-    idempotency key already made.
+    attempt has timed out plus the settle time (a worker found gone starts no call
+    later than ``FRESH_SECONDS`` after, ``publishing.liveness``), so the network has
+    finished or dropped the request and shows what it made. A post already matched to
+    another target is left out, so two alike sends are never taken for one. And the
+    networks guard the resend too: X refuses the same text twice, Mastodon returns the
+    status its idempotency key already made.
     """
     if target.attempts >= settings.DELIVERY_MAX_ATTEMPTS:
         reason = _(
