@@ -97,9 +97,16 @@ class Liveness:
             session.execute("SELECT pg_advisory_lock(%s)", [key])
             with self._guard:
                 self._session, self._key = session, key
-        # Reckoned from the asking: the session lived when it answered, after that.
+        # Reckoned from the asking: the session held the lock when it answered, after
+        # that. It is asked whether it holds it, not merely whether it answers: behind a
+        # pooler that hands each statement to any server session, the lock would stay
+        # with a session the worker no longer uses, and outlive it or die without it.
         asked = time.monotonic()
-        self._session.execute("SELECT 1")
+        held = self._session.execute(
+            _HOLDERS, {"key": self._key, "pid": self._session.info.backend_pid}
+        ).fetchone()
+        if held != (1,):
+            raise psycopg.OperationalError("the session no longer holds the worker's lock")
         with self._guard:
             self._answered_at = asked
 
@@ -110,18 +117,22 @@ class Liveness:
             session.close()
 
 
+# The sessions holding a key's lock (all of them, or the one whose ``pid`` is given), as
+# ``pg_locks`` shows it: a one-number advisory lock is shown as its high and low 32 bits.
+_HOLDERS = (
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    " AND classid = (%(key)s >> 32)::oid AND objid = (%(key)s & 4294967295)::oid"
+    " AND (%(pid)s::integer IS NULL OR pid = %(pid)s::integer)"
+)
+
+
 def sender_gone(key: int) -> bool:
     """Say whether the worker that stamped ``key`` is gone: nobody holds its lock."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT NOT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory'"
-            " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
-            " AND classid = %s::bigint::oid AND objid = %s::bigint::oid AND objsubid = 1"
-            " AND granted)",
-            [key >> 32, key & 0xFFFFFFFF],
-        )
-        (gone,) = cursor.fetchone()
-    return bool(gone)
+        cursor.execute(_HOLDERS, {"key": key, "pid": None})
+        (holders,) = cursor.fetchone()
+    return bool(holders == 0)
 
 
 def _session_parameters() -> dict[str, Any]:
