@@ -23,6 +23,8 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import psycopg
@@ -125,6 +127,12 @@ _HOLDERS = (
     " AND classid = (%(key)s >> 32)::oid AND objid = (%(key)s & 4294967295)::oid"
     " AND (%(pid)s::integer IS NULL OR pid = %(pid)s::integer)"
 )
+
+
+def still_holds(key: int | None) -> Callable[[], bool] | None:
+    """Return what says whether a call for a target stamped with ``key`` may start (see
+    ``writes_start_by``), or None for a target stamped with no key."""
+    return None if key is None else partial(liveness.holds, key)
 
 
 def sender_gone(key: int) -> bool:

@@ -263,9 +263,10 @@ class PostTarget(AgencyOwned):
     attempts = models.PositiveSmallIntegerField(default=0)
     content_hash = models.CharField(max_length=64, blank=True)
     sending_at = models.DateTimeField(null=True, blank=True)
-    # The proof-of-life key of the worker that claimed the last attempt (the advisory
-    # lock it holds while it lives, ``publishing.liveness``), if it had one; and when
-    # that worker was found gone while the attempt was still "sending".
+    # The proof-of-life key of the worker that claimed the last attempt, of the post and
+    # then of its first comment (the advisory lock it holds while it lives,
+    # ``publishing.liveness``), if it had one; and when that worker was found gone while
+    # the attempt was still "sending".
     sender = models.BigIntegerField(null=True, blank=True)
     sender_gone_at = models.DateTimeField(null=True, blank=True)
     # The text exactly as the network was given it (with the link where the network

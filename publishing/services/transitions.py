@@ -32,7 +32,7 @@ from archive.services import SYSTEM, Actor
 from notifications.models import Kind
 from notifications.services import notify
 from publishing.content import target_content_hash
-from publishing.liveness import FRESH_SECONDS
+from publishing.liveness import FRESH_SECONDS, liveness, sender_gone
 from publishing.models import Post, PostStatus, PostTarget, SocialAccount, TargetState
 from publishing.services.accounts import REFRESH_AHEAD, account_refresh
 
@@ -443,6 +443,30 @@ class Unanswered:
         return timezone.now() >= self.at + timedelta(
             seconds=settings.DELIVERY_RECONCILE_GIVE_UP_SECONDS
         )
+
+
+def sender_stamp() -> dict[str, object]:
+    """Return the changes that stamp a send claimed now (a post's or its first
+    comment's) with this worker's proof of life, if it holds one, and set when it is
+    first checked on, should its worker never record an answer."""
+    sender = liveness.key()
+    return {
+        "sender": sender,
+        "sender_gone_at": None,
+        "next_attempt_at": now_plus(first_check_after(sender)),
+    }
+
+
+def lost_by_worker(unanswered: Unanswered, sender: int | None) -> dict[str, object] | None:
+    """Return the changes that take a send still "sending" as lost by its worker: none
+    past the longest an answer could take; when its worker is gone before then, from
+    when it was found so (nothing more leaves for it after that, and the settle is
+    reckoned from there). None while its answer may still come."""
+    if unanswered.lost():
+        return {}
+    if sender is None or not sender_gone(sender):
+        return None
+    return {"sender_gone_at": timezone.now()}
 
 
 def now_plus(seconds: float) -> datetime:

@@ -1,7 +1,7 @@
 """Delivery through the real processes and on committed data: the dispatcher hands due
 targets to Celery workers, which publish them once even when tasks run twice, a worker
-dies mid-send (known dead by its proof of life) or the broker loses its messages; a
-crisis pause that begins mid-send holds the retry."""
+dies mid-send or mid-comment (known dead by its proof of life) or the broker loses its
+messages; a crisis pause that begins mid-send holds the retry."""
 
 from __future__ import annotations
 
@@ -288,6 +288,43 @@ def test_a_worker_killed_mid_send_leaves_the_post_found_on_the_network_not_sent_
         reconciled = PostTarget.objects.get(pk=target.pk)
     assert remote["id"] in reconciled.remote_id
     assert reconciled.sender_gone_at is not None, "known dead, not waited out"
+
+
+def test_a_worker_killed_mid_comment_leaves_the_comment_found_under_the_post_not_posted_again(
+    live_agency: Agency, emulator: Emulator, delivery: Delivery
+) -> None:
+    # The network makes the first comment, then holds its answer: the worker is killed
+    # waiting (the post itself goes out at once).
+    emulator.fault(
+        "accepted_timeout", network="facebook", method="POST", path="/comments", hold_ms=30_000
+    )
+    delivery.env |= {"NETWORK_TIMEOUT_SECONDS": "15", "DELIVERY_SENDING_MARGIN_SECONDS": "60"}
+    worker = delivery.worker()
+    delivery.dispatcher()
+    account = emulated_account_for(live_agency, emulator, "facebook", HANDLES["facebook"])
+    post = scheduled_post_for(live_agency, [account], first_comment="Details: #library")
+    with agency_scope(live_agency.pk):
+        target = PostTarget.objects.get(post=post)
+
+    def comments() -> list[dict[str, Any]]:
+        return [made for made in on_network(emulator, account) if made["in_reply_to"]]
+
+    def now() -> PostTarget:
+        with agency_scope(live_agency.pk):
+            return PostTarget.objects.get(pk=target.pk)
+
+    wait_for(lambda: bool(comments()), timeout=120, what="the comment")
+    delivery.kill(worker)
+    assert now().comment_state == CommentState.SENDING
+    emulator.clear_faults()
+    delivery.worker()
+
+    wait_for(lambda: now().comment_state == CommentState.POSTED, timeout=120, what="reconciling")
+    (remote,) = comments()
+    assert remote["id"] in now().comment_remote_id
+    assert now().sender_gone_at is not None, "known dead, not waited out"
+    verbs = [verb for verb, _ in events_of(target) if verb.startswith("first_comment.")]
+    assert verbs == ["first_comment.sending", "first_comment.unconfirmed", "first_comment.posted"]
 
 
 def test_tasks_the_broker_lost_are_handed_over_again_once_its_queue_is_empty(

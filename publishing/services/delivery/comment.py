@@ -2,9 +2,10 @@
 
 The comment is a delivery of its own on the published target (``comment_state``): it
 waits, due at ``next_attempt_at``, from the move that stores the post as published; it
-is "sending" (committed) before the network is called; an answer that never came makes
-it "unconfirmed", settled by reading the post's comments, never by posting blindly. Its
-failure leaves the post published: the author reads why on the post and by email.
+is "sending" (committed) before the network is called, stamped with its worker's proof
+of life as the post was; an answer that never came makes it "unconfirmed", settled by
+reading the post's comments, never by posting blindly. Its failure leaves the post
+published: the author reads why on the post and by email.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from notifications.models import Kind
 from notifications.services import notify
+from publishing.liveness import still_holds
 from publishing.models import AccountHealth, CommentState, PostTarget, SocialAccount, TargetState
 from publishing.networks.base import (
     NetworkError,
@@ -39,8 +41,9 @@ from publishing.services.transitions import (
     Move,
     Unanswered,
     fresh_account,
+    lost_by_worker,
     now_plus,
-    stuck_after,
+    sender_stamp,
     target_move,
     targets_move,
 )
@@ -156,7 +159,8 @@ def _send(target: PostTarget) -> PostTarget | None:
         # Renewing a token posts nothing: a plain retry.
         return _retry(claimed, TransientNetworkError(error.reason))
     try:
-        with writes_start_by(_unanswered(claimed).write_deadline()):
+        deadline = _unanswered(claimed).write_deadline()
+        with writes_start_by(deadline, alive=still_holds(claimed.sender)):
             posted = adapter_for(account.network).comment(
                 account.credentials(), on=claimed.remote_id, text=claimed.first_comment
             )
@@ -207,12 +211,8 @@ def _claim(targets: Sequence[PostTarget]) -> dict[int, Move]:
             target,
             to=CommentState.SENDING,
             verb="first_comment.sending",
-            changes={
-                "comment_attempts": target.comment_attempts + 1,
-                "comment_sending_at": now,
-                # When the dispatcher checks on it, should its worker never come back.
-                "next_attempt_at": now_plus(stuck_after()),
-            },
+            changes={"comment_attempts": target.comment_attempts + 1, "comment_sending_at": now}
+            | sender_stamp(),
         )
     }
 
@@ -296,16 +296,19 @@ def _unconfirmed(target: PostTarget, reason: str) -> PostTarget | None:
 
 
 def _stuck_to_unconfirmed(target: PostTarget) -> PostTarget | None:
-    """Take a comment "sending" for longer than any answer could take as lost by its
-    worker; leave one still within that time alone."""
-    if not _unanswered(target).lost():
+    """Take a comment "sending" for longer than any answer could take, or whose worker
+    is gone, as lost by its worker; leave one still within that time, whose worker
+    lives, alone (it is checked on again)."""
+    changes = lost_by_worker(_unanswered(target), target.sender)
+    if changes is None:
         return None
     return _move(
         target,
         from_states=SENDING,
         to=CommentState.UNCONFIRMED,
         verb="first_comment.unconfirmed",
-        changes={
+        changes=changes
+        | {
             "next_attempt_at": timezone.now(),
             "comment_failure_reason": _(
                 "The worker posting this comment stopped before it finished."
@@ -354,8 +357,9 @@ def _look(target: PostTarget) -> PostTarget | None:
 
 
 def _unanswered(target: PostTarget) -> Unanswered:
-    """Reckon from when the comment's last attempt left."""
-    return Unanswered(target.comment_sending_at or timezone.now())
+    """Reckon from when the comment's last attempt left, and from when its worker was
+    found gone, if it was."""
+    return Unanswered(target.comment_sending_at or timezone.now(), target.sender_gone_at)
 
 
 def _look_again(target: PostTarget, reason: str) -> PostTarget | None:

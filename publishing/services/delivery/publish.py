@@ -9,7 +9,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from functools import cache, partial
+from functools import cache
 
 from django.conf import settings
 from django.db import transaction
@@ -26,7 +26,7 @@ from publishing.content import (
     target_outgoing,
     target_text,
 )
-from publishing.liveness import liveness
+from publishing.liveness import liveness, still_holds
 from publishing.models import (
     AccountHealth,
     Post,
@@ -57,9 +57,9 @@ from publishing.services.transitions import (
     Move,
     Unanswered,
     failed,
-    first_check_after,
     fresh_account,
     now_plus,
+    sender_stamp,
     target_advance,
     target_fail,
     targets_move,
@@ -177,8 +177,7 @@ def _send(one: _Send) -> PublishedPost | Exception:
     """Send one post to its network; return the network's answer, or the error it
     ended with (each error is settled by its kind when the answer is recorded)."""
     try:
-        alive = None if one.sender is None else partial(liveness.holds, one.sender)
-        with writes_start_by(one.write_deadline, alive=alive):
+        with writes_start_by(one.write_deadline, alive=still_holds(one.sender)):
             return adapter_for(one.account.network).publish(one.account.credentials(), one.outgoing)
     except Exception as error:
         return error
@@ -281,20 +280,16 @@ def _claim_one(target: PostTarget, cover: PauseCover | None) -> Move:
             "target.deferred",
             changes={"next_attempt_at": throttled, "failure_reason": account.health_reason},
         )
-    sender = liveness.key()
     return Move(
         TargetState.SENDING,
         "target.sending",
         changes={
             "attempts": target.attempts + 1,
             "sending_at": timezone.now(),
-            "sender": sender,
-            "sender_gone_at": None,
             "content_hash": target_content_hash(target),
             "sent_text": text_as_sent(account.network, _described(target)),
-            # When the dispatcher checks on it, should its worker never come back.
-            "next_attempt_at": now_plus(first_check_after(sender)),
-        },
+        }
+        | sender_stamp(),
         data={"approved_hash": post.approved_hash},
     )
 

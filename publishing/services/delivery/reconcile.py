@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from publishing.content import target_outgoing
-from publishing.liveness import sender_gone
 from publishing.models import PostTarget, TargetState
 from publishing.networks.base import NetworkError, PublishedPost, RemotePost
 from publishing.networks.registry import adapter_for
@@ -22,6 +21,7 @@ from publishing.services.transitions import (
     Move,
     Unanswered,
     fresh_account,
+    lost_by_worker,
     now_plus,
     target_advance,
     target_fail,
@@ -72,12 +72,9 @@ def _stuck_to_unconfirmed(target: PostTarget) -> PostTarget | None:
     """Take a target "sending" for longer than any answer could take, or whose worker
     is gone, as lost by its worker; leave one still within that time, whose worker
     lives, alone (it is checked on again)."""
-    changes: dict[str, object] = {}
-    if not _unanswered(target).lost():
-        if target.sender is None or not sender_gone(target.sender):
-            return None
-        # From now on nothing more leaves for it: the settle is reckoned from here.
-        changes["sender_gone_at"] = timezone.now()
+    changes = lost_by_worker(_unanswered(target), target.sender)
+    if changes is None:
+        return None
     return target_advance(
         target,
         from_states=(TargetState.SENDING,),
