@@ -104,10 +104,8 @@ class Liveness:
         # pooler that hands each statement to any server session, the lock would stay
         # with a session the worker no longer uses, and outlive it or die without it.
         asked = time.monotonic()
-        held = self._session.execute(
-            _HOLDERS, {"key": self._key, "pid": self._session.info.backend_pid}
-        ).fetchone()
-        if held != (1,):
+        holders = self._session.execute(_HOLDERS, {"key": self._key}).fetchall()
+        if (self._session.info.backend_pid,) not in holders:
             raise psycopg.OperationalError("the session no longer holds the worker's lock")
         with self._guard:
             self._answered_at = asked
@@ -119,13 +117,12 @@ class Liveness:
             session.close()
 
 
-# The sessions holding a key's lock (all of them, or the one whose ``pid`` is given), as
-# ``pg_locks`` shows it: a one-number advisory lock is shown as its high and low 32 bits.
+# The sessions (their process ids) holding a key's lock, as ``pg_locks`` shows it: a
+# one-number advisory lock is shown as its high and low 32 bits.
 _HOLDERS = (
-    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted"
+    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 1 AND granted"
     " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
     " AND classid = (%(key)s >> 32)::oid AND objid = (%(key)s & 4294967295)::oid"
-    " AND (%(pid)s::integer IS NULL OR pid = %(pid)s::integer)"
 )
 
 
@@ -135,12 +132,17 @@ def still_holds(key: int | None) -> Callable[[], bool] | None:
     return None if key is None else partial(liveness.holds, key)
 
 
+def holders(key: int) -> list[int]:
+    """Return the database sessions (their process ids) holding ``key``'s lock: the
+    worker that stamped it, while it lives."""
+    with connection.cursor() as cursor:
+        cursor.execute(_HOLDERS, {"key": key})
+        return [pid for (pid,) in cursor.fetchall()]
+
+
 def sender_gone(key: int) -> bool:
     """Say whether the worker that stamped ``key`` is gone: nobody holds its lock."""
-    with connection.cursor() as cursor:
-        cursor.execute(_HOLDERS, {"key": key, "pid": None})
-        (holders,) = cursor.fetchone()
-    return bool(holders == 0)
+    return not holders(key)
 
 
 def _session_parameters() -> dict[str, Any]:

@@ -15,7 +15,7 @@ from django.db import connection
 from django.utils import timezone
 
 from govsocial.tenancy import agency_scope
-from publishing.liveness import FRESH_SECONDS, Liveness
+from publishing.liveness import FRESH_SECONDS, Liveness, holders
 from publishing.models import CommentState, PostTarget, TargetState
 from publishing.networks.base import TransientNetworkError, write_starts, writes_start_by
 from publishing.services.transitions import Unanswered
@@ -43,11 +43,8 @@ def end_session(key: int) -> None:
     """End the database session that holds ``key``'s lock, as a restarted database or
     a cut connection would."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
-            " AND classid = %s::bigint::oid AND objid = %s::bigint::oid AND objsubid = 1",
-            [key >> 32, key & 0xFFFFFFFF],
-        )
+        for pid in holders(key):
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
 
 
 # What a worker claimed, stored as it stores it: the post, or its first comment once
