@@ -142,11 +142,15 @@ def test_kept_content_goes_with_the_last_record_that_named_it(agency: Agency) ->
     with agency_scope(agency.pk), transaction.atomic():
         (shared,) = archive.keep_documents(agency=agency, documents=[{"text": "Call 555-0199"}])
         (own,) = archive.keep_documents(agency=agency, documents=[{"text": "My address is…"}])
-        first, second = (
-            archive.record(
-                agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": shared}
-            )
-            for _ in range(2)
+        first = archive.record(
+            agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": shared}
+        )
+        # Named deeper in another record's data, as a medium's hash is.
+        second = archive.record(
+            agency=agency,
+            actor=SYSTEM,
+            verb="inbox.item_received",
+            data={"media": [{"sha256": shared, "alt_text": "A map"}], "note": "x" * 64},
         )
         alone = archive.record(
             agency=agency, actor=SYSTEM, verb="inbox.item_received", data={"content": own}
