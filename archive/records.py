@@ -6,7 +6,6 @@ that holds it."""
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,9 +35,9 @@ COUNTED_AT_MOST = 10_000
 FOUND_AT_MOST = 2**31 - 2
 # The order events are found in (archive_event_found orders them the same way).
 NEWEST_FIRST = ("-occurred_at", "-id")
-# How an event's data (JSON text) names content the archive keeps: a string of its
-# SHA-256 in hex.
-_KEPT = re.compile(r'"([0-9a-f]{64})"')
+# How an event's data names content the archive keeps: a string value, at any depth, of
+# its SHA-256 in hex (never a key), as the sequencer and packages read it.
+_KEPT = re.compile(r"[0-9a-f]{64}")
 
 
 def event_search(
@@ -333,14 +332,25 @@ def event_check(*, event: ArchiveEvent, head: ArchiveHead) -> Checked:
     return Checked(head=head, position=document["position"], problem=problem)
 
 
-def kept_hashes(data_text: str) -> list[str]:
-    """Return the hashes of kept content an event's data (its JSON text) names
-    (``content``, ``published``, a medium's ``sha256``…), in order, each once."""
-    return list(dict.fromkeys(_KEPT.findall(data_text)))
+def kept_hashes(data: Any) -> list[str]:
+    """Return the hashes of kept content an event's data names (``content``,
+    ``published``, a medium's ``sha256``…), in order, each once."""
+    named: dict[str, None] = {}
+    values = [data]
+    while values:
+        value = values.pop()
+        if isinstance(value, str):
+            if len(value) == 64 and _KEPT.fullmatch(value):
+                named[value] = None
+        elif isinstance(value, dict):
+            values.extend(reversed(value.values()))
+        elif isinstance(value, list):
+            values.extend(reversed(value))
+    return list(named)
 
 
 def kept_of(data: Any) -> list[str]:
     """Return the hashes an event's data names that the bound agency's archive keeps."""
-    named = kept_hashes(json.dumps(data))
+    named = kept_hashes(data)
     kept = set(ArchiveContent.objects.filter(sha256__in=named).values_list("sha256", flat=True))
     return [digest for digest in named if digest in kept]

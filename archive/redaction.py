@@ -218,7 +218,7 @@ def review(request: RecordsRequest, *, read: int | None = None) -> Review:
     for data in events.values_list("data", flat=True)[:read].iterator(2_000):
         for kind, words in _personal(data):
             counts[kind, words] += 1
-        named |= dict.fromkeys(kept_hashes(json.dumps(data)))
+        named |= dict.fromkeys(kept_hashes(data))
         author = _author(data)
         if any(term in folded for term in own for folded in author):
             owned |= author

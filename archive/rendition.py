@@ -102,11 +102,9 @@ def _event_of(
     released = release.event(fields) if release is not None else None
     if released is not None:
         fields |= released[0]
-        fields["data"] = json.dumps(fields["data"])
-    raw = fields["data"]
-    fields["kept"] = kept_hashes(raw) if raw is not None else []
-    if raw is not None:
-        fields["data"] = json.loads(raw)
+    elif fields["data"] is not None:
+        fields["data"] = json.loads(fields["data"])
+    fields["kept"] = kept_hashes(fields["data"]) if fields["data"] is not None else []
     return page or "", fields
 
 

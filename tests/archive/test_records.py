@@ -374,3 +374,25 @@ def test_a_hidden_comment_shows_the_conversation_it_belonged_to(personas: Person
     conversation = shown[shown.index("The conversation it belongs to") :]
     assert conversation.index("Is the pool open?") < conversation.index("It is a disgrace")
     assert "It opens at nine." in conversation and "Unrelated" not in conversation
+
+
+def test_a_record_offers_the_content_its_values_name_not_its_keys(personas: Personas) -> None:
+    agency = personas.agency_a
+    with agency_scope(agency.pk), transaction.atomic():
+        named, keyed = archive.keep_documents(
+            agency=agency, documents=[{"text": "Named"}, {"text": "Keyed"}]
+        )
+        event = archive.record(
+            agency=agency,
+            actor=SYSTEM,
+            verb="test.kept",
+            data={"media": [{"sha256": named, "alt": "A map"}], "seen": {keyed: True}},
+        )
+    shown = (
+        personas.client_for(personas.admin_a)
+        .get(reverse("record_detail", args=["alpha", event.pk]))
+        .content.decode()
+    )
+    kept = shown[shown.index("Content kept whole") :]
+    assert reverse("record_content", args=["alpha", named]) in kept
+    assert reverse("record_content", args=["alpha", keyed]) not in kept
