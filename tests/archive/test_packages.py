@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import csv
 import json
+import os
 import subprocess
 import sys
 import zipfile
@@ -275,6 +276,43 @@ def test_a_package_reads_each_event_of_a_new_agencys_log_once(
     for table in ("archive_archiveevent", "archive_archiveleaf"):
         scans = scans_of(plan["Plan"], table)
         assert scans and all(loops == 1 or read <= 1 for read, loops in scans), (table, scans)
+
+
+# The package's verifier run as its README says, reporting the installed packages it
+# loaded besides ``cryptography`` and the ``cffi`` that installing it brings (what the
+# interpreter loaded before it started is left out: a virtual environment's start-up).
+CARRIED_ALONE = """\
+import runpy, sys, sysconfig
+before = set(sys.modules)
+sys.argv = sys.argv[1:]
+try:
+    runpy.run_path(sys.argv[0], run_name="__main__")
+finally:
+    installed = tuple(sysconfig.get_paths()[k] for k in ("purelib", "platlib"))
+    new = [(m, getattr(sys.modules[m], "__file__", None)) for m in set(sys.modules) - before]
+    names = {m.split(".")[0] for m, f in new if (f or "").startswith(installed)}
+    print("beyond:", sorted(names - {"cryptography", "cffi", "_cffi_backend"}))
+"""
+
+
+def test_the_verifier_it_carries_needs_only_python_and_cryptography(
+    new_agency: Agency, eager: None, tmp_path: Path
+) -> None:
+    conversation(new_agency)
+    package = packaged(new_agency, {"q": "pont"})
+    zipped = storages["packages"].path(package_name(package.agency_id, package.pk))
+    root = unzipped(package, tmp_path / "package")
+    checked = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", CARRIED_ALONE, str(root / "verify.py"), zipped],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"]},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert checked.stdout.startswith(f"holds: {package.events} events of request")
+    assert "beyond: []" in checked.stdout, checked.stdout
 
 
 def test_the_verifier_it_carries_names_the_file_one_changed_byte_is_in(
