@@ -517,19 +517,23 @@ _WORDS_INDEX = (
     " archive_event_names(actor_name, object_repr, data), occurred_at, verb"
     " FROM archive_archiveevent WHERE id = ANY(%s::bigint[])"
 )
-# The kept content each event names (archive migration 0014): a string of 64 hex
-# digits in its data that the agency keeps (as ``archive.records`` reads it). Its
-# strings of 64 characters are found by walking the JSON, at a tenth of the cost of a
-# regular expression over its text; the join keeps those that are kept content's hashes.
-# Each event's data is read for them once, before the join: planned as a join, the
-# expression ran again for every content the agency keeps (a placement's cost grew with
-# the archive).
-_CONTENT_USES = (
-    "WITH named AS MATERIALIZED ("
-    " SELECT DISTINCT e.id, e.agency_id, s.sha256 FROM archive_archiveevent AS e"
+# The strings of an event ``e``'s data, at any depth, as ``s.sha256``: those of 64
+# characters that are a kept content's hash are what it names (archive migration 0014,
+# as ``archive.records`` reads it). Found by walking the JSON, at a tenth of the cost of
+# a regular expression over its text.
+_NAMED_STRINGS = (
     " CROSS JOIN LATERAL (SELECT v #>> '{}' AS sha256 FROM"
     " jsonb_path_query(e.data, 'strict $.** ? (@.type() == \"string\")') AS v) AS s"
-    " WHERE e.id = ANY(%s::bigint[]) AND length(s.sha256) = 64)"
+)
+# The kept content each event names. Each event's data is read for it once, before the
+# join: planned as a join, the walk ran again for every content the agency keeps (a
+# placement's cost grew with the archive).
+_CONTENT_USES = (
+    # Built of the module's own SQL.
+    "WITH named AS MATERIALIZED ("  # noqa: S608  # nosec B608
+    " SELECT DISTINCT e.id, e.agency_id, s.sha256 FROM archive_archiveevent AS e"
+    + _NAMED_STRINGS
+    + " WHERE e.id = ANY(%s::bigint[]) AND length(s.sha256) = 64)"
     " INSERT INTO archive_contentuse (event_id, agency_id, sha256)"
     " SELECT named.id, named.agency_id, c.sha256 FROM named"
     " JOIN archive_archivecontent AS c"
@@ -537,10 +541,10 @@ _CONTENT_USES = (
 )
 # The kept content events not yet placed name (their uses are indexed at placement).
 _NAMED_UNPLACED = (
-    "SELECT DISTINCT s.sha256 FROM archive_archiveevent AS e"
-    " CROSS JOIN LATERAL (SELECT v #>> '{}' AS sha256 FROM"
-    " jsonb_path_query(e.data, 'strict $.** ? (@.type() == \"string\")') AS v) AS s"
-    " WHERE e.agency_id = %s AND (e.txid, e.id) > (%s, %s) AND e.salt <> ''"
+    # Built of the module's own SQL.
+    "SELECT DISTINCT s.sha256 FROM archive_archiveevent AS e"  # noqa: S608  # nosec B608
+    + _NAMED_STRINGS
+    + " WHERE e.agency_id = %s AND (e.txid, e.id) > (%s, %s) AND e.salt <> ''"
     " AND s.sha256 = ANY(%s)"
 )
 # The id the next transaction will get, and the oldest one still running (or the next).
