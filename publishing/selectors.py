@@ -23,6 +23,7 @@ from govsocial.tenancy import AgencyNotBound, current_scope
 from govsocial.timezones import LocalTimeError, local_to_utc
 from publishing.models import (
     NETWORK_CHOICES,
+    OVERDUE_LABELS,
     MediaAsset,
     PausedAccount,
     Post,
@@ -482,6 +483,50 @@ _ACCOUNTS = RawSQL(
 )
 
 
+def _calendar_rows(
+    start: datetime,
+    end: datetime,
+    posts: QuerySet[Post] | None = None,
+    **filters: Unpack[PostFilters],
+) -> QuerySet[Post, tuple[Any, ...]]:
+    """Return the rows ``calendar_schedule`` reads, earliest first."""
+    listed = _scheduled_between(start, end, _posts_narrowed(posts, **filters))
+    return listed.values_list(
+        "id",
+        "status",
+        "scheduled_at",
+        "text",
+        "link",
+        "campaign",
+        "language",
+        "author__email",
+        "author__name",
+        _ACCOUNTS,
+    )
+
+
+def _scheduled_post(row: tuple[Any, ...]) -> ScheduledPost:
+    pk, status, scheduled_at, text, link, campaign, language, email, name, accounts = row
+    return ScheduledPost(
+        pk,
+        status,
+        scheduled_at,
+        text,
+        link,
+        campaign,
+        language,
+        email,
+        # The name people see: the author's, or their email when they gave none.
+        name or email,
+        tuple(
+            (int(account), network, handle)
+            # The handle last: whatever it holds, the first two separators are the id's
+            # and the network's.
+            for account, network, handle in (each.split(_APART, 2) for each in accounts)
+        ),
+    )
+
+
 def calendar_schedule(
     *,
     start: datetime,
@@ -494,40 +539,59 @@ def calendar_schedule(
     one query, each post's accounts with it: a month holds hundreds of posts and
     targets, and making models of them cost three times what the rest of the calendar's
     API did."""
-    listed = _scheduled_between(start, end, _posts_narrowed(posts, **filters))
-    rows = listed.values_list(
-        "id",
-        "status",
-        "scheduled_at",
-        "text",
-        "link",
-        "campaign",
-        "language",
-        "author__email",
-        "author__name",
-        _ACCOUNTS,
-    )
-    return [
-        ScheduledPost(
-            pk,
-            status,
-            scheduled_at,
-            text,
-            link,
-            campaign,
-            language,
-            email,
-            # The name people see: the author's, or their email when they gave none.
-            name or email,
-            tuple(
-                (int(account), network, handle)
-                # The handle last: whatever it holds, the first two separators are the id's
-                # and the network's.
-                for account, network, handle in (each.split(_APART, 2) for each in accounts)
-            ),
+    return [_scheduled_post(row) for row in _calendar_rows(start, end, posts, **filters)]
+
+
+# What tells apart two readings of ``calendar_schedule``'s rows (``m``), as SQL: a digest
+# of every row as read (NULL when there is none), and how many of them are overdue
+# (``is_overdue``) at a moment given with the statuses that may be.
+_CALENDAR_VERSION = (
+    "md5(string_agg(m::text, E'\\n')) AS digest,"
+    " count(*) FILTER (WHERE m.status = ANY(%s) AND m.scheduled_at <= %s) AS overdue"
+)
+_OVERDUE_STATUSES = [str(status) for status in OVERDUE_LABELS]
+
+
+def _version(digest: str | None, overdue: int) -> str:
+    return f"{digest}/{overdue}"
+
+
+def calendar_version(
+    *, start: datetime, end: datetime, now: datetime, **filters: Unpack[PostFilters]
+) -> str:
+    """Return the version of what ``calendar_schedule`` gives for these arguments, and of
+    which of its posts are overdue at ``now``, read in one query without the rows: two
+    readings of the same version give the same posts, each as overdue as the other."""
+    sql, params = _calendar_rows(start, end, **filters).query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Built of the ORM's SQL of the rows and the module's own.
+        cursor.execute(
+            f"SELECT {_CALENDAR_VERSION} FROM ({sql}) AS m",  # noqa: S608  # nosec B608
+            (_OVERDUE_STATUSES, now, *params),
         )
-        for pk, status, scheduled_at, text, link, campaign, language, email, name, accounts in rows
-    ]
+        return _version(*cursor.fetchone())
+
+
+def calendar_schedule_versioned(
+    *, start: datetime, end: datetime, now: datetime, **filters: Unpack[PostFilters]
+) -> tuple[list[ScheduledPost], str]:
+    """Return ``calendar_schedule``'s posts with their ``calendar_version``, read in one
+    query: the version is that of these very posts, whatever changes meanwhile."""
+    sql, params = _calendar_rows(start, end, **filters).query.sql_with_params()
+    with connection.cursor() as cursor:
+        # Built of the ORM's SQL of the rows and the module's own. The version's columns
+        # come after the row's.
+        cursor.execute(
+            f"WITH m AS MATERIALIZED ({sql})"  # noqa: S608  # nosec B608
+            f" SELECT m.*, v.digest, v.overdue FROM m"
+            f" CROSS JOIN (SELECT {_CALENDAR_VERSION} FROM m) AS v"
+            " ORDER BY m.scheduled_at, m.id",
+            (*params, _OVERDUE_STATUSES, now),
+        )
+        rows = cursor.fetchall()
+    # No row, no digest and nothing overdue: the version of an empty calendar.
+    version = _version(*rows[0][-2:]) if rows else _version(None, 0)
+    return [_scheduled_post(row[:-2]) for row in rows], version
 
 
 def queue_slot_list(*, account_ids: Iterable[int] | None = None) -> QuerySet[QueueSlot]:

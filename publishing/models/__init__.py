@@ -15,6 +15,7 @@ from publishing.models.accounts import (
 from publishing.models.delivery import FIRST_COMMENT, WAITING_STATES, DispatchTicket
 from publishing.models.pauses import PausedAccount, PublishingPause
 from publishing.models.posts import (
+    OVERDUE_LABELS,
     CommentState,
     MediaAsset,
     Post,
@@ -32,6 +33,7 @@ from publishing.models.queue import QueueSlot, Weekday
 __all__ = [
     "FIRST_COMMENT",
     "NETWORK_CHOICES",
+    "OVERDUE_LABELS",
     "WAITING_STATES",
     "AccountHealth",
     "CommentState",

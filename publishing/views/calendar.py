@@ -3,6 +3,7 @@ a post to another day or time (dragged, or with a form), and the schedule's expo
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
+from django.core.cache import caches
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -21,6 +23,7 @@ from django.utils import formats, timezone
 from django.utils.html import conditional_escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -368,6 +371,84 @@ def _time_grid(
     ]
 
 
+class _Shown(NamedTuple):
+    """What a calendar page shows of its posts: their count, whether they are ticked
+    to act on several at once (in the list), and the month's weeks, the list's days or
+    the week's time grid (the one of its view)."""
+
+    post_count: int
+    choosing: bool
+    weeks: str
+    list_days: list[dict[str, Any]]
+    hours: list[dict[str, Any]]
+
+
+def _shown(
+    request: HttpRequest,
+    period: CalendarPeriod,
+    posts: list[ScheduledPost],
+    movable: bool,
+    today: date,
+) -> _Shown:
+    """Return what the page shows of ``posts``."""
+    days = _entries_by_day(request, posts, movable)
+    # The list's posts are ticked to act on several at once.
+    choosing = movable and period.view == LIST and bool(posts)
+    cards = _cards(request, days, choosing)
+    return _Shown(
+        post_count=len(posts),
+        choosing=choosing,
+        weeks=_month_weeks(period, days, cards, today) if period.view == MONTH else "",
+        list_days=[
+            {
+                "day": day,
+                "iso": day.isoformat(),
+                "today": day == today,
+                "posts": [cards[entry.id] for entry in days[day]],
+            }
+            for day in period.days()
+            if day in days and period.view == LIST
+        ],
+        hours=_time_grid(period, days, cards, today) if period.view == WEEK else [],
+    )
+
+
+def _shown_again(
+    request: HttpRequest,
+    period: CalendarPeriod,
+    query: dict[str, Any],
+    movable: bool,
+    today: date,
+) -> _Shown:
+    """Return what the page shows of the posts ``query`` reads, as this process last
+    wrote it when nothing it depends on has changed since: the posts themselves (their
+    version, read without them) and which of them are overdue, the period, the
+    viewer's zone, language and right to move posts, the page's address (the cards
+    link back to it) and the day it is. Reading and writing a month's posts cost more
+    than the rest of the page; most views of a month show what the last one did."""
+    now = timezone.now()
+    calendars = caches["calendars"]
+
+    def key(version: str) -> str:
+        parts = (
+            version,
+            period,
+            zone_of(request).key,
+            get_language(),
+            movable,
+            request.get_full_path(),
+            today,
+        )
+        return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+    shown = calendars.get(key(selectors.calendar_version(**query, now=now)))
+    if shown is None:
+        posts, version = selectors.calendar_schedule_versioned(**query, now=now)
+        shown = _shown(request, period, posts, movable, today)
+        calendars.set(key(version), shown)
+    return shown
+
+
 @require_GET
 def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
     """Show the agency's posts in a month, a week or a list, each at its time in the
@@ -376,37 +457,27 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
     period = _period(request)
     filters = _filters(request)
     query = _calendar_query(request, period, filters)
-    posts = [] if query is None else selectors.calendar_schedule(**query)
     movable = may_compose(request)
-    days = _entries_by_day(request, posts, movable)
     today = timezone.localtime(timezone.now(), zone_of(request)).date()
-    # The list's posts are ticked to act on several at once.
-    choosing = movable and period.view == LIST and bool(posts)
-    cards = _cards(request, days, choosing)
-
-    def listed(day: date) -> dict[str, Any]:
-        return {
-            "day": day,
-            "iso": day.isoformat(),
-            "today": day == today,
-            "posts": [cards[entry.id] for entry in days.get(day, [])],
-        }
-
+    if query is None:
+        shown = _shown(request, period, [], movable, today)
+    else:
+        shown = _shown_again(request, period, query, movable, today)
     context = {
         "period": period,
         "views": [(MONTH, _("Month")), (WEEK, _("Week")), (LIST, _("List"))],
         "weekdays": period.days()[:7],
-        "weeks": _month_weeks(period, days, cards, today) if period.view == MONTH else "",
-        "list_days": [listed(day) for day in period.days() if day in days],
-        "hours": _time_grid(period, days, cards, today) if period.view == WEEK else [],
+        "weeks": shown.weeks,
+        "list_days": shown.list_days,
+        "hours": shown.hours,
         "filters": filters,
         "filter_query": _filter_query(request),
         "keep": [("view", period.view), ("date", period.anchor.isoformat())],
         "today": today,
         "movable": movable,
-        "choosing": choosing,
+        "choosing": shown.choosing,
         "action_form": PostsActionForm(),
-        "post_count": len(posts),
+        "post_count": shown.post_count,
         "here": request.get_full_path(),
     }
     return render_local(request, "publishing/calendar.html", context)

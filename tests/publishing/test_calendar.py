@@ -12,10 +12,13 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role, User
 from govsocial.tenancy import agency_scope
+from publishing import selectors, services
 from publishing.models import AccountHealth, Post, PostStatus, SocialAccount
 from tests.conftest import Personas
 from tests.factories import MembershipFactory, publisher_for
@@ -486,3 +489,80 @@ def test_a_cards_words_are_escaped_in_every_view(personas: Personas) -> None:
         assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; co" in page, view
         assert "&lt;b&gt;city&lt;/b&gt; (X)" in page, view
         assert "<i>Ann</i>" not in page and "by &lt;i&gt;Ann&lt;/i&gt; &amp; co" in page, view
+
+
+def test_a_month_viewed_again_is_not_read_again_until_something_it_shows_changes(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    agency = personas.agency_a
+    x = x_account(agency)
+    day = date(NEXT_YEAR, 5, 12)
+    post = scheduled(agency, admin, [x], utc(day, 15), text="Parade route")
+    client = personas.client_for(personas.admin_a)
+    url = calendar_url(view="month", date=day.isoformat())
+
+    def viewed(**headers: str) -> tuple[str, bool]:
+        """Return the day's cell, and whether the page read the month's posts."""
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url, **headers)
+        read = any("MATERIALIZED" in query["sql"] for query in queries.captured_queries)
+        return day_cell(page, day), read
+
+    first, read = viewed()
+    assert read and "Parade route" in first
+    assert viewed() == (first, False)
+
+    # Whatever the card shows changes, by a service or not: the next view shows it.
+    with agency_scope(agency.pk):
+        services.post_update(
+            post=reload(post),
+            actor=admin,
+            text="Parade route changed",
+            link="",
+            campaign="",
+            account_ids=[x.pk],
+            variants={},
+            media=[],
+        )
+    assert viewed()[0].count("<li") == 0
+    with agency_scope(agency.pk):
+        services.post_schedule(post=reload(post), actor=admin, at=utc(day, 17))
+    changed, read = viewed()
+    assert read and "Parade route changed" in changed and "1 p.m." in changed
+    # A viewer, who may not move posts, is shown the same month as such.
+    viewer = MembershipFactory(agency=agency, roles=[Role.VIEWER])
+    unmovable = day_cell(personas.client_for(viewer).get(url), day)
+    assert "Parade route changed" in unmovable
+    assert 'draggable="true"' in changed and "draggable" not in unmovable
+    with agency_scope(agency.pk):
+        Post.objects.filter(pk=post.pk).update(status=PostStatus.IN_REVIEW)
+        SocialAccount.objects.filter(pk=x.pk).update(handle="alpha_renamed")
+    User.objects.filter(pk=admin.pk).update(name="Ada Admin")
+    changed, read = viewed()
+    assert read and "alpha_renamed (X)" in changed and "by Ada Admin" in changed
+    assert "In review" in changed and "Approval overdue" not in changed
+    assert viewed() == (changed, False)
+
+    # In another language, the month is written again in it.
+    french, read = viewed(HTTP_ACCEPT_LANGUAGE="fr")
+    assert read and "En révision" in french
+
+
+def test_a_months_version_tells_apart_the_moments_before_and_after_a_post_is_overdue(
+    personas: Personas,
+) -> None:
+    agency = personas.agency_a
+    day = date(NEXT_YEAR, 5, 12)
+    post = scheduled(agency, personas.admin_a.user, [x_account(agency)], utc(day, 15))
+    month = {"start": utc(day, 0), "end": utc(day + timedelta(days=1), 0)}
+    with agency_scope(agency.pk):
+        Post.objects.filter(pk=post.pk).update(status=PostStatus.IN_REVIEW)
+        before = selectors.calendar_version(**month, now=utc(day, 14))
+        assert selectors.calendar_version(**month, now=utc(day, 14, 59)) == before
+        after = selectors.calendar_version(**month, now=utc(day, 15))
+        assert after != before
+        posts, version = selectors.calendar_schedule_versioned(**month, now=utc(day, 15))
+        assert version == after and [each.id for each in posts] == [post.pk]
+        Post.objects.filter(pk=post.pk).update(status=PostStatus.SCHEDULED)
+        assert selectors.calendar_version(**month, now=utc(day, 14)) != before
