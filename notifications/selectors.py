@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import QuerySet
 
+from govsocial.tenancy import AgencyNotBound, current_scope
 from notifications.models import Delivery, Kind, Notification, NotificationChoice
 
 
@@ -21,9 +23,24 @@ def notification_get(*, user_id: int, notification_id: int) -> Notification | No
     return notification_list(user_id=user_id).filter(pk=notification_id).first()
 
 
+_UNREAD_SQL = (
+    "SELECT count(*) FROM notifications_notification"
+    " WHERE agency_id = %s AND user_id = %s AND read_at IS NULL"
+)
+
+
 def unread_count(*, user_id: int) -> int:
-    """Return how many of the person's notifications in the bound agency are unread."""
-    return Notification.objects.filter(user_id=user_id, read_at__isnull=True).count()
+    """Return how many of the person's notifications in the bound agency are unread.
+
+    Every page's header says it: read by a statement of the module's own, as the ORM
+    took three times as long to make its count as to run it."""
+    agency_id = current_scope().agency_id
+    if agency_id is None:
+        raise AgencyNotBound("notifications are an agency's")
+    with connection.cursor() as cursor:
+        cursor.execute(_UNREAD_SQL, [agency_id, user_id])
+        (count,) = cursor.fetchone()
+    return int(count)
 
 
 def choices_of(*, user_id: int) -> dict[str, str]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from publishing.selectors import pause_list_active
+from publishing.selectors import pause_notices
 
 
 def publishing_pauses(request: HttpRequest) -> dict[str, Any]:
@@ -14,4 +14,4 @@ def publishing_pauses(request: HttpRequest) -> dict[str, Any]:
     agency = getattr(request, "agency", None)
     if agency is None or getattr(request, "membership", None) is None:
         return {}
-    return {"active_pauses": list(pause_list_active(agency=agency))}
+    return {"active_pauses": pause_notices(agency=agency)}

@@ -3,6 +3,7 @@ and resuming puts them back, with a choice for the ones whose time passed."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,6 +16,7 @@ from govsocial.tenancy import agency_scope
 from govsocial.timezones import local_to_utc
 from publishing import services
 from publishing.models import Post, PostStatus, PostTarget, PublishingPause, TargetState
+from publishing.networks.base import Network
 from tests.conftest import Personas
 from tests.factories import post_for, post_target_for, social_account_for
 
@@ -179,6 +181,27 @@ def test_every_page_of_the_agency_shows_the_pause_and_an_admin_resumes_it(
     assert _state(personas, target)[0] == TargetState.SCHEDULED
     home = personas.client_for(personas.author_a).get(reverse("agency_home", args=["alpha"]))
     assert "Publishing is paused" not in home.content.decode()
+
+
+def test_the_banner_names_the_accounts_each_pause_holds_the_newest_first(
+    personas: Personas,
+) -> None:
+    agency = personas.agency_a
+    x = social_account_for(agency, handle="<b>city</b>", remote_id="1")
+    mastodon = social_account_for(
+        agency, network=Network.MASTODON, handle="city@social", remote_id="city@social"
+    )
+    social_account_for(agency, handle="alpha_free", remote_id="3")
+    _pause(personas, accounts=[mastodon, x])
+    with agency_scope(agency.pk):
+        services.pause_start(
+            agency=agency, actor=personas.admin_a.user, reason="Storm: every account."
+        )
+    page = personas.client_for(personas.author_a).get(reverse("agency_home", args=["alpha"]))
+    banner = re.sub(r"\s+", " ", page.content.decode())
+    newest = banner.index("Every account. Storm: every account.")
+    named = banner.index("Mastodon city@social, X &lt;b&gt;city&lt;/b&gt; Flood emergency")
+    assert newest < named and "alpha_free" not in banner
 
 
 def test_the_pause_page_takes_its_end_in_the_agencys_time_zone(personas: Personas) -> None:
