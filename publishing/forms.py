@@ -334,11 +334,20 @@ class PostFilterForm(forms.Form):
 
     def __init__(self, *args: Any, choices: PostFilterChoices, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.offered = choices
         anything = [("", _("Any"))]
         self.fields["status"].choices = anything + list(PostStatus.choices)  # type: ignore[attr-defined]
         self.fields["account"].choices = anything + choices.accounts  # type: ignore[attr-defined]
         self.fields["author"].choices = anything + choices.authors  # type: ignore[attr-defined]
         self.fields["campaign"].choices = anything + [(c, c) for c in choices.campaigns]  # type: ignore[attr-defined]
+
+    @property
+    def version(self) -> str:
+        """Return what the form shows depends on, besides the language: what it offers
+        and the values it was given (the last of each name, which its fields read; its
+        errors follow from the two)."""
+        given = sorted(self.data.items()) if self.is_bound else None
+        return repr((self.offered, given))
 
     def filters(self) -> dict[str, Any] | None:
         """Return the chosen filters as ``post_list`` takes them; None when one names

@@ -476,7 +476,7 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "today": today,
         "movable": movable,
         "choosing": shown.choosing,
-        "action_form": PostsActionForm(),
+        "action_form": PostsActionForm() if shown.choosing else None,
         "post_count": shown.post_count,
         "here": request.get_full_path(),
     }

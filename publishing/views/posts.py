@@ -79,12 +79,13 @@ def post_list(request: HttpRequest, agency_slug: str) -> HttpResponse:
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
+    can_write = _is_composer(request)
     context = {
         "page": page,
         "filters": filters,
         "query": query.urlencode(),
-        "can_write": _is_composer(request),
-        "action_form": PostsActionForm(),
+        "can_write": can_write,
+        "action_form": PostsActionForm() if can_write else None,
         "here": request.get_full_path(),
     }
     return render_local(request, "publishing/post_list.html", context)

@@ -268,6 +268,36 @@ def test_the_filters_offer_the_agencys_accounts_authors_and_campaigns_each_once_
     assert options_of(text, "account") == ["Any", "Mastodon alpha@social", "X alpha_city"]
 
 
+def test_the_filters_offer_what_is_new_and_show_what_was_chosen_at_each_view(
+    personas: Personas,
+) -> None:
+    admin = personas.admin_a.user
+    x = x_account(personas.agency_a)
+    day = date(NEXT_YEAR, 2, 10)
+    scheduled(personas.agency_a, admin, [x], utc(day, 10), campaign="Winter")
+    client = personas.client_for(personas.admin_a)
+    url = calendar_url(date=day.isoformat())
+
+    assert options_of(client.get(url).content.decode(), "campaign") == ["Any", "Winter"]
+    scheduled(personas.agency_a, admin, [x], utc(day, 11), campaign="Spring")
+    mastodon_account(personas.agency_a)
+    again = client.get(url).content.decode()
+    assert options_of(again, "campaign") == ["Any", "Spring", "Winter"]
+    assert options_of(again, "account") == ["Any", "Mastodon alpha@social", "X alpha_city"]
+
+    chosen = client.get(url, {"campaign": "Spring"}).content.decode()
+    assert re.search(r'<option value="Spring" selected>', chosen)
+    refused = page_text(client.get(url, {"campaign": "Autumn"}))
+    assert "usa-error-message" in refused and 'aria-invalid="true"' in refused
+    french = page_text(client.get(url, {"campaign": "Autumn"}, HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "Campagne" in french and "usa-error-message" in french
+    # The form keeps the period shown, to filter it.
+    march = client.get(calendar_url(view="week", date=f"{NEXT_YEAR}-03-02")).content.decode()
+    assert options_of(march, "campaign") == ["Any", "Spring", "Winter"]
+    assert f'<input type="hidden" name="date" value="{NEXT_YEAR}-03-02">' in march
+    assert '<input type="hidden" name="view" value="week">' in march
+
+
 def test_the_list_view_is_the_accessible_fallback_with_a_heading_per_day(
     personas: Personas,
 ) -> None:
