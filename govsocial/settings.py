@@ -183,10 +183,10 @@ CACHES = {
         "LOCATION": "fragments",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     },
-    # The posts calendar pages showed, as each web server process wrote them, by all
-    # they depend on, the version of the posts read from the database among it
+    # What calendar pages showed of their posts, as each web server process wrote it,
+    # under the version of the posts read from the database and all else it depends on
     # (``publishing.views.calendar``): a month viewed again is read and written again
-    # only when something in it has changed. A month of 150 posts takes about 150 KB.
+    # only when something in it has changed. A month of 140 posts takes about 190 KB.
     "calendars": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "calendars",
