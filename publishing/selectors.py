@@ -403,7 +403,8 @@ def media_get_shared(*, agency: Agency, asset_id: int, token: str) -> MediaAsset
 def pause_list_active(*, agency: Agency, at: datetime | None = None) -> QuerySet[PublishingPause]:
     """Return the agency's pauses in force at ``at`` (now when None; a pause past its
     ``until`` counts until it is ended when None), newest first, with the accounts each
-    holds (every page's banner shows them; the pauses' page adds who started each)."""
+    holds (the pauses' page shows them, with who started each; every page's banner
+    reads its own, ``pause_notices``)."""
     pauses = PublishingPause.objects.filter(agency=agency, ended_at__isnull=True)
     if at is not None:
         pauses = pauses.filter(Q(until__isnull=True) | Q(until__gt=at))
