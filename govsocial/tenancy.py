@@ -149,8 +149,9 @@ def indexes_dropped(
     state: list[migrations.AlterField], indexes: dict[str, str]
 ) -> migrations.SeparateDatabaseAndState:
     """Return the migration operation that drops ``indexes`` (name: the table and its
-    column, as "table (column)"), each of one column that another index of its table
-    begins with, and gives their foreign keys ``db_index=False`` (``state``). Only the
+    column, as "table (column)"), each of one column whose lookups another index of its
+    table serves (one that begins with it, or with the agency then it), and gives their
+    foreign keys ``db_index=False`` (``state``). Only the
     indexes go: Django's own would also drop and add again each foreign key, checking
     every row of the table under lock. Going back builds them again."""
     return migrations.SeparateDatabaseAndState(

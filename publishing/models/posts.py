@@ -100,7 +100,12 @@ class Post(AgencyOwned):
 
     # An index of its own begins with the agency (``agency_key``).
     agency = agency_key(indexed=False)
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Found through the index on (agency, author): one of the author alone led the
+    # planner to step through every agency's posts when listing an agency's authors.
+    # People are never deleted, so nothing looks their posts up across agencies.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     # The key an integrator wrote the post with (its owner is then the author). Keys
     # are revoked, never deleted, so a post keeps naming the key it came through.
     api_key = models.ForeignKey(
