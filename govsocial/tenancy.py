@@ -43,9 +43,10 @@ class Scope:
     user_id: int | None = None
 
 
-_scope: contextvars.ContextVar[Scope] = contextvars.ContextVar(
-    "govsocial_scope", default=Scope(agency_id=None)
-)
+# What no agency and no user bound looks like, and what a transaction starts with.
+UNBOUND = Scope(agency_id=None)
+
+_scope: contextvars.ContextVar[Scope] = contextvars.ContextVar("govsocial_scope", default=UNBOUND)
 
 
 def current_scope() -> Scope:
@@ -255,7 +256,9 @@ class ScopeSetting:
 
     Installed as an execute wrapper on every connection. The settings are
     transaction-local (``set_config(..., true)``), so they vanish at commit or rollback
-    and can never leak into the next request served by the same connection.
+    and can never leak into the next request served by the same connection. So every
+    transaction starts with the empty scope (no agency, no user) in force, and a query
+    bound to nothing needs neither a setting nor a transaction of its own.
     """
 
     def __init__(self) -> None:
@@ -272,6 +275,8 @@ class ScopeSetting:
         raw_connection = context["connection"].connection
         scope = _scope.get()
         if raw_connection.autocommit:
+            if scope == UNBOUND:
+                return execute(sql, params, many, context)
             # Outside a transaction each statement is its own; give it one so the
             # setting and the statement share it.
             raw_connection.execute("BEGIN")
@@ -286,7 +291,7 @@ class ScopeSetting:
             self.applied = None
             return result
         if raw_connection.info.transaction_status == TransactionStatus.IDLE:
-            self.applied = None
+            self.applied = UNBOUND
         if self.applied != scope:
             self._apply(raw_connection, scope)
         if sql.lstrip()[:11].upper() == "ROLLBACK TO":
