@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import BigIntegerField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -516,18 +516,46 @@ class ScheduledPost(NamedTuple):
         return is_overdue(self.status, self.scheduled_at)
 
 
-# Each account of a post in ``calendar_schedule``'s query: one text, its id, network and
-# handle apart. Text arrays are read in C, where a JSON value each cost a Python call (a
-# month holds hundreds). Written as SQL, made once: as a subquery of the ORM's, making and
-# compiling it took a third of the month's query, rows read included. The targets and
-# accounts of the agency's own posts are the agency's (and the tables' policies hold).
-_ACCOUNTS = RawSQL(
-    "ARRAY(SELECT t.account_id::text || %s::text || a.network || %s::text || a.handle"
-    " FROM publishing_posttarget AS t"
-    " JOIN publishing_socialaccount AS a ON a.id = t.account_id"
+# The accounts of a post in ``calendar_schedule``'s rows, by id. Written as SQL, made
+# once: as a subquery of the ORM's, making and compiling it took a third of the month's
+# query, rows read included. The targets of the agency's own posts are the agency's (and
+# the table's policy holds).
+_ACCOUNT_IDS = RawSQL(
+    "ARRAY(SELECT t.account_id FROM publishing_posttarget AS t"
     " WHERE t.post_id = publishing_post.id ORDER BY t.account_id)",
-    (_APART, _APART),
-    output_field=ArrayField(CharField()),
+    (),
+    output_field=ArrayField(BigIntegerField()),
+)
+
+# The agency's accounts as the calendar names them, by id, each one text: its id, network
+# and handle apart. Read once a statement beside the rows, which name accounts by id only:
+# looking each target's account up took more than the rest of a month's rows. Text
+# arrays are read in C, where a JSON value each cost a Python call. Its parameters:
+# ``_names_params``.
+_ACCOUNT_NAMES = (
+    "ARRAY(SELECT a.id::text || %s::text || a.network || %s::text || a.handle"
+    " FROM publishing_socialaccount AS a WHERE a.agency_id = %s ORDER BY a.id)"
+)
+
+
+def _names_params() -> tuple[str, str, int]:
+    agency_id = current_scope().agency_id
+    if agency_id is None:
+        raise AgencyNotBound("the calendar's accounts are an agency's")
+    return (_APART, _APART, agency_id)
+
+
+# A post's columns in ``calendar_schedule``'s rows, before its accounts' ids.
+_CALENDAR_COLUMNS = (
+    "id",
+    "status",
+    "scheduled_at",
+    "text",
+    "link",
+    "campaign",
+    "language",
+    "author__email",
+    "author__name",
 )
 
 
@@ -536,43 +564,45 @@ def _calendar_rows(
     end: datetime,
     posts: QuerySet[Post] | None = None,
     **filters: Unpack[PostFilters],
-) -> QuerySet[Post, tuple[Any, ...]]:
-    """Return the rows ``calendar_schedule`` reads, earliest first."""
+) -> tuple[str, tuple[Any, ...]]:
+    """Return the SQL of the rows ``calendar_schedule`` reads, earliest first, and its
+    parameters."""
     listed = _scheduled_between(start, end, _posts_narrowed(posts, **filters))
-    return listed.values_list(
-        "id",
-        "status",
-        "scheduled_at",
-        "text",
-        "link",
-        "campaign",
-        "language",
-        "author__email",
-        "author__name",
-        _ACCOUNTS,
-    )
+    return listed.values_list(*_CALENDAR_COLUMNS, _ACCOUNT_IDS).query.sql_with_params()
 
 
-def _scheduled_post(row: tuple[Any, ...]) -> ScheduledPost:
-    pk, status, scheduled_at, text, link, campaign, language, email, name, accounts = row
-    return ScheduledPost(
-        pk,
-        status,
-        scheduled_at,
-        text,
-        link,
-        campaign,
-        language,
-        email,
-        # The name people see: the author's, or their email when they gave none.
-        name or email,
-        tuple(
-            (int(account), network, handle)
-            # The handle last: whatever it holds, the first two separators are the id's
-            # and the network's.
-            for account, network, handle in (each.split(_APART, 2) for each in accounts)
-        ),
-    )
+def _scheduled_posts(rows: list[tuple[Any, ...]]) -> list[ScheduledPost]:
+    """Return the posts of ``rows``: each a row of ``_calendar_rows`` followed by
+    ``_ACCOUNT_NAMES`` (and anything after it)."""
+    if not rows:
+        return []
+    # The post's columns, then its accounts' ids, then the names.
+    width = len(_CALENDAR_COLUMNS)
+    names = {
+        # The handle last: whatever it holds, the first two separators are the id's and
+        # the network's.
+        int(account): (network, handle)
+        for account, network, handle in (each.split(_APART, 2) for each in rows[0][width + 1])
+    }
+    posts = []
+    for row in rows:
+        pk, status, scheduled_at, text, link, campaign, language, email, name = row[:width]
+        posts.append(
+            ScheduledPost(
+                pk,
+                status,
+                scheduled_at,
+                text,
+                link,
+                campaign,
+                language,
+                email,
+                # The name people see: the author's, or their email when they gave none.
+                name or email,
+                tuple((account, *names[account]) for account in row[width]),
+            )
+        )
+    return posts
 
 
 def calendar_schedule(
@@ -587,14 +617,23 @@ def calendar_schedule(
     one query, each post's accounts with it: a month holds hundreds of posts and
     targets, and making models of them cost three times what the rest of the calendar's
     API did."""
-    return [_scheduled_post(row) for row in _calendar_rows(start, end, posts, **filters)]
+    sql, params = _calendar_rows(start, end, posts, **filters)
+    with connection.cursor() as cursor:
+        # Built of the ORM's SQL of the rows and the module's own.
+        cursor.execute(
+            f"SELECT m.*, {_ACCOUNT_NAMES} FROM ({sql}) AS m"  # noqa: S608  # nosec B608
+            " ORDER BY m.scheduled_at, m.id",
+            (*_names_params(), *params),
+        )
+        return _scheduled_posts(cursor.fetchall())
 
 
-# What tells apart two readings of ``calendar_schedule``'s rows (``m``), as SQL: a digest
-# of every row as read (NULL when there is none), and how many of them are overdue
-# (``is_overdue``) at a moment given with the statuses that may be.
+# What tells apart two readings of ``calendar_schedule``'s rows (``m``) and of the names of
+# the agency's accounts, as SQL: a digest of every row as read and of the names (NULL when
+# there is no row), and how many of the rows are overdue (their status and time, at the
+# time given). Its parameters: ``_names_params``, the overdue statuses, the time.
 _CALENDAR_VERSION = (
-    "md5(string_agg(m::text, E'\\n')) AS digest,"
+    f"md5(string_agg(m::text, E'\\n') || ({_ACCOUNT_NAMES})::text) AS digest,"
     " count(*) FILTER (WHERE m.status = ANY(%s) AND m.scheduled_at <= %s) AS overdue"
 )
 _OVERDUE_STATUSES = [str(status) for status in OVERDUE_LABELS]
@@ -610,12 +649,12 @@ def calendar_version(
     """Return the version of what ``calendar_schedule`` gives for these arguments, and of
     which of its posts are overdue at ``now``, read in one query without the rows: two
     readings of the same version give the same posts, each as overdue as the other."""
-    sql, params = _calendar_rows(start, end, **filters).query.sql_with_params()
+    sql, params = _calendar_rows(start, end, **filters)
     with connection.cursor() as cursor:
         # Built of the ORM's SQL of the rows and the module's own.
         cursor.execute(
             f"SELECT {_CALENDAR_VERSION} FROM ({sql}) AS m",  # noqa: S608  # nosec B608
-            (_OVERDUE_STATUSES, now, *params),
+            (*_names_params(), _OVERDUE_STATUSES, now, *params),
         )
         return _version(*cursor.fetchone())
 
@@ -625,21 +664,22 @@ def calendar_schedule_versioned(
 ) -> tuple[list[ScheduledPost], str]:
     """Return ``calendar_schedule``'s posts with their ``calendar_version``, read in one
     query: the version is that of these very posts, whatever changes meanwhile."""
-    sql, params = _calendar_rows(start, end, **filters).query.sql_with_params()
+    sql, params = _calendar_rows(start, end, **filters)
+    names = _names_params()
     with connection.cursor() as cursor:
-        # Built of the ORM's SQL of the rows and the module's own. The version's columns
-        # come after the row's.
+        # Built of the ORM's SQL of the rows and the module's own. The names and the
+        # version's columns come after the row's.
         cursor.execute(
             f"WITH m AS MATERIALIZED ({sql})"  # noqa: S608  # nosec B608
-            f" SELECT m.*, v.digest, v.overdue FROM m"
+            f" SELECT m.*, {_ACCOUNT_NAMES}, v.digest, v.overdue FROM m"
             f" CROSS JOIN (SELECT {_CALENDAR_VERSION} FROM m) AS v"
             " ORDER BY m.scheduled_at, m.id",
-            (*params, _OVERDUE_STATUSES, now),
+            (*params, *names, *names, _OVERDUE_STATUSES, now),
         )
         rows = cursor.fetchall()
     # No row, no digest and nothing overdue: the version of an empty calendar.
     version = _version(*rows[0][-2:]) if rows else _version(None, 0)
-    return [_scheduled_post(row[:-2]) for row in rows], version
+    return _scheduled_posts(rows), version
 
 
 def queue_slot_list(*, account_ids: Iterable[int] | None = None) -> QuerySet[QueueSlot]:
