@@ -13,7 +13,16 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import BigIntegerField, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    BigIntegerField,
+    CharField,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -215,10 +224,25 @@ POST_COLUMNS = (
     ("updated_at", "updated_at"),
     ("revision", "revision"),
 )
-TARGET_COLUMNS = (
+# A target's account's network and handle, each looked up by the account's id: with the
+# accounts joined to the targets, the planner read every target of each of the agency's
+# accounts to find a page's.
+_ACCOUNT_NETWORK = RawSQL(
+    "(SELECT a.network FROM publishing_socialaccount AS a"
+    " WHERE a.id = publishing_posttarget.account_id)",
+    (),
+    output_field=CharField(),
+)
+_ACCOUNT_HANDLE = RawSQL(
+    "(SELECT a.handle FROM publishing_socialaccount AS a"
+    " WHERE a.id = publishing_posttarget.account_id)",
+    (),
+    output_field=CharField(),
+)
+TARGET_COLUMNS: tuple[tuple[str, str | RawSQL], ...] = (
     ("account", "account_id"),
-    ("network", "account__network"),
-    ("handle", "account__handle"),
+    ("network", _ACCOUNT_NETWORK),
+    ("handle", _ACCOUNT_HANDLE),
     *(
         (name, name)
         for name in (
@@ -247,12 +271,12 @@ MEDIA_COLUMNS = (
 )
 
 
-def column_names(columns: Sequence[tuple[str, str]]) -> list[str]:
+def column_names(columns: Sequence[tuple[str, str | RawSQL]]) -> list[str]:
     """Return the names ``post_rows`` gives ``columns`` (the API's fields)."""
     return [name for name, _column in columns]
 
 
-def _columns(columns: Sequence[tuple[str, str]]) -> list[str]:
+def _columns(columns: Sequence[tuple[str, str | RawSQL]]) -> list[str | RawSQL]:
     return [column for _name, column in columns]
 
 

@@ -251,6 +251,8 @@ class PostTarget(AgencyOwned):
     next picks the target up (the scheduled time, then the time a retry may happen).
     """
 
+    # An index of its own begins with the agency (``agency_key``), then the post.
+    agency = agency_key(indexed=False)
     # Indexed by ``post_target_once_per_account``, which begins with it.
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="targets", db_index=False)
     account = models.ForeignKey(SocialAccount, on_delete=models.PROTECT, related_name="+")
@@ -300,11 +302,15 @@ class PostTarget(AgencyOwned):
             models.UniqueConstraint(fields=["post", "account"], name="post_target_once_per_account")
         ]
         indexes = [
+            # A page of posts' targets: found among the agency's by their posts. With the
+            # agency alone, the planner read all of an agency's targets for a page of 50
+            # posts rather than look each post's up.
+            models.Index(fields=["agency", "post"], name="post_target_by_agency_post"),
             models.Index(
                 fields=["next_attempt_at"],
                 name="post_target_due",
                 condition=Q(state__in=["scheduled", "retry_wait", "unconfirmed"]),
-            )
+            ),
         ]
 
     def __str__(self) -> str:
