@@ -172,7 +172,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_required("REDIS_URL")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "govsocial.cache.SharedCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "govsocial",
     },
