@@ -4,9 +4,9 @@ The first wall is the ORM: every agency-owned model inherits ``AgencyOwned``, wh
 default manager raises ``AgencyNotBound`` when no agency is bound and otherwise filters
 by the bound agency. The second wall is PostgreSQL row-level security: each
 agency-owned table has a policy comparing ``agency_id`` with the transaction-local
-setting ``govsocial.agency_id``, which ``ScopeSetting`` writes at the start of every
-transaction. A query that slips past the first wall still sees only the bound agency's
-rows, or none.
+setting ``govsocial.agency_id``, which ``ScopeSetting`` writes into every transaction
+bound to an agency before its first query. A query that slips past the first wall still
+sees only the bound agency's rows, or none.
 
 The agency is bound with ``agency_scope`` by the entry points: the dashboard middleware,
 the API base viewset and the ``with_agency_scope`` task decorator. This module imports
@@ -152,9 +152,9 @@ def indexes_dropped(
     """Return the migration operation that drops ``indexes`` (name: the table and its
     column, as "table (column)"), each of one column whose lookups another index of its
     table serves (one that begins with it, or with the agency then it), and gives their
-    foreign keys ``db_index=False`` (``state``). Only the
-    indexes go: Django's own would also drop and add again each foreign key, checking
-    every row of the table under lock. Going back builds them again."""
+    foreign keys ``db_index=False`` (``state``). Only the indexes go: Django's own would
+    also drop and add again each foreign key, checking every row of the table under lock.
+    Going back builds them again."""
     return migrations.SeparateDatabaseAndState(
         state_operations=state,
         database_operations=[
