@@ -224,25 +224,24 @@ POST_COLUMNS = (
     ("updated_at", "updated_at"),
     ("revision", "revision"),
 )
-# A target's account's network and handle, each looked up by the account's id: with the
-# accounts joined to the targets, the planner read every target of each of the agency's
-# accounts to find a page's.
-_ACCOUNT_NETWORK = RawSQL(
-    "(SELECT a.network FROM publishing_socialaccount AS a"
-    " WHERE a.id = publishing_posttarget.account_id)",
-    (),
-    output_field=CharField(),
-)
-_ACCOUNT_HANDLE = RawSQL(
-    "(SELECT a.handle FROM publishing_socialaccount AS a"
-    " WHERE a.id = publishing_posttarget.account_id)",
-    (),
-    output_field=CharField(),
-)
+
+
+def _of_account(column: str) -> RawSQL:
+    """Return ``column`` of a target's account, looked up by the account's id: with the
+    accounts joined to the targets, the planner read every target of each of the
+    agency's accounts to find a page's."""
+    # Built of the module's own column names.
+    sql = (
+        f"(SELECT a.{column} FROM publishing_socialaccount AS a"  # noqa: S608  # nosec B608
+        " WHERE a.id = publishing_posttarget.account_id)"
+    )
+    return RawSQL(sql, (), output_field=CharField())  # noqa: S611  # nosec B611
+
+
 TARGET_COLUMNS: tuple[tuple[str, str | RawSQL], ...] = (
     ("account", "account_id"),
-    ("network", _ACCOUNT_NETWORK),
-    ("handle", _ACCOUNT_HANDLE),
+    ("network", _of_account("network")),
+    ("handle", _of_account("handle")),
     *(
         (name, name)
         for name in (
