@@ -18,7 +18,7 @@ from django.utils.translation import ngettext
 from accounts.models import Agency, User
 from approvals.decisions import post_link
 from approvals.models import Approval, ApprovalState, Decision
-from govsocial.tenancy import AgencyNotBound, bound_agency_id
+from govsocial.tenancy import required_agency_id
 from notifications.models import Kind
 from notifications.services import notify
 
@@ -26,9 +26,7 @@ from notifications.services import notify
 def reminders_send() -> int:
     """Remind the approvers of the bound agency's rounds waiting at a step longer than
     its target; return how many rounds were reminded of."""
-    agency_id = bound_agency_id()
-    if agency_id is None:
-        raise AgencyNotBound("reminders are sent for the bound agency")
+    agency_id = required_agency_id("reminders are sent for the bound agency")
     agency = Agency.objects.get(pk=agency_id)
     if not agency.approval_reminder_hours:
         return 0

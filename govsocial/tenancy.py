@@ -59,6 +59,15 @@ def bound_agency_id() -> int | None:
     return _scope.get().agency_id
 
 
+def required_agency_id(refusal: str) -> int:
+    """Return the id of the bound agency; raise ``AgencyNotBound`` with ``refusal`` (what
+    needs one) when none is bound."""
+    agency_id = _scope.get().agency_id
+    if agency_id is None:
+        raise AgencyNotBound(refusal)
+    return agency_id
+
+
 @contextmanager
 def agency_scope(agency_id: int, *, user_id: int | None = None) -> Iterator[Scope]:
     """Bind ``agency_id`` (and optionally the acting user) for the enclosed block."""

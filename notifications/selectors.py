@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from django.db.models import QuerySet
 
-from govsocial.tenancy import AgencyNotBound, current_scope
+from govsocial.tenancy import required_agency_id
 from notifications.models import Delivery, Kind, Notification, NotificationChoice
 
 
@@ -34,9 +34,7 @@ def unread_count(*, user_id: int) -> int:
 
     Every page's header says it: read by a statement of the module's own, as the ORM
     took three times as long to make its count as to run it."""
-    agency_id = current_scope().agency_id
-    if agency_id is None:
-        raise AgencyNotBound("notifications are an agency's")
+    agency_id = required_agency_id("notifications are an agency's")
     with connection.cursor() as cursor:
         cursor.execute(_UNREAD_SQL, [agency_id, user_id])
         (count,) = cursor.fetchone()

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext
 
 from govsocial.errors import GovsocialError
 from govsocial.mail import send_quietly
-from govsocial.tenancy import AgencyNotBound, bound_agency_id
+from govsocial.tenancy import required_agency_id
 from notifications.models import Delivery, Kind, Notification, NotificationChoice
 
 
@@ -42,9 +42,7 @@ def notify(
     records: the notification goes in their list with it, and by email once it commits,
     or in the day's email, as they chose (a mail server down is logged, never raised).
     ``about`` names what a person wrote that it repeats: erased with it."""
-    agency_id = bound_agency_id()
-    if agency_id is None:
-        raise AgencyNotBound("a notification is for a member of the bound agency")
+    agency_id = required_agency_id("a notification is for a member of the bound agency")
     delivery = delivery_of(user.pk, kind)
     notification: Notification = Notification.objects.create(
         agency_id=agency_id,

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from accounts.models import Agency, ApiKey, Membership, Role, User
 from accounts.selectors import roles_of
-from govsocial.tenancy import AgencyNotBound, current_scope
+from govsocial.tenancy import required_agency_id
 from govsocial.timezones import LocalTimeError, local_to_utc
 from publishing.models import (
     NETWORK_CHOICES,
@@ -384,9 +384,7 @@ ORDER BY 1, 3, 4
 
 def post_filter_choices() -> PostFilterChoices:
     """Return what the post filters of the bound agency offer, read in one query."""
-    agency_id = current_scope().agency_id
-    if agency_id is None:
-        raise AgencyNotBound("the post filters' choices are an agency's")
+    agency_id = required_agency_id("the post filters' choices are an agency's")
     with connection.cursor() as cursor:
         cursor.execute(_FILTER_CHOICES_SQL, {"agency": agency_id})
         rows = cursor.fetchall()
@@ -562,10 +560,7 @@ _ACCOUNT_NAMES = (
 
 
 def _names_params() -> tuple[str, str, int]:
-    agency_id = current_scope().agency_id
-    if agency_id is None:
-        raise AgencyNotBound("the calendar's accounts are an agency's")
-    return (_APART, _APART, agency_id)
+    return (_APART, _APART, required_agency_id("the calendar's accounts are an agency's"))
 
 
 # A post's columns in ``calendar_schedule``'s rows, before its accounts' ids.
