@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -189,3 +190,16 @@ def queries_of(client: Client, url: str) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries.captured_queries)
+
+
+def scans_of(plan: dict[str, Any], table: str) -> list[tuple[float, int]]:
+    """Return each scan of ``table`` in the plan: the rows it read a loop (kept and
+    filtered out) and how many loops it made."""
+    found = []
+    if plan.get("Relation Name") == table:
+        found.append(
+            (plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0), plan["Actual Loops"])
+        )
+    for inner in plan.get("Plans", []):
+        found.extend(scans_of(inner, table))
+    return found

@@ -51,6 +51,7 @@ from emulator.tsa import Authority
 from govsocial.errors import Conflict, GovsocialError
 from govsocial.tenancy import agency_scope
 from tests.archive.conftest import all_placed, small_agencies_counted
+from tests.conftest import scans_of
 from tests.emulator_client import Emulator
 from tests.factories import MembershipFactory, records_request_for
 
@@ -228,19 +229,6 @@ def fortnight_of(agency: Agency, days: int) -> None:
             with transaction.atomic():
                 archive.record_each(agency=agency, actor=SYSTEM, events=events)
     all_placed(agency)
-
-
-def scans_of(plan: dict[str, Any], table: str) -> list[tuple[float, int]]:
-    """Return each scan of ``table`` in the plan: the rows it read a loop (kept and
-    filtered out) and how many loops it made."""
-    found = []
-    if plan.get("Relation Name") == table:
-        found.append(
-            (plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0), plan["Actual Loops"])
-        )
-    for inner in plan.get("Plans", []):
-        found.extend(scans_of(inner, table))
-    return found
 
 
 def test_a_package_reads_each_event_of_a_new_agencys_log_once(

@@ -19,6 +19,7 @@ from accounts.models import Agency, User
 from govsocial.tenancy import agency_scope
 from publishing import selectors
 from publishing.models import Post, PostTarget
+from tests.conftest import scans_of
 from tests.factories import UserFactory, social_account_for
 
 # Agencies sharing the deployment, each with one author of this many posts, each post
@@ -55,20 +56,12 @@ def agencies(django_db_blocker: Any) -> list[tuple[Agency, User]]:
     return made
 
 
-def scans_of(plan: dict[str, Any], table: str) -> Iterator[dict[str, Any]]:
-    """Yield each scan of ``table`` in ``plan``."""
-    if plan.get("Relation Name") == table:
-        yield plan
-    for inner in plan.get("Plans", []):
-        yield from scans_of(inner, table)
-
-
 @contextmanager
-def rows_read_from(table: str) -> Iterator[list[int]]:
+def rows_read_from(table: str) -> Iterator[list[float]]:
     """Gather, for each statement run in the block that names ``table``, the most rows a
     scan of it read (kept and filtered out), as ``EXPLAIN ANALYZE`` of the statement,
     with its parameters, finds just before it runs."""
-    read: list[int] = []
+    read: list[float] = []
 
     def explained(execute: Callable[..., Any], sql: str, params: Any, *args: Any) -> Any:
         if table in sql:
@@ -76,8 +69,7 @@ def rows_read_from(table: str) -> Iterator[list[int]]:
             cursor = args[-1]["cursor"].cursor
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
             (plan,) = cursor.fetchone()[0]
-            scans = list(scans_of(plan["Plan"], table))
-            read.append(max(s["Actual Rows"] + s.get("Rows Removed by Filter", 0) for s in scans))
+            read.append(max(rows for rows, _loops in scans_of(plan["Plan"], table)))
         return execute(sql, params, *args)
 
     with connection.execute_wrapper(explained):
