@@ -1,12 +1,14 @@
 """Reading posts takes as many queries for a full page as for a few: the post list and
 one post through the API, and a month of the calendar through the API and on its page.
-More posts, by more authors, on more accounts and with files, must not add queries."""
+More posts, by more authors, on more accounts and with files, must not add queries;
+another page size must not add a statement for the server to prepare."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -75,6 +77,27 @@ def test_the_post_list_takes_as_many_queries_for_fifty_posts_as_for_five(
     assert any(len(post["targets"]) == 2 and post["media"] for post in full)
     assert queries_of(client, f"{url}?page_size=50") == few
     assert queries_of(client, f"{url}?page_size=10") == few
+
+
+def prepared() -> set[str]:
+    """Return the statements this connection has prepared on the server."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {statement for (statement,) in cursor.fetchall()}
+
+
+def test_the_post_list_prepares_one_statement_of_targets_for_every_page_size(
+    personas: Personas,
+) -> None:
+    # The page's ids go as one array: ids written into the statement made a statement
+    # per page size, each parsed and planned afresh until it too was prepared.
+    write(personas, 12, accounts=[x_account(personas.agency_a)], author=personas.admin_a.user)
+    client = key_client(personas)
+    url = reverse("post-list", args=["alpha"])
+    before = prepared()
+    for size in (3, 10) * 6:
+        assert len(client.get(f"{url}?page_size={size}").json()["results"]) == size
+    assert len([s for s in prepared() - before if "publishing_posttarget" in s]) == 1
 
 
 def test_a_post_takes_as_many_queries_with_accounts_and_a_file_as_without(
