@@ -13,13 +13,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    F,
-    Prefetch,
-    Q,
-    QuerySet,
-)
+from django.db.models import BigIntegerField, F, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
