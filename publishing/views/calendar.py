@@ -381,6 +381,28 @@ class _Shown(NamedTuple):
     weeks: str
     list_days: list[dict[str, Any]]
     hours: list[dict[str, Any]]
+    # What all of it depends on (``_shown_key``): the page keeps what it writes around
+    # the posts under it too.
+    key: str
+
+
+def _shown_key(
+    request: HttpRequest, period: CalendarPeriod, version: str, movable: bool, today: date
+) -> str:
+    """Return what tells apart two showings of posts whose version is ``version``: the
+    posts themselves and which of them are overdue (``selectors.calendar_version``), the
+    period, the viewer's zone, language and right to move posts, the page's address
+    (the cards link back to it) and the day it is."""
+    parts = (
+        version,
+        period,
+        zone_of(request).key,
+        get_language(),
+        movable,
+        request.get_full_path(),
+        today,
+    )
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 def _shown(
@@ -389,8 +411,9 @@ def _shown(
     posts: list[ScheduledPost],
     movable: bool,
     today: date,
+    key: str,
 ) -> _Shown:
-    """Return what the page shows of ``posts``."""
+    """Return what the page shows of ``posts``, which ``key`` tells apart."""
     days = _entries_by_day(request, posts, movable)
     # The list's posts are ticked to act on several at once.
     choosing = movable and period.view == LIST and bool(posts)
@@ -410,6 +433,7 @@ def _shown(
             if day in days and period.view == LIST
         ],
         hours=_time_grid(period, days, cards, today) if period.view == WEEK else [],
+        key=key,
     )
 
 
@@ -421,31 +445,18 @@ def _shown_again(
     today: date,
 ) -> _Shown:
     """Return what the page shows of the posts ``query`` reads, as this process last
-    wrote it when nothing it depends on has changed since: the posts themselves (their
-    version, read without them) and which of them are overdue, the period, the
-    viewer's zone, language and right to move posts, the page's address (the cards
-    link back to it) and the day it is. Reading and writing a month's posts cost more
-    than the rest of the page; most views of a month show what the last one did."""
+    wrote it when nothing it depends on has changed since (``_shown_key``), the posts'
+    version read without them. Reading and writing a month's posts cost more than the
+    rest of the page; most views of a month show what the last one did."""
     now = timezone.now()
     calendars = caches["calendars"]
-
-    def key(version: str) -> str:
-        parts = (
-            version,
-            period,
-            zone_of(request).key,
-            get_language(),
-            movable,
-            request.get_full_path(),
-            today,
-        )
-        return hashlib.sha256(repr(parts).encode()).hexdigest()
-
-    shown = calendars.get(key(selectors.calendar_version(**query, now=now)))
+    key = _shown_key(request, period, selectors.calendar_version(**query, now=now), movable, today)
+    shown = calendars.get(key)
     if shown is None:
         posts, version = selectors.calendar_schedule_versioned(**query, now=now)
-        shown = _shown(request, period, posts, movable, today)
-        calendars.set(key(version), shown)
+        key = _shown_key(request, period, version, movable, today)
+        shown = _shown(request, period, posts, movable, today, key)
+        calendars.set(key, shown)
     return shown
 
 
@@ -460,7 +471,9 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
     movable = may_compose(request)
     today = timezone.localtime(timezone.now(), zone_of(request)).date()
     if query is None:
-        shown = _shown(request, period, [], movable, today)
+        # No post matches: a version no reading of posts has.
+        key = _shown_key(request, period, "", movable, today)
+        shown = _shown(request, period, [], movable, today, key)
     else:
         shown = _shown_again(request, period, query, movable, today)
     context = {
@@ -478,6 +491,7 @@ def calendar_page(request: HttpRequest, agency_slug: str) -> HttpResponse:
         "choosing": shown.choosing,
         "action_form": PostsActionForm() if shown.choosing else None,
         "post_count": shown.post_count,
+        "shown_key": shown.key,
         "here": request.get_full_path(),
     }
     return render_local(request, "publishing/calendar.html", context)

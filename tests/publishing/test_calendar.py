@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -196,6 +197,7 @@ def test_failed_held_and_overdue_posts_stand_out_on_the_calendar(personas: Perso
     def card(page: str, post: Post) -> str:
         found = re.search(rf'<li class="([^"]*)" id="calendar-post-{post.pk}"', page)
         assert found is not None
+        print("TOKEN", found[1], re.search("KEY.*-->", page)[0][:300])
         return found[1]
 
     assert card(ahead, on_time) == "govsocial-calendar__post"
@@ -577,6 +579,56 @@ def test_a_month_viewed_again_is_not_read_again_until_something_it_shows_changes
     # In another language, the month is written again in it.
     french, read = viewed(HTTP_ACCEPT_LANGUAGE="fr")
     assert read and "En révision" in french
+
+
+def test_a_month_viewed_again_offers_new_filters_and_each_viewer_their_own_form_token(
+    personas: Personas,
+) -> None:
+    """What the page writes around the month is kept with it: new choices in the
+    filters still show, and the token that lets a drag be saved is always the
+    viewer's own."""
+    agency = personas.agency_a
+    x = x_account(agency)
+    day = date(NEXT_YEAR, 5, 12)
+    post = scheduled(agency, personas.admin_a.user, [x], utc(day, 15), text="Parade route")
+    url = calendar_url(view="month", date=day.isoformat())
+    admin, author = (Client(enforce_csrf_checks=True) for _ in range(2))
+    admin.force_login(personas.admin_a.user)
+    author.force_login(personas.author_a.user)
+    assert options_of(admin.get(url).content.decode(), "campaign") == ["Any"]
+
+    # A post of another month, in a campaign and by an author new to the filters: the
+    # month's posts are the same, its filters are not.
+    publisher_for(agency, account=x, user=personas.author_a.user)
+    scheduled(
+        agency, personas.author_a.user, [x], utc(day + timedelta(days=60), 9), campaign="Harvest"
+    )
+    with CaptureQueriesContext(connection) as queries:
+        again = admin.get(url).content.decode()
+    assert not any("MATERIALIZED" in query["sql"] for query in queries.captured_queries)
+    assert options_of(again, "campaign") == ["Any", "Harvest"]
+    assert len(options_of(again, "author")) == 3
+
+    # Each viewer of the same month saves a drag with the token of their own page.
+    tokens = []
+    for client in (admin, author):
+        found = re.search(
+            r'id="calendar-csrf" hidden><input type="hidden" name="csrfmiddlewaretoken"'
+            r' value="([^"]+)"',
+            client.get(url).content.decode(),
+        )
+        assert found is not None
+        tokens.append(found[1])
+    for client, token, hour in ((admin, tokens[0], 16), (author, tokens[1], 17)):
+        answer = client.post(
+            move_url(post.pk),
+            {"schedule_date": day.isoformat(), "schedule_time": f"{hour}:00"},
+            HTTP_ACCEPT="application/json",
+            HTTP_X_CSRFTOKEN=token,
+        )
+        assert answer.status_code == 200, answer.content
+    # 17:00 in Toronto, four hours behind UTC in May.
+    assert reload(post).scheduled_at == utc(day, 21)
 
 
 def test_a_months_version_tells_apart_the_moments_before_and_after_a_post_is_overdue(
