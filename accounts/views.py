@@ -65,7 +65,7 @@ class SignInView(LoginView):
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Send the person to the agency they used last, or their first one."""
-    memberships = list(selectors.memberships_of_user(user=request.user))  # type: ignore[arg-type]
+    memberships = selectors.memberships_of_user(user=request.user)  # type: ignore[arg-type]
     if not memberships:
         return render(request, "accounts/home_no_agency.html")
     last = request.session.get("agency_slug")

@@ -172,7 +172,7 @@ class SessionLimitMiddleware:
                 session_start(session, at=now)
             signed_in_at, last_seen_at = session[SIGNED_IN_AT], session[LAST_SEEN_AT]
             with user_scope(user.pk):
-                memberships = list(memberships_of_user(user=user))
+                memberships = memberships_of_user(user=user)
             # Read once a request: the layout's agency switcher lists them too.
             request.user_memberships = memberships  # type: ignore[attr-defined]
             limits = session_limits(memberships=memberships)

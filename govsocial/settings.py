@@ -253,7 +253,8 @@ SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_AUTO_SIGNUP = False
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
 
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Django's database sessions, each row read by a statement written once.
+SESSION_ENGINE = "accounts.sessions"
 SESSION_COOKIE_AGE = 12 * 60 * 60
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -23,7 +23,7 @@ class MyAgencyViewSet(mixins.ListModelMixin, UserScopedViewSet):
 
     serializer_class = MyAgencySerializer
 
-    def get_queryset(self) -> QuerySet[Membership]:
+    def get_queryset(self) -> list[Membership]:  # type: ignore[override]
         return selectors.memberships_of_user(user=self.request.user)  # type: ignore[arg-type]
 
 

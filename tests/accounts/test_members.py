@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.http import HttpResponse
 from django.test import Client
@@ -11,7 +13,7 @@ from accounts.models import Membership, Role
 from archive.models import ArchiveEvent
 from govsocial.tenancy import agency_scope
 from tests.conftest import Personas
-from tests.factories import PASSWORD, totp_code
+from tests.factories import PASSWORD, AgencyFactory, MembershipFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -127,8 +129,6 @@ def test_home_sends_people_to_their_agency(personas: Personas) -> None:
 
 
 def test_the_agency_switcher_lists_only_the_persons_agencies(personas: Personas) -> None:
-    from tests.factories import MembershipFactory
-
     MembershipFactory(agency=personas.agency_b, user=personas.author_a.user)
     client = personas.client_for(personas.author_a)
     page = client.get(reverse("agency_home", args=[personas.agency_a.slug])).content.decode()
@@ -140,6 +140,22 @@ def test_the_agency_switcher_lists_only_the_persons_agencies(personas: Personas)
     # Someone else's switcher does not offer agency B.
     other = personas.client_for(personas.admin_a).get(reverse("agency_home", args=["alpha"]))
     assert 'value="beta"' not in other.content.decode()
+
+
+def test_the_agency_switcher_names_each_agencys_parent_and_leaves_out_what_is_closed(
+    personas: Personas,
+) -> None:
+    user = personas.author_a.user
+    parks = AgencyFactory(name="Alpha Parks", slug="alpha-parks", parent=personas.agency_a)
+    MembershipFactory(agency=parks, user=user, roles=[Role.VIEWER])
+    MembershipFactory(agency=AgencyFactory(slug="closed", is_active=False), user=user)
+    MembershipFactory(agency=personas.agency_b, user=user, is_active=False)
+    page = personas.client_for(personas.author_a).get(reverse("agency_home", args=["alpha"]))
+    switcher = page.content.decode().split('id="agency-switcher"')[1].split("</select>")[0]
+    assert re.findall(r'<option value="([^"]+)"[^>]*>([^<]*)</option>', switcher) == [
+        ("alpha-parks", "City of Alpha \u203a Alpha Parks"),
+        ("alpha", "City of Alpha"),
+    ]
 
 
 def test_pages_are_available_in_french(personas: Personas) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
+from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import Agency
 from accounts.policy import LAST_SEEN_AT, SIGNED_IN_AT
@@ -63,6 +65,16 @@ def test_twelve_hours_end_even_an_active_session(personas: Personas) -> None:
     client.get(reverse("agency_home", args=["alpha"]))
     _age(client, signed_in=12 * 3600 + 60)
     assert _is_signed_out(client)
+
+
+def test_a_session_past_its_expiry_date_is_not_read(personas: Personas) -> None:
+    client = personas.client_for(personas.author_a)
+    assert client.get(reverse("agency_home", args=["alpha"])).status_code == 200
+    key = client.cookies["sessionid"].value
+    Session.objects.filter(session_key=key).update(expire_date=timezone.now())
+    assert _is_signed_out(client)
+    # The row is still there, and it was left alone: not read, not written again.
+    assert Session.objects.get(session_key=key).expire_date <= timezone.now()
 
 
 def test_signing_in_rotates_the_session_id(personas: Personas) -> None:
