@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from django.db import connection
-from django.db.models import Model, QuerySet
+from django.db.models import QuerySet
 
 from accounts.models import (
     Agency,
@@ -16,6 +16,7 @@ from accounts.models import (
     SignOnDomain,
     User,
 )
+from govsocial.rows import ModelColumns, instances
 
 
 def agency_get_active(*, slug: str) -> Agency | None:
@@ -33,17 +34,14 @@ def membership_for(*, agency: Agency, user: User) -> Membership | None:
     )
 
 
-def _columns(model: type[Model], alias: str) -> str:
-    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
-
-
-_MEMBERSHIP_FIELDS = [field.attname for field in Membership._meta.concrete_fields]
-_AGENCY_FIELDS = [field.attname for field in Agency._meta.concrete_fields]
+_MEMBERSHIP = ModelColumns(Membership, "m")
+_AGENCY = ModelColumns(Agency, "a")
+_PARENT = ModelColumns(Agency, "p")
 # A person's active memberships in active agencies, each with its agency and the
 # agency's parent (NULLs when it has none), by the agency's name. Built of the models'
 # own tables and columns.
 _MEMBERSHIPS_OF_USER = (
-    f"SELECT {_columns(Membership, 'm')}, {_columns(Agency, 'a')}, {_columns(Agency, 'p')}"  # noqa: S608  # nosec B608
+    f"SELECT {_MEMBERSHIP.sql}, {_AGENCY.sql}, {_PARENT.sql}"  # noqa: S608  # nosec B608
     f' FROM "{Membership._meta.db_table}" AS m'
     f' JOIN "{Agency._meta.db_table}" AS a ON a.id = m.agency_id'
     f' LEFT JOIN "{Agency._meta.db_table}" AS p ON p.id = a.parent_id'
@@ -63,16 +61,9 @@ def memberships_of_user(*, user: User) -> list[Membership]:
         cursor.execute(_MEMBERSHIPS_OF_USER, [user.pk])
         rows = cursor.fetchall()
     memberships = []
-    agency_start = len(_MEMBERSHIP_FIELDS)
-    parent_start = agency_start + len(_AGENCY_FIELDS)
     for row in rows:
-        membership = Membership.from_db(connection.alias, _MEMBERSHIP_FIELDS, row[:agency_start])
-        agency = Agency.from_db(connection.alias, _AGENCY_FIELDS, row[agency_start:parent_start])
-        parent = row[parent_start:]
-        Agency.parent.field.set_cached_value(
-            agency,
-            None if parent[0] is None else Agency.from_db(connection.alias, _AGENCY_FIELDS, parent),
-        )
+        membership, agency, parent = instances(row, _MEMBERSHIP, _AGENCY, _PARENT)
+        Agency.parent.field.set_cached_value(agency, parent)
         Membership.agency.field.set_cached_value(membership, agency)
         memberships.append(membership)
     return memberships

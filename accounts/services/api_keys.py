@@ -6,7 +6,7 @@ import hmac
 import secrets
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,6 +15,7 @@ from accounts.models import Agency, ApiKey, Role, User
 from accounts.selectors import token_digest
 from accounts.services.principals import Principal, require_admin
 from govsocial.errors import Conflict, GovsocialError
+from govsocial.rows import ModelColumns, instances
 from govsocial.tenancy import agency_scope
 
 API_KEY_PREFIX = "gs"
@@ -83,19 +84,40 @@ def revoke_locked(*, key: ApiKey, actor: Principal, reason: str) -> ApiKey:
     return key
 
 
+_KEY = ModelColumns(ApiKey, "k")
+_KEY_AGENCY = ModelColumns(Agency, "a")
+_KEY_OWNER = ModelColumns(User, "u")
+# An agency's key by its id, with the agency (if active) and the person who made it.
+# Built of the models' own tables and columns.
+_API_KEY = (
+    f"SELECT {_KEY.sql}, {_KEY_AGENCY.sql}, {_KEY_OWNER.sql}"  # noqa: S608  # nosec B608
+    f' FROM "{ApiKey._meta.db_table}" AS k'
+    f' JOIN "{Agency._meta.db_table}" AS a ON a.id = k.agency_id'
+    f' JOIN "{User._meta.db_table}" AS u ON u.id = k.created_by_id'
+    " WHERE k.agency_id = %s AND k.key_id = %s AND a.is_active"
+)
+
+
 def api_key_use(*, token: str) -> ApiKey | None:
-    """Return the usable key that ``token`` is, noting when it was last used; else None."""
+    """Return the usable key that ``token`` is, noting when it was last used; else None.
+    Every API request asks, so the key is read by a statement written once: building
+    the ORM's, with the key's agency and maker joined, took longer than running it."""
     parts = token.split("_", 3)
     if len(parts) != 4 or parts[0] != API_KEY_PREFIX or not parts[1].isdigit():
         return None
     # The key says which agency it belongs to; its row is read under that agency only.
-    with agency_scope(int(parts[1])):
-        key: ApiKey | None = (
-            ApiKey.objects.select_related("agency", "created_by")
-            .filter(key_id=parts[2], agency__is_active=True)
-            .first()
-        )
-        if key is None or not hmac.compare_digest(key.secret_hash, token_digest(token)):
+    agency_id = int(parts[1])
+    with agency_scope(agency_id):
+        with connection.cursor() as cursor:
+            cursor.execute(_API_KEY, [agency_id, parts[2]])
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        key: ApiKey
+        key, agency, owner = instances(row, _KEY, _KEY_AGENCY, _KEY_OWNER)
+        ApiKey.agency.field.set_cached_value(key, agency)
+        ApiKey.created_by.field.set_cached_value(key, owner)
+        if not hmac.compare_digest(key.secret_hash, token_digest(token)):
             return None
         if not key.is_usable:
             return None

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import ApiKey, Role
+from accounts.models import Agency, ApiKey, Role
 from archive.models import ArchiveEvent
 from govsocial.api.throttling import ApiKeyRateThrottle
 from govsocial.tenancy import agency_scope
@@ -90,6 +90,22 @@ def test_an_unknown_key_gets_the_same_401(personas: Personas) -> None:
         response = _api(token).get(reverse("member-list", args=["alpha"]))
         assert response.status_code == 401
         assert response.json()["detail"] == NOT_VALID
+
+
+def test_a_key_with_a_wrong_secret_or_of_a_closed_agency_gets_the_same_401(
+    personas: Personas,
+) -> None:
+    _key, token = api_key_for(personas.agency_a)
+    url = reverse("member-list", args=["alpha"])
+    assert _api(token).get(url).status_code == 200
+
+    def refused(token: str) -> bool:
+        response = _api(token).get(url)
+        return response.status_code == 401 and response.json()["detail"] == NOT_VALID
+
+    assert refused(token[:-1] + ("A" if token[-1] != "A" else "B"))
+    Agency.objects.filter(pk=personas.agency_a.pk).update(is_active=False)
+    assert refused(token)
 
 
 def test_revoking_on_the_page_stops_the_key_at_once(personas: Personas) -> None:
