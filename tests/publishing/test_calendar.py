@@ -197,7 +197,6 @@ def test_failed_held_and_overdue_posts_stand_out_on_the_calendar(personas: Perso
     def card(page: str, post: Post) -> str:
         found = re.search(rf'<li class="([^"]*)" id="calendar-post-{post.pk}"', page)
         assert found is not None
-        print("TOKEN", found[1], re.search("KEY.*-->", page)[0][:300])
         return found[1]
 
     assert card(ahead, on_time) == "govsocial-calendar__post"
